@@ -1,0 +1,48 @@
+import {
+	NodeConnectionTypes,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+} from 'n8n-workflow';
+
+import { nodeProperties } from './actions';
+import { router } from './actions/router';
+import * as listSearch from './methods/listSearch';
+import * as loadOptions from './methods/loadOptions';
+
+export class MarketoBulkImport implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Marketo Bulk Import',
+		name: 'marketoBulkImport',
+		icon: { light: 'file:marketo.svg', dark: 'file:marketo.dark.svg' },
+		group: ['output'],
+		version: 1,
+		subtitle: '={{ $parameter["operation"] === "importLeads" ? "Import Leads" : $parameter["operation"] === "importProgramMembers" ? "Import Program Members" : "Import Custom Objects" }}',
+		description:
+			'Import large files of leads, program members or custom objects into Adobe Marketo Engage with its Bulk Import API',
+		defaults: { name: 'Marketo Bulk Import' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'marketoApi', required: true }],
+		properties: nodeProperties,
+	};
+
+	methods = {
+		loadOptions: {
+			getLookupFields: loadOptions.getLookupFields,
+			getPartitions: loadOptions.getPartitions,
+			getCustomObjects: loadOptions.getCustomObjects,
+			getProgramMemberStatuses: loadOptions.getProgramMemberStatuses,
+		},
+		listSearch: {
+			searchStaticLists: listSearch.searchStaticLists,
+			searchPrograms: listSearch.searchPrograms,
+		},
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await router.call(this);
+	}
+}

@@ -1,0 +1,130 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+/** Parameters every operation shares: where the rows come from, their format, and the options. */
+
+export type InputSource = 'binary' | 'items';
+
+export const DEFAULT_PART_SIZE_MB = 10;
+export const DEFAULT_QUEUE_WAIT_MINUTES = 60;
+
+export const inputDescription: INodeProperties[] = [
+	{
+		displayName: 'Input',
+		name: 'inputSource',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{
+				name: 'Binary File',
+				value: 'binary',
+				description: 'Upload a CSV, TSV or semicolon file from a binary property of each input item',
+			},
+			{
+				name: 'Items',
+				value: 'items',
+				description: "Write all incoming items into one file, one row per item, from the items' fields",
+			},
+		],
+		default: 'binary',
+	},
+	{
+		displayName: 'Input Binary Field',
+		name: 'binaryPropertyName',
+		type: 'string',
+		default: 'data',
+		required: true,
+		hint: 'The name of the binary property that holds the file',
+		displayOptions: { show: { inputSource: ['binary'] } },
+	},
+	{
+		displayName: 'Format',
+		name: 'fileFormat',
+		type: 'options',
+		options: [
+			{
+				name: 'Detect Automatically',
+				value: 'auto',
+				description: 'From the file name, the MIME type and the header line',
+			},
+			{ name: 'CSV (Comma)', value: 'csv' },
+			{ name: 'SSV (Semicolon)', value: 'ssv' },
+			{ name: 'TSV (Tab)', value: 'tsv' },
+		],
+		default: 'auto',
+		displayOptions: { show: { inputSource: ['binary'] } },
+	},
+	{
+		displayName: 'Format',
+		name: 'itemsFormat',
+		type: 'options',
+		description: 'Delimiter of the file written from the items',
+		options: [
+			{ name: 'CSV (Comma)', value: 'csv' },
+			{ name: 'SSV (Semicolon)', value: 'ssv' },
+			{ name: 'TSV (Tab)', value: 'tsv' },
+		],
+		default: 'csv',
+		displayOptions: { show: { inputSource: ['items'] } },
+	},
+	{
+		displayName: 'Columns',
+		name: 'columns',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. email, firstName, lastName',
+		description:
+			'Comma-separated REST API field names to write, in this order. Leave empty to write every field found in the items.',
+		displayOptions: { show: { inputSource: ['items'] } },
+	},
+];
+
+export const optionsDescription: INodeProperties = {
+	displayName: 'Options',
+	name: 'options',
+	type: 'collection',
+	placeholder: 'Add option',
+	default: {},
+	options: [
+		{
+			displayName: 'File Name',
+			name: 'fileName',
+			type: 'string',
+			default: '',
+			placeholder: 'e.g. leads-2025-01.csv',
+			description: 'Name of the uploaded file. Leave empty to keep the input file name.',
+		},
+		{
+			displayName: 'Part Size Limit (MB)',
+			name: 'partSizeMb',
+			type: 'number',
+			typeOptions: { minValue: 0.001, maxValue: DEFAULT_PART_SIZE_MB, numberPrecision: 3 },
+			default: DEFAULT_PART_SIZE_MB,
+			description:
+				'Files larger than this are split into several batches, each starting with the header. Marketo accepts at most 10 MB per upload.',
+		},
+		{
+			displayName: 'Preflight Check',
+			name: 'preflightCheck',
+			type: 'boolean',
+			default: true,
+			description:
+				'Whether to check the header against the fields Marketo knows before uploading, and stop on unknown or missing columns',
+		},
+		{
+			displayName: 'Queue Wait Limit (Minutes)',
+			name: 'queueWaitMinutes',
+			type: 'number',
+			typeOptions: { minValue: 0 },
+			default: DEFAULT_QUEUE_WAIT_MINUTES,
+			description:
+				"How long to keep waiting while Marketo's shared import queue (10 jobs per instance) is full before failing",
+		},
+	],
+};
+
+export interface ImportOptions {
+	fileName?: string;
+	partSizeMb?: number;
+	preflightCheck?: boolean;
+	queueWaitMinutes?: number;
+}

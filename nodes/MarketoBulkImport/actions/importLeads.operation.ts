@@ -1,0 +1,107 @@
+import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
+
+import type { ImportPlan } from '../helpers/importPlan';
+import { isBlank, parseMarketoId } from '../helpers/ids';
+import { leadHeaderRules } from '../helpers/preflight';
+import { runImport } from '../helpers/runImport';
+
+const showForLeads = { show: { operation: ['importLeads'] } };
+
+/** The lookup fields Marketo documents for lead imports; the instance's custom fields are added by loadOptions. */
+export const DOCUMENTED_LOOKUP_FIELDS: Array<{ name: string; value: string; description?: string }> = [
+	{ name: 'Email', value: 'email', description: 'Default: insert new leads, update existing ones by email' },
+	{ name: 'ID (Update Only)', value: 'id', description: 'Marketo lead ID: only updates existing leads, never creates' },
+	{ name: 'Cookies', value: 'cookies' },
+	{ name: 'Facebook ID', value: 'facebookId' },
+	{ name: 'LinkedIn ID', value: 'linkedInId' },
+	{ name: 'Salesforce Account ID', value: 'sfdcAccountId' },
+	{ name: 'Salesforce Contact ID', value: 'sfdcContactId' },
+	{ name: 'Salesforce Lead ID', value: 'sfdcLeadId' },
+	{ name: 'Salesforce Lead Owner ID', value: 'sfdcLeadOwnerId' },
+	{ name: 'Salesforce Opportunity ID', value: 'sfdcOpptyId' },
+	{ name: 'Twitter ID', value: 'twitterId' },
+];
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Lookup Field Name or ID',
+		name: 'lookupField',
+		type: 'options',
+		typeOptions: { loadOptionsMethod: 'getLookupFields' },
+		default: 'email',
+		description:
+			'Field Marketo uses to find existing leads (insert or update). "ID" only updates. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
+		displayOptions: showForLeads,
+	},
+	{
+		displayName: 'Static List',
+		name: 'list',
+		type: 'resourceLocator',
+		default: { mode: 'list', value: '' },
+		description: 'Optional: every imported lead is also added to this static list',
+		displayOptions: showForLeads,
+		modes: [
+			{
+				displayName: 'From List',
+				name: 'list',
+				type: 'list',
+				placeholder: 'Select a static list...',
+				typeOptions: { searchListMethod: 'searchStaticLists', searchable: true },
+			},
+			{
+				displayName: 'By ID',
+				name: 'id',
+				type: 'string',
+				placeholder: 'e.g. 1043',
+				validation: [{ type: 'regex', properties: { regex: '^\\s*\\d+\\s*$', errorMessage: 'A list ID is a number' } }],
+			},
+		],
+	},
+	{
+		displayName: 'Partition Name or ID',
+		name: 'partitionName',
+		type: 'options',
+		typeOptions: { loadOptionsMethod: 'getPartitions' },
+		default: '',
+		description:
+			'Lead partition to import into. Leave empty for Marketo\'s default. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
+		displayOptions: showForLeads,
+	},
+];
+
+export function buildLeadPlan(this: IExecuteFunctions, itemIndex: number): ImportPlan {
+	const lookupField = String(this.getNodeParameter('lookupField', itemIndex, 'email') || 'email').trim();
+	const listValue = this.getNodeParameter('list', itemIndex, '', { extractValue: true });
+	const partitionName = String(this.getNodeParameter('partitionName', itemIndex, '') ?? '').trim();
+
+	let listId: number | undefined;
+	if (!isBlank(listValue)) {
+		listId = parseMarketoId(listValue);
+		if (listId === undefined) {
+			throw new NodeOperationError(this.getNode(), `Static List '${String(listValue)}' is not a list ID`, {
+				itemIndex,
+				description: 'Pick the list from the dropdown, or enter its numeric ID (Marketo shows it in the list URL).',
+			});
+		}
+	}
+
+	const query: Record<string, string | number> = { lookupField };
+	if (listId !== undefined) query.listId = listId;
+	if (partitionName !== '') query.partitionName = partitionName;
+
+	return {
+		target: { importType: 'leads' },
+		query,
+		targetFields: {
+			lookupField,
+			...(listId !== undefined ? { listId } : {}),
+			...(partitionName !== '' ? { partitionName } : {}),
+		},
+		label: 'leads',
+		headerRules: async (context, cache, index) => await leadHeaderRules(context, cache, lookupField, index),
+	};
+}
+
+export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
+	return await runImport.call(this, buildLeadPlan);
+}

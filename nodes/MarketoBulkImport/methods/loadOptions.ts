@@ -1,0 +1,159 @@
+import {
+	NodeOperationError,
+	type IDataObject,
+	type ILoadOptionsFunctions,
+	type INodePropertyOptions,
+} from 'n8n-workflow';
+
+import { marketoApiRequest, marketoApiRequestAllItems } from '../../shared/transport';
+import { DOCUMENTED_LOOKUP_FIELDS } from '../actions/importLeads.operation';
+import { isBlank, parseMarketoId } from '../helpers/ids';
+import { LEAD_DESCRIBE_PATH } from '../helpers/preflight';
+
+/**
+ * Marketo's standard lead fields. describe2 does not flag custom fields, and
+ * only custom string/email/integer fields may serve as a lookup field, so the
+ * standard ones are left out of the lookup dropdown by name.
+ */
+const STANDARD_LEAD_FIELDS = new Set([
+	'id', 'email', 'firstName', 'lastName', 'middleName', 'salutation', 'company', 'title', 'phone', 'mobilePhone',
+	'fax', 'website', 'leadScore', 'annualRevenue', 'numberOfEmployees', 'industry', 'leadSource', 'leadStatus',
+	'rating', 'unsubscribed', 'unsubscribedReason', 'doNotCall', 'doNotCallReason', 'dateOfBirth', 'address', 'city',
+	'state', 'postalCode', 'country', 'twitterId', 'facebookId', 'linkedInId', 'sfdcLeadId', 'sfdcContactId',
+	'sfdcAccountId', 'sfdcLeadOwnerId', 'sfdcOpptyId', 'sfdcType', 'sfdcId', 'cookies', 'externalCompanyId',
+	'externalSalesPersonId', 'createdAt', 'updatedAt', 'anonymousIP', 'billingCity', 'billingCountry',
+	'billingPostalCode', 'billingState', 'billingStreet', 'department', 'emailInvalid', 'emailInvalidCause',
+	'inferredCompany', 'inferredCountry', 'leadPartitionId', 'leadPerson', 'leadRole', 'mainPhone', 'marketingSuspended',
+	'mktoName', 'personType', 'priority', 'relativeScore', 'sicCode', 'site', 'urgency', 'acquisitionProgramId',
+	'isAnonymous', 'personTimeZone', 'facebookDisplayName', 'linkedInDisplayName', 'twitterDisplayName',
+]);
+
+const LOOKUP_DATA_TYPES = new Set(['string', 'email', 'integer']);
+
+interface DescribedField {
+	name?: string;
+	displayName?: string;
+	dataType?: string;
+}
+
+/** Pure: the lookup dropdown: the documented choices first, then the instance's custom string/email/integer fields. */
+export function lookupFieldOptions(fields: DescribedField[]): INodePropertyOptions[] {
+	const documented = new Set(DOCUMENTED_LOOKUP_FIELDS.map((f) => f.value));
+	const custom = fields
+		.filter(
+			(f): f is Required<Pick<DescribedField, 'name'>> & DescribedField =>
+				typeof f.name === 'string' &&
+				!documented.has(f.name) &&
+				!STANDARD_LEAD_FIELDS.has(f.name) &&
+				LOOKUP_DATA_TYPES.has(String(f.dataType)),
+		)
+		.map((f) => ({
+			name: `${f.displayName ?? f.name} (Custom Field)`,
+			value: f.name,
+			description: `Custom ${f.dataType} field '${f.name}'`,
+		}))
+		.sort((a, b) => a.name.localeCompare(b.name));
+	return [...DOCUMENTED_LOOKUP_FIELDS, ...custom];
+}
+
+export async function getLookupFields(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
+	const result = (await marketoApiRequest.call(this, {
+		method: 'GET',
+		path: LEAD_DESCRIBE_PATH,
+		idempotent: true,
+	})) as Array<{ fields?: DescribedField[] }>;
+	return lookupFieldOptions(result[0]?.fields ?? []);
+}
+
+export async function getPartitions(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
+	const partitions = (await marketoApiRequest.call(this, {
+		method: 'GET',
+		path: '/rest/v1/leads/partitions.json',
+		idempotent: true,
+	})) as Array<{ name?: string; description?: string }>;
+	return [
+		{ name: "Marketo's Default", value: '', description: 'Do not send a partition; Marketo uses its default' },
+		...partitions
+			.filter((p) => typeof p.name === 'string')
+			.map((p) => ({ name: p.name as string, value: p.name as string, description: p.description || undefined })),
+	];
+}
+
+export async function getCustomObjects(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
+	const objects = (await marketoApiRequest.call(this, {
+		method: 'GET',
+		path: '/rest/v1/customobjects.json',
+		idempotent: true,
+	})) as Array<{ name?: string; apiName?: string; displayName?: string; description?: string }>;
+	const options: INodePropertyOptions[] = [];
+	for (const object of objects) {
+		// The OpenAPI calls the API name `apiName`; live instances answer `name`.
+		const apiName = object.apiName ?? object.name;
+		if (!apiName) continue;
+		options.push({
+			name: object.displayName ? `${object.displayName} (${apiName})` : apiName,
+			value: apiName,
+			description: object.description || undefined,
+		});
+	}
+	return options
+		.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+interface ChannelRecord extends IDataObject {
+	name?: string;
+	progressionStatuses?: Array<{ name?: string; step?: number; success?: boolean; description?: string }>;
+}
+
+/** Pure: the status dropdown from a channel, in the channel's step order. */
+export function memberStatusOptions(channel: ChannelRecord): INodePropertyOptions[] {
+	return [...(channel.progressionStatuses ?? [])]
+		.filter((s) => typeof s.name === 'string' && s.name !== '')
+		.sort((a, b) => (a.step ?? 0) - (b.step ?? 0))
+		.map((s) => ({
+			name: s.name as string,
+			value: s.name as string,
+			description: s.success ? 'Success status' : s.description || undefined,
+		}));
+}
+
+/**
+ * Member statuses of the selected program: program -> its channel (by name)
+ * -> the channel's progression statuses. Channels are read from the paged
+ * channels list and matched by name, which avoids the case ambiguity of the
+ * `name` parameter of channel/byName.
+ */
+export async function getProgramMemberStatuses(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
+	const programValue = this.getCurrentNodeParameter('program', { extractValue: true });
+	if (isBlank(programValue)) return [];
+	const programId = parseMarketoId(programValue);
+	if (programId === undefined) {
+		throw new NodeOperationError(this.getNode(), `Program '${String(programValue)}' is not a program ID`, {
+			description: 'Pick the program first, or enter its numeric ID.',
+		});
+	}
+	const programs = (await marketoApiRequest.call(this, {
+		method: 'GET',
+		path: `/rest/asset/v1/program/${programId}.json`,
+		idempotent: true,
+	})) as Array<{ channel?: string }>;
+	const channelName = programs[0]?.channel;
+	if (!channelName) {
+		throw new NodeOperationError(this.getNode(), `Program ${programId} was not found or has no channel`, {
+			description: 'Check the program ID and that the API user has the Read-Only Assets permission.',
+		});
+	}
+	const channels = (await marketoApiRequestAllItems.call(this, {
+		method: 'GET',
+		path: '/rest/asset/v1/channels.json',
+		qs: { maxReturn: 200 },
+		idempotent: true,
+	})) as ChannelRecord[];
+	const channel = channels.find((c) => c.name === channelName);
+	if (!channel) {
+		throw new NodeOperationError(this.getNode(), `Channel '${channelName}' of program ${programId} was not found`, {
+			description: 'The program channel is not in the channel list; type the status name as an expression instead.',
+		});
+	}
+	return memberStatusOptions(channel);
+}

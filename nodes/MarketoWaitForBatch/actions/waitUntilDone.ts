@@ -1,0 +1,194 @@
+/**
+ * Mode "Wait Until Done": poll the input's batches until each is Complete or Failed,
+ * within the time limit. When and which batches to poll is decided by the pure
+ * scheduler (helpers/pollScheduler.ts); this file only does the calls and the waiting.
+ */
+import {
+	NodeOperationError,
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+} from 'n8n-workflow';
+
+import { fetchBatchStatus, type BatchStatus } from '../../shared/batchStatus';
+import { targetOf, type AwaitedBatch } from '../helpers/batchSource';
+import {
+	DEFAULT_POLL_SETTINGS,
+	isFinished,
+	newPollState,
+	planPolls,
+	recordObservation,
+	type BatchPollState,
+	type PollSettings,
+} from '../helpers/pollScheduler';
+import {
+	describeRunning,
+	stillRunningJson,
+	unknownStatus,
+	type LastStatus,
+} from '../helpers/summary';
+import {
+	OutputCollector,
+	batchFailedError,
+	cancelledError,
+	handleBatchError,
+	outputCompletedBatch,
+	pairedTo,
+	pauseUnlessCancelled,
+	readBatches,
+	readResultOptions,
+	type ResultOptions,
+} from './common';
+import {
+	DEFAULT_MAX_POLL_INTERVAL_SECONDS,
+	DEFAULT_TIME_LIMIT_MINUTES,
+	OUTPUT_DONE,
+	type OnTimeLimit,
+} from './descriptions';
+
+/** One batch being waited for. */
+interface Tracked {
+	batch: AwaitedBatch;
+	poll: BatchPollState;
+	last: LastStatus;
+}
+
+interface WaitSettings {
+	poll: PollSettings;
+	timeLimitMs: number;
+	onTimeLimit: OnTimeLimit;
+	results: ResultOptions;
+}
+
+function readWaitSettings(this: IExecuteFunctions): WaitSettings {
+	const maxPollSeconds = this.getNodeParameter('maxPollInterval', 0, DEFAULT_MAX_POLL_INTERVAL_SECONDS) as number;
+	const timeLimitMinutes = this.getNodeParameter('timeLimit', 0, DEFAULT_TIME_LIMIT_MINUTES) as number;
+	if (!(maxPollSeconds > 0) || !(timeLimitMinutes > 0)) {
+		throw new NodeOperationError(this.getNode(), 'Max Poll Interval and Time Limit must be positive numbers');
+	}
+	return {
+		poll: { ...DEFAULT_POLL_SETTINGS, maxIntervalMs: maxPollSeconds * 1000 },
+		timeLimitMs: timeLimitMinutes * 60_000,
+		onTimeLimit: this.getNodeParameter('onTimeLimit', 0, 'error') as OnTimeLimit,
+		results: readResultOptions.call(this),
+	};
+}
+
+function track(batch: AwaitedBatch, startedAt: number, settings: PollSettings): Tracked {
+	// Unknown submission time (Define Below): the batch may be long done, so poll at once.
+	const submittedAt =
+		batch.submittedAt !== null ? Date.parse(batch.submittedAt) : startedAt - settings.firstPollDelayMs;
+	return {
+		batch,
+		poll: newPollState({ submittedAt, batchId: batch.batchId, totalRows: batch.rows }),
+		last: unknownStatus(batch),
+	};
+}
+
+/** Takes a batch out of the scheduler's view after an error (it will not be polled again). */
+function settle(tracked: Tracked, at: number): void {
+	tracked.poll = recordObservation(tracked.poll, {
+		at,
+		status: 'Failed',
+		rowsProcessed: tracked.last.rowsProcessed + tracked.last.rowsFailed,
+	});
+}
+
+export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const startedAt = Date.now();
+	const collector = new OutputCollector(this.getInputData().length);
+	const settings = readWaitSettings.call(this);
+	const signal = this.getExecutionCancelSignal?.();
+	const deadline = startedAt + settings.timeLimitMs;
+	const tracked = readBatches.call(this, collector).map((batch) => track(batch, startedAt, settings.poll));
+
+	for (;;) {
+		if (signal?.aborted) throw cancelledError.call(this);
+		const now = Date.now();
+		const plan = planPolls(
+			tracked.map((t) => t.poll),
+			now,
+			settings.poll,
+			deadline,
+		);
+		if (plan.timeLimitReached) {
+			handleTimeLimit.call(this, collector, tracked, settings);
+			break;
+		}
+		if (plan.wakeAt === null) break; // every batch is finished
+		if (plan.due.length === 0) {
+			await pauseUnlessCancelled(plan.wakeAt - now, signal);
+			continue;
+		}
+		// At most three batches are due at once (see batchesWorthPolling): a small, bounded concurrency.
+		await Promise.all(plan.due.map(async (index) => await pollOnce.call(this, collector, tracked[index], settings)));
+	}
+	return collector.outputs();
+}
+
+async function pollOnce(
+	this: IExecuteFunctions,
+	collector: OutputCollector,
+	tracked: Tracked,
+	settings: WaitSettings,
+): Promise<void> {
+	const { batch } = tracked;
+	let status: BatchStatus;
+	try {
+		status = await fetchBatchStatus.call(this, targetOf(batch), batch.itemIndex);
+	} catch (error) {
+		settle(tracked, Date.now());
+		handleBatchError.call(this, collector, batch, error as Error, tracked.last);
+		return;
+	}
+	const at = Date.now();
+	tracked.last = status;
+	tracked.poll = recordObservation(tracked.poll, {
+		at,
+		status: status.status,
+		rowsProcessed: status.rowsProcessed + status.rowsFailed,
+	});
+	if (!isFinished(tracked.poll)) return;
+	try {
+		if (status.status === 'Failed') throw batchFailedError.call(this, batch, status);
+		await outputCompletedBatch.call(this, collector, batch, status, at, settings.results);
+	} catch (error) {
+		handleBatchError.call(this, collector, batch, error as Error, status);
+	}
+}
+
+function handleTimeLimit(
+	this: IExecuteFunctions,
+	collector: OutputCollector,
+	tracked: Tracked[],
+	settings: WaitSettings,
+): void {
+	const running = tracked.filter((t) => !isFinished(t.poll));
+	if (settings.onTimeLimit === 'outputStillRunning') {
+		for (const { batch, last } of running) {
+			collector.add(batch.itemIndex, OUTPUT_DONE, [
+				{ json: stillRunningJson(batch, last) as IDataObject, pairedItem: pairedTo(batch) },
+			]);
+		}
+		return;
+	}
+	const minutes = settings.timeLimitMs / 60_000;
+	const list = running.map((t) => describeRunning(t.batch, t.last)).join('; ');
+	const message = `Time limit of ${minutes} minute${minutes === 1 ? '' : 's'} reached; still running in Marketo: ${list}`;
+	const description =
+		'The batches keep running in Marketo. Raise the Time Limit, set On Time Limit to "Output Still-Running Batches", or check later with Mode "Check Once".';
+	if (!this.continueOnFail()) {
+		throw new NodeOperationError(this.getNode(), message, { description });
+	}
+	for (const t of running) {
+		handleBatchError.call(
+			this,
+			collector,
+			t.batch,
+			new NodeOperationError(this.getNode(), `Time limit reached; ${describeRunning(t.batch, t.last)}`, {
+				itemIndex: t.batch.itemIndex,
+			}),
+			t.last,
+		);
+	}
+}

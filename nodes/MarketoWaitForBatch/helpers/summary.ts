@@ -1,0 +1,139 @@
+/**
+ * The Done item of a batch: one summary per batch. Pure.
+ */
+import type { IDataObject } from 'n8n-workflow';
+
+import type { BatchStatusName } from '../../shared/batch';
+import type { AwaitedBatch } from './batchSource';
+
+/** The part of a status answer the summary shows (BatchStatus from batchStatus.ts fits). */
+export interface LastStatus {
+	status: BatchStatusName;
+	rowsProcessed: number;
+	rowsFailed: number;
+	rowsWithWarning: number;
+	message: string;
+}
+
+export interface CountsCheck {
+	countsMatch: boolean;
+	countsNote?: string;
+}
+
+/**
+ * Do Marketo's counts agree with the rows its files held? `fileRows` is null when the
+ * file was not downloaded (the count said there was nothing to fetch).
+ */
+export function checkCounts(
+	counts: { rowsFailed: number; rowsWithWarning: number },
+	fileRows: { failed: number | null; warning: number | null },
+): CountsCheck {
+	const notes: string[] = [];
+	const compare = (label: string, counted: number, inFile: number | null) => {
+		if (inFile !== null && inFile !== counted) {
+			notes.push(`Marketo counted ${counted} ${label} rows but its ${label} file holds ${inFile}`);
+		}
+	};
+	compare('failed', counts.rowsFailed, fileRows.failed);
+	compare('warning', counts.rowsWithWarning, fileRows.warning);
+	return notes.length === 0 ? { countsMatch: true } : { countsMatch: false, countsNote: notes.join('; ') + '.' };
+}
+
+function batchFields(batch: AwaitedBatch): IDataObject {
+	const fields: IDataObject = { batchId: batch.batchId, importType: batch.importType };
+	if (batch.objectApiName !== undefined) fields.objectApiName = batch.objectApiName;
+	if (batch.importId !== undefined) fields.importId = batch.importId;
+	return fields;
+}
+
+function fileFields(batch: AwaitedBatch): IDataObject {
+	const fields: IDataObject = {};
+	if (batch.part !== undefined) fields.part = batch.part;
+	if (batch.partCount !== undefined) fields.partCount = batch.partCount;
+	if (batch.fileName !== undefined) fields.fileName = batch.fileName;
+	return fields;
+}
+
+/** Seconds from submission to end, one decimal; null when either is unknown. */
+export function durationSeconds(submittedAt: string | null, endedAt: number | null): number | null {
+	if (submittedAt === null || endedAt === null) return null;
+	const start = Date.parse(submittedAt);
+	if (Number.isNaN(start)) return null;
+	return Math.round((endedAt - start) / 100) / 10;
+}
+
+export interface SummaryInput {
+	batch: AwaitedBatch;
+	last: LastStatus;
+	/** epoch ms of the answer that said Complete/Failed; null while running */
+	endedAt: number | null;
+	failedRowItems: number;
+	warningRowItems: number;
+	counts: CountsCheck;
+	stillRunning: boolean;
+}
+
+export function summaryJson(input: SummaryInput): IDataObject {
+	const { batch, last } = input;
+	const json: IDataObject = {
+		...batchFields(batch),
+		status: last.status,
+		rowsProcessed: last.rowsProcessed,
+		rowsFailed: last.rowsFailed,
+		rowsWithWarning: last.rowsWithWarning,
+		message: last.message,
+		submittedAt: batch.submittedAt,
+		endedAt: input.endedAt === null ? null : new Date(input.endedAt).toISOString(),
+		durationSeconds: durationSeconds(batch.submittedAt, input.endedAt),
+		...fileFields(batch),
+		failedRowItems: input.failedRowItems,
+		warningRowItems: input.warningRowItems,
+		countsMatch: input.counts.countsMatch,
+	};
+	if (input.counts.countsNote !== undefined) json.countsNote = input.counts.countsNote;
+	if (input.stillRunning) json.stillRunning = true;
+	return json;
+}
+
+/** What we know of a batch before (or without) any status answer. */
+export function unknownStatus(batch: AwaitedBatch): LastStatus {
+	return {
+		status: batch.initialStatus ?? 'Queued',
+		rowsProcessed: 0,
+		rowsFailed: 0,
+		rowsWithWarning: 0,
+		message: '',
+	};
+}
+
+/** Done item of a batch that has not finished (Check Once, or the time limit). */
+export function stillRunningJson(batch: AwaitedBatch, last: LastStatus): IDataObject {
+	return summaryJson({
+		batch,
+		last,
+		endedAt: null,
+		failedRowItems: 0,
+		warningRowItems: 0,
+		counts: { countsMatch: true },
+		stillRunning: true,
+	});
+}
+
+/** Continue On Fail: the error item of one batch keeps the batch's fields so it can be told apart. */
+export function errorJson(batch: AwaitedBatch, message: string, last?: LastStatus): IDataObject {
+	const json: IDataObject = { error: message, ...batchFields(batch), ...fileFields(batch) };
+	if (last !== undefined) {
+		json.status = last.status;
+		json.message = last.message;
+	}
+	return json;
+}
+
+/** One line per running batch for the time-limit error. */
+export function describeRunning(batch: AwaitedBatch, last: LastStatus): string {
+	const progress =
+		last.status === 'Importing' && batch.rows !== null
+			? `, ${last.rowsProcessed + last.rowsFailed} of ${batch.rows} rows done`
+			: '';
+	return `batch ${batch.batchId}: ${last.status}${progress}`;
+}

@@ -1,0 +1,235 @@
+/**
+ * Finds which submitted row a failure/warning row came from.
+ *
+ * Marketo's result files carry no row number: only the row's values. So we read the
+ * submitted part again (the same bytes Marketo got), index its rows by the values of
+ * the columns the result file has, and look each result row up. We only claim a row
+ * number when it is provable:
+ * - one submitted row with those values and one result row        -> 'exact'
+ * - n identical submitted rows and n identical result rows         -> 'duplicate-rows'
+ *   (assigned in order; the rows are indistinguishable, so any order is as true)
+ * - no submitted row with those values                             -> 'not-found'
+ * - anything else (e.g. 3 identical submitted rows, 1 failed)      -> 'ambiguous'
+ * Marketo has been seen to leave out a column that was empty in every listed row; a
+ * submitted row whose left-out columns are empty is then the better candidate, which
+ * settles some otherwise ambiguous cases.
+ *
+ * Memory: only submitted rows whose values match some result row are remembered.
+ */
+import { createRowReader } from '../../shared/csv/parser';
+import type { ResultFile } from './resultRows';
+
+export type TieBack = 'exact' | 'duplicate-rows' | 'ambiguous' | 'not-found' | 'no-submitted-file';
+
+export interface RowTie {
+	/** 1-based data-row number in the submitted file, null when not provable */
+	rowNumber: number | null;
+	tieBack: TieBack;
+}
+
+/** A chunked byte source that can be opened more than once (header pass, then data pass). */
+export type ByteSource = AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>;
+export type OpenSource = () => Promise<ByteSource>;
+
+export interface SubmittedPart {
+	open: OpenSource;
+	delimiter: string;
+	/** byte range of the part's data rows in what `open` yields */
+	dataStart: number;
+	dataEnd: number;
+	/** data-row number of the part's first row */
+	firstRowNumber: number;
+}
+
+export interface KeyPlan {
+	/** result-file column -> index of the same column in the submitted header */
+	shared: Array<{ resultColumn: string; submittedIndex: number }>;
+	/** submitted columns the result file left out */
+	omittedIndices: number[];
+}
+
+function normalizedName(name: string): string {
+	return name.trim().toLowerCase();
+}
+
+/**
+ * Which columns identify a row. A result column is matched to the submitted header by
+ * exact name first, then ignoring case and surrounding spaces (Marketo may echo the REST
+ * name rather than what the file said). Null when no column is shared.
+ */
+export function planRowKey(resultColumns: string[], submittedHeader: string[]): KeyPlan | null {
+	const used = new Set<number>();
+	const shared: KeyPlan['shared'] = [];
+	for (const resultColumn of resultColumns) {
+		let index = submittedHeader.findIndex((name, i) => !used.has(i) && name === resultColumn);
+		if (index === -1) {
+			const wanted = normalizedName(resultColumn);
+			index = submittedHeader.findIndex((name, i) => !used.has(i) && normalizedName(name) === wanted);
+		}
+		if (index === -1) continue;
+		used.add(index);
+		shared.push({ resultColumn, submittedIndex: index });
+	}
+	if (shared.length === 0) return null;
+	const omittedIndices = submittedHeader.map((_, i) => i).filter((i) => !used.has(i));
+	return { shared, omittedIndices };
+}
+
+export function resultRowKey(values: Record<string, string>, plan: KeyPlan): string {
+	return JSON.stringify(plan.shared.map((column) => values[column.resultColumn] ?? ''));
+}
+
+export function submittedRowKey(fields: string[], plan: KeyPlan): string {
+	return JSON.stringify(plan.shared.map((column) => fields[column.submittedIndex] ?? ''));
+}
+
+export interface Candidate {
+	/** 0-based position among the part's data rows */
+	position: number;
+	/** every column the result file left out is empty in this row */
+	omittedEmpty: boolean;
+}
+
+/** Remembers the submitted rows whose key is wanted, in file order. */
+export class CandidateIndex {
+	readonly byKey = new Map<string, Candidate[]>();
+
+	constructor(
+		private readonly plan: KeyPlan,
+		wantedKeys: Iterable<string>,
+	) {
+		for (const key of wantedKeys) this.byKey.set(key, []);
+	}
+
+	add(fields: string[], position: number): void {
+		const list = this.byKey.get(submittedRowKey(fields, this.plan));
+		if (list === undefined) return;
+		const omittedEmpty = this.plan.omittedIndices.every((i) => (fields[i] ?? '') === '');
+		list.push({ position, omittedEmpty });
+	}
+}
+
+/** Pure: gives every result row (by its key, in file order) a row number or says why not. */
+export function assignRowNumbers(
+	resultKeys: string[],
+	candidatesByKey: Map<string, Candidate[]>,
+	firstRowNumber: number,
+): RowTie[] {
+	const resultRowsByKey = new Map<string, number[]>();
+	resultKeys.forEach((key, index) => {
+		const list = resultRowsByKey.get(key);
+		if (list) list.push(index);
+		else resultRowsByKey.set(key, [index]);
+	});
+
+	const ties: RowTie[] = new Array(resultKeys.length);
+	for (const [key, resultIndices] of resultRowsByKey) {
+		const all = candidatesByKey.get(key) ?? [];
+		let chosen = all;
+		if (all.length !== resultIndices.length) {
+			const better = all.filter((candidate) => candidate.omittedEmpty);
+			if (better.length === resultIndices.length) chosen = better;
+		}
+		resultIndices.forEach((resultIndex, order) => {
+			if (all.length === 0) {
+				ties[resultIndex] = { rowNumber: null, tieBack: 'not-found' };
+			} else if (chosen.length !== resultIndices.length) {
+				ties[resultIndex] = { rowNumber: null, tieBack: 'ambiguous' };
+			} else {
+				ties[resultIndex] = {
+					rowNumber: firstRowNumber + chosen[order].position,
+					tieBack: chosen.length === 1 ? 'exact' : 'duplicate-rows',
+				};
+			}
+		});
+	}
+	return ties;
+}
+
+function asBytes(chunk: Uint8Array | string): Uint8Array {
+	return typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+}
+
+/** Yields only the bytes in [start, end) of a chunked source, and stops reading after `end`. */
+export async function* byteRange(
+	source: ByteSource,
+	start: number,
+	end: number,
+): AsyncGenerator<Uint8Array> {
+	let offset = 0;
+	for await (const raw of source) {
+		const chunk = asBytes(raw);
+		const chunkStart = offset;
+		offset += chunk.length;
+		if (offset <= start) continue;
+		const from = Math.max(0, start - chunkStart);
+		const to = Math.min(chunk.length, end - chunkStart);
+		if (to > from) yield chunk.subarray(from, to);
+		if (offset >= end) return;
+	}
+}
+
+/** The first row of the source (the header), reading no further than needed. */
+export async function readHeaderRow(open: OpenSource, delimiter: string): Promise<string[]> {
+	const reader = createRowReader(delimiter, { skipEmptyLines: true });
+	for await (const chunk of await open()) {
+		const rows = reader.write(chunk);
+		if (rows.length > 0) return rows[0];
+	}
+	return reader.end()[0] ?? [];
+}
+
+/**
+ * Ties the rows of one or more result files (failures, warnings) of the same batch
+ * back to the submitted part, reading the part once.
+ */
+export async function tieBackResultFiles(files: ResultFile[], part: SubmittedPart): Promise<RowTie[][]> {
+	const header = await readHeaderRow(part.open, part.delimiter);
+	const plans = files.map((file) => planRowKey(file.columns, header));
+	const resultKeys = files.map((file, f) => {
+		const plan = plans[f];
+		return plan === null ? [] : file.rows.map((row) => resultRowKey(row.values, plan));
+	});
+	const indexes = files.map((_, f) => {
+		const plan = plans[f];
+		return plan === null ? null : new CandidateIndex(plan, resultKeys[f]);
+	});
+
+	if (indexes.some((index) => index !== null && index.byKey.size > 0)) {
+		const reader = createRowReader(part.delimiter, { skipEmptyLines: true });
+		let position = 0;
+		const take = (rows: string[][]) => {
+			for (const fields of rows) {
+				for (const index of indexes) index?.add(fields, position);
+				position++;
+			}
+		};
+		for await (const chunk of byteRange(await part.open(), part.dataStart, part.dataEnd)) {
+			take(reader.write(chunk));
+		}
+		take(reader.end());
+	}
+
+	return files.map((file, f) => {
+		const index = indexes[f];
+		if (index === null) {
+			// No shared column: every submitted row "matches"; claiming one would be a guess.
+			return file.rows.map(() => ({ rowNumber: null, tieBack: 'ambiguous' as const }));
+		}
+		return assignRowNumbers(resultKeys[f], index.byKey, part.firstRowNumber);
+	});
+}
+
+export function noSubmittedFileTies(file: ResultFile): RowTie[] {
+	return file.rows.map(() => ({ rowNumber: null, tieBack: 'no-submitted-file' as const }));
+}
+
+/** "Items" input: the input item a row came from (rows were written one per item, in order). */
+export function sourceItemIndexOf(
+	rowNumber: number | null,
+	firstRowNumber: number,
+	firstSourceItemIndex: number | undefined,
+): number | null {
+	if (rowNumber === null || firstSourceItemIndex === undefined) return null;
+	return firstSourceItemIndex + (rowNumber - firstRowNumber);
+}

@@ -1,0 +1,58 @@
+/**
+ * Waiting that stops the moment an execution is cancelled. n8n-workflow 2.x's `sleep` takes an
+ * AbortSignal (and then clears its timer); 1.x ignores the second argument, so the wait is also
+ * raced against the signal to return at once there too.
+ */
+import { sleep } from 'n8n-workflow';
+
+export class WaitCancelledError extends Error {
+	constructor() {
+		super('The execution was cancelled');
+		this.name = 'WaitCancelledError';
+	}
+}
+
+type SleepWithSignal = (ms: number, signal?: AbortSignal) => Promise<void>;
+
+export function throwIfCancelled(signal?: AbortSignal): void {
+	if (signal?.aborted) throw new WaitCancelledError();
+}
+
+export async function cancellableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+	throwIfCancelled(signal);
+	if (ms <= 0) return;
+	if (!signal) {
+		await sleep(ms);
+		return;
+	}
+	let onAbort: (() => void) | undefined;
+	const cancelled = new Promise<never>((_resolve, reject) => {
+		onAbort = () => reject(new WaitCancelledError());
+		signal.addEventListener('abort', onAbort, { once: true });
+	});
+	// n8n's sleep rejects with the signal's reason on abort; report every abort the same way.
+	const slept = Promise.race([(sleep as SleepWithSignal)(ms, signal), cancelled]).then(
+		() => undefined,
+		() => new WaitCancelledError(),
+	);
+	const outcome = await slept;
+	if (onAbort) signal.removeEventListener('abort', onAbort);
+	if (outcome) throw outcome;
+}
+
+/** Resolves when `wake` is called or the signal aborts (then rejects); for queue hand-offs. */
+export async function waitForWake(register: (wake: () => void) => void, signal?: AbortSignal): Promise<void> {
+	throwIfCancelled(signal);
+	let onAbort: (() => void) | undefined;
+	try {
+		await new Promise<void>((resolve, reject) => {
+			register(resolve);
+			if (signal) {
+				onAbort = () => reject(new WaitCancelledError());
+				signal.addEventListener('abort', onAbort, { once: true });
+			}
+		});
+	} finally {
+		if (signal && onAbort) signal.removeEventListener('abort', onAbort);
+	}
+}

@@ -1,0 +1,11 @@
+/** Types for scripts/generate-leads.js. */
+export interface LeadFileOptions {
+	rows?: number;
+	failEvery?: number;
+	warnEvery?: number;
+}
+export const HEADER: string;
+export function leadEmail(rowNumber: number): string;
+export function leadRow(rowNumber: number, options: { failEvery: number; warnEvery: number }): string;
+export function expectedOutcomes(rows: number, options?: LeadFileOptions): { failed: number[]; warned: number[] };
+export function generateLeadsCsv(file: string, options?: LeadFileOptions): Promise<{ file: string; rows: number; bytes: number }>;

@@ -1,0 +1,175 @@
+/**
+ * Shared set-up of the end-to-end tests: a real n8n (the line in N8N_E2E_LINE, default 2)
+ * with this package installed the way n8n's Community Nodes install does it, a fresh user
+ * folder per test file, and the example workflows pointed at the in-process simulator.
+ *
+ * `scripts/e2e.js` builds and packs the package once and passes the tarball in
+ * N8N_E2E_TARBALL; without it (a test file run alone) the package is built and packed here.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import * as n8n from '../../scripts/n8n-runtime';
+import type { ExecuteResult, N8nItem, N8nRun, Runtime, StoredCredential } from '../../scripts/n8n-runtime';
+import type { RunningSimulator } from '../simulator';
+
+export const E2E_LINE = process.env.N8N_E2E_LINE === '1' ? '1' : '2';
+export const EXAMPLES_DIR = path.join(n8n.REPO_ROOT, 'examples');
+
+/** The placeholder the example workflows carry instead of a real credential id. */
+export const CREDENTIAL_PLACEHOLDER_ID = 'MARKETO_CREDENTIAL_ID';
+
+export interface WorkflowNode {
+	name: string;
+	type: string;
+	parameters: Record<string, unknown>;
+	credentials?: Record<string, { id: string; name: string }>;
+	[key: string]: unknown;
+}
+
+export interface Workflow {
+	id: string;
+	name: string;
+	nodes: WorkflowNode[];
+	connections: Record<string, unknown>;
+	[key: string]: unknown;
+}
+
+function packedTarball(): string {
+	const given = process.env.N8N_E2E_TARBALL;
+	if (given && fs.existsSync(given)) return given;
+	return n8n.buildAndPack();
+}
+
+/** One n8n user folder with the package installed; every command runs against it. */
+export class N8nInstance {
+	private constructor(
+		readonly runtime: Runtime,
+		readonly userFolder: string,
+	) {}
+
+	static create(): N8nInstance {
+		const runtime = n8n.ensureRuntime(E2E_LINE);
+		const userFolder = n8n.createUserFolder(`n8n-e2e-line${E2E_LINE}-`);
+		n8n.installPackage(runtime, userFolder, packedTarball());
+		return new N8nInstance(runtime, userFolder);
+	}
+
+	async importCredentials(credentials: StoredCredential[]): Promise<void> {
+		await n8n.importCredentials(this.runtime, this.userFolder, credentials);
+	}
+
+	async importWorkflow(workflow: Workflow): Promise<void> {
+		await n8n.importWorkflow(this.runtime, this.userFolder, workflow);
+	}
+
+	async execute(workflowId: string, options?: n8n.RunOptions): Promise<ExecuteResult> {
+		return await n8n.executeWorkflow(this.runtime, this.userFolder, workflowId, options);
+	}
+
+	async storedCredential(id: string): Promise<StoredCredential | undefined> {
+		return (await n8n.exportCredentials(this.runtime, this.userFolder)).find((credential) => credential.id === id);
+	}
+
+	/** A folder the Read/Write Files node may read (n8n restricts file access to configured folders). */
+	dataFile(name: string): string {
+		const dir = path.join(this.userFolder, 'data');
+		fs.mkdirSync(dir, { recursive: true });
+		return path.join(dir, name);
+	}
+
+	remove(): void {
+		fs.rmSync(this.userFolder, { recursive: true, force: true });
+	}
+}
+
+/** A Marketo API credential pointing at the simulator (id must be 16 alphanumerics for n8n 1.x). */
+export function simulatorCredential(
+	simulator: RunningSimulator,
+	id: string,
+	overrides: Partial<{ clientSecret: string; name: string }> = {},
+): StoredCredential {
+	return {
+		id,
+		name: overrides.name ?? `Marketo simulator ${id}`,
+		type: 'marketoApi',
+		data: {
+			restEndpoint: simulator.restUrl,
+			identityEndpoint: simulator.identityUrl,
+			clientId: simulator.clientId,
+			clientSecret: overrides.clientSecret ?? simulator.clientSecret,
+		},
+	};
+}
+
+/**
+ * An example workflow ready to import: its own id, the credential placeholder replaced, and
+ * the file path of every Read/Write Files node replaced by `filePath`.
+ */
+export function exampleWorkflow(
+	fileName: string,
+	options: { id: string; credential: StoredCredential; filePath?: string; edit?: (workflow: Workflow) => void },
+): Workflow {
+	const workflow = JSON.parse(fs.readFileSync(path.join(EXAMPLES_DIR, fileName), 'utf8')) as Workflow;
+	workflow.id = options.id;
+	workflow.name = `${workflow.name} (${options.id})`;
+	for (const node of workflow.nodes) {
+		for (const [type, reference] of Object.entries(node.credentials ?? {})) {
+			if (type === 'marketoApi' && reference.id === CREDENTIAL_PLACEHOLDER_ID) {
+				node.credentials![type] = { id: options.credential.id, name: options.credential.name };
+			}
+		}
+		if (node.type === 'n8n-nodes-base.readWriteFile' && options.filePath !== undefined) {
+			node.parameters.fileSelector = options.filePath;
+		}
+	}
+	options.edit?.(workflow);
+	return workflow;
+}
+
+export function findNode(workflow: Workflow, name: string): WorkflowNode {
+	const node = workflow.nodes.find((candidate) => candidate.name === name);
+	if (!node) throw new Error(`workflow ${workflow.id} has no node "${name}"`);
+	return node;
+}
+
+/** Items on output `outputIndex` of a node in the run ([] when the node ran and output nothing there). */
+export function outputOf(run: N8nRun | undefined, nodeName: string, outputIndex = 0): N8nItem[] {
+	return n8n.nodeOutput(run, nodeName, outputIndex) ?? [];
+}
+
+export function jsonOf(items: N8nItem[]): Array<Record<string, unknown>> {
+	return items.map((item) => item.json);
+}
+
+/** What to print when a run did not go as expected: n8n's error and the tail of its output. */
+export function explain(result: ExecuteResult): string {
+	const error = result.run?.data.resultData.error;
+	const tail = (result.stdout + result.stderr).split('\n').slice(-30).join('\n');
+	return `exit ${result.code}; error: ${error ? `${error.message} ${error.description ?? ''}` : 'none'}\n${tail}`;
+}
+
+/** Fails with n8n's own explanation unless the run succeeded. */
+export function expectSuccess(result: ExecuteResult): N8nRun {
+	if (result.code !== 0 || !result.run || result.run.data.resultData.error) {
+		throw new Error(`the workflow run failed: ${explain(result)}`);
+	}
+	return result.run;
+}
+
+/** Writes a CSV into the instance's data folder and returns its path. */
+export function writeDataFile(instance: N8nInstance, name: string, content: string): string {
+	const file = instance.dataFile(name);
+	fs.writeFileSync(file, content);
+	return file;
+}
+
+/** Parses a small CSV without quotes (the example fixtures) into records. */
+export function readSimpleCsv(file: string): Array<Record<string, string>> {
+	const [header, ...rows] = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
+	const columns = header.split(',');
+	return rows.map((row) => {
+		const cells = row.split(',');
+		return Object.fromEntries(columns.map((column, index) => [column, cells[index] ?? '']));
+	});
+}

@@ -1,0 +1,135 @@
+/**
+ * Check Once, the time limit and cancellation. The simulator runs on a clock the test
+ * moves by hand, so a batch stays Queued/Importing exactly as long as the test wants.
+ */
+import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+
+import { createFakeClock, startSimulator, type FakeClock, type RunningSimulator } from '../simulator';
+import { bulkImport, fileItem, marketoOf, statusCalls, waitForBatches } from './waitForBatch.helpers';
+
+// jest's per-project testTimeout is not applied (it is a global option): polling tests need more than 5 s.
+jest.setTimeout(60_000);
+
+let sim: RunningSimulator;
+let clock: FakeClock;
+
+beforeAll(async () => {
+	clock = createFakeClock(Date.now());
+	// 10 rows per simulated second: a batch of 20 rows takes 2 s of the hand-moved clock
+	sim = await startSimulator({ clock, rowsPerSecond: 10 });
+});
+
+afterAll(async () => {
+	await sim.close();
+});
+
+beforeEach(() => {
+	sim.state.clearCalls();
+});
+
+async function submitLeads(csv: string, fileName = 'leads.csv'): Promise<INodeExecutionData[]> {
+	return await bulkImport(sim, { operation: 'importLeads' }, [await fileItem(csv, fileName)]);
+}
+
+function leadsCsv(count: number, badEvery = 0): string {
+	const lines = ['email,leadScore'];
+	for (let i = 1; i <= count; i++) {
+		lines.push(`c${i}-${Math.random().toString(36).slice(2, 8)}@example.com,${badEvery && i % badEvery === 0 ? 'x' : i}`);
+	}
+	return lines.join('\n') + '\n';
+}
+
+describe('Check Once', () => {
+	it('outputs the current status while running, and the rows once finished', async () => {
+		const batches = await submitLeads(leadsCsv(20, 10));
+		const batchId = (batches[0].json as IDataObject).batchId;
+		clock.advance(1000); // half done
+
+		const running = await waitForBatches(sim, batches, { mode: 'checkOnce' });
+		expect(running.done).toEqual([
+			expect.objectContaining({
+				batchId,
+				status: 'Importing',
+				stillRunning: true,
+				endedAt: null,
+				failedRowItems: 0,
+			}),
+		]);
+		expect(running.done[0].rowsProcessed as number).toBeGreaterThan(0);
+		expect(running.failedRows).toEqual([]);
+		expect(statusCalls(sim)).toHaveLength(1);
+
+		clock.advance(5000);
+		const finished = await waitForBatches(sim, batches, { mode: 'checkOnce' });
+		expect(finished.done[0]).toMatchObject({ batchId, status: 'Complete', rowsFailed: 2, failedRowItems: 2 });
+		expect(finished.done[0]).not.toHaveProperty('stillRunning');
+		expect(finished.failedRows.map((row) => marketoOf(row).rowNumber)).toEqual([10, 20]);
+		expect(statusCalls(sim)).toHaveLength(2);
+	});
+});
+
+describe('time limit', () => {
+	it('stops with an error naming the batches still running and their last status', async () => {
+		const batches = await submitLeads(leadsCsv(100));
+		const batchId = (batches[0].json as IDataObject).batchId as number;
+		clock.advance(3000); // 30 of 100 rows; the clock then stands still
+
+		const started = Date.now();
+		const promise = waitForBatches(sim, batches, { timeLimit: 0.05 }); // 3 s
+		await expect(promise).rejects.toMatchObject({
+			message: expect.stringMatching(
+				new RegExp(`Time limit of 0.05 minutes reached; still running in Marketo: batch ${batchId}: Importing, 30 of 100 rows done`),
+			),
+		});
+		const elapsed = Date.now() - started;
+		expect(elapsed).toBeGreaterThanOrEqual(2900);
+		expect(elapsed).toBeLessThan(6000);
+		expect(statusCalls(sim).length).toBeGreaterThanOrEqual(1);
+		clock.advance(60_000); // let it finish so it frees its lane
+	});
+
+	it('On Time Limit "Output Still-Running Batches" outputs them on Done', async () => {
+		const batches = await submitLeads(leadsCsv(100));
+		clock.advance(2000);
+
+		const run = await waitForBatches(sim, batches, { timeLimit: 0.05, onTimeLimit: 'outputStillRunning' });
+
+		expect(run.done).toEqual([
+			expect.objectContaining({
+				batchId: (batches[0].json as IDataObject).batchId,
+				status: 'Importing',
+				rowsProcessed: 20,
+				stillRunning: true,
+				endedAt: null,
+			}),
+		]);
+		expect(run.outputs[0][0].pairedItem).toEqual({ item: 0 });
+		clock.advance(60_000);
+	});
+});
+
+describe('cancellation', () => {
+	it('stopping the execution ends the wait at once and makes no more status calls', async () => {
+		const batches = await submitLeads(leadsCsv(100));
+		const controller = new AbortController();
+		const promise = waitForBatches(sim, batches, {}, { abortSignal: controller.signal });
+		const outcome = promise.then(
+			() => 'resolved',
+			(error: Error) => error.message,
+		);
+
+		// let the first poll happen (about 2.5 s after submission), then stop
+		while (statusCalls(sim).length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+		await new Promise((resolve) => setTimeout(resolve, 300));
+		const callsAtAbort = statusCalls(sim).length;
+		const abortedAt = Date.now();
+		controller.abort();
+
+		expect(await outcome).toMatch(/execution was stopped/);
+		expect(Date.now() - abortedAt).toBeLessThan(250);
+		// the next poll would have come at least 2 s after the first: give it the chance
+		await new Promise((resolve) => setTimeout(resolve, 2500));
+		expect(statusCalls(sim)).toHaveLength(callsAtAbort);
+		clock.advance(60_000);
+	});
+});

@@ -1,0 +1,61 @@
+/**
+ * Marketo's identity service for one client id: client-credentials tokens that are
+ * reused while they live (the same token comes back with its remaining life), and the
+ * 601/602 distinction when an API call presents a token.
+ */
+import type { Prng } from './prng';
+import type { TokenRecord } from './types';
+
+export type TokenCheck = { ok: true } | { ok: false; code: '601' | '602'; message: string };
+
+interface TokenEntry extends TokenRecord {
+	/** Marketo answers 602 only on the first use after expiry, then 601. */
+	expiryReported: boolean;
+}
+
+export class TokenStore {
+	private readonly entries: TokenEntry[] = [];
+
+	constructor(
+		private readonly lifetimeSeconds: number,
+		private readonly prng: Prng,
+	) {}
+
+	get tokens(): TokenRecord[] {
+		return this.entries.map(({ accessToken, issuedAt, expiresAt, revoked }) => ({ accessToken, issuedAt, expiresAt, revoked }));
+	}
+
+	/** The live token (same one while it lives) and its remaining life in whole seconds. */
+	issue(now: number): { accessToken: string; expiresIn: number } {
+		const live = this.entries.find((t) => !t.revoked && t.expiresAt - now >= 1000);
+		if (live) return { accessToken: live.accessToken, expiresIn: Math.floor((live.expiresAt - now) / 1000) };
+		// Marketo tokens look like "<uuid>:<datacenter>".
+		const p = this.prng;
+		const accessToken = `${p.hex(8)}-${p.hex(4)}-4${p.hex(3)}-a${p.hex(3)}-${p.hex(12)}:sj`;
+		this.entries.push({
+			accessToken,
+			issuedAt: now,
+			expiresAt: now + this.lifetimeSeconds * 1000,
+			revoked: false,
+			expiryReported: false,
+		});
+		return { accessToken, expiresIn: this.lifetimeSeconds };
+	}
+
+	check(accessToken: string, now: number): TokenCheck {
+		const entry = this.entries.find((t) => t.accessToken === accessToken);
+		if (!entry || entry.revoked) return { ok: false, code: '601', message: 'Access token invalid' };
+		if (now >= entry.expiresAt) {
+			if (!entry.expiryReported) {
+				entry.expiryReported = true;
+				return { ok: false, code: '602', message: 'Access token expired' };
+			}
+			return { ok: false, code: '601', message: 'Access token invalid' };
+		}
+		return { ok: true };
+	}
+
+	revokeAll(): void {
+		for (const entry of this.entries) entry.revoked = true;
+	}
+}

@@ -1,0 +1,123 @@
+/**
+ * `state`: what tests inspect (calls, tokens, records, queue) and how they steer the
+ * simulator at run time (faults, permissions, limits, foreign jobs, failing batches).
+ */
+import { jobView } from './bulkImport';
+import type { SimulatorCore } from './core';
+import type {
+	CallRecord,
+	CustomObjectRecord,
+	LeadRecord,
+	ProgramMemberRecord,
+	QueueJobView,
+	RandomFaults,
+	ScriptedFault,
+	SimulatorLimits,
+	SimulatorPermissions,
+	SimulatorState,
+	TokenRecord,
+} from './types';
+import { DEFAULT_PARTITION_ID } from './database';
+
+export class SimulatorStateImpl implements SimulatorState {
+	readonly calls: CallRecord[] = [];
+
+	constructor(private readonly core: SimulatorCore) {}
+
+	log(record: CallRecord): void {
+		this.calls.push(record);
+	}
+
+	callsTo(routeName: string): CallRecord[] {
+		return this.calls.filter((call) => call.route === routeName);
+	}
+
+	clearCalls(): void {
+		this.calls.length = 0;
+	}
+
+	get tokens(): TokenRecord[] {
+		return this.core.tokens.tokens;
+	}
+
+	get leads(): LeadRecord[] {
+		return this.core.db.leads.map((lead) => ({ ...lead, fields: { ...lead.fields } }));
+	}
+
+	private advance(): void {
+		this.core.queue.advanceTo(this.core.clock.now());
+	}
+
+	findLead(field: string, value: string): LeadRecord | undefined {
+		this.advance();
+		return this.core.db.findLead(field, value);
+	}
+
+	listMembers(listId: number): LeadRecord[] {
+		this.advance();
+		return this.core.db.listMembers(listId);
+	}
+
+	programMembers(programId: number): ProgramMemberRecord[] {
+		this.advance();
+		return this.core.db.programMembers(programId);
+	}
+
+	customObjectRecords(apiName: string): CustomObjectRecord[] {
+		this.advance();
+		return this.core.db.customObjectRecords(apiName);
+	}
+
+	get queue(): QueueJobView[] {
+		this.advance();
+		return this.core.queue.jobs.map(jobView);
+	}
+
+	get dailyCallCount(): number {
+		return this.core.limiter.dailyCount;
+	}
+
+	failNextBatch(message: string): void {
+		this.core.queue.failNextBatch(message);
+	}
+
+	addForeignJobs(count: number, rowsEach: number): number[] {
+		return this.core.queue.addForeignJobs(count, rowsEach, this.core.clock.now());
+	}
+
+	revokeTokens(): void {
+		this.core.tokens.revokeAll();
+	}
+
+	setFaults(faults: Partial<RandomFaults>): void {
+		this.core.faults.random = { ...this.core.faults.random, ...faults };
+	}
+
+	get faults(): RandomFaults {
+		return { ...this.core.faults.random };
+	}
+
+	scriptFault(fault: ScriptedFault): void {
+		this.core.faults.script(fault);
+	}
+
+	clearScriptedFaults(): void {
+		this.core.faults.clearScripted();
+	}
+
+	setPermissions(permissions: Partial<SimulatorPermissions>): void {
+		Object.assign(this.core.permissions, permissions);
+	}
+
+	setLimits(limits: Partial<SimulatorLimits>): void {
+		this.core.limiter.limits = { ...this.core.limiter.limits, ...limits };
+	}
+
+	resetUsage(): void {
+		this.core.limiter.reset();
+	}
+
+	seedLead(fields: Record<string, string>, partitionId = DEFAULT_PARTITION_ID): LeadRecord {
+		return this.core.db.createLead(fields, partitionId, this.core.clock.now());
+	}
+}

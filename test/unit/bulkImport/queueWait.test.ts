@@ -1,0 +1,158 @@
+import type { IExecuteFunctions, INode } from 'n8n-workflow';
+
+import { estimateCompletion, normalizeBatchStatus } from '../../../nodes/shared/batchStatus';
+import {
+	boundedDelayMs,
+	createQueueSlotWaiter,
+	foreignQueueBackoffMs,
+	formatDuration,
+	nextOwnBatchPollMs,
+	SubmittedBatches,
+} from '../../../nodes/MarketoBulkImport/helpers/queueWait';
+
+describe('foreignQueueBackoffMs', () => {
+	it('doubles from 5 s and stops at 2 min', () => {
+		const delays = [1, 2, 3, 4, 5, 6, 7, 50].map(foreignQueueBackoffMs);
+		expect(delays).toEqual([5_000, 10_000, 20_000, 40_000, 80_000, 120_000, 120_000, 120_000]);
+	});
+});
+
+describe('nextOwnBatchPollMs', () => {
+	const now = 1_000_000;
+
+	it('sleeps until just after the predicted finish', () => {
+		expect(nextOwnBatchPollMs(now, now + 7_000, 0)).toBe(7_500);
+	});
+
+	it('never polls sooner than 1 s nor later than 60 s on a prediction', () => {
+		expect(nextOwnBatchPollMs(now, now - 5_000, 0)).toBe(1_000);
+		expect(nextOwnBatchPollMs(now, now + 3_600_000, 0)).toBe(60_000);
+	});
+
+	it('backs off from 2 s to 30 s without a prediction', () => {
+		expect([0, 1, 2, 3, 4, 10].map((n) => nextOwnBatchPollMs(now, null, n))).toEqual([
+			2_000, 4_000, 8_000, 16_000, 30_000, 30_000,
+		]);
+	});
+});
+
+describe('boundedDelayMs / formatDuration', () => {
+	it('never sleeps past the deadline', () => {
+		expect(boundedDelayMs(10_000, 100, 5_100)).toBe(5_000);
+		expect(boundedDelayMs(10_000, 9_000, 5_000)).toBe(0);
+		expect(boundedDelayMs(1_000, 0, 5_000)).toBe(1_000);
+	});
+
+	it('reads as minutes and seconds', () => {
+		expect(formatDuration(42_000)).toBe('42 s');
+		expect(formatDuration(3_600_000)).toBe('60 min');
+		expect(formatDuration(95_000)).toBe('1 min 35 s');
+	});
+});
+
+describe('estimateCompletion', () => {
+	it('extrapolates the import rate to the remaining rows', () => {
+		const at = 1_000_000;
+		const observations = [
+			{ at, rowsProcessed: 1_000, status: 'Importing' },
+			{ at: at + 10_000, rowsProcessed: 3_000, status: 'Importing' }, // 200 rows/s
+		];
+		// 7,000 rows left at 0.2 rows/ms -> 35 s after the last reading
+		expect(estimateCompletion(observations, 10_000)).toBe(at + 10_000 + 35_000);
+	});
+
+	it('ignores readings taken while queued when measuring the rate', () => {
+		const observations = [
+			{ at: 0, rowsProcessed: 0, status: 'Queued' },
+			{ at: 60_000, rowsProcessed: 0, status: 'Importing' },
+			{ at: 70_000, rowsProcessed: 5_000, status: 'Importing' },
+		];
+		expect(estimateCompletion(observations, 10_000)).toBe(80_000);
+	});
+
+	it('has no prediction without a measured rate', () => {
+		expect(estimateCompletion([], 100)).toBeNull();
+		expect(estimateCompletion([{ at: 5, rowsProcessed: 10, status: 'Importing' }], 100)).toBeNull();
+		expect(
+			estimateCompletion(
+				[
+					{ at: 0, rowsProcessed: 0, status: 'Queued' },
+					{ at: 10, rowsProcessed: 0, status: 'Queued' },
+				],
+				100,
+			),
+		).toBeNull();
+	});
+
+	it('answers the reading time once the batch is finished', () => {
+		expect(estimateCompletion([{ at: 42, rowsProcessed: 3, status: 'Complete' }], 100)).toBe(42);
+		expect(estimateCompletion([{ at: 43, rowsProcessed: 0, status: 'Failed' }], 100)).toBe(43);
+	});
+});
+
+describe('normalizeBatchStatus', () => {
+	it('reads lead and program member counts', () => {
+		const status = normalizeBatchStatus(
+			{ batchId: 7, status: 'Complete', numOfLeadsProcessed: 8, numOfRowsFailed: 1, numOfRowsWithWarning: 2, message: 'done' },
+			7,
+		);
+		expect(status).toMatchObject({ batchId: 7, status: 'Complete', rowsProcessed: 8, rowsFailed: 1, rowsWithWarning: 2, message: 'done' });
+	});
+
+	it('reads custom object counts and tolerates missing ones', () => {
+		const status = normalizeBatchStatus({ status: 'importing', numOfObjectsProcessed: 5 }, 9);
+		expect(status).toMatchObject({ batchId: 9, status: 'Importing', rowsProcessed: 5, rowsFailed: 0, rowsWithWarning: 0, message: '' });
+	});
+});
+
+describe('createQueueSlotWaiter when only foreign jobs fill the queue', () => {
+	const node = { name: 'Marketo Bulk Import' } as INode;
+	const context = {
+		getNode: () => node,
+		getExecutionCancelSignal: () => undefined,
+	} as unknown as IExecuteFunctions;
+
+	function fakeTime() {
+		let now = 0;
+		const sleeps: number[] = [];
+		return {
+			now: () => now,
+			sleepMs: async (ms: number) => {
+				sleeps.push(ms);
+				now += ms;
+			},
+			sleeps,
+		};
+	}
+
+	it('backs off exponentially and makes no API call', async () => {
+		const time = fakeTime();
+		const wait = createQueueSlotWaiter(context, new SubmittedBatches(), { itemIndex: 0, waitLimitMs: 60 * 60_000, ...time });
+		for (let attempt = 1; attempt <= 4; attempt++) await wait(attempt, '1016');
+		expect(time.sleeps).toEqual([5_000, 10_000, 20_000, 40_000]);
+	});
+
+	it('gives up at the Queue Wait Limit with a message that says why and what to do', async () => {
+		const time = fakeTime();
+		const wait = createQueueSlotWaiter(context, new SubmittedBatches(), { itemIndex: 2, waitLimitMs: 60_000, ...time });
+		let failure: unknown;
+		try {
+			for (let attempt = 1; attempt < 20; attempt++) await wait(attempt, '1016');
+		} catch (error) {
+			failure = error;
+		}
+		expect(time.sleeps).toEqual([5_000, 10_000, 20_000, 25_000]);
+		expect(failure).toMatchObject({
+			message: 'Gave up waiting for a free Marketo import slot after 1 min',
+			context: { itemIndex: 2 },
+		});
+		expect((failure as { description: string }).description).toMatch(/10 import jobs/);
+		expect((failure as { description: string }).description).toMatch(/Queue Wait Limit/);
+	});
+
+	it('says the list is busy on 1019', async () => {
+		const time = fakeTime();
+		const wait = createQueueSlotWaiter(context, new SubmittedBatches(), { itemIndex: 0, waitLimitMs: 0, ...time });
+		await expect(wait(1, '1019')).rejects.toMatchObject({ description: expect.stringContaining('static list') });
+	});
+});

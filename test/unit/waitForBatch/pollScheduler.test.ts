@@ -1,0 +1,240 @@
+import {
+	DEFAULT_POLL_SETTINGS,
+	backoffInterval,
+	batchesWorthPolling,
+	newPollState,
+	nextPollAt,
+	planPolls,
+	recordObservation,
+	type BatchPollState,
+	type PollSettings,
+	type StatusObservation,
+} from '../../../nodes/MarketoWaitForBatch/helpers/pollScheduler';
+
+const T0 = Date.UTC(2025, 0, 15, 12, 0, 0);
+const settings: PollSettings = { ...DEFAULT_POLL_SETTINGS, maxIntervalMs: 30_000 };
+
+/** A batch as Marketo processes it: queued until startsAt, then rowsPerMs until all rows are done. */
+interface ModelBatch {
+	batchId: number;
+	submittedAt: number;
+	rows: number;
+	startsAt: number;
+	rowsPerMs: number;
+}
+
+function statusAt(batch: ModelBatch, at: number): StatusObservation {
+	if (at < batch.startsAt) return { at, status: 'Queued', rowsProcessed: 0 };
+	const done = Math.min(batch.rows, Math.floor((at - batch.startsAt) * batch.rowsPerMs));
+	return { at, status: done >= batch.rows ? 'Complete' : 'Importing', rowsProcessed: done };
+}
+
+function endOf(batch: ModelBatch): number {
+	return batch.startsAt + Math.ceil(batch.rows / batch.rowsPerMs);
+}
+
+/** Runs the scheduler on a virtual clock; returns every poll (time and batch index). */
+function simulate(batches: ModelBatch[], deadline: number, pollSettings = settings) {
+	let states: BatchPollState[] = batches.map((b) =>
+		newPollState({ submittedAt: b.submittedAt, batchId: b.batchId, totalRows: b.rows }),
+	);
+	const polls: Array<{ at: number; index: number; status: string }> = [];
+	let now = Math.min(...batches.map((b) => b.submittedAt));
+	let timedOut = false;
+	for (let guard = 0; guard < 10_000; guard++) {
+		const plan = planPolls(states, now, pollSettings, deadline);
+		if (plan.timeLimitReached) {
+			timedOut = true;
+			break;
+		}
+		if (plan.wakeAt === null) break;
+		if (plan.due.length === 0) {
+			expect(plan.wakeAt).toBeGreaterThan(now);
+			expect(plan.wakeAt).toBeLessThanOrEqual(deadline);
+			now = plan.wakeAt;
+			continue;
+		}
+		for (const index of plan.due) {
+			const observation = statusAt(batches[index], now);
+			polls.push({ at: now, index, status: observation.status });
+			states = states.map((s, i) => (i === index ? recordObservation(s, observation) : s));
+		}
+	}
+	return { polls, states, timedOut, endedAt: now };
+}
+
+describe('backoffInterval', () => {
+	it('doubles from the start value and stops at the maximum', () => {
+		expect([1, 2, 3, 4, 5, 6].map((n) => backoffInterval(5000, n, 30_000))).toEqual([
+			5000, 10_000, 20_000, 30_000, 30_000, 30_000,
+		]);
+		expect(backoffInterval(5000, 5000, 30_000)).toBe(30_000);
+	});
+});
+
+describe('nextPollAt', () => {
+	it('polls first a few seconds after submission', () => {
+		const state = newPollState({ submittedAt: T0, batchId: 1, totalRows: 100 });
+		expect(nextPollAt(state, settings)).toBe(T0 + settings.firstPollDelayMs);
+		expect(settings.firstPollDelayMs).toBeGreaterThanOrEqual(2000);
+		expect(settings.firstPollDelayMs).toBeLessThanOrEqual(3000);
+	});
+
+	it('backs off while queued, up to the max interval', () => {
+		let state = newPollState({ submittedAt: T0, batchId: 1, totalRows: 100 });
+		const gaps: number[] = [];
+		let at = T0 + 2500;
+		for (let i = 0; i < 8; i++) {
+			state = recordObservation(state, { at, status: 'Queued', rowsProcessed: 0 });
+			const next = nextPollAt(state, settings);
+			gaps.push(next - at);
+			at = next;
+		}
+		expect(gaps).toEqual([5000, 10_000, 20_000, 30_000, 30_000, 30_000, 30_000, 30_000]);
+		const shortMax = { ...settings, maxIntervalMs: 12_000 };
+		expect(nextPollAt(state, shortMax) - (at - 30_000)).toBe(12_000);
+	});
+
+	it('polls at the predicted end while importing', () => {
+		let state = newPollState({ submittedAt: T0, batchId: 1, totalRows: 1000 });
+		state = recordObservation(state, { at: T0 + 3000, status: 'Importing', rowsProcessed: 100 });
+		// one reading: no rate yet -> the minimum interval
+		expect(nextPollAt(state, settings)).toBe(T0 + 3000 + settings.minIntervalMs);
+		state = recordObservation(state, { at: T0 + 5000, status: 'Importing', rowsProcessed: 300 });
+		// 200 rows / 2 s -> 700 rows left = 7 s
+		expect(nextPollAt(state, settings)).toBe(T0 + 12_000);
+	});
+
+	it('clamps the prediction to [min, max]', () => {
+		let slow = newPollState({ submittedAt: T0, batchId: 1, totalRows: 1_000_000 });
+		slow = recordObservation(slow, { at: T0, status: 'Importing', rowsProcessed: 0 });
+		slow = recordObservation(slow, { at: T0 + 1000, status: 'Importing', rowsProcessed: 10 });
+		expect(nextPollAt(slow, settings)).toBe(T0 + 1000 + 30_000);
+
+		let overdue = newPollState({ submittedAt: T0, batchId: 2, totalRows: 100 });
+		overdue = recordObservation(overdue, { at: T0, status: 'Importing', rowsProcessed: 0 });
+		overdue = recordObservation(overdue, { at: T0 + 1000, status: 'Importing', rowsProcessed: 99 });
+		expect(nextPollAt(overdue, settings)).toBe(T0 + 1000 + settings.minIntervalMs);
+	});
+
+	it('backs off while importing without a way to predict (unknown row count)', () => {
+		let state = newPollState({ submittedAt: T0, batchId: 1, totalRows: null });
+		state = recordObservation(state, { at: T0, status: 'Importing', rowsProcessed: 0 });
+		state = recordObservation(state, { at: T0 + 2000, status: 'Importing', rowsProcessed: 50 });
+		state = recordObservation(state, { at: T0 + 6000, status: 'Importing', rowsProcessed: 150 });
+		expect(nextPollAt(state, settings)).toBe(T0 + 6000 + 8000);
+	});
+
+	it('never polls a finished batch again', () => {
+		let state = newPollState({ submittedAt: T0, batchId: 1, totalRows: 1 });
+		state = recordObservation(state, { at: T0 + 2500, status: 'Complete', rowsProcessed: 1 });
+		expect(nextPollAt(state, settings)).toBe(Number.POSITIVE_INFINITY);
+		expect(planPolls([state], T0 + 60_000, settings, T0 + 3_600_000)).toEqual({
+			due: [],
+			wakeAt: null,
+			timeLimitReached: false,
+		});
+	});
+});
+
+describe('batchesWorthPolling', () => {
+	function withStatus(batchId: number, submittedAt: number, status?: 'Queued' | 'Importing' | 'Complete') {
+		const state = newPollState({ submittedAt, batchId, totalRows: 10 });
+		return status ? recordObservation(state, { at: T0 + 10_000, status, rowsProcessed: 0 }) : state;
+	}
+
+	it('takes at most two possibly-importing batches plus the head of the queued ones', () => {
+		const states = [1, 2, 3, 4, 5].map((id) => withStatus(id, T0 + id));
+		expect(batchesWorthPolling(states)).toEqual([0, 1, 2]);
+	});
+
+	it('stops at the first batch of ours that is still queued', () => {
+		const states = [
+			withStatus(1, T0, 'Complete'),
+			withStatus(2, T0 + 1, 'Importing'),
+			withStatus(3, T0 + 2, 'Queued'),
+			withStatus(4, T0 + 3, 'Queued'),
+			withStatus(5, T0 + 4),
+		];
+		expect(batchesWorthPolling(states)).toEqual([1, 2]);
+		const headQueued = [withStatus(7, T0, 'Queued'), withStatus(8, T0 + 1), withStatus(9, T0 + 2)];
+		expect(batchesWorthPolling(headQueued)).toEqual([0]);
+	});
+
+	it('orders by submission, not by input position', () => {
+		const states = [withStatus(30, T0 + 30), withStatus(10, T0 + 10, 'Queued'), withStatus(20, T0 + 20)];
+		expect(batchesWorthPolling(states)).toEqual([1]);
+	});
+});
+
+describe('planPolls on a virtual clock', () => {
+	it('a 10-minute import costs far fewer calls than polling every 5 s, and the end is seen promptly', () => {
+		const batch: ModelBatch = {
+			batchId: 1,
+			submittedAt: T0,
+			rows: 600_000,
+			startsAt: T0 + 1000,
+			rowsPerMs: 1, // 600 s of processing
+		};
+		const run = simulate([batch], T0 + 3_600_000);
+		expect(run.timedOut).toBe(false);
+		expect(run.polls[run.polls.length - 1].status).toBe('Complete');
+		expect(run.polls.length).toBeLessThanOrEqual(60);
+		const noticedAfter = run.polls[run.polls.length - 1].at - endOf(batch);
+		expect(noticedAfter).toBeGreaterThanOrEqual(0);
+		expect(noticedAfter).toBeLessThanOrEqual(settings.minIntervalMs);
+		// never two polls of the same batch closer than the minimum interval
+		for (let i = 1; i < run.polls.length; i++) {
+			expect(run.polls[i].at - run.polls[i - 1].at).toBeGreaterThanOrEqual(settings.minIntervalMs);
+		}
+	});
+
+	it('does not poll batches queued behind our own queued batch', () => {
+		// a foreign job holds the lanes for 5 minutes; our 4 batches wait in FIFO order
+		const batches: ModelBatch[] = [1, 2, 3, 4].map((id) => ({
+			batchId: id,
+			submittedAt: T0 + id * 100,
+			rows: 10_000,
+			startsAt: T0 + 300_000 + (id - 1) * 10_000,
+			rowsPerMs: 1,
+		}));
+		const run = simulate(batches, T0 + 3_600_000);
+		const pollsBeforeStart = run.polls.filter((p) => p.at < T0 + 300_000);
+		// the oldest batch answers Queued first, so the ones behind it are never asked while it waits
+		expect(pollsBeforeStart.length).toBeGreaterThan(3);
+		expect(pollsBeforeStart.every((p) => p.index === 0)).toBe(true);
+		// and the wait is backed off to the max interval: ~10 calls for 5 minutes, not 60
+		expect(pollsBeforeStart.length).toBeLessThanOrEqual(14);
+		expect(run.states.every((s) => s.observations[s.observations.length - 1].status === 'Complete')).toBe(true);
+	});
+
+	it('never polls more than three batches at a time and reaches every end', () => {
+		const batches: ModelBatch[] = Array.from({ length: 10 }, (_, i) => ({
+			batchId: 100 + i,
+			submittedAt: T0 + i * 1000,
+			rows: 50_000,
+			// two lanes: batch i starts when batch i-2 ends (each takes 50 s)
+			startsAt: T0 + 2000 + Math.floor(i / 2) * 50_000,
+			rowsPerMs: 1,
+		}));
+		const run = simulate(batches, T0 + 3_600_000);
+		const byTime = new Map<number, number>();
+		for (const p of run.polls) byTime.set(p.at, (byTime.get(p.at) ?? 0) + 1);
+		expect(Math.max(...byTime.values())).toBeLessThanOrEqual(3);
+		expect(run.polls.filter((p) => p.status === 'Complete').length).toBe(10);
+		// fixed 5 s polling of each batch from submission to its end would cost this many
+		const fixed = batches.reduce((sum, b) => sum + Math.ceil((endOf(b) - b.submittedAt) / 5000), 0);
+		expect(run.polls.length).toBeLessThan(fixed / 2);
+	});
+
+	it('stops at the time limit and never sleeps past it', () => {
+		const batch: ModelBatch = { batchId: 1, submittedAt: T0, rows: 1e9, startsAt: T0, rowsPerMs: 1 };
+		const deadline = T0 + 95_000;
+		const run = simulate([batch], deadline);
+		expect(run.timedOut).toBe(true);
+		expect(run.endedAt).toBe(deadline);
+		expect(run.polls.every((p) => p.at < deadline)).toBe(true);
+		const state = run.states[0];
+		expect(planPolls([state], deadline, settings, deadline).timeLimitReached).toBe(true);
+	});
+});

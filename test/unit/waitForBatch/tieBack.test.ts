@@ -1,0 +1,220 @@
+import { parseResultFile } from '../../../nodes/MarketoWaitForBatch/helpers/resultRows';
+import {
+	assignRowNumbers,
+	byteRange,
+	noSubmittedFileTies,
+	planRowKey,
+	readHeaderRow,
+	sourceItemIndexOf,
+	tieBackResultFiles,
+	type Candidate,
+	type SubmittedPart,
+} from '../../../nodes/MarketoWaitForBatch/helpers/tieBack';
+
+/** Serves a buffer in small chunks (so rows and characters straddle chunk borders); counts opens. */
+function chunkedSource(data: Buffer, chunkSize = 7) {
+	const stats = { opens: 0, bytesRead: 0 };
+	const open = async () => {
+		stats.opens++;
+		return (async function* () {
+			for (let i = 0; i < data.length; i += chunkSize) {
+				const chunk = data.subarray(i, i + chunkSize);
+				stats.bytesRead += chunk.length;
+				yield chunk;
+			}
+		})();
+	};
+	return { open, stats };
+}
+
+/** A whole file as one part (dataStart = end of the header line). */
+function wholeFilePart(text: string, delimiter = ','): SubmittedPart & { stats: { opens: number } } {
+	const data = Buffer.from(text, 'utf8');
+	const headerEnd = data.indexOf('\n') + 1;
+	const { open, stats } = chunkedSource(data);
+	return { open, delimiter, dataStart: headerEnd, dataEnd: data.length, firstRowNumber: 1, stats };
+}
+
+async function collect(source: AsyncIterable<Uint8Array>): Promise<string> {
+	const parts: Buffer[] = [];
+	for await (const chunk of source) parts.push(Buffer.from(chunk));
+	return Buffer.concat(parts).toString('utf8');
+}
+
+describe('byteRange', () => {
+	it('yields exactly the bytes of the range across chunk borders', async () => {
+		const data = Buffer.from('0123456789abcdefghij');
+		const { open } = chunkedSource(data, 3);
+		expect(await collect(byteRange(await open(), 4, 15))).toBe('456789abcde');
+		expect(await collect(byteRange(await open(), 0, 20))).toBe(data.toString());
+		expect(await collect(byteRange(await open(), 5, 5))).toBe('');
+	});
+
+	it('stops reading the source after the range', async () => {
+		const { open, stats } = chunkedSource(Buffer.alloc(1000, 0x61), 10);
+		await collect(byteRange(await open(), 0, 25));
+		expect(stats.bytesRead).toBe(30);
+	});
+});
+
+describe('readHeaderRow', () => {
+	it('reads a quoted header with a BOM and stops early', async () => {
+		const data = Buffer.from('\ufeff"email","first;Name"\n' + 'a@x.com,A\n'.repeat(500));
+		const { open, stats } = chunkedSource(data, 16);
+		expect(await readHeaderRow(open, ',')).toEqual(['email', 'first;Name']);
+		expect(stats.bytesRead).toBeLessThan(100);
+	});
+});
+
+describe('planRowKey', () => {
+	it('maps result columns to the submitted header, exact first, then ignoring case', () => {
+		const plan = planRowKey(['email', 'FirstName'], ['firstName', 'email', 'company']);
+		expect(plan).toEqual({
+			shared: [
+				{ resultColumn: 'email', submittedIndex: 1 },
+				{ resultColumn: 'FirstName', submittedIndex: 0 },
+			],
+			omittedIndices: [2],
+		});
+		expect(planRowKey(['nothing'], ['email'])).toBeNull();
+	});
+});
+
+describe('assignRowNumbers', () => {
+	const c = (position: number, omittedEmpty = true): Candidate => ({ position, omittedEmpty });
+
+	it('ties unique rows exactly and identical rows in order', () => {
+		const ties = assignRowNumbers(
+			['a', 'dup', 'b', 'dup'],
+			new Map([
+				['a', [c(4)]],
+				['b', [c(0)]],
+				['dup', [c(2), c(7)]],
+			]),
+			101,
+		);
+		expect(ties).toEqual([
+			{ rowNumber: 105, tieBack: 'exact' },
+			{ rowNumber: 103, tieBack: 'duplicate-rows' },
+			{ rowNumber: 101, tieBack: 'exact' },
+			{ rowNumber: 108, tieBack: 'duplicate-rows' },
+		]);
+	});
+
+	it('says ambiguous or not found instead of guessing', () => {
+		const ties = assignRowNumbers(
+			['dup', 'missing'],
+			new Map([
+				['dup', [c(1), c(2), c(3)]],
+				['missing', []],
+			]),
+			1,
+		);
+		expect(ties).toEqual([
+			{ rowNumber: null, tieBack: 'ambiguous' },
+			{ rowNumber: null, tieBack: 'not-found' },
+		]);
+	});
+
+	it('prefers the rows whose left-out columns are empty', () => {
+		const ties = assignRowNumbers(['k'], new Map([['k', [c(0, false), c(5, true)]]]), 1);
+		expect(ties).toEqual([{ rowNumber: 6, tieBack: 'exact' }]);
+	});
+});
+
+describe('tieBackResultFiles', () => {
+	const submitted =
+		'email,firstName,company\n' +
+		'a@x.com,Ann,Acme\n' + // 1
+		'b@x.com,,"Smith, Sons"\n' + // 2
+		'dup@x.com,Dup,Same\n' + // 3
+		'c@x.com,"multi\nline",Acme\n' + // 4
+		'dup@x.com,Dup,Same\n' + // 5
+		'tri@x.com,T,T\n' + // 6
+		'tri@x.com,T,T\n' + // 7
+		'tri@x.com,T,T\n' + // 8
+		'b@x.com,Bee,"Smith, Sons"\n'; // 9
+
+	it('ties failures and warnings back in one read of the part', async () => {
+		const failures = parseResultFile(
+			'email,company,Import Failure Reason\n' + // firstName left out: empty in every failed row
+				'b@x.com,"Smith, Sons",bad\n' +
+				'dup@x.com,Same,bad\n' +
+				'dup@x.com,Same,bad\n' +
+				'tri@x.com,T,bad\n' +
+				'zzz@x.com,None,bad\n',
+			',',
+		);
+		const warnings = parseResultFile(
+			'email,firstName,company,Import Warning Reason\nc@x.com,"multi\nline",Acme,warn\n',
+			',',
+		);
+		const part = wholeFilePart(submitted);
+		const [failureTies, warningTies] = await tieBackResultFiles([failures, warnings], part);
+		expect(failureTies).toEqual([
+			{ rowNumber: 2, tieBack: 'exact' }, // row 9 has a firstName, so row 2 is the one
+			{ rowNumber: 3, tieBack: 'duplicate-rows' },
+			{ rowNumber: 5, tieBack: 'duplicate-rows' },
+			{ rowNumber: null, tieBack: 'ambiguous' },
+			{ rowNumber: null, tieBack: 'not-found' },
+		]);
+		expect(warningTies).toEqual([{ rowNumber: 4, tieBack: 'exact' }]);
+		expect(part.stats.opens).toBe(2); // header pass + one data pass
+	});
+
+	it('numbers rows of a later part from its first row number, reading only its byte range', async () => {
+		const header = 'email;company\n';
+		const part1 = 'p1@x.com;A\np2@x.com;B\n';
+		const part2 = 'p3@x.com;"C;D"\r\np4@x.com;E\r\n';
+		const data = Buffer.from(header + part1 + part2);
+		const { open } = chunkedSource(data, 5);
+		const dataStart = Buffer.byteLength(header + part1);
+		const failures = parseResultFile(
+			'email;company;Import Failure Reason\np4@x.com;E;bad\np3@x.com;"C;D";bad\np1@x.com;A;bad\n',
+			';',
+		);
+		const [ties] = await tieBackResultFiles([failures], {
+			open,
+			delimiter: ';',
+			dataStart,
+			dataEnd: data.length,
+			firstRowNumber: 3,
+		});
+		expect(ties).toEqual([
+			{ rowNumber: 4, tieBack: 'exact' },
+			{ rowNumber: 3, tieBack: 'exact' },
+			{ rowNumber: null, tieBack: 'not-found' }, // p1 is in part 1, not in this part
+		]);
+	});
+
+	it('reads tab files and skips empty lines like the splitter', async () => {
+		const part = wholeFilePart('email\tcompany\na@x\tA\n\nb@x\tB\n', '\t');
+		const failures = parseResultFile('email\tcompany\tImport Failure Reason\nb@x\tB\tbad\n', '\t');
+		const [ties] = await tieBackResultFiles([failures], part);
+		expect(ties).toEqual([{ rowNumber: 2, tieBack: 'exact' }]);
+	});
+
+	it('calls every row ambiguous when no column is shared, and skips the data pass', async () => {
+		const part = wholeFilePart('email\na@x\n');
+		const failures = parseResultFile('other,Import Failure Reason\n1,bad\n', ',');
+		const [ties] = await tieBackResultFiles([failures], part);
+		expect(ties).toEqual([{ rowNumber: null, tieBack: 'ambiguous' }]);
+		expect(part.stats.opens).toBe(1);
+	});
+
+	it('marks rows of a batch without a submitted file', () => {
+		const failures = parseResultFile('email,Import Failure Reason\na,b\nc,d\n', ',');
+		expect(noSubmittedFileTies(failures)).toEqual([
+			{ rowNumber: null, tieBack: 'no-submitted-file' },
+			{ rowNumber: null, tieBack: 'no-submitted-file' },
+		]);
+	});
+});
+
+describe('sourceItemIndexOf', () => {
+	it('maps a row number to the input item for items input only', () => {
+		expect(sourceItemIndexOf(7, 5, 10)).toBe(12);
+		expect(sourceItemIndexOf(null, 5, 10)).toBeNull();
+		expect(sourceItemIndexOf(7, 5, undefined)).toBeNull();
+	});
+});
