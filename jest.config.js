@@ -7,6 +7,8 @@ const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true, d
 
 /** @type {import('jest').Config} */
 module.exports = {
+	// testTimeout is a global option (ignored inside a project); the e2e tests set their own.
+	testTimeout: 120000,
 	projects: [
 		{
 			displayName: 'unit',

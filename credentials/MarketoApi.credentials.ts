@@ -102,7 +102,7 @@ export class MarketoApi implements ICredentialType {
 
 	displayName = 'Marketo API';
 
-	icon: Icon = 'file:marketo.svg';
+	icon: Icon = { light: 'file:marketo.svg', dark: 'file:marketo.dark.svg' };
 
 	// The camelCase rule targets n8n's own repo, where this is a docs slug; a community package links a full URL.
 	// eslint-disable-next-line n8n-nodes-base/cred-class-field-documentation-url-miscased

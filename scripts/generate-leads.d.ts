@@ -3,9 +3,11 @@ export interface LeadFileOptions {
 	rows?: number;
 	failEvery?: number;
 	warnEvery?: number;
+	/** > 0 adds an `address` column of this many characters. */
+	addressLength?: number;
 }
 export const HEADER: string;
 export function leadEmail(rowNumber: number): string;
-export function leadRow(rowNumber: number, options: { failEvery: number; warnEvery: number }): string;
+export function leadRow(rowNumber: number, options: { failEvery: number; warnEvery: number; addressLength?: number }): string;
 export function expectedOutcomes(rows: number, options?: LeadFileOptions): { failed: number[]; warned: number[] };
 export function generateLeadsCsv(file: string, options?: LeadFileOptions): Promise<{ file: string; rows: number; bytes: number }>;

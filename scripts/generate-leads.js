@@ -8,12 +8,26 @@
  *  - row n with n % failEvery === 0 has loyaltyPoints "n/a"   -> failed ("Invalid data type in field Loyalty Points")
  *  - row n with n % warnEvery === 1 has billingEmail "billing@" -> imported with a warning ("Invalid email address")
  * (n is the 1-based data-row number; 0 disables a kind.)
+ * `addressLength` > 0 adds an `address` column of that many characters: a file over 10 MB with
+ * few rows (the simulator's lead lookup gets slow with hundreds of thousands of leads).
  *
- * CLI: node scripts/generate-leads.js <file> [rows] [failEvery] [warnEvery]
+ * CLI: node scripts/generate-leads.js <file> [rows] [failEvery] [warnEvery] [addressLength]
  */
 const fs = require('node:fs');
 
 const HEADER = 'email,firstName,lastName,company,title,city,country,loyaltyPoints,billingEmail';
+const ADDRESS_WORDS = ['Harbour', 'Street', 'Lane', 'Avenue', 'Square', 'Gate', 'Quay', 'Court'];
+
+function headerLine(addressLength) {
+	return addressLength > 0 ? `${HEADER},address` : HEADER;
+}
+
+/** A deterministic street address of exactly `length` characters (no delimiter or quote in it). */
+function addressOf(rowNumber, length) {
+	let text = `${rowNumber}`;
+	for (let word = rowNumber; text.length < length; word += 3) text += ` ${ADDRESS_WORDS[word % ADDRESS_WORDS.length]}`;
+	return text.slice(0, length);
+}
 const CITIES = ['Amsterdam', 'Lisbon', 'Paris', 'Berlin', 'Lyon', 'Porto', 'Utrecht', 'Hamburg'];
 const COUNTRIES = ['Netherlands', 'Portugal', 'France', 'Germany', 'France', 'Portugal', 'Netherlands', 'Germany'];
 const TITLES = ['Marketing Manager', 'Sales Director', 'Data Analyst', 'Operations Lead'];
@@ -22,7 +36,7 @@ function leadEmail(rowNumber) {
 	return `lead${String(rowNumber).padStart(7, '0')}@example.com`;
 }
 
-function leadRow(rowNumber, { failEvery, warnEvery }) {
+function leadRow(rowNumber, { failEvery, warnEvery, addressLength = 0 }) {
 	const failed = failEvery > 0 && rowNumber % failEvery === 0;
 	const warned = !failed && warnEvery > 0 && rowNumber % warnEvery === 1 % warnEvery;
 	const place = rowNumber % CITIES.length;
@@ -36,6 +50,7 @@ function leadRow(rowNumber, { failEvery, warnEvery }) {
 		COUNTRIES[place],
 		failed ? 'n/a' : String(rowNumber % 1000),
 		warned ? 'billing@' : `billing${rowNumber}@example.com`,
+		...(addressLength > 0 ? [addressOf(rowNumber, addressLength)] : []),
 	].join(',');
 }
 
@@ -51,7 +66,7 @@ function expectedOutcomes(rows, { failEvery = 10000, warnEvery = 10000 } = {}) {
 }
 
 /** Streams the file to disk in ~1 MB writes; resolves { file, rows, bytes }. */
-async function generateLeadsCsv(file, { rows = 100000, failEvery = 10000, warnEvery = 10000 } = {}) {
+async function generateLeadsCsv(file, { rows = 100000, failEvery = 10000, warnEvery = 10000, addressLength = 0 } = {}) {
 	const out = fs.createWriteStream(file);
 	let failure;
 	out.on('error', (error) => (failure = error));
@@ -61,9 +76,9 @@ async function generateLeadsCsv(file, { rows = 100000, failEvery = 10000, warnEv
 			else if (out.write(chunk)) resolve();
 			else out.once('drain', resolve);
 		});
-	let buffer = `${HEADER}\n`;
+	let buffer = `${headerLine(addressLength)}\n`;
 	for (let n = 1; n <= rows; n++) {
-		buffer += `${leadRow(n, { failEvery, warnEvery })}\n`;
+		buffer += `${leadRow(n, { failEvery, warnEvery, addressLength })}\n`;
 		if (buffer.length > 1 << 20) {
 			await write(buffer);
 			buffer = '';
@@ -77,15 +92,16 @@ async function generateLeadsCsv(file, { rows = 100000, failEvery = 10000, warnEv
 module.exports = { HEADER, leadEmail, leadRow, expectedOutcomes, generateLeadsCsv };
 
 if (require.main === module) {
-	const [file, rows, failEvery, warnEvery] = process.argv.slice(2);
+	const [file, rows, failEvery, warnEvery, addressLength] = process.argv.slice(2);
 	if (!file) {
-		process.stderr.write('usage: node scripts/generate-leads.js <file> [rows] [failEvery] [warnEvery]\n');
+		process.stderr.write('usage: node scripts/generate-leads.js <file> [rows] [failEvery] [warnEvery] [addressLength]\n');
 		process.exit(2);
 	}
 	generateLeadsCsv(file, {
 		rows: rows ? Number(rows) : undefined,
 		failEvery: failEvery ? Number(failEvery) : undefined,
 		warnEvery: warnEvery ? Number(warnEvery) : undefined,
+		addressLength: addressLength ? Number(addressLength) : undefined,
 	}).then(
 		(result) => process.stdout.write(`${result.file}: ${result.rows} rows, ${result.bytes} bytes\n`),
 		(error) => {

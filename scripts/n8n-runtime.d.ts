@@ -95,3 +95,20 @@ export function startN8n(
 	options?: { port?: number; env?: Record<string, string>; readyTimeoutMs?: number; echo?: boolean },
 ): Promise<RunningN8n>;
 export function findFreePort(): Promise<number>;
+export function killAllChildren(): void;
+
+export interface RestAnswer {
+	status: number;
+	body: unknown;
+	cookie?: string;
+}
+export function restRequest(
+	baseUrl: string,
+	method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+	pathName: string,
+	options?: { body?: unknown; cookie?: string },
+): Promise<RestAnswer>;
+export function signInOwner(
+	baseUrl: string,
+	owner: { email: string; password: string; firstName: string; lastName: string },
+): Promise<string>;

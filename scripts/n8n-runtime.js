@@ -41,6 +41,29 @@ const RUNTIME_LINES = {
 /** Fixed so that credentials written by one command can be read by the next (test data only). */
 const E2E_ENCRYPTION_KEY = 'e2e-only-not-a-secret-7c1f2a9b4d';
 
+/**
+ * Every n8n process started here, so none outlives the script or test that started it
+ * (a test that times out, Ctrl+C in the demo...). SIGKILL of the parent cannot be caught.
+ */
+const liveChildren = new Set();
+
+function track(child) {
+	liveChildren.add(child);
+	child.on('exit', () => liveChildren.delete(child));
+	return child;
+}
+
+function killAllChildren() {
+	for (const child of liveChildren) {
+		try {
+			child.kill('SIGKILL');
+		} catch {
+			// already gone
+		}
+	}
+}
+process.on('exit', killAllChildren);
+
 function log(message) {
 	process.stderr.write(`[n8n-runtime] ${message}\n`);
 }
@@ -254,11 +277,13 @@ async function runN8n(runtime, userFolder, args, { env = {}, timeoutMs = 15 * 60
 	// n8n processes (tests, a running `npm run dev`) coexist.
 	const brokerPort = await findFreePort();
 	return await new Promise((resolve, reject) => {
-		const child = spawn(runtime.nodeBin, [runtime.n8nBin, ...args], {
-			cwd: userFolder,
-			env: n8nEnv(runtime, userFolder, { N8N_RUNNERS_BROKER_PORT: String(brokerPort), ...env }),
-			stdio: ['ignore', 'pipe', 'pipe'],
-		});
+		const child = track(
+			spawn(runtime.nodeBin, [runtime.n8nBin, ...args], {
+				cwd: userFolder,
+				env: n8nEnv(runtime, userFolder, { N8N_RUNNERS_BROKER_PORT: String(brokerPort), ...env }),
+				stdio: ['ignore', 'pipe', 'pipe'],
+			}),
+		);
 		if (onSpawn) onSpawn(child);
 		let stdout = '';
 		let stderr = '';
@@ -407,6 +432,7 @@ async function startN8n(runtime, userFolder, { port, env = {}, readyTimeoutMs = 
 		}),
 		stdio: ['ignore', 'pipe', 'pipe'],
 	});
+	track(child);
 	let output = '';
 	const collect = (chunk) => {
 		output += chunk;
@@ -444,7 +470,54 @@ async function startN8n(runtime, userFolder, { port, env = {}, readyTimeoutMs = 
 	throw new Error(`n8n start was not ready within ${readyTimeoutMs / 1000} s\n${tail(output)}`);
 }
 
+/** The header n8n ties its auth cookie to (it refuses the cookie from another "browser"). */
+const BROWSER_ID = 'marketo-bulk-scripts';
+
+/**
+ * One call to n8n's internal REST API (what the editor uses). Resolves { status, body, cookie }
+ * where `cookie` is the n8n-auth cookie n8n set, if any. Never throws on an HTTP status.
+ */
+async function restRequest(baseUrl, method, pathName, { body, cookie } = {}) {
+	const response = await fetch(`${baseUrl}${pathName}`, {
+		method,
+		headers: {
+			'content-type': 'application/json',
+			'browser-id': BROWSER_ID,
+			...(cookie ? { cookie } : {}),
+		},
+		body: body === undefined ? undefined : JSON.stringify(body),
+	});
+	const text = await response.text();
+	let parsed;
+	try {
+		parsed = text ? JSON.parse(text) : undefined;
+	} catch {
+		parsed = text;
+	}
+	const setCookie = response.headers.getSetCookie?.() ?? [];
+	const auth = setCookie.map((line) => line.split(';')[0]).find((pair) => pair.startsWith('n8n-auth='));
+	return { status: response.status, body: parsed, cookie: auth };
+}
+
+/**
+ * Makes the instance usable from the editor: sets up the owner account (first start only)
+ * and returns a logged-in session cookie. The owner owns what `import:*` brought in.
+ */
+async function signInOwner(baseUrl, owner) {
+	const setup = await restRequest(baseUrl, 'POST', '/rest/owner/setup', { body: owner });
+	if (setup.status === 200 && setup.cookie) return setup.cookie;
+	// Already set up (e.g. `npm run dev` started twice on the same folder): log in instead.
+	// n8n 2.x names the field emailOrLdapLoginId, 1.x email; both accept the other's absence.
+	const login = await restRequest(baseUrl, 'POST', '/rest/login', {
+		body: { email: owner.email, emailOrLdapLoginId: owner.email, password: owner.password },
+	});
+	if (login.status === 200 && login.cookie) return login.cookie;
+	throw new Error(`could not set up or log in the owner (HTTP ${setup.status} / ${login.status})`);
+}
+
 module.exports = {
+	restRequest,
+	signInOwner,
 	REPO_ROOT,
 	PACKAGE_NAME,
 	RUNTIME_LINES,
@@ -464,6 +537,7 @@ module.exports = {
 	nodeOutput,
 	startN8n,
 	findFreePort,
+	killAllChildren,
 };
 
 // `node scripts/n8n-runtime.js [1|2|both]` installs the runtime(s) only.

@@ -22,6 +22,7 @@ export class MarketoWaitForBatch implements INodeType {
 		defaults: { name: 'Marketo Wait for Batch' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
+		// Three outputs by design, so failed rows can be routed without an If node.
 		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main, NodeConnectionTypes.Main],
 		outputNames: OUTPUT_NAMES,
 		credentials: [{ name: 'marketoApi', required: true }],

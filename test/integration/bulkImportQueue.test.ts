@@ -27,7 +27,8 @@ describe("Marketo's shared import queue", () => {
 	});
 
 	it('waits for its own batch when 9 foreign jobs fill the queue, then finishes without failing', async () => {
-		sim.state.addForeignJobs(9, 200_000);
+		// About 5 s of foreign work (2 lanes), so our second part meets a full queue.
+		sim.state.addForeignJobs(9, 1_000_000);
 		const content = smallLeadFile(60, 'q');
 		const result = await runBulkImport(sim, { operation: 'importLeads', options: TINY_PARTS }, [
 			await fileItem(content, 'queued.csv'),

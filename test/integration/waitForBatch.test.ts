@@ -213,6 +213,24 @@ describe('Marketo Wait for Batch: results', () => {
 			expect.stringMatching(/^\/bulk\/v1\/customobjects\/subscription_c\/import\/\d+\/warnings\.json$/),
 		]);
 	});
+
+	it("says so when Marketo's failures file and its counts disagree", async () => {
+		const batches = await bulkImport(sim, { operation: 'importLeads' }, [
+			await fileItem('email,leadScore\nmm1@example.com,bad\nmm2@example.com,2\n', 'mismatch.csv'),
+		]);
+		// Marketo answers the failures download with an empty body although it counted a failed row
+		sim.state.scriptFault({ path: /\/failures\.json$/, answer: { kind: 'http', status: 200, body: '' } });
+
+		const run = await waitForBatches(sim, batches);
+
+		expect(run.done[0]).toMatchObject({
+			rowsFailed: 1,
+			failedRowItems: 0,
+			countsMatch: false,
+			countsNote: 'Marketo counted 1 failed row(s) but its failures file holds 0.',
+		});
+		expect(run.failedRows).toEqual([]);
+	});
 });
 
 describe('Marketo Wait for Batch: failed batches and bad input', () => {

@@ -29,13 +29,13 @@ export function checkCounts(
 	fileRows: { failed: number | null; warning: number | null },
 ): CountsCheck {
 	const notes: string[] = [];
-	const compare = (label: string, counted: number, inFile: number | null) => {
+	const compare = (label: string, file: string, counted: number, inFile: number | null) => {
 		if (inFile !== null && inFile !== counted) {
-			notes.push(`Marketo counted ${counted} ${label} rows but its ${label} file holds ${inFile}`);
+			notes.push(`Marketo counted ${counted} ${label} row(s) but its ${file} file holds ${inFile}`);
 		}
 	};
-	compare('failed', counts.rowsFailed, fileRows.failed);
-	compare('warning', counts.rowsWithWarning, fileRows.warning);
+	compare('failed', 'failures', counts.rowsFailed, fileRows.failed);
+	compare('warning', 'warnings', counts.rowsWithWarning, fileRows.warning);
 	return notes.length === 0 ? { countsMatch: true } : { countsMatch: false, countsNote: notes.join('; ') + '.' };
 }
 

@@ -41,6 +41,14 @@ export const DEFAULT_MAX_PART_BYTES = 10_000_000;
 export interface SplitOptions {
 	/** Largest part, header included (default 10,000,000 bytes). */
 	maxPartBytes?: number;
+	/**
+	 * Hand out every part in the same memory instead of a fresh Buffer each: a
+	 * yielded `body` is then valid only until the next part is requested (the
+	 * generator's next `next()`), so use it (upload it, copy it) before that and do
+	 * not keep it. Memory then stays at one part whatever the file size, instead of
+	 * growing with the parts the garbage collector has not freed yet. Default false.
+	 */
+	reusePartBuffer?: boolean;
 }
 
 export interface FilePart {
@@ -135,37 +143,53 @@ function asBuffer(chunk: Buffer | Uint8Array): Buffer {
 	return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
+const BOM_LENGTH = 3;
+const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
 /**
- * Buffers the very first bytes until the BOM question can be answered (a source
- * may hand out 1-byte chunks), then passes chunks through without the BOM.
+ * `source` without a leading UTF-8 BOM. The first bytes are gathered until the BOM
+ * question can be answered (a source may hand out 1-byte chunks); after that each
+ * `next()` is the source's own promise, passed through untouched, so the hot path
+ * pays no extra await per chunk. Chunks may then be Uint8Arrays or empty.
  */
-async function* withoutBom(
+function withoutBom(
 	source: AsyncIterable<Buffer | Uint8Array>,
 	found: { bomLength: number },
-): AsyncGenerator<Buffer> {
-	let start: Buffer[] = [];
-	let startLength = 0;
-	let decided = false;
-	for await (const raw of source) {
-		const chunk = asBuffer(raw);
-		if (decided) {
-			if (chunk.length > 0) yield chunk;
-			continue;
-		}
-		start.push(chunk);
-		startLength += chunk.length;
-		if (startLength < 3) continue;
-		decided = true;
-		const first = start.length === 1 ? start[0] : Buffer.concat(start, startLength);
-		start = [];
-		found.bomLength = hasUtf8Bom(first) ? 3 : 0;
-		if (first.length > found.bomLength) yield first.subarray(found.bomLength);
-	}
-	if (!decided && startLength > 0) {
-		const first = Buffer.concat(start, startLength);
-		found.bomLength = hasUtf8Bom(first) ? 3 : 0;
-		if (first.length > found.bomLength) yield first.subarray(found.bomLength);
-	}
+): AsyncIterable<Buffer | Uint8Array> {
+	return {
+		[Symbol.asyncIterator]() {
+			const inner = source[Symbol.asyncIterator]();
+			/** the first bytes, while the BOM question is open */
+			let head: Buffer | undefined = Buffer.alloc(0);
+			const readHead = async (): Promise<IteratorResult<Buffer | Uint8Array>> => {
+				while (head !== undefined) {
+					const next = await inner.next();
+					if (next.done) {
+						const rest = head;
+						head = undefined;
+						return rest.length > 0 ? { done: false, value: rest } : DONE;
+					}
+					const chunk = asBuffer(next.value);
+					head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+					if (head.length >= BOM_LENGTH) {
+						found.bomLength = hasUtf8Bom(head) ? BOM_LENGTH : 0;
+						const rest = head.subarray(found.bomLength);
+						head = undefined;
+						if (rest.length > 0) return { done: false, value: rest };
+					}
+				}
+				return inner.next();
+			};
+			return {
+				next: () => (head === undefined ? inner.next() : readHead()),
+				return: async () => {
+					head = undefined;
+					if (inner.return) await inner.return();
+					return DONE;
+				},
+			};
+		},
+	};
 }
 
 /** True when a CR outside quotes is not followed by LF: the line endings are CR only. */
@@ -187,108 +211,90 @@ function crLineEndingsError(): CsvFileError {
 }
 
 /**
- * The bytes of the stream that are not yet in an emitted part, as the chunks they
- * arrived in. Offsets are in the BOM-less stream.
+ * What the row scanner carries from one call to the next, and what a call found.
+ * Offsets are in the BOM-less stream.
  */
-class HeldBytes {
-	private chunks: Buffer[] = [];
-	/** offset of chunks[0][0] */
-	private start = 0;
-
-	add(chunk: Buffer): void {
-		this.chunks.push(chunk);
-	}
-
-	/** The bytes [from, to), which must be held, behind `prefix`, copied once. */
-	copy(from: number, to: number, prefix?: Buffer): Buffer {
-		const pieces: Buffer[] = prefix ? [prefix] : [];
-		let chunkStart = this.start;
-		for (const chunk of this.chunks) {
-			const chunkEnd = chunkStart + chunk.length;
-			if (chunkEnd > from && chunkStart < to) {
-				pieces.push(chunk.subarray(Math.max(from - chunkStart, 0), Math.min(to, chunkEnd) - chunkStart));
-			}
-			if (chunkEnd >= to) break;
-			chunkStart = chunkEnd;
-		}
-		return Buffer.concat(pieces, (prefix ? prefix.length : 0) + (to - from));
-	}
-
-	/** Forgets every byte before `offset`. */
-	release(offset: number): void {
-		while (this.chunks.length > 0 && this.start + this.chunks[0].length <= offset) {
-			this.start += this.chunks[0].length;
-			this.chunks.shift();
-		}
-	}
-}
-
-/** What the row finder carries from one chunk to the next. */
-interface RowScanState {
+interface RowScan {
 	inQuotes: boolean;
-	/** bytes of the unfinished row that arrived in earlier chunks */
-	carriedRowBytes: number;
-	/** the last byte of the previous chunk (-1 before the first) */
+	/** where the row being read starts (it may have begun in an earlier chunk) */
+	rowStart: number;
+	/** the last byte of the previous chunk (-1 before the first): a CR there and an LF first in this chunk is an empty CRLF line */
 	lastByte: number;
-	/** row ends found in the current chunk (see findRowEnds) */
-	ends: Int32Array;
-	/** how many of them are empty lines */
-	emptyLines: number;
+	/** out: data rows (empty lines not counted) that ended at or before the limit */
+	dataRows: number;
+	/** out: where the first row ending after the limit ends, -1 when the scan reached the chunk's end; that row starts at `rowStart` */
+	overflowEnd: number;
+	/** out: whether that row is an empty line */
+	overflowIsEmptyLine: boolean;
 }
 
 /**
- * The hot loop: finds the rows that end in `text` (one chunk as latin1, so one
- * char per byte and offsets match the bytes). Writes, for each row, the chunk
- * offset just after its LF into `state.ends`, negated for an empty line, and
- * returns how many. Only two searches happen per quoted value and one per row,
- * each a native `indexOf`.
+ * The hot loop. Reads `chunk` from index `from` and counts the rows that end at
+ * or before `limit` (a stream offset); stops just after the first row that ends
+ * beyond it (reported in `scan.overflowEnd`, not counted) or at the chunk's end.
+ * Returns the chunk index where it stopped.
+ *
+ * Only counts are kept, never a list of rows: splitting needs no more. Each step
+ * is one native `Buffer#indexOf` (memchr), one per row and one per quote: the next
+ * LF and the next quote are searched once and remembered, so a run of unquoted
+ * rows costs one search per row.
  */
-function findRowEnds(text: string, state: RowScanState): number {
-	const length = text.length;
-	if (state.ends.length < length) state.ends = new Int32Array(length);
-	const ends = state.ends;
-	let count = 0;
-	let emptyLines = 0;
-	let inQuotes = state.inQuotes;
-	// Offset of the current row's start relative to this chunk (negative when it began earlier).
-	let rowStart = -state.carriedRowBytes;
-	let nextLf = -2;
-	let pos = 0;
+function scanRows(chunk: Buffer, chunkStart: number, from: number, limit: number, scan: RowScan): number {
+	const length = chunk.length;
+	const limitInChunk = limit - chunkStart;
+	let inQuotes = scan.inQuotes;
+	// Where the current row starts, relative to this chunk (negative when it began earlier).
+	let rowStart = scan.rowStart - chunkStart;
+	let dataRows = 0;
+	let nextLf = -1;
+	let nextQuote = -1;
+	let pos = from;
+	scan.overflowEnd = -1;
 	while (pos < length) {
 		if (inQuotes) {
-			const closing = text.indexOf('"', pos);
-			if (closing === -1) break;
+			const closing = chunk.indexOf(QUOTE, pos);
+			if (closing === -1) {
+				pos = length;
+				break;
+			}
 			inQuotes = false;
 			pos = closing + 1;
 			continue;
 		}
-		const opening = text.indexOf('"', pos);
-		const stop = opening === -1 ? length : opening;
-		if (nextLf !== -1 && nextLf < pos) nextLf = text.indexOf('\n', pos);
-		while (nextLf !== -1 && nextLf < stop) {
+		// `length` stands for "none left in this chunk", so it is never searched again.
+		if (nextQuote < pos) {
+			nextQuote = chunk.indexOf(QUOTE, pos);
+			if (nextQuote === -1) nextQuote = length;
+		}
+		if (nextLf < pos) {
+			nextLf = chunk.indexOf(LF, pos);
+			if (nextLf === -1) nextLf = length;
+		}
+		if (nextLf < nextQuote) {
 			const end = nextLf + 1;
 			const rowBytes = end - rowStart;
 			const isEmptyLine =
-				rowBytes === 1 ||
-				(rowBytes === 2 && (nextLf > 0 ? text.charCodeAt(nextLf - 1) : state.lastByte) === CR);
-			if (isEmptyLine) {
-				ends[count++] = -end;
-				emptyLines++;
-			} else {
-				ends[count++] = end;
+				rowBytes === 1 || (rowBytes === 2 && (nextLf > 0 ? chunk[nextLf - 1] : scan.lastByte) === CR);
+			pos = end;
+			if (end > limitInChunk) {
+				scan.overflowEnd = chunkStart + end;
+				scan.overflowIsEmptyLine = isEmptyLine;
+				break;
 			}
+			if (!isEmptyLine) dataRows++;
 			rowStart = end;
-			nextLf = text.indexOf('\n', end);
+		} else if (nextQuote < length) {
+			inQuotes = true;
+			pos = nextQuote + 1;
+		} else {
+			pos = length;
 		}
-		if (opening === -1) break;
-		inQuotes = true;
-		pos = opening + 1;
 	}
-	state.inQuotes = inQuotes;
-	state.emptyLines = emptyLines;
-	state.carriedRowBytes = length - rowStart;
-	state.lastByte = length > 0 ? text.charCodeAt(length - 1) : state.lastByte;
-	return count;
+	scan.inQuotes = inQuotes;
+	scan.rowStart = chunkStart + rowStart;
+	scan.dataRows = dataRows;
+	if (pos >= length && length > 0 && scan.overflowEnd === -1) scan.lastByte = chunk[length - 1];
+	return pos;
 }
 
 /**
@@ -303,21 +309,25 @@ export async function* splitIntoParts(
 	if (!Number.isInteger(maxPartBytes) || maxPartBytes < 2) {
 		throw new RangeError(`maxPartBytes must be an integer of at least 2, got ${maxPartBytes}`);
 	}
+	const reuse = options.reusePartBuffer === true;
 	const bom = { bomLength: 0 };
-	const held = new HeldBytes();
-	const scan: RowScanState = {
+	const scan: RowScan = {
 		inQuotes: false,
-		carriedRowBytes: 0,
+		rowStart: 0,
 		lastByte: -1,
-		ends: new Int32Array(65_536),
-		emptyLines: 0,
+		dataRows: 0,
+		overflowEnd: -1,
+		overflowIsEmptyLine: false,
 	};
+	// The part being filled: the header, then the bytes from partStart on. Allocated
+	// once; pages the file never reaches are never touched, so a small file costs little.
+	const partBuffer = Buffer.allocUnsafe(maxPartBytes);
 
 	// All offsets below are in the BOM-less stream; bom.bomLength is added on output.
-	let header: Buffer | undefined;
-	let headerBytes = 0;
+	let headerBytes = 0; // 0 until the header line has ended
 	let streamLength = 0;
-	let rowStart = 0;
+	/** bytes before this offset are in partBuffer (or in an emitted part) */
+	let copied = 0;
 	let partStart = 0;
 	/** a row ending after this offset does not fit in the current part */
 	let partLimit = 0;
@@ -326,107 +336,106 @@ export async function* splitIntoParts(
 	let totalRows = 0;
 	let partCount = 0;
 
+	/** Copies chunk bytes up to stream offset `to` (at most the part limit) into the part. */
+	const copyUpTo = (chunk: Buffer, chunkStart: number, to: number) => {
+		if (to <= copied) return;
+		chunk.copy(partBuffer, headerBytes + copied - partStart, copied - chunkStart, to - chunkStart);
+		copied = to;
+	};
 	const makePart = (end: number): FilePart => {
-		const part: FilePart = {
-			index: partCount,
-			body: held.copy(partStart, end, header),
+		const view = partBuffer.subarray(0, headerBytes + end - partStart);
+		return {
+			index: partCount++,
+			body: reuse ? view : Buffer.from(view),
 			rows: partRows,
 			firstRowNumber: partFirstRow,
 			dataStart: partStart + bom.bomLength,
 			dataEnd: end + bom.bomLength,
 		};
-		partCount++;
-		startPartAt(end);
-		return part;
 	};
+	/** Starts the next part at `offset`: the bytes already copied from there on move up behind the header. */
 	const startPartAt = (offset: number) => {
-		held.release(offset);
+		partBuffer.copy(partBuffer, headerBytes, headerBytes + offset - partStart, headerBytes + copied - partStart);
 		partStart = offset;
 		partLimit = offset + maxPartBytes - headerBytes;
 		partRows = 0;
 	};
+	const addRows = (dataRows: number) => {
+		if (dataRows === 0) return;
+		if (partRows === 0) partFirstRow = totalRows + 1;
+		partRows += dataRows;
+		totalRows += dataRows;
+	};
 
-	for await (const chunk of withoutBom(source, bom)) {
-		held.add(chunk);
+	for await (const raw of withoutBom(source, bom)) {
+		const chunk = asBuffer(raw);
+		if (chunk.length === 0) continue;
 		const chunkStart = streamLength;
 		streamLength += chunk.length;
-		const rowCount = findRowEnds(chunk.toString('latin1'), scan);
-		const ends = scan.ends;
-		const lastEnd = rowCount > 0 ? chunkStart + Math.abs(ends[rowCount - 1]) : 0;
-		if (header !== undefined && rowCount > 0 && lastEnd <= partLimit) {
-			// Fast path (all but about one chunk per part): every row of the chunk fits.
-			const dataRows = rowCount - scan.emptyLines;
-			if (dataRows > 0) {
-				if (partRows === 0) partFirstRow = totalRows + 1;
-				partRows += dataRows;
-				totalRows += dataRows;
-			}
-			rowStart = lastEnd;
-		}
-		for (let r = header !== undefined && lastEnd <= partLimit ? rowCount : 0; r < rowCount; r++) {
-			const endInChunk = ends[r];
-			const isEmptyLine = endInChunk < 0;
-			const rowEnd = chunkStart + (isEmptyLine ? -endInChunk : endInChunk);
+		let pos = 0;
 
-			if (header === undefined) {
-				header = held.copy(0, rowEnd);
-				headerBytes = header.length;
-				if (hasLoneCr(header)) throw crLineEndingsError();
-				if (isEmptyLine) {
-					throw new CsvFileError(
-						'empty-header',
-						'The first line of the file is empty: it must be the header line naming the columns',
-					);
+		if (headerBytes === 0) {
+			// The header is the first row: a limit before the chunk makes its end the "overflow".
+			pos = scanRows(chunk, chunkStart, 0, -1, scan);
+			copyUpTo(chunk, chunkStart, Math.min(streamLength, maxPartBytes));
+			const headerEnd = scan.overflowEnd;
+			if (headerEnd === -1) {
+				if (streamLength >= maxPartBytes) {
+					if (hasLoneCr(partBuffer.subarray(0, copied))) throw crLineEndingsError();
+					throw headerTooLarge(streamLength, maxPartBytes);
 				}
-				if (headerBytes >= maxPartBytes) throw headerTooLarge(headerBytes, maxPartBytes);
-				rowStart = rowEnd;
-				startPartAt(rowEnd);
 				continue;
 			}
-
-			if (rowEnd > partLimit) {
-				const rowBytes = rowEnd - rowStart;
-				if (headerBytes + rowBytes > maxPartBytes) {
-					throw new RowTooLargeError(totalRows + 1, rowBytes, headerBytes, maxPartBytes, true);
-				}
-				if (partRows > 0) {
-					yield makePart(rowStart);
-				} else {
-					// Only empty lines are waiting: they carry no data, let them go.
-					startPartAt(rowStart);
-				}
+			if (hasLoneCr(partBuffer.subarray(0, Math.min(headerEnd, copied)))) throw crLineEndingsError();
+			if (scan.overflowIsEmptyLine) {
+				throw new CsvFileError(
+					'empty-header',
+					'The first line of the file is empty: it must be the header line naming the columns',
+				);
 			}
-			if (!isEmptyLine) {
-				totalRows++;
-				if (partRows === 0) partFirstRow = totalRows;
-				partRows++;
-			}
-			rowStart = rowEnd;
+			if (headerEnd >= maxPartBytes) throw headerTooLarge(headerEnd, maxPartBytes);
+			// The header sits at the front of partBuffer already; the data follows it in place.
+			headerBytes = headerEnd;
+			partStart = headerEnd;
+			partLimit = maxPartBytes;
+			scan.rowStart = headerEnd;
 		}
 
-		if (header === undefined) {
-			if (streamLength >= maxPartBytes) {
-				const start = held.copy(0, streamLength);
-				if (hasLoneCr(start)) throw crLineEndingsError();
-				throw headerTooLarge(streamLength, maxPartBytes);
+		for (;;) {
+			pos = scanRows(chunk, chunkStart, pos, partLimit, scan);
+			addRows(scan.dataRows);
+			copyUpTo(chunk, chunkStart, Math.min(streamLength, partLimit));
+			if (scan.overflowEnd === -1) break;
+
+			// A row that does not fit: the part ends before it, and it opens the next one.
+			const rowEnd = scan.overflowEnd;
+			const rowBytes = rowEnd - scan.rowStart;
+			if (headerBytes + rowBytes > maxPartBytes) {
+				throw new RowTooLargeError(totalRows + 1, rowBytes, headerBytes, maxPartBytes, true);
 			}
-			continue;
+			// Only empty lines waiting (partRows 0) carry no data: they are let go.
+			if (partRows > 0) yield makePart(scan.rowStart);
+			startPartAt(scan.rowStart);
+			if (!scan.overflowIsEmptyLine) addRows(1);
+			scan.rowStart = rowEnd;
 		}
+
 		// The unfinished row can no longer join the current part: hand the part out now
 		// instead of holding it while the row keeps growing (bounds memory).
-		const unfinishedBytes = streamLength - rowStart;
+		const unfinishedBytes = streamLength - scan.rowStart;
 		if (headerBytes + unfinishedBytes > maxPartBytes) {
 			throw new RowTooLargeError(totalRows + 1, unfinishedBytes, headerBytes, maxPartBytes, false);
 		}
-		if (partRows > 0 && streamLength > partLimit) {
-			yield makePart(rowStart);
+		if (streamLength > partLimit) {
+			if (partRows > 0) yield makePart(scan.rowStart);
+			startPartAt(scan.rowStart);
+			copyUpTo(chunk, chunkStart, streamLength);
 		}
 	}
 
-	if (header === undefined) {
+	if (headerBytes === 0) {
 		if (streamLength === 0) throw new EmptyFileError();
-		const onlyLine = held.copy(0, streamLength);
-		if (hasLoneCr(onlyLine)) throw crLineEndingsError();
+		if (hasLoneCr(partBuffer.subarray(0, copied))) throw crLineEndingsError();
 		throw new HeaderOnlyError();
 	}
 	if (scan.inQuotes) {
@@ -437,29 +446,16 @@ export async function* splitIntoParts(
 		);
 	}
 
-	// A last row without a line ending.
-	if (streamLength > rowStart) {
-		const rowBytes = streamLength - rowStart;
-		const isEmptyLine = rowBytes === 1 && scan.lastByte === CR;
-		if (!isEmptyLine) {
-			if (streamLength > partLimit && partRows > 0) {
-				yield makePart(rowStart);
-			}
-			totalRows++;
-			if (partRows === 0) partFirstRow = totalRows;
-			partRows++;
-			rowStart = streamLength;
-		}
-	}
-	if (partRows > 0) {
-		// Trailing empty lines go with the last part when they fit.
-		const end = header.length + (streamLength - partStart) <= maxPartBytes ? streamLength : rowStart;
-		yield makePart(end);
-	}
+	// A last row without a line ending (it fits: the part was handed out early otherwise).
+	const lastRowBytes = streamLength - scan.rowStart;
+	const lastRowIsEmptyLine = lastRowBytes === 0 || (lastRowBytes === 1 && scan.lastByte === CR);
+	if (!lastRowIsEmptyLine) addRows(1);
+	// Trailing empty lines go with the last part; alone they form no part.
+	if (partRows > 0) yield makePart(streamLength);
 	if (totalRows === 0) throw new HeaderOnlyError();
 
 	return {
-		headerBytes: header.length,
+		headerBytes,
 		hasBom: bom.bomLength > 0,
 		totalRows,
 		partCount,

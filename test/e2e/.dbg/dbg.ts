@@ -1,15 +1,23 @@
 import * as fs from 'node:fs';
 import { startSimulator } from '../../simulator';
+import { generateLeadsCsv } from '../../../scripts/generate-leads';
 import { N8nInstance, exampleWorkflow, simulatorCredential } from '../support';
 (async () => {
   const sim = await startSimulator({ rowsPerSecond: 200000 });
   const n8n = N8nInstance.create();
   console.log(n8n.userFolder);
   const cred = simulatorCredential(sim, 'e2eExamplesCred1');
-  await n8n.importCredentials([cred]);
-  const wf = exampleWorkflow(process.argv[2] ?? '01-csv-file-to-leads.json', { id: 'e2eExample01Runs', credential: cred, filePath: '/work/main/examples/data/leads.csv' });
-  await n8n.importWorkflow(wf);
-  const res = await n8n.execute(wf.id);
+  console.log('importing creds'); await n8n.importCredentials([cred]); console.log('creds ok');
+  const file = n8n.dataFile('large.csv');
+  await generateLeadsCsv(file, { rows: 100000 });
+  const wf = exampleWorkflow(process.argv[2] ?? '01-csv-file-to-leads.json', { id: 'e2eExample01Runs', credential: cred, filePath: process.argv[3] ?? file });
+  console.log('import wf'); await n8n.importWorkflow(wf); console.log('wf ok');
+  const t = Date.now();
+  let seen = 0;
+  const timer = setInterval(() => { const c = sim.state.calls; for (; seen < c.length; seen++) console.log(((c[seen].time - t)/1000).toFixed(1), c[seen].route, c[seen].httpStatus, c[seen].marketoCode ?? '', c[seen].fileBytes ?? ''); }, 1000);
+  const res = await n8n.execute(wf.id, { timeoutMs: Number(process.env.DBG_TIMEOUT ?? 240000), env: process.env.DBG_NODE_DEBUG ? { NODE_DEBUG: process.env.DBG_NODE_DEBUG } : {} });
+  clearInterval(timer);
+  console.log('exec ms', Date.now() - t, 'stdout bytes', res.stdout.length);
   fs.writeFileSync('/tmp/h6play/dbg-out.txt', res.stdout + '\n---ERR---\n' + res.stderr);
   console.log(res.code, !!res.run);
   await sim.close();
