@@ -209,7 +209,6 @@ function installPackage(runtime, userFolder, tarball) {
 	runVisible('tar', ['-xzf', tarball, '-C', packageDir, '--strip-components=1']);
 
 	const manifestPath = path.join(packageDir, 'package.json');
-	// eslint-disable-next-line @typescript-eslint/no-unused-vars
 	const { devDependencies, peerDependencies, optionalDependencies, ...installed } = JSON.parse(
 		fs.readFileSync(manifestPath, 'utf8'),
 	);
@@ -262,7 +261,7 @@ function n8nEnv(runtime, userFolder, extra = {}) {
 		N8N_SECURE_COOKIE: 'false',
 		N8N_DEFAULT_BINARY_DATA_MODE: 'filesystem',
 		// The examples read their CSV from disk; n8n 2.x only allows configured folders.
-		N8N_RESTRICT_FILE_ACCESS_TO: os.tmpdir() + ';' + path.join(REPO_ROOT, 'examples'),
+		N8N_RESTRICT_FILE_ACCESS_TO: [path.join(userFolder, 'data'), os.tmpdir(), path.join(REPO_ROOT, 'examples')].join(';'),
 		N8N_BLOCK_FILE_ACCESS_TO_N8N_FILES: 'true',
 		DB_TYPE: 'sqlite',
 		DB_SQLITE_POOL_SIZE: '2',
@@ -414,7 +413,7 @@ function httpGetStatus(url) {
 }
 
 /**
- * Starts `n8n start` and resolves once `/healthz/readiness` answers 200.
+ * Starts `n8n start` and resolves once `/healthz/readiness` and `/rest/settings` answer 200.
  * Returns { url, port, child, output(), stop() }; stop() ends n8n and waits for it.
  */
 async function startN8n(runtime, userFolder, { port, env = {}, readyTimeoutMs = 180000, echo = false } = {}) {
@@ -461,7 +460,12 @@ async function startN8n(runtime, userFolder, { port, env = {}, readyTimeoutMs = 
 	const deadline = Date.now() + readyTimeoutMs;
 	while (Date.now() < deadline) {
 		if (exited) throw new Error(`n8n start exited before it was ready\n${tail(output)}`);
-		if ((await httpGetStatus(`http://127.0.0.1:${chosenPort}/healthz/readiness`)) === 200) {
+		// Readiness answers before the REST routes exist (n8n 1.x); the editor's first call is /rest/settings.
+		const base = `http://127.0.0.1:${chosenPort}`;
+		if (
+			(await httpGetStatus(`${base}/healthz/readiness`)) === 200 &&
+			(await httpGetStatus(`${base}/rest/settings`)) === 200
+		) {
 			return { url, port: chosenPort, child, output: () => output, stop };
 		}
 		await new Promise((resolve) => setTimeout(resolve, 500));

@@ -9,36 +9,22 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import * as examples from '../../scripts/examples';
 import * as n8n from '../../scripts/n8n-runtime';
 import type { ExecuteResult, N8nItem, N8nRun, Runtime, StoredCredential } from '../../scripts/n8n-runtime';
 import type { RunningSimulator } from '../simulator';
 
 export const E2E_LINE = process.env.N8N_E2E_LINE === '1' ? '1' : '2';
-export const EXAMPLES_DIR = path.join(n8n.REPO_ROOT, 'examples');
+export const EXAMPLES_DIR = examples.EXAMPLES_DIR;
 
-/** The placeholder the example workflows carry instead of a real credential id. */
-export const CREDENTIAL_PLACEHOLDER_ID = 'MARKETO_CREDENTIAL_ID';
+export type Workflow = examples.ExampleWorkflow;
+export type WorkflowNode = examples.ExampleNode;
 
-export interface WorkflowNode {
-	name: string;
-	type: string;
-	parameters: Record<string, unknown>;
-	credentials?: Record<string, { id: string; name: string }>;
-	[key: string]: unknown;
-}
-
-export interface Workflow {
-	id: string;
-	name: string;
-	nodes: WorkflowNode[];
-	connections: Record<string, unknown>;
-	[key: string]: unknown;
-}
-
-function packedTarball(): string {
+/** The tarball to install, and whether this process packed it (and so must delete it). */
+function packedTarball(): { tarball: string; ownPack: boolean } {
 	const given = process.env.N8N_E2E_TARBALL;
-	if (given && fs.existsSync(given)) return given;
-	return n8n.buildAndPack();
+	if (given && fs.existsSync(given)) return { tarball: given, ownPack: false };
+	return { tarball: n8n.buildAndPack(), ownPack: true };
 }
 
 /** One n8n user folder with the package installed; every command runs against it. */
@@ -51,7 +37,9 @@ export class N8nInstance {
 	static create(): N8nInstance {
 		const runtime = n8n.ensureRuntime(E2E_LINE);
 		const userFolder = n8n.createUserFolder(`n8n-e2e-line${E2E_LINE}-`);
-		n8n.installPackage(runtime, userFolder, packedTarball());
+		const { tarball, ownPack } = packedTarball();
+		n8n.installPackage(runtime, userFolder, tarball);
+		if (ownPack) fs.rmSync(path.dirname(tarball), { recursive: true, force: true });
 		return new N8nInstance(runtime, userFolder);
 	}
 
@@ -102,29 +90,17 @@ export function simulatorCredential(
 	};
 }
 
-/**
- * An example workflow ready to import: its own id, the credential placeholder replaced, and
- * the file path of every Read/Write Files node replaced by `filePath`.
- */
+/** An example workflow ready to import: its own id, the credential and the file path filled in. */
 export function exampleWorkflow(
 	fileName: string,
-	options: { id: string; credential: StoredCredential; filePath?: string; edit?: (workflow: Workflow) => void },
+	options: { id: string; credential: StoredCredential; filePath?: string },
 ): Workflow {
-	const workflow = JSON.parse(fs.readFileSync(path.join(EXAMPLES_DIR, fileName), 'utf8')) as Workflow;
-	workflow.id = options.id;
-	workflow.name = `${workflow.name} (${options.id})`;
-	for (const node of workflow.nodes) {
-		for (const [type, reference] of Object.entries(node.credentials ?? {})) {
-			if (type === 'marketoApi' && reference.id === CREDENTIAL_PLACEHOLDER_ID) {
-				node.credentials![type] = { id: options.credential.id, name: options.credential.name };
-			}
-		}
-		if (node.type === 'n8n-nodes-base.readWriteFile' && options.filePath !== undefined) {
-			node.parameters.fileSelector = options.filePath;
-		}
-	}
-	options.edit?.(workflow);
-	return workflow;
+	return examples.exampleWorkflow(fileName, {
+		id: options.id,
+		nameSuffix: `(${options.id})`,
+		credential: options.credential,
+		filePath: options.filePath,
+	});
 }
 
 export function findNode(workflow: Workflow, name: string): WorkflowNode {

@@ -26,15 +26,18 @@
  *   node fails before uploading anything. A quote still open at the end of the file
  *   is an error too (found at the end, so earlier parts may have been yielded).
  *   All are `CsvFileError` with a `code`; the common ones have their own subclass.
- * - Memory stays bounded by about one part plus one source chunk: rows are never
- *   collected into an array, parts are cut from the source chunks with one
- *   Buffer.concat each, and a part is handed out as soon as the next row cannot
- *   fit. The source must not reuse a chunk's memory after yielding it (Node
- *   streams never do).
+ * - Memory stays bounded by one part plus the source chunk in hand: each chunk is
+ *   copied into the part buffer as it arrives (no chunk is held), rows are counted,
+ *   never collected, and a part is handed out as soon as the next row cannot fit.
+ *   With `reusePartBuffer` every part is handed out in the same buffer, so nothing
+ *   part-sized is left for the garbage collector either (see SplitOptions).
+ * - Speed: rows are found by the row scanner (rowScanner.ts: WebAssembly SIMD, 16
+ *   bytes per step, with a pure-JS fallback); no string is made from the bytes.
  * The generator's return value is a `SplitSummary`.
  */
 
 import { parseFirstRow } from './parser';
+import { createRowScanner, newRowScan } from './rowScanner';
 
 export const DEFAULT_MAX_PART_BYTES = 10_000_000;
 
@@ -211,93 +214,6 @@ function crLineEndingsError(): CsvFileError {
 }
 
 /**
- * What the row scanner carries from one call to the next, and what a call found.
- * Offsets are in the BOM-less stream.
- */
-interface RowScan {
-	inQuotes: boolean;
-	/** where the row being read starts (it may have begun in an earlier chunk) */
-	rowStart: number;
-	/** the last byte of the previous chunk (-1 before the first): a CR there and an LF first in this chunk is an empty CRLF line */
-	lastByte: number;
-	/** out: data rows (empty lines not counted) that ended at or before the limit */
-	dataRows: number;
-	/** out: where the first row ending after the limit ends, -1 when the scan reached the chunk's end; that row starts at `rowStart` */
-	overflowEnd: number;
-	/** out: whether that row is an empty line */
-	overflowIsEmptyLine: boolean;
-}
-
-/**
- * The hot loop. Reads `chunk` from index `from` and counts the rows that end at
- * or before `limit` (a stream offset); stops just after the first row that ends
- * beyond it (reported in `scan.overflowEnd`, not counted) or at the chunk's end.
- * Returns the chunk index where it stopped.
- *
- * Only counts are kept, never a list of rows: splitting needs no more. Each step
- * is one native `Buffer#indexOf` (memchr), one per row and one per quote: the next
- * LF and the next quote are searched once and remembered, so a run of unquoted
- * rows costs one search per row.
- */
-function scanRows(chunk: Buffer, chunkStart: number, from: number, limit: number, scan: RowScan): number {
-	const length = chunk.length;
-	const limitInChunk = limit - chunkStart;
-	let inQuotes = scan.inQuotes;
-	// Where the current row starts, relative to this chunk (negative when it began earlier).
-	let rowStart = scan.rowStart - chunkStart;
-	let dataRows = 0;
-	let nextLf = -1;
-	let nextQuote = -1;
-	let pos = from;
-	scan.overflowEnd = -1;
-	while (pos < length) {
-		if (inQuotes) {
-			const closing = chunk.indexOf(QUOTE, pos);
-			if (closing === -1) {
-				pos = length;
-				break;
-			}
-			inQuotes = false;
-			pos = closing + 1;
-			continue;
-		}
-		// `length` stands for "none left in this chunk", so it is never searched again.
-		if (nextQuote < pos) {
-			nextQuote = chunk.indexOf(QUOTE, pos);
-			if (nextQuote === -1) nextQuote = length;
-		}
-		if (nextLf < pos) {
-			nextLf = chunk.indexOf(LF, pos);
-			if (nextLf === -1) nextLf = length;
-		}
-		if (nextLf < nextQuote) {
-			const end = nextLf + 1;
-			const rowBytes = end - rowStart;
-			const isEmptyLine =
-				rowBytes === 1 || (rowBytes === 2 && (nextLf > 0 ? chunk[nextLf - 1] : scan.lastByte) === CR);
-			pos = end;
-			if (end > limitInChunk) {
-				scan.overflowEnd = chunkStart + end;
-				scan.overflowIsEmptyLine = isEmptyLine;
-				break;
-			}
-			if (!isEmptyLine) dataRows++;
-			rowStart = end;
-		} else if (nextQuote < length) {
-			inQuotes = true;
-			pos = nextQuote + 1;
-		} else {
-			pos = length;
-		}
-	}
-	scan.inQuotes = inQuotes;
-	scan.rowStart = chunkStart + rowStart;
-	scan.dataRows = dataRows;
-	if (pos >= length && length > 0 && scan.overflowEnd === -1) scan.lastByte = chunk[length - 1];
-	return pos;
-}
-
-/**
  * Splits `source` (e.g. a binary data stream) into parts; see the file comment for
  * the rules. Errors about the content are thrown as `CsvFileError`.
  */
@@ -311,14 +227,8 @@ export async function* splitIntoParts(
 	}
 	const reuse = options.reusePartBuffer === true;
 	const bom = { bomLength: 0 };
-	const scan: RowScan = {
-		inQuotes: false,
-		rowStart: 0,
-		lastByte: -1,
-		dataRows: 0,
-		overflowEnd: -1,
-		overflowIsEmptyLine: false,
-	};
+	const scan = newRowScan();
+	const scanner = createRowScanner();
 	// The part being filled: the header, then the bytes from partStart on. Allocated
 	// once; pages the file never reaches are never touched, so a small file costs little.
 	const partBuffer = Buffer.allocUnsafe(maxPartBytes);
@@ -373,10 +283,11 @@ export async function* splitIntoParts(
 		const chunkStart = streamLength;
 		streamLength += chunk.length;
 		let pos = 0;
+		scanner.load(chunk);
 
 		if (headerBytes === 0) {
 			// The header is the first row: a limit before the chunk makes its end the "overflow".
-			pos = scanRows(chunk, chunkStart, 0, -1, scan);
+			pos = scanner.scan(chunkStart, 0, -1, scan);
 			copyUpTo(chunk, chunkStart, Math.min(streamLength, maxPartBytes));
 			const headerEnd = scan.overflowEnd;
 			if (headerEnd === -1) {
@@ -402,7 +313,7 @@ export async function* splitIntoParts(
 		}
 
 		for (;;) {
-			pos = scanRows(chunk, chunkStart, pos, partLimit, scan);
+			pos = scanner.scan(chunkStart, pos, partLimit, scan);
 			addRows(scan.dataRows);
 			copyUpTo(chunk, chunkStart, Math.min(streamLength, partLimit));
 			if (scan.overflowEnd === -1) break;

@@ -1,0 +1,247 @@
+/**
+ * End-to-end throughput: a real n8n (line 2) runs example 03 (Read file -> Marketo Bulk Import
+ * -> Marketo Wait for Batch) on a large lead file against the simulator, whose queue processes
+ * two jobs at a time at a fixed rate.
+ *
+ * - makespan ratio = ideal / actual, where ideal = total processing time / 2 lanes + the time
+ *   to upload the first part (nothing can do better: both lanes busy from the first upload on);
+ *   actual = from the Import node's start to the end of Wait for Batch.
+ * - API calls per part (from the simulator's call log), against 4 (token share, create,
+ *   failures, warnings) + one status call per 30 s of the part's own processing.
+ * - peak RSS of the n8n process (VmHWM from /proc/<pid>/status).
+ * The same run with 5 foreign jobs holding queue slots and lanes: it must finish; its makespan
+ * is reported against the ideal for the capacity that was left.
+ *
+ * Full run: 1,000,000 rows (~125 MB, 13 parts of 10 MB). --quick: 10,000 rows in 10 small parts.
+ */
+import * as fs from 'node:fs';
+
+import { expectedOutcomes, generateLeadsCsv } from '../scripts/generate-leads';
+import * as examples from '../scripts/examples';
+import * as n8n from '../scripts/n8n-runtime';
+import type { N8nRun, Runtime } from '../scripts/n8n-runtime';
+import { startSimulator, type CallRecord, type RunningSimulator } from '../test/simulator';
+import type { BenchContext, BenchResult } from './types';
+
+interface Shape {
+	rows: number;
+	rowsPerSecond: number;
+	partSizeMb: number;
+	foreignJobs: number;
+	foreignRowsEach: number;
+}
+
+const FULL: Shape = { rows: 1_000_000, rowsPerSecond: 20_000, partSizeMb: 10, foreignJobs: 5, foreignRowsEach: 80_000 };
+const QUICK: Shape = { rows: 10_000, rowsPerSecond: 500, partSizeMb: 0.125, foreignJobs: 5, foreignRowsEach: 1_000 };
+
+const PER_PART_FIXED_CALLS = 4;
+const STATUS_CALL_EVERY_SECONDS = 30;
+
+interface PartOutcome {
+	batchId: number;
+	rows: number;
+	submittedAt: number;
+}
+
+interface Measured {
+	parts: PartOutcome[];
+	/** Lane time foreign jobs used after the Import node started (they may start while n8n boots). */
+	foreignLaneMsAfterStart: number;
+	makespanMs: number;
+	firstUploadMs: number;
+	callsPerPartWorst: number;
+	callsPerPartAllowed: number;
+	peakRssMb: number;
+	failedRows: number;
+	warningRows: number;
+}
+
+/** Pure: the calls a part cost: its own status/failures/warnings calls plus its share of token and create calls. */
+export function callsPerPart(calls: CallRecord[], batchIds: number[]): Map<number, number> {
+	const shared = calls.filter((call) => call.route === 'identity' || call.route === 'importLeads').length;
+	const share = shared / Math.max(1, batchIds.length);
+	const perPart = new Map(batchIds.map((id) => [id, share]));
+	for (const call of calls) {
+		const match = /\/batch\/(\d+)/.exec(call.path);
+		if (!match) continue;
+		const id = Number(match[1]);
+		if (perPart.has(id)) perPart.set(id, perPart.get(id)! + 1);
+	}
+	return perPart;
+}
+
+/** Pure: the allowance for a part: fixed calls + one status call per 30 s of its processing. */
+export function allowedCalls(rows: number, rowsPerSecond: number): number {
+	return PER_PART_FIXED_CALLS + Math.ceil(rows / rowsPerSecond / STATUS_CALL_EVERY_SECONDS);
+}
+
+/** Pure: makespan ideal with `lanes` lanes once the first part is uploaded. */
+export function idealMakespanMs(processingMs: number, firstUploadMs: number, lanes = 2): number {
+	return processingMs / lanes + firstUploadMs;
+}
+
+function readPeakRssKb(pid: number): number {
+	try {
+		const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+		const match = /VmHWM:\s+(\d+)\s+kB/.exec(status);
+		return match ? Number(match[1]) : 0;
+	} catch {
+		return 0;
+	}
+}
+
+function taskEnd(run: N8nRun, node: string): number {
+	const task = run.data.resultData.runData[node]?.at(-1);
+	if (!task) throw new Error(`node ${node} did not run`);
+	return task.startTime + task.executionTime;
+}
+
+function taskStart(run: N8nRun, node: string): number {
+	const task = run.data.resultData.runData[node]?.at(-1);
+	if (!task) throw new Error(`node ${node} did not run`);
+	return task.startTime;
+}
+
+async function runOnce(
+	ctx: BenchContext,
+	runtime: Runtime,
+	tarball: string,
+	file: string,
+	shape: Shape,
+	withForeignJobs: boolean,
+): Promise<Measured> {
+	const userFolder = n8n.createUserFolder('n8n-bench-');
+	const simulator: RunningSimulator = await startSimulator({ rowsPerSecond: shape.rowsPerSecond, seed: 5 });
+	try {
+		n8n.installPackage(runtime, userFolder, tarball);
+		const credential = {
+			id: 'benchCredential1',
+			name: 'Marketo simulator (bench)',
+			type: 'marketoApi',
+			data: {
+				restEndpoint: simulator.restUrl,
+				identityEndpoint: simulator.identityUrl,
+				clientId: simulator.clientId,
+				clientSecret: simulator.clientSecret,
+			},
+		};
+		await n8n.importCredentials(runtime, userFolder, [credential]);
+		const workflow = examples.exampleWorkflow('03-large-file-in-parts.json', { credential, filePath: file });
+		const importNode = workflow.nodes.find((node) => node.type.endsWith('.marketoBulkImport'))!;
+		importNode.parameters.options = { partSizeMb: shape.partSizeMb, queueWaitMinutes: 60 };
+		await n8n.importWorkflow(runtime, userFolder, workflow);
+
+		let peakRssKb = 0;
+		let sampler: NodeJS.Timeout | undefined;
+		ctx.log(`e2e-throughput: n8n run ${withForeignJobs ? `with ${shape.foreignJobs} foreign jobs` : 'alone'}...`);
+		const result = await n8n.executeWorkflow(runtime, userFolder, workflow.id, {
+			timeoutMs: 60 * 60 * 1000,
+			onSpawn: (child) => {
+				if (withForeignJobs) simulator.state.addForeignJobs(shape.foreignJobs, shape.foreignRowsEach);
+				sampler = setInterval(() => {
+					peakRssKb = Math.max(peakRssKb, readPeakRssKb(child.pid!));
+				}, 250);
+				child.on('exit', () => clearInterval(sampler));
+			},
+		});
+		clearInterval(sampler);
+		const run = result.run;
+		if (result.code !== 0 || !run || run.data.resultData.error) {
+			const error = run?.data.resultData.error;
+			throw new Error(`the n8n run failed: ${error?.message ?? (result.stdout + result.stderr).slice(-2000)}`);
+		}
+
+		const parts = (n8n.nodeOutput(run, 'Import leads') ?? []).map((item) => ({
+			batchId: Number(item.json.batchId),
+			rows: Number(item.json.rows),
+			submittedAt: Date.parse(String(item.json.submittedAt)),
+		}));
+		const importStart = taskStart(run, 'Import leads');
+		const waitEnd = taskEnd(run, 'Wait for batches');
+		const perPart = callsPerPart(
+			simulator.state.calls,
+			parts.map((part) => part.batchId),
+		);
+		const worst = Math.max(...parts.map((part) => perPart.get(part.batchId)! - allowedCalls(part.rows, shape.rowsPerSecond)));
+		const byRoute = new Map<string, number>();
+		for (const call of simulator.state.calls) byRoute.set(call.route, (byRoute.get(call.route) ?? 0) + 1);
+		ctx.log(`e2e-throughput: calls by route ${JSON.stringify(Object.fromEntries(byRoute))}`);
+		const fixed = Math.max(...parts.map((part) => allowedCalls(part.rows, shape.rowsPerSecond)));
+		const foreignLaneMsAfterStart = simulator.state.queue
+			.filter((job) => job.owner === 'foreign' && job.startedAt !== undefined && job.finishedAt !== undefined)
+			.reduce((sum, job) => sum + Math.max(0, job.finishedAt! - Math.max(job.startedAt!, importStart)), 0);
+		return {
+			parts,
+			foreignLaneMsAfterStart,
+			makespanMs: waitEnd - importStart,
+			firstUploadMs: Math.min(...parts.map((part) => part.submittedAt)) - importStart,
+			callsPerPartWorst: fixed + worst,
+			callsPerPartAllowed: fixed,
+			peakRssMb: peakRssKb / 1024,
+			failedRows: (n8n.nodeOutput(run, 'Failed rows') ?? []).length,
+			warningRows: (n8n.nodeOutput(run, 'Warning rows') ?? []).length,
+		};
+	} finally {
+		await simulator.close();
+		fs.rmSync(userFolder, { recursive: true, force: true });
+	}
+}
+
+export async function run(ctx: BenchContext): Promise<BenchResult[]> {
+	const shape = ctx.quick ? QUICK : FULL;
+	if (!ctx.wants('e2e-throughput')) return [];
+	const runtime = n8n.ensureRuntime('2');
+	const tarball = n8n.buildAndPack();
+	const file = `${ctx.tmpDir}/bench-leads.csv`;
+	const shapeOfFile = { failEvery: 10_000, warnEvery: 10_000 };
+	const generated = await generateLeadsCsv(file, { rows: shape.rows, ...shapeOfFile });
+	const expected = expectedOutcomes(shape.rows, shapeOfFile);
+	ctx.log(`e2e-throughput: ${shape.rows} rows, ${(generated.bytes / 1e6).toFixed(1)} MB at ${shape.rowsPerSecond} rows/s`);
+
+	const processingMs = (shape.rows / shape.rowsPerSecond) * 1000;
+	const alone = await runOnce(ctx, runtime, tarball, file, shape, false);
+	if (alone.failedRows !== expected.failed.length || alone.warningRows !== expected.warned.length) {
+		throw new Error(
+			`rows unaccounted for: ${alone.failedRows}/${expected.failed.length} failed, ${alone.warningRows}/${expected.warned.length} warnings`,
+		);
+	}
+	const ideal = idealMakespanMs(processingMs, alone.firstUploadMs);
+
+	const crowded = await runOnce(ctx, runtime, tarball, file, shape, true);
+	// Capacity left: the lanes minus what the foreign jobs used while our run was going on.
+	const foreignMs = crowded.foreignLaneMsAfterStart;
+	const idealCrowded = idealMakespanMs(processingMs + foreignMs, crowded.firstUploadMs);
+	fs.rmSync(tarball, { force: true });
+
+	const details = { rows: shape.rows, bytes: generated.bytes, parts: alone.parts.length, rowsPerSecond: shape.rowsPerSecond };
+	return [
+		{
+			name: 'e2e-throughput makespan ratio (ideal / actual)',
+			value: ideal / alone.makespanMs,
+			unit: 'x',
+			target: { op: '>=', value: 0.9 },
+			details: { ...details, idealMs: ideal, actualMs: alone.makespanMs, firstUploadMs: alone.firstUploadMs },
+		},
+		{
+			name: 'e2e-throughput API calls per part (worst part)',
+			value: alone.callsPerPartWorst,
+			unit: 'calls',
+			target: { op: '<=', value: alone.callsPerPartAllowed },
+			details,
+		},
+		{
+			name: 'e2e-throughput n8n peak RSS',
+			value: Math.round(alone.peakRssMb),
+			unit: 'MB',
+			reported: true,
+			details,
+		},
+		{
+			name: `e2e-throughput makespan ratio with ${shape.foreignJobs} foreign jobs (ideal for capacity left / actual)`,
+			value: idealCrowded / crowded.makespanMs,
+			unit: 'x',
+			reported: true,
+			details: { ...details, idealMs: idealCrowded, actualMs: crowded.makespanMs, foreignMs },
+		},
+	];
+}
