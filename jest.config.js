@@ -1,7 +1,8 @@
 /**
- * Two projects so `npm test` can run the fast unit tests first and the
- * simulator-backed integration tests second (they bind real loopback ports).
- * The end-to-end suite (a real n8n) is not jest: see scripts/e2e.js.
+ * Three projects: the fast unit tests (pure functions and the simulator's own
+ * tests), the integration tests (nodes run in-process against the simulator over
+ * loopback HTTP), and the end-to-end tests (a real n8n, run by scripts/e2e.js,
+ * which installs the runtime and the packed package first).
  */
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true, diagnostics: false }];
 
@@ -21,7 +22,6 @@ module.exports = {
 			testEnvironment: 'node',
 			transform: { '^.+\\.ts$': tsJest },
 			testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
-			testTimeout: 120000,
 		},
 		{
 			// A real n8n, installed by scripts/n8n-runtime.js; run through `npm run test:e2e`.
@@ -29,7 +29,6 @@ module.exports = {
 			testEnvironment: 'node',
 			transform: { '^.+\\.ts$': tsJest },
 			testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
-			testTimeout: 900000,
 		},
 	],
 };

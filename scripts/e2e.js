@@ -41,7 +41,16 @@ function main() {
 		const lineStarted = Date.now();
 		const jest = spawnSync(
 			process.execPath,
-			[require.resolve('jest/bin/jest'), '--selectProjects', 'e2e', '--runInBand', ...options.jestArgs],
+			[
+				require.resolve('jest/bin/jest'),
+				'--selectProjects',
+				'e2e',
+				'--runInBand',
+				// Read by scripts/sum-test-results.js for CI's closing line.
+				'--json',
+				`--outputFile=${path.join(runtime.REPO_ROOT, '.cache', 'test-results', `e2e-line${line}.json`)}`,
+				...options.jestArgs,
+			],
 			{
 				cwd: runtime.REPO_ROOT,
 				stdio: 'inherit',

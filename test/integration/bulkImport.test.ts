@@ -1,7 +1,9 @@
 import { readBinary } from '../harness';
+import { assertRequestsMatchContract } from '../simulator/contract';
 import { startSimulator, type RunningSimulator } from '../simulator';
 import {
 	descriptorsOf,
+	failureOf,
 	fileItem,
 	LANNISTER_CSV,
 	runBulkImport,
@@ -23,6 +25,11 @@ afterAll(async () => {
 
 beforeEach(() => {
 	sim.state.clearCalls();
+});
+
+// Every request the node made in a test is one Marketo's OpenAPI allows.
+afterEach(() => {
+	assertRequestsMatchContract(sim.state.calls);
 });
 
 const LEADS_CSV = [
@@ -233,7 +240,7 @@ describe('Marketo Bulk Import: checks before upload', () => {
 		const promise = runBulkImport(sim, { operation: 'importLeads' }, [
 			await fileItem('email,First Name,lsatName\nx@example.com,X,Y\n', 'typo.csv'),
 		]);
-		const error = await promise.catch((e: unknown) => e as { message: string; description: string });
+		const error = await failureOf(promise);
 		expect(error.message).toContain("'First Name'");
 		expect(error.message).toContain("'lsatName'");
 		expect(error.description).toContain("did you mean 'firstName'?");
@@ -263,7 +270,7 @@ describe('Marketo Bulk Import: checks before upload', () => {
 		['a header-only file', 'email,firstName\n'],
 	])('rejects %s naming the item and the binary property', async (_label, content) => {
 		const promise = runBulkImport(sim, { operation: 'importLeads' }, [await fileItem(content, 'empty.csv')]);
-		const error = await promise.catch((e: unknown) => e as { message: string; description: string });
+		const error = await failureOf(promise);
 		expect(error.message).toMatch(/item 0, binary property 'data'/);
 		expect(error.description).toContain('Nothing was uploaded');
 		expect(uploadCalls(sim)).toHaveLength(0);

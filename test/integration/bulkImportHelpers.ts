@@ -66,3 +66,13 @@ export async function waitForQueueToDrain(sim: RunningSimulator, timeoutMs = 30_
 export function uploadCalls(sim: RunningSimulator) {
 	return sim.state.calls.filter((call) => call.method === 'POST' && call.path.startsWith('/bulk/'));
 }
+
+/** The error a run rejects with; fails the test if the run succeeds. */
+export async function failureOf(run: Promise<unknown>): Promise<{ message: string; description: string }> {
+	try {
+		await run;
+	} catch (error) {
+		return error as { message: string; description: string };
+	}
+	throw new Error('Expected the node to fail, but it succeeded');
+}

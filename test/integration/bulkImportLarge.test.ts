@@ -1,13 +1,19 @@
 import { startSimulator, type RunningSimulator } from '../simulator';
+import { assertRequestsMatchContract } from '../simulator/contract';
 import { descriptorsOf, fileItem, runBulkImport, uploadCalls, waitForQueueToDrain } from './bulkImportHelpers';
 
-/** A deterministic ~25 MB lead file: every row is different, some values need quotes. */
+/**
+ * A deterministic ~25 MB lead file. Rows are wide (a ~2.4 KB address) so the
+ * file stays near 10,000 rows: the simulator's lead lookups grow with rows
+ * times leads, and the point here is bytes, not row count.
+ */
 function generateLeadFile(targetBytes: number): { content: Buffer; rows: number } {
-	const lines = ['email,firstName,lastName,company,leadScore'];
+	const lines = ['email,firstName,lastName,company,address'];
 	let bytes = lines[0].length + 1;
 	let rows = 0;
 	while (bytes < targetBytes) {
-		const line = `lead${rows}@bulk.example.com,First${rows},"Last, ${rows}",Company ${rows % 997} with a longer name,${rows % 100}`;
+		const address = `"${rows} Long Street, Apt ${rows % 97}\n${'Building wing, floor and desk details '.repeat(60)}"`;
+		const line = `lead${rows}@bulk.example.com,First${rows},"Last, ${rows}",Company ${rows % 997},${address}`;
 		lines.push(line);
 		bytes += Buffer.byteLength(line) + 1;
 		rows++;
@@ -61,4 +67,5 @@ it('splits a 25 MB file into 3 batches of at most 10,000,000 bytes that import e
 	const lastRow = rows - 1;
 	expect(sim.state.findLead('email', `lead${lastRow}@bulk.example.com`)?.fields.lastName).toBe(`Last, ${lastRow}`);
 	for (const job of sim.state.queue) expect(job.numFailed).toBe(0);
+	assertRequestsMatchContract(sim.state.calls);
 });

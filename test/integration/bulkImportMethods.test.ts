@@ -1,5 +1,6 @@
 import { listSearch, loadOptions, simulatorCredentials } from '../harness';
 import { startSimulator, type RunningSimulator } from '../simulator';
+import { assertRequestsMatchContract } from '../simulator/contract';
 import { node } from './bulkImportHelpers';
 
 jest.setTimeout(60_000);
@@ -12,6 +13,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
 	await sim.close();
+});
+
+afterEach(() => {
+	assertRequestsMatchContract(sim.state.calls);
 });
 
 function credentials() {

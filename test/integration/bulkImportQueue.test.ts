@@ -1,7 +1,8 @@
 import { configureRetryTiming, resetRetryTiming } from '../../nodes/shared/transport/retryPolicy';
 import type { Clock } from '../simulator';
 import { startSimulator, type RunningSimulator } from '../simulator';
-import { descriptorsOf, fileItem, runBulkImport, uploadCalls, waitForQueueToDrain } from './bulkImportHelpers';
+import { assertRequestsMatchContract } from '../simulator/contract';
+import { descriptorsOf, failureOf, fileItem, runBulkImport, uploadCalls, waitForQueueToDrain } from './bulkImportHelpers';
 
 /** ~60 rows of ~40 bytes: 3 parts with a 1,000-byte part limit. */
 function smallLeadFile(rows: number, prefix: string): string {
@@ -23,7 +24,11 @@ describe("Marketo's shared import queue", () => {
 	});
 
 	afterEach(async () => {
-		await sim.close();
+		try {
+			assertRequestsMatchContract(sim.state.calls);
+		} finally {
+			await sim.close();
+		}
 	});
 
 	it('waits for its own batch when 9 foreign jobs fill the queue, then finishes without failing', async () => {
@@ -53,7 +58,7 @@ describe("Marketo's shared import queue", () => {
 			{ operation: 'importLeads', options: { queueWaitMinutes: 0.05 } },
 			[await fileItem(smallLeadFile(3, 'f'), 'blocked.csv')],
 		);
-		const error = await promise.catch((e: unknown) => e as { message: string; description: string });
+		const error = await failureOf(promise);
 		expect(error.message).toMatch(/Gave up waiting for a free Marketo import slot after 3 s/);
 		expect(error.description).toMatch(/10 import jobs/);
 		// Backing off from 5 s: one try, then the limit (3 s) ends the wait.
@@ -124,6 +129,7 @@ describe('limits and tokens', () => {
 			expect(result.credentialUpdates.map((update) => update.accessToken)).toContain(latest);
 			// The token never leaks into the output.
 			expect(JSON.stringify(result.outputs)).not.toContain(latest);
+			assertRequestsMatchContract(sim.state.calls);
 		} finally {
 			await sim.close();
 		}

@@ -50,7 +50,7 @@ export function checkHeader(header: string[], rules: HeaderRules): HeaderCheck {
 
 function describeUnknownColumn(problem: UnknownColumn): string {
 	const label = problem.column.trim() === '' ? `(empty name, column ${problem.position})` : `'${problem.column}'`;
-	return problem.suggestion ? `${label} - did you mean '${problem.suggestion}'?` : `${label} - no similar field`;
+	return problem.suggestion ? `${label} (did you mean '${problem.suggestion}'?)` : `${label} (no similar field)`;
 }
 
 /** Pure: the error text for a failed check, or undefined when the header is fine. */
@@ -65,7 +65,7 @@ export function formatHeaderProblems(
 		const names = check.unknown.map((p) => `'${p.column}'`).join(', ');
 		message = `${subject} has ${check.unknown.length === 1 ? 'a column' : 'columns'} Marketo does not know: ${names}`;
 		parts.push(
-			`Unknown columns: ${check.unknown.map(describeUnknownColumn).join('; ')}.`,
+			`Unknown columns: ${check.unknown.map(describeUnknownColumn).join(', ')}.`,
 			'Header cells must be REST API field names exactly as Marketo spells them (case and spaces matter), not display names.',
 		);
 	} else {

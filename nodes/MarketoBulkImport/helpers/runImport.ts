@@ -13,6 +13,7 @@ import {
 	type ImportOptions,
 	type InputSource,
 } from '../actions/common.descriptions';
+import { toNodeError } from './errors';
 import type { PlanBuilder } from './importPlan';
 import { openBinarySource, parseColumnList, singleChunkSource, sourceItemsOfPart } from './readInput';
 import { createImportSession, submitParts, type ImportSession, type SubmitSettings } from './submitParts';
@@ -116,7 +117,7 @@ async function importAllItems(
 				description: `Write a plain value into '${error.field}' (e.g. {{ $json.${error.field}.name }} in an Edit Fields node), or leave it out by listing the wanted fields in "Columns".`,
 			});
 		}
-		throw error;
+		throw toNodeError(this.getNode(), error, 0);
 	}
 
 	const fileName = options.fileName?.trim() || `marketo-${plan.target.importType}.${fileExtensionOf(format)}`;
@@ -167,7 +168,7 @@ export async function runImport(this: IExecuteFunctions, buildPlan: PlanBuilder)
 		try {
 			return await importAllItems.call(this, items, buildPlan, session);
 		} catch (error) {
-			if (!this.continueOnFail()) throw error;
+			if (!this.continueOnFail()) throw toNodeError(this.getNode(), error, 0);
 			return [{ json: { error: errorMessageOf(error) }, pairedItem: items.map((_, item) => ({ item })) }];
 		}
 	}
@@ -177,7 +178,7 @@ export async function runImport(this: IExecuteFunctions, buildPlan: PlanBuilder)
 		try {
 			outputs.push(...(await importBinaryItem.call(this, itemIndex, buildPlan, session)));
 		} catch (error) {
-			if (!this.continueOnFail()) throw error;
+			if (!this.continueOnFail()) throw toNodeError(this.getNode(), error, itemIndex);
 			outputs.push({ json: { error: errorMessageOf(error) }, pairedItem: { item: itemIndex } });
 		}
 	}

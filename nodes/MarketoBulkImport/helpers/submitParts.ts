@@ -5,6 +5,7 @@ import { delimiterOf, detectFormat, mimeTypeOf, type CsvFormat } from '../../sha
 import { CsvFileError, readHeader, splitIntoParts, type FilePart } from '../../shared/csv/splitter';
 import { createImportPath, type ImportType } from '../../shared/importTypes';
 import { marketoCreateImport } from '../../shared/transport';
+import { toNodeError } from './errors';
 import type { ImportPlan } from './importPlan';
 import { assertHeaderMatches, DescribeCache } from './preflight';
 import { createQueueSlotWaiter, SubmittedBatches } from './queueWait';
@@ -88,7 +89,9 @@ function fileErrorToNodeError(
 	submitted: SubmittedPart[],
 	itemIndex: number,
 ): NodeOperationError {
-	return new NodeOperationError(context.getNode(), `${file.subject}: ${error.message}`, {
+	// "The file in item 0 ...: the file is empty" reads as one sentence.
+	const reason = error.message.charAt(0).toLowerCase() + error.message.slice(1);
+	return new NodeOperationError(context.getNode(), `${file.subject}: ${reason}`, {
 		itemIndex,
 		description: `${file.fixHint} ${describeSubmitted(submitted)}`,
 	});
@@ -163,7 +166,7 @@ export async function submitParts(
 				.filter(Boolean)
 				.join(' ');
 		}
-		throw error;
+		throw toNodeError(this.getNode(), error, itemIndex);
 	}
 
 	for (const { descriptor } of submitted) descriptor.partCount = submitted.length;

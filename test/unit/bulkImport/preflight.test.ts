@@ -60,8 +60,8 @@ describe('formatHeaderProblems', () => {
 	it('names the columns in the message and the suggestions and the fix in the description', () => {
 		const problems = formatHeaderProblems(checkHeader(['emial', 'First Name'], rules), "Item 0's file");
 		expect(problems?.message).toBe("Item 0's file has columns Marketo does not know: 'emial', 'First Name'");
-		expect(problems?.description).toContain("'emial' - did you mean 'email'?");
-		expect(problems?.description).toContain("'First Name' - did you mean 'firstName'?");
+		expect(problems?.description).toContain("'emial' (did you mean 'email'?)");
+		expect(problems?.description).toContain("'First Name' (did you mean 'firstName'?)");
 		expect(problems?.description).toContain("Missing column 'email'");
 		expect(problems?.description).toContain('Preflight Check');
 	});

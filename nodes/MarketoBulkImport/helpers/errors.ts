@@ -1,0 +1,12 @@
+import { NodeApiError, NodeOperationError, type INode } from 'n8n-workflow';
+
+/**
+ * n8n shows a NodeApiError / NodeOperationError with its item and hint; the
+ * transport and the input checks already throw those, so they pass through
+ * unchanged. Anything else (a bug, an unexpected library error) is wrapped so
+ * the user still sees which item failed.
+ */
+export function toNodeError(node: INode, error: unknown, itemIndex: number): NodeApiError | NodeOperationError {
+	if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
+	return new NodeOperationError(node, error instanceof Error ? error : String(error), { itemIndex });
+}
