@@ -4,7 +4,7 @@
  * loopback HTTP), and the end-to-end tests (a real n8n, run by scripts/e2e.js,
  * which installs the runtime and the packed package first).
  */
-const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true, diagnostics: false }];
+const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }];
 
 /** @type {import('jest').Config} */
 module.exports = {

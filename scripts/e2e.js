@@ -35,6 +35,7 @@ function main() {
 	const tarball = runtime.buildAndPack();
 
 	const results = [];
+	fs.mkdirSync(path.join(runtime.REPO_ROOT, '.cache', 'test-results'), { recursive: true });
 	for (const line of options.lines) {
 		const { version } = runtime.RUNTIME_LINES[line];
 		process.stderr.write(`\n[e2e] n8n ${version} (line ${line})\n`);

@@ -6,35 +6,79 @@ import type { CustomObjectRecord, FieldDefinition, LeadRecord, ProgramMemberReco
 
 export const DEFAULT_PARTITION_ID = 1;
 
+/** Leads sharing one lookup value (normally one; duplicates are possible, as in Marketo). */
+type LeadsByValue = Map<string, LeadRecord[]>;
+
 export class InstanceDatabase {
 	readonly leads: LeadRecord[] = [];
 	private nextLeadId = 1;
+	private readonly leadsById = new Map<number, LeadRecord>();
+	/**
+	 * Lookup indexes, one per field, built the first time a field is looked up and kept up
+	 * to date by createLead/updateLead, so a row costs O(1) however many leads are stored.
+	 */
+	private readonly indexes = new Map<string, LeadsByValue>();
 	private readonly lists = new Map<number, Set<number>>();
 	private readonly members = new Map<number, Map<number, ProgramMemberRecord>>();
 	private readonly objects = new Map<string, Map<string, CustomObjectRecord>>();
 	private nextGuid = 1;
+	private readonly emailFields: Set<string>;
 
-	constructor(private readonly leadFields: FieldDefinition[]) {}
+	constructor(leadFields: FieldDefinition[]) {
+		this.emailFields = new Set(leadFields.filter((f) => f.dataType === 'email').map((f) => f.name));
+	}
 
 	/** Email-typed fields dedupe without regard to letter case, like Marketo; others exactly. */
-	private sameValue(fieldName: string, a: string | undefined, b: string): boolean {
-		if (a === undefined) return false;
-		const field = this.leadFields.find((f) => f.name === fieldName);
-		return field?.dataType === 'email' ? a.toLowerCase() === b.toLowerCase() : a === b;
+	private indexKey(fieldName: string, value: string): string {
+		return this.emailFields.has(fieldName) ? value.toLowerCase() : value;
+	}
+
+	private indexFor(fieldName: string): LeadsByValue {
+		let index = this.indexes.get(fieldName);
+		if (!index) {
+			index = new Map();
+			for (const lead of this.leads) this.addToIndex(index, fieldName, lead);
+			this.indexes.set(fieldName, index);
+		}
+		return index;
+	}
+
+	private addToIndex(index: LeadsByValue, fieldName: string, lead: LeadRecord): void {
+		const value = lead.fields[fieldName];
+		if (value === undefined) return;
+		const key = this.indexKey(fieldName, value);
+		const bucket = index.get(key);
+		if (bucket) bucket.push(lead);
+		else index.set(key, [lead]);
+	}
+
+	private removeFromIndex(index: LeadsByValue, fieldName: string, lead: LeadRecord): void {
+		const value = lead.fields[fieldName];
+		if (value === undefined) return;
+		const key = this.indexKey(fieldName, value);
+		const bucket = index.get(key);
+		if (!bucket) return;
+		const at = bucket.indexOf(lead);
+		if (at >= 0) bucket.splice(at, 1);
+		if (bucket.length === 0) index.delete(key);
 	}
 
 	leadById(id: number): LeadRecord | undefined {
-		return this.leads.find((lead) => lead.id === id);
+		return this.leadsById.get(id);
 	}
 
-	/** Most recently updated match wins when several leads share a value (Marketo's rule for duplicates). */
+	/**
+	 * Most recently updated match wins when several leads share a value (Marketo's rule for
+	 * duplicates); on equal update times the later created lead wins.
+	 */
 	findLead(fieldName: string, value: string, partitionId?: number): LeadRecord | undefined {
 		if (fieldName === 'id') return this.leadById(Number(value));
+		const bucket = this.indexFor(fieldName).get(this.indexKey(fieldName, value));
+		if (!bucket) return undefined;
 		let best: LeadRecord | undefined;
-		for (const lead of this.leads) {
+		for (const lead of bucket) {
 			if (partitionId !== undefined && lead.partitionId !== partitionId) continue;
-			if (!this.sameValue(fieldName, lead.fields[fieldName], value)) continue;
-			if (!best || lead.updatedAt >= best.updatedAt) best = lead;
+			if (!best || lead.updatedAt > best.updatedAt || (lead.updatedAt === best.updatedAt && lead.id > best.id)) best = lead;
 		}
 		return best;
 	}
@@ -43,13 +87,25 @@ export class InstanceDatabase {
 		const id = this.nextLeadId++;
 		const lead: LeadRecord = { id, partitionId, fields: { ...values, id: String(id) }, createdAt: now, updatedAt: now };
 		this.leads.push(lead);
+		this.leadsById.set(id, lead);
+		for (const [fieldName, index] of this.indexes) this.addToIndex(index, fieldName, lead);
 		return lead;
 	}
 
 	updateLead(lead: LeadRecord, values: Record<string, string>, now: number): void {
 		const { id: _ignored, ...rest } = values;
 		void _ignored;
+		// Re-file the lead under its new values in every index that covers a changed field.
+		const moved: Array<[string, LeadsByValue]> = [];
+		for (const fieldName of Object.keys(rest)) {
+			const index = this.indexes.get(fieldName);
+			if (index && lead.fields[fieldName] !== rest[fieldName]) {
+				this.removeFromIndex(index, fieldName, lead);
+				moved.push([fieldName, index]);
+			}
+		}
 		Object.assign(lead.fields, rest);
+		for (const [fieldName, index] of moved) this.addToIndex(index, fieldName, lead);
 		lead.updatedAt = now;
 	}
 
@@ -59,9 +115,14 @@ export class InstanceDatabase {
 		this.lists.set(listId, set);
 	}
 
+	isListMember(listId: number, leadId: number): boolean {
+		return this.lists.get(listId)?.has(leadId) ?? false;
+	}
+
+	/** Members in lead id order (the order leads were created). */
 	listMembers(listId: number): LeadRecord[] {
-		const ids = this.lists.get(listId) ?? new Set<number>();
-		return this.leads.filter((lead) => ids.has(lead.id));
+		const ids = [...(this.lists.get(listId) ?? [])].sort((a, b) => a - b);
+		return ids.map((id) => this.leadsById.get(id)).filter((lead): lead is LeadRecord => lead !== undefined);
 	}
 
 	upsertProgramMember(programId: number, lead: LeadRecord, status: string, fields: Record<string, string>): void {

@@ -70,6 +70,7 @@ async function importBinaryItem(
 			mimeType: binary.mimeType,
 			format,
 			subject: `The file in item ${itemIndex}, binary property '${binaryProperty}'`,
+			keepPartBodies: false,
 			fixHint: `Fix the file in binary property '${binaryProperty}' (a header line of REST API field names, then one row per record) and run again.`,
 		},
 		itemIndex,
@@ -130,6 +131,7 @@ async function importAllItems(
 			fileName,
 			format,
 			subject: `The file written from the ${items.length} input items`,
+			keepPartBodies: true,
 			fixHint: 'Give the items at least one field (or list the fields in "Columns").',
 		},
 		0,
@@ -138,6 +140,7 @@ async function importAllItems(
 
 	const outputs: INodeExecutionData[] = [];
 	for (const { descriptor, part } of parts) {
+		if (!part.body) throw new NodeOperationError(this.getNode(), 'Internal error: a generated part lost its bytes');
 		const headerBytes = part.body.length - (part.dataEnd - part.dataStart);
 		const partFile = await this.helpers.prepareBinaryData(part.body, fileName, mimeTypeOf(format));
 		outputs.push({

@@ -36,6 +36,12 @@ export interface FileToImport {
 	subject: string;
 	/** how to fix a bad file, for messages */
 	fixHint: string;
+	/**
+	 * Keep each part's bytes for the caller (the Items input attaches them as the batch's file).
+	 * Off for binary files: a 1 GB file must not stay in memory, so parts share one buffer
+	 * that is overwritten by the next part once this one is uploaded.
+	 */
+	keepPartBodies: boolean;
 }
 
 export interface SubmitSettings {
@@ -46,7 +52,8 @@ export interface SubmitSettings {
 
 export interface SubmittedPart {
 	descriptor: BatchDescriptor;
-	part: FilePart;
+	/** `body` is present only when the file asked to keep part bodies */
+	part: Omit<FilePart, 'body'> & { body?: Buffer };
 }
 
 /** Pure: the part size the splitter may use for a user-chosen limit, leaving room for the multipart envelope. */
@@ -116,7 +123,8 @@ export async function submitParts(
 	const maxPartBytes = effectiveMaxPartBytes(settings.partSizeLimitBytes, file.fileName);
 
 	try {
-		for await (const part of splitIntoParts(file.chunks, { maxPartBytes })) {
+		const parts = splitIntoParts(file.chunks, { maxPartBytes, reusePartBuffer: !file.keepPartBodies });
+		for await (const part of parts) {
 			if (format === undefined) {
 				format = resolveFormat(file.format, file.detectionFileName, file.mimeType, part.body);
 				if (settings.preflight) {
@@ -138,8 +146,9 @@ export async function submitParts(
 			});
 			session.submitted.add(plan.target, created.batchId, part.rows, created.status);
 
+			const { body, ...partInfo } = part;
 			submitted.push({
-				part,
+				part: file.keepPartBodies ? part : partInfo,
 				descriptor: {
 					batchId: created.batchId,
 					importId: created.importId,
@@ -151,7 +160,7 @@ export async function submitParts(
 					part: part.index + 1,
 					partCount: 0, // known once the whole file is read
 					rows: part.rows,
-					bytes: part.body.length,
+					bytes: body.length,
 					firstRowNumber: part.firstRowNumber,
 					submittedAt: new Date().toISOString(),
 				},
