@@ -6,6 +6,12 @@
  * the clock: every request first calls `advanceTo(now)`, which replays what happened since
  * the last request (jobs starting, rows being applied, jobs finishing), so a fake clock
  * drives it exactly and no timer is needed.
+ *
+ * Replaying is O(rows applied): each row is applied once, whatever the number of status
+ * calls. The server calls `catchUp(now)` before each request so that a large backlog (a
+ * status call after 100,000 rows' worth of time) is applied in short slices, yielding to
+ * the event loop between them instead of blocking it; the slices reach the same state as
+ * one synchronous `advanceTo(now)`.
  */
 import { DEFAULT_PARTITION_ID, InstanceDatabase } from './database';
 import { DELIMITERS, writeDelimited } from './delimited';
@@ -48,6 +54,8 @@ export interface ImportJob {
 	/** Set at start when the whole batch cannot be processed (e.g. unknown columns). */
 	batchFailure?: string;
 	mapping?: HeaderMapping;
+	/** Key fields and field sets of this job's rows, fixed when it starts. */
+	rules?: RowRules;
 }
 
 export interface ImportSettings {
@@ -63,8 +71,14 @@ export type NewJob = Pick<
 	'kind' | 'format' | 'objectApiName' | 'programId' | 'programMemberStatus' | 'listId' | 'lookupField' | 'partitionId' | 'header' | 'rows'
 >;
 
+/** How long one slice of `catchUp` may run before it yields to other requests. */
+const SLICE_MS = 50;
+/** Rows applied between two looks at the clock within a slice. */
+const ROWS_PER_CHECK = 1000;
+
 export class ImportQueue {
 	readonly jobs: ImportJob[] = [];
+	private readonly jobsById = new Map<number, ImportJob>();
 	private nextBatchId = 1001;
 	private simTime = 0;
 	private pendingForcedFailure?: string;
@@ -123,13 +137,14 @@ export class ImportQueue {
 			warnings: [],
 		};
 		this.jobs.push(job);
+		this.jobsById.set(job.batchId, job);
 		return job;
 	}
 
 	/** A job by id, unless it never existed or expired (then Marketo says "not found"). */
 	find(batchId: number, now: number): ImportJob | undefined {
 		this.advanceTo(now);
-		const job = this.jobs.find((j) => j.batchId === batchId);
+		const job = this.jobsById.get(batchId);
 		if (!job) return undefined;
 		const expiresAt = job.createdAt + this.settings.batchExpiryDays * 24 * 3600 * 1000;
 		return now >= expiresAt ? undefined : job;
@@ -145,6 +160,27 @@ export class ImportQueue {
 
 	/** Replays the queue up to `now`: starts, row progress and finishes in time order. */
 	advanceTo(now: number): void {
+		this.advanceWithin(now, Infinity);
+	}
+
+	/**
+	 * advanceTo in slices of about SLICE_MS, yielding to the event loop in between, so one
+	 * request with a big backlog does not stall the server.
+	 */
+	async catchUp(now: number, sliceMs = SLICE_MS): Promise<void> {
+		for (;;) {
+			const sliceEnds = Date.now() + sliceMs;
+			if (this.advanceWithin(now, sliceEnds)) return;
+			await new Promise<void>((resolve) => setImmediate(resolve));
+		}
+	}
+
+	/**
+	 * Replays up to `now`, stopping early (returning false) once the wall clock passes
+	 * `stopAt`. All progress lives in the jobs (status, rowsProcessed) and `simTime`, so a
+	 * later call resumes exactly where this one stopped.
+	 */
+	private advanceWithin(now: number, stopAt: number): boolean {
 		if (now < this.simTime) now = this.simTime;
 		for (;;) {
 			const processing = this.jobs.filter((j) => j.status === 'Importing');
@@ -161,11 +197,15 @@ export class ImportQueue {
 			if (eventAt > now) break;
 			this.simTime = eventAt;
 			// A lane frees before the next job takes it when both happen at the same instant.
-			if (nextToFinish && finishAt <= startAt) this.finish(nextToFinish, eventAt);
-			else if (head) this.start(head, eventAt);
+			if (nextToFinish && finishAt <= startAt) {
+				if (!this.finish(nextToFinish, eventAt, stopAt)) return false;
+			} else if (head) this.start(head, eventAt);
 		}
 		this.simTime = now;
-		for (const job of this.jobs) if (job.status === 'Importing') this.applyRowsUpTo(job, now);
+		for (const job of this.jobs) {
+			if (job.status === 'Importing' && !this.applyRowsUpTo(job, now, false, stopAt)) return false;
+		}
+		return true;
 	}
 
 	private start(job: ImportJob, at: number): void {
@@ -174,19 +214,23 @@ export class ImportQueue {
 		if (job.owner === 'foreign') return;
 		const fieldSets = this.fieldSetsFor(job);
 		job.mapping = mapHeader(job.header, fieldSets, this.settings.headerMatching);
+		job.rules = this.rulesFor(job);
 		if (this.settings.unknownColumns === 'fail-batch' && job.mapping.unknown.length > 0) {
 			job.batchFailure = `Import failed: unknown field(s) in header: ${job.mapping.unknown.join(', ')}`;
 		}
 	}
 
-	private finish(job: ImportJob, at: number): void {
-		if (job.batchFailure === undefined) this.applyRowsUpTo(job, at, true);
+	/** Returns false when the time budget ran out before all rows were applied (the job stays Importing). */
+	private finish(job: ImportJob, at: number, stopAt: number): boolean {
+		if (job.batchFailure === undefined && !this.applyRowsUpTo(job, at, true, stopAt)) return false;
 		job.finishedAt = at;
 		job.status = job.batchFailure !== undefined || job.forcedFailure !== undefined ? 'Failed' : 'Complete';
+		return true;
 	}
 
-	private applyRowsUpTo(job: ImportJob, at: number, all = false): void {
-		if (job.batchFailure !== undefined) return;
+	/** Returns false when the wall clock passed `stopAt` before reaching the target row. */
+	private applyRowsUpTo(job: ImportJob, at: number, all: boolean, stopAt: number): boolean {
+		if (job.batchFailure !== undefined) return true;
 		const elapsed = at - (job.startedAt as number);
 		const target = all
 			? job.rowCount
@@ -194,12 +238,17 @@ export class ImportQueue {
 		if (job.owner === 'foreign') {
 			job.rowsProcessed = Math.max(job.rowsProcessed, target);
 			job.numImported = job.rowsProcessed;
-			return;
+			return true;
 		}
 		while (job.rowsProcessed < target) {
-			this.applyRow(job, job.rows[job.rowsProcessed], at);
-			job.rowsProcessed++;
+			const checkpoint = Math.min(target, job.rowsProcessed + ROWS_PER_CHECK);
+			while (job.rowsProcessed < checkpoint) {
+				this.applyRow(job, job.rows[job.rowsProcessed], at);
+				job.rowsProcessed++;
+			}
+			if (job.rowsProcessed < target && stopAt !== Infinity && Date.now() >= stopAt) return false;
 		}
+		return true;
 	}
 
 	private fieldSetsFor(job: ImportJob) {
@@ -217,7 +266,7 @@ export class ImportQueue {
 	}
 
 	private applyRow(job: ImportJob, row: string[], now: number): void {
-		const verdict = checkRow(job.mapping as HeaderMapping, row, this.rulesFor(job));
+		const verdict = checkRow(job.mapping as HeaderMapping, row, job.rules ?? this.rulesFor(job));
 		const fail = (reason: string) => {
 			job.numFailed++;
 			job.failures.push({ row, reason });
@@ -242,8 +291,8 @@ export class ImportQueue {
 			if (existing) this.db.updateLead(existing, verdict.values[0], now);
 			this.db.upsertProgramMember(job.programId as number, lead, job.programMemberStatus as string, verdict.values[1]);
 		} else {
-			const object = this.schema.customObjects.find((o) => o.apiName === job.objectApiName);
-			const dedupeValues = (object?.dedupeFields ?? []).map((name) => verdict.keys[name]);
+			// The rules' key fields are the object's dedupe fields, in order.
+			const dedupeValues = (job.rules ?? this.rulesFor(job)).keyFields.map((name) => verdict.keys[name]);
 			this.db.upsertCustomObject(job.objectApiName as string, dedupeValues, verdict.values[0]);
 		}
 		job.numImported++;

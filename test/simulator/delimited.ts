@@ -7,65 +7,83 @@ import type { DelimitedFormat } from './types';
 
 export const DELIMITERS: Record<DelimitedFormat, string> = { csv: ',', tsv: '\t', ssv: ';' };
 
-/** Parses a whole file. Quoted fields may hold the delimiter, doubled quotes, CR and LF. */
-export function parseDelimited(text: string, delimiter: string): string[][] {
-	const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-	const rows: string[][] = [];
-	let row: string[] = [];
-	let field = '';
-	let inQuotes = false;
-	let fieldStarted = false;
-	let i = 0;
-	const endField = () => {
-		row.push(field);
-		field = '';
-		fieldStarted = false;
-	};
-	const endRow = () => {
-		endField();
-		rows.push(row);
-		row = [];
-	};
+const QUOTE = 0x22;
+const CR = 0x0d;
+const LF = 0x0a;
+
+/** Index of the first delimiter, CR or LF at or after `from` (the end of an unquoted run). */
+function endOfUnquoted(source: string, from: number, delimiterCode: number): number {
+	let i = from;
 	while (i < source.length) {
-		const ch = source[i];
-		if (inQuotes) {
-			if (ch === '"') {
-				if (source[i + 1] === '"') {
-					field += '"';
-					i += 2;
-					continue;
-				}
-				inQuotes = false;
-				i++;
-				continue;
-			}
-			field += ch;
-			i++;
-			continue;
-		}
-		if (ch === '"' && !fieldStarted && field === '') {
-			inQuotes = true;
-			fieldStarted = true;
-			i++;
-			continue;
-		}
-		if (ch === delimiter) {
-			endField();
-			i++;
-			continue;
-		}
-		if (ch === '\r' || ch === '\n') {
-			endRow();
-			i += ch === '\r' && source[i + 1] === '\n' ? 2 : 1;
-			continue;
-		}
-		field += ch;
-		fieldStarted = true;
+		const code = source.charCodeAt(i);
+		if (code === delimiterCode || code === CR || code === LF) break;
 		i++;
 	}
-	// A last line without a line break still counts; a trailing line break adds no row.
-	if (field !== '' || fieldStarted || row.length > 0) endRow();
-	return rows;
+	return i;
+}
+
+/**
+ * Parses a whole file. Quoted fields may hold the delimiter, doubled quotes, CR and LF.
+ * A quote opens a quoted section only at the start of a field; anything after the closing
+ * quote up to the next delimiter is kept as is, and a quote elsewhere is an ordinary
+ * character. An unterminated quote runs to the end of the file.
+ * Fields are cut out with slice() rather than built one character at a time: a 10 MB upload
+ * must parse in a few tens of milliseconds.
+ */
+export function parseDelimited(text: string, delimiter: string): string[][] {
+	const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+	const delimiterCode = delimiter.charCodeAt(0);
+	const rows: string[][] = [];
+	if (source.length === 0) return rows;
+	let row: string[] = [];
+	let i = 0;
+	for (;;) {
+		// i is the start of a field (it equals source.length only right after a final delimiter).
+		let value: string;
+		if (source.charCodeAt(i) === QUOTE) {
+			let quoted = '';
+			let segmentStart = i + 1;
+			for (;;) {
+				const close = source.indexOf('"', segmentStart);
+				if (close === -1) {
+					quoted += source.slice(segmentStart);
+					i = source.length;
+					break;
+				}
+				if (source.charCodeAt(close + 1) === QUOTE) {
+					quoted += source.slice(segmentStart, close + 1);
+					segmentStart = close + 2;
+					continue;
+				}
+				quoted += source.slice(segmentStart, close);
+				i = close + 1;
+				break;
+			}
+			const tailEnd = endOfUnquoted(source, i, delimiterCode);
+			value = quoted + source.slice(i, tailEnd);
+			i = tailEnd;
+		} else {
+			const end = endOfUnquoted(source, i, delimiterCode);
+			value = source.slice(i, end);
+			i = end;
+		}
+		row.push(value);
+		// A last line without a line break still counts.
+		if (i >= source.length) {
+			rows.push(row);
+			return rows;
+		}
+		const code = source.charCodeAt(i);
+		if (code === delimiterCode) {
+			i++;
+			continue;
+		}
+		rows.push(row);
+		row = [];
+		i += code === CR && source.charCodeAt(i + 1) === LF ? 2 : 1;
+		// A trailing line break adds no row.
+		if (i >= source.length) return rows;
+	}
 }
 
 /** Quotes a value when it holds the delimiter, a quote, CR or LF (RFC 4180). */
