@@ -170,6 +170,13 @@ async function runOnce(
 		const foreignLaneMsAfterStart = simulator.state.queue
 			.filter((job) => job.owner === 'foreign' && job.startedAt !== undefined && job.finishedAt !== undefined)
 			.reduce((sum, job) => sum + Math.max(0, job.finishedAt! - Math.max(job.startedAt!, importStart)), 0);
+		// For diagnosing a slow makespan: BENCH_E2E_TIMELINE=<file> writes the call log and the queue.
+		const timelineFile = process.env.BENCH_E2E_TIMELINE;
+		if (timelineFile) {
+			const suffix = withForeignJobs ? '.crowded.json' : '.alone.json';
+			const timeline = { importStart, waitEnd, parts, calls: simulator.state.calls, queue: simulator.state.queue };
+			fs.writeFileSync(timelineFile + suffix, JSON.stringify(timeline));
+		}
 		return {
 			parts,
 			foreignLaneMsAfterStart,

@@ -34,4 +34,6 @@ export interface BatchDescriptor extends IDataObject {
 		dataEnd: number;
 	};
 	submittedAt: string;
+	/** the instance's import speed Bulk Import measured while waiting for queue slots (rows/s), when it did */
+	observedRowsPerSecond?: number;
 }

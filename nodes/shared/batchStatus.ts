@@ -96,3 +96,140 @@ export function estimateCompletion(
 	const remaining = Math.max(0, totalRows - latest.rowsProcessed);
 	return Math.round(latest.at + remaining / (rows / elapsed));
 }
+
+/**
+ * Queue prediction. Marketo runs the bulk imports of an instance first in,
+ * first out on two lanes, at a speed (rows per second) that belongs to the
+ * instance rather than to one batch. So once that speed is known, the start
+ * and end of each of our batches follows from the lane schedule, and one
+ * status call at the predicted end is usually enough. Foreign jobs ahead of
+ * ours are invisible; observations that contradict the schedule (still
+ * Queued, fewer rows than expected) simply move the prediction.
+ */
+export const MARKETO_IMPORT_LANES = 2;
+/** Marketo holds at most this many bulk import jobs per instance (queued + importing). */
+export const MARKETO_QUEUE_CAPACITY = 10;
+
+/** What the prediction needs to know about one batch of ours. */
+export interface ScheduledBatch {
+	/** epoch ms of the create call's answer: the batch cannot start before */
+	submittedAt: number;
+	/** data rows, null when unknown (then no prediction for it) */
+	rows: number | null;
+	/** oldest first */
+	observations: StatusObservation[];
+	/** the newest time it was seen Queued (its start is later), null when never */
+	lastQueuedAt: number | null;
+}
+
+export interface PredictedRun {
+	start: number;
+	end: number;
+}
+
+function latestObservation(batch: ScheduledBatch, status: string): StatusObservation | undefined {
+	for (let i = batch.observations.length - 1; i >= 0; i--) {
+		if (batch.observations[i].status === status) return batch.observations[i];
+	}
+	return undefined;
+}
+
+function finishedObservation(batch: ScheduledBatch): StatusObservation | undefined {
+	return batch.observations.find((o) => isFinishedStatus(o.status));
+}
+
+/**
+ * Pure: the instance's import speed in rows per millisecond, or null.
+ * Best: two Importing readings of one batch (exact). Otherwise one Importing
+ * reading gives a lower bound - the batch cannot have started before it was
+ * submitted or while it was still seen Queued - and the highest lower bound
+ * is the closest. A low estimate makes polls come late, never early, so only
+ * exact speeds are used for scheduling (learnRowsPerMs); the bound is reported.
+ */
+export function learnRowsPerMs(batches: ScheduledBatch[]): number | null {
+	const learnt = learnSpeed(batches);
+	// Only an exact speed schedules anything: a batch that waited in the queue makes the
+	// lower bound many times too low (measured: 8x), and every poll and retry then comes
+	// far too late. One more reading of an importing batch makes the speed exact.
+	return learnt?.exact ? learnt.rowsPerMs : null;
+}
+
+/** Pure: like learnRowsPerMs, telling whether the value is exact or only a lower bound. */
+export function learnSpeed(batches: ScheduledBatch[]): { rowsPerMs: number; exact: boolean } | null {
+	let exact: { at: number; rate: number } | null = null;
+	let lowerBound: number | null = null;
+	for (const batch of batches) {
+		const importing = batch.observations.filter((o) => o.status === 'Importing');
+		if (importing.length >= 2) {
+			const first = importing[0];
+			const last = importing[importing.length - 1];
+			const rows = last.rowsProcessed - first.rowsProcessed;
+			const elapsed = last.at - first.at;
+			if (rows > 0 && elapsed > 0 && (exact === null || last.at > exact.at)) {
+				exact = { at: last.at, rate: rows / elapsed };
+			}
+		}
+		const latest = importing[importing.length - 1];
+		if (latest !== undefined && latest.rowsProcessed > 0) {
+			const earliestStart = Math.max(batch.submittedAt, batch.lastQueuedAt ?? Number.NEGATIVE_INFINITY);
+			const elapsed = latest.at - earliestStart;
+			if (elapsed > 0) lowerBound = Math.max(lowerBound ?? 0, latest.rowsProcessed / elapsed);
+		}
+	}
+	if (exact !== null) return { rowsPerMs: exact.rate, exact: true };
+	return lowerBound === null ? null : { rowsPerMs: lowerBound, exact: false };
+}
+
+/**
+ * Pure: predicted start and end (epoch ms) of each batch, given in queue
+ * order (oldest first, finished ones included so they hold their lane until
+ * they ended). null for a batch without a row count.
+ */
+export function predictRuns(
+	batches: ScheduledBatch[],
+	rowsPerMs: number,
+	lanes = MARKETO_IMPORT_LANES,
+): Array<PredictedRun | null> {
+	const laneFreeAt: number[] = Array.from({ length: lanes }, () => Number.NEGATIVE_INFINITY);
+	// First in, first out: no batch starts before an older one did.
+	let olderStart = Number.NEGATIVE_INFINITY;
+	return batches.map((batch) => {
+		if (batch.rows === null || !(rowsPerMs > 0)) return null;
+		const lane = laneFreeAt.indexOf(Math.min(...laneFreeAt));
+		const importing = latestObservation(batch, 'Importing');
+		let start: number;
+		let end: number;
+		if (importing !== undefined) {
+			// Its own counts say where it is, whatever ran before it.
+			start = importing.at - importing.rowsProcessed / rowsPerMs;
+			end = importing.at + Math.max(0, batch.rows - importing.rowsProcessed) / rowsPerMs;
+		} else {
+			start = Math.max(
+				laneFreeAt[lane],
+				batch.submittedAt,
+				batch.lastQueuedAt ?? Number.NEGATIVE_INFINITY,
+				olderStart,
+			);
+			end = start + batch.rows / rowsPerMs;
+		}
+		const finished = finishedObservation(batch);
+		if (finished !== undefined) end = Math.min(end, finished.at);
+		else {
+			// Not finished at its newest reading: it ends after that.
+			const newest = batch.observations[batch.observations.length - 1];
+			if (newest !== undefined) end = Math.max(end, newest.at);
+		}
+		laneFreeAt[lane] = end;
+		olderStart = Math.max(olderStart, Math.min(start, end));
+		return { start: Math.min(start, end), end };
+	});
+}
+
+/**
+ * Pure: how long after a predicted end to poll, so the poll usually finds
+ * the batch done: 7% of how far ahead the prediction reaches (a small error
+ * in the speed grows with it), at least 250 ms.
+ */
+export function pollMarginMs(horizonMs: number): number {
+	return Math.max(250, Math.round(0.07 * Math.max(0, horizonMs)));
+}

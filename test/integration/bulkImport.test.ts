@@ -1,36 +1,17 @@
 import { readBinary } from '../harness';
-import { assertRequestsMatchContract } from '../simulator/contract';
-import { startSimulator, type RunningSimulator } from '../simulator';
 import {
 	descriptorsOf,
 	failureOf,
 	fileItem,
 	LANNISTER_CSV,
+	PROGRAM_1001_ON_LIST,
 	runBulkImport,
 	uploadCalls,
+	useSimulator,
 	waitForQueueToDrain,
-} from './bulkImportHelpers';
+} from './support';
 
-jest.setTimeout(60_000);
-
-let sim: RunningSimulator;
-
-beforeAll(async () => {
-	sim = await startSimulator({ rowsPerSecond: 1e6 });
-});
-
-afterAll(async () => {
-	await sim.close();
-});
-
-beforeEach(() => {
-	sim.state.clearCalls();
-});
-
-// Every request the node made in a test is one Marketo's OpenAPI allows.
-afterEach(() => {
-	assertRequestsMatchContract(sim.state.calls);
-});
+const sim = useSimulator({ rowsPerSecond: 1e6 });
 
 const LEADS_CSV = [
 	'email,firstName,lastName,company,leadScore',
@@ -44,7 +25,7 @@ describe('Marketo Bulk Import: leads', () => {
 	it('imports a file into a static list and a partition', async () => {
 		const input = await fileItem(LEADS_CSV, 'leads.csv');
 		const result = await runBulkImport(
-			sim,
+			sim(),
 			{
 				operation: 'importLeads',
 				lookupField: 'email',
@@ -81,7 +62,7 @@ describe('Marketo Bulk Import: leads', () => {
 			dataEnd: Buffer.byteLength(LEADS_CSV),
 		});
 
-		const [upload] = uploadCalls(sim);
+		const [upload] = uploadCalls(sim());
 		expect(upload).toMatchObject({
 			path: '/bulk/v1/leads.json',
 			query: { format: 'csv', lookupField: 'email', listId: '2003', partitionName: 'EMEA' },
@@ -90,11 +71,11 @@ describe('Marketo Bulk Import: leads', () => {
 			authStyle: 'bearer',
 		});
 
-		await waitForQueueToDrain(sim);
-		const grace = sim.state.findLead('email', 'grace@example.com');
+		await waitForQueueToDrain(sim());
+		const grace = sim().state.findLead('email', 'grace@example.com');
 		expect(grace?.fields).toMatchObject({ firstName: 'Grace', company: 'Navy, US' });
 		expect(grace?.partitionId).toBe(2);
-		expect(sim.state.listMembers(2003).map((lead) => lead.fields.email).sort()).toEqual([
+		expect(sim().state.listMembers(2003).map((lead) => lead.fields.email).sort()).toEqual([
 			'ada@example.com',
 			'alan@example.com',
 			'grace@example.com',
@@ -103,7 +84,7 @@ describe('Marketo Bulk Import: leads', () => {
 
 	it('detects a semicolon file saved as .csv and strips its BOM', async () => {
 		const ssv = '\ufeffemail;firstName;lastName\nbom@example.com;Bo;Mark\n';
-		const result = await runBulkImport(sim, { operation: 'importLeads' }, [await fileItem(ssv, 'excel.csv')]);
+		const result = await runBulkImport(sim(), { operation: 'importLeads' }, [await fileItem(ssv, 'excel.csv')]);
 
 		const [descriptor] = descriptorsOf(result);
 		expect(descriptor.format).toBe('ssv');
@@ -113,32 +94,28 @@ describe('Marketo Bulk Import: leads', () => {
 			dataStart: Buffer.byteLength('\ufeffemail;firstName;lastName\n'),
 			dataEnd: Buffer.byteLength(ssv),
 		});
-		expect(uploadCalls(sim)[0].query.format).toBe('ssv');
-		expect(uploadCalls(sim)[0].fileBytes).toBe(Buffer.byteLength(ssv) - 3);
-		await waitForQueueToDrain(sim);
-		expect(sim.state.findLead('email', 'bom@example.com')?.fields.firstName).toBe('Bo');
+		expect(uploadCalls(sim())[0].query.format).toBe('ssv');
+		expect(uploadCalls(sim())[0].fileBytes).toBe(Buffer.byteLength(ssv) - 3);
+		await waitForQueueToDrain(sim());
+		expect(sim().state.findLead('email', 'bom@example.com')?.fields.firstName).toBe('Bo');
 	});
 
 	it('imports one file per input item, each output paired to its item', async () => {
 		const first = await fileItem('email,firstName\none@example.com,One\n', 'one.csv');
 		const second = await fileItem('email,firstName\ntwo@example.com,Two\n', 'two.csv');
-		const result = await runBulkImport(sim, { operation: 'importLeads' }, [first, second]);
+		const result = await runBulkImport(sim(), { operation: 'importLeads' }, [first, second]);
 
 		expect(result.outputs[0].map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
 		expect(descriptorsOf(result).map((d) => d.fileName)).toEqual(['one.csv', 'two.csv']);
-		expect(uploadCalls(sim)).toHaveLength(2);
+		expect(uploadCalls(sim())).toHaveLength(2);
 	});
 });
 
 describe('Marketo Bulk Import: program members and custom objects', () => {
 	it('imports the Lannister file as program members with status On List', async () => {
 		const result = await runBulkImport(
-			sim,
-			{
-				operation: 'importProgramMembers',
-				program: { __rl: true, mode: 'id', value: '1001' },
-				programMemberStatus: 'On List',
-			},
+			sim(),
+			PROGRAM_1001_ON_LIST,
 			[await fileItem(LANNISTER_CSV, 'Lead-House-Lannister.csv')],
 		);
 
@@ -150,13 +127,13 @@ describe('Marketo Bulk Import: program members and custom objects', () => {
 			rows: 8,
 			partCount: 1,
 		});
-		const [upload] = uploadCalls(sim);
+		const [upload] = uploadCalls(sim());
 		expect(upload.path).toBe('/bulk/v1/program/1001/members/import.json');
 		expect(upload.query).toMatchObject({ programMemberStatus: 'On List' });
 		expect(upload.query.format.toLowerCase()).toBe('csv');
 
-		await waitForQueueToDrain(sim);
-		const members = sim.state.programMembers(1001);
+		await waitForQueueToDrain(sim());
+		const members = sim().state.programMembers(1001);
 		expect(members).toHaveLength(8);
 		expect(new Set(members.map((m) => m.status))).toEqual(new Set(['On List']));
 		expect(members.map((m) => m.email.toLowerCase())).toContain('tyrion@lannister.com');
@@ -166,23 +143,23 @@ describe('Marketo Bulk Import: program members and custom objects', () => {
 		const cars = ['vin,make,model,year', '1HGCM82633A004352,Honda,Accord,2003', 'WVWZZZ1JZXW000001,VW,Golf,1999', ''].join(
 			'\n',
 		);
-		const result = await runBulkImport(sim, { operation: 'importCustomObjects', customObject: 'car_c' }, [
+		const result = await runBulkImport(sim(), { operation: 'importCustomObjects', customObject: 'car_c' }, [
 			await fileItem(cars, 'cars.csv'),
 		]);
 
 		expect(descriptorsOf(result)[0]).toMatchObject({ importType: 'customObjects', objectApiName: 'car_c', rows: 2 });
-		expect(uploadCalls(sim)[0].path).toBe('/bulk/v1/customobjects/car_c/import.json');
-		await waitForQueueToDrain(sim);
-		const records = sim.state.customObjectRecords('car_c');
+		expect(uploadCalls(sim())[0].path).toBe('/bulk/v1/customobjects/car_c/import.json');
+		await waitForQueueToDrain(sim());
+		const records = sim().state.customObjectRecords('car_c');
 		expect(records.find((r) => r.fields.vin === 'WVWZZZ1JZXW000001')?.fields).toMatchObject({ make: 'VW', model: 'Golf' });
 	});
 
 	it('stops a custom object file without its dedupe field before upload', async () => {
-		const promise = runBulkImport(sim, { operation: 'importCustomObjects', customObject: 'car_c' }, [
+		const promise = runBulkImport(sim(), { operation: 'importCustomObjects', customObject: 'car_c' }, [
 			await fileItem('make,model\nHonda,Accord\n', 'cars.csv'),
 		]);
 		await expect(promise).rejects.toMatchObject({ description: expect.stringContaining("Missing column 'vin'") });
-		expect(uploadCalls(sim)).toHaveLength(0);
+		expect(uploadCalls(sim())).toHaveLength(0);
 	});
 });
 
@@ -194,7 +171,7 @@ describe('Marketo Bulk Import: items input', () => {
 			{ email: 'semi@example.com', firstName: 'Semi;colon', lastName: ' spaced ', title: 'CR\r\nLF' },
 		];
 		const result = await runBulkImport(
-			sim,
+			sim(),
 			{ operation: 'importLeads', inputSource: 'items', columns: 'email, firstName, lastName, title' },
 			people.map((json) => ({ json: { ...json, ignored: 'not a column' } })),
 		);
@@ -214,16 +191,16 @@ describe('Marketo Bulk Import: items input', () => {
 			dataEnd: file.length,
 		});
 
-		await waitForQueueToDrain(sim);
+		await waitForQueueToDrain(sim());
 		for (const person of people) {
-			const lead = sim.state.findLead('email', person.email);
+			const lead = sim().state.findLead('email', person.email);
 			expect(lead?.fields).toMatchObject({ firstName: person.firstName, lastName: person.lastName });
 			expect(lead?.fields.title ?? '').toBe(person.title);
 		}
 	});
 
 	it('names the item and the field holding a nested value', async () => {
-		const promise = runBulkImport(sim, { operation: 'importLeads', inputSource: 'items' }, [
+		const promise = runBulkImport(sim(), { operation: 'importLeads', inputSource: 'items' }, [
 			{ json: { email: 'a@example.com' } },
 			{ json: { email: 'b@example.com', address: { city: 'Paris' } } },
 		]);
@@ -231,13 +208,13 @@ describe('Marketo Bulk Import: items input', () => {
 			message: expect.stringMatching(/Item 1, field "address"/),
 			context: expect.objectContaining({ itemIndex: 1 }),
 		});
-		expect(uploadCalls(sim)).toHaveLength(0);
+		expect(uploadCalls(sim())).toHaveLength(0);
 	});
 });
 
 describe('Marketo Bulk Import: checks before upload', () => {
 	it('catches a misspelled header and uploads nothing', async () => {
-		const promise = runBulkImport(sim, { operation: 'importLeads' }, [
+		const promise = runBulkImport(sim(), { operation: 'importLeads' }, [
 			await fileItem('email,First Name,lsatName\nx@example.com,X,Y\n', 'typo.csv'),
 		]);
 		const error = await failureOf(promise);
@@ -245,53 +222,53 @@ describe('Marketo Bulk Import: checks before upload', () => {
 		expect(error.message).toContain("'lsatName'");
 		expect(error.description).toContain("did you mean 'firstName'?");
 		expect(error.description).toContain("did you mean 'lastName'?");
-		expect(uploadCalls(sim)).toHaveLength(0);
-		expect(sim.state.calls.some((c) => c.path === '/rest/v1/leads/describe2.json')).toBe(true);
+		expect(uploadCalls(sim())).toHaveLength(0);
+		expect(sim().state.calls.some((c) => c.path === '/rest/v1/leads/describe2.json')).toBe(true);
 	});
 
 	it('requires the chosen lookup column', async () => {
-		const promise = runBulkImport(sim, { operation: 'importLeads', lookupField: 'sfdcLeadId' }, [
+		const promise = runBulkImport(sim(), { operation: 'importLeads', lookupField: 'sfdcLeadId' }, [
 			await fileItem('email,firstName\nx@example.com,X\n', 'leads.csv'),
 		]);
 		await expect(promise).rejects.toMatchObject({ description: expect.stringContaining("Missing column 'sfdcLeadId'") });
-		expect(uploadCalls(sim)).toHaveLength(0);
+		expect(uploadCalls(sim())).toHaveLength(0);
 	});
 
 	it('uploads an unchecked header when Preflight Check is off', async () => {
-		await runBulkImport(sim, { operation: 'importLeads', options: { preflightCheck: false } }, [
+		await runBulkImport(sim(), { operation: 'importLeads', options: { preflightCheck: false } }, [
 			await fileItem('email,First Name\nnocheck@example.com,X\n', 'leads.csv'),
 		]);
-		expect(uploadCalls(sim)).toHaveLength(1);
-		expect(sim.state.calls.some((c) => c.path.endsWith('describe2.json'))).toBe(false);
+		expect(uploadCalls(sim())).toHaveLength(1);
+		expect(sim().state.calls.some((c) => c.path.endsWith('describe2.json'))).toBe(false);
 	});
 
 	it.each([
 		['an empty file', ''],
 		['a header-only file', 'email,firstName\n'],
 	])('rejects %s naming the item and the binary property', async (_label, content) => {
-		const promise = runBulkImport(sim, { operation: 'importLeads' }, [await fileItem(content, 'empty.csv')]);
+		const promise = runBulkImport(sim(), { operation: 'importLeads' }, [await fileItem(content, 'empty.csv')]);
 		const error = await failureOf(promise);
 		expect(error.message).toMatch(/item 0, binary property 'data'/);
 		expect(error.description).toContain('Nothing was uploaded');
-		expect(uploadCalls(sim)).toHaveLength(0);
+		expect(uploadCalls(sim())).toHaveLength(0);
 	});
 
 	it('says which binary property is missing', async () => {
-		const promise = runBulkImport(sim, { operation: 'importLeads', binaryPropertyName: 'file' }, [
+		const promise = runBulkImport(sim(), { operation: 'importLeads', binaryPropertyName: 'file' }, [
 			await fileItem(LEADS_CSV),
 		]);
 		await expect(promise).rejects.toThrow(/file/);
-		expect(uploadCalls(sim)).toHaveLength(0);
+		expect(uploadCalls(sim())).toHaveLength(0);
 	});
 
 	it('with Continue On Fail, reports the bad item and imports the good one', async () => {
 		const bad = await fileItem('email,firstName\n', 'bad.csv');
 		const good = await fileItem('email,firstName\ngood@example.com,Good\n', 'good.csv');
-		const result = await runBulkImport(sim, { operation: 'importLeads' }, [bad, good], true);
+		const result = await runBulkImport(sim(), { operation: 'importLeads' }, [bad, good], true);
 
 		expect(result.outputs[0]).toHaveLength(2);
 		expect(result.outputs[0][0]).toMatchObject({ json: { error: expect.stringMatching(/no data rows/) }, pairedItem: { item: 0 } });
 		expect(result.outputs[0][1]).toMatchObject({ json: { fileName: 'good.csv', rows: 1 }, pairedItem: { item: 1 } });
-		expect(uploadCalls(sim)).toHaveLength(1);
+		expect(uploadCalls(sim())).toHaveLength(1);
 	});
 });

@@ -1,26 +1,10 @@
 import { listSearch, loadOptions, simulatorCredentials } from '../harness';
-import { startSimulator, type RunningSimulator } from '../simulator';
-import { assertRequestsMatchContract } from '../simulator/contract';
-import { node } from './bulkImportHelpers';
+import { bulkImportNode as node, useSimulator } from './support';
 
-jest.setTimeout(60_000);
-
-let sim: RunningSimulator;
-
-beforeAll(async () => {
-	sim = await startSimulator();
-});
-
-afterAll(async () => {
-	await sim.close();
-});
-
-afterEach(() => {
-	assertRequestsMatchContract(sim.state.calls);
-});
+const sim = useSimulator();
 
 function credentials() {
-	return { marketoApi: simulatorCredentials(sim) };
+	return { marketoApi: simulatorCredentials(sim()) };
 }
 
 describe('Marketo Bulk Import dropdowns against the simulator', () => {
@@ -55,7 +39,6 @@ describe('Marketo Bulk Import dropdowns against the simulator', () => {
 	});
 
 	it("lists the member statuses of the program's channel", async () => {
-		sim.state.clearCalls();
 		const options = await loadOptions({
 			node,
 			methodName: 'getProgramMemberStatuses',
@@ -71,9 +54,9 @@ describe('Marketo Bulk Import dropdowns against the simulator', () => {
 			'Attended On-demand',
 		]);
 		// program -> channels list; channel/byName is avoided
-		expect(sim.state.calls.some((c) => c.route === 'programById')).toBe(true);
-		expect(sim.state.calls.some((c) => c.route === 'channels')).toBe(true);
-		expect(sim.state.calls.some((c) => c.route === 'channelByName')).toBe(false);
+		expect(sim().state.calls.some((c) => c.route === 'programById')).toBe(true);
+		expect(sim().state.calls.some((c) => c.route === 'channels')).toBe(true);
+		expect(sim().state.calls.some((c) => c.route === 'channelByName')).toBe(false);
 	});
 
 	it('lists no member status before a program is chosen', async () => {

@@ -2,7 +2,7 @@ import { configureRetryTiming, resetRetryTiming } from '../../nodes/shared/trans
 import type { Clock } from '../simulator';
 import { startSimulator, type RunningSimulator } from '../simulator';
 import { assertRequestsMatchContract } from '../simulator/contract';
-import { descriptorsOf, failureOf, fileItem, runBulkImport, uploadCalls, waitForQueueToDrain } from './bulkImportHelpers';
+import { descriptorsOf, failureOf, fileItem, runBulkImport, uploadCalls, waitForQueueToDrain } from './support';
 
 /** ~60 rows of ~40 bytes: 3 parts with a 1,000-byte part limit. */
 function smallLeadFile(rows: number, prefix: string): string {
@@ -12,9 +12,6 @@ function smallLeadFile(rows: number, prefix: string): string {
 }
 
 const TINY_PARTS = { partSizeMb: 0.001 };
-
-// The project's testTimeout does not reach files run on their own; waits here take seconds.
-jest.setTimeout(120_000);
 
 describe("Marketo's shared import queue", () => {
 	let sim: RunningSimulator;

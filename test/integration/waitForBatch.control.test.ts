@@ -4,31 +4,15 @@
  */
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import { createFakeClock, startSimulator, type FakeClock, type RunningSimulator } from '../simulator';
-import { bulkImport, fileItem, marketoOf, statusCalls, waitForBatches } from './waitForBatch.helpers';
+import { createFakeClock } from '../simulator';
+import { bulkImportOutput, fileItem, marketoOf, statusCalls, useSimulator, waitForBatches } from './support';
 
-// jest's per-project testTimeout is not applied (it is a global option): polling tests need more than 5 s.
-jest.setTimeout(60_000);
-
-let sim: RunningSimulator;
-let clock: FakeClock;
-
-beforeAll(async () => {
-	clock = createFakeClock(Date.now());
-	// 10 rows per simulated second: a batch of 20 rows takes 2 s of the hand-moved clock
-	sim = await startSimulator({ clock, rowsPerSecond: 10 });
-});
-
-afterAll(async () => {
-	await sim.close();
-});
-
-beforeEach(() => {
-	sim.state.clearCalls();
-});
+const clock = createFakeClock(Date.now());
+// 10 rows per simulated second: a batch of 20 rows takes 2 s of the hand-moved clock
+const sim = useSimulator({ clock, rowsPerSecond: 10 });
 
 async function submitLeads(csv: string, fileName = 'leads.csv'): Promise<INodeExecutionData[]> {
-	return await bulkImport(sim, { operation: 'importLeads' }, [await fileItem(csv, fileName)]);
+	return await bulkImportOutput(sim(), { operation: 'importLeads' }, [await fileItem(csv, fileName)]);
 }
 
 function leadsCsv(count: number, badEvery = 0): string {
@@ -45,7 +29,7 @@ describe('Check Once', () => {
 		const batchId = (batches[0].json as IDataObject).batchId;
 		clock.advance(1000); // half done
 
-		const running = await waitForBatches(sim, batches, { mode: 'checkOnce' });
+		const running = await waitForBatches(sim(), batches, { mode: 'checkOnce' });
 		expect(running.done).toEqual([
 			expect.objectContaining({
 				batchId,
@@ -57,14 +41,14 @@ describe('Check Once', () => {
 		]);
 		expect(running.done[0].rowsProcessed as number).toBeGreaterThan(0);
 		expect(running.failedRows).toEqual([]);
-		expect(statusCalls(sim)).toHaveLength(1);
+		expect(statusCalls(sim())).toHaveLength(1);
 
 		clock.advance(5000);
-		const finished = await waitForBatches(sim, batches, { mode: 'checkOnce' });
+		const finished = await waitForBatches(sim(), batches, { mode: 'checkOnce' });
 		expect(finished.done[0]).toMatchObject({ batchId, status: 'Complete', rowsFailed: 2, failedRowItems: 2 });
 		expect(finished.done[0]).not.toHaveProperty('stillRunning');
 		expect(finished.failedRows.map((row) => marketoOf(row).rowNumber)).toEqual([10, 20]);
-		expect(statusCalls(sim)).toHaveLength(2);
+		expect(statusCalls(sim())).toHaveLength(2);
 	});
 });
 
@@ -75,7 +59,7 @@ describe('time limit', () => {
 		clock.advance(3000); // 30 of 100 rows; the clock then stands still
 
 		const started = Date.now();
-		const promise = waitForBatches(sim, batches, { timeLimit: 0.05 }); // 3 s
+		const promise = waitForBatches(sim(), batches, { timeLimit: 0.05 }); // 3 s
 		await expect(promise).rejects.toMatchObject({
 			message: expect.stringMatching(
 				new RegExp(`Time limit of 0.05 minutes reached; still running in Marketo: batch ${batchId}: Importing, 30 of 100 rows done`),
@@ -84,7 +68,7 @@ describe('time limit', () => {
 		const elapsed = Date.now() - started;
 		expect(elapsed).toBeGreaterThanOrEqual(2900);
 		expect(elapsed).toBeLessThan(6000);
-		expect(statusCalls(sim).length).toBeGreaterThanOrEqual(1);
+		expect(statusCalls(sim()).length).toBeGreaterThanOrEqual(1);
 		clock.advance(60_000); // let it finish so it frees its lane
 	});
 
@@ -92,7 +76,7 @@ describe('time limit', () => {
 		const batches = await submitLeads(leadsCsv(100));
 		clock.advance(2000);
 
-		const run = await waitForBatches(sim, batches, { timeLimit: 0.05, onTimeLimit: 'outputStillRunning' });
+		const run = await waitForBatches(sim(), batches, { timeLimit: 0.05, onTimeLimit: 'outputStillRunning' });
 
 		expect(run.done).toEqual([
 			expect.objectContaining({
@@ -112,16 +96,16 @@ describe('cancellation', () => {
 	it('stopping the execution ends the wait at once and makes no more status calls', async () => {
 		const batches = await submitLeads(leadsCsv(100));
 		const controller = new AbortController();
-		const promise = waitForBatches(sim, batches, {}, { abortSignal: controller.signal });
+		const promise = waitForBatches(sim(), batches, {}, { abortSignal: controller.signal });
 		const outcome = promise.then(
 			() => 'resolved',
 			(error: Error) => error.message,
 		);
 
 		// let the first poll happen (about 2.5 s after submission), then stop
-		while (statusCalls(sim).length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+		while (statusCalls(sim()).length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
 		await new Promise((resolve) => setTimeout(resolve, 300));
-		const callsAtAbort = statusCalls(sim).length;
+		const callsAtAbort = statusCalls(sim()).length;
 		const abortedAt = Date.now();
 		controller.abort();
 
@@ -129,7 +113,7 @@ describe('cancellation', () => {
 		expect(Date.now() - abortedAt).toBeLessThan(250);
 		// the next poll would have come at least 2 s after the first: give it the chance
 		await new Promise((resolve) => setTimeout(resolve, 2500));
-		expect(statusCalls(sim)).toHaveLength(callsAtAbort);
+		expect(statusCalls(sim())).toHaveLength(callsAtAbort);
 		clock.advance(60_000);
 	});
 });

@@ -6,9 +6,7 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { configureRetryTiming, resetRetryTiming } from '../../nodes/shared/transport/retryPolicy';
 import { startSimulator } from '../simulator';
-import { bulkImport, fileCalls, fileItem, statusCalls, waitForBatches } from './waitForBatch.helpers';
-
-jest.setTimeout(60_000);
+import { bulkImportOutput, fileCalls, fileItem, statusCalls, waitForBatches } from './support';
 
 afterEach(() => {
 	resetRetryTiming();
@@ -26,7 +24,7 @@ it('a token that expires several times during the wait is refreshed and the wait
 	// without the test taking minutes.
 	const sim = await startSimulator({ tokenLifetimeSeconds: 2, rowsPerSecond: 10 });
 	try {
-		const batches = await bulkImport(sim, { operation: 'importLeads' }, [
+		const batches = await bulkImportOutput(sim, { operation: 'importLeads' }, [
 			await fileItem(leads('tok', 60, [7]), 'tokens.csv'),
 		]);
 		const tokensBefore = sim.state.tokens.length;
@@ -56,7 +54,7 @@ it('a token that expires several times during the wait is refreshed and the wait
 it('a token revoked mid-wait (601) is refreshed once and the wait goes on', async () => {
 	const sim = await startSimulator({ rowsPerSecond: 10 });
 	try {
-		const batches = await bulkImport(sim, { operation: 'importLeads' }, [
+		const batches = await bulkImportOutput(sim, { operation: 'importLeads' }, [
 			await fileItem(leads('rev', 50), 'revoked.csv'),
 		]);
 		sim.state.clearCalls();
@@ -85,7 +83,7 @@ it('606 answers while polling several batches are waited out and every batch com
 		const inputs = await Promise.all(
 			[1, 2, 3].map(async (n) => await fileItem(leads(`rate${n}-`, 5, [n]), `rate${n}.csv`)),
 		);
-		const batches = await bulkImport(sim, { operation: 'importLeads' }, inputs);
+		const batches = await bulkImportOutput(sim, { operation: 'importLeads' }, inputs);
 		expect(batches).toHaveLength(3);
 		sim.state.resetUsage();
 		sim.state.clearCalls();

@@ -4,21 +4,10 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { startSimulator, type RunningSimulator } from '../simulator';
-import { bulkImport, columnsOf, fileItem, marketoOf, waitForBatches } from './waitForBatch.helpers';
+import { bulkImportOutput, columnsOf, fileItem, marketoOf, useSimulator, waitForBatches } from './support';
 
-jest.setTimeout(60_000);
-
-let sim: RunningSimulator;
-
-beforeAll(async () => {
-	// failureFileOmitsEmptyColumns is the simulator's default (true): stated here because tests rely on it
-	sim = await startSimulator({ rowsPerSecond: 1e6, failureFileOmitsEmptyColumns: true });
-});
-
-afterAll(async () => {
-	await sim.close();
-});
+// failureFileOmitsEmptyColumns is the simulator's default (true): stated here because tests rely on it
+const sim = useSimulator({ rowsPerSecond: 1e6, failureFileOmitsEmptyColumns: true });
 
 function tieOf(row: IDataObject) {
 	const origin = marketoOf(row);
@@ -31,10 +20,10 @@ it('SSV with semicolons and quotes inside quoted values', async () => {
 		'ssv1@example.com;"Smith; Sons";1\n' +
 		'ssv2@example.com;"Say ""hi""; twice";none\n' +
 		'ssv3@example.com;"A;B;C";oops\n';
-	const batches = await bulkImport(sim, { operation: 'importLeads' }, [await fileItem(ssv, 'excel.csv')]);
+	const batches = await bulkImportOutput(sim(), { operation: 'importLeads' }, [await fileItem(ssv, 'excel.csv')]);
 	expect((batches[0].json as IDataObject).format).toBe('ssv');
 
-	const run = await waitForBatches(sim, batches);
+	const run = await waitForBatches(sim(), batches);
 
 	expect(run.failedRows.map(columnsOf)).toEqual([
 		{ email: 'ssv2@example.com', company: 'Say "hi"; twice', leadScore: 'none' },
@@ -52,11 +41,11 @@ it('TSV with commas, semicolons and CRLF line endings', async () => {
 		'email\tcompany\tleadScore\r\n' +
 		'tsv1@example.com\tA, B; C\t1\r\n' +
 		'tsv2@example.com\tD, E\tnope\r\n';
-	const batches = await bulkImport(sim, { operation: 'importLeads', fileFormat: 'tsv' }, [
+	const batches = await bulkImportOutput(sim(), { operation: 'importLeads', fileFormat: 'tsv' }, [
 		await fileItem(tsv, 'leads.tsv', 'text/tab-separated-values'),
 	]);
 
-	const run = await waitForBatches(sim, batches);
+	const run = await waitForBatches(sim(), batches);
 
 	expect(run.failedRows).toEqual([
 		{
@@ -74,9 +63,9 @@ it('values with embedded newlines, and a failures file that leaves out an empty 
 		'nl1@example.com,Ann,"Head of\nSales",1\n' +
 		'nl2@example.com,,"Line one\r\nLine two, with comma",bad\n' +
 		'nl3@example.com,,"Quote ""q""\nand newline",worse\n';
-	const batches = await bulkImport(sim, { operation: 'importLeads' }, [await fileItem(csv, 'newlines.csv')]);
+	const batches = await bulkImportOutput(sim(), { operation: 'importLeads' }, [await fileItem(csv, 'newlines.csv')]);
 
-	const run = await waitForBatches(sim, batches);
+	const run = await waitForBatches(sim(), batches);
 
 	// firstName was empty in both failed rows: the simulator's file (like Marketo's) drops that column
 	expect(run.failedRows.map(columnsOf)).toEqual([
@@ -98,9 +87,9 @@ it('binary input with duplicate rows: identical failures are assigned in order, 
 		'dup@example.com,Same,x\n' + // 3 fails (identical to 1)
 		'tri@example.com,T,2\n' + // 4
 		'solo@example.com,T,y\n'; // 5 fails
-	const batches = await bulkImport(sim, { operation: 'importLeads' }, [await fileItem(csv, 'dups.csv')]);
+	const batches = await bulkImportOutput(sim(), { operation: 'importLeads' }, [await fileItem(csv, 'dups.csv')]);
 
-	const run = await waitForBatches(sim, batches);
+	const run = await waitForBatches(sim(), batches);
 
 	expect(run.failedRows.map((row) => [row.email, ...tieOf(row)])).toEqual([
 		['dup@example.com', 1, 'duplicate-rows'],
@@ -119,11 +108,11 @@ it('items input: each failed row names the input item it came from', async () =>
 		{ email: 'item4@example.com', firstName: 'Four', leadScore: 4 },
 		{ email: 'same@example.com', firstName: 'Dup', leadScore: 'x' },
 	];
-	const batches = await bulkImport(sim, { operation: 'importLeads', inputSource: 'items' }, people.map((json) => ({ json })));
+	const batches = await bulkImportOutput(sim(), { operation: 'importLeads', inputSource: 'items' }, people.map((json) => ({ json })));
 	expect(batches).toHaveLength(1);
 	expect((batches[0].json as IDataObject).firstSourceItemIndex).toBe(0);
 
-	const run = await waitForBatches(sim, batches);
+	const run = await waitForBatches(sim(), batches);
 
 	const bySource = run.failedRows.map((row) => [marketoOf(row).sourceItemIndex, row.email, marketoOf(row).tieBack]);
 	expect(bySource).toEqual([

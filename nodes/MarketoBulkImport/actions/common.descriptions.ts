@@ -1,5 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { FORMAT_OPTIONS } from '../../shared/csv/formats';
+
 /** Parameters every operation shares: where the rows come from, their format, and the options. */
 
 export type InputSource = 'binary' | 'items';
@@ -46,9 +48,7 @@ export const inputDescription: INodeProperties[] = [
 				value: 'auto',
 				description: 'From the file name, the MIME type and the header line',
 			},
-			{ name: 'CSV (Comma)', value: 'csv' },
-			{ name: 'SSV (Semicolon)', value: 'ssv' },
-			{ name: 'TSV (Tab)', value: 'tsv' },
+			...FORMAT_OPTIONS,
 		],
 		default: 'auto',
 		displayOptions: { show: { inputSource: ['binary'] } },
@@ -58,11 +58,7 @@ export const inputDescription: INodeProperties[] = [
 		name: 'itemsFormat',
 		type: 'options',
 		description: 'Delimiter of the file written from the items',
-		options: [
-			{ name: 'CSV (Comma)', value: 'csv' },
-			{ name: 'SSV (Semicolon)', value: 'ssv' },
-			{ name: 'TSV (Tab)', value: 'tsv' },
-		],
+		options: [...FORMAT_OPTIONS],
 		default: 'csv',
 		displayOptions: { show: { inputSource: ['items'] } },
 	},

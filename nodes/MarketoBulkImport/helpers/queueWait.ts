@@ -4,6 +4,11 @@ import {
 	estimateCompletion,
 	fetchBatchStatus,
 	isFinishedStatus,
+	learnRowsPerMs,
+	MARKETO_QUEUE_CAPACITY,
+	pollMarginMs,
+	predictRuns,
+	type ScheduledBatch,
 	type StatusObservation,
 } from '../../shared/batchStatus';
 import type { ImportTarget } from '../../shared/importTypes';
@@ -13,8 +18,12 @@ import type { ImportTarget } from '../../shared/importTypes';
  * and answers 1016 when that shared queue is full (1019 when the static list
  * is busy with another import). Re-uploading a 10 MB part every few seconds
  * would waste calls and bandwidth, so the wait depends on whose jobs fill it:
- * - ours: a slot frees exactly when one of our batches finishes; read its
- *   running counts, predict that moment and sleep until then;
+ * - ours: a slot frees exactly when one of our batches finishes. Marketo
+ *   imports at one speed per instance, first in, first out on two lanes, so
+ *   once one reading of running counts gives that speed, every batch's end
+ *   follows from the lane schedule: sleep until the next predicted end and
+ *   retry the upload without another status call; read a status only when
+ *   the queue stays full past a predicted end (someone else's jobs);
  * - someone else's: nothing to observe, so back off exponentially up to the
  *   user's Queue Wait Limit.
  */
@@ -61,29 +70,91 @@ export function formatDuration(ms: number): string {
 	return rest === 0 ? `${minutes} min` : `${minutes} min ${rest} s`;
 }
 
-export interface TrackedBatch {
+export interface TrackedBatch extends ScheduledBatch {
 	target: ImportTarget;
 	batchId: number;
 	rows: number;
 	finished: boolean;
-	observations: StatusObservation[];
 }
 
 /** Every batch this execution submitted, oldest first. Marketo's queue is FIFO, so the oldest frees a slot first. */
 export class SubmittedBatches {
 	private readonly batches: TrackedBatch[] = [];
 
-	add(target: ImportTarget, batchId: number, rows: number, status: string): void {
-		this.batches.push({ target, batchId, rows, finished: isFinishedStatus(status), observations: [] });
+	add(target: ImportTarget, batchId: number, rows: number, status: string, submittedAt = Date.now()): void {
+		this.batches.push({
+			target,
+			batchId,
+			rows,
+			finished: isFinishedStatus(status),
+			observations: [],
+			submittedAt,
+			lastQueuedAt: null,
+		});
+	}
+
+	record(batch: TrackedBatch, observation: StatusObservation): void {
+		batch.observations.push(observation);
+		if (observation.status === 'Queued') batch.lastQueuedAt = observation.at;
+		if (isFinishedStatus(observation.status)) batch.finished = true;
 	}
 
 	oldestUnfinished(): TrackedBatch | undefined {
 		return this.batches.find((batch) => !batch.finished);
 	}
 
+	/** The instance's import speed learnt from our readings (rows per ms), or null. */
+	rowsPerMs(): number | null {
+		return learnRowsPerMs(this.batches);
+	}
+
+	/**
+	 * The unfinished batch predicted to end first and when to look (its end plus a
+	 * margin), or null without a known speed.
+	 */
+	nextPredictedEnd(): { batch: TrackedBatch; at: number } | null {
+		const rowsPerMs = this.rowsPerMs();
+		if (rowsPerMs === null) return null;
+		const runs = predictRuns(this.batches, rowsPerMs);
+		let next: { batch: TrackedBatch; at: number } | null = null;
+		this.batches.forEach((batch, index) => {
+			const run = runs[index];
+			if (batch.finished || run === null) return;
+			const at = run.end + pollMarginMs(run.end - run.start);
+			if (next === null || at < next.at) next = { batch, at };
+		});
+		return next;
+	}
+
+	/**
+	 * When our own batches are predicted to leave a slot in Marketo's queue (10 jobs
+	 * per instance) at `now` or later; null without a known speed. Uploading
+	 * earlier would only earn a 1016.
+	 */
+	predictedFreeSlotAt(now: number): number | null {
+		const rowsPerMs = this.rowsPerMs();
+		if (rowsPerMs === null) return null;
+		return freeSlotAt(
+			predictRuns(this.batches, rowsPerMs).map((run, index) =>
+				this.batches[index].finished || run === null ? null : run.end + pollMarginMs(run.end - run.start),
+			),
+			now,
+		);
+	}
+
 	get count(): number {
 		return this.batches.length;
 	}
+}
+
+/**
+ * Pure: given when each of our batches is predicted to leave the queue (null when it
+ * has left), the first moment at or after `now` with fewer than `capacity` of them in it.
+ */
+export function freeSlotAt(leavesAt: Array<number | null>, now: number, capacity = MARKETO_QUEUE_CAPACITY): number {
+	const stillIn = leavesAt.filter((at): at is number => at !== null && at > now).sort((a, b) => a - b);
+	if (stillIn.length < capacity) return now;
+	return stillIn[stillIn.length - capacity];
 }
 
 export interface QueueWaitOptions {
@@ -136,26 +207,50 @@ export function createQueueSlotWaiter(
 			return;
 		}
 
-		// One of ours holds a slot: return as soon as one of ours is done.
+		// One of ours holds a slot: return as soon as one of ours is predicted or seen done.
 		let pollsWithoutPrediction = 0;
 		while (ours) {
-			const status = await fetchBatchStatus.call(context, { ...ours.target, batchId: ours.batchId }, options.itemIndex);
-			ours.observations.push({
+			const predicted = submitted.nextPredictedEnd();
+			if (predicted !== null && predicted.at > now()) {
+				// Retry the upload then; a status call would only confirm what the schedule says.
+				await sleepMs(boundedDelayMs(predicted.at - now(), now(), deadline));
+				if (now() >= deadline) giveUp(code);
+				return;
+			}
+			// No speed known yet, or the queue is still full past a predicted end: look.
+			const polled = predicted?.batch ?? ours;
+			const status = await fetchBatchStatus.call(context, { ...polled.target, batchId: polled.batchId }, options.itemIndex);
+			submitted.record(polled, {
 				at: now(),
 				rowsProcessed: status.rowsProcessed + status.rowsFailed,
 				status: status.status,
 			});
-			if (isFinishedStatus(status.status)) {
-				ours.finished = true;
-				return;
-			}
+			if (polled.finished) return;
 			if (now() >= deadline) giveUp(code);
-
-			const predictedAt = estimateCompletion(ours.observations, ours.rows);
-			const delay = nextOwnBatchPollMs(now(), predictedAt, pollsWithoutPrediction);
-			if (predictedAt === null) pollsWithoutPrediction++;
-			await sleepMs(boundedDelayMs(delay, now(), deadline));
+			if (submitted.nextPredictedEnd() === null) {
+				const predictedAt = estimateCompletion(polled.observations, polled.rows);
+				const delay = nextOwnBatchPollMs(now(), predictedAt, pollsWithoutPrediction);
+				if (predictedAt === null) pollsWithoutPrediction++;
+				await sleepMs(boundedDelayMs(delay, now(), deadline));
+			}
 			ours = submitted.oldestUnfinished();
 		}
 	};
+}
+
+/**
+ * Before an upload: when our own batches are predicted to fill Marketo's queue, sleep
+ * until one is predicted to leave it instead of spending a create call on a 1016.
+ */
+export async function waitForPredictedSlot(
+	context: IExecuteFunctions,
+	submitted: SubmittedBatches,
+	options: Pick<QueueWaitOptions, 'now' | 'sleepMs'> & { waitLimitMs: number },
+): Promise<void> {
+	const now = options.now ?? (() => Date.now());
+	const sleepMs = options.sleepMs ?? ((ms: number) => sleep(ms, context.getExecutionCancelSignal?.()));
+	const freeAt = submitted.predictedFreeSlotAt(now());
+	if (freeAt === null || freeAt <= now()) return;
+	// Bounded: past the limit, the create call and its 1016 handling take over.
+	await sleepMs(Math.min(freeAt - now(), options.waitLimitMs));
 }

@@ -15,6 +15,7 @@ import {
 } from '../actions/common.descriptions';
 import { toNodeError } from './errors';
 import type { PlanBuilder } from './importPlan';
+import { binarySizeBytes } from './partSizing';
 import { openBinarySource, parseColumnList, singleChunkSource, sourceItemsOfPart } from './readInput';
 import { createImportSession, submitParts, type ImportSession, type SubmitSettings } from './submitParts';
 
@@ -68,6 +69,7 @@ async function importBinaryItem(
 			fileName: options.fileName?.trim() || originalName || fallbackName,
 			detectionFileName: originalName || undefined,
 			mimeType: binary.mimeType,
+			sizeBytes: binarySizeBytes(binary),
 			format,
 			subject: `The file in item ${itemIndex}, binary property '${binaryProperty}'`,
 			keepPartBodies: false,
@@ -128,6 +130,7 @@ async function importAllItems(
 		plan,
 		{
 			chunks: singleChunkSource(body),
+			sizeBytes: body.length,
 			fileName,
 			format,
 			subject: `The file written from the ${items.length} input items`,

@@ -7,8 +7,9 @@ import { createImportPath, type ImportType } from '../../shared/importTypes';
 import { marketoCreateImport } from '../../shared/transport';
 import { toNodeError } from './errors';
 import type { ImportPlan } from './importPlan';
+import { balancedPartBytes } from './partSizing';
 import { assertHeaderMatches, DescribeCache } from './preflight';
-import { createQueueSlotWaiter, SubmittedBatches } from './queueWait';
+import { createQueueSlotWaiter, SubmittedBatches, waitForPredictedSlot } from './queueWait';
 
 /** Marketo's upload limit. The whole multipart request counts, so the file part must leave room for the envelope. */
 export const MAX_UPLOAD_BYTES = 10_000_000;
@@ -42,6 +43,8 @@ export interface FileToImport {
 	 * that is overwritten by the next part once this one is uploaded.
 	 */
 	keepPartBodies: boolean;
+	/** the whole file's size when known up front: lets the parts come out even (see partSizing.ts) */
+	sizeBytes?: number | null;
 }
 
 export interface SubmitSettings {
@@ -120,7 +123,10 @@ export async function submitParts(
 ): Promise<SubmittedPart[]> {
 	const submitted: SubmittedPart[] = [];
 	let format: CsvFormat | undefined;
-	const maxPartBytes = effectiveMaxPartBytes(settings.partSizeLimitBytes, file.fileName);
+	const maxPartBytes = balancedPartBytes(
+		file.sizeBytes ?? null,
+		effectiveMaxPartBytes(settings.partSizeLimitBytes, file.fileName),
+	);
 
 	try {
 		const parts = splitIntoParts(file.chunks, { maxPartBytes, reusePartBuffer: !file.keepPartBodies });
@@ -134,6 +140,7 @@ export async function submitParts(
 				}
 			}
 
+			await waitForPredictedSlot(this, session.submitted, { waitLimitMs: settings.queueWaitLimitMs });
 			const created = await marketoCreateImport.call(this, {
 				path: createImportPath(plan.target),
 				qs: { ...plan.query, format: formatQueryValue(plan.target.importType, format) },
@@ -178,6 +185,11 @@ export async function submitParts(
 		throw toNodeError(this.getNode(), error, itemIndex);
 	}
 
-	for (const { descriptor } of submitted) descriptor.partCount = submitted.length;
+	// Handing the measured speed over spares Wait for Batch the calls to learn it again.
+	const rowsPerMs = session.submitted.rowsPerMs();
+	for (const { descriptor } of submitted) {
+		descriptor.partCount = submitted.length;
+		if (rowsPerMs !== null) descriptor.observedRowsPerSecond = Math.round(rowsPerMs * 1_000_000) / 1000;
+	}
 	return submitted;
 }

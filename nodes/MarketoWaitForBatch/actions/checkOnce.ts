@@ -10,10 +10,9 @@ import { targetOf, type AwaitedBatch } from '../helpers/batchSource';
 import { stillRunningJson } from '../helpers/summary';
 import {
 	OutputCollector,
-	batchFailedError,
 	cancelledError,
 	handleBatchError,
-	outputCompletedBatch,
+	outputFinishedBatch,
 	pairedTo,
 	readBatches,
 	readResultOptions,
@@ -32,9 +31,8 @@ async function checkBatch(
 ): Promise<void> {
 	try {
 		const status = await fetchBatchStatus.call(this, targetOf(batch), batch.itemIndex);
-		if (status.status === 'Failed') throw batchFailedError.call(this, batch, status);
 		if (isFinishedStatus(status.status)) {
-			await outputCompletedBatch.call(this, collector, batch, status, Date.now(), options);
+			await outputFinishedBatch.call(this, collector, batch, status, Date.now(), options);
 		} else {
 			collector.add(batch.itemIndex, OUTPUT_DONE, [
 				{ json: stillRunningJson(batch, status), pairedItem: pairedTo(batch) },

@@ -111,7 +111,7 @@ export function readBatches(this: IExecuteFunctions, collector: OutputCollector)
 }
 
 /** The error for a batch Marketo ended Failed. */
-export function batchFailedError(this: IExecuteFunctions, batch: AwaitedBatch, last: LastStatus) {
+function batchFailedError(this: IExecuteFunctions, batch: AwaitedBatch, last: LastStatus) {
 	const why = last.message !== '' ? last.message : 'Marketo gave no reason';
 	return new NodeOperationError(this.getNode(), `Marketo ended ${describeBatch(batch)} as Failed: ${why}`, {
 		itemIndex: batch.itemIndex,
@@ -195,11 +195,12 @@ function rowItems(
 }
 
 /**
- * A batch Marketo reported Complete: fetch its failure / warning files (only when the
- * counts say they hold rows), tie the rows back to the submitted file, and add the
- * summary and the row items to the outputs.
+ * A batch Marketo has finished, whichever mode saw it. Failed imported nothing, so it is
+ * the item's error. Complete: fetch its failure / warning files (only when the counts say
+ * they hold rows), tie the rows back to the submitted file, and add the summary and the
+ * row items to the outputs.
  */
-export async function outputCompletedBatch(
+export async function outputFinishedBatch(
 	this: IExecuteFunctions,
 	collector: OutputCollector,
 	batch: AwaitedBatch,
@@ -207,6 +208,7 @@ export async function outputCompletedBatch(
 	endedAt: number,
 	options: ResultOptions,
 ): Promise<void> {
+	if (last.status === 'Failed') throw batchFailedError.call(this, batch, last);
 	const failuresText = last.rowsFailed > 0 ? await downloadResultFile.call(this, batch, 'failures') : null;
 	const warningsText =
 		last.rowsWithWarning > 0 ? await downloadResultFile.call(this, batch, 'warnings') : null;

@@ -1,5 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { FORMAT_OPTIONS } from '../../shared/csv/formats';
+
 export type WaitMode = 'waitUntilDone' | 'checkOnce';
 export type BatchSource = 'input' | 'define';
 export type OnTimeLimit = 'error' | 'outputStillRunning';
@@ -92,11 +94,7 @@ export const batchSourceDescription: INodeProperties[] = [
 		name: 'fileFormat',
 		type: 'options',
 		description: 'Delimiter of the uploaded file; Marketo returns failed and warning rows in the same one',
-		options: [
-			{ name: 'CSV (Comma)', value: 'csv' },
-			{ name: 'SSV (Semicolon)', value: 'ssv' },
-			{ name: 'TSV (Tab)', value: 'tsv' },
-		],
+		options: [...FORMAT_OPTIONS],
 		default: 'csv',
 		displayOptions: { show: { batchSource: ['define'] } },
 	},

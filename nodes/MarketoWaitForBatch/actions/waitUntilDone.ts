@@ -18,6 +18,7 @@ import {
 	newPollState,
 	planPolls,
 	recordObservation,
+	rowsPerMsFromItems,
 	type BatchPollState,
 	type PollSettings,
 } from '../helpers/pollScheduler';
@@ -29,10 +30,9 @@ import {
 } from '../helpers/summary';
 import {
 	OutputCollector,
-	batchFailedError,
 	cancelledError,
 	handleBatchError,
-	outputCompletedBatch,
+	outputFinishedBatch,
 	pairedTo,
 	pauseUnlessCancelled,
 	readBatches,
@@ -101,6 +101,8 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	const signal = this.getExecutionCancelSignal?.();
 	const deadline = startedAt + settings.timeLimitMs;
 	const tracked = readBatches.call(this, collector).map((batch) => track(batch, startedAt, settings.poll));
+	// Bulk Import may have measured the instance's speed already: no need to learn it again.
+	const handedOverRowsPerMs = rowsPerMsFromItems(this.getInputData().map((item) => item.json.observedRowsPerSecond));
 
 	for (;;) {
 		if (signal?.aborted) throw cancelledError.call(this);
@@ -110,6 +112,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			now,
 			settings.poll,
 			deadline,
+			handedOverRowsPerMs,
 		);
 		if (plan.timeLimitReached) {
 			handleTimeLimit.call(this, collector, tracked, settings);
@@ -120,7 +123,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			await pauseUnlessCancelled(plan.wakeAt - now, signal);
 			continue;
 		}
-		// At most three batches are due at once (see batchesWorthPolling): a small, bounded concurrency.
+		// At most three batches are due at once (see planPolls): a small, bounded concurrency.
 		await Promise.all(plan.due.map(async (index) => await pollOnce.call(this, collector, tracked[index], settings)));
 	}
 	return collector.outputs();
@@ -150,8 +153,7 @@ async function pollOnce(
 	});
 	if (!isFinished(tracked.poll)) return;
 	try {
-		if (status.status === 'Failed') throw batchFailedError.call(this, batch, status);
-		await outputCompletedBatch.call(this, collector, batch, status, at, settings.results);
+		await outputFinishedBatch.call(this, collector, batch, status, at, settings.results);
 	} catch (error) {
 		handleBatchError.call(this, collector, batch, error as Error, status);
 	}

@@ -6,15 +6,26 @@
  * Why it is not a fixed "every 5 s": Marketo counts every status call against the
  * instance's shared limits (100 calls / 20 s, 50,000 a day), and a 10-minute import
  * polled every 5 s costs 120 calls. Instead:
- * - the first poll comes soon after submission (small files finish in seconds);
- * - while a batch is Queued, the gap doubles up to the user's maximum;
- * - while a batch is Importing, its running counts tell how fast it goes, so we poll
- *   at the predicted end (clamped to [minimum, maximum]);
- * - Marketo's import queue is FIFO with two lanes, so a batch behind one of ours that
- *   is still Queued cannot have started: we do not spend calls on it.
+ * - Marketo imports at a speed that belongs to the instance, first in, first out on two
+ *   lanes. Once that speed is known (handed over by Bulk Import, or learnt from the
+ *   running counts of any of our batches) every batch's end follows from the lane
+ *   schedule, and each batch is polled once, just after its predicted end;
+ * - until then only the oldest unfinished batch is polled, soon after submission (small
+ *   files finish in seconds) and, while Queued, with a doubling gap;
+ * - an answer that contradicts the schedule (foreign jobs ahead of ours) moves the
+ *   prediction; repeated Queued answers fall back to the doubling gap;
+ * - no batch goes unpolled longer than the user's maximum once it is predicted to run.
  */
 import type { BatchStatusName } from '../../shared/batch';
-import { estimateCompletion, isFinishedStatus } from '../../shared/batchStatus';
+import {
+	estimateCompletion,
+	isFinishedStatus,
+	learnSpeed,
+	MARKETO_IMPORT_LANES,
+	pollMarginMs,
+	predictRuns,
+	type ScheduledBatch,
+} from '../../shared/batchStatus';
 
 export interface PollSettings {
 	/** first poll this long after submission */
@@ -28,14 +39,13 @@ export interface PollSettings {
 }
 
 export const DEFAULT_POLL_SETTINGS: PollSettings = {
-	firstPollDelayMs: 2500,
-	minIntervalMs: 2000,
+	firstPollDelayMs: 1000,
+	minIntervalMs: 250,
 	maxIntervalMs: 30000,
 	queuedBackoffStartMs: 5000,
 };
 
-/** Marketo processes at most this many imports of an instance at the same time. */
-export const MARKETO_IMPORT_LANES = 2;
+export { MARKETO_IMPORT_LANES };
 
 /** How many status answers per batch the prediction looks at (the newest ones). */
 const OBSERVATIONS_KEPT = 3;
@@ -57,6 +67,8 @@ export interface BatchPollState {
 	observations: StatusObservation[];
 	/** consecutive answers with the same status as the newest one (drives the back-off) */
 	samePhasePolls: number;
+	/** newest time the batch answered Queued: it started later than that */
+	lastQueuedAt: number | null;
 }
 
 export function newPollState(batch: {
@@ -70,6 +82,7 @@ export function newPollState(batch: {
 		totalRows: batch.totalRows ?? null,
 		observations: [],
 		samePhasePolls: 0,
+		lastQueuedAt: null,
 	};
 }
 
@@ -88,12 +101,14 @@ export function recordObservation(
 ): BatchPollState {
 	const previous = lastObservation(state);
 	const samePhase = previous !== undefined && previous.status === observation.status;
-	// Counts from an earlier phase (e.g. 0 while Queued) would make the rate look slower.
-	const keptHistory = samePhase ? state.observations : [];
+	// Counts read while Queued (0) would make the rate look slower; Importing readings
+	// stay after the end, since they still tell the instance's speed.
+	const keptHistory = previous?.status === 'Queued' && !samePhase ? [] : state.observations;
 	return {
 		...state,
 		observations: [...keptHistory, observation].slice(-OBSERVATIONS_KEPT),
 		samePhasePolls: samePhase ? state.samePhasePolls + 1 : 1,
+		lastQueuedAt: observation.status === 'Queued' ? observation.at : state.lastQueuedAt,
 	};
 }
 
@@ -114,7 +129,11 @@ export function predictedEnd(state: BatchPollState): number | null {
 	return estimateCompletion(state.observations, state.totalRows);
 }
 
-/** When this batch should next be polled (epoch ms), ignoring queue position. */
+/**
+ * When this batch should next be polled (epoch ms) while the instance's speed is still
+ * unknown, ignoring queue position: soon after submission, then a doubling gap while
+ * Queued, the predicted end once its own counts move.
+ */
 export function nextPollAt(state: BatchPollState, settings: PollSettings): number {
 	const last = lastObservation(state);
 	if (last === undefined) return state.submittedAt + settings.firstPollDelayMs;
@@ -124,11 +143,49 @@ export function nextPollAt(state: BatchPollState, settings: PollSettings): numbe
 		return last.at + backoffInterval(settings.queuedBackoffStartMs, state.samePhasePolls, maxMs);
 	}
 	const end = predictedEnd(state);
-	if (end !== null) {
-		return last.at + clamp(end - last.at, settings.minIntervalMs, maxMs);
+	if (end !== null && state.totalRows !== null) {
+		const margin = pollMarginMs(end - last.at);
+		return last.at + clamp(end + margin - last.at, settings.minIntervalMs, maxMs);
 	}
 	// Importing, but no rate yet (one answer so far, or the counts did not move).
-	return last.at + backoffInterval(settings.minIntervalMs, state.samePhasePolls, maxMs);
+	return last.at + backoffInterval(settings.firstPollDelayMs, state.samePhasePolls, maxMs);
+}
+
+/** Pure: the scheduler's view of a batch for the shared lane prediction. */
+export function scheduledBatchOf(state: BatchPollState): ScheduledBatch {
+	return {
+		submittedAt: state.submittedAt,
+		rows: state.totalRows,
+		observations: state.observations,
+		lastQueuedAt: state.lastQueuedAt,
+	};
+}
+
+/**
+ * When to poll a batch whose run is predicted from the lane schedule: just after its
+ * predicted end; never sooner than the minimum interval after the last poll; once it
+ * should be running, never later than the maximum interval; and after two Queued
+ * answers in a row (the schedule is off: someone else's jobs are ahead) no sooner
+ * than the doubling gap.
+ */
+export function scheduledPollAt(
+	state: BatchPollState,
+	run: { start: number; end: number },
+	settings: PollSettings,
+): number {
+	const last = lastObservation(state);
+	if (last !== undefined && isFinishedStatus(last.status)) return Number.POSITIVE_INFINITY;
+	const maxMs = Math.max(settings.maxIntervalMs, settings.minIntervalMs);
+	const runningSince = Math.max(run.start, last?.at ?? state.submittedAt);
+	let at = run.end + pollMarginMs(run.end - runningSince);
+	at = Math.min(at, runningSince + maxMs);
+	if (last !== undefined) {
+		at = Math.max(at, last.at + settings.minIntervalMs);
+		if (last.status === 'Queued' && state.samePhasePolls >= 2) {
+			at = Math.max(at, last.at + backoffInterval(settings.queuedBackoffStartMs, state.samePhasePolls - 1, maxMs));
+		}
+	}
+	return at;
 }
 
 function queueOrder(states: BatchPollState[]): number[] {
@@ -143,19 +200,62 @@ function queueOrder(states: BatchPollState[]): number[] {
 }
 
 /**
- * Indices of the unfinished batches that can change state right now: the oldest ones,
- * at most one per import lane plus the first queued one. Everything behind a batch of
- * ours that is still Queued is queued too (FIFO), so it is not polled.
+ * Indices of the unfinished batches worth a call while the instance's speed is unknown:
+ * only the oldest one. Everything behind it waits in the FIFO queue or runs beside it
+ * at the same speed, so one batch teaches what all need.
  */
 export function batchesWorthPolling(states: BatchPollState[]): number[] {
-	const chosen: number[] = [];
-	for (const index of queueOrder(states)) {
-		if (isFinished(states[index])) continue;
-		chosen.push(index);
-		if (lastObservation(states[index])?.status === 'Queued') break;
-		if (chosen.length === MARKETO_IMPORT_LANES + 1) break;
+	const oldest = queueOrder(states).find((index) => !isFinished(states[index]));
+	return oldest === undefined ? [] : [oldest];
+}
+
+/**
+ * Pure: the speed Bulk Import measured (BatchDescriptor.observedRowsPerSecond of the
+ * input items) in rows per ms; the newest batches carry the best value, and all
+ * come from one instance, so the highest is taken. null when none is usable.
+ */
+export function rowsPerMsFromItems(values: unknown[]): number | null {
+	const usable = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0);
+	return usable.length === 0 ? null : Math.max(...usable) / 1000;
+}
+
+/** Pure: the instance's speed (rows per ms) from our answers, else the one handed over, else null. */
+export function instanceRowsPerMs(states: BatchPollState[], handedOverRowsPerMs: number | null = null): number | null {
+	const learnt = learnSpeed(states.map(scheduledBatchOf));
+	if (learnt?.exact) return learnt.rowsPerMs;
+	// Bulk Import hands over only exact speeds. A lower bound from our own answers is not
+	// used: after a wait in the queue it can be many times too low, and polls would come
+	// that much too late.
+	return handedOverRowsPerMs !== null && handedOverRowsPerMs > 0 ? handedOverRowsPerMs : null;
+}
+
+/** Poll time of every unfinished batch (epoch ms; Infinity when finished or not worth a call). */
+export function pollTimes(
+	states: BatchPollState[],
+	settings: PollSettings,
+	handedOverRowsPerMs: number | null = null,
+): number[] {
+	const times = states.map(() => Number.POSITIVE_INFINITY);
+	const rowsPerMs = instanceRowsPerMs(states, handedOverRowsPerMs);
+	if (rowsPerMs === null) {
+		for (const index of batchesWorthPolling(states)) times[index] = nextPollAt(states[index], settings);
+		return times;
 	}
-	return chosen;
+	const order = queueOrder(states);
+	const runs = predictRuns(
+		order.map((index) => scheduledBatchOf(states[index])),
+		rowsPerMs,
+	);
+	// First in, first out: behind a batch of ours still answering Queued, every batch waits too.
+	let olderQueued = false;
+	order.forEach((index, position) => {
+		if (olderQueued || isFinished(states[index])) return;
+		const run = runs[position];
+		times[index] =
+			run === null ? nextPollAt(states[index], settings) : scheduledPollAt(states[index], run, settings);
+		olderQueued = lastObservation(states[index])?.status === 'Queued';
+	});
+	return times;
 }
 
 export interface PollPlan {
@@ -167,21 +267,23 @@ export interface PollPlan {
 	timeLimitReached: boolean;
 }
 
+/** At most this many status calls at once (one per lane plus one), oldest first. */
+const MAX_DUE_AT_ONCE = MARKETO_IMPORT_LANES + 1;
+
 export function planPolls(
 	states: BatchPollState[],
 	now: number,
 	settings: PollSettings,
 	deadline: number,
+	handedOverRowsPerMs: number | null = null,
 ): PollPlan {
-	const candidates = batchesWorthPolling(states);
-	if (candidates.length === 0) return { due: [], wakeAt: null, timeLimitReached: false };
+	if (states.every(isFinished)) return { due: [], wakeAt: null, timeLimitReached: false };
 	if (now >= deadline) return { due: [], wakeAt: null, timeLimitReached: true };
-	const due: number[] = [];
-	let wakeAt = deadline;
-	for (const index of candidates) {
-		const at = nextPollAt(states[index], settings);
-		if (at <= now) due.push(index);
-		else wakeAt = Math.min(wakeAt, at);
-	}
-	return { due, wakeAt: due.length > 0 ? now : wakeAt, timeLimitReached: false };
+	const times = pollTimes(states, settings, handedOverRowsPerMs);
+	const due = queueOrder(states)
+		.filter((index) => times[index] <= now)
+		.slice(0, MAX_DUE_AT_ONCE);
+	if (due.length > 0) return { due, wakeAt: now, timeLimitReached: false };
+	const next = Math.min(deadline, ...times);
+	return { due: [], wakeAt: next, timeLimitReached: false };
 }

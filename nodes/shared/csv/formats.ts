@@ -23,6 +23,16 @@ const FORMAT_LABELS: Record<CsvFormat, string> = {
 	ssv: 'semicolon-separated (SSV)',
 };
 
+/**
+ * The format dropdown entries both nodes show, in the order users look for them
+ * (comma first, then the European-Excel semicolon, then tab).
+ */
+export const FORMAT_OPTIONS: ReadonlyArray<{ name: string; value: CsvFormat }> = [
+	{ name: 'CSV (Comma)', value: 'csv' },
+	{ name: 'SSV (Semicolon)', value: 'ssv' },
+	{ name: 'TSV (Tab)', value: 'tsv' },
+];
+
 export function isCsvFormat(value: unknown): value is CsvFormat {
 	return value === 'csv' || value === 'tsv' || value === 'ssv';
 }

@@ -34,7 +34,7 @@ function endOf(batch: ModelBatch): number {
 }
 
 /** Runs the scheduler on a virtual clock; returns every poll (time and batch index). */
-function simulate(batches: ModelBatch[], deadline: number, pollSettings = settings) {
+function simulate(batches: ModelBatch[], deadline: number, pollSettings = settings, handedOverRowsPerMs: number | null = null) {
 	let states: BatchPollState[] = batches.map((b) =>
 		newPollState({ submittedAt: b.submittedAt, batchId: b.batchId, totalRows: b.rows }),
 	);
@@ -42,7 +42,7 @@ function simulate(batches: ModelBatch[], deadline: number, pollSettings = settin
 	let now = Math.min(...batches.map((b) => b.submittedAt));
 	let timedOut = false;
 	for (let guard = 0; guard < 10_000; guard++) {
-		const plan = planPolls(states, now, pollSettings, deadline);
+		const plan = planPolls(states, now, pollSettings, deadline, handedOverRowsPerMs);
 		if (plan.timeLimitReached) {
 			timedOut = true;
 			break;
@@ -73,10 +73,10 @@ describe('backoffInterval', () => {
 });
 
 describe('nextPollAt', () => {
-	it('polls first a few seconds after submission', () => {
+	it('polls first soon after submission', () => {
 		const state = newPollState({ submittedAt: T0, batchId: 1, totalRows: 100 });
 		expect(nextPollAt(state, settings)).toBe(T0 + settings.firstPollDelayMs);
-		expect(settings.firstPollDelayMs).toBeGreaterThanOrEqual(2000);
+		expect(settings.firstPollDelayMs).toBeGreaterThanOrEqual(500);
 		expect(settings.firstPollDelayMs).toBeLessThanOrEqual(3000);
 	});
 
@@ -98,11 +98,11 @@ describe('nextPollAt', () => {
 	it('polls at the predicted end while importing', () => {
 		let state = newPollState({ submittedAt: T0, batchId: 1, totalRows: 1000 });
 		state = recordObservation(state, { at: T0 + 3000, status: 'Importing', rowsProcessed: 100 });
-		// one reading: no rate yet -> the minimum interval
-		expect(nextPollAt(state, settings)).toBe(T0 + 3000 + settings.minIntervalMs);
+		// one reading: no rate of its own yet -> the first-poll gap
+		expect(nextPollAt(state, settings)).toBe(T0 + 3000 + settings.firstPollDelayMs);
 		state = recordObservation(state, { at: T0 + 5000, status: 'Importing', rowsProcessed: 300 });
-		// 200 rows / 2 s -> 700 rows left = 7 s
-		expect(nextPollAt(state, settings)).toBe(T0 + 12_000);
+		// 200 rows / 2 s -> 700 rows left = 7 s, plus a 7% margin of those 7 s
+		expect(nextPollAt(state, settings)).toBe(T0 + 12_000 + 490);
 	});
 
 	it('clamps the prediction to [min, max]', () => {
@@ -114,7 +114,9 @@ describe('nextPollAt', () => {
 		let overdue = newPollState({ submittedAt: T0, batchId: 2, totalRows: 100 });
 		overdue = recordObservation(overdue, { at: T0, status: 'Importing', rowsProcessed: 0 });
 		overdue = recordObservation(overdue, { at: T0 + 1000, status: 'Importing', rowsProcessed: 99 });
-		expect(nextPollAt(overdue, settings)).toBe(T0 + 1000 + settings.minIntervalMs);
+		// 1 row left at 0.099 rows/ms ends 10 ms later; the 250 ms minimum margin keeps it above the min interval
+		expect(nextPollAt(overdue, settings)).toBe(T0 + 1010 + 250);
+		expect(nextPollAt(overdue, settings) - (T0 + 1000)).toBeGreaterThanOrEqual(settings.minIntervalMs);
 	});
 
 	it('backs off while importing without a way to predict (unknown row count)', () => {
@@ -122,7 +124,7 @@ describe('nextPollAt', () => {
 		state = recordObservation(state, { at: T0, status: 'Importing', rowsProcessed: 0 });
 		state = recordObservation(state, { at: T0 + 2000, status: 'Importing', rowsProcessed: 50 });
 		state = recordObservation(state, { at: T0 + 6000, status: 'Importing', rowsProcessed: 150 });
-		expect(nextPollAt(state, settings)).toBe(T0 + 6000 + 8000);
+		expect(nextPollAt(state, settings)).toBe(T0 + 6000 + 4 * settings.firstPollDelayMs);
 	});
 
 	it('never polls a finished batch again', () => {
@@ -143,22 +145,16 @@ describe('batchesWorthPolling', () => {
 		return status ? recordObservation(state, { at: T0 + 10_000, status, rowsProcessed: 0 }) : state;
 	}
 
-	it('takes at most two possibly-importing batches plus the head of the queued ones', () => {
+	it('without a known speed, asks only the oldest unfinished batch (one teaches what all need)', () => {
 		const states = [1, 2, 3, 4, 5].map((id) => withStatus(id, T0 + id));
-		expect(batchesWorthPolling(states)).toEqual([0, 1, 2]);
-	});
-
-	it('stops at the first batch of ours that is still queued', () => {
-		const states = [
+		expect(batchesWorthPolling(states)).toEqual([0]);
+		const afterFirst = [
 			withStatus(1, T0, 'Complete'),
 			withStatus(2, T0 + 1, 'Importing'),
 			withStatus(3, T0 + 2, 'Queued'),
-			withStatus(4, T0 + 3, 'Queued'),
-			withStatus(5, T0 + 4),
 		];
-		expect(batchesWorthPolling(states)).toEqual([1, 2]);
-		const headQueued = [withStatus(7, T0, 'Queued'), withStatus(8, T0 + 1), withStatus(9, T0 + 2)];
-		expect(batchesWorthPolling(headQueued)).toEqual([0]);
+		expect(batchesWorthPolling(afterFirst)).toEqual([1]);
+		expect(batchesWorthPolling([withStatus(1, T0, 'Complete')])).toEqual([]);
 	});
 
 	it('orders by submission, not by input position', () => {
@@ -182,7 +178,8 @@ describe('planPolls on a virtual clock', () => {
 		expect(run.polls.length).toBeLessThanOrEqual(60);
 		const noticedAfter = run.polls[run.polls.length - 1].at - endOf(batch);
 		expect(noticedAfter).toBeGreaterThanOrEqual(0);
-		expect(noticedAfter).toBeLessThanOrEqual(settings.minIntervalMs);
+		// at most the margin of a prediction reaching one max interval ahead (7% of 30 s)
+		expect(noticedAfter).toBeLessThanOrEqual(0.07 * settings.maxIntervalMs);
 		// never two polls of the same batch closer than the minimum interval
 		for (let i = 1; i < run.polls.length; i++) {
 			expect(run.polls[i].at - run.polls[i - 1].at).toBeGreaterThanOrEqual(settings.minIntervalMs);
@@ -236,5 +233,56 @@ describe('planPolls on a virtual clock', () => {
 		expect(run.polls.every((p) => p.at < deadline)).toBe(true);
 		const state = run.states[0];
 		expect(planPolls([state], deadline, settings, deadline).timeLimitReached).toBe(true);
+	});
+});
+
+describe('planPolls with a known instance speed', () => {
+	it('polls each batch of a two-lane run once, just after its end', () => {
+		// 10 batches of 2,000 rows at 1 row/ms on two lanes, all submitted at T0
+		const batches: ModelBatch[] = Array.from({ length: 10 }, (_, i) => ({
+			batchId: 200 + i,
+			submittedAt: T0,
+			rows: 2000,
+			startsAt: T0 + Math.floor(i / 2) * 2000,
+			rowsPerMs: 1,
+		}));
+		const run = simulate(batches, T0 + 3_600_000, settings, 1);
+		expect(run.polls).toHaveLength(10);
+		expect(run.polls.every((p) => p.status === 'Complete')).toBe(true);
+		for (const poll of run.polls) {
+			const lag = poll.at - endOf(batches[poll.index]);
+			expect(lag).toBeGreaterThanOrEqual(0);
+			expect(lag).toBeLessThanOrEqual(250);
+		}
+	});
+
+	it('learns the speed from the oldest batch when none is handed over', () => {
+		const batches: ModelBatch[] = Array.from({ length: 6 }, (_, i) => ({
+			batchId: 300 + i,
+			submittedAt: T0,
+			rows: 4000,
+			startsAt: T0 + Math.floor(i / 2) * 4000,
+			rowsPerMs: 1,
+		}));
+		const run = simulate(batches, T0 + 3_600_000);
+		// two learning calls on the oldest batch (one reading only bounds the speed), then one call per batch
+		expect(run.polls.length).toBeLessThanOrEqual(8);
+		const last = run.polls[run.polls.length - 1];
+		expect(last.at - Math.max(...batches.map(endOf))).toBeLessThanOrEqual(500);
+	});
+
+	it('survives foreign jobs ahead that the schedule cannot see', () => {
+		// the handed-over speed is right, but a foreign job holds both lanes for 60 s
+		const batches: ModelBatch[] = Array.from({ length: 4 }, (_, i) => ({
+			batchId: 400 + i,
+			submittedAt: T0,
+			rows: 3000,
+			startsAt: T0 + 60_000 + Math.floor(i / 2) * 3000,
+			rowsPerMs: 1,
+		}));
+		const run = simulate(batches, T0 + 3_600_000, settings, 1);
+		expect(run.states.every((s) => s.observations[s.observations.length - 1].status === 'Complete')).toBe(true);
+		// the Queued answers back off instead of asking every few seconds for a minute
+		expect(run.polls.length).toBeLessThanOrEqual(20);
 	});
 });
