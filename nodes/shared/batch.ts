@@ -36,4 +36,20 @@ export interface BatchDescriptor extends IDataObject {
 	submittedAt: string;
 	/** the instance's import speed Bulk Import measured while waiting for queue slots (rows/s), when it did */
 	observedRowsPerSecond?: number;
+	/** the batch's end, when Bulk Import already saw it while waiting for a queue slot */
+	finalStatus?: SeenFinalStatus;
+}
+
+/**
+ * A finished status Bulk Import read itself (its oldest batch, to find a free queue
+ * slot). Handed over so Wait for Batch does not spend another status call on it.
+ */
+export interface SeenFinalStatus extends IDataObject {
+	status: 'Complete' | 'Failed';
+	rowsProcessed: number;
+	rowsFailed: number;
+	rowsWithWarning: number;
+	message: string;
+	/** ISO time of the status answer */
+	seenAt: string;
 }

@@ -67,6 +67,23 @@ export async function fetchBatchStatus(
 }
 
 /**
+ * Longer than one status call normally takes: a call that took longer went through
+ * retries (a token refresh, a 606 window), so its start says nothing about its answer.
+ */
+const SINGLE_CALL_MS = 2_000;
+
+/**
+ * Pure: the moment a status answer describes. Marketo reads a batch's counts when the
+ * call arrives; the time it then spends answering (long while it is busy) would make
+ * the batch look slower if the answer were dated on arrival back here. So an answer
+ * is dated when its call was sent, unless the call took long enough to have been
+ * retried.
+ */
+export function statusReadAt(sentAt: number, answeredAt: number): number {
+	return answeredAt - sentAt <= SINGLE_CALL_MS ? sentAt : answeredAt;
+}
+
+/**
  * Pure: when will this batch finish? Uses the import rate between the first
  * and the last observation in which the batch was moving (rows per ms), and
  * extrapolates the remaining rows. Returns null when there is no rate yet

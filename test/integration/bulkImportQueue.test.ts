@@ -2,7 +2,16 @@ import { configureRetryTiming, resetRetryTiming } from '../../nodes/shared/trans
 import type { Clock } from '../simulator';
 import { startSimulator, type RunningSimulator } from '../simulator';
 import { assertRequestsMatchContract } from '../simulator/contract';
-import { descriptorsOf, failureOf, fileItem, runBulkImport, uploadCalls, waitForQueueToDrain } from './support';
+import {
+	descriptorsOf,
+	failureOf,
+	fileItem,
+	runBulkImport,
+	statusCalls,
+	uploadCalls,
+	waitForBatches,
+	waitForQueueToDrain,
+} from './support';
 
 /** ~60 rows of ~40 bytes: 3 parts with a 1,000-byte part limit. */
 function smallLeadFile(rows: number, prefix: string): string {
@@ -46,6 +55,37 @@ describe("Marketo's shared import queue", () => {
 
 		await waitForQueueToDrain(sim);
 		expect(sim.state.leads.filter((lead) => lead.fields.email?.endsWith('@queue.example.com'))).toHaveLength(60);
+	});
+
+	it('with ten of its own batches in the queue, looks at the oldest instead of uploading into a 1016', async () => {
+		await sim.close();
+		// 40 rows per part at 400 rows/s: each part takes 0.1 s, so the queue holds ten of ours
+		// only while uploads outpace the two lanes.
+		sim = await startSimulator({ rowsPerSecond: 400 });
+		const content = smallLeadFile(600, 'own');
+		const result = await runBulkImport(sim, { operation: 'importLeads', options: { partSizeMb: 0.0016 } }, [
+			await fileItem(content, 'own-queue.csv'),
+		]);
+
+		const descriptors = descriptorsOf(result);
+		expect(descriptors.length).toBeGreaterThan(10);
+		expect(uploadCalls(sim).filter((call) => call.marketoCode === '1016')).toEqual([]);
+		expect(uploadCalls(sim)).toHaveLength(descriptors.length);
+		// The batches it saw end carry that status, so Wait for Batch needs no call for them.
+		const seen = descriptors.filter((d) => d.finalStatus !== undefined);
+		expect(seen.length).toBeGreaterThan(0);
+		for (const d of seen) {
+			const job = sim.state.queue.find((j) => j.batchId === d.batchId)!;
+			expect(d.status).toBe('Complete');
+			expect(d.finalStatus).toMatchObject({ status: 'Complete', rowsProcessed: job.numImported, rowsFailed: 0 });
+		}
+
+		sim.state.clearCalls();
+		const run = await waitForBatches(sim, result.outputs[0]);
+		const polled = new Set(statusCalls(sim).map((call) => Number(/batch\/(\d+)/.exec(call.path)![1])));
+		expect(seen.filter((d) => polled.has(d.batchId))).toEqual([]);
+		expect(run.done.map((d) => d.status)).toEqual(descriptors.map(() => 'Complete'));
+		expect(run.done.reduce((sum, d) => sum + (d.rowsProcessed as number), 0)).toBe(600);
 	});
 
 	it('gives up after the Queue Wait Limit when only foreign jobs fill the queue', async () => {

@@ -16,6 +16,7 @@ import {
 	statusCalls,
 	useSimulator,
 	waitForBatches,
+	waitForQueueToDrain,
 } from './support';
 
 const sim = useSimulator({ rowsPerSecond: 1e6 });
@@ -116,7 +117,7 @@ describe('Marketo Wait for Batch: results', () => {
 		expect(Object.keys(binary).sort()).toEqual(['failures', 'warnings']);
 		expect((await readBinary(binary.failures)).toString()).toContain('Import Failure Reason');
 		expect(binary.warnings.fileName).toMatch(/warnings\.csv$/);
-		expect(fileCalls(sim()).map((call) => call.path.split('/').pop())).toEqual(['failures.json', 'warnings.json']);
+		expect(fileCalls(sim()).map((call) => call.path.split('/').pop()).sort()).toEqual(['failures.json', 'warnings.json']);
 	});
 
 	it('program members with failures and warnings', async () => {
@@ -293,5 +294,30 @@ describe('Marketo Wait for Batch: batch sources', () => {
 		expect(run.outputs[1].map((item) => item.pairedItem)).toEqual([{ item: partOf(25) }, { item: partOf(50) }]);
 		// one status call per batch is enough for fast batches; never more than a handful
 		expect(statusCalls(sim()).length).toBeLessThanOrEqual(batches.length * 2);
+	});
+
+	it('batches that already ended are all found while the first one is still fetching its result files', async () => {
+		const lines = ['email,leadScore'];
+		for (let i = 1; i <= 40; i++) lines.push(`slow${i}@example.com,${i % 10 === 0 ? 'not-a-number' : i}`);
+		const batches = await bulkImportOutput(sim(), { operation: 'importLeads', options: { partSizeMb: 0.0003 } }, [
+			await fileItem(lines.join('\n') + '\n', 'slow.csv'),
+		]);
+		expect(batches.length).toBeGreaterThanOrEqual(3);
+		await waitForQueueToDrain(sim());
+		sim().state.clearCalls();
+		// Marketo is slow to serve the first batch's failures file
+		const heldMs = 1500;
+		sim().state.scriptFault({ path: /\/failures\.json$/, answer: { kind: 'delay', ms: heldMs } });
+
+		const run = await waitForBatches(sim(), batches);
+
+		const firstDownload = fileCalls(sim())[0];
+		const statusTimes = statusCalls(sim()).map((call) => call.time);
+		expect(statusTimes).toHaveLength(batches.length);
+		// In line, each status call would have waited for the previous batch's downloads.
+		expect(Math.max(...statusTimes)).toBeLessThan(firstDownload.time + heldMs);
+		// and the outputs still follow the input order
+		expect(run.done.map((d) => d.batchId)).toEqual(batches.map((b) => (b.json as IDataObject).batchId));
+		expect(run.failedRows.map((row) => marketoOf(row).rowNumber)).toEqual([10, 20, 30, 40]);
 	});
 });

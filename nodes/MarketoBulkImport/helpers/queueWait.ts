@@ -1,5 +1,6 @@
 import { NodeOperationError, sleep, type IExecuteFunctions } from 'n8n-workflow';
 
+import type { SeenFinalStatus } from '../../shared/batch';
 import {
 	estimateCompletion,
 	fetchBatchStatus,
@@ -8,6 +9,8 @@ import {
 	MARKETO_QUEUE_CAPACITY,
 	pollMarginMs,
 	predictRuns,
+	statusReadAt,
+	type BatchStatus,
 	type ScheduledBatch,
 	type StatusObservation,
 } from '../../shared/batchStatus';
@@ -75,6 +78,8 @@ export interface TrackedBatch extends ScheduledBatch {
 	batchId: number;
 	rows: number;
 	finished: boolean;
+	/** the finished status as read, to hand over to Wait for Batch */
+	finalStatus?: SeenFinalStatus;
 }
 
 /** Every batch this execution submitted, oldest first. Marketo's queue is FIFO, so the oldest frees a slot first. */
@@ -93,14 +98,34 @@ export class SubmittedBatches {
 		});
 	}
 
-	record(batch: TrackedBatch, observation: StatusObservation): void {
+	record(batch: TrackedBatch, observation: StatusObservation, status?: BatchStatus): void {
 		batch.observations.push(observation);
 		if (observation.status === 'Queued') batch.lastQueuedAt = observation.at;
-		if (isFinishedStatus(observation.status)) batch.finished = true;
+		if (isFinishedStatus(observation.status)) {
+			batch.finished = true;
+			if (status !== undefined) batch.finalStatus = seenFinalStatus(status, observation.at);
+		}
 	}
 
 	oldestUnfinished(): TrackedBatch | undefined {
 		return this.batches.find((batch) => !batch.finished);
+	}
+
+	/** Batches not yet seen finished. */
+	unfinishedCount(): number {
+		return this.batches.filter((batch) => !batch.finished).length;
+	}
+
+	/**
+	 * True when our own batches not yet seen finished would fill Marketo's queue and no
+	 * known speed says one has left it: an upload now would most likely earn a 1016.
+	 */
+	mayFillQueue(): boolean {
+		return this.rowsPerMs() === null && this.unfinishedCount() >= MARKETO_QUEUE_CAPACITY;
+	}
+
+	finalStatusOf(batchId: number): SeenFinalStatus | undefined {
+		return this.batches.find((batch) => batch.batchId === batchId)?.finalStatus;
 	}
 
 	/** The instance's import speed learnt from our readings (rows per ms), or null. */
@@ -145,6 +170,19 @@ export class SubmittedBatches {
 	get count(): number {
 		return this.batches.length;
 	}
+}
+
+/** Pure: a finished status in the form Bulk Import hands over. */
+export function seenFinalStatus(status: BatchStatus, at: number): SeenFinalStatus | undefined {
+	if (status.status !== 'Complete' && status.status !== 'Failed') return undefined;
+	return {
+		status: status.status,
+		rowsProcessed: status.rowsProcessed,
+		rowsFailed: status.rowsFailed,
+		rowsWithWarning: status.rowsWithWarning,
+		message: status.message,
+		seenAt: new Date(at).toISOString(),
+	};
 }
 
 /**
@@ -219,12 +257,17 @@ export function createQueueSlotWaiter(
 			}
 			// No speed known yet, or the queue is still full past a predicted end: look.
 			const polled = predicted?.batch ?? ours;
+			const sentAt = now();
 			const status = await fetchBatchStatus.call(context, { ...polled.target, batchId: polled.batchId }, options.itemIndex);
-			submitted.record(polled, {
-				at: now(),
-				rowsProcessed: status.rowsProcessed + status.rowsFailed,
-				status: status.status,
-			});
+			submitted.record(
+				polled,
+				{
+					at: statusReadAt(sentAt, now()),
+					rowsProcessed: status.rowsProcessed + status.rowsFailed,
+					status: status.status,
+				},
+				status,
+			);
 			if (polled.finished) return;
 			if (now() >= deadline) giveUp(code);
 			if (submitted.nextPredictedEnd() === null) {

@@ -140,16 +140,19 @@ export async function submitParts(
 				}
 			}
 
-			await waitForPredictedSlot(this, session.submitted, { waitLimitMs: settings.queueWaitLimitMs });
+			const waitForQueueSlot = createQueueSlotWaiter(this, session.submitted, {
+				itemIndex,
+				waitLimitMs: settings.queueWaitLimitMs,
+			});
+			// Ten of ours not seen finished: look at the oldest before uploading 10 MB into a 1016.
+			if (session.submitted.mayFillQueue()) await waitForQueueSlot(0, '1016');
+			else await waitForPredictedSlot(this, session.submitted, { waitLimitMs: settings.queueWaitLimitMs });
 			const created = await marketoCreateImport.call(this, {
 				path: createImportPath(plan.target),
 				qs: { ...plan.query, format: formatQueryValue(plan.target.importType, format) },
 				itemIndex,
 				file: { body: part.body, fileName: file.fileName, contentType: mimeTypeOf(format) },
-				waitForQueueSlot: createQueueSlotWaiter(this, session.submitted, {
-					itemIndex,
-					waitLimitMs: settings.queueWaitLimitMs,
-				}),
+				waitForQueueSlot,
 			});
 			session.submitted.add(plan.target, created.batchId, part.rows, created.status);
 
@@ -190,6 +193,11 @@ export async function submitParts(
 	for (const { descriptor } of submitted) {
 		descriptor.partCount = submitted.length;
 		if (rowsPerMs !== null) descriptor.observedRowsPerSecond = Math.round(rowsPerMs * 1_000_000) / 1000;
+		const finalStatus = session.submitted.finalStatusOf(descriptor.batchId);
+		if (finalStatus !== undefined) {
+			descriptor.status = finalStatus.status;
+			descriptor.finalStatus = finalStatus;
+		}
 	}
 	return submitted;
 }

@@ -12,6 +12,7 @@ import {
 	OutputCollector,
 	cancelledError,
 	handleBatchError,
+	handedOverStatus,
 	outputFinishedBatch,
 	pairedTo,
 	readBatches,
@@ -30,9 +31,11 @@ async function checkBatch(
 	options: ResultOptions,
 ): Promise<void> {
 	try {
-		const status = await fetchBatchStatus.call(this, targetOf(batch), batch.itemIndex);
+		// A batch Bulk Import already saw end will not change: no call for it.
+		const seen = handedOverStatus(batch);
+		const status = seen?.status ?? (await fetchBatchStatus.call(this, targetOf(batch), batch.itemIndex));
 		if (isFinishedStatus(status.status)) {
-			await outputFinishedBatch.call(this, collector, batch, status, Date.now(), options);
+			await outputFinishedBatch.call(this, collector, batch, status, seen?.at ?? Date.now(), options);
 		} else {
 			collector.add(batch.itemIndex, OUTPUT_DONE, [
 				{ json: stillRunningJson(batch, status), pairedItem: pairedTo(batch) },

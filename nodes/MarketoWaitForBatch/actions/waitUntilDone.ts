@@ -10,7 +10,7 @@ import {
 	type INodeExecutionData,
 } from 'n8n-workflow';
 
-import { fetchBatchStatus, type BatchStatus } from '../../shared/batchStatus';
+import { fetchBatchStatus, statusReadAt, type BatchStatus } from '../../shared/batchStatus';
 import { targetOf, type AwaitedBatch } from '../helpers/batchSource';
 import {
 	DEFAULT_POLL_SETTINGS,
@@ -32,6 +32,7 @@ import {
 	OutputCollector,
 	cancelledError,
 	handleBatchError,
+	handedOverStatus,
 	outputFinishedBatch,
 	pairedTo,
 	pauseUnlessCancelled,
@@ -104,8 +105,16 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	// Bulk Import may have measured the instance's speed already: no need to learn it again.
 	const handedOverRowsPerMs = rowsPerMsFromItems(this.getInputData().map((item) => item.json.observedRowsPerSecond));
 
+	const finishing = new FinishingBatches();
+	// Batches Bulk Import already saw end need no status call.
+	for (const t of tracked) {
+		const seen = handedOverStatus(t.batch);
+		if (seen !== null) finish.call(this, collector, t, seen.status, seen.at, settings, finishing);
+	}
+
 	for (;;) {
 		if (signal?.aborted) throw cancelledError.call(this);
+		finishing.throwIfFailed();
 		const now = Date.now();
 		const plan = planPolls(
 			tracked.map((t) => t.poll),
@@ -115,6 +124,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			handedOverRowsPerMs,
 		);
 		if (plan.timeLimitReached) {
+			await finishing.settle();
 			handleTimeLimit.call(this, collector, tracked, settings);
 			break;
 		}
@@ -124,9 +134,60 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			continue;
 		}
 		// At most three batches are due at once (see planPolls): a small, bounded concurrency.
-		await Promise.all(plan.due.map(async (index) => await pollOnce.call(this, collector, tracked[index], settings)));
+		await Promise.all(
+			plan.due.map(async (index) => await pollOnce.call(this, collector, tracked[index], settings, finishing)),
+		);
 	}
+	await finishing.settle();
 	return collector.outputs();
+}
+
+/** Batches whose result files are being fetched and tied back at the same time, at most. */
+const FINISHING_AT_ONCE = 2;
+
+/**
+ * Fetching a finished batch's result files and tying its rows back takes longer than
+ * a status call (the tie-back re-reads the submitted part). Done in line, it would
+ * hold back the polls of every other batch: when Wait for Batch starts behind a long
+ * upload, many batches have already ended and would be found one after the other.
+ * So a finished batch is handed over here and the polling goes on; the output order
+ * does not change, since the collector keeps every batch in its input item's slot.
+ */
+class FinishingBatches {
+	private readonly running = new Set<Promise<void>>();
+	private readonly waiting: Array<() => Promise<void>> = [];
+	private failure: { error: unknown } | null = null;
+
+	start(work: () => Promise<void>): void {
+		this.waiting.push(work);
+		this.runWaiting();
+	}
+
+	private runWaiting(): void {
+		while (this.running.size < FINISHING_AT_ONCE && this.waiting.length > 0) {
+			const work = this.waiting.shift() as () => Promise<void>;
+			const job: Promise<void> = work()
+				.catch((error: unknown) => {
+					// The first failure ends the node (without Continue On Fail), as it did in line.
+					this.failure ??= { error };
+				})
+				.finally(() => {
+					this.running.delete(job);
+					if (this.failure === null) this.runWaiting();
+				});
+			this.running.add(job);
+		}
+	}
+
+	throwIfFailed(): void {
+		if (this.failure !== null) throw this.failure.error;
+	}
+
+	/** Waits for every batch handed over; rethrows the first failure. */
+	async settle(): Promise<void> {
+		while (this.running.size > 0) await Promise.race(this.running);
+		this.throwIfFailed();
+	}
 }
 
 async function pollOnce(
@@ -134,9 +195,11 @@ async function pollOnce(
 	collector: OutputCollector,
 	tracked: Tracked,
 	settings: WaitSettings,
+	finishing: FinishingBatches,
 ): Promise<void> {
 	const { batch } = tracked;
 	let status: BatchStatus;
+	const sentAt = Date.now();
 	try {
 		status = await fetchBatchStatus.call(this, targetOf(batch), batch.itemIndex);
 	} catch (error) {
@@ -144,7 +207,19 @@ async function pollOnce(
 		handleBatchError.call(this, collector, batch, error as Error, tracked.last);
 		return;
 	}
-	const at = Date.now();
+	finish.call(this, collector, tracked, status, statusReadAt(sentAt, Date.now()), settings, finishing);
+}
+
+/** Records a status answer; a finished batch is handed to `finishing` for its outputs. */
+function finish(
+	this: IExecuteFunctions,
+	collector: OutputCollector,
+	tracked: Tracked,
+	status: BatchStatus,
+	at: number,
+	settings: WaitSettings,
+	finishing: FinishingBatches,
+): void {
 	tracked.last = status;
 	tracked.poll = recordObservation(tracked.poll, {
 		at,
@@ -152,11 +227,14 @@ async function pollOnce(
 		rowsProcessed: status.rowsProcessed + status.rowsFailed,
 	});
 	if (!isFinished(tracked.poll)) return;
-	try {
-		await outputFinishedBatch.call(this, collector, batch, status, at, settings.results);
-	} catch (error) {
-		handleBatchError.call(this, collector, batch, error as Error, status);
-	}
+	const { batch } = tracked;
+	finishing.start(async () => {
+		try {
+			await outputFinishedBatch.call(this, collector, batch, status, at, settings.results);
+		} catch (error) {
+			handleBatchError.call(this, collector, batch, error as Error, status);
+		}
+	});
 }
 
 function handleTimeLimit(

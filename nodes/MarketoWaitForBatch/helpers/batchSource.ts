@@ -5,7 +5,7 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import type { BatchStatusName } from '../../shared/batch';
+import type { BatchStatusName, SeenFinalStatus } from '../../shared/batch';
 import { isCsvFormat, type CsvFormat } from '../../shared/csv/formats';
 import type { ImportTarget, ImportType } from '../../shared/importTypes';
 
@@ -35,6 +35,8 @@ export interface AwaitedBatch {
 	submittedAt: string | null;
 	/** the status the item arrived with (Bulk Import's create answer) */
 	initialStatus: BatchStatusName | null;
+	/** the batch's end as Bulk Import already read it, when it did: no status call needed */
+	finalStatus?: SeenFinalStatus;
 }
 
 export class BatchInputError extends Error {
@@ -73,6 +75,28 @@ function submittedFileOf(value: unknown): SubmittedFileRef | undefined {
 		return undefined;
 	}
 	return { binaryProperty, dataStart, dataEnd };
+}
+
+function count(value: unknown): number | null {
+	return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : null;
+}
+
+/** Pure: Bulk Import's handed-over final status, or undefined when absent or not well-formed. */
+export function finalStatusOf(value: unknown): SeenFinalStatus | undefined {
+	if (typeof value !== 'object' || value === null) return undefined;
+	const seen = value as IDataObject;
+	const counts = [count(seen.rowsProcessed), count(seen.rowsFailed), count(seen.rowsWithWarning)];
+	if (seen.status !== 'Complete' && seen.status !== 'Failed') return undefined;
+	if (counts.some((n) => n === null)) return undefined;
+	if (typeof seen.seenAt !== 'string' || Number.isNaN(Date.parse(seen.seenAt))) return undefined;
+	return {
+		status: seen.status,
+		rowsProcessed: counts[0] as number,
+		rowsFailed: counts[1] as number,
+		rowsWithWarning: counts[2] as number,
+		message: typeof seen.message === 'string' ? seen.message : '',
+		seenAt: seen.seenAt,
+	};
 }
 
 /** The batch of an item as Marketo Bulk Import output it (a BatchDescriptor). */
@@ -115,6 +139,7 @@ export function batchFromItemJson(json: IDataObject, itemIndex: number): Awaited
 		submittedFile: submittedFileOf(json.submittedFile),
 		submittedAt: submittedAt !== undefined && !Number.isNaN(Date.parse(submittedAt)) ? submittedAt : null,
 		initialStatus: STATUSES.includes(json.status as BatchStatusName) ? (json.status as BatchStatusName) : null,
+		finalStatus: finalStatusOf(json.finalStatus),
 	};
 }
 

@@ -1,6 +1,6 @@
 import type { IExecuteFunctions, INode } from 'n8n-workflow';
 
-import { estimateCompletion, normalizeBatchStatus } from '../../../nodes/shared/batchStatus';
+import { estimateCompletion, normalizeBatchStatus, statusReadAt } from '../../../nodes/shared/batchStatus';
 import {
 	boundedDelayMs,
 	createQueueSlotWaiter,
@@ -154,5 +154,55 @@ describe('createQueueSlotWaiter when only foreign jobs fill the queue', () => {
 		const time = fakeTime();
 		const wait = createQueueSlotWaiter(context, new SubmittedBatches(), { itemIndex: 0, waitLimitMs: 0, ...time });
 		await expect(wait(1, '1019')).rejects.toMatchObject({ description: expect.stringContaining('static list') });
+	});
+});
+
+describe('SubmittedBatches: own batches filling the queue, and finished statuses to hand over', () => {
+	const target = { importType: 'leads' as const };
+	const status = (name: 'Importing' | 'Complete' | 'Failed', rowsProcessed = 0) => ({
+		...normalizeBatchStatus({ status: name, numOfLeadsProcessed: rowsProcessed, numOfRowsFailed: 1, message: 'm' }, 0),
+	});
+
+	it('may fill the queue with ten batches not seen finished and no known speed', () => {
+		const batches = new SubmittedBatches();
+		for (let id = 1; id <= 9; id++) batches.add(target, id, 100, 'Queued', id);
+		expect(batches.mayFillQueue()).toBe(false);
+		batches.add(target, 10, 100, 'Queued', 10);
+		expect(batches.mayFillQueue()).toBe(true);
+		// seeing the oldest finished frees a slot
+		const oldest = batches.oldestUnfinished()!;
+		batches.record(oldest, { at: 20, rowsProcessed: 100, status: 'Complete' }, status('Complete', 99));
+		expect(batches.unfinishedCount()).toBe(9);
+		expect(batches.mayFillQueue()).toBe(false);
+	});
+
+	it('keeps the finished status it read, with the time, and nothing for a running batch', () => {
+		const batches = new SubmittedBatches();
+		batches.add(target, 7, 100, 'Queued', 0);
+		batches.add(target, 8, 100, 'Queued', 0);
+		const [first] = [batches.oldestUnfinished()!];
+		batches.record(first, { at: Date.UTC(2026, 0, 1), rowsProcessed: 100, status: 'Complete' }, status('Complete', 99));
+		const second = batches.oldestUnfinished()!;
+		batches.record(second, { at: 5, rowsProcessed: 10, status: 'Importing' }, status('Importing', 10));
+		expect(batches.finalStatusOf(7)).toEqual({
+			status: 'Complete',
+			rowsProcessed: 99,
+			rowsFailed: 1,
+			rowsWithWarning: 0,
+			message: 'm',
+			seenAt: '2026-01-01T00:00:00.000Z',
+		});
+		expect(batches.finalStatusOf(8)).toBeUndefined();
+	});
+});
+
+describe('statusReadAt', () => {
+	it('dates an answer when its call was sent, so a slow answer does not make the batch look slow', () => {
+		expect(statusReadAt(10_000, 10_900)).toBe(10_000);
+		expect(statusReadAt(10_000, 12_000)).toBe(10_000);
+	});
+
+	it('dates a call that took long enough to have been retried when it was answered', () => {
+		expect(statusReadAt(10_000, 32_000)).toBe(32_000);
 	});
 });

@@ -3,6 +3,7 @@ import {
 	BatchInputError,
 	batchFromItemJson,
 	batchFromParameters,
+	finalStatusOf,
 	toBatchId,
 } from '../../../nodes/MarketoWaitForBatch/helpers/batchSource';
 import {
@@ -51,6 +52,22 @@ describe('batchFromItemJson', () => {
 			submittedAt: '2025-01-15T12:00:00.000Z',
 			initialStatus: 'Queued',
 		});
+	});
+
+	it("takes Bulk Import's handed-over final status, and ignores a malformed one", () => {
+		const finalStatus = {
+			status: 'Complete',
+			rowsProcessed: 498,
+			rowsFailed: 2,
+			rowsWithWarning: 0,
+			message: 'Import completed with errors',
+			seenAt: '2025-01-15T12:00:09.000Z',
+		};
+		expect(batchFromItemJson({ ...descriptor, status: 'Complete', finalStatus }, 0).finalStatus).toEqual(finalStatus);
+		expect(finalStatusOf({ ...finalStatus, status: 'Importing' })).toBeUndefined();
+		expect(finalStatusOf({ ...finalStatus, rowsFailed: '2' })).toBeUndefined();
+		expect(finalStatusOf({ ...finalStatus, seenAt: 'yesterday' })).toBeUndefined();
+		expect(finalStatusOf('Complete')).toBeUndefined();
 	});
 
 	it('rejects items that carry no usable batch, saying what to do', () => {
