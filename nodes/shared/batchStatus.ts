@@ -17,6 +17,8 @@ export interface BatchStatus {
 	rowsWithWarning: number;
 	message: string;
 	raw: IDataObject;
+	/** epoch ms the counts describe (see statusReadAt) */
+	readAt: number;
 }
 
 export interface StatusObservation {
@@ -35,7 +37,7 @@ function toCount(value: unknown): number {
 }
 
 /** Pure: Marketo's status record -> BatchStatus. Unknown status words are kept as Importing (still running). */
-export function normalizeBatchStatus(raw: IDataObject, batchId: number): BatchStatus {
+export function normalizeBatchStatus(raw: IDataObject, batchId: number, readAt = 0): BatchStatus {
 	const status = KNOWN_STATUSES.find((s) => s.toLowerCase() === String(raw.status ?? '').toLowerCase());
 	return {
 		batchId: raw.batchId === undefined ? batchId : Number(raw.batchId),
@@ -45,6 +47,7 @@ export function normalizeBatchStatus(raw: IDataObject, batchId: number): BatchSt
 		rowsWithWarning: toCount(raw.numOfRowsWithWarning),
 		message: typeof raw.message === 'string' ? raw.message : '',
 		raw,
+		readAt,
 	};
 }
 
@@ -57,13 +60,14 @@ export async function fetchBatchStatus(
 	target: ImportTarget & { batchId: number },
 	itemIndex?: number,
 ): Promise<BatchStatus> {
+	const sentAt = Date.now();
 	const result = (await marketoApiRequest.call(this, {
 		method: 'GET',
 		path: batchPath(target, target.batchId, 'status'),
 		idempotent: true,
 		itemIndex,
 	})) as IDataObject[];
-	return normalizeBatchStatus(result[0] ?? {}, target.batchId);
+	return normalizeBatchStatus(result[0] ?? {}, target.batchId, statusReadAt(sentAt, Date.now()));
 }
 
 /**

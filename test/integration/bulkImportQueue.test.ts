@@ -86,6 +86,14 @@ describe("Marketo's shared import queue", () => {
 		expect(seen.filter((d) => polled.has(d.batchId))).toEqual([]);
 		expect(run.done.map((d) => d.status)).toEqual(descriptors.map(() => 'Complete'));
 		expect(run.done.reduce((sum, d) => sum + (d.rowsProcessed as number), 0)).toBe(600);
+
+		// Check Once also takes the handed-over ends as they are.
+		sim.state.clearCalls();
+		const checked = await waitForBatches(sim, result.outputs[0], { mode: 'checkOnce' });
+		expect(statusCalls(sim)).toHaveLength(descriptors.length - seen.length);
+		expect(checked.done.filter((d) => seen.some((s) => s.batchId === d.batchId))).toEqual(
+			seen.map((d) => expect.objectContaining({ batchId: d.batchId, status: 'Complete', endedAt: d.finalStatus!.seenAt })),
+		);
 	});
 
 	it('gives up after the Queue Wait Limit when only foreign jobs fill the queue', async () => {

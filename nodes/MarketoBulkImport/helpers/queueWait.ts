@@ -9,7 +9,6 @@ import {
 	MARKETO_QUEUE_CAPACITY,
 	pollMarginMs,
 	predictRuns,
-	statusReadAt,
 	type BatchStatus,
 	type ScheduledBatch,
 	type StatusObservation,
@@ -103,7 +102,7 @@ export class SubmittedBatches {
 		if (observation.status === 'Queued') batch.lastQueuedAt = observation.at;
 		if (isFinishedStatus(observation.status)) {
 			batch.finished = true;
-			if (status !== undefined) batch.finalStatus = seenFinalStatus(status, observation.at);
+			if (status !== undefined) batch.finalStatus = seenFinalStatus(status);
 		}
 	}
 
@@ -173,7 +172,7 @@ export class SubmittedBatches {
 }
 
 /** Pure: a finished status in the form Bulk Import hands over. */
-export function seenFinalStatus(status: BatchStatus, at: number): SeenFinalStatus | undefined {
+export function seenFinalStatus(status: BatchStatus): SeenFinalStatus | undefined {
 	if (status.status !== 'Complete' && status.status !== 'Failed') return undefined;
 	return {
 		status: status.status,
@@ -181,7 +180,7 @@ export function seenFinalStatus(status: BatchStatus, at: number): SeenFinalStatu
 		rowsFailed: status.rowsFailed,
 		rowsWithWarning: status.rowsWithWarning,
 		message: status.message,
-		seenAt: new Date(at).toISOString(),
+		seenAt: new Date(status.readAt).toISOString(),
 	};
 }
 
@@ -257,15 +256,10 @@ export function createQueueSlotWaiter(
 			}
 			// No speed known yet, or the queue is still full past a predicted end: look.
 			const polled = predicted?.batch ?? ours;
-			const sentAt = now();
 			const status = await fetchBatchStatus.call(context, { ...polled.target, batchId: polled.batchId }, options.itemIndex);
 			submitted.record(
 				polled,
-				{
-					at: statusReadAt(sentAt, now()),
-					rowsProcessed: status.rowsProcessed + status.rowsFailed,
-					status: status.status,
-				},
+				{ at: status.readAt, rowsProcessed: status.rowsProcessed + status.rowsFailed, status: status.status },
 				status,
 			);
 			if (polled.finished) return;

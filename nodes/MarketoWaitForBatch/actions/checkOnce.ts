@@ -32,10 +32,10 @@ async function checkBatch(
 ): Promise<void> {
 	try {
 		// A batch Bulk Import already saw end will not change: no call for it.
-		const seen = handedOverStatus(batch);
-		const status = seen?.status ?? (await fetchBatchStatus.call(this, targetOf(batch), batch.itemIndex));
+		const status =
+			handedOverStatus(batch) ?? (await fetchBatchStatus.call(this, targetOf(batch), batch.itemIndex));
 		if (isFinishedStatus(status.status)) {
-			await outputFinishedBatch.call(this, collector, batch, status, seen?.at ?? Date.now(), options);
+			await outputFinishedBatch.call(this, collector, batch, status, options);
 		} else {
 			collector.add(batch.itemIndex, OUTPUT_DONE, [
 				{ json: stillRunningJson(batch, status), pairedItem: pairedTo(batch) },

@@ -110,24 +110,19 @@ export function readBatches(this: IExecuteFunctions, collector: OutputCollector)
 	return batches;
 }
 
-/**
- * The batch's end as Bulk Import already read it (while waiting for a queue slot),
- * with the time it was read; null when the item does not carry one.
- */
-export function handedOverStatus(batch: AwaitedBatch): { status: BatchStatus; at: number } | null {
+/** The batch's end as Bulk Import already read it (while waiting for a queue slot), or null. */
+export function handedOverStatus(batch: AwaitedBatch): BatchStatus | null {
 	const seen = batch.finalStatus;
 	if (seen === undefined) return null;
 	return {
-		status: {
-			batchId: batch.batchId,
-			status: seen.status,
-			rowsProcessed: seen.rowsProcessed,
-			rowsFailed: seen.rowsFailed,
-			rowsWithWarning: seen.rowsWithWarning,
-			message: seen.message,
-			raw: {},
-		},
-		at: Date.parse(seen.seenAt),
+		batchId: batch.batchId,
+		status: seen.status,
+		rowsProcessed: seen.rowsProcessed,
+		rowsFailed: seen.rowsFailed,
+		rowsWithWarning: seen.rowsWithWarning,
+		message: seen.message,
+		raw: {},
+		readAt: Date.parse(seen.seenAt),
 	};
 }
 
@@ -226,7 +221,6 @@ export async function outputFinishedBatch(
 	collector: OutputCollector,
 	batch: AwaitedBatch,
 	last: BatchStatus,
-	endedAt: number,
 	options: ResultOptions,
 ): Promise<void> {
 	if (last.status === 'Failed') throw batchFailedError.call(this, batch, last);
@@ -254,7 +248,7 @@ export async function outputFinishedBatch(
 		json: summaryJson({
 			batch,
 			last,
-			endedAt,
+			endedAt: last.readAt,
 			failedRowItems: failedRows.length + (options.countWarningsAsFailed ? warningRows.length : 0),
 			warningRowItems: options.countWarningsAsFailed ? 0 : warningRows.length,
 			counts: checkCounts(last, {

@@ -10,7 +10,7 @@ import {
 	type INodeExecutionData,
 } from 'n8n-workflow';
 
-import { fetchBatchStatus, statusReadAt, type BatchStatus } from '../../shared/batchStatus';
+import { fetchBatchStatus, type BatchStatus } from '../../shared/batchStatus';
 import { targetOf, type AwaitedBatch } from '../helpers/batchSource';
 import {
 	DEFAULT_POLL_SETTINGS,
@@ -109,7 +109,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	// Batches Bulk Import already saw end need no status call.
 	for (const t of tracked) {
 		const seen = handedOverStatus(t.batch);
-		if (seen !== null) finish.call(this, collector, t, seen.status, seen.at, settings, finishing);
+		if (seen !== null) finish.call(this, collector, t, seen, settings, finishing);
 	}
 
 	for (;;) {
@@ -199,7 +199,6 @@ async function pollOnce(
 ): Promise<void> {
 	const { batch } = tracked;
 	let status: BatchStatus;
-	const sentAt = Date.now();
 	try {
 		status = await fetchBatchStatus.call(this, targetOf(batch), batch.itemIndex);
 	} catch (error) {
@@ -207,7 +206,7 @@ async function pollOnce(
 		handleBatchError.call(this, collector, batch, error as Error, tracked.last);
 		return;
 	}
-	finish.call(this, collector, tracked, status, statusReadAt(sentAt, Date.now()), settings, finishing);
+	finish.call(this, collector, tracked, status, settings, finishing);
 }
 
 /** Records a status answer; a finished batch is handed to `finishing` for its outputs. */
@@ -216,13 +215,12 @@ function finish(
 	collector: OutputCollector,
 	tracked: Tracked,
 	status: BatchStatus,
-	at: number,
 	settings: WaitSettings,
 	finishing: FinishingBatches,
 ): void {
 	tracked.last = status;
 	tracked.poll = recordObservation(tracked.poll, {
-		at,
+		at: status.readAt,
 		status: status.status,
 		rowsProcessed: status.rowsProcessed + status.rowsFailed,
 	});
@@ -230,7 +228,7 @@ function finish(
 	const { batch } = tracked;
 	finishing.start(async () => {
 		try {
-			await outputFinishedBatch.call(this, collector, batch, status, at, settings.results);
+			await outputFinishedBatch.call(this, collector, batch, status, settings.results);
 		} catch (error) {
 			handleBatchError.call(this, collector, batch, error as Error, status);
 		}

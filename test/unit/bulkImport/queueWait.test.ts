@@ -159,9 +159,8 @@ describe('createQueueSlotWaiter when only foreign jobs fill the queue', () => {
 
 describe('SubmittedBatches: own batches filling the queue, and finished statuses to hand over', () => {
 	const target = { importType: 'leads' as const };
-	const status = (name: 'Importing' | 'Complete' | 'Failed', rowsProcessed = 0) => ({
-		...normalizeBatchStatus({ status: name, numOfLeadsProcessed: rowsProcessed, numOfRowsFailed: 1, message: 'm' }, 0),
-	});
+	const status = (name: 'Importing' | 'Complete' | 'Failed', rowsProcessed = 0, readAt = 0) =>
+		normalizeBatchStatus({ status: name, numOfLeadsProcessed: rowsProcessed, numOfRowsFailed: 1, message: 'm' }, 0, readAt);
 
 	it('may fill the queue with ten batches not seen finished and no known speed', () => {
 		const batches = new SubmittedBatches();
@@ -181,7 +180,8 @@ describe('SubmittedBatches: own batches filling the queue, and finished statuses
 		batches.add(target, 7, 100, 'Queued', 0);
 		batches.add(target, 8, 100, 'Queued', 0);
 		const [first] = [batches.oldestUnfinished()!];
-		batches.record(first, { at: Date.UTC(2026, 0, 1), rowsProcessed: 100, status: 'Complete' }, status('Complete', 99));
+		const readAt = Date.UTC(2026, 0, 1);
+		batches.record(first, { at: readAt, rowsProcessed: 100, status: 'Complete' }, status('Complete', 99, readAt));
 		const second = batches.oldestUnfinished()!;
 		batches.record(second, { at: 5, rowsProcessed: 10, status: 'Importing' }, status('Importing', 10));
 		expect(batches.finalStatusOf(7)).toEqual({
