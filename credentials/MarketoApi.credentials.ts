@@ -12,6 +12,8 @@ import { UserError } from 'n8n-workflow';
 
 import {
 	identityUrlFrom,
+	instanceRootExpression,
+	instanceRootFrom,
 	tokenUrlFrom,
 	withoutQuery,
 } from '../nodes/shared/transport/endpoints';
@@ -106,7 +108,7 @@ export class MarketoApi implements ICredentialType {
 
 	// The camelCase rule targets n8n's own repo, where this is a docs slug; a community package links a full URL.
 	// eslint-disable-next-line n8n-nodes-base/cred-class-field-documentation-url-miscased
-	documentationUrl = 'https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/authentication';
+	documentationUrl = 'https://github.com/n8n-nodes-marketo-bulk/n8n-nodes-marketo-bulk#the-marketo-api-credential';
 
 	properties: INodeProperties[] = [
 		{
@@ -161,7 +163,15 @@ export class MarketoApi implements ICredentialType {
 	];
 
 	async preAuthentication(this: IHttpRequestHelper, credentials: ICredentialDataDecryptedObject) {
-		const identityUrl = identityUrlFrom(credentials);
+		let identityUrl: string;
+		try {
+			// The REST API Endpoint is checked even when an Identity Endpoint is given: the Test
+			// button's request and every node call are built from it.
+			instanceRootFrom(String(credentials.restEndpoint ?? ''));
+			identityUrl = identityUrlFrom(credentials);
+		} catch (error) {
+			throw new UserError((error as Error).message);
+		}
 		let response: { statusCode: number; body: unknown };
 		try {
 			response = (await this.helpers.httpRequest({
@@ -197,8 +207,9 @@ export class MarketoApi implements ICredentialType {
 	// (HTTP 200 + success:false) and are checked in order, first match wins.
 	test: ICredentialTestRequest = {
 		request: {
-			baseURL:
-				'={{ $credentials.restEndpoint.trim().includes("://") ? $credentials.restEndpoint.trim().replace(/\\/+$/, "").replace(/\\/rest$/i, "") : "https://" + $credentials.restEndpoint.trim().replace(/\\/+$/, "").replace(/\\/rest$/i, "").replace(/\\.mktorest\\.com$/i, "") + ".mktorest.com" }}',
+			// The instance root by the same rules as the nodes (nodes/shared/transport/endpoints.ts):
+			// an expression cannot import code, so it is generated from those rules' regular expressions.
+			baseURL: `={{ ${instanceRootExpression('$credentials.restEndpoint')} }}`,
 			url: '/rest/v1/leads/describe2.json',
 			method: 'GET',
 		},

@@ -3,22 +3,16 @@
  * sits in this heap: splits one file the way the node does (each part is used,
  * then dropped) and prints the peak RSS growth over the settled baseline as JSON.
  *
- *   node --expose-gc -r ts-node/register/transpile-only bench/csv/splitMemoryProbe.ts <file> <maxPartBytes> <readChunkBytes>
+ *   node --expose-gc -r ts-node/register/transpile-only bench/csv/splitMemoryProbe.ts <file> <maxPartBytes>
  */
 import * as fs from 'fs';
 
-import { splitIntoParts } from '../../nodes/shared/csv/splitter';
+import { splitLikeTheNode } from './splitLikeTheNode';
 
-async function consume(
-	file: string,
-	maxPartBytes: number,
-	readChunkBytes: number,
-	onPart: () => void,
-): Promise<{ parts: number; bytes: number }> {
+async function consume(file: string, maxPartBytes: number, onPart: () => void): Promise<{ parts: number; bytes: number }> {
 	let parts = 0;
 	let bytes = 0;
-	const source = fs.createReadStream(file, { highWaterMark: readChunkBytes });
-	for await (const part of splitIntoParts(source, { maxPartBytes, reusePartBuffer: true })) {
+	for await (const part of splitLikeTheNode(file, { encoding: 'utf-8', maxPartBytes })) {
 		parts++;
 		bytes += part.body.length; // "upload" it, then let it go
 		onPart();
@@ -27,16 +21,15 @@ async function consume(
 }
 
 async function main(): Promise<void> {
-	const [file, maxPartBytesArg, readChunkBytesArg] = process.argv.slice(2);
+	const [file, maxPartBytesArg] = process.argv.slice(2);
 	const maxPartBytes = Number(maxPartBytesArg);
-	const readChunkBytes = Number(readChunkBytesArg);
-	if (!(maxPartBytes > 0) || !(readChunkBytes > 0)) throw new Error('usage: <file> <maxPartBytes> <readChunkBytes>');
+	if (!(maxPartBytes > 0)) throw new Error('usage: <file> <maxPartBytes>');
 	const gc = (globalThis as { gc?: () => void }).gc;
 
 	// Warm up (JIT, stream machinery) on a small file, then settle.
 	const warmUp = `${file}.warmup.csv`;
 	fs.writeFileSync(warmUp, 'a,b\n' + '1,"x,y"\n'.repeat(50_000));
-	await consume(warmUp, 100_000, readChunkBytes, () => undefined);
+	await consume(warmUp, 100_000, () => undefined);
 	fs.rmSync(warmUp);
 	gc?.();
 	gc?.();
@@ -48,7 +41,7 @@ async function main(): Promise<void> {
 		if (rss > peak) peak = rss;
 	};
 	const timer = setInterval(sample, 5);
-	const { parts, bytes } = await consume(file, maxPartBytes, readChunkBytes, sample);
+	const { parts, bytes } = await consume(file, maxPartBytes, sample);
 	clearInterval(timer);
 	sample();
 	process.stdout.write(

@@ -18,9 +18,15 @@ export class MarketoBulkImport implements INodeType {
 		icon: { light: 'file:marketo.svg', dark: 'file:marketo.dark.svg' },
 		group: ['output'],
 		version: 1,
-		subtitle: '={{ $parameter["operation"] === "importLeads" ? "Import Leads" : $parameter["operation"] === "importProgramMembers" ? "Import Program Members" : "Import Custom Objects" }}',
+		// n8n adds "Custom API Call" (value __CUSTOM_API_CALL__) to the operations of a node whose
+		// credential has `authenticate`: it names it too instead of falling through to another operation.
+		subtitle:
+			'={{ $parameter["operation"] === "importLeads" ? "Import Leads" : $parameter["operation"] === "importProgramMembers" ? "Import Program Members" : $parameter["operation"] === "importCustomObjects" ? "Import Custom Objects" : $parameter["operation"] === "__CUSTOM_API_CALL__" ? "Custom API Call" : "" }}',
 		description:
 			'Import large files of leads, program members or custom objects into Adobe Marketo Engage with its Bulk Import API',
+		// The editor's "Docs" link: this package's README section (the codex URL gets query
+		// parameters appended after the anchor; this one is used as it is).
+		documentationUrl: 'https://github.com/n8n-nodes-marketo-bulk/n8n-nodes-marketo-bulk#marketo-bulk-import',
 		defaults: { name: 'Marketo Bulk Import' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],

@@ -1,6 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import type { ImportType } from './importTypes';
+import type { ResolvedEncoding } from './csv/encoding';
 import type { CsvFormat } from './csv/formats';
 
 export type BatchStatusName = 'Queued' | 'Importing' | 'Complete' | 'Failed';
@@ -21,6 +22,11 @@ export interface BatchDescriptor extends IDataObject {
 	listId?: number;
 	partitionName?: string;
 	format: CsvFormat;
+	/**
+	 * The encoding the file was read in. Other than UTF-8, what was uploaded is the file
+	 * transcoded to UTF-8, and `submittedFile`'s offsets are offsets in that (encoding.ts).
+	 */
+	fileEncoding?: ResolvedEncoding;
 	fileName: string;
 	part: number;
 	partCount: number;

@@ -257,7 +257,7 @@ describe('Marketo Bulk Import: checks before upload', () => {
 		const promise = runBulkImport(sim(), { operation: 'importLeads', binaryPropertyName: 'file' }, [
 			await fileItem(LEADS_CSV),
 		]);
-		await expect(promise).rejects.toThrow(/file/);
+		await expect(promise).rejects.toThrow("The item has no binary field 'file' [item 0]");
 		expect(uploadCalls(sim())).toHaveLength(0);
 	});
 

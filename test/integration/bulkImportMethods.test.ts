@@ -27,9 +27,10 @@ describe('Marketo Bulk Import dropdowns against the simulator', () => {
 		expect(options.find((o) => o.value === 'id')?.name).toMatch(/Update Only/);
 	});
 
-	it('lists partitions after a "Marketo default" choice', async () => {
+	it('lists partitions after a "no partition" choice, named so that none reads like another', async () => {
 		const options = await loadOptions({ node, methodName: 'getPartitions', parameters: {}, credentials: credentials() });
 		expect(options.map((o) => o.value)).toEqual(['', 'Default', 'EMEA']);
+		expect(options.map((o) => o.name)).toEqual(['No Partition (Marketo Decides)', 'Partition: Default', 'Partition: EMEA']);
 	});
 
 	it('lists custom objects by API name', async () => {
@@ -59,14 +60,17 @@ describe('Marketo Bulk Import dropdowns against the simulator', () => {
 		expect(sim().state.calls.some((c) => c.route === 'channelByName')).toBe(false);
 	});
 
-	it('lists no member status before a program is chosen', async () => {
+	it('says to choose the program first, with no call, before a program is chosen', async () => {
+		sim().state.clearCalls();
 		const options = await loadOptions({
 			node,
 			methodName: 'getProgramMemberStatuses',
 			parameters: { operation: 'importProgramMembers', program: { __rl: true, mode: 'list', value: '' } },
 			credentials: credentials(),
 		});
-		expect(options).toEqual([]);
+		// One entry whose value is the field's default, so the editor shows it instead of "not supported".
+		expect(options).toEqual([expect.objectContaining({ name: 'Choose a Program First', value: '' })]);
+		expect(sim().state.calls.filter((c) => c.route !== 'identity')).toEqual([]);
 	});
 
 	it('searches static lists by part of their name', async () => {

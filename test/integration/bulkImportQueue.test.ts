@@ -1,6 +1,11 @@
+import {
+	configureQueueWaitClock,
+	resetQueueWaitClock,
+} from '../../nodes/MarketoBulkImport/helpers/queueWait';
 import { configureRetryTiming, resetRetryTiming } from '../../nodes/shared/transport/retryPolicy';
-import type { Clock } from '../simulator';
-import { startSimulator, type RunningSimulator } from '../simulator';
+import { configureThrottle, resetThrottle } from '../../nodes/shared/transport/throttle';
+import type { CallRecord, Clock, FakeClock } from '../simulator';
+import { createFakeClock, startSimulator, type RunningSimulator } from '../simulator';
 import { assertRequestsMatchContract } from '../simulator/contract';
 import {
 	descriptorsOf,
@@ -22,14 +27,48 @@ function smallLeadFile(rows: number, prefix: string): string {
 
 const TINY_PARTS = { partSizeMb: 0.001 };
 
+/**
+ * A fake clock the test moves by hand, and a `sleep` for the node's waits that moves it
+ * instead of waiting: the simulator's queue, and what the node waits for, advance only
+ * through the node's own waits, so every run goes through the same events in the same order.
+ */
+function clockMovedBySleeps(): { clock: FakeClock; sleeps: number[]; sleep: (ms: number) => Promise<void> } {
+	const clock = createFakeClock();
+	const sleeps: number[] = [];
+	return {
+		clock,
+		sleeps,
+		sleep: async (ms) => {
+			sleeps.push(ms);
+			clock.advance(ms);
+		},
+	};
+}
+
+function batchIdOf(call: CallRecord): number {
+	return Number(/batch\/(\d+)/.exec(call.path)![1]);
+}
+
+function queueIsEmpty(sim: RunningSimulator): boolean {
+	return sim.state.queue.every((job) => job.status === 'Complete' || job.status === 'Failed');
+}
+
 describe("Marketo's shared import queue", () => {
+	// The simulator's queue and Bulk Import's queue waits share one fake clock that moves
+	// only when Bulk Import sleeps: foreign jobs end while (and only while) the node waits.
 	let sim: RunningSimulator;
+	let clock: FakeClock;
+	let sleeps: number[];
 
 	beforeEach(async () => {
-		sim = await startSimulator({ rowsPerSecond: 1e6 });
+		const shared = clockMovedBySleeps();
+		({ clock, sleeps } = shared);
+		configureQueueWaitClock({ now: () => clock.now(), sleep: shared.sleep });
+		sim = await startSimulator({ rowsPerSecond: 1e6, clock });
 	});
 
 	afterEach(async () => {
+		resetQueueWaitClock();
 		try {
 			assertRequestsMatchContract(sim.state.calls);
 		} finally {
@@ -38,7 +77,7 @@ describe("Marketo's shared import queue", () => {
 	});
 
 	it('waits for its own batch when 9 foreign jobs fill the queue, then finishes without failing', async () => {
-		// About 5 s of foreign work (2 lanes), so our second part meets a full queue.
+		// 1 s of work each on 2 lanes: the queue stays full until the node has waited.
 		sim.state.addForeignJobs(9, 1_000_000);
 		const content = smallLeadFile(60, 'q');
 		const result = await runBulkImport(sim, { operation: 'importLeads', options: TINY_PARTS }, [
@@ -48,20 +87,37 @@ describe("Marketo's shared import queue", () => {
 		const descriptors = descriptorsOf(result);
 		expect(descriptors.length).toBeGreaterThanOrEqual(3);
 		const uploads = uploadCalls(sim);
-		expect(uploads.some((call) => call.marketoCode === '1016')).toBe(true);
-		// Waiting was done by watching our own batch, not by re-uploading every few seconds.
-		expect(uploads.filter((call) => call.marketoCode === '1016').length).toBeLessThanOrEqual(descriptors.length);
-		expect(sim.state.calls.some((call) => call.route === 'leadBatchStatus')).toBe(true);
+		// The first part took the 10th slot; the second met the full queue once, and only once:
+		// it waited by watching its own batch, not by uploading again every few seconds.
+		expect(uploads.map((call) => call.marketoCode)).toEqual([undefined, '1016', ...descriptors.slice(1).map(() => undefined)]);
+		const ownFirst = sim.state.queue.find((job) => job.batchId === descriptors[0].batchId)!;
+		const calls = sim.state.calls;
+		const rejected = calls.indexOf(uploads[1]);
+		const retried = calls.indexOf(uploads[2]);
+		const between = calls.slice(rejected + 1, retried);
+		// Between the 1016 and the retry: only status calls of that first batch ...
+		expect(between.length).toBeGreaterThan(0);
+		expect(between.map((call) => [call.route, batchIdOf(call)])).toEqual(
+			between.map(() => ['leadBatchStatus', ownFirst.batchId]),
+		);
+		// ... every one but the last made while it was still in the queue, the last once it had ended.
+		expect(ownFirst.finishedAt).toBeDefined();
+		expect(between.slice(0, -1).every((call) => call.time < ownFirst.finishedAt!)).toBe(true);
+		expect(between[between.length - 1].time).toBeGreaterThanOrEqual(ownFirst.finishedAt!);
+		// The node's sleeps were the only thing that moved the time, and they were spent in this wait.
+		expect(sleeps.length).toBe(between.length - 1);
+		expect(uploads[2].time - uploads[1].time).toBe(sleeps.reduce((sum, ms) => sum + ms, 0));
 
-		await waitForQueueToDrain(sim);
+		clock.advance(60_000);
+		expect(queueIsEmpty(sim)).toBe(true);
 		expect(sim.state.leads.filter((lead) => lead.fields.email?.endsWith('@queue.example.com'))).toHaveLength(60);
 	});
 
 	it('with ten of its own batches in the queue, looks at the oldest instead of uploading into a 1016', async () => {
 		await sim.close();
-		// 40 rows per part at 400 rows/s: each part takes 0.1 s, so the queue holds ten of ours
-		// only while uploads outpace the two lanes.
-		sim = await startSimulator({ rowsPerSecond: 400 });
+		// 40 rows per part at 400 rows/s: each part takes 0.1 s of the fake clock, which stands
+		// still while the node uploads, so ten of ours fill the queue before any of them ends.
+		sim = await startSimulator({ rowsPerSecond: 400, clock });
 		const content = smallLeadFile(600, 'own');
 		const result = await runBulkImport(sim, { operation: 'importLeads', options: { partSizeMb: 0.0016 } }, [
 			await fileItem(content, 'own-queue.csv'),
@@ -71,18 +127,33 @@ describe("Marketo's shared import queue", () => {
 		expect(descriptors.length).toBeGreaterThan(10);
 		expect(uploadCalls(sim).filter((call) => call.marketoCode === '1016')).toEqual([]);
 		expect(uploadCalls(sim)).toHaveLength(descriptors.length);
+		// Every upload past the tenth came right after a status call that found the oldest of
+		// ours ended, and each batch's status was read before any younger batch's.
+		const calls = sim.state.calls;
+		uploadCalls(sim)
+			.slice(10)
+			.forEach((upload, index) => {
+				const before = calls[calls.indexOf(upload) - 1];
+				expect([before.route, batchIdOf(before)]).toEqual(['leadBatchStatus', descriptors[index].batchId]);
+				const job = sim.state.queue.find((j) => j.batchId === descriptors[index].batchId)!;
+				expect(before.time).toBeGreaterThanOrEqual(job.finishedAt!);
+			});
+		const polledInOrder = statusCalls(sim).map(batchIdOf);
+		expect(polledInOrder).toEqual([...polledInOrder].sort((a, b) => a - b));
 		// The batches it saw end carry that status, so Wait for Batch needs no call for them.
 		const seen = descriptors.filter((d) => d.finalStatus !== undefined);
-		expect(seen.length).toBeGreaterThan(0);
+		expect(seen.map((d) => d.batchId)).toEqual(descriptors.slice(0, descriptors.length - 10).map((d) => d.batchId));
 		for (const d of seen) {
 			const job = sim.state.queue.find((j) => j.batchId === d.batchId)!;
 			expect(d.status).toBe('Complete');
 			expect(d.finalStatus).toMatchObject({ status: 'Complete', rowsProcessed: job.numImported, rowsFailed: 0 });
 		}
 
+		// The rest ends while nobody looks; Wait for Batch then finds every batch done.
+		clock.advance(60_000);
 		sim.state.clearCalls();
 		const run = await waitForBatches(sim, result.outputs[0]);
-		const polled = new Set(statusCalls(sim).map((call) => Number(/batch\/(\d+)/.exec(call.path)![1])));
+		const polled = new Set(statusCalls(sim).map(batchIdOf));
 		expect(seen.filter((d) => polled.has(d.batchId))).toEqual([]);
 		expect(run.done.map((d) => d.status)).toEqual(descriptors.map(() => 'Complete'));
 		expect(run.done.reduce((sum, d) => sum + (d.rowsProcessed as number), 0)).toBe(600);
@@ -104,11 +175,15 @@ describe("Marketo's shared import queue", () => {
 			[await fileItem(smallLeadFile(3, 'f'), 'blocked.csv')],
 		);
 		const error = await failureOf(promise);
-		expect(error.message).toMatch(/Gave up waiting for a free Marketo import slot after 3 s/);
-		expect(error.description).toMatch(/10 import jobs/);
-		// Backing off from 5 s: one try, then the limit (3 s) ends the wait.
-		expect(uploadCalls(sim).length).toBeLessThanOrEqual(2);
-		expect(uploadCalls(sim).every((call) => call.marketoCode === '1016')).toBe(true);
+		expect(error.message).toBe('Gave up waiting for a free Marketo import slot after 3 s');
+		expect(error.description).toContain(
+			"Marketo's bulk import queue stayed full (code 1016). Each Marketo instance runs at most 10 import jobs at a time, shared by every integration.",
+		);
+		// Backing off starts at 5 s: one upload, one wait cut to the 3 s limit, no second upload.
+		expect(sleeps).toEqual([3_000]);
+		expect(uploadCalls(sim).map((call) => call.marketoCode)).toEqual(['1016']);
+		expect(sim.state.calls[sim.state.calls.length - 1]).toBe(uploadCalls(sim)[0]);
+		expect(statusCalls(sim)).toEqual([]);
 	});
 });
 
@@ -136,16 +211,43 @@ describe('limits and tokens', () => {
 	});
 
 	it('stays within lowered rate limits while importing several files', async () => {
-		const sim = await startSimulator({ rowsPerSecond: 1e6, limits: { callsPerWindow: 8, windowSeconds: 2, maxConcurrent: 2 } });
+		// Marketo allows 4 calls per 2 s and 2 at once; the client limiter gets 3 per 2 s and 1 at
+		// once. Calls the simulator counts in any 2 s either started in those 2 s (at most 3) or
+		// were in flight when they began (at most 1): never more than 4, whatever the timing.
+		// One fake clock for both, moved only by the limiter's waits, so the run needs no real
+		// waiting and, without the limiter, its calls would all land in one window.
+		const { clock, sleeps, sleep } = clockMovedBySleeps();
+		const sim = await startSimulator({
+			rowsPerSecond: 1e6,
+			clock,
+			limits: { callsPerWindow: 4, windowSeconds: 2, maxConcurrent: 2 },
+		});
+		configureThrottle({ maxInFlight: 1, maxCallsPerWindow: 3, windowMs: 2_000, clock: { now: () => clock.now(), sleep } });
+		// Should a 606 come anyway, its retry waits 20 ms instead of 20 s, and the test fails below.
+		configureRetryTiming({ scale: 0.001 });
 		try {
 			const inputs = await Promise.all(
 				[0, 1, 2, 3].map(async (n) => await fileItem(smallLeadFile(3, `r${n}-`), `file${n}.csv`)),
 			);
 			const result = await runBulkImport(sim, { operation: 'importLeads' }, inputs);
 			expect(descriptorsOf(result)).toHaveLength(4);
-			await waitForQueueToDrain(sim);
+
+			const limited = sim.state.calls.filter((call) => call.marketoCode === '606' || call.marketoCode === '615');
+			expect(limited).toEqual([]);
+			// The run needed more calls than one window allows, so the limiter had to hold some back.
+			const counted = sim.state.calls.filter((call) => call.route !== 'identity');
+			expect(counted.length).toBeGreaterThan(4);
+			expect(sleeps.length).toBeGreaterThan(0);
+			counted.forEach((call) => {
+				expect(counted.filter((other) => other.time > call.time - 2_000 && other.time <= call.time).length).toBeLessThanOrEqual(4);
+			});
+
+			clock.advance(60_000);
+			expect(queueIsEmpty(sim)).toBe(true);
 			expect(sim.state.leads.filter((lead) => lead.fields.email?.endsWith('@queue.example.com'))).toHaveLength(12);
 		} finally {
+			resetThrottle();
+			resetRetryTiming();
 			await sim.close();
 		}
 	});

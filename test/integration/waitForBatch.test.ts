@@ -233,8 +233,17 @@ describe('Marketo Wait for Batch: failed batches and bad input', () => {
 		await expect(waitForBatches(sim(), [{ json: { hello: 'world' } }])).rejects.toMatchObject({
 			message: expect.stringContaining('Item 0 carries no Marketo batch'),
 		});
-		const run = await waitForBatches(sim(), [{ json: { error: 'upstream' } }], {}, { continueOnFail: true });
-		expect(run.done).toEqual([{ error: expect.stringContaining('error item from an earlier node') }]);
+		const run = await waitForBatches(sim(), [{ json: { hello: 'world' } }], {}, { continueOnFail: true });
+		expect(run.done).toEqual([{ error: expect.stringContaining('Item 0 carries no Marketo batch') }]);
+		expect(statusCalls(sim())).toHaveLength(0);
+	});
+
+	it("passes an earlier node's error item through on Done with a note, without failing", async () => {
+		const run = await waitForBatches(sim(), [{ json: { error: 'upstream', rowsNotSubmitted: { from: 5, to: 9 } } }]);
+		expect(run.done).toEqual([
+			{ error: 'upstream', rowsNotSubmitted: { from: 5, to: 9 }, note: expect.stringContaining('error item from an earlier node') },
+		]);
+		expect(run.outputs[0][0].pairedItem).toEqual({ item: 0 });
 		expect(statusCalls(sim())).toHaveLength(0);
 	});
 });

@@ -208,4 +208,17 @@ describe('bulk lead import: row semantics', () => {
 			expect(failures).toContain('Row has 3 values but the header has 2 columns');
 		});
 	});
+
+	it('skips only empty lines: a line of spaces or "" is a row', async () => {
+		await withSim({}, async (sim, token) => {
+			const csv = 'email,firstName\r\n\r\na@example.com,A\n\n   \n""\r\rb@example.com,B\r\n\r\n';
+			const { status, failures, warnings } = await importLeads(sim, token, csv);
+			// "   " is an (invalid) email: a warning; "" is no email: a failure.
+			expect(status).toMatchObject({ numOfLeadsProcessed: 3, numOfRowsFailed: 1, numOfRowsWithWarning: 1 });
+			expect(failures.trimEnd().split('\n')).toHaveLength(2);
+			expect(failures.trimEnd().split('\n')[1]).toMatch(/Value for lookup field 'email' not found$/);
+			expect(warnings.trimEnd().split('\n')).toHaveLength(2);
+			expect(warnings.trimEnd().split('\n')[1]).toMatch(/^ {3},.*Invalid email address$/);
+		});
+	});
 });

@@ -144,6 +144,8 @@ describe('the simulator against the OpenAPI contract', () => {
 			"GET /rest/v1/leads/describe2.json: query parameter 'access_token' is not in the contract (describeUsingGET_6)",
 			'GET /rest/v1/not-an-endpoint.json: no such operation in the OpenAPI contract',
 		]);
-		expect(() => assertRequestsMatchContract(sim.state.calls)).toThrow(/do not match the Marketo OpenAPI contract/);
+		expect(() => assertRequestsMatchContract(sim.state.calls)).toThrow(
+			`Requests that do not match the Marketo OpenAPI contract:\n- ${problems.join('\n- ')}`,
+		);
 	});
 });

@@ -26,7 +26,11 @@ function endOfUnquoted(source: string, from: number, delimiterCode: number): num
  * Parses a whole file. Quoted fields may hold the delimiter, doubled quotes, CR and LF.
  * A quote opens a quoted section only at the start of a field; anything after the closing
  * quote up to the next delimiter is kept as is, and a quote elsewhere is an ordinary
- * character. An unterminated quote runs to the end of the file.
+ * character. Rows end at CRLF, LF or a lone CR. An unterminated quote runs to the end of
+ * the file.
+ * An empty line (nothing at all between two line breaks) comes back as a row without
+ * fields (`[]`), so a caller can tell it from a line holding spaces or `""` (a row of one
+ * field); see `isBlankRow` in rows.ts. A trailing line break adds no row.
  * Fields are cut out with slice() rather than built one character at a time: a 10 MB upload
  * must parse in a few tens of milliseconds.
  */
@@ -39,6 +43,15 @@ export function parseDelimited(text: string, delimiter: string): string[][] {
 	let i = 0;
 	for (;;) {
 		// i is the start of a field (it equals source.length only right after a final delimiter).
+		if (row.length === 0) {
+			const first = source.charCodeAt(i);
+			if (first === CR || first === LF) {
+				rows.push([]);
+				i += first === CR && source.charCodeAt(i + 1) === LF ? 2 : 1;
+				if (i >= source.length) return rows;
+				continue;
+			}
+		}
 		let value: string;
 		if (source.charCodeAt(i) === QUOTE) {
 			let quoted = '';

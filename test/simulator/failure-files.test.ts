@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { parseDelimited, writeDelimited } from './delimited';
 import { startSimulator, type RunningSimulator } from './index';
+import { isBlankRow } from './rows';
 import { apiGet, firstResult, getToken, upload } from './testkit';
 
 describe('the simulator\'s own delimited reader/writer', () => {
@@ -18,6 +19,13 @@ describe('the simulator\'s own delimited reader/writer', () => {
 
 	it('strips a BOM and reads CRLF files', () => {
 		expect(parseDelimited('\uFEFFa;b\r\n1;"x;y"\r\n', ';')).toEqual([['a', 'b'], ['1', 'x;y']]);
+	});
+
+	it('gives an empty line as a row without fields; a line of spaces, "" or delimiters is a row', () => {
+		const rows = parseDelimited('a,b\n\n  \r\n""\r\r,\n\r\n1,2', ',');
+		expect(rows).toEqual([['a', 'b'], [], ['  '], [''], [], ['', ''], [], ['1', '2']]);
+		expect(rows.map(isBlankRow)).toEqual([false, true, false, false, true, false, true, false]);
+		expect(parseDelimited('\n\na\n\n', ',')).toEqual([[], [], ['a'], []]);
 	});
 });
 

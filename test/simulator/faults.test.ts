@@ -29,7 +29,7 @@ describe('fault injection', () => {
 		expect(gateway.status).toBe(502);
 		expect(gateway.contentType).toBe('text/html');
 		expect(gateway.text).toContain('<title>502 Bad Gateway</title>');
-		await expect(partitions()).rejects.toThrow();
+		await expect(partitions()).rejects.toMatchObject({ message: 'fetch failed', cause: { code: 'UND_ERR_SOCKET' } });
 		expect(sim.state.calls.at(-1)?.httpStatus).toBe(0);
 		expect(errorCode(await partitions())).toBeUndefined();
 	});
@@ -83,7 +83,10 @@ describe('fault injection', () => {
 	it('random connection resets and slow responses can be switched on at run time and limited to routes', async () => {
 		sim.state.setFaults({ connectionResetRate: 1, routes: ['programs'] });
 		expect(errorCode(await partitions())).toBeUndefined();
-		await expect(apiGet(sim, '/rest/asset/v1/programs.json', token)).rejects.toThrow();
+		await expect(apiGet(sim, '/rest/asset/v1/programs.json', token)).rejects.toMatchObject({
+			message: 'fetch failed',
+			cause: { code: 'UND_ERR_SOCKET' },
+		});
 		sim.state.setFaults({ connectionResetRate: 0, slowResponseRate: 1, slowResponseMs: 80 });
 		const started = Date.now();
 		expect(errorCode(await apiGet(sim, '/rest/asset/v1/programs.json', token))).toBeUndefined();

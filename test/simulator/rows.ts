@@ -161,7 +161,10 @@ export function checkRow(mapping: HeaderMapping, row: string[], rules: RowRules)
 		: { outcome: 'imported', values, keys };
 }
 
-/** A line that holds nothing (e.g. a trailing blank line) is not a row. */
+/**
+ * An empty line (zero bytes between two line breaks; parseDelimited gives it as `[]`) is
+ * not a row. A line holding anything is one: spaces, `""`, only delimiters.
+ */
 export function isBlankRow(row: string[]): boolean {
-	return row.length === 0 || (row.length === 1 && row[0].trim() === '');
+	return row.length === 0;
 }

@@ -37,7 +37,8 @@ function referenceParse(text: string, delimiter: string): string[][] {
 			field = '';
 			started = false;
 		} else if (ch === '\r' || ch === '\n') {
-			row.push(field);
+			// An empty line is a row without fields; anything else (even `""`) has one.
+			if (row.length > 0 || started) row.push(field);
 			rows.push(row);
 			row = [];
 			field = '';

@@ -1,5 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { FILE_ENCODING_OPTIONS } from '../../shared/csv/encoding';
 import { FORMAT_OPTIONS } from '../../shared/csv/formats';
 
 /** Parameters every operation shares: where the rows come from, their format, and the options. */
@@ -82,6 +83,16 @@ export const optionsDescription: INodeProperties = {
 	default: {},
 	options: [
 		{
+			displayName: 'File Encoding',
+			name: 'fileEncoding',
+			type: 'options',
+			options: [...FILE_ENCODING_OPTIONS],
+			default: 'auto',
+			description:
+				'The character encoding of the file. Marketo reads UTF-8 only: any other encoding is converted to UTF-8 before upload. Auto never guesses: without a byte order mark the file must be UTF-8, or it is refused naming the first byte that is not.',
+			displayOptions: { show: { '/inputSource': ['binary'] } },
+		},
+		{
 			displayName: 'File Name',
 			name: 'fileName',
 			type: 'string',
@@ -119,6 +130,7 @@ export const optionsDescription: INodeProperties = {
 };
 
 export interface ImportOptions {
+	fileEncoding?: string;
 	fileName?: string;
 	partSizeMb?: number;
 	preflightCheck?: boolean;

@@ -64,7 +64,7 @@ export const description: INodeProperties[] = [
 		typeOptions: { loadOptionsMethod: 'getPartitions' },
 		default: '',
 		description:
-			'Lead partition to import into. Leave empty for Marketo\'s default. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
+			'Lead partition to import new leads into. "No Partition (Marketo Decides)" sends none. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
 		displayOptions: showForLeads,
 	},
 ];

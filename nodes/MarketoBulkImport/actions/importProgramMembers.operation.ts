@@ -43,7 +43,7 @@ export const description: INodeProperties[] = [
 		default: '',
 		required: true,
 		description:
-			'Program status every imported member gets (from the program\'s channel), e.g. "On List". Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
+			'Program status every imported member gets, e.g. "On List". The list shows the statuses of the chosen program\'s channel, so choose the Program first. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
 		displayOptions: showForProgramMembers,
 	},
 ];
@@ -61,7 +61,8 @@ export function buildProgramMemberPlan(this: IExecuteFunctions, itemIndex: numbe
 	if (programMemberStatus === '') {
 		throw new NodeOperationError(this.getNode(), 'Member Status is empty', {
 			itemIndex,
-			description: "Choose the status the members get, e.g. 'On List' (the list shows the program channel's statuses).",
+			description:
+				"Choose the Program first, then the status the members get, e.g. 'On List' (the list shows the program channel's statuses).",
 		});
 	}
 	return {

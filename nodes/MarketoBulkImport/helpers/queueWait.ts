@@ -39,6 +39,35 @@ const PREDICTION_MAX_MS = 60_000;
 /** A little after the predicted moment, so the poll usually finds the batch done. */
 const PREDICTION_MARGIN_MS = 500;
 
+/** Where queue waits read the time and how they sleep (n8n's sleep, stopped by a cancelled execution). */
+export interface QueueWaitClock {
+	now(): number;
+	sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+const REAL_QUEUE_CLOCK: Readonly<QueueWaitClock> = {
+	now: () => Date.now(),
+	sleep: async (ms, signal) => await sleep(ms, signal),
+};
+
+let queueClock: QueueWaitClock = REAL_QUEUE_CLOCK;
+
+/**
+ * Test knob (module-level, process-wide, like configureThrottle): queue waits, and the
+ * submission times SubmittedBatches records, use this clock instead of the real one. With a
+ * fake clock whose sleep moves the time (and a simulator on the same clock), minutes of
+ * queue waiting take no real time and happen in the same order on every run. Status answers
+ * are still dated by fetchBatchStatus on the real clock, so a fake clock suits waits that
+ * learn no import speed from them (foreign jobs, batches seen Queued or finished).
+ */
+export function configureQueueWaitClock(clock: QueueWaitClock): void {
+	queueClock = clock;
+}
+
+export function resetQueueWaitClock(): void {
+	queueClock = REAL_QUEUE_CLOCK;
+}
+
 /** Pure: delay before the n-th (1-based) retry when only foreign jobs fill the queue: 5 s, 10 s, 20 s ... 2 min. */
 export function foreignQueueBackoffMs(waitNumber: number): number {
 	const exponent = Math.max(0, waitNumber - 1);
@@ -85,7 +114,7 @@ export interface TrackedBatch extends ScheduledBatch {
 export class SubmittedBatches {
 	private readonly batches: TrackedBatch[] = [];
 
-	add(target: ImportTarget, batchId: number, rows: number, status: string, submittedAt = Date.now()): void {
+	add(target: ImportTarget, batchId: number, rows: number, status: string, submittedAt = queueClock.now()): void {
 		this.batches.push({
 			target,
 			batchId,
@@ -197,7 +226,7 @@ export function freeSlotAt(leavesAt: Array<number | null>, now: number, capacity
 export interface QueueWaitOptions {
 	itemIndex: number;
 	waitLimitMs: number;
-	/** injectable for tests; defaults to the real clock and n8n's sleep */
+	/** injectable for tests; defaults to the clock of configureQueueWaitClock (the real clock and n8n's sleep) */
 	now?: () => number;
 	sleepMs?: (ms: number) => Promise<void>;
 }
@@ -212,9 +241,9 @@ export function createQueueSlotWaiter(
 	submitted: SubmittedBatches,
 	options: QueueWaitOptions,
 ): (attempt: number, code: '1016' | '1019') => Promise<void> {
-	const now = options.now ?? (() => Date.now());
+	const now = options.now ?? (() => queueClock.now());
 	const cancelSignal = context.getExecutionCancelSignal?.();
-	const sleepMs = options.sleepMs ?? ((ms: number) => sleep(ms, cancelSignal));
+	const sleepMs = options.sleepMs ?? (async (ms: number) => await queueClock.sleep(ms, cancelSignal));
 	let startedAt: number | undefined;
 	let foreignWaits = 0;
 
@@ -284,8 +313,9 @@ export async function waitForPredictedSlot(
 	submitted: SubmittedBatches,
 	options: Pick<QueueWaitOptions, 'now' | 'sleepMs'> & { waitLimitMs: number },
 ): Promise<void> {
-	const now = options.now ?? (() => Date.now());
-	const sleepMs = options.sleepMs ?? ((ms: number) => sleep(ms, context.getExecutionCancelSignal?.()));
+	const now = options.now ?? (() => queueClock.now());
+	const sleepMs =
+		options.sleepMs ?? (async (ms: number) => await queueClock.sleep(ms, context.getExecutionCancelSignal?.()));
 	const freeAt = submitted.predictedFreeSlotAt(now());
 	if (freeAt === null || freeAt <= now()) return;
 	// Bounded: past the limit, the create call and its 1016 handling take over.

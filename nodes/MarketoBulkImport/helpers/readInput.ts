@@ -1,5 +1,7 @@
 import type { IBinaryData, IExecuteFunctions } from 'n8n-workflow';
 
+import { READ_CHUNK_BYTES } from '../../shared/csv/encoding';
+
 /**
  * Getting the rows to upload: from a binary file (streamed, so a 500 MB file
  * never sits in memory) or from the incoming items' fields. A UTF-8 BOM is
@@ -9,7 +11,8 @@ import type { IBinaryData, IExecuteFunctions } from 'n8n-workflow';
 
 export interface BinarySource {
 	binary: IBinaryData;
-	chunks: AsyncIterable<Buffer>;
+	/** opens the file's bytes again each time it is called */
+	open: () => Promise<AsyncIterable<Buffer>>;
 }
 
 async function* toBufferChunks(stream: AsyncIterable<Buffer | string | Uint8Array>): AsyncGenerator<Buffer> {
@@ -27,21 +30,23 @@ async function* singleChunk(body: Buffer): AsyncGenerator<Buffer> {
  * store (`binary.id`, the default in n8n 2.x) it is streamed from there;
  * only small in-memory binaries are decoded from base64.
  */
-export async function openBinarySource(
-	context: IExecuteFunctions,
-	itemIndex: number,
-	propertyName: string,
-): Promise<BinarySource> {
+export function openBinarySource(context: IExecuteFunctions, itemIndex: number, propertyName: string): BinarySource {
 	const binary = context.helpers.assertBinaryData(itemIndex, propertyName);
-	if (binary.id) {
-		const stream = (await context.helpers.getBinaryStream(binary.id)) as AsyncIterable<Buffer | string>;
-		return { binary, chunks: toBufferChunks(stream) };
+	const id = binary.id;
+	if (id) {
+		return {
+			binary,
+			open: async () =>
+				toBufferChunks((await context.helpers.getBinaryStream(id, READ_CHUNK_BYTES)) as AsyncIterable<Buffer>),
+		};
 	}
-	return { binary, chunks: singleChunk(Buffer.from(binary.data ?? '', 'base64')) };
+	const body = Buffer.from(binary.data ?? '', 'base64');
+	return { binary, open: async () => singleChunk(body) };
 }
 
-export function singleChunkSource(body: Buffer): AsyncIterable<Buffer> {
-	return singleChunk(body);
+/** A file held in memory, as a source that can be opened again and again. */
+export function inMemorySource(body: Buffer): () => Promise<AsyncIterable<Buffer>> {
+	return async () => singleChunk(body);
 }
 
 /** Pure: "email, firstName,,lastName " -> ['email', 'firstName', 'lastName']. */

@@ -2,7 +2,15 @@ import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
 
 import type { BatchDescriptor, BatchStatusName } from '../../shared/batch';
 import { delimiterOf, detectFormat, mimeTypeOf, type CsvFormat } from '../../shared/csv/formats';
-import { CsvFileError, readHeader, splitIntoParts, type FilePart } from '../../shared/csv/splitter';
+import {
+	ENCODING_HEAD_BYTES,
+	EncodingError,
+	readHead,
+	resolveEncoding,
+	type FileEncoding,
+	type OpenSource,
+} from '../../shared/csv/encoding';
+import { CsvFileError, cutParts, planParts, type FilePart, type SplitPlan } from '../../shared/csv/splitter';
 import { createImportPath, type ImportType } from '../../shared/importTypes';
 import { marketoCreateImport } from '../../shared/transport';
 import { toNodeError } from './errors';
@@ -26,7 +34,10 @@ export function createImportSession(): ImportSession {
 }
 
 export interface FileToImport {
-	chunks: AsyncIterable<Buffer>;
+	/** opens the file's bytes; called more than once (the file is checked whole before parts are cut) */
+	open: OpenSource;
+	/** the encoding chosen in the node ('auto': a byte order mark decides, otherwise UTF-8) */
+	encoding: FileEncoding;
 	/** name sent to Marketo */
 	fileName: string;
 	/** name and MIME type of the original, used only to detect the format */
@@ -43,8 +54,6 @@ export interface FileToImport {
 	 * that is overwritten by the next part once this one is uploaded.
 	 */
 	keepPartBodies: boolean;
-	/** the whole file's size when known up front: lets the parts come out even (see partSizing.ts) */
-	sizeBytes?: number | null;
 }
 
 export interface SubmitSettings {
@@ -86,15 +95,58 @@ export function resolveFormat(
 	return detectFormat({ fileName, mimeType, head })?.format ?? 'csv';
 }
 
-function describeSubmitted(parts: SubmittedPart[]): string {
-	if (parts.length === 0) return 'Nothing was uploaded.';
+/** The data rows an import did not submit: `to` is the file's last row, null when the rest of the file was not read. */
+export interface RowsNotSubmitted {
+	from: number;
+	to: number | null;
+}
+
+/** Pure: "rows 41-60", "row 60", "rows 41 to the end of the file". */
+export function describeRowRange(range: RowsNotSubmitted): string {
+	if (range.to === null) return `rows ${range.from} to the end of the file`;
+	return range.to === range.from ? `row ${range.from}` : `rows ${range.from}-${range.to}`;
+}
+
+/** Pure: what is in Marketo and what is not, for an error's description. */
+function describeSubmitted(parts: SubmittedPart[], notSubmitted: RowsNotSubmitted): string {
 	const ids = parts.map((p) => p.descriptor.batchId).join(', ');
-	return `Parts before the problem were already submitted as batch ${ids}; check them before importing the file again.`;
+	const submittedRows: RowsNotSubmitted = { from: parts[0].part.firstRowNumber, to: notSubmitted.from - 1 };
+	const batches = parts.length === 1 ? `batch ${ids}` : `batches ${ids}`;
+	return (
+		`The parts before the problem are already in Marketo as ${batches} (${describeRowRange(submittedRows)}) and will be imported. ` +
+		`Not submitted: ${describeRowRange(notSubmitted)}. Import only those rows again, not the whole file.`
+	);
+}
+
+/**
+ * An import that stopped after some of its parts were created in Marketo. Those batches run
+ * whatever happens next, so they must not be dropped: with Continue On Fail the caller outputs
+ * them like a finished import's (`submitted`, descriptors complete) plus an error item; without,
+ * it throws `nodeError`, whose description names the batches and the rows not submitted.
+ */
+export class PartialImportError extends Error {
+	readonly nodeError: ReturnType<typeof toNodeError>;
+	readonly submitted: SubmittedPart[];
+	readonly rowsNotSubmitted: RowsNotSubmitted;
+
+	/** `lastRow`: the file's last data row, null when not known */
+	constructor(nodeError: ReturnType<typeof toNodeError>, submitted: SubmittedPart[], lastRow: number | null) {
+		super(nodeError.message);
+		this.name = 'PartialImportError';
+		this.nodeError = nodeError;
+		this.submitted = submitted;
+		const last = submitted[submitted.length - 1].part;
+		const from = last.firstRowNumber + last.rows;
+		this.rowsNotSubmitted = { from, to: lastRow !== null && lastRow >= from ? lastRow : null };
+		nodeError.description = [nodeError.description, describeSubmitted(submitted, this.rowsNotSubmitted)]
+			.filter(Boolean)
+			.join(' ');
+	}
 }
 
 function fileErrorToNodeError(
 	context: IExecuteFunctions,
-	error: CsvFileError,
+	error: CsvFileError | EncodingError,
 	file: FileToImport,
 	submitted: SubmittedPart[],
 	itemIndex: number,
@@ -103,8 +155,42 @@ function fileErrorToNodeError(
 	const reason = error.message.charAt(0).toLowerCase() + error.message.slice(1);
 	return new NodeOperationError(context.getNode(), `${file.subject}: ${reason}`, {
 		itemIndex,
-		description: `${file.fixHint} ${describeSubmitted(submitted)}`,
+		// With parts submitted, PartialImportError adds what is in Marketo and what is not.
+		description: submitted.length === 0 ? `${file.fixHint} Nothing was uploaded.` : file.fixHint,
 	});
+}
+
+/**
+ * What is known only once submitting ended, for a finished file and for one that stopped
+ * early alike: the part count, the measured import speed (handing it over spares Wait for
+ * Batch the calls to learn it again) and the ends seen while waiting for a queue slot.
+ */
+function finishDescriptors(session: ImportSession, submitted: SubmittedPart[]): SubmittedPart[] {
+	const rowsPerMs = session.submitted.rowsPerMs();
+	for (const { descriptor } of submitted) {
+		descriptor.partCount = submitted.length;
+		if (rowsPerMs !== null) descriptor.observedRowsPerSecond = Math.round(rowsPerMs * 1_000_000) / 1000;
+		const finalStatus = session.submitted.finalStatusOf(descriptor.batchId);
+		if (finalStatus !== undefined) {
+			descriptor.status = finalStatus.status;
+			descriptor.finalStatus = finalStatus;
+		}
+	}
+	return submitted;
+}
+
+/**
+ * Submitting stopped after `submitted` parts: their descriptors are finished as for a whole
+ * file and handed back with the error. n8n never sees this wrapper: runImport outputs the
+ * parts (Continue On Fail) or throws the node error it carries (so does toNodeError).
+ */
+function stoppedAfterParts(
+	session: ImportSession,
+	nodeError: ReturnType<typeof toNodeError>,
+	submitted: SubmittedPart[],
+	lastRow: number | null,
+): PartialImportError {
+	return new PartialImportError(nodeError, finishDescriptors(session, submitted), lastRow);
 }
 
 /**
@@ -122,24 +208,37 @@ export async function submitParts(
 	settings: SubmitSettings,
 ): Promise<SubmittedPart[]> {
 	const submitted: SubmittedPart[] = [];
-	let format: CsvFormat | undefined;
-	const maxPartBytes = balancedPartBytes(
-		file.sizeBytes ?? null,
-		effectiveMaxPartBytes(settings.partSizeLimitBytes, file.fileName),
-	);
+	const maxPartBytes = effectiveMaxPartBytes(settings.partSizeLimitBytes, file.fileName);
+
+	// Look before uploading: the whole file is read once, and anything that would stop
+	// the import half way refuses it now, with nothing uploaded.
+	let format: CsvFormat = 'csv';
+	let splitPlan: SplitPlan;
+	try {
+		const encoding = resolveEncoding(file.encoding, await readHead(await file.open(), ENCODING_HEAD_BYTES));
+		splitPlan = await planParts(file.open, {
+			encoding,
+			maxPartBytes,
+			targetPartBytes: (fileBytes) => balancedPartBytes(fileBytes, maxPartBytes),
+			delimiterFor: (head) => {
+				format = resolveFormat(file.format, file.detectionFileName, file.mimeType, head);
+				return delimiterOf(format);
+			},
+		});
+	} catch (error) {
+		if (error instanceof CsvFileError || error instanceof EncodingError) {
+			throw fileErrorToNodeError(this, error, file, submitted, itemIndex);
+		}
+		throw toNodeError(this.getNode(), error, itemIndex);
+	}
+	if (settings.preflight) {
+		const rules = await plan.headerRules(this, session.describeCache, itemIndex);
+		assertHeaderMatches(this, splitPlan.header, rules, file.subject, itemIndex);
+	}
 
 	try {
-		const parts = splitIntoParts(file.chunks, { maxPartBytes, reusePartBuffer: !file.keepPartBodies });
+		const parts = cutParts(file.open, splitPlan, { reusePartBuffer: !file.keepPartBodies });
 		for await (const part of parts) {
-			if (format === undefined) {
-				format = resolveFormat(file.format, file.detectionFileName, file.mimeType, part.body);
-				if (settings.preflight) {
-					const header = readHeader(part.body, delimiterOf(format));
-					const rules = await plan.headerRules(this, session.describeCache, itemIndex);
-					assertHeaderMatches(this, header, rules, file.subject, itemIndex);
-				}
-			}
-
 			const waitForQueueSlot = createQueueSlotWaiter(this, session.submitted, {
 				itemIndex,
 				waitLimitMs: settings.queueWaitLimitMs,
@@ -166,6 +265,7 @@ export async function submitParts(
 					importType: plan.target.importType,
 					...plan.targetFields,
 					format,
+					fileEncoding: splitPlan.encoding,
 					fileName: file.fileName,
 					part: part.index + 1,
 					partCount: 0, // known once the whole file is read
@@ -177,27 +277,14 @@ export async function submitParts(
 			});
 		}
 	} catch (error) {
-		if (error instanceof CsvFileError) throw fileErrorToNodeError(this, error, file, submitted, itemIndex);
-		// An API error on part 3 must not hide that parts 1 and 2 are already in Marketo.
-		if (submitted.length > 0 && error instanceof Error && 'description' in error) {
-			const previous = (error as { description?: string | null }).description;
-			(error as { description?: string | null }).description = [previous, describeSubmitted(submitted)]
-				.filter(Boolean)
-				.join(' ');
-		}
-		throw toNodeError(this.getNode(), error, itemIndex);
+		const nodeError =
+			error instanceof CsvFileError
+				? fileErrorToNodeError(this, error, file, submitted, itemIndex)
+				: toNodeError(this.getNode(), error, itemIndex);
+		// An error on part 3 must not drop parts 1 and 2: they are Marketo batches already.
+		if (submitted.length > 0) throw stoppedAfterParts(session, nodeError, submitted, splitPlan.totalRows);
+		throw nodeError;
 	}
 
-	// Handing the measured speed over spares Wait for Batch the calls to learn it again.
-	const rowsPerMs = session.submitted.rowsPerMs();
-	for (const { descriptor } of submitted) {
-		descriptor.partCount = submitted.length;
-		if (rowsPerMs !== null) descriptor.observedRowsPerSecond = Math.round(rowsPerMs * 1_000_000) / 1000;
-		const finalStatus = session.submitted.finalStatusOf(descriptor.batchId);
-		if (finalStatus !== undefined) {
-			descriptor.status = finalStatus.status;
-			descriptor.finalStatus = finalStatus;
-		}
-	}
-	return submitted;
+	return finishDescriptors(session, submitted);
 }

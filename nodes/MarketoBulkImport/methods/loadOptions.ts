@@ -71,11 +71,27 @@ export async function getPartitions(this: ILoadOptionsFunctions): Promise<INodeP
 		path: '/rest/v1/leads/partitions.json',
 		idempotent: true,
 	})) as Array<{ name?: string; description?: string }>;
+	return partitionOptions(partitions);
+}
+
+/**
+ * Pure: the partition dropdown. "Send no partition" and a partition an admin named "Default"
+ * must not read alike, so the first says what it does and every real one says it is a partition.
+ */
+export function partitionOptions(partitions: Array<{ name?: string; description?: string }>): INodePropertyOptions[] {
 	return [
-		{ name: "Marketo's Default", value: '', description: 'Do not send a partition; Marketo uses its default' },
+		{
+			name: 'No Partition (Marketo Decides)',
+			value: '',
+			description: 'Sends no partition name: Marketo picks the partition, as it does for any import without one',
+		},
 		...partitions
-			.filter((p) => typeof p.name === 'string')
-			.map((p) => ({ name: p.name as string, value: p.name as string, description: p.description || undefined })),
+			.filter((p): p is { name: string; description?: string } => typeof p.name === 'string' && p.name !== '')
+			.map((p) => ({
+				name: `Partition: ${p.name}`,
+				value: p.name,
+				description: p.description || `The lead partition named '${p.name}'`,
+			})),
 	];
 }
 
@@ -123,9 +139,20 @@ export function memberStatusOptions(channel: ChannelRecord): INodePropertyOption
  * channels list and matched by name, which avoids the case ambiguity of the
  * `name` parameter of channel/byName.
  */
+/**
+ * What the Member Status list holds before a program is chosen: one entry saying so. Its value is
+ * the field's default (''), so the editor shows this text instead of flagging '' as unsupported;
+ * running with it still stops with "Member Status is empty".
+ */
+export const CHOOSE_PROGRAM_FIRST: INodePropertyOptions = {
+	name: 'Choose a Program First',
+	value: '',
+	description: "The statuses come from the program's channel: choose the Program above, then pick one here",
+};
+
 export async function getProgramMemberStatuses(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
 	const programValue = this.getCurrentNodeParameter('program', { extractValue: true });
-	if (isBlank(programValue)) return [];
+	if (isBlank(programValue)) return [CHOOSE_PROGRAM_FIRST];
 	const programId = parseMarketoId(programValue);
 	if (programId === undefined) {
 		throw new NodeOperationError(this.getNode(), `Program '${String(programValue)}' is not a program ID`, {

@@ -13,6 +13,13 @@ import {
 } from 'n8n-workflow';
 
 import type { BatchStatus } from '../../shared/batchStatus';
+import {
+	READ_CHUNK_BYTES,
+	readAsUtf8,
+	type ByteSource,
+	type OpenSource,
+	type ResolvedEncoding,
+} from '../../shared/csv/encoding';
 import { delimiterOf, fileExtensionOf, mimeTypeOf } from '../../shared/csv/formats';
 import { batchPath } from '../../shared/importTypes';
 import { marketoDownloadText } from '../../shared/transport';
@@ -21,22 +28,38 @@ import {
 	batchFromItemJson,
 	batchFromParameters,
 	describeBatch,
+	upstreamErrorNote,
 	type AwaitedBatch,
 } from '../helpers/batchSource';
 import { parseResultFile, toRowJson, type ResultFile, type ResultRowKind } from '../helpers/resultRows';
-import { checkCounts, errorJson, summaryJson, type LastStatus } from '../helpers/summary';
+import {
+	checkCounts,
+	errorJson,
+	stopReport,
+	summaryJson,
+	type BatchOutcome,
+	type LastStatus,
+} from '../helpers/summary';
 import {
 	noSubmittedFileTies,
 	sourceItemIndexOf,
 	tieBackResultFiles,
-	type OpenSource,
 	type RowTie,
+	type SubmittedPart,
 } from '../helpers/tieBack';
-import { OUTPUT_DONE, OUTPUT_FAILED_ROWS, OUTPUT_WARNING_ROWS, type BatchSource } from './descriptions';
+import { SubmittedFileReader, SubmittedFiles } from '../helpers/submittedFiles';
+import {
+	OUTPUT_DONE,
+	OUTPUT_FAILED_ROWS,
+	OUTPUT_WARNING_ROWS,
+	type BatchSource,
+	type OnFailedBatch,
+} from './descriptions';
 
 export interface ResultOptions {
 	attachResultFiles: boolean;
 	countWarningsAsFailed: boolean;
+	onFailedBatch: OnFailedBatch;
 }
 
 export function readResultOptions(this: IExecuteFunctions): ResultOptions {
@@ -44,7 +67,18 @@ export function readResultOptions(this: IExecuteFunctions): ResultOptions {
 	return {
 		attachResultFiles: options.attachResultFiles === true,
 		countWarningsAsFailed: options.countWarningsAsFailed === true,
+		onFailedBatch:
+			this.getNodeParameter('onFailedBatch', 0, 'error') === 'outputOnDone' ? 'outputOnDone' : 'error',
 	};
+}
+
+/**
+ * A Failed batch stops the whole node (On Failed Batch "Stop With an Error", no Continue
+ * On Fail). The mode then throws failedBatchError with every batch's outcome instead of
+ * outputting anything.
+ */
+export function stopsOnFailedBatch(this: IExecuteFunctions, options: ResultOptions): boolean {
+	return options.onFailedBatch === 'error' && !this.continueOnFail();
 }
 
 /**
@@ -75,13 +109,21 @@ export function pairedTo(batch: AwaitedBatch) {
 
 /**
  * The batches of the input, in input order. A bad item stops the node, or under
- * Continue On Fail becomes an error item on Done and is left out.
+ * Continue On Fail becomes an error item on Done and is left out. An earlier node's
+ * error item (no batch) is passed through on Done with a note, whatever the setting.
  */
 export function readBatches(this: IExecuteFunctions, collector: OutputCollector): AwaitedBatch[] {
 	const items = this.getInputData();
 	const source = this.getNodeParameter('batchSource', 0, 'input') as BatchSource;
 	const batches: AwaitedBatch[] = [];
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		const note = source === 'input' ? upstreamErrorNote(items[itemIndex].json) : null;
+		if (note !== null) {
+			collector.add(itemIndex, OUTPUT_DONE, [
+				{ json: { ...items[itemIndex].json, note }, pairedItem: { item: itemIndex } },
+			]);
+			continue;
+		}
 		try {
 			batches.push(
 				source === 'define'
@@ -126,13 +168,28 @@ export function handedOverStatus(batch: AwaitedBatch): BatchStatus | null {
 	};
 }
 
-/** The error for a batch Marketo ended Failed. */
-function batchFailedError(this: IExecuteFunctions, batch: AwaitedBatch, last: LastStatus) {
+const FAILED_BATCH_HINT =
+	'A Failed batch imported nothing. Common causes: a header Marketo does not know, an empty file, or a wrong format (delimiter). Fix the file and import it again.';
+
+/**
+ * The error for a batch Marketo ended Failed. When it stops the node (`outcomes` given:
+ * every batch of the input and its last status), the description names the batches
+ * that finished, whose rows are then not output, and how to fetch them.
+ */
+export function failedBatchError(
+	this: IExecuteFunctions,
+	batch: AwaitedBatch,
+	last: LastStatus,
+	outcomes?: BatchOutcome[],
+) {
 	const why = last.message !== '' ? last.message : 'Marketo gave no reason';
+	const description =
+		outcomes === undefined
+			? FAILED_BATCH_HINT
+			: `${FAILED_BATCH_HINT} ${stopReport(outcomes)} With On Failed Batch set to "Output It on Done", a Failed batch is output on Done and the other batches go on.`;
 	return new NodeOperationError(this.getNode(), `Marketo ended ${describeBatch(batch)} as Failed: ${why}`, {
 		itemIndex: batch.itemIndex,
-		description:
-			'A Failed batch imported nothing. Common causes: a header Marketo does not know, an empty file, or a wrong format (delimiter). Fix the file and import it again.',
+		description,
 	});
 }
 
@@ -150,26 +207,92 @@ export function handleBatchError(
 	]);
 }
 
-function openBinary(this: IExecuteFunctions, binary: IBinaryData): OpenSource {
-	return async () => {
-		if (binary.id) return await this.helpers.getBinaryStream(binary.id);
+/** The submitted file as read by Bulk Import (encoding.ts): the offsets of `submittedFile` are in this. */
+function openBinary(this: IExecuteFunctions, binary: IBinaryData, encoding: ResolvedEncoding): OpenSource {
+	const openRaw = async (): Promise<ByteSource> => {
+		if (binary.id) return await this.helpers.getBinaryStream(binary.id, READ_CHUNK_BYTES);
 		return [Buffer.from(binary.data, BINARY_ENCODING)];
 	};
+	return async () => readAsUtf8(await openRaw(), encoding);
 }
 
-/** The submitted part as a re-readable byte source, or null when the item does not carry it. */
-function submittedPartOf(this: IExecuteFunctions, batch: AwaitedBatch) {
-	const ref = batch.submittedFile;
-	if (ref === undefined) return null;
-	const binary = this.getInputData()[batch.itemIndex]?.binary?.[ref.binaryProperty];
-	if (binary === undefined) return null;
-	return {
-		open: openBinary.call(this, binary),
-		delimiter: delimiterOf(batch.format),
-		dataStart: ref.dataStart,
-		dataEnd: ref.dataEnd,
-		firstRowNumber: batch.firstRowNumber,
-	};
+/** Result-file downloads of finished batches at the same time, at most (two calls each). */
+const DOWNLOADING_AT_ONCE = 2;
+
+/**
+ * The submitted parts of one run and what their batches share: one reader per stored
+ * file (each byte read at most once, see submittedFiles.ts) and the download slots.
+ * Every batch with a part must end in `outputFinishedBatch` or `letGo`; `releaseAll`
+ * when the run ends or stops, so no batch waits for a turn that will not come.
+ */
+export class RunFiles {
+	private readonly files = new SubmittedFiles();
+	private readonly parts = new Map<AwaitedBatch, SubmittedPart>();
+	private readonly downloadSlots = new Slots(DOWNLOADING_AT_ONCE);
+
+	constructor(context: IExecuteFunctions, batches: AwaitedBatch[]) {
+		const items = context.getInputData();
+		for (const batch of batches) {
+			const ref = batch.submittedFile;
+			const binary = ref && items[batch.itemIndex]?.binary?.[ref.binaryProperty];
+			if (!ref || !binary) continue;
+			const open = openBinary.call(context, binary, batch.fileEncoding);
+			const delimiter = delimiterOf(batch.format);
+			// Only a stored file is worth sharing: an in-memory one costs no reading.
+			const reader = binary.id
+				? this.files.reader(`${binary.id}|${batch.fileEncoding}|${delimiter}`, open, delimiter)
+				: new SubmittedFileReader(open, delimiter);
+			reader.register(ref.dataStart);
+			this.parts.set(batch, {
+				reader,
+				delimiter,
+				dataStart: ref.dataStart,
+				dataEnd: ref.dataEnd,
+				firstRowNumber: batch.firstRowNumber,
+			});
+		}
+	}
+
+	partOf(batch: AwaitedBatch): SubmittedPart | null {
+		return this.parts.get(batch) ?? null;
+	}
+
+	/** The batch will not tie rows back: the parts after it need not wait for it. */
+	letGo(batch: AwaitedBatch): void {
+		const part = this.parts.get(batch);
+		part?.reader.release(part.dataStart);
+	}
+
+	releaseAll(): void {
+		this.files.releaseAll();
+		for (const part of this.parts.values()) part.reader.releaseAll();
+	}
+
+	async download<T>(work: () => Promise<T>): Promise<T> {
+		return await this.downloadSlots.run(work);
+	}
+}
+
+/** At most `size` pieces of work at a time, the others wait in order. */
+class Slots {
+	private free: number;
+	private readonly queue: Array<() => void> = [];
+
+	constructor(size: number) {
+		this.free = size;
+	}
+
+	async run<T>(work: () => Promise<T>): Promise<T> {
+		if (this.free > 0) this.free--;
+		else await new Promise<void>((resolve) => this.queue.push(resolve));
+		try {
+			return await work();
+		} finally {
+			const next = this.queue.shift();
+			if (next) next();
+			else this.free++;
+		}
+	}
 }
 
 async function downloadResultFile(
@@ -211,10 +334,11 @@ function rowItems(
 }
 
 /**
- * A batch Marketo has finished, whichever mode saw it. Failed imported nothing, so it is
- * the item's error. Complete: fetch its failure / warning files (only when the counts say
- * they hold rows), tie the rows back to the submitted file, and add the summary and the
- * row items to the outputs.
+ * A batch Marketo has finished, whichever mode saw it. Failed imported nothing: it is the
+ * item's error, unless On Failed Batch is "Output It on Done" (then it is output like a
+ * Complete one, with its status and Marketo's message). Otherwise: fetch its failure /
+ * warning files (only when the counts say they hold rows), tie the rows back to the
+ * submitted file, and add the summary and the row items to the outputs.
  */
 export async function outputFinishedBatch(
 	this: IExecuteFunctions,
@@ -222,19 +346,41 @@ export async function outputFinishedBatch(
 	batch: AwaitedBatch,
 	last: BatchStatus,
 	options: ResultOptions,
+	files: RunFiles,
 ): Promise<void> {
-	if (last.status === 'Failed') throw batchFailedError.call(this, batch, last);
+	try {
+		await outputFinished.call(this, collector, batch, last, options, files);
+	} finally {
+		files.letGo(batch);
+	}
+}
+
+async function outputFinished(
+	this: IExecuteFunctions,
+	collector: OutputCollector,
+	batch: AwaitedBatch,
+	last: BatchStatus,
+	options: ResultOptions,
+	runFiles: RunFiles,
+): Promise<void> {
+	if (last.status === 'Failed' && options.onFailedBatch !== 'outputOnDone') {
+		throw failedBatchError.call(this, batch, last);
+	}
 	// Side by side: the last batch's two downloads are on the critical path of the whole wait.
-	const [failuresText, warningsText] = await Promise.all([
-		last.rowsFailed > 0 ? downloadResultFile.call(this, batch, 'failures') : null,
-		last.rowsWithWarning > 0 ? downloadResultFile.call(this, batch, 'warnings') : null,
-	]);
+	const [failuresText, warningsText] = await runFiles.download(
+		async () =>
+			await Promise.all([
+				last.rowsFailed > 0 ? downloadResultFile.call(this, batch, 'failures') : null,
+				last.rowsWithWarning > 0 ? downloadResultFile.call(this, batch, 'warnings') : null,
+			]),
+	);
 	const delimiter = delimiterOf(batch.format);
 	const failures = failuresText === null ? null : parseResultFile(failuresText, delimiter);
 	const warnings = warningsText === null ? null : parseResultFile(warningsText, delimiter);
 
 	const files = [failures, warnings].filter((file): file is ResultFile => file !== null && file.rows.length > 0);
-	const part = files.length > 0 ? submittedPartOf.call(this, batch) : null;
+	const part = runFiles.partOf(batch);
+	if (files.length === 0) runFiles.letGo(batch);
 	const ties = part === null ? files.map(noSubmittedFileTies) : await tieBackResultFiles(files, part);
 	const tiesOf = (file: ResultFile | null) => (file === null ? [] : (ties[files.indexOf(file)] ?? []));
 

@@ -5,6 +5,7 @@ import { FORMAT_OPTIONS } from '../../shared/csv/formats';
 export type WaitMode = 'waitUntilDone' | 'checkOnce';
 export type BatchSource = 'input' | 'define';
 export type OnTimeLimit = 'error' | 'outputStillRunning';
+export type OnFailedBatch = 'error' | 'outputOnDone';
 
 export const DEFAULT_MAX_POLL_INTERVAL_SECONDS = 30;
 export const DEFAULT_TIME_LIMIT_MINUTES = 60;
@@ -138,6 +139,27 @@ export const waitDescription: INodeProperties[] = [
 		],
 		default: 'error',
 		displayOptions: { show: { mode: ['waitUntilDone'] } },
+	},
+	{
+		// Both modes: Check Once sees Failed batches too.
+		displayName: 'On Failed Batch',
+		name: 'onFailedBatch',
+		type: 'options',
+		options: [
+			{
+				name: 'Stop With an Error',
+				value: 'error',
+				description:
+					"Fail with Marketo's message, naming the batches that finished and those still running",
+			},
+			{
+				name: 'Output It on Done',
+				value: 'outputOnDone',
+				description:
+					"Output it on Done with status Failed and Marketo's message, and go on with the other batches",
+			},
+		],
+		default: 'error',
 	},
 ];
 

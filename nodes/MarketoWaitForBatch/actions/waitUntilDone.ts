@@ -25,12 +25,14 @@ import {
 import {
 	describeRunning,
 	stillRunningJson,
+	stopReport,
 	unknownStatus,
 	type LastStatus,
 } from '../helpers/summary';
 import {
 	OutputCollector,
 	cancelledError,
+	failedBatchError,
 	handleBatchError,
 	handedOverStatus,
 	outputFinishedBatch,
@@ -38,6 +40,8 @@ import {
 	pauseUnlessCancelled,
 	readBatches,
 	readResultOptions,
+	RunFiles,
+	stopsOnFailedBatch,
 	type ResultOptions,
 } from './common';
 import {
@@ -59,6 +63,8 @@ interface WaitSettings {
 	timeLimitMs: number;
 	onTimeLimit: OnTimeLimit;
 	results: ResultOptions;
+	/** a Failed batch ends the node with an error naming every batch (see failedBatchError) */
+	stopOnFailedBatch: boolean;
 }
 
 function readWaitSettings(this: IExecuteFunctions): WaitSettings {
@@ -67,11 +73,13 @@ function readWaitSettings(this: IExecuteFunctions): WaitSettings {
 	if (!(maxPollSeconds > 0) || !(timeLimitMinutes > 0)) {
 		throw new NodeOperationError(this.getNode(), 'Max Poll Interval and Time Limit must be positive numbers');
 	}
+	const results = readResultOptions.call(this);
 	return {
 		poll: { ...DEFAULT_POLL_SETTINGS, maxIntervalMs: maxPollSeconds * 1000 },
 		timeLimitMs: timeLimitMinutes * 60_000,
 		onTimeLimit: this.getNodeParameter('onTimeLimit', 0, 'error') as OnTimeLimit,
-		results: readResultOptions.call(this),
+		results,
+		stopOnFailedBatch: stopsOnFailedBatch.call(this, results),
 	};
 }
 
@@ -99,22 +107,44 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	const startedAt = Date.now();
 	const collector = new OutputCollector(this.getInputData().length);
 	const settings = readWaitSettings.call(this);
-	const signal = this.getExecutionCancelSignal?.();
 	const deadline = startedAt + settings.timeLimitMs;
 	const tracked = readBatches.call(this, collector).map((batch) => track(batch, startedAt, settings.poll));
 	// Bulk Import may have measured the instance's speed already: no need to learn it again.
 	const handedOverRowsPerMs = rowsPerMsFromItems(this.getInputData().map((item) => item.json.observedRowsPerSecond));
 
-	const finishing = new FinishingBatches();
+	const files = new RunFiles(this, tracked.map((t) => t.batch));
+	const finishing = new FinishingBatches(files);
 	// Batches Bulk Import already saw end need no status call.
 	for (const t of tracked) {
 		const seen = handedOverStatus(t.batch);
-		if (seen !== null) finish.call(this, collector, t, seen, settings, finishing);
+		if (seen !== null) finish.call(this, collector, t, seen, settings, finishing, files);
 	}
 
+	try {
+		return await waitForAll.call(this, collector, tracked, settings, { finishing, files, deadline, handedOverRowsPerMs });
+	} finally {
+		files.releaseAll(); // stopped or failed: no batch waits for a turn that will not come
+	}
+}
+
+async function waitForAll(
+	this: IExecuteFunctions,
+	collector: OutputCollector,
+	tracked: Tracked[],
+	settings: WaitSettings,
+	run: { finishing: FinishingBatches; files: RunFiles; deadline: number; handedOverRowsPerMs: number | null },
+): Promise<INodeExecutionData[][]> {
+	const { finishing, files, deadline, handedOverRowsPerMs } = run;
+	const signal = this.getExecutionCancelSignal?.();
 	for (;;) {
 		if (signal?.aborted) throw cancelledError.call(this);
 		finishing.throwIfFailed();
+		const failed = settings.stopOnFailedBatch ? tracked.find((t) => t.last.status === 'Failed') : undefined;
+		if (failed !== undefined) {
+			// Nothing is output, so no more result files are fetched; the error names every batch.
+			await finishing.abandon();
+			throw failedBatchError.call(this, failed.batch, failed.last, tracked);
+		}
 		const now = Date.now();
 		const plan = planPolls(
 			tracked.map((t) => t.poll),
@@ -124,6 +154,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			handedOverRowsPerMs,
 		);
 		if (plan.timeLimitReached) {
+			files.releaseAll(); // the batches still running will not take their turn
 			await finishing.settle();
 			handleTimeLimit.call(this, collector, tracked, settings);
 			break;
@@ -135,48 +166,50 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		}
 		// At most three batches are due at once (see planPolls): a small, bounded concurrency.
 		await Promise.all(
-			plan.due.map(async (index) => await pollOnce.call(this, collector, tracked[index], settings, finishing)),
+			plan.due.map(
+				async (index) => await pollOnce.call(this, collector, tracked[index], settings, finishing, files),
+			),
 		);
 	}
 	await finishing.settle();
 	return collector.outputs();
 }
 
-/** Batches whose result files are being fetched and tied back at the same time, at most. */
-const FINISHING_AT_ONCE = 2;
-
 /**
  * Fetching a finished batch's result files and tying its rows back takes longer than
- * a status call (the tie-back re-reads the submitted part). Done in line, it would
+ * a status call (the tie-back reads the submitted part). Done in line, it would
  * hold back the polls of every other batch: when Wait for Batch starts behind a long
  * upload, many batches have already ended and would be found one after the other.
  * So a finished batch is handed over here and the polling goes on; the output order
  * does not change, since the collector keeps every batch in its input item's slot.
+ * Every finished batch starts at once: RunFiles limits the downloads, and a batch
+ * waiting for its turn to read the file (submittedFiles.ts) must not keep the batch
+ * whose turn comes first from starting.
  */
 class FinishingBatches {
 	private readonly running = new Set<Promise<void>>();
-	private readonly waiting: Array<() => Promise<void>> = [];
 	private failure: { error: unknown } | null = null;
+	private stopped = false;
+
+	constructor(private readonly files: RunFiles) {}
 
 	start(work: () => Promise<void>): void {
-		this.waiting.push(work);
-		this.runWaiting();
+		if (this.failure !== null || this.stopped) return;
+		const job: Promise<void> = work()
+			.catch((error: unknown) => {
+				// The first failure ends the node (without Continue On Fail), as it did in line.
+				this.failure ??= { error };
+				this.files.releaseAll();
+			})
+			.finally(() => this.running.delete(job));
+		this.running.add(job);
 	}
 
-	private runWaiting(): void {
-		while (this.running.size < FINISHING_AT_ONCE && this.waiting.length > 0) {
-			const work = this.waiting.shift() as () => Promise<void>;
-			const job: Promise<void> = work()
-				.catch((error: unknown) => {
-					// The first failure ends the node (without Continue On Fail), as it did in line.
-					this.failure ??= { error };
-				})
-				.finally(() => {
-					this.running.delete(job);
-					if (this.failure === null) this.runWaiting();
-				});
-			this.running.add(job);
-		}
+	/** The node is about to fail: starts nothing more and lets the running ones end. */
+	async abandon(): Promise<void> {
+		this.stopped = true;
+		this.files.releaseAll();
+		await Promise.allSettled([...this.running]);
 	}
 
 	throwIfFailed(): void {
@@ -196,6 +229,7 @@ async function pollOnce(
 	tracked: Tracked,
 	settings: WaitSettings,
 	finishing: FinishingBatches,
+	files: RunFiles,
 ): Promise<void> {
 	const { batch } = tracked;
 	let status: BatchStatus;
@@ -203,10 +237,11 @@ async function pollOnce(
 		status = await fetchBatchStatus.call(this, targetOf(batch), batch.itemIndex);
 	} catch (error) {
 		settle(tracked, Date.now());
+		files.letGo(batch);
 		handleBatchError.call(this, collector, batch, error as Error, tracked.last);
 		return;
 	}
-	finish.call(this, collector, tracked, status, settings, finishing);
+	finish.call(this, collector, tracked, status, settings, finishing, files);
 }
 
 /** Records a status answer; a finished batch is handed to `finishing` for its outputs. */
@@ -217,6 +252,7 @@ function finish(
 	status: BatchStatus,
 	settings: WaitSettings,
 	finishing: FinishingBatches,
+	files: RunFiles,
 ): void {
 	tracked.last = status;
 	tracked.poll = recordObservation(tracked.poll, {
@@ -225,10 +261,15 @@ function finish(
 		rowsProcessed: status.rowsProcessed + status.rowsFailed,
 	});
 	if (!isFinished(tracked.poll)) return;
+	// Stopping on it: the main loop throws before the next poll, naming every batch.
 	const { batch } = tracked;
+	if (status.status === 'Failed' && settings.stopOnFailedBatch) {
+		files.letGo(batch);
+		return;
+	}
 	finishing.start(async () => {
 		try {
-			await outputFinishedBatch.call(this, collector, batch, status, settings.results);
+			await outputFinishedBatch.call(this, collector, batch, status, settings.results, files);
 		} catch (error) {
 			handleBatchError.call(this, collector, batch, error as Error, status);
 		}
@@ -254,7 +295,8 @@ function handleTimeLimit(
 	const list = running.map((t) => describeRunning(t.batch, t.last)).join('; ');
 	const message = `Time limit of ${minutes} minute${minutes === 1 ? '' : 's'} reached; still running in Marketo: ${list}`;
 	const description =
-		'The batches keep running in Marketo. Raise the Time Limit, set On Time Limit to "Output Still-Running Batches", or check later with Mode "Check Once".';
+		'The batches keep running in Marketo. Raise the Time Limit, set On Time Limit to "Output Still-Running Batches", or check later with Mode "Check Once". ' +
+		stopReport(tracked);
 	if (!this.continueOnFail()) {
 		throw new NodeOperationError(this.getNode(), message, { description });
 	}

@@ -6,6 +6,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import type { BatchStatusName, SeenFinalStatus } from '../../shared/batch';
+import { isResolvedEncoding, type ResolvedEncoding } from '../../shared/csv/encoding';
 import { isCsvFormat, type CsvFormat } from '../../shared/csv/formats';
 import type { ImportTarget, ImportType } from '../../shared/importTypes';
 
@@ -23,6 +24,8 @@ export interface AwaitedBatch {
 	importType: ImportType;
 	objectApiName?: string;
 	format: CsvFormat;
+	/** the encoding the submitted file was read in (UTF-8 when not said) */
+	fileEncoding: ResolvedEncoding;
 	fileName?: string;
 	part?: number;
 	partCount?: number;
@@ -99,6 +102,17 @@ export function finalStatusOf(value: unknown): SeenFinalStatus | undefined {
 	};
 }
 
+/**
+ * Pure: the note for an earlier node's error item that names no batch (Marketo Bulk Import under
+ * Continue On Fail: the rows it did not submit, next to the items of the batches it did). There
+ * is nothing to wait for and nothing wrong with the other batches, so the item is passed through
+ * on Done with this note instead of failing the node. Null for any other item.
+ */
+export function upstreamErrorNote(json: IDataObject): string | null {
+	if (json.error === undefined || json.error === null || toBatchId(json.batchId) !== null) return null;
+	return 'Passed through: an error item from an earlier node, not a batch, so there is nothing to wait for.';
+}
+
 /** The batch of an item as Marketo Bulk Import output it (a BatchDescriptor). */
 export function batchFromItemJson(json: IDataObject, itemIndex: number): AwaitedBatch {
 	const batchId = toBatchId(json.batchId);
@@ -130,6 +144,7 @@ export function batchFromItemJson(json: IDataObject, itemIndex: number): Awaited
 		importType: json.importType,
 		objectApiName: json.importType === 'customObjects' ? objectApiName : undefined,
 		format: isCsvFormat(json.format) ? json.format : 'csv',
+		fileEncoding: isResolvedEncoding(json.fileEncoding) ? json.fileEncoding : 'utf-8',
 		fileName: optionalString(json.fileName),
 		part: optionalNumber(json.part),
 		partCount: optionalNumber(json.partCount),
@@ -168,6 +183,7 @@ export function batchFromParameters(
 		importType: parameters.importType,
 		objectApiName: parameters.importType === 'customObjects' ? objectApiName : undefined,
 		format: isCsvFormat(parameters.fileFormat) ? parameters.fileFormat : 'csv',
+		fileEncoding: 'utf-8',
 		rows: null,
 		firstRowNumber: 1,
 		submittedAt: null,

@@ -137,3 +137,47 @@ export function describeRunning(batch: AwaitedBatch, last: LastStatus): string {
 			: '';
 	return `batch ${batch.batchId}: ${last.status}${progress}`;
 }
+
+/** A batch and what Marketo last said of it, for the stop errors. */
+export interface BatchOutcome {
+	batch: AwaitedBatch;
+	last: LastStatus;
+}
+
+function hasEnded(last: LastStatus): boolean {
+	return last.status === 'Complete' || last.status === 'Failed';
+}
+
+/** One entry per finished batch for the stop errors: its status and Marketo's counts. */
+export function describeFinished(batch: AwaitedBatch, last: LastStatus): string {
+	return `batch ${batch.batchId}: ${last.status}, ${last.rowsProcessed} rows processed, ${last.rowsFailed} failed, ${last.rowsWithWarning} with warning`;
+}
+
+/**
+ * What an error that stops the node (a Failed batch, the time limit) tells about the
+ * other batches, whose results it does not output: every batch that finished, every
+ * batch still running, and the batch IDs whose rows Check Once can still fetch.
+ */
+export function stopReport(outcomes: BatchOutcome[]): string {
+	const finished = outcomes.filter((o) => hasEnded(o.last));
+	const running = outcomes.filter((o) => !hasEnded(o.last));
+	const lines: string[] = [
+		finished.length === 0
+			? 'Nothing was output; no batch had finished.'
+			: `Nothing was output. Finished in Marketo: ${finished.map((o) => describeFinished(o.batch, o.last)).join('; ')}.`,
+	];
+	if (running.length > 0) {
+		lines.push(`Still running in Marketo: ${running.map((o) => describeRunning(o.batch, o.last)).join('; ')}.`);
+	}
+	const complete = finished.filter((o) => o.last.status === 'Complete');
+	if (complete.length > 0) {
+		const ids = complete.map((o) => o.batch.batchId).join(', ');
+		const failedToo = finished.some((o) => o.last.status === 'Failed');
+		lines.push(
+			`To get the results and the failed and warning rows of batch${complete.length === 1 ? '' : 'es'} ${ids}, ` +
+				`run Mode "Check Once" with Batch Source "Define Below" (${complete.length === 1 ? `Batch ID ${ids}` : `Batch IDs ${ids}, one input item each`}), or on the same input` +
+				(failedToo ? ' with On Failed Batch set to "Output It on Done".' : '.'),
+		);
+	}
+	return lines.join(' ');
+}

@@ -27,14 +27,13 @@ export interface RowTie {
 	tieBack: TieBack;
 }
 
-/** A chunked byte source that can be opened more than once (header pass, then data pass). */
-export type ByteSource = AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>;
-export type OpenSource = () => Promise<ByteSource>;
+import type { SubmittedFileReader } from './submittedFiles';
 
 export interface SubmittedPart {
-	open: OpenSource;
+	/** the submitted file, shared by the batches of its parts (submittedFiles.ts) */
+	reader: SubmittedFileReader;
 	delimiter: string;
-	/** byte range of the part's data rows in what `open` yields */
+	/** byte range of the part's data rows in the file as read */
 	dataStart: number;
 	dataEnd: number;
 	/** data-row number of the part's first row */
@@ -146,45 +145,16 @@ export function assignRowNumbers(
 	return ties;
 }
 
-function asBytes(chunk: Uint8Array | string): Uint8Array {
-	return typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-}
-
-/** Yields only the bytes in [start, end) of a chunked source, and stops reading after `end`. */
-export async function* byteRange(
-	source: ByteSource,
-	start: number,
-	end: number,
-): AsyncGenerator<Uint8Array> {
-	let offset = 0;
-	for await (const raw of source) {
-		const chunk = asBytes(raw);
-		const chunkStart = offset;
-		offset += chunk.length;
-		if (offset <= start) continue;
-		const from = Math.max(0, start - chunkStart);
-		const to = Math.min(chunk.length, end - chunkStart);
-		if (to > from) yield chunk.subarray(from, to);
-		if (offset >= end) return;
-	}
-}
-
-/** The first row of the source (the header), reading no further than needed. */
-export async function readHeaderRow(open: OpenSource, delimiter: string): Promise<string[]> {
-	const reader = createRowReader(delimiter, { skipEmptyLines: true });
-	for await (const chunk of await open()) {
-		const rows = reader.write(chunk);
-		if (rows.length > 0) return rows[0];
-	}
-	return reader.end()[0] ?? [];
-}
-
 /**
  * Ties the rows of one or more result files (failures, warnings) of the same batch
- * back to the submitted part, reading the part once.
+ * back to the submitted part, reading the part once, in the file's turn.
  */
 export async function tieBackResultFiles(files: ResultFile[], part: SubmittedPart): Promise<RowTie[][]> {
-	const header = await readHeaderRow(part.open, part.delimiter);
+	return await part.reader.inTurn(part.dataStart, async () => await tieBackInTurn(files, part));
+}
+
+async function tieBackInTurn(files: ResultFile[], part: SubmittedPart): Promise<RowTie[][]> {
+	const header = await part.reader.headerRow();
 	const plans = files.map((file) => planRowKey(file.columns, header));
 	const resultKeys = files.map((file, f) => {
 		const plan = plans[f];
@@ -204,7 +174,7 @@ export async function tieBackResultFiles(files: ResultFile[], part: SubmittedPar
 				position++;
 			}
 		};
-		for await (const chunk of byteRange(await part.open(), part.dataStart, part.dataEnd)) {
+		for await (const chunk of part.reader.range(part.dataStart, part.dataEnd)) {
 			take(reader.write(chunk));
 		}
 		take(reader.end());

@@ -23,6 +23,15 @@ export interface ParseOptions {
 	skipEmptyLines?: boolean;
 }
 
+export interface RowReaderOptions extends ParseOptions {
+	/**
+	 * The input starts at the start of a file, where a byte order mark is skipped
+	 * (default true). Set it to false for a byte range from inside a file (a part's
+	 * data rows): a U+FEFF there is data, the first character of a value.
+	 */
+	atFileStart?: boolean;
+}
+
 const QUOTE = 0x22;
 const CR = 0x0d;
 const LF = 0x0a;
@@ -193,12 +202,13 @@ export interface RowReader {
  * a character split across two chunks is decoded correctly. Only the unfinished
  * last row is kept between chunks.
  */
-export function createRowReader(delimiter: string, options: ParseOptions = {}): RowReader {
+export function createRowReader(delimiter: string, options: RowReaderOptions = {}): RowReader {
 	assertDelimiter(delimiter);
-	const decoder = new TextDecoder('utf-8');
+	// The BOM is skipped below (or kept, see atFileStart), not by the decoder.
+	const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 	let decoderHasBytes = false;
 	let pending = '';
-	let atStart = true;
+	let atStart = options.atFileStart !== false;
 	let ended = false;
 	const settings: ScanSettings = {
 		delimiter,
@@ -209,9 +219,9 @@ export function createRowReader(delimiter: string, options: ParseOptions = {}): 
 
 	function take(text: string, isFinal: boolean): string[][] {
 		if (atStart && text.length > 0) {
-			// TextDecoder already drops a leading BOM; a string input keeps it.
+			// One BOM, the file's first character, is skipped (a second one is data).
 			if (text.startsWith(BOM)) text = text.slice(1);
-			atStart = text.length === 0;
+			atStart = false;
 		}
 		pending = pending.length > 0 ? pending + text : text;
 		const rows: string[][] = [];

@@ -1,81 +1,81 @@
 /**
  * Splits a delimited file into upload-sized parts for Marketo's Bulk Import
- * (which answers HTTP 413 above 10 MB per file).
+ * (which answers HTTP 413 above 10 MB per file), in two passes over the file.
  *
- * Each part is a valid file of its own: the header line followed by whole rows,
- * copied byte for byte from the original (line endings included), so Marketo sees
- * exactly what the user gave us and Wait for Batch can find a failed row in the
- * original binary again through `dataStart`/`dataEnd`.
+ * Pass 1, `planParts` ("look before you upload"): one streamed read of the whole
+ * file, in bounded memory, that finds everything that would stop an import half
+ * way: bytes that are not in the file's encoding, a quoted value that is never
+ * closed, a row too large for a part, an empty or header-only file. Such a file is
+ * refused before anything is uploaded. It also decides where each part starts and
+ * ends. Pass 2, `cutParts`, reads the file again and hands out the planned parts,
+ * copying bytes without looking at them.
  *
- * Rules (documented here because the node and the tests rely on them):
- * - The header is the first row. A UTF-8 BOM before it is left out of every part
- *   (Marketo wants UTF-8 without BOM) but counted in `dataStart`/`dataEnd`, which are
- *   offsets in the ORIGINAL byte stream.
- * - A row ends at LF outside double quotes (so CRLF files work, and a quoted value
- *   may hold newlines). Quote state is tracked on bytes: `"` (0x22) never occurs
- *   inside a UTF-8 multi-byte sequence, so byte scanning is safe. Files whose lines
- *   end with a lone CR (classic Mac) are rejected with a clear message.
- * - Empty lines (nothing or only CR before the LF) are not data rows: they stay in
- *   the part byte for byte but are not counted, matching a CSV reader that skips
- *   empty lines. Empty lines that would form a part with no data row (at the very
- *   end, after the last part filled up) are dropped.
- * - Every part is at most `maxPartBytes` bytes, header included. A row too big to
- *   fit in a part with the header is an error naming its row number and size.
- * - An empty file, a file with only a header (and maybe empty lines) and a file
- *   whose first line is empty are errors thrown before any part is yielded, so the
- *   node fails before uploading anything. A quote still open at the end of the file
- *   is an error too (found at the end, so earlier parts may have been yielded).
- *   All are `CsvFileError` with a `code`; the common ones have their own subclass.
- * - Memory stays bounded by one part plus the source chunk in hand: each chunk is
- *   copied into the part buffer as it arrives (no chunk is held), rows are counted,
- *   never collected, and a part is handed out as soon as the next row cannot fit.
- *   With `reusePartBuffer` every part is handed out in the same buffer, so nothing
- *   part-sized is left for the garbage collector either (see SplitOptions).
- * - Speed: rows are found by the row scanner (rowScanner.ts: WebAssembly SIMD, 16
- *   bytes per step, with a pure-JS fallback); no string is made from the bytes.
- * The generator's return value is a `SplitSummary`.
+ * Rules (the node and the tests rely on them):
+ * - Rows are read as rowBoundaries.ts describes (the reading the parser, the
+ *   tie-back and the simulator share). The header is the first row.
+ * - The file is read as UTF-8 (encoding.ts): a UTF-8 file byte for byte, any other
+ *   encoding transcoded. A part is at most `maxPartBytes` bytes as uploaded.
+ * - Each part is the header line followed by whole rows, byte for byte as read
+ *   (line endings included). A UTF-8 BOM is left out of every part but counted in
+ *   `dataStart`/`dataEnd`, which are offsets in the file as read, so Wait for Batch
+ *   can find a failed row again.
+ * - Empty lines are not data rows: they stay in a part byte for byte but are not
+ *   counted; empty lines that would form a part with no data row are left out.
+ * - Memory: pass 1 keeps the header and one row end per `boundarySpacing` bytes
+ *   (about 64 KiB: 16 bytes per 64 KiB of file); pass 2 one part.
  */
 
-import { parseFirstRow } from './parser';
-import { createRowScanner, newRowScan } from './rowScanner';
+import {
+	EncodingError,
+	readAsUtf8,
+	type OpenSource,
+	type ResolvedEncoding,
+} from './encoding';
+import { createRowReader, parseFirstRow } from './parser';
+import { RowBoundaryScanner } from './rowBoundaries';
 
 export const DEFAULT_MAX_PART_BYTES = 10_000_000;
 
-export interface SplitOptions {
+export interface PlanOptions {
+	/** The encoding the file is in (see `resolveEncoding`). */
+	encoding: ResolvedEncoding;
+	/** The delimiter, from the first bytes of the file as read (BOM-less). */
+	delimiterFor: (head: Buffer) => string;
 	/** Largest part, header included (default 10,000,000 bytes). */
 	maxPartBytes?: number;
-	/**
-	 * Hand out every part in the same memory instead of a fresh Buffer each: a
-	 * yielded `body` is then valid only until the next part is requested (the
-	 * generator's next `next()`), so use it (upload it, copy it) before that and do
-	 * not keep it. Memory then stays at one part whatever the file size, instead of
-	 * growing with the parts the garbage collector has not freed yet. Default false.
-	 */
-	reusePartBuffer?: boolean;
+	/** The part size to aim for once the file's size (as read) is known; at most `maxPartBytes`. */
+	targetPartBytes?: (fileBytes: number) => number;
 }
 
-export interface FilePart {
+/** One planned part: [dataStart, dataEnd) of the file as read, after the header. */
+export interface PartPlan {
 	/** 0-based position of the part */
 	index: number;
-	/** the header line followed by this part's rows, exactly as in the original */
-	body: Buffer;
 	/** data rows in this part (empty lines not counted) */
 	rows: number;
 	/** 1-based data-row number of this part's first row in the whole file */
 	firstRowNumber: number;
-	/** byte range [dataStart, dataEnd) of this part's rows in the original stream (header excluded, BOM counted) */
 	dataStart: number;
 	dataEnd: number;
 }
 
-export interface SplitSummary {
-	/** bytes of the header line including its line ending (BOM excluded) */
-	headerBytes: number;
-	hasBom: boolean;
+export interface SplitPlan {
+	encoding: ResolvedEncoding;
+	delimiter: string;
+	/** the header line with its line break, as uploaded */
+	headerLine: Buffer;
+	/** the column names */
+	header: string[];
+	parts: PartPlan[];
 	totalRows: number;
-	partCount: number;
-	/** bytes read from the source, BOM included */
+	/** bytes of the file as read, a BOM included */
 	totalBytes: number;
+	hasBom: boolean;
+}
+
+export interface FilePart extends PartPlan {
+	/** the header line followed by this part's rows, exactly as read */
+	body: Buffer;
 }
 
 export type CsvFileErrorCode =
@@ -85,19 +85,23 @@ export type CsvFileErrorCode =
 	| 'header-too-large'
 	| 'row-too-large'
 	| 'unclosed-quote'
-	| 'cr-line-endings';
+	| 'invalid-encoding'
+	| 'file-changed';
 
-/** A problem with the file's content; the node turns it into a NodeOperationError. */
+/** A problem with the file's content, found before anything is uploaded; the node turns it into a NodeOperationError. */
 export class CsvFileError extends Error {
 	readonly code: CsvFileErrorCode;
-	/** 1-based data-row number, when the problem is in a data row */
+	/** 1-based data-row number, when the problem is in a data row (0: the header line) */
 	readonly rowNumber?: number;
+	/** the column the problem is in, when known */
+	readonly column?: string;
 
-	constructor(code: CsvFileErrorCode, message: string, rowNumber?: number) {
+	constructor(code: CsvFileErrorCode, message: string, rowNumber?: number, column?: string) {
 		super(message);
 		this.name = 'CsvFileError';
 		this.code = code;
 		this.rowNumber = rowNumber;
+		this.column = column;
 	}
 }
 
@@ -119,13 +123,11 @@ export class RowTooLargeError extends CsvFileError {
 	readonly rowBytes: number;
 	readonly maxPartBytes: number;
 
-	constructor(rowNumber: number, rowBytes: number, headerBytes: number, maxPartBytes: number, complete: boolean) {
-		const size = complete ? `${rowBytes} bytes` : `more than ${rowBytes} bytes`;
+	constructor(rowNumber: number, rowBytes: number, headerBytes: number, maxPartBytes: number) {
 		super(
 			'row-too-large',
-			`Row ${rowNumber} is ${size}: with the ${headerBytes}-byte header it does not fit in one ` +
-				`upload of at most ${maxPartBytes} bytes` +
-				(complete ? '' : ' (an unclosed quote can make the rest of the file look like one row)'),
+			`Row ${rowNumber} is ${rowBytes} bytes: with the ${headerBytes}-byte header it does not fit in one ` +
+				`upload of at most ${maxPartBytes} bytes`,
 			rowNumber,
 		);
 		this.name = 'RowTooLargeError';
@@ -134,257 +136,371 @@ export class RowTooLargeError extends CsvFileError {
 	}
 }
 
-const QUOTE = 0x22;
-const LF = 0x0a;
-const CR = 0x0d;
+const UTF8_BOM_LENGTH = 3;
 
 function hasUtf8Bom(bytes: Uint8Array): boolean {
 	return bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
 }
 
-function asBuffer(chunk: Buffer | Uint8Array): Buffer {
-	return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-}
-
-const BOM_LENGTH = 3;
-const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+/** Most bytes read before the header line must have ended (then it is too large anyway). */
+const HEAD_BYTES = 64 * 1024;
 
 /**
- * `source` without a leading UTF-8 BOM. The first bytes are gathered until the BOM
- * question can be answered (a source may hand out 1-byte chunks); after that each
- * `next()` is the source's own promise, passed through untouched, so the hot path
- * pays no extra await per chunk. Chunks may then be Uint8Arrays or empty.
+ * The file as read, without a leading UTF-8 BOM, with the first bytes gathered
+ * (at least HEAD_BYTES or a whole header line) so the delimiter can be chosen.
  */
-function withoutBom(
-	source: AsyncIterable<Buffer | Uint8Array>,
-	found: { bomLength: number },
-): AsyncIterable<Buffer | Uint8Array> {
-	return {
-		[Symbol.asyncIterator]() {
-			const inner = source[Symbol.asyncIterator]();
-			/** the first bytes, while the BOM question is open */
-			let head: Buffer | undefined = Buffer.alloc(0);
-			const readHead = async (): Promise<IteratorResult<Buffer | Uint8Array>> => {
-				while (head !== undefined) {
-					const next = await inner.next();
-					if (next.done) {
-						const rest = head;
-						head = undefined;
-						return rest.length > 0 ? { done: false, value: rest } : DONE;
-					}
-					const chunk = asBuffer(next.value);
-					head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
-					if (head.length >= BOM_LENGTH) {
-						found.bomLength = hasUtf8Bom(head) ? BOM_LENGTH : 0;
-						const rest = head.subarray(found.bomLength);
-						head = undefined;
-						if (rest.length > 0) return { done: false, value: rest };
-					}
-				}
-				return inner.next();
-			};
-			return {
-				next: () => (head === undefined ? inner.next() : readHead()),
-				return: async () => {
-					head = undefined;
-					if (inner.return) await inner.return();
-					return DONE;
-				},
-			};
-		},
-	};
-}
-
-/** True when a CR outside quotes is not followed by LF: the line endings are CR only. */
-function hasLoneCr(bytes: Buffer): boolean {
-	let inQuotes = false;
-	for (let i = 0; i < bytes.length; i++) {
-		const byte = bytes[i];
-		if (byte === QUOTE) inQuotes = !inQuotes;
-		else if (byte === CR && !inQuotes && bytes[i + 1] !== LF) return true;
+async function* streamWithoutBom(
+	chunks: AsyncIterable<Buffer>,
+	found: { bomLength: number; head?: Buffer },
+): AsyncGenerator<Buffer> {
+	let head: Buffer | undefined = Buffer.alloc(0);
+	for await (const chunk of chunks) {
+		if (head === undefined) {
+			yield chunk;
+			continue;
+		}
+		head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+		if (head.length < UTF8_BOM_LENGTH) continue;
+		if (found.head === undefined) found.bomLength = hasUtf8Bom(head) ? UTF8_BOM_LENGTH : 0;
+		const rest = head.subarray(found.bomLength);
+		if (rest.length < HEAD_BYTES && rest.indexOf(0x0a) === -1 && rest.indexOf(0x0d) === -1) continue;
+		found.head = rest;
+		head = undefined;
+		if (rest.length > 0) yield rest;
 	}
-	return false;
+	if (head !== undefined) {
+		if (found.head === undefined) found.bomLength = hasUtf8Bom(head) ? UTF8_BOM_LENGTH : 0;
+		const rest = head.subarray(found.bomLength);
+		found.head = rest;
+		if (rest.length > 0) yield rest;
+	}
 }
 
-function crLineEndingsError(): CsvFileError {
-	return new CsvFileError(
-		'cr-line-endings',
-		'The file ends its lines with CR only (old Mac format). Save it again as CSV with Windows (CRLF) or Unix (LF) line endings',
-	);
+/** Row ends kept by pass 1: a sparse list from which parts are cut. */
+class Boundaries {
+	readonly offsets: number[] = [];
+	/** data rows before each offset */
+	readonly rowsBefore: number[] = [];
+
+	add(offset: number, rowsBefore: number): void {
+		this.offsets.push(offset);
+		this.rowsBefore.push(rowsBefore);
+	}
+
+	get last(): number {
+		return this.offsets[this.offsets.length - 1];
+	}
+}
+
+/** Largest gap between two kept row ends, unless one row alone is larger. */
+const BOUNDARY_SPACING = 64 * 1024;
+
+/**
+ * Pure: cuts the kept row ends into parts of at most `maxDataBytes` data bytes,
+ * aiming at `targetDataBytes`. Stretches without a data row (empty lines at the
+ * end) form no part.
+ */
+export function cutPlan(boundaries: Boundaries, maxDataBytes: number, targetDataBytes: number): PartPlan[] {
+	const { offsets, rowsBefore } = boundaries;
+	const parts: PartPlan[] = [];
+	let start = 0;
+	while (start < offsets.length - 1) {
+		let end = start + 1;
+		// Furthest kept row end within the target, else within the maximum (the next one always fits).
+		while (end + 1 < offsets.length && offsets[end + 1] - offsets[start] <= targetDataBytes) end++;
+		if (offsets[end] - offsets[start] > targetDataBytes) {
+			while (end + 1 < offsets.length && offsets[end + 1] - offsets[start] <= maxDataBytes) end++;
+		}
+		const rows = rowsBefore[end] - rowsBefore[start];
+		if (rows > 0) {
+			parts.push({
+				index: parts.length,
+				rows,
+				firstRowNumber: rowsBefore[start] + 1,
+				dataStart: offsets[start],
+				dataEnd: offsets[end],
+			});
+		}
+		start = end;
+	}
+	return parts;
 }
 
 /**
- * Splits `source` (e.g. a binary data stream) into parts; see the file comment for
- * the rules. Errors about the content are thrown as `CsvFileError`.
+ * Pass 1: reads the whole file once and plans its parts, or throws a CsvFileError
+ * naming what would have stopped the import. Nothing is uploaded before this ends.
  */
-export async function* splitIntoParts(
-	source: AsyncIterable<Buffer | Uint8Array>,
-	options: SplitOptions = {},
-): AsyncGenerator<FilePart, SplitSummary, undefined> {
+export async function planParts(open: OpenSource, options: PlanOptions): Promise<SplitPlan> {
 	const maxPartBytes = options.maxPartBytes ?? DEFAULT_MAX_PART_BYTES;
 	if (!Number.isInteger(maxPartBytes) || maxPartBytes < 2) {
 		throw new RangeError(`maxPartBytes must be an integer of at least 2, got ${maxPartBytes}`);
 	}
-	const reuse = options.reusePartBuffer === true;
-	const bom = { bomLength: 0 };
-	const scan = newRowScan();
-	const scanner = createRowScanner();
-	// The part being filled: the header, then the bytes from partStart on. Allocated
-	// once; pages the file never reaches are never touched, so a small file costs little.
-	const partBuffer = Buffer.allocUnsafe(maxPartBytes);
+	const found: { bomLength: number; head?: Buffer } = { bomLength: 0 };
+	const stream = streamWithoutBom(readAsUtf8(await open(), options.encoding, { validate: true }), found);
 
-	// All offsets below are in the BOM-less stream; bom.bomLength is added on output.
-	let headerBytes = 0; // 0 until the header line has ended
+	let scanner: RowBoundaryScanner | undefined;
+	let delimiter = ',';
+	let headerLine: Buffer | undefined;
+	let headerBytes = 0;
+	let spacing = BOUNDARY_SPACING;
+	const boundaries = new Boundaries();
+	let dataRows = 0;
+	let previousEnd = 0;
+	let lastKept = 0;
 	let streamLength = 0;
-	/** bytes before this offset are in partBuffer (or in an emitted part) */
-	let copied = 0;
-	let partStart = 0;
-	/** a row ending after this offset does not fit in the current part */
-	let partLimit = 0;
-	let partRows = 0;
-	let partFirstRow = 0;
-	let totalRows = 0;
-	let partCount = 0;
+	let tooLarge: RowTooLargeError | undefined;
+	let headChunks: Buffer[] | undefined = [];
 
-	/** Copies chunk bytes up to stream offset `to` (at most the part limit) into the part. */
-	const copyUpTo = (chunk: Buffer, chunkStart: number, to: number) => {
-		if (to <= copied) return;
-		chunk.copy(partBuffer, headerBytes + copied - partStart, copied - chunkStart, to - chunkStart);
-		copied = to;
-	};
-	const makePart = (end: number): FilePart => {
-		const view = partBuffer.subarray(0, headerBytes + end - partStart);
-		return {
-			index: partCount++,
-			body: reuse ? view : Buffer.from(view),
-			rows: partRows,
-			firstRowNumber: partFirstRow,
-			dataStart: partStart + bom.bomLength,
-			dataEnd: end + bom.bomLength,
-		};
-	};
-	/** Starts the next part at `offset`: the bytes already copied from there on move up behind the header. */
-	const startPartAt = (offset: number) => {
-		partBuffer.copy(partBuffer, headerBytes, headerBytes + offset - partStart, headerBytes + copied - partStart);
-		partStart = offset;
-		partLimit = offset + maxPartBytes - headerBytes;
-		partRows = 0;
-	};
-	const addRows = (dataRows: number) => {
-		if (dataRows === 0) return;
-		if (partRows === 0) partFirstRow = totalRows + 1;
-		partRows += dataRows;
-		totalRows += dataRows;
-	};
-
-	for await (const raw of withoutBom(source, bom)) {
-		const chunk = asBuffer(raw);
-		if (chunk.length === 0) continue;
-		const chunkStart = streamLength;
-		streamLength += chunk.length;
-		let pos = 0;
-		scanner.load(chunk);
-
-		if (headerBytes === 0) {
-			// The header is the first row: a limit before the chunk makes its end the "overflow".
-			pos = scanner.scan(chunkStart, 0, -1, scan);
-			copyUpTo(chunk, chunkStart, Math.min(streamLength, maxPartBytes));
-			const headerEnd = scan.overflowEnd;
-			if (headerEnd === -1) {
-				if (streamLength >= maxPartBytes) {
-					if (hasLoneCr(partBuffer.subarray(0, copied))) throw crLineEndingsError();
-					throw headerTooLarge(streamLength, maxPartBytes);
-				}
-				continue;
+	const onRowEnd = (contentEnd: number, rowEnd: number) => {
+		if (headerLine === undefined) {
+			if (contentEnd === 0) {
+				throw new CsvFileError('empty-header', 'The first line of the file is empty: it must be the header line naming the columns');
 			}
-			if (hasLoneCr(partBuffer.subarray(0, Math.min(headerEnd, copied)))) throw crLineEndingsError();
-			if (scan.overflowIsEmptyLine) {
-				throw new CsvFileError(
-					'empty-header',
-					'The first line of the file is empty: it must be the header line naming the columns',
-				);
+			if (rowEnd >= maxPartBytes) throw headerTooLarge(rowEnd, maxPartBytes);
+			headerBytes = rowEnd;
+			headerLine = Buffer.concat(headChunks ?? []).subarray(0, rowEnd);
+			headChunks = undefined;
+			spacing = Math.max(1, Math.min(BOUNDARY_SPACING, Math.floor((maxPartBytes - headerBytes) / 4)));
+			boundaries.add(rowEnd, 0);
+			previousEnd = lastKept = rowEnd;
+			return;
+		}
+		if (rowEnd - previousEnd > spacing || rowEnd - lastKept > spacing) {
+			if (previousEnd > lastKept) {
+				boundaries.add(previousEnd, dataRows);
+				lastKept = previousEnd;
 			}
-			if (headerEnd >= maxPartBytes) throw headerTooLarge(headerEnd, maxPartBytes);
-			// The header sits at the front of partBuffer already; the data follows it in place.
-			headerBytes = headerEnd;
-			partStart = headerEnd;
-			partLimit = maxPartBytes;
-			scan.rowStart = headerEnd;
 		}
-
-		for (;;) {
-			pos = scanner.scan(chunkStart, pos, partLimit, scan);
-			addRows(scan.dataRows);
-			copyUpTo(chunk, chunkStart, Math.min(streamLength, partLimit));
-			if (scan.overflowEnd === -1) break;
-
-			// A row that does not fit: the part ends before it, and it opens the next one.
-			const rowEnd = scan.overflowEnd;
-			const rowBytes = rowEnd - scan.rowStart;
-			if (headerBytes + rowBytes > maxPartBytes) {
-				throw new RowTooLargeError(totalRows + 1, rowBytes, headerBytes, maxPartBytes, true);
+		const isEmptyLine = contentEnd === previousEnd;
+		if (!isEmptyLine) {
+			dataRows++;
+			if (tooLarge === undefined && headerBytes + rowEnd - previousEnd > maxPartBytes) {
+				// Reported after the encoding and quote checks: an unclosed quote makes a huge row too.
+				tooLarge = new RowTooLargeError(dataRows, rowEnd - previousEnd, headerBytes, maxPartBytes);
 			}
-			// Only empty lines waiting (partRows 0) carry no data: they are let go.
-			if (partRows > 0) yield makePart(scan.rowStart);
-			startPartAt(scan.rowStart);
-			if (!scan.overflowIsEmptyLine) addRows(1);
-			scan.rowStart = rowEnd;
 		}
+		previousEnd = rowEnd;
+	};
 
-		// The unfinished row can no longer join the current part: hand the part out now
-		// instead of holding it while the row keeps growing (bounds memory).
-		const unfinishedBytes = streamLength - scan.rowStart;
-		if (headerBytes + unfinishedBytes > maxPartBytes) {
-			throw new RowTooLargeError(totalRows + 1, unfinishedBytes, headerBytes, maxPartBytes, false);
+	try {
+		for await (const chunk of stream) {
+			if (scanner === undefined) {
+				delimiter = options.delimiterFor(found.head ?? chunk);
+				scanner = new RowBoundaryScanner(delimiter);
+			}
+			if (headChunks !== undefined) headChunks.push(chunk);
+			streamLength += chunk.length;
+			scanner.scan(chunk, onRowEnd);
+			if (headerLine === undefined && streamLength >= maxPartBytes) throw headerTooLarge(streamLength, maxPartBytes);
 		}
-		if (streamLength > partLimit) {
-			if (partRows > 0) yield makePart(scan.rowStart);
-			startPartAt(scan.rowStart);
-			copyUpTo(chunk, chunkStart, streamLength);
-		}
+	} catch (error) {
+		// Bytes not in the encoding: say where, in the user's terms (row and column).
+		throw await withPlace(error, async (problem) => {
+			// What stopped the reading is not LF: a CR that ended the last chunk ended its row.
+			scanner?.endPendingCr(onRowEnd);
+			return await encodingProblem(open, options.encoding, problem, {
+				bomLength: found.bomLength,
+				delimiter,
+				rowStart: scanner?.currentRowStart ?? 0,
+				headerLine,
+				rowNumber: headerLine === undefined ? 0 : dataRows + 1,
+			});
+		});
 	}
 
-	if (headerBytes === 0) {
-		if (streamLength === 0) throw new EmptyFileError();
-		if (hasLoneCr(partBuffer.subarray(0, copied))) throw crLineEndingsError();
-		throw new HeaderOnlyError();
+	if (streamLength === 0 || scanner === undefined) throw new EmptyFileError();
+	if (!scanner.finish(onRowEnd)) {
+		throw await unclosedQuote(open, options.encoding, scanner, {
+			bomLength: found.bomLength,
+			delimiter,
+			headerLine,
+			rowNumber: headerLine === undefined ? 0 : dataRows + 1,
+		});
 	}
-	if (scan.inQuotes) {
-		throw new CsvFileError(
-			'unclosed-quote',
-			`A quoted value opened in row ${totalRows + 1} is never closed: the file ends inside quotes`,
-			totalRows + 1,
-		);
-	}
+	if (headerLine === undefined || dataRows === 0) throw new HeaderOnlyError();
+	if (tooLarge) throw tooLarge;
+	if (previousEnd > lastKept) boundaries.add(previousEnd, dataRows);
+	if (streamLength > boundaries.last) boundaries.add(streamLength, dataRows); // trailing empty lines
 
-	// A last row without a line ending (it fits: the part was handed out early otherwise).
-	const lastRowBytes = streamLength - scan.rowStart;
-	const lastRowIsEmptyLine = lastRowBytes === 0 || (lastRowBytes === 1 && scan.lastByte === CR);
-	if (!lastRowIsEmptyLine) addRows(1);
-	// Trailing empty lines go with the last part; alone they form no part.
-	if (partRows > 0) yield makePart(streamLength);
-	if (totalRows === 0) throw new HeaderOnlyError();
-
+	const totalBytes = streamLength + found.bomLength;
+	const target = Math.min(maxPartBytes, options.targetPartBytes?.(totalBytes) ?? maxPartBytes);
+	const parts = cutPlan(boundaries, maxPartBytes - headerBytes, target - headerBytes).map((part) => ({
+		...part,
+		dataStart: part.dataStart + found.bomLength,
+		dataEnd: part.dataEnd + found.bomLength,
+	}));
 	return {
-		headerBytes,
-		hasBom: bom.bomLength > 0,
-		totalRows,
-		partCount,
-		totalBytes: streamLength + bom.bomLength,
+		encoding: options.encoding,
+		delimiter,
+		headerLine,
+		header: parseFirstRow(headerLine.toString('utf8'), delimiter),
+		parts,
+		totalRows: dataRows,
+		totalBytes,
+		hasBom: found.bomLength > 0,
 	};
+}
+
+/** An EncodingError made into a CsvFileError by `place`; any other error as it is. */
+async function withPlace(
+	error: unknown,
+	place: (problem: EncodingError) => Promise<CsvFileError>,
+): Promise<unknown> {
+	return error instanceof EncodingError ? await place(error) : error;
 }
 
 function headerTooLarge(headerBytes: number, maxPartBytes: number): CsvFileError {
 	return new CsvFileError(
 		'header-too-large',
 		`The header line is ${headerBytes} bytes or more: no row fits next to it in an upload of at most ${maxPartBytes} bytes`,
+		0,
 	);
 }
 
+/** The bytes [start, end) of the file as read (BOM-less offsets), for messages. */
+async function readRange(
+	open: OpenSource,
+	encoding: ResolvedEncoding,
+	bomLength: number,
+	start: number,
+	end: number,
+): Promise<Buffer> {
+	const wanted: Buffer[] = [];
+	let offset = -bomLength;
+	for await (const chunk of readAsUtf8(await open(), encoding)) {
+		const chunkStart = offset;
+		offset += chunk.length;
+		if (offset <= start) continue;
+		wanted.push(chunk.subarray(Math.max(0, start - chunkStart), Math.min(chunk.length, end - chunkStart)));
+		if (offset >= end) break;
+	}
+	return Buffer.concat(wanted);
+}
+
+interface ProblemPlace {
+	bomLength: number;
+	delimiter: string;
+	headerLine: Buffer | undefined;
+	/** 0 for the header line */
+	rowNumber: number;
+}
+
+/** The name of the column a row's bytes up to a point end in ("column 3" when the header has no name for it). */
+function columnAt(rowPrefix: Buffer, place: ProblemPlace): string {
+	// The prefix is a row from inside the file (the file's BOM is never in it): a U+FEFF is data.
+	const reader = createRowReader(place.delimiter, { atFileStart: false });
+	const fields = [...reader.write(rowPrefix), ...reader.end()][0] ?? [''];
+	const index = fields.length - 1;
+	const names = place.headerLine ? parseFirstRow(place.headerLine.toString('utf8'), place.delimiter) : [];
+	return names[index] !== undefined && names[index] !== '' ? names[index] : `column ${index + 1}`;
+}
+
+function rowLabel(rowNumber: number): string {
+	return rowNumber === 0 ? 'the header line' : `row ${rowNumber}`;
+}
+
+async function encodingProblem(
+	open: OpenSource,
+	encoding: ResolvedEncoding,
+	error: EncodingError,
+	place: ProblemPlace & { rowStart: number },
+): Promise<CsvFileError> {
+	const offset = error.offset - place.bomLength;
+	let column: string | undefined;
+	if (offset >= place.rowStart) {
+		// Every encoding's error offset is exact (in the file as read); the bytes before it read fine.
+		const rowPrefix =
+			offset === place.rowStart
+				? Buffer.alloc(0)
+				: await readRange(open, encoding, place.bomLength, place.rowStart, offset).catch(() => undefined);
+		if (rowPrefix !== undefined) column = columnAt(rowPrefix, place);
+	}
+	const where = `${rowLabel(place.rowNumber)}${column ? `, column '${column}'` : ''}`;
+	return new CsvFileError('invalid-encoding', `${error.message} (${where})`, place.rowNumber, column);
+}
+
+async function unclosedQuote(
+	open: OpenSource,
+	encoding: ResolvedEncoding,
+	scanner: RowBoundaryScanner,
+	place: ProblemPlace,
+): Promise<CsvFileError> {
+	const rowStart = scanner.quoteOpenedRowStart;
+	const column = columnAt(await readRange(open, encoding, place.bomLength, rowStart, scanner.quoteOpenedAt + 1), place);
+	return new CsvFileError(
+		'unclosed-quote',
+		`A quoted value that starts in ${rowLabel(place.rowNumber)}, column '${column}', is never closed: ` +
+			'the rest of the file would be read as that one value',
+		place.rowNumber,
+		column,
+	);
+}
+
+export interface CutOptions {
+	/**
+	 * Hand out every part in the same memory instead of a fresh Buffer each: a
+	 * yielded `body` is then valid only until the next part is requested, so use it
+	 * (upload it, copy it) before that and do not keep it. Memory then stays at one
+	 * part whatever the file size. Default false.
+	 */
+	reusePartBuffer?: boolean;
+}
+
 /**
- * The column names in the first line of `head` (the first bytes of a file), for
- * checks before upload. A BOM is ignored. If `head` stops inside the header line,
- * the names read so far are returned.
+ * Pass 2: reads the file again and hands out the parts `plan` describes, each the
+ * header line followed by its rows, byte for byte.
+ */
+export async function* cutParts(
+	open: OpenSource,
+	plan: SplitPlan,
+	options: CutOptions = {},
+): AsyncGenerator<FilePart, void, undefined> {
+	const { headerLine, parts } = plan;
+	if (parts.length === 0) return;
+	const largest = Math.max(...parts.map((part) => part.dataEnd - part.dataStart));
+	const shared = options.reusePartBuffer === true ? Buffer.allocUnsafe(headerLine.length + largest) : undefined;
+	let index = 0;
+	let part = parts[0];
+	let body = shared ?? Buffer.allocUnsafe(headerLine.length + part.dataEnd - part.dataStart);
+	headerLine.copy(body);
+	let offset = 0;
+	for await (const chunk of readAsUtf8(await open(), plan.encoding)) {
+		const chunkStart = offset;
+		offset += chunk.length;
+		while (part !== undefined && chunkStart < part.dataEnd) {
+			const from = Math.max(part.dataStart, chunkStart);
+			const to = Math.min(part.dataEnd, offset);
+			if (to > from) chunk.copy(body, headerLine.length + from - part.dataStart, from - chunkStart, to - chunkStart);
+			if (offset < part.dataEnd) break;
+			yield { ...part, body: body.subarray(0, headerLine.length + part.dataEnd - part.dataStart) };
+			part = parts[++index];
+			if (part !== undefined) {
+				if (!shared) body = Buffer.allocUnsafe(headerLine.length + part.dataEnd - part.dataStart);
+				headerLine.copy(body);
+			}
+		}
+	}
+	if (part !== undefined || offset !== plan.totalBytes) {
+		throw new CsvFileError(
+			'file-changed',
+			`The file changed while it was being imported (${offset} bytes now, ${plan.totalBytes} when it was checked)`,
+		);
+	}
+}
+
+/** Both passes: plans the parts, then hands them out. Returns the plan. */
+export async function* splitIntoParts(
+	open: OpenSource,
+	options: PlanOptions & CutOptions,
+): AsyncGenerator<FilePart, SplitPlan, undefined> {
+	const plan = await planParts(open, options);
+	yield* cutParts(open, plan, options);
+	return plan;
+}
+
+/**
+ * The column names in the first line of `head` (the first bytes of a UTF-8 file).
+ * A BOM is ignored. If `head` stops inside the header line, the names read so far are returned.
  */
 export function readHeader(head: Buffer | Uint8Array, delimiter: string): string[] {
 	const text = new TextDecoder('utf-8').decode(head);

@@ -19,7 +19,20 @@ export const DEFAULT_THROTTLE_LIMITS: Readonly<ThrottleLimits> = {
 	windowMs: 20_000,
 };
 
+/** Where the limiter reads the time and how it waits for the rolling window to open. */
+export interface ThrottleClock {
+	now(): number;
+	/** Must stop at once (rejecting) when `signal` aborts, like cancellableSleep. */
+	sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+const REAL_CLOCK: Readonly<ThrottleClock> = {
+	now: () => Date.now(),
+	sleep: async (ms, signal) => await cancellableSleep(ms, signal),
+};
+
 let limits: ThrottleLimits = { ...DEFAULT_THROTTLE_LIMITS };
+let clock: ThrottleClock = REAL_CLOCK;
 
 class InstanceLimiter {
 	private inFlight = 0;
@@ -51,14 +64,14 @@ class InstanceLimiter {
 	private async waitForSlot(signal?: AbortSignal): Promise<void> {
 		for (;;) {
 			throwIfCancelled(signal);
-			const now = Date.now();
+			const now = clock.now();
 			this.starts = this.starts.filter((t) => now - t < limits.windowMs);
 			if (this.inFlight >= limits.maxInFlight) {
 				await waitForWake((wake) => this.wakeOnRelease.push(wake), signal);
 				continue;
 			}
 			if (this.starts.length >= limits.maxCallsPerWindow) {
-				await cancellableSleep(this.starts[0] + limits.windowMs - now, signal);
+				await clock.sleep(this.starts[0] + limits.windowMs - now, signal);
 				continue;
 			}
 			this.inFlight += 1;
@@ -80,18 +93,24 @@ function limiterFor(instanceRoot: string): InstanceLimiter {
 	return limiter;
 }
 
-/** Tests and benchmarks lower or raise the limits; existing limiters are dropped. */
-export function configureThrottle(overrides: Partial<ThrottleLimits>): void {
-	limits = { ...limits, ...overrides };
+/**
+ * Tests and benchmarks lower or raise the limits, and tests may swap in a fake `clock` so
+ * that windows are measured (and waited out) in fake time; existing limiters are dropped.
+ */
+export function configureThrottle(overrides: Partial<ThrottleLimits> & { clock?: ThrottleClock }): void {
+	const { clock: newClock, ...limitOverrides } = overrides;
+	limits = { ...limits, ...limitOverrides };
+	if (newClock !== undefined) clock = newClock;
 	limiters.clear();
 }
 
+/** Default limits and the real clock again. */
 export function resetThrottle(): void {
-	configureThrottle(DEFAULT_THROTTLE_LIMITS);
+	configureThrottle({ ...DEFAULT_THROTTLE_LIMITS, clock: REAL_CLOCK });
 }
 
 export function throttleSnapshot(instanceRoot: string): { inFlight: number; callsInWindow: number } {
-	return limiterFor(instanceRoot).snapshot(Date.now());
+	return limiterFor(instanceRoot).snapshot(clock.now());
 }
 
 /** Runs `call` once the instance has a free slot; a cancelled execution stops waiting at once. */

@@ -66,9 +66,9 @@ describe('parseDelimited: examples', () => {
 	});
 
 	it('rejects delimiters that cannot work', () => {
-		expect(() => parseDelimited('a', '')).toThrow(/delimiter/);
-		expect(() => parseDelimited('a', '"')).toThrow(/delimiter/);
-		expect(() => parseDelimited('a', ',,')).toThrow(/delimiter/);
+		expect(() => parseDelimited('a', '')).toThrow('Unsupported delimiter "": use one character such as , ; or a tab');
+		expect(() => parseDelimited('a', '"')).toThrow('Unsupported delimiter "\\"": use one character such as , ; or a tab');
+		expect(() => parseDelimited('a', ',,')).toThrow('Unsupported delimiter ",,": use one character such as , ; or a tab');
 	});
 
 	it('parseFirstRow reads only the header, even from a cut-off head', () => {
@@ -153,7 +153,7 @@ describe('createRowReader', () => {
 		expect(reader.write('a;b\n1;"2\n')).toEqual([['a', 'b']]);
 		expect(reader.write('still 2"\n3;')).toEqual([['1', '2\nstill 2']]);
 		expect(reader.end()).toEqual([['3', '']]);
-		expect(() => reader.write('x')).toThrow(/ended/);
+		expect(() => reader.write('x')).toThrow('The row reader has already ended');
 	});
 
 	it('decodes a character split across byte chunks', () => {

@@ -69,8 +69,14 @@ describe('toDelimitedFile', () => {
 			expect(error).toMatchObject({ itemIndex: 1, field: 'address' });
 			expect((error as Error).message).toMatch(/Item 1, field "address" holds an object/);
 		}
-		expect(() => toDelimitedFile([{ tags: ['a'] }], { delimiter: ',' })).toThrow(/field "tags" holds an array/);
-		expect(() => toDelimitedFile([{ when: new Date(NaN) }], { delimiter: ',' })).toThrow(/invalid date/);
+		expect(() => toDelimitedFile([{ tags: ['a'] }], { delimiter: ',' })).toThrow(
+			'Item 0, field "tags" holds an array; Marketo columns take plain values. ' +
+				'Flatten the item first (for example with an Edit Fields (Set) node) or drop the field',
+		);
+		expect(() => toDelimitedFile([{ when: new Date(NaN) }], { delimiter: ',' })).toThrow(
+			'Item 0, field "when" holds an invalid date; Marketo columns take plain values. ' +
+				'Flatten the item first (for example with an Edit Fields (Set) node) or drop the field',
+		);
 	});
 
 	it('does not look at nested values outside the chosen columns', () => {

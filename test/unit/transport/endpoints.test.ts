@@ -20,7 +20,10 @@ describe('instanceRootFrom', () => {
 	it.each(['', '   ', 'not a url', 'ftp://123-ABC-456.mktorest.com/rest', 'https://intranet/rest', '12-ABC-456'])(
 		'rejects %j with a message pointing to Admin > Web Services',
 		(pasted) => {
-			expect(() => instanceRootFrom(pasted)).toThrow(/Admin > Web Services/);
+			expect(() => instanceRootFrom(pasted)).toThrow(
+				`The REST API Endpoint "${pasted.trim()}" is neither a URL like https://123-ABC-456.mktorest.com/rest ` +
+					'nor a Munchkin ID like 123-ABC-456. Copy the Endpoint from Admin > Web Services > REST API.',
+			);
 		},
 	);
 

@@ -22,6 +22,7 @@ const descriptor = {
 	importType: 'customObjects',
 	objectApiName: 'car_c',
 	format: 'ssv',
+	fileEncoding: 'windows-1252',
 	fileName: 'cars.csv',
 	part: 2,
 	partCount: 3,
@@ -42,6 +43,7 @@ describe('batchFromItemJson', () => {
 			importType: 'customObjects',
 			objectApiName: 'car_c',
 			format: 'ssv',
+			fileEncoding: 'windows-1252',
 			fileName: 'cars.csv',
 			part: 2,
 			partCount: 3,
@@ -51,7 +53,10 @@ describe('batchFromItemJson', () => {
 			submittedFile: { binaryProperty: 'data', dataStart: 9100, dataEnd: 18000 },
 			submittedAt: '2025-01-15T12:00:00.000Z',
 			initialStatus: 'Queued',
+			finalStatus: undefined,
 		});
+		// A batch item from before File Encoding existed was read as UTF-8.
+		expect(batchFromItemJson({ ...descriptor, fileEncoding: undefined }, 4).fileEncoding).toBe('utf-8');
 	});
 
 	it("takes Bulk Import's handed-over final status, and ignores a malformed one", () => {
@@ -71,9 +76,13 @@ describe('batchFromItemJson', () => {
 	});
 
 	it('rejects items that carry no usable batch, saying what to do', () => {
-		expect(() => batchFromItemJson({ email: 'a' }, 2)).toThrow(/Item 2 carries no Marketo batch.*Define Below/);
+		expect(() => batchFromItemJson({ email: 'a' }, 2)).toThrow(
+			'Item 2 carries no Marketo batch: it has no "batchId" field. Connect the output of Marketo Bulk Import, or set Batch Source to "Define Below".',
+		);
 		expect(() => batchFromItemJson({ batchId: 5, importType: 'accounts' }, 0)).toThrow(BatchInputError);
-		expect(() => batchFromItemJson({ batchId: 5, importType: 'customObjects' }, 0)).toThrow(/objectApiName/);
+		expect(() => batchFromItemJson({ batchId: 5, importType: 'customObjects' }, 0)).toThrow(
+			'Item 0 (batch 5) is a custom object import without "objectApiName".',
+		);
 	});
 
 	it('tolerates a partial descriptor: defaults for format and numbering, no submitted file', () => {
@@ -92,9 +101,11 @@ describe('batchFromParameters', () => {
 			format: 'tsv',
 			submittedAt: null,
 		});
-		expect(() => batchFromParameters({ batchId: 0, importType: 'leads' }, 0)).toThrow(/positive whole number/);
+		expect(() => batchFromParameters({ batchId: 0, importType: 'leads' }, 0)).toThrow(
+			'Batch ID must be a positive whole number (item 0 gave 0).',
+		);
 		expect(() => batchFromParameters({ batchId: 3, importType: 'customObjects', objectApiName: ' ' }, 0)).toThrow(
-			/Custom Object API Name/,
+			'A custom object batch needs the Custom Object API Name.',
 		);
 	});
 

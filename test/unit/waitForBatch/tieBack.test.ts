@@ -1,10 +1,9 @@
 import { parseResultFile } from '../../../nodes/MarketoWaitForBatch/helpers/resultRows';
+import { SubmittedFileReader } from '../../../nodes/MarketoWaitForBatch/helpers/submittedFiles';
 import {
 	assignRowNumbers,
-	byteRange,
 	noSubmittedFileTies,
 	planRowKey,
-	readHeaderRow,
 	sourceItemIndexOf,
 	tieBackResultFiles,
 	type Candidate,
@@ -32,7 +31,9 @@ function wholeFilePart(text: string, delimiter = ','): SubmittedPart & { stats: 
 	const data = Buffer.from(text, 'utf8');
 	const headerEnd = data.indexOf('\n') + 1;
 	const { open, stats } = chunkedSource(data);
-	return { open, delimiter, dataStart: headerEnd, dataEnd: data.length, firstRowNumber: 1, stats };
+	const reader = new SubmittedFileReader(open, delimiter);
+	reader.register(headerEnd);
+	return { reader, delimiter, dataStart: headerEnd, dataEnd: data.length, firstRowNumber: 1, stats };
 }
 
 async function collect(source: AsyncIterable<Uint8Array>): Promise<string> {
@@ -41,28 +42,50 @@ async function collect(source: AsyncIterable<Uint8Array>): Promise<string> {
 	return Buffer.concat(parts).toString('utf8');
 }
 
-describe('byteRange', () => {
-	it('yields exactly the bytes of the range across chunk borders', async () => {
+describe('SubmittedFileReader', () => {
+	it('yields exactly the bytes of each range across chunk borders, reading the file once', async () => {
 		const data = Buffer.from('0123456789abcdefghij');
-		const { open } = chunkedSource(data, 3);
-		expect(await collect(byteRange(await open(), 4, 15))).toBe('456789abcde');
-		expect(await collect(byteRange(await open(), 0, 20))).toBe(data.toString());
-		expect(await collect(byteRange(await open(), 5, 5))).toBe('');
+		const { open, stats } = chunkedSource(data, 3);
+		const reader = new SubmittedFileReader(open, ',');
+		expect(await collect(reader.range(4, 9))).toBe('45678');
+		expect(await collect(reader.range(9, 9))).toBe('');
+		expect(await collect(reader.range(9, 15))).toBe('9abcde');
+		expect(await collect(reader.range(17, 20))).toBe('hij');
+		expect(stats.opens).toBe(1);
+		// Bytes already passed: the file is opened again (correct, only slower).
+		expect(await collect(reader.range(0, 20))).toBe(data.toString());
+		expect(stats.opens).toBe(2);
 	});
 
-	it('stops reading the source after the range', async () => {
+	it('stops reading after the range', async () => {
 		const { open, stats } = chunkedSource(Buffer.alloc(1000, 0x61), 10);
-		await collect(byteRange(await open(), 0, 25));
+		await collect(new SubmittedFileReader(open, ',').range(0, 25));
 		expect(stats.bytesRead).toBe(30);
 	});
-});
 
-describe('readHeaderRow', () => {
-	it('reads a quoted header with a BOM and stops early', async () => {
+	it('reads a quoted header with a BOM, stops early, and keeps what it read for the first part', async () => {
 		const data = Buffer.from('\ufeff"email","first;Name"\n' + 'a@x.com,A\n'.repeat(500));
 		const { open, stats } = chunkedSource(data, 16);
-		expect(await readHeaderRow(open, ',')).toEqual(['email', 'first;Name']);
+		const reader = new SubmittedFileReader(open, ',');
+		expect(await reader.headerRow()).toEqual(['email', 'first;Name']);
 		expect(stats.bytesRead).toBeLessThan(100);
+		const headerEnd = data.indexOf('\n') + 1;
+		expect(await collect(reader.range(headerEnd, headerEnd + 10))).toBe('a@x.com,A\n');
+		expect(stats.opens).toBe(1);
+	});
+
+	it('gives the parts of a file their turns in file order, whatever order they ask in', async () => {
+		const { open } = chunkedSource(Buffer.from('h\n1\n2\n3\n'), 2);
+		const reader = new SubmittedFileReader(open, ',');
+		for (const start of [2, 4, 6]) reader.register(start);
+		const order: number[] = [];
+		const third = reader.inTurn(6, async () => order.push(6));
+		const second = reader.inTurn(4, async () => order.push(4));
+		await Promise.resolve();
+		expect(order).toEqual([]); // part 1 has not had its turn
+		reader.release(2); // part 1 had nothing to tie back
+		await Promise.all([third, second]);
+		expect(order).toEqual([4, 6]);
 	});
 });
 
@@ -159,7 +182,7 @@ describe('tieBackResultFiles', () => {
 			{ rowNumber: null, tieBack: 'not-found' },
 		]);
 		expect(warningTies).toEqual([{ rowNumber: 4, tieBack: 'exact' }]);
-		expect(part.stats.opens).toBe(2); // header pass + one data pass
+		expect(part.stats.opens).toBe(1); // the header and the data in one read
 	});
 
 	it('numbers rows of a later part from its first row number, reading only its byte range', async () => {
@@ -174,7 +197,7 @@ describe('tieBackResultFiles', () => {
 			';',
 		);
 		const [ties] = await tieBackResultFiles([failures], {
-			open,
+			reader: new SubmittedFileReader(open, ';'),
 			delimiter: ';',
 			dataStart,
 			dataEnd: data.length,
@@ -200,6 +223,31 @@ describe('tieBackResultFiles', () => {
 		const [ties] = await tieBackResultFiles([failures], part);
 		expect(ties).toEqual([{ rowNumber: null, tieBack: 'ambiguous' }]);
 		expect(part.stats.opens).toBe(1);
+	});
+
+	it('reads each byte of a file of many parts once when every part has failures, in any finishing order', async () => {
+		const header = 'email,n\n';
+		const parts = Array.from({ length: 8 }, (_, p) =>
+			Array.from({ length: 20 }, (_, r) => `p${p}r${r}@x.com,${r}\n`).join(''),
+		);
+		const data = Buffer.from(header + parts.join(''));
+		const { open, stats } = chunkedSource(data, 64);
+		const reader = new SubmittedFileReader(open, ',');
+		let start = Buffer.byteLength(header);
+		const submittedParts = parts.map((text, p) => {
+			const part = { reader, delimiter: ',', dataStart: start, dataEnd: start + text.length, firstRowNumber: p * 20 + 1 };
+			start += text.length;
+			reader.register(part.dataStart);
+			return part;
+		});
+		const failuresOf = (p: number) =>
+			parseResultFile(`email,n,Import Failure Reason\np${p}r7@x.com,7,bad\n`, ',');
+		// Batches end out of order (two lanes): 2, 1, 4, 3, ...
+		const order = [1, 0, 3, 2, 5, 4, 7, 6];
+		const ties = await Promise.all(order.map(async (p) => await tieBackResultFiles([failuresOf(p)], submittedParts[p])));
+		ties.forEach(([partTies], k) => expect(partTies).toEqual([{ rowNumber: order[k] * 20 + 8, tieBack: 'exact' }]));
+		expect(stats.opens).toBe(1);
+		expect(stats.bytesRead).toBe(data.length);
 	});
 
 	it('marks rows of a batch without a submitted file', () => {
