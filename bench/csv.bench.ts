@@ -150,6 +150,61 @@ function splitMemory(ctx: BenchContext, label: string, file: string): BenchResul
 	};
 }
 
+/**
+ * Tie-back of a file with failed rows in every part, the way Wait for Batch does it
+ * (one shared reader, parts in the order Marketo's lanes end them), in a fresh process:
+ * its time as a ratio to one raw read of the file (target <= 2: the tie-back reads
+ * each byte once, whatever the number of parts) and its memory growth (< 64 MB).
+ */
+async function tieBackCost(ctx: BenchContext, label: string, file: string, fileBytes: number): Promise<BenchResult[]> {
+	let bestReadMs = Infinity;
+	for (let round = 0; round < 2; round++) {
+		bestReadMs = Math.min(bestReadMs, (await timed(() => readOnly(file, DEFAULT_N8N_CHUNK_BYTES))).ms);
+	}
+	const probe = path.join(__dirname, 'csv', 'tieBackProbe.ts');
+	const child = spawnSync(
+		process.execPath,
+		['--expose-gc', '-r', 'ts-node/register/transpile-only', probe, file, String(TIE_BACK_FAILURES_PER_PART)],
+		{ cwd: ctx.rootDir, encoding: 'utf8', maxBuffer: 1024 * 1024 },
+	);
+	if (child.status !== 0) throw new Error(`tie-back probe failed: ${child.stderr}`);
+	const measured = JSON.parse(child.stdout.trim().split('\n').pop() ?? '{}') as {
+		ms: number;
+		parts: number;
+		failedRows: number;
+		exact: number;
+		opens: number;
+		bytesRead: number;
+		growthMB: number;
+	};
+	if (measured.exact !== measured.failedRows) {
+		throw new Error(`tie-back found ${measured.exact} of ${measured.failedRows} rows exactly`);
+	}
+	ctx.log(
+		`${label}: tie-back of ${measured.failedRows} failed rows in ${measured.parts} parts took ${measured.ms.toFixed(0)} ms, ` +
+			`${measured.opens} open(s), ${(measured.bytesRead / MB).toFixed(0)} MB read; one raw read ${bestReadMs.toFixed(0)} ms`,
+	);
+	return [
+		{
+			name: `tie-back time ratio to one raw read ${label}`,
+			value: measured.ms / bestReadMs,
+			unit: 'x',
+			target: { op: '<=', value: 2 },
+			details: { ...measured, fileBytes, rawReadMs: bestReadMs },
+		},
+		{
+			name: `peak memory growth while tying back ${label}`,
+			value: measured.growthMB,
+			unit: 'MB',
+			target: { op: '<', value: 64 },
+			details: measured,
+		},
+	];
+}
+
+/** Failed rows per part in the tie-back bench: spread over the part, so every chunk is searched. */
+const TIE_BACK_FAILURES_PER_PART = 50;
+
 function failureParseRate(ctx: BenchContext, label: string, rows: number): BenchResult {
 	const text = failureFileText(rows);
 	ctx.log(`failure file: ${rows} rows, ${(Buffer.byteLength(text) / MB).toFixed(0)} MB`);
@@ -186,19 +241,20 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
 	const suffix = ctx.quick ? ' [quick]' : '';
 	const sizes = ctx.quick
 		? [
-				{ label: `100MB${suffix}`, bytes: 10 * MB, rounds: 3 },
-				{ label: `1GB${suffix}`, bytes: 40 * MB, rounds: 2 },
+				{ label: `100MB${suffix}`, bytes: 10 * MB, rounds: 3, tieBack: false },
+				{ label: `1GB${suffix}`, bytes: 40 * MB, rounds: 2, tieBack: true },
 			]
 		: [
-				{ label: '100MB', bytes: 100 * MB, rounds: 3 },
-				{ label: '1GB', bytes: 1000 * MB, rounds: 2 },
+				{ label: '100MB', bytes: 100 * MB, rounds: 3, tieBack: false },
+				{ label: '1GB', bytes: 1000 * MB, rounds: 2, tieBack: true },
 			];
 	const results: BenchResult[] = [];
 
 	for (const size of sizes) {
 		const throughputName = `split throughput ratio ${size.label}`;
 		const memoryName = `peak memory growth while splitting ${size.label}`;
-		if (!ctx.wants(throughputName) && !ctx.wants(memoryName)) continue;
+		const tieBackName = `tie-back time ratio to one raw read ${size.label}`;
+		if (!ctx.wants(throughputName) && !ctx.wants(memoryName) && !(size.tieBack && ctx.wants(tieBackName))) continue;
 		const file = path.join(ctx.tmpDir, `leads-${size.label.replace(/\W/g, '')}.csv`);
 		const generated = writeLeadFile(file, size.bytes);
 		ctx.log(`generated ${file}: ${(generated.bytes / MB).toFixed(0)} MB, ${generated.rows} rows`);
@@ -207,6 +263,9 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
 				results.push(await splitThroughput(ctx, size.label, file, generated.bytes, generated.rows, size.rounds));
 			}
 			if (ctx.wants(memoryName)) results.push(splitMemory(ctx, size.label, file));
+			if (size.tieBack && ctx.wants(`tie-back time ratio to one raw read ${size.label}`)) {
+				results.push(...(await tieBackCost(ctx, size.label, file, generated.bytes)));
+			}
 		} finally {
 			fs.rmSync(file, { force: true });
 		}

@@ -6,8 +6,8 @@
  *   <name>: <value> (target <op> <value>) PASS|FAIL
  *   <name>: <value> (reported)
  * Progress goes to stderr. Results are written to bench/results/latest.json and a
- * timestamped copy. A FAIL is a finding, not a crash: the exit code is non-zero
- * only when a bench module throws.
+ * timestamped copy. The exit code is non-zero when a target line says FAIL or a
+ * bench module throws (the closing line says which), so a script or CI can rely on it.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -133,7 +133,13 @@ async function main(): Promise<number> {
 	const json = JSON.stringify(report, null, 2) + '\n';
 	fs.writeFileSync(path.join(resultsDir, 'latest.json'), json);
 	fs.writeFileSync(path.join(resultsDir, `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`), json);
-	return crashes.length > 0 ? 1 : 0;
+	const failed = results.filter((result) => result.pass === false);
+	process.stdout.write(
+		`bench: ${results.filter((result) => result.pass === true).length} targets met, ${failed.length} failed` +
+			(crashes.length > 0 ? `, ${crashes.length} module(s) crashed` : '') +
+			'\n',
+	);
+	return crashes.length > 0 || failed.length > 0 ? 1 : 0;
 }
 
 if (require.main === module) {

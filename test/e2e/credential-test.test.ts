@@ -139,6 +139,33 @@ describe(`credential test on n8n line ${E2E_LINE}`, () => {
 		}
 	});
 
+	test('gives the editor the nodes as described: Docs links, codex, icons, and n8n\'s own "Custom API Call"', async () => {
+		if (!server) throw new Error('n8n is not running');
+		const response = await fetch(`${server.url}/types/nodes.json`, { headers: { cookie } });
+		expect(response.status).toBe(200);
+		const types = (await response.json()) as Array<{
+			name: string;
+			documentationUrl?: string;
+			codex?: { categories?: string[]; resources?: { primaryDocumentation?: Array<{ url: string }> } };
+			properties: Array<{ name: string; options?: Array<{ name: string; value: unknown }> }>;
+		}>;
+		const byName = (name: string) => types.filter((type) => type.name === `n8n-nodes-marketo-bulk.${name}`).at(-1);
+		const readme = 'https://github.com/n8n-nodes-marketo-bulk/n8n-nodes-marketo-bulk';
+		for (const [name, anchor] of [
+			['marketoBulkImport', 'marketo-bulk-import'],
+			['marketoWaitForBatch', 'marketo-wait-for-batch'],
+		]) {
+			const type = byName(name);
+			expect(type?.documentationUrl).toBe(`${readme}#${anchor}`);
+			// The codex file ships next to the compiled node, so n8n files the node under Marketing.
+			expect(type?.codex?.categories).toContain('Marketing');
+			expect(type?.codex?.resources?.primaryDocumentation?.[0]?.url).toBe(`${readme}#${anchor}`);
+		}
+		// n8n appends "Custom API Call" to Bulk Import's operations (its credential has `authenticate`).
+		const operations = byName('marketoBulkImport')?.properties.find((p) => p.name === 'operation')?.options ?? [];
+		expect(operations.map((option) => option.value)).toContain('__CUSTOM_API_CALL__');
+	});
+
 	// Last: it stops the server, because `n8n execute` needs the database to itself.
 	test('works as the predefined credential of an HTTP Request node (n8n\'s "Custom API Call")', async () => {
 		await server?.stop();
@@ -148,8 +175,9 @@ describe(`credential test on n8n line ${E2E_LINE}`, () => {
 		const items = outputOf(result.run, 'Marketo API call');
 		expect({ items: items.length, error: result.run?.data.resultData.error?.message }).toEqual({ items: 1, error: undefined });
 		expect(items[0].json).toMatchObject({ success: true });
-		expect(simulator.state.calls.map((call) => `${call.authStyle} ${call.path} ${call.httpStatus}`)).toEqual([
-			'none /identity/oauth/token 200',
+		// With the token n8n stored when the Test button fetched one (or a new one from identity).
+		const apiCalls = simulator.state.calls.filter((call) => call.route !== 'identity');
+		expect(apiCalls.map((call) => `${call.authStyle} ${call.path} ${call.httpStatus}`)).toEqual([
 			'bearer /rest/v1/leads/describe2.json 200',
 		]);
 		if (result.code !== 0) throw new Error(explain(result));

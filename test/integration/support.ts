@@ -149,8 +149,8 @@ export function marketoOf(row: IDataObject): IDataObject {
 	return row._marketo as IDataObject;
 }
 
-/** Row values without the node's _marketo key. */
+/** Row values without the node's _marketo and _marketoReason keys. */
 export function columnsOf(row: IDataObject): IDataObject {
-	const { _marketo: _ignored, ...columns } = row;
+	const { _marketo: _ignored, _marketoReason: _reason, ...columns } = row;
 	return columns;
 }

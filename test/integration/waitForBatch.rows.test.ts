@@ -49,6 +49,7 @@ it('TSV with commas, semicolons and CRLF line endings', async () => {
 
 	expect(run.failedRows).toEqual([
 		{
+			_marketoReason: 'Invalid data type in field Lead Score',
 			email: 'tsv2@example.com',
 			company: 'D, E',
 			leadScore: 'nope',

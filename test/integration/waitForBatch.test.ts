@@ -103,6 +103,7 @@ describe('Marketo Wait for Batch: results', () => {
 		]);
 		expect(run.warningRows).toEqual([
 			{
+				_marketoReason: 'Invalid email address',
 				email: 'not-an-email',
 				firstName: 'Warn',
 				lastName: 'Two',
@@ -263,6 +264,7 @@ describe('Marketo Wait for Batch: batch sources', () => {
 		expect(run.done[0]).toMatchObject({ batchId, status: 'Complete', submittedAt: null, durationSeconds: null });
 		expect(run.failedRows).toEqual([
 			{
+				_marketoReason: 'Invalid data type in field Lead Score',
 				email: 'x2@example.com',
 				leadScore: 'oops',
 				_marketo: expect.objectContaining({ rowNumber: null, tieBack: 'no-submitted-file' }),

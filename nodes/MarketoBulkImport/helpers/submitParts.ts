@@ -144,6 +144,37 @@ export class PartialImportError extends Error {
 	}
 }
 
+/** Pure: what the user does about a problem found in the file, when it is more than "fix the file". */
+export function fixForFileError(error: CsvFileError | EncodingError): string | undefined {
+	if (error instanceof EncodingError || error.code === 'invalid-encoding') {
+		if (/NUL byte/.test(error.message)) {
+			return 'Set Options > File Encoding to UTF-16 (Excel\'s "Unicode Text"), or save the file again as "CSV UTF-8".';
+		}
+		if (/byte order mark/.test(error.message)) return 'Set Options > File Encoding to Auto.';
+		return (
+			'Marketo reads UTF-8 only. A "CSV" saved by Excel on Windows is Windows-1252: set Options > File Encoding to ' +
+			'Windows-1252 (ISO-8859-1 for older Unix or database exports), or save the file again as "CSV UTF-8".'
+		);
+	}
+	switch (error.code) {
+		case 'unclosed-quote':
+			return (
+				'A value that starts with a double quote must end with one. Close the quote; or, if the quote is part of ' +
+				'the value, double it inside a quoted value ("Baker 5"" 10"), or remove it. A quote that is not the first ' +
+				'character of a value needs nothing.'
+			);
+		case 'row-too-large':
+			return (
+				'Shorten the values of that row (Marketo\'s text fields hold 255 characters, text areas about 65,000), ' +
+				'or look for a quote that opens a value by mistake earlier in that row.'
+			);
+		case 'file-changed':
+			return 'Run the workflow again: the file was replaced while the node was reading it.';
+		default:
+			return undefined;
+	}
+}
+
 function fileErrorToNodeError(
 	context: IExecuteFunctions,
 	error: CsvFileError | EncodingError,
@@ -153,10 +184,11 @@ function fileErrorToNodeError(
 ): NodeOperationError {
 	// "The file in item 0 ...: the file is empty" reads as one sentence.
 	const reason = error.message.charAt(0).toLowerCase() + error.message.slice(1);
+	const fix = fixForFileError(error) ?? file.fixHint;
 	return new NodeOperationError(context.getNode(), `${file.subject}: ${reason}`, {
 		itemIndex,
 		// With parts submitted, PartialImportError adds what is in Marketo and what is not.
-		description: submitted.length === 0 ? `${file.fixHint} Nothing was uploaded.` : file.fixHint,
+		description: submitted.length === 0 ? `${fix} Nothing was uploaded.` : fix,
 	});
 }
 

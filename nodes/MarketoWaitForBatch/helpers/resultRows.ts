@@ -77,6 +77,9 @@ export interface RowItemContext {
 	objectApiName?: string;
 }
 
+/** The flat copy of `_marketo.reason` that leads every row item. */
+export const REASON_KEY = '_marketoReason';
+
 export function toRowJson(
 	row: ResultRow,
 	context: RowItemContext,
@@ -92,5 +95,7 @@ export function toRowJson(
 		sourceItemIndex: tie.sourceItemIndex,
 		tieBack: tie.tieBack,
 	};
-	return { ...row.values, _marketo: origin };
+	// The reason first: a table view (and a sheet the rows are written to) shows it in the
+	// first column. REST field names never start with an underscore, so no column collides.
+	return { [REASON_KEY]: row.reason, ...row.values, _marketo: origin };
 }

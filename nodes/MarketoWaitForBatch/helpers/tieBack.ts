@@ -16,7 +16,8 @@
  *
  * Memory: only submitted rows whose values match some result row are remembered.
  */
-import { createRowReader } from '../../shared/csv/parser';
+import { parseDelimited } from '../../shared/csv/parser';
+import { RowBoundaryScanner } from '../../shared/csv/rowBoundaries';
 import type { ResultFile } from './resultRows';
 
 export type TieBack = 'exact' | 'duplicate-rows' | 'ambiguous' | 'not-found' | 'no-submitted-file';
@@ -92,12 +93,32 @@ export interface Candidate {
 /** Remembers the submitted rows whose key is wanted, in file order. */
 export class CandidateIndex {
 	readonly byKey = new Map<string, Candidate[]>();
+	/**
+	 * The shared column that comes first in the submitted rows, and the values the
+	 * wanted rows have in it: a row whose value there is not one of them cannot match,
+	 * so it is passed over without being parsed (most rows of a part did not fail).
+	 */
+	readonly probeIndex: number;
+	private readonly probeValues = new Set<string>();
 
 	constructor(
 		private readonly plan: KeyPlan,
 		wantedKeys: Iterable<string>,
 	) {
-		for (const key of wantedKeys) this.byKey.set(key, []);
+		let probe = 0;
+		plan.shared.forEach((column, j) => {
+			if (column.submittedIndex < plan.shared[probe].submittedIndex) probe = j;
+		});
+		this.probeIndex = plan.shared[probe].submittedIndex;
+		for (const key of wantedKeys) {
+			this.byKey.set(key, []);
+			this.probeValues.add((JSON.parse(key) as string[])[probe]);
+		}
+	}
+
+	/** Whether a row whose probe column holds `value` may be wanted. */
+	mayMatch(value: string): boolean {
+		return this.probeValues.has(value);
 	}
 
 	add(fields: string[], position: number): void {
@@ -106,6 +127,77 @@ export class CandidateIndex {
 		const omittedEmpty = this.plan.omittedIndices.every((i) => (fields[i] ?? '') === '');
 		list.push({ position, omittedEmpty });
 	}
+}
+
+const QUOTE = 0x22;
+
+/**
+ * The value of field `index` of a row's bytes, read without parsing the row, or
+ * undefined when a quoted field is in the way (the row is then parsed whole).
+ */
+export function unquotedFieldAt(row: Buffer, index: number, delimiter: number): string | undefined {
+	let start = 0;
+	for (let field = 0; ; field++) {
+		if (start < row.length && row[start] === QUOTE) return undefined;
+		let end = row.indexOf(delimiter, start);
+		if (end === -1) end = row.length;
+		if (field === index) return row.toString('utf8', start, end);
+		if (end === row.length) return ''; // a short row: the missing field is empty
+		start = end + 1;
+	}
+}
+
+/**
+ * Calls `visit` with the bytes of every data row of `chunks` (line break excluded)
+ * and its 0-based position among the data rows, reading rows as the splitter does.
+ */
+async function forEachRow(
+	chunks: AsyncIterable<Uint8Array>,
+	delimiter: string,
+	visit: (row: Buffer, position: number) => void,
+): Promise<void> {
+	const scanner = new RowBoundaryScanner(delimiter);
+	let position = 0;
+	let chunk: Buffer = Buffer.alloc(0);
+	let chunkStart = 0;
+	/** the bytes of the row being read that came in earlier chunks */
+	let carried: Buffer = Buffer.alloc(0);
+	let carriedStart = 0;
+	let rowStart = 0;
+	const onRowEnd = (contentEnd: number, rowEnd: number) => {
+		if (contentEnd > rowStart) {
+			const row =
+				rowStart >= chunkStart
+					? chunk.subarray(rowStart - chunkStart, contentEnd - chunkStart)
+					: Buffer.concat([
+							carried.subarray(rowStart - carriedStart),
+							chunk.subarray(0, Math.max(0, contentEnd - chunkStart)),
+						]).subarray(0, contentEnd - rowStart);
+			visit(row, position++);
+		}
+		rowStart = rowEnd;
+	};
+	for await (const raw of chunks) {
+		if (raw.length === 0) continue;
+		chunk = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+		scanner.scan(chunk, onRowEnd);
+		// The unfinished row's bytes so far (a CR ending the chunk included), for the chunk that ends it.
+		const unfinishedStart = rowStart;
+		const chunkEnd = chunkStart + chunk.length;
+		if (unfinishedStart < chunkEnd) {
+			carried =
+				unfinishedStart >= chunkStart
+					? Buffer.from(chunk.subarray(unfinishedStart - chunkStart))
+					: Buffer.concat([carried.subarray(unfinishedStart - carriedStart), chunk]);
+			carriedStart = unfinishedStart;
+		} else {
+			carried = Buffer.alloc(0);
+			carriedStart = chunkEnd;
+		}
+		chunkStart = chunkEnd;
+	}
+	chunk = Buffer.alloc(0);
+	scanner.finish(onRowEnd);
 }
 
 /** Pure: gives every result row (by its key, in file order) a row number or says why not. */
@@ -165,19 +257,18 @@ async function tieBackInTurn(files: ResultFile[], part: SubmittedPart): Promise<
 		return plan === null ? null : new CandidateIndex(plan, resultKeys[f]);
 	});
 
-	if (indexes.some((index) => index !== null && index.byKey.size > 0)) {
-		const reader = createRowReader(part.delimiter, { skipEmptyLines: true });
-		let position = 0;
-		const take = (rows: string[][]) => {
-			for (const fields of rows) {
-				for (const index of indexes) index?.add(fields, position);
-				position++;
+	const wanted = indexes.filter((index): index is CandidateIndex => index !== null && index.byKey.size > 0);
+	if (wanted.length > 0) {
+		const delimiterByte = part.delimiter.charCodeAt(0);
+		await forEachRow(part.reader.range(part.dataStart, part.dataEnd), part.delimiter, (row, position) => {
+			let fields: string[] | undefined;
+			for (const index of wanted) {
+				const probe = unquotedFieldAt(row, index.probeIndex, delimiterByte);
+				if (probe !== undefined && !index.mayMatch(probe)) continue;
+				fields ??= parseDelimited(row.toString('utf8'), part.delimiter)[0] ?? [''];
+				index.add(fields, position);
 			}
-		};
-		for await (const chunk of part.reader.range(part.dataStart, part.dataEnd)) {
-			take(reader.write(chunk));
-		}
-		take(reader.end());
+		});
 	}
 
 	return files.map((file, f) => {

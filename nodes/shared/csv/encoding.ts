@@ -277,12 +277,33 @@ async function* readUtf8(source: ByteSource, validate: boolean): AsyncGenerator<
 }
 
 /** The decoded text (the decoder's last characters when `bytes` is not given), or null when not valid. */
-function tryDecode(decoder: TextDecoder, bytes?: Uint8Array): string | null {
+function tryDecode(decoder: InstanceType<typeof TextDecoder>, bytes?: Uint8Array): string | null {
 	try {
 		return bytes === undefined ? decoder.decode() : decoder.decode(bytes, { stream: true });
 	} catch {
 		return null; // fatal decoders throw only for bytes that are not in the encoding
 	}
+}
+
+const isHighSurrogate = (unit: number) => unit >= 0xd800 && unit <= 0xdbff;
+const isLowSurrogate = (unit: number) => unit >= 0xdc00 && unit <= 0xdfff;
+
+/**
+ * Where the first half of a character (a lone surrogate) is in `bytes` (UTF-16LE,
+ * even length): its byte index, or -2 for a high surrogate the chunk before ended
+ * with (`pendingHigh`) that is not followed by a low one; -1 when there is none.
+ */
+function firstLoneSurrogate(bytes: Buffer, pendingHigh: boolean): number {
+	let high = pendingHigh ? -2 : -1;
+	for (let i = 0; i + 1 < bytes.length; i += 2) {
+		const unit = bytes[i] | (bytes[i + 1] << 8);
+		if (high !== -1) {
+			if (!isLowSurrogate(unit)) return high;
+			high = -1;
+		} else if (isHighSurrogate(unit)) high = i;
+		else if (isLowSurrogate(unit)) return i;
+	}
+	return -1;
 }
 
 /** A single-byte or UTF-16 file, decoded and encoded again as UTF-8 (without BOM). */
@@ -291,6 +312,8 @@ async function* transcode(source: ByteSource, encoding: ResolvedEncoding): Async
 	// fatal: a lone surrogate is refused, not replaced; the BOM is dropped.
 	const decoder = utf16 ? new TextDecoder('utf-16le', { fatal: true }) : undefined;
 	let odd: Buffer | undefined;
+	/** a high surrogate (LE) the last bytes ended with: the decoder holds it for the next chunk */
+	let pendingHigh: Buffer | undefined;
 	let offset = 0;
 	let written = 0;
 	for await (const chunk of source) {
@@ -310,11 +333,25 @@ async function* transcode(source: ByteSource, encoding: ResolvedEncoding): Async
 			if (encoding === 'utf-16be') bytes = Buffer.from(bytes).swap16();
 			const decoded = tryDecode(decoder, bytes);
 			if (decoded === null) {
+				// Hand on the characters before the lone surrogate (so the reader knows its row), then refuse.
+				const at = firstLoneSurrogate(bytes, pendingHigh !== undefined);
+				let valid = at <= 0 ? '' : Buffer.concat([pendingHigh ?? Buffer.alloc(0), bytes.subarray(0, at)]).toString('utf16le');
+				if (offset === 0 && valid.startsWith('\ufeff')) valid = valid.slice(1);
+				if (valid.length > 0) {
+					const out = Buffer.from(valid, 'utf8');
+					written += out.length;
+					yield out;
+				}
 				throw new EncodingError(
-					`The file is not valid ${encodingLabelOf(encoding)} near byte offset ${offset} of the original file`,
+					`The file is not valid ${encodingLabelOf(encoding)}: the 2 bytes at byte offset ${at === -1 ? offset : offset + at} ` +
+						'of the original file are half of a character (a lone surrogate)',
 					written,
 					undefined,
 				);
+			}
+			if (bytes.length >= 2) {
+				const last = bytes[bytes.length - 2] | (bytes[bytes.length - 1] << 8);
+				pendingHigh = isHighSurrogate(last) ? Buffer.from(bytes.subarray(bytes.length - 2)) : undefined;
 			}
 			text = decoded;
 			offset += bytes.length;

@@ -21,13 +21,10 @@
 export interface ParseOptions {
 	/** Drop rows that come from empty lines (default false). */
 	skipEmptyLines?: boolean;
-}
-
-export interface RowReaderOptions extends ParseOptions {
 	/**
 	 * The input starts at the start of a file, where a byte order mark is skipped
-	 * (default true). Set it to false for a byte range from inside a file (a part's
-	 * data rows): a U+FEFF there is data, the first character of a value.
+	 * (default true). Set it to false for rows from inside a file (a part's data
+	 * rows, one row): a U+FEFF there is data, the first character of a value.
 	 */
 	atFileStart?: boolean;
 }
@@ -174,7 +171,7 @@ export function parseDelimited(text: string, delimiter: string, options: ParseOp
 	const rows: string[][] = [];
 	scanRows(
 		text,
-		withoutBom(text),
+		options.atFileStart === false ? 0 : withoutBom(text),
 		{ delimiter, skipEmptyLines: options.skipEmptyLines === true, isFinal: true, maxRows: Infinity },
 		rows,
 	);
@@ -202,7 +199,7 @@ export interface RowReader {
  * a character split across two chunks is decoded correctly. Only the unfinished
  * last row is kept between chunks.
  */
-export function createRowReader(delimiter: string, options: RowReaderOptions = {}): RowReader {
+export function createRowReader(delimiter: string, options: ParseOptions = {}): RowReader {
 	assertDelimiter(delimiter);
 	// The BOM is skipped below (or kept, see atFileStart), not by the decoder.
 	const decoder = new TextDecoder('utf-8', { ignoreBOM: true });

@@ -15,6 +15,7 @@ import fc from 'fast-check';
 
 import { readAsUtf8, type ResolvedEncoding } from '../../../nodes/shared/csv/encoding';
 import { createRowReader, parseDelimited } from '../../../nodes/shared/csv/parser';
+import { RowBoundaryScanner } from '../../../nodes/shared/csv/rowBoundaries';
 import { CsvFileError, cutParts, planParts, type FilePart, type SplitPlan } from '../../../nodes/shared/csv/splitter';
 import { parseDelimited as simulatorParse } from '../../simulator/delimited';
 import { isBlankRow } from '../../simulator/rows';
@@ -288,6 +289,32 @@ async function tieBackRows(chunks: Buffer[], encoding: ResolvedEncoding, part: F
 	return rows;
 }
 
+/**
+ * The other way to read a part's rows (the tie-back's row index): rows found by a
+ * RowBoundaryScanner fed the range in chunks, each row's bytes parsed alone.
+ */
+async function scannedRows(chunks: Buffer[], encoding: ResolvedEncoding, part: FilePart, delimiter: string) {
+	const scanner = new RowBoundaryScanner(delimiter);
+	const range: Buffer[] = [];
+	const ends: Array<[number, number]> = [];
+	const onRowEnd = (contentEnd: number, rowEnd: number) => ends.push([contentEnd, rowEnd]);
+	for await (const chunk of byteRange(readAsUtf8(chunks, encoding), part.dataStart, part.dataEnd)) {
+		range.push(chunk);
+		scanner.scan(chunk, onRowEnd);
+	}
+	expect(scanner.finish(onRowEnd)).toBe(true);
+	const bytes = Buffer.concat(range);
+	const rows: string[][] = [];
+	let rowStart = 0;
+	for (const [contentEnd, rowEnd] of ends) {
+		if (contentEnd > rowStart) {
+			rows.push(parseDelimited(bytes.toString('utf8', rowStart, contentEnd), delimiter, { atFileStart: false })[0]);
+		}
+		rowStart = rowEnd;
+	}
+	return rows;
+}
+
 /** What the simulator reads from an upload (routes.ts parseUpload): the rows after the header, blank ones left out. */
 function simulatorRows(text: string, delimiter: string): string[][] {
 	const [, ...rest] = simulatorParse(text, delimiter);
@@ -385,6 +412,8 @@ describe('every reader agrees on malformed files', () => {
 					const tiedBack = await tieBackRows(chunksOf(bytes, c.cutSeeds.slice(1), c.quoteCutSeeds), resolved, part, c.delimiter);
 					expect(tiedBack).toHaveLength(part.rows);
 					fromTieBack.push(...tiedBack);
+					const scanned = await scannedRows(chunksOf(bytes, c.cutSeeds.slice(2), c.quoteCutSeeds.slice(1)), resolved, part, c.delimiter);
+					expect(scanned).toEqual(tiedBack);
 				}
 				expect(fromSplitter).toEqual(expected);
 				expect(fromSimulator).toEqual(expected);
@@ -394,7 +423,6 @@ describe('every reader agrees on malformed files', () => {
 			{ seed: FC_SEED, numRuns: 1500 },
 		);
 		// The generator must exercise both outcomes, and files cut into several parts.
-		console.log({ compared, refused, multiPart });
 		expect(compared).toBeGreaterThan(300);
 		expect(refused).toBeGreaterThan(50);
 		expect(multiPart).toBeGreaterThan(150);
@@ -423,5 +451,50 @@ describe('every reader agrees on malformed files', () => {
 			for (const part of parts) tiedBack.push(...(await tieBackRows(chunks, 'utf-8', part, ',')));
 			expect(tiedBack).toEqual(expected);
 		}
+	});
+});
+
+describe('a U+FEFF inside the file is data, only the file\'s first one is a BOM', () => {
+	// Two exported files joined with `cat`: the second one's BOM starts a data row.
+	const text = '\ufeffemail,name\na@x.de,A\n\ufeffemail,name\nb@x.de,B\n';
+
+	it('every reader keeps it in the row it starts', async () => {
+		const expected = [
+			['a@x.de', 'A'],
+			['\ufeffemail', 'name'],
+			['b@x.de', 'B'],
+		];
+		expect(productRows(text, ',')).toEqual(expected);
+		expect(simulatorRows(text, ',')).toEqual(expected);
+		const bytes = Buffer.from(text);
+		const plan = await planParts(opener([bytes]), { encoding: 'utf-8', delimiterFor: () => ',', maxPartBytes: 30 });
+		const parts = await collect(cutParts(opener([bytes]), plan));
+		expect(parts.map((part) => part.body.toString())).toEqual([
+			'email,name\na@x.de,A\n',
+			'email,name\n\ufeffemail,name\n',
+			'email,name\nb@x.de,B\n',
+		]);
+		const tiedBack: string[][] = [];
+		for (const part of parts) tiedBack.push(...(await tieBackRows([bytes], 'utf-8', part, ',')));
+		expect(tiedBack).toEqual(expected);
+	});
+
+	it('createRowReader skips one BOM at the start of a file, none in a range from inside it (atFileStart: false)', () => {
+		const read = (chunks: Array<string | Buffer>, atFileStart?: boolean) => {
+			const reader = createRowReader(',', { atFileStart });
+			const rows = chunks.flatMap((chunk) => reader.write(chunk));
+			return [...rows, ...reader.end()];
+		};
+		const twoBoms = Buffer.from('\ufeff\ufeffa,b\n');
+		expect(read([twoBoms])).toEqual([['\ufeffa', 'b']]);
+		expect(read([twoBoms.subarray(0, 2), twoBoms.subarray(2, 4), twoBoms.subarray(4)])).toEqual([['\ufeffa', 'b']]);
+		expect(read(['\ufeff', '\ufeffa,b\n'])).toEqual([['\ufeffa', 'b']]);
+		expect(read([twoBoms], false)).toEqual([['\ufeff\ufeffa', 'b']]);
+		expect(read(['\ufeffx\n'], false)).toEqual([['\ufeffx']]);
+	});
+
+	it('parseDelimited too: one BOM skipped at the start of a file, none for rows from inside it', () => {
+		expect(parseDelimited('\ufeff\ufeffa,b', ',')).toEqual([['\ufeffa', 'b']]);
+		expect(parseDelimited('\ufeffemail,name', ',', { atFileStart: false })).toEqual([['\ufeffemail', 'name']]);
 	});
 });

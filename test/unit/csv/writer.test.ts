@@ -54,10 +54,12 @@ describe('toDelimitedFile', () => {
 	it('keeps an empty value of a one-column file as a row ("" instead of an empty line)', async () => {
 		const { body } = toDelimitedFile([{ email: 'a' }, { email: '' }, {}], { delimiter: ',' });
 		expect(body.toString()).toBe('email\na\n""\n""\n');
-		const generator = splitIntoParts(streamOf([body]));
+		// The splitter counts the "" rows: a line holding anything is a row, only an empty line is not.
+		const generator = splitIntoParts(async () => streamOf([body]), { encoding: 'utf-8', delimiterFor: () => ',' });
 		const first = await generator.next();
 		expect(first.done).toBe(false);
 		expect(!first.done && first.value.rows).toBe(3);
+		expect(!first.done && first.value.body.equals(body)).toBe(true);
 	});
 
 	it('rejects nested values, naming the item and the field', () => {

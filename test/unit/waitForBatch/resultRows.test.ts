@@ -66,13 +66,15 @@ describe('parseResultFile', () => {
 });
 
 describe('toRowJson', () => {
-	it('puts the file columns at the top level and the origin under _marketo', () => {
+	it('leads with the reason, puts the file columns at the top level and the origin under _marketo', () => {
 		const json = toRowJson(
 			{ values: { email: 'a@x.com', _other: '1' }, reason: 'bad' },
 			{ kind: 'failed', batchId: 7, importType: 'customObjects', objectApiName: 'car_c' },
 			{ rowNumber: 3, sourceItemIndex: null, tieBack: 'exact' },
 		);
+		expect(Object.keys(json)[0]).toBe('_marketoReason');
 		expect(json).toEqual({
+			_marketoReason: 'bad',
 			email: 'a@x.com',
 			_other: '1',
 			_marketo: {

@@ -1,4 +1,8 @@
+import fc from 'fast-check';
+
 import { parseResultFile } from '../../../nodes/MarketoWaitForBatch/helpers/resultRows';
+import { parseDelimited } from '../../../nodes/shared/csv/parser';
+import { RowBoundaryScanner } from '../../../nodes/shared/csv/rowBoundaries';
 import { SubmittedFileReader } from '../../../nodes/MarketoWaitForBatch/helpers/submittedFiles';
 import {
 	assignRowNumbers,
@@ -6,6 +10,7 @@ import {
 	planRowKey,
 	sourceItemIndexOf,
 	tieBackResultFiles,
+	unquotedFieldAt,
 	type Candidate,
 	type SubmittedPart,
 } from '../../../nodes/MarketoWaitForBatch/helpers/tieBack';
@@ -264,5 +269,66 @@ describe('sourceItemIndexOf', () => {
 		expect(sourceItemIndexOf(7, 5, 10)).toBe(12);
 		expect(sourceItemIndexOf(null, 5, 10)).toBeNull();
 		expect(sourceItemIndexOf(7, 5, undefined)).toBeNull();
+	});
+});
+
+describe('tieBackResultFiles on malformed files', () => {
+	const pieces = ['a', 'b', ',', '"', '""', '\r', '\n', '\r\n', ' ', 'é', 'x"y', ';'];
+
+	it('finds every row where the parser reads it, whatever the quotes, line breaks and chunking', async () => {
+		await fc.assert(
+			fc.asyncProperty(
+				fc.array(fc.constantFrom(...pieces), { maxLength: 40 }),
+				fc.integer({ min: 1, max: 9 }),
+				async (bodyPieces, chunkSize) => {
+					const body = bodyPieces.join('');
+					// A file that ends inside a quoted value is refused before upload: nothing to tie back.
+					const scanner = new RowBoundaryScanner(',');
+					scanner.scan(Buffer.from(body), () => undefined);
+					if (!scanner.finish(() => undefined)) return;
+					const rows = parseDelimited(body, ',', { skipEmptyLines: true });
+					if (rows.length === 0) return;
+					const quote = (value: string) => `"${value.replace(/"/g, '""')}"`;
+					const failures = parseResultFile(
+						'k,v,Import Failure Reason\n' +
+							rows.map((row) => `${quote(row[0] ?? '')},${quote(row[1] ?? '')},bad\n`).join(''),
+						',',
+					);
+					const data = Buffer.from('k,v\n' + body);
+					const { open, stats } = chunkedSource(data, chunkSize);
+					const reader = new SubmittedFileReader(open, ',');
+					const [ties] = await tieBackResultFiles([failures], {
+						reader,
+						delimiter: ',',
+						dataStart: 4,
+						dataEnd: data.length,
+						firstRowNumber: 1,
+					});
+					// Rows with the same first two values are told apart only by order (duplicate-rows) or not at all.
+					const keyOf = (row: string[]) => JSON.stringify([row[0] ?? '', row[1] ?? '']);
+					ties.forEach((tie, index) => {
+						expect(tie.tieBack).not.toBe('not-found');
+						if (tie.tieBack === 'exact' || tie.tieBack === 'duplicate-rows') {
+							expect(keyOf(rows[(tie.rowNumber as number) - 1])).toBe(keyOf(rows[index]));
+						}
+						if (rows.filter((row) => keyOf(row) === keyOf(rows[index])).length === 1) {
+							expect(tie).toEqual({ rowNumber: index + 1, tieBack: 'exact' });
+						}
+					});
+					expect(stats.opens).toBe(1);
+				},
+			),
+			{ seed: 20261201, numRuns: 1500 },
+		);
+	});
+
+	it('reads a field without parsing the row unless a quoted field is in the way', () => {
+		const row = Buffer.from('a@x.com,Baker 5" 10,,"q,uoted",last');
+		const comma = ','.charCodeAt(0);
+		expect(unquotedFieldAt(row, 0, comma)).toBe('a@x.com');
+		expect(unquotedFieldAt(row, 1, comma)).toBe('Baker 5" 10');
+		expect(unquotedFieldAt(row, 2, comma)).toBe('');
+		expect(unquotedFieldAt(row, 3, comma)).toBeUndefined();
+		expect(unquotedFieldAt(Buffer.from('only'), 4, comma)).toBe('');
 	});
 });
