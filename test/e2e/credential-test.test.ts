@@ -139,7 +139,7 @@ describe(`credential test on n8n line ${E2E_LINE}`, () => {
 		}
 	});
 
-	test('gives the editor the nodes as described: Docs links, codex, icons, and n8n\'s own "Custom API Call"', async () => {
+	test('gives the editor the nodes as described: Docs links, codex, and n8n\'s own "Custom API Call"', async () => {
 		if (!server) throw new Error('n8n is not running');
 		const response = await fetch(`${server.url}/types/nodes.json`, { headers: { cookie } });
 		expect(response.status).toBe(200);

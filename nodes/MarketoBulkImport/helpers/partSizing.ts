@@ -2,8 +2,9 @@
  * Choosing the part size. Marketo imports two batches of an instance at a
  * time, so a file cut into 13 equal parts keeps one lane busy for 7 parts
  * and the other for 6: the import ends a whole part later than it could.
- * When the file's size is known up front, cut it into an EVEN number of
- * parts of about equal size, never above the user's limit.
+ * The file's size is known once it has been checked whole (as read, after
+ * any transcoding): cut it into an EVEN number of parts of about equal
+ * size, never above the user's limit.
  *
  * Small files (up to three parts at the limit) keep the fewest parts: every
  * batch takes one of the 10 queue slots the whole instance shares with other
@@ -35,19 +36,4 @@ export function balancedPartBytes(fileBytes: number | null, maxPartBytes: number
 	const even = Math.ceil(fileBytes / parts);
 	const slack = Math.max(SLACK_MIN_BYTES, Math.ceil(even * SLACK_FRACTION));
 	return Math.min(maxPartBytes, even + slack);
-}
-
-const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
-
-/**
- * Pure: a binary's size in bytes from n8n's metadata: `bytes` when set,
- * else the human-readable `fileSize` ("125 MB", "1.2 kB"). null when unknown.
- */
-export function binarySizeBytes(binary: { bytes?: number; fileSize?: string }): number | null {
-	if (typeof binary.bytes === 'number' && Number.isFinite(binary.bytes) && binary.bytes > 0) return binary.bytes;
-	const match = /^\s*([\d.]+)\s*([a-z]+)\s*$/i.exec(binary.fileSize ?? '');
-	if (!match) return null;
-	const unit = SIZE_UNITS[match[2].toLowerCase()];
-	const value = Number(match[1]);
-	return unit === undefined || !Number.isFinite(value) ? null : Math.round(value * unit);
 }

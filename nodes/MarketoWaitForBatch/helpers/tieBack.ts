@@ -151,7 +151,7 @@ export function unquotedFieldAt(row: Buffer, index: number, delimiter: number): 
  * Calls `visit` with the bytes of every data row of `chunks` (line break excluded)
  * and its 0-based position among the data rows, reading rows as the splitter does.
  */
-async function forEachRow(
+export async function forEachRow(
 	chunks: AsyncIterable<Uint8Array>,
 	delimiter: string,
 	visit: (row: Buffer, position: number) => void,
@@ -265,7 +265,7 @@ async function tieBackInTurn(files: ResultFile[], part: SubmittedPart): Promise<
 			for (const index of wanted) {
 				const probe = unquotedFieldAt(row, index.probeIndex, delimiterByte);
 				if (probe !== undefined && !index.mayMatch(probe)) continue;
-				fields ??= parseDelimited(row.toString('utf8'), part.delimiter)[0] ?? [''];
+				fields ??= parseDelimited(row.toString('utf8'), part.delimiter, { atFileStart: false })[0] ?? [''];
 				index.add(fields, position);
 			}
 		});

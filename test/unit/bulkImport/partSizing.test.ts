@@ -1,4 +1,4 @@
-import { balancedPartBytes, binarySizeBytes } from '../../../nodes/MarketoBulkImport/helpers/partSizing';
+import { balancedPartBytes } from '../../../nodes/MarketoBulkImport/helpers/partSizing';
 
 describe('balancedPartBytes', () => {
 	const limit = 10_000_000;
@@ -47,18 +47,5 @@ describe('balancedPartBytes', () => {
 			parts++;
 		}
 		expect(parts).toBe(10);
-	});
-});
-
-describe('binarySizeBytes', () => {
-	it('prefers the exact byte count', () => {
-		expect(binarySizeBytes({ bytes: 1234, fileSize: '9 MB' })).toBe(1234);
-	});
-
-	it("reads n8n's human-readable size when bytes is missing", () => {
-		expect(binarySizeBytes({ fileSize: '125 MB' })).toBe(125_000_000);
-		expect(binarySizeBytes({ fileSize: '1.2 kB' })).toBe(1200);
-		expect(binarySizeBytes({ fileSize: 'big' })).toBeNull();
-		expect(binarySizeBytes({})).toBeNull();
 	});
 });

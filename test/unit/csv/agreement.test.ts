@@ -15,7 +15,7 @@ import fc from 'fast-check';
 
 import { readAsUtf8, type ResolvedEncoding } from '../../../nodes/shared/csv/encoding';
 import { createRowReader, parseDelimited } from '../../../nodes/shared/csv/parser';
-import { RowBoundaryScanner } from '../../../nodes/shared/csv/rowBoundaries';
+import { forEachRow } from '../../../nodes/MarketoWaitForBatch/helpers/tieBack';
 import { CsvFileError, cutParts, planParts, type FilePart, type SplitPlan } from '../../../nodes/shared/csv/splitter';
 import { parseDelimited as simulatorParse } from '../../simulator/delimited';
 import { isBlankRow } from '../../simulator/rows';
@@ -290,28 +290,14 @@ async function tieBackRows(chunks: Buffer[], encoding: ResolvedEncoding, part: F
 }
 
 /**
- * The other way to read a part's rows (the tie-back's row index): rows found by a
- * RowBoundaryScanner fed the range in chunks, each row's bytes parsed alone.
+ * The other way to read a part's rows: the tie-back's own reading (tieBack.ts
+ * forEachRow: a RowBoundaryScanner over the range, each row's bytes parsed alone).
  */
 async function scannedRows(chunks: Buffer[], encoding: ResolvedEncoding, part: FilePart, delimiter: string) {
-	const scanner = new RowBoundaryScanner(delimiter);
-	const range: Buffer[] = [];
-	const ends: Array<[number, number]> = [];
-	const onRowEnd = (contentEnd: number, rowEnd: number) => ends.push([contentEnd, rowEnd]);
-	for await (const chunk of byteRange(readAsUtf8(chunks, encoding), part.dataStart, part.dataEnd)) {
-		range.push(chunk);
-		scanner.scan(chunk, onRowEnd);
-	}
-	expect(scanner.finish(onRowEnd)).toBe(true);
-	const bytes = Buffer.concat(range);
 	const rows: string[][] = [];
-	let rowStart = 0;
-	for (const [contentEnd, rowEnd] of ends) {
-		if (contentEnd > rowStart) {
-			rows.push(parseDelimited(bytes.toString('utf8', rowStart, contentEnd), delimiter, { atFileStart: false })[0]);
-		}
-		rowStart = rowEnd;
-	}
+	await forEachRow(byteRange(readAsUtf8(chunks, encoding), part.dataStart, part.dataEnd), delimiter, (row) => {
+		rows.push(parseDelimited(row.toString('utf8'), delimiter, { atFileStart: false })[0]);
+	});
 	return rows;
 }
 
