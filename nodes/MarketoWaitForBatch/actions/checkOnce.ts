@@ -106,7 +106,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	try {
 		await Promise.all(checked.map(async (c) => await outputChecked.call(this, collector, c, options, files)));
 	} finally {
-		files.releaseAll();
+		await files.close();
 	}
 	return collector.outputs();
 }

@@ -268,6 +268,13 @@ export class RunFiles {
 		for (const part of this.parts.values()) part.reader.releaseAll();
 	}
 
+	/** The run is over: every file the tie-back opened is closed. */
+	async close(): Promise<void> {
+		this.releaseAll();
+		const readers = new Set([...this.parts.values()].map((part) => part.reader));
+		await Promise.all([...readers].map(async (reader) => await reader.close()));
+	}
+
 	async download<T>(work: () => Promise<T>): Promise<T> {
 		return await this.downloadSlots.run(work);
 	}
@@ -380,8 +387,9 @@ async function outputFinished(
 
 	const files = [failures, warnings].filter((file): file is ResultFile => file !== null && file.rows.length > 0);
 	const part = runFiles.partOf(batch);
+	let ties: RowTie[][] = [];
 	if (files.length === 0) runFiles.letGo(batch);
-	const ties = part === null ? files.map(noSubmittedFileTies) : await tieBackResultFiles(files, part);
+	else ties = part === null ? files.map(noSubmittedFileTies) : await tieBackResultFiles(files, part);
 	const tiesOf = (file: ResultFile | null) => (file === null ? [] : (ties[files.indexOf(file)] ?? []));
 
 	const failedRows = failures === null ? [] : rowItems(batch, failures, tiesOf(failures), 'failed');

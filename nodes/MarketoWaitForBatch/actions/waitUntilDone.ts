@@ -123,7 +123,9 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	try {
 		return await waitForAll.call(this, collector, tracked, settings, { finishing, files, deadline, handedOverRowsPerMs });
 	} finally {
-		files.releaseAll(); // stopped or failed: no batch waits for a turn that will not come
+		// Stopped or failed: no batch waits for a turn that will not come, no file stays open.
+		finishing.stop();
+		await files.close();
 	}
 }
 
@@ -205,9 +207,14 @@ class FinishingBatches {
 		this.running.add(job);
 	}
 
+	/** Starts nothing more. */
+	stop(): void {
+		this.stopped = true;
+	}
+
 	/** The node is about to fail: starts nothing more and lets the running ones end. */
 	async abandon(): Promise<void> {
-		this.stopped = true;
+		this.stop();
 		this.files.releaseAll();
 		await Promise.allSettled([...this.running]);
 	}

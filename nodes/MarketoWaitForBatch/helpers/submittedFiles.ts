@@ -35,8 +35,12 @@ export class SubmittedFileReader {
 	/** dataStart of the parts still to take their turn, and what wakes the waiting ones */
 	private readonly pending = new Set<number>();
 	private waiters: Array<() => void> = [];
+	/** a turn is reading */
+	private busy = false;
 	/** times the file was opened (1 when every turn came in file order) */
 	opened = 0;
+	/** the run is over: a read still going finds the end of the file */
+	private closed = false;
 
 	constructor(
 		private readonly open: OpenSource,
@@ -50,7 +54,10 @@ export class SubmittedFileReader {
 
 	/** The part will not read (nothing to tie back, or the run ends without it). */
 	release(dataStart: number): void {
-		if (!this.pending.delete(dataStart)) return;
+		if (this.pending.delete(dataStart)) this.wakeAll();
+	}
+
+	private wakeAll(): void {
 		const waiters = this.waiters;
 		this.waiters = [];
 		for (const wake of waiters) wake();
@@ -62,17 +69,22 @@ export class SubmittedFileReader {
 
 	/** Runs `work` when every earlier registered part has had its turn; then lets this one go. */
 	async inTurn<T>(dataStart: number, work: () => Promise<T>): Promise<T> {
-		while ([...this.pending].some((start) => start < dataStart)) {
+		// One turn at a time, whatever was registered: the reader has one position.
+		while (this.busy || [...this.pending].some((start) => start < dataStart)) {
 			await new Promise<void>((resolve) => this.waiters.push(resolve));
 		}
+		this.busy = true;
 		try {
 			return await work();
 		} finally {
+			this.busy = false;
 			this.release(dataStart);
+			this.wakeAll();
 		}
 	}
 
 	private async reopen(): Promise<void> {
+		if (this.closed) return;
 		await this.iterator?.return?.();
 		const source: ByteSource = await this.open();
 		this.opened++;
@@ -84,8 +96,23 @@ export class SubmittedFileReader {
 		this.readEnd = 0;
 	}
 
+	/**
+	 * Lets the file go (n8n's store keeps a file handle open while a stream is unread).
+	 * Called when the run ends; a read still going then finds the end of the file.
+	 */
+	async close(): Promise<void> {
+		this.closed = true;
+		this.releaseAll();
+		const iterator = this.iterator;
+		this.iterator = undefined;
+		this.held = [];
+		this.readEnd = 0;
+		await iterator?.return?.();
+	}
+
 	/** Reads the next chunk into `held`; false at the end of the file. */
 	private async pull(): Promise<boolean> {
+		if (this.closed) return false;
 		if (this.iterator === undefined) await this.reopen();
 		const next = await (this.iterator as AsyncIterator<Uint8Array | string>).next();
 		if (next.done) return false;
@@ -148,5 +175,9 @@ export class SubmittedFiles {
 	/** The run ends (or stops): nobody waits for a turn that will not come. */
 	releaseAll(): void {
 		for (const reader of this.readers.values()) reader.releaseAll();
+	}
+
+	async close(): Promise<void> {
+		await Promise.all([...this.readers.values()].map(async (reader) => await reader.close()));
 	}
 }

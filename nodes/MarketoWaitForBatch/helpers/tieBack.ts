@@ -242,6 +242,10 @@ export function assignRowNumbers(
  * back to the submitted part, reading the part once, in the file's turn.
  */
 export async function tieBackResultFiles(files: ResultFile[], part: SubmittedPart): Promise<RowTie[][]> {
+	if (files.every((file) => file.rows.length === 0)) {
+		part.reader.release(part.dataStart); // nothing to tie back: no turn taken, no byte read
+		return files.map(() => []);
+	}
 	return await part.reader.inTurn(part.dataStart, async () => await tieBackInTurn(files, part));
 }
 

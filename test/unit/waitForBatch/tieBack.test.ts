@@ -255,6 +255,38 @@ describe('tieBackResultFiles', () => {
 		expect(stats.bytesRead).toBe(data.length);
 	});
 
+	it('takes no turn and reads nothing for a batch without rows, and lets the next part go on', async () => {
+		const data = Buffer.from('h\n1\n2\n');
+		const { open, stats } = chunkedSource(data, 2);
+		const reader = new SubmittedFileReader(open, ',');
+		reader.register(2);
+		reader.register(4);
+		const empty = parseResultFile('h,Import Failure Reason\n', ',');
+		expect(await tieBackResultFiles([empty], { reader, delimiter: ',', dataStart: 2, dataEnd: 4, firstRowNumber: 1 })).toEqual([
+			[],
+		]);
+		expect(stats.opens).toBe(0);
+		const failures = parseResultFile('h,Import Failure Reason\n2,bad\n', ',');
+		const [ties] = await tieBackResultFiles([failures], { reader, delimiter: ',', dataStart: 4, dataEnd: 6, firstRowNumber: 2 });
+		expect(ties).toEqual([{ rowNumber: 2, tieBack: 'exact' }]);
+	});
+
+	it('never lets two turns read at once, even for a part that was not registered', async () => {
+		const { open } = chunkedSource(Buffer.from('h\n1\n2\n'), 1);
+		const reader = new SubmittedFileReader(open, ',');
+		const order: string[] = [];
+		const slow = reader.inTurn(4, async () => {
+			order.push('4 in');
+			await new Promise((resolve) => setImmediate(resolve));
+			order.push('4 out');
+		});
+		const unregistered = reader.inTurn(2, async () => {
+			order.push('2 in');
+		});
+		await Promise.all([slow, unregistered]);
+		expect(order).toEqual(['4 in', '4 out', '2 in']);
+	});
+
 	it('marks rows of a batch without a submitted file', () => {
 		const failures = parseResultFile('email,Import Failure Reason\na,b\nc,d\n', ',');
 		expect(noSubmittedFileTies(failures)).toEqual([
