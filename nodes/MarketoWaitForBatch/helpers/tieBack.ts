@@ -100,6 +100,8 @@ export class CandidateIndex {
 	 */
 	readonly probeIndex: number;
 	private readonly probeValues = new Set<string>();
+	/** hashes of the probe values' bytes: most rows are passed over without making a string */
+	private readonly probeHashes = new Set<number>();
 
 	constructor(
 		private readonly plan: KeyPlan,
@@ -112,7 +114,10 @@ export class CandidateIndex {
 		this.probeIndex = plan.shared[probe].submittedIndex;
 		for (const key of wantedKeys) {
 			this.byKey.set(key, []);
-			this.probeValues.add((JSON.parse(key) as string[])[probe]);
+			const value = (JSON.parse(key) as string[])[probe];
+			this.probeValues.add(value);
+			const bytes = Buffer.from(value, 'utf8');
+			this.probeHashes.add(hashBytes(bytes, 0, bytes.length));
 		}
 	}
 
@@ -120,6 +125,20 @@ export class CandidateIndex {
 	mayMatch(value: string): boolean {
 		return this.probeValues.has(value);
 	}
+
+	/**
+	 * Whether the row in bytes [start, end) may be wanted, judged from its probe column
+	 * without parsing the row (true when a quoted field is in the way: parse it then).
+	 */
+	mayHold(bytes: Buffer, start: number, end: number, delimiter: number): boolean {
+		const field = this.field;
+		if (!findUnquotedField(bytes, start, end, this.probeIndex, delimiter, field)) return true;
+		if (!this.probeHashes.has(hashBytes(bytes, field.start, field.end))) return false;
+		return this.mayMatch(bytes.toString('utf8', field.start, field.end));
+	}
+
+	/** reused for every row: the hot loop makes no object per row */
+	private readonly field: FieldBounds = { start: 0, end: 0 };
 
 	add(fields: string[], position: number): void {
 		const list = this.byKey.get(submittedRowKey(fields, this.plan));
@@ -131,30 +150,57 @@ export class CandidateIndex {
 
 const QUOTE = 0x22;
 
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+/** FNV-1a over bytes [start, end): a cheap first test before a string is made. */
+function hashBytes(bytes: Uint8Array, start: number, end: number): number {
+	let hash = FNV_OFFSET;
+	for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i], FNV_PRIME);
+	return hash >>> 0;
+}
+
+export interface FieldBounds {
+	start: number;
+	end: number;
+}
+
 /**
- * The value of field `index` of a row's bytes, read without parsing the row, or
- * undefined when a quoted field is in the way (the row is then parsed whole).
+ * Finds field `index` of the row in bytes [start, end) without parsing the row and
+ * puts its bounds in `out`; false when a quoted field is in the way (the row is then
+ * parsed whole). A row too short to have the field gives an empty field at its end.
  */
-export function unquotedFieldAt(row: Buffer, index: number, delimiter: number): string | undefined {
-	let start = 0;
+export function findUnquotedField(
+	bytes: Buffer,
+	start: number,
+	end: number,
+	index: number,
+	delimiter: number,
+	out: FieldBounds,
+): boolean {
+	let fieldStart = start;
 	for (let field = 0; ; field++) {
-		if (start < row.length && row[start] === QUOTE) return undefined;
-		let end = row.indexOf(delimiter, start);
-		if (end === -1) end = row.length;
-		if (field === index) return row.toString('utf8', start, end);
-		if (end === row.length) return ''; // a short row: the missing field is empty
-		start = end + 1;
+		if (fieldStart < end && bytes[fieldStart] === QUOTE) return false;
+		let fieldEnd = bytes.indexOf(delimiter, fieldStart);
+		if (fieldEnd === -1 || fieldEnd > end) fieldEnd = end;
+		if (field === index || fieldEnd === end) {
+			out.start = field === index ? fieldStart : end;
+			out.end = fieldEnd;
+			return true;
+		}
+		fieldStart = fieldEnd + 1;
 	}
 }
 
 /**
- * Calls `visit` with the bytes of every data row of `chunks` (line break excluded)
- * and its 0-based position among the data rows, reading rows as the splitter does.
+ * Calls `visit` with every data row of `chunks` (bytes [start, end) of `bytes`, line
+ * break excluded) and its 0-based position among the data rows, reading rows as the
+ * splitter does. No Buffer is made for a row unless it spans two chunks.
  */
 export async function forEachRow(
 	chunks: AsyncIterable<Uint8Array>,
 	delimiter: string,
-	visit: (row: Buffer, position: number) => void,
+	visit: (bytes: Buffer, start: number, end: number, position: number) => void,
 ): Promise<void> {
 	const scanner = new RowBoundaryScanner(delimiter);
 	let position = 0;
@@ -166,14 +212,15 @@ export async function forEachRow(
 	let rowStart = 0;
 	const onRowEnd = (contentEnd: number, rowEnd: number) => {
 		if (contentEnd > rowStart) {
-			const row =
-				rowStart >= chunkStart
-					? chunk.subarray(rowStart - chunkStart, contentEnd - chunkStart)
-					: Buffer.concat([
-							carried.subarray(rowStart - carriedStart),
-							chunk.subarray(0, Math.max(0, contentEnd - chunkStart)),
-						]).subarray(0, contentEnd - rowStart);
-			visit(row, position++);
+			if (rowStart >= chunkStart) {
+				visit(chunk, rowStart - chunkStart, contentEnd - chunkStart, position++);
+			} else {
+				const row = Buffer.concat([
+					carried.subarray(rowStart - carriedStart),
+					chunk.subarray(0, Math.max(0, contentEnd - chunkStart)),
+				]);
+				visit(row, 0, contentEnd - rowStart, position++);
+			}
 		}
 		rowStart = rowEnd;
 	};
@@ -264,13 +311,12 @@ async function tieBackInTurn(files: ResultFile[], part: SubmittedPart): Promise<
 	const wanted = indexes.filter((index): index is CandidateIndex => index !== null && index.byKey.size > 0);
 	if (wanted.length > 0) {
 		const delimiterByte = part.delimiter.charCodeAt(0);
-		await forEachRow(part.reader.range(part.dataStart, part.dataEnd), part.delimiter, (row, position) => {
+		await forEachRow(part.reader.range(part.dataStart, part.dataEnd), part.delimiter, (bytes, start, end, position) => {
 			let fields: string[] | undefined;
-			for (const index of wanted) {
-				const probe = unquotedFieldAt(row, index.probeIndex, delimiterByte);
-				if (probe !== undefined && !index.mayMatch(probe)) continue;
-				fields ??= parseDelimited(row.toString('utf8'), part.delimiter, { atFileStart: false })[0] ?? [''];
-				index.add(fields, position);
+			for (let i = 0; i < wanted.length; i++) {
+				if (!wanted[i].mayHold(bytes, start, end, delimiterByte)) continue;
+				fields ??= parseDelimited(bytes.toString('utf8', start, end), part.delimiter, { atFileStart: false })[0] ?? [''];
+				wanted[i].add(fields, position);
 			}
 		});
 	}

@@ -295,8 +295,8 @@ async function tieBackRows(chunks: Buffer[], encoding: ResolvedEncoding, part: F
  */
 async function scannedRows(chunks: Buffer[], encoding: ResolvedEncoding, part: FilePart, delimiter: string) {
 	const rows: string[][] = [];
-	await forEachRow(byteRange(readAsUtf8(chunks, encoding), part.dataStart, part.dataEnd), delimiter, (row) => {
-		rows.push(parseDelimited(row.toString('utf8'), delimiter, { atFileStart: false })[0]);
+	await forEachRow(byteRange(readAsUtf8(chunks, encoding), part.dataStart, part.dataEnd), delimiter, (bytes, start, end) => {
+		rows.push(parseDelimited(bytes.toString('utf8', start, end), delimiter, { atFileStart: false })[0]);
 	});
 	return rows;
 }

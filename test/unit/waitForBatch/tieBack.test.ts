@@ -10,7 +10,7 @@ import {
 	planRowKey,
 	sourceItemIndexOf,
 	tieBackResultFiles,
-	unquotedFieldAt,
+	findUnquotedField,
 	type Candidate,
 	type SubmittedPart,
 } from '../../../nodes/MarketoWaitForBatch/helpers/tieBack';
@@ -354,13 +354,23 @@ describe('tieBackResultFiles on malformed files', () => {
 		);
 	});
 
-	it('reads a field without parsing the row unless a quoted field is in the way', () => {
-		const row = Buffer.from('a@x.com,Baker 5" 10,,"q,uoted",last');
+	it('finds a field without parsing the row unless a quoted field is in the way', () => {
+		const bytes = Buffer.from('next row|a@x.com,Baker 5" 10,,"q,uoted",last|next row');
+		const start = bytes.indexOf('|') + 1;
+		const end = bytes.lastIndexOf('|');
 		const comma = ','.charCodeAt(0);
-		expect(unquotedFieldAt(row, 0, comma)).toBe('a@x.com');
-		expect(unquotedFieldAt(row, 1, comma)).toBe('Baker 5" 10');
-		expect(unquotedFieldAt(row, 2, comma)).toBe('');
-		expect(unquotedFieldAt(row, 3, comma)).toBeUndefined();
-		expect(unquotedFieldAt(Buffer.from('only'), 4, comma)).toBe('');
+		const field = (index: number) => {
+			const bounds = { start: -1, end: -1 };
+			return findUnquotedField(bytes, start, end, index, comma, bounds)
+				? bytes.toString('utf8', bounds.start, bounds.end)
+				: null;
+		};
+		expect(field(0)).toBe('a@x.com');
+		expect(field(1)).toBe('Baker 5" 10');
+		expect(field(2)).toBe('');
+		expect(field(3)).toBeNull();
+		const short = { start: -1, end: -1 };
+		expect(findUnquotedField(Buffer.from('only'), 0, 4, 4, comma, short)).toBe(true);
+		expect(short).toEqual({ start: 4, end: 4 });
 	});
 });
