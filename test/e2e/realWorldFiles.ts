@@ -183,6 +183,27 @@ const failed = (fields: string[], reason: string, tieBack: ExpectedRow['tieBack'
 });
 const warned = (fields: string[], reason: string): Line => ({ fields, outcome: 'warned', reason, tieBack: 'exact' });
 
+/** A file from its layout: what every case shares, then what this one says (`meta`). */
+function fileFrom(
+	layout: Layout,
+	meta: Pick<RealWorldFile, 'id' | 'name' | 'title' | 'emailPrefix'> &
+		Partial<Pick<RealWorldFile, 'importsWith' | 'refusal' | 'minParts'>> & {
+			encode?: (text: string) => Buffer;
+		},
+): RealWorldFile {
+	const { text, rows } = render(layout);
+	const { encode = (utf8: string) => Buffer.from(utf8, 'utf8'), ...rest } = meta;
+	return {
+		importsWith: 'auto',
+		minParts: 1,
+		...rest,
+		bytes: encode(text),
+		columns: layout.columns,
+		format: layout.delimiter === '\t' ? 'tsv' : 'csv',
+		rows,
+	};
+}
+
 /* ---------------- the files ---------------- */
 
 /** 1. Excel "CSV" on Windows: Windows-1252, CRLF, accented names, € (0x80), curly quotes (0x93/0x94). */
@@ -201,20 +222,15 @@ function excelWindows1252(): RealWorldFile {
 			ok([`${p}francois.lefevre@example.com`, 'François', 'Lefèvre', 'Œuvre & Cie', 'Directeur général', 'Besançon']),
 		],
 	};
-	const { text, rows } = render(layout);
-	return {
+	return fileFrom(layout, {
 		id: '01',
 		name: '01-excel-windows-1252.csv',
 		title: 'Excel CSV in Windows-1252 (CRLF, Peña, Müller, €, curly quotes)',
-		bytes: encodeWindows1252(text),
-		columns: layout.columns,
-		format: 'csv',
 		emailPrefix: p,
+		encode: encodeWindows1252,
 		importsWith: 'windows-1252',
-		rows,
 		refusal: { fileEncoding: 'auto', rowNumber: 2, column: 'firstName', mentions: [/File Encoding/i] },
-		minParts: 1,
-	};
+	});
 }
 
 /** 2. Excel "Unicode Text": UTF-16LE with BOM, tab-separated, CRLF. */
@@ -232,19 +248,13 @@ function excelUnicodeText(): RealWorldFile {
 			ok([`${p}ozil@example.com`, 'Mesut', 'Özil', 'Straße 5 GmbH', 'Gelsenkirchen', '3']),
 		],
 	};
-	const { text, rows } = render(layout);
-	return {
+	return fileFrom(layout, {
 		id: '02',
 		name: '02-excel-unicode-text.txt',
 		title: 'Excel "Unicode Text" (UTF-16LE with BOM, tabs, CRLF)',
-		bytes: utf16leWithBom(text),
-		columns: layout.columns,
-		format: 'tsv',
 		emailPrefix: p,
-		importsWith: 'auto',
-		rows,
-		minParts: 1,
-	};
+		encode: utf16leWithBom,
+	});
 }
 
 /** 3. UTF-8 with a byte order mark and CRLF (Excel's "CSV UTF-8"). */
@@ -261,21 +271,14 @@ function utf8BomCrlf(): RealWorldFile {
 			ok([`${p}euro.buyer@example.com`, 'Eero', 'Mäkinen', 'Hinta €100 Oy', '', '']),
 		],
 	};
-	const { text, rows } = render(layout);
-	const bytes = utf8WithBom(text);
-	return {
+	const file = fileFrom(layout, {
 		id: '03',
 		name: '03-utf8-bom-crlf.csv',
 		title: 'UTF-8 with BOM and CRLF',
-		bytes,
-		columns: layout.columns,
-		format: 'csv',
 		emailPrefix: p,
-		importsWith: 'auto',
-		rows,
-		minParts: 1,
-		uploadedBytes: bytes.length - 3,
-	};
+		encode: utf8WithBom,
+	});
+	return { ...file, uploadedBytes: file.bytes.length - 3 };
 }
 
 /** Rows and address length of file 4: 2,900 rows of ~3.9 KB make ~11.4 MB. */
@@ -309,19 +312,13 @@ function largeHandMade(): RealWorldFile {
 		eol: '\n',
 		lines,
 	};
-	const { text, rows } = render(layout);
-	return {
+	return fileFrom(layout, {
 		id: '04',
 		name: '04-large-hand-made.csv',
 		title: 'a hand-made CSV over 10 MB with inch marks and apostrophes in unquoted values',
-		bytes: Buffer.from(text, 'utf8'),
-		columns: layout.columns,
-		format: 'csv',
 		emailPrefix: p,
-		importsWith: 'auto',
-		rows,
 		minParts: 2,
-	};
+	});
 }
 
 /** 5. A lone CR ends row 2 of an otherwise LF file; row 4 fails (no email). */
@@ -339,19 +336,12 @@ function loneCr(): RealWorldFile {
 			ok([`${p}five@example.com`, 'Cinq', 'Fifth', 'Epsilon Ltd']),
 		],
 	};
-	const { text, rows } = render(layout);
-	return {
+	return fileFrom(layout, {
 		id: '05',
 		name: '05-lone-cr.csv',
 		title: 'a lone CR mid-file in an LF file',
-		bytes: Buffer.from(text, 'utf8'),
-		columns: layout.columns,
-		format: 'csv',
 		emailPrefix: p,
-		importsWith: 'auto',
-		rows,
-		minParts: 1,
-	};
+	});
 }
 
 /** 6. Ragged rows: one with more fields than the header (failed), one with fewer (imported). */
@@ -369,19 +359,12 @@ function raggedRows(): RealWorldFile {
 			ok([`${p}last@example.com`, 'Last', 'Row', 'Final Co', 'Metz']),
 		],
 	};
-	const { text, rows } = render(layout);
-	return {
+	return fileFrom(layout, {
 		id: '06',
 		name: '06-ragged-rows.csv',
 		title: 'ragged rows (more and fewer fields than the header)',
-		bytes: Buffer.from(text, 'utf8'),
-		columns,
-		format: 'csv',
 		emailPrefix: p,
-		importsWith: 'auto',
-		rows,
-		minParts: 1,
-	};
+	});
 }
 
 /** 7. Blank lines between rows (LF and CRLF ones): not rows; the failed row keeps its number. */
@@ -404,19 +387,12 @@ function blankLines(): RealWorldFile {
 			{ blank: true },
 		],
 	};
-	const { text, rows } = render(layout);
-	return {
+	return fileFrom(layout, {
 		id: '07',
 		name: '07-blank-lines.csv',
 		title: 'blank lines between rows',
-		bytes: Buffer.from(text, 'utf8'),
-		columns: layout.columns,
-		format: 'csv',
 		emailPrefix: p,
-		importsWith: 'auto',
-		rows,
-		minParts: 1,
-	};
+	});
 }
 
 /** 8. The last row has no line break. */
@@ -433,19 +409,12 @@ function noFinalNewline(): RealWorldFile {
 			ok([`${p}last@example.com`, 'Gus', 'Last', 'Tail Co']),
 		],
 	};
-	const { text, rows } = render(layout);
-	return {
+	return fileFrom(layout, {
 		id: '08',
 		name: '08-no-final-newline.csv',
 		title: 'the last row without a newline',
-		bytes: Buffer.from(text, 'utf8'),
-		columns: layout.columns,
-		format: 'csv',
 		emailPrefix: p,
-		importsWith: 'auto',
-		rows,
-		minParts: 1,
-	};
+	});
 }
 
 /** 9. Two identical failing rows: both failed, tied back as duplicate rows. */
@@ -464,19 +433,12 @@ function duplicateRows(): RealWorldFile {
 			ok([`${p}three@example.com`, 'Kim', 'Three', 'Twin Co']),
 		],
 	};
-	const { text, rows } = render(layout);
-	return {
+	return fileFrom(layout, {
 		id: '09',
 		name: '09-duplicate-rows.csv',
 		title: 'two identical failing rows',
-		bytes: Buffer.from(text, 'utf8'),
-		columns: layout.columns,
-		format: 'csv',
 		emailPrefix: p,
-		importsWith: 'auto',
-		rows,
-		minParts: 1,
-	};
+	});
 }
 
 /** 10. A value in row 3 starts with `"` and is never closed: refused, nothing uploaded. */

@@ -269,11 +269,10 @@ export async function planParts(open: OpenSource, options: PlanOptions): Promise
 			previousEnd = lastKept = rowEnd;
 			return;
 		}
-		if (rowEnd - previousEnd > spacing || rowEnd - lastKept > spacing) {
-			if (previousEnd > lastKept) {
-				boundaries.add(previousEnd, dataRows);
-				lastKept = previousEnd;
-			}
+		// Keep the previous row end once the gap since the last kept one would grow past the spacing.
+		if (rowEnd - lastKept > spacing && previousEnd > lastKept) {
+			boundaries.add(previousEnd, dataRows);
+			lastKept = previousEnd;
 		}
 		const isEmptyLine = contentEnd === previousEnd;
 		if (!isEmptyLine) {

@@ -5,10 +5,6 @@
  * the result is compared with endpoints.ts, on the endpoint forms people paste and on generated ones.
  */
 import * as fc from 'fast-check';
-import type { INode, INodeType } from 'n8n-workflow';
-import { Workflow } from 'n8n-workflow';
-
-import { MarketoApi } from '../../../credentials/MarketoApi.credentials';
 import {
 	ENDPOINT_RULES,
 	identityUrlFrom,
@@ -16,23 +12,11 @@ import {
 	instanceRootFrom,
 	normalizeRestEndpoint,
 } from '../../../nodes/shared/transport/endpoints';
+import { MarketoApi } from '../../../credentials/MarketoApi.credentials';
+import { testBaseUrl } from './testBaseUrl';
 
 const credential = new MarketoApi();
 const baseURL = credential.test.request.baseURL as string;
-
-const node: INode = { id: '1', name: 'Probe', type: 'probe', typeVersion: 1, position: [0, 0], parameters: {} };
-const nodeType = { description: { properties: [] } } as unknown as INodeType;
-const workflow = new Workflow({
-	nodes: [node],
-	connections: {},
-	active: false,
-	nodeTypes: { getByName: () => nodeType, getByNameAndVersion: () => nodeType, getKnownTypes: () => ({}) },
-});
-
-/** What n8n computes for the Test request's base URL, with the credential as the form holds it. */
-function testBaseUrl(restEndpoint: string): unknown {
-	return workflow.expression.getSimpleParameterValue(node, baseURL, 'internal', { $credentials: { restEndpoint } }, undefined, '');
-}
 
 /** Every form the README promises, and what the nodes call. */
 const PASTED_FORMS: Array<[string, string]> = [

@@ -1,5 +1,5 @@
-import type { IDataObject, IHttpRequestOptions, INode, INodeType } from 'n8n-workflow';
-import { UserError, Workflow } from 'n8n-workflow';
+import type { IDataObject, IHttpRequestOptions } from 'n8n-workflow';
+import { UserError } from 'n8n-workflow';
 
 import {
 	INVALID_CLIENT_MESSAGE,
@@ -7,6 +7,7 @@ import {
 	tokenExpiryFrom,
 	tokenFieldsFromAnswer,
 } from '../../../credentials/MarketoApi.credentials';
+import { testBaseUrl } from './testBaseUrl';
 
 const credential = new MarketoApi();
 const SECRET = 'the-client-secret-42';
@@ -109,15 +110,6 @@ describe('credential shape', () => {
 });
 
 describe('credential test', () => {
-	const node: INode = { id: '1', name: 'Probe', type: 'probe', typeVersion: 1, position: [0, 0], parameters: {} };
-	const nodeType = { description: { properties: [] } } as unknown as INodeType;
-	const workflow = new Workflow({
-		nodes: [node],
-		connections: {},
-		active: false,
-		nodeTypes: { getByName: () => nodeType, getByNameAndVersion: () => nodeType, getKnownTypes: () => ({}) },
-	});
-
 	it.each([
 		['https://123-ABC-456.mktorest.com/rest', 'https://123-ABC-456.mktorest.com'],
 		['https://123-ABC-456.mktorest.com/rest/ ', 'https://123-ABC-456.mktorest.com'],
@@ -125,15 +117,7 @@ describe('credential test', () => {
 		['123-ABC-456.mktorest.com', 'https://123-ABC-456.mktorest.com'],
 		['http://127.0.0.1:8765/rest', 'http://127.0.0.1:8765'],
 	])('n8n resolves the test baseURL for %j to %s', (restEndpoint, root) => {
-		const baseURL = workflow.expression.getSimpleParameterValue(
-			node,
-			credential.test.request.baseURL as string,
-			'internal',
-			{ $credentials: { restEndpoint } },
-			undefined,
-			'',
-		);
-		expect(baseURL).toBe(root);
+		expect(testBaseUrl(restEndpoint)).toBe(root);
 		expect(credential.test.request.url).toBe('/rest/v1/leads/describe2.json');
 	});
 
