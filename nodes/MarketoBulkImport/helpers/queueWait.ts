@@ -1,4 +1,4 @@
-import { NodeOperationError, sleep, type IExecuteFunctions } from 'n8n-workflow';
+import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
 
 import type { SeenFinalStatus } from '../../shared/batch';
 import {
@@ -14,6 +14,7 @@ import {
 	type StatusObservation,
 } from '../../shared/batchStatus';
 import type { ImportTarget } from '../../shared/importTypes';
+import { REAL_CLOCK, type Clock } from '../../shared/transport/wait';
 
 /**
  * Marketo runs at most 10 bulk imports per instance (2 processing, 8 waiting)
@@ -39,18 +40,7 @@ const PREDICTION_MAX_MS = 60_000;
 /** A little after the predicted moment, so the poll usually finds the batch done. */
 const PREDICTION_MARGIN_MS = 500;
 
-/** Where queue waits read the time and how they sleep (n8n's sleep, stopped by a cancelled execution). */
-export interface QueueWaitClock {
-	now(): number;
-	sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
-
-const REAL_QUEUE_CLOCK: Readonly<QueueWaitClock> = {
-	now: () => Date.now(),
-	sleep: async (ms, signal) => await sleep(ms, signal),
-};
-
-let queueClock: QueueWaitClock = REAL_QUEUE_CLOCK;
+let queueClock: Clock = REAL_CLOCK;
 
 /**
  * Test knob (module-level, process-wide, like configureThrottle): queue waits, and the
@@ -60,12 +50,12 @@ let queueClock: QueueWaitClock = REAL_QUEUE_CLOCK;
  * are still dated by fetchBatchStatus on the real clock, so a fake clock suits waits that
  * learn no import speed from them (foreign jobs, batches seen Queued or finished).
  */
-export function configureQueueWaitClock(clock: QueueWaitClock): void {
+export function configureQueueWaitClock(clock: Clock): void {
 	queueClock = clock;
 }
 
 export function resetQueueWaitClock(): void {
-	queueClock = REAL_QUEUE_CLOCK;
+	queueClock = REAL_CLOCK;
 }
 
 /** Pure: delay before the n-th (1-based) retry when only foreign jobs fill the queue: 5 s, 10 s, 20 s ... 2 min. */
@@ -226,7 +216,7 @@ export function freeSlotAt(leavesAt: Array<number | null>, now: number, capacity
 export interface QueueWaitOptions {
 	itemIndex: number;
 	waitLimitMs: number;
-	/** injectable for tests; defaults to the clock of configureQueueWaitClock (the real clock and n8n's sleep) */
+	/** injectable for tests; defaults to the clock of configureQueueWaitClock (the real clock, a sleep a cancelled execution stops) */
 	now?: () => number;
 	sleepMs?: (ms: number) => Promise<void>;
 }

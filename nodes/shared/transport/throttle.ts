@@ -5,7 +5,7 @@
  * many batches never causes 615/606 by itself. With n8n queue mode each worker process has its
  * own limiter; the transport's 606/615 retries cover what several workers add up to.
  */
-import { cancellableSleep, throwIfCancelled, waitForWake } from './wait';
+import { REAL_CLOCK, throwIfCancelled, waitForWake, type Clock } from './wait';
 
 export interface ThrottleLimits {
 	maxInFlight: number;
@@ -19,20 +19,8 @@ export const DEFAULT_THROTTLE_LIMITS: Readonly<ThrottleLimits> = {
 	windowMs: 20_000,
 };
 
-/** Where the limiter reads the time and how it waits for the rolling window to open. */
-export interface ThrottleClock {
-	now(): number;
-	/** Must stop at once (rejecting) when `signal` aborts, like cancellableSleep. */
-	sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
-
-const REAL_CLOCK: Readonly<ThrottleClock> = {
-	now: () => Date.now(),
-	sleep: async (ms, signal) => await cancellableSleep(ms, signal),
-};
-
 let limits: ThrottleLimits = { ...DEFAULT_THROTTLE_LIMITS };
-let clock: ThrottleClock = REAL_CLOCK;
+let clock: Clock = REAL_CLOCK;
 
 class InstanceLimiter {
 	private inFlight = 0;
@@ -97,7 +85,7 @@ function limiterFor(instanceRoot: string): InstanceLimiter {
  * Tests and benchmarks lower or raise the limits, and tests may swap in a fake `clock` so
  * that windows are measured (and waited out) in fake time; existing limiters are dropped.
  */
-export function configureThrottle(overrides: Partial<ThrottleLimits> & { clock?: ThrottleClock }): void {
+export function configureThrottle(overrides: Partial<ThrottleLimits> & { clock?: Clock }): void {
 	const { clock: newClock, ...limitOverrides } = overrides;
 	limits = { ...limits, ...limitOverrides };
 	if (newClock !== undefined) clock = newClock;

@@ -56,3 +56,20 @@ export async function waitForWake(register: (wake: () => void) => void, signal?:
 		if (signal && onAbort) signal.removeEventListener('abort', onAbort);
 	}
 }
+
+/**
+ * Where waits read the time and how they sleep. The throttle and the queue waits take
+ * one through a test knob (configureThrottle, configureQueueWaitClock): with a fake
+ * clock whose sleep moves the time, minutes of waiting take no real time and happen in
+ * the same order on every run.
+ */
+export interface Clock {
+	now(): number;
+	/** Must stop at once (rejecting) when `signal` aborts, like cancellableSleep. */
+	sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const REAL_CLOCK: Readonly<Clock> = {
+	now: () => Date.now(),
+	sleep: async (ms, signal) => await cancellableSleep(ms, signal),
+};

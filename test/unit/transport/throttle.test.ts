@@ -3,16 +3,15 @@ import {
 	resetThrottle,
 	throttleSnapshot,
 	throttled,
-	type ThrottleClock,
 } from '../../../nodes/shared/transport/throttle';
-import { waitForWake } from '../../../nodes/shared/transport/wait';
+import { waitForWake, type Clock } from '../../../nodes/shared/transport/wait';
 
 /**
  * Every test runs on a fake clock: time moves only when the test says so, and a waiting
  * limiter's sleep ends only when the fake time reaches its end. Nothing here reads the
  * wall clock, so the assertions are exact times and counts, never "within some slack".
  */
-interface FakeThrottleClock extends ThrottleClock {
+interface FakeClock extends Clock {
 	/** The end (fake ms) of every sleep the limiter asked for, in order. */
 	readonly sleepsUntil: number[];
 	/** Sets the fake time, ends the sleeps due by then, and lets everything they woke run. */
@@ -22,7 +21,7 @@ interface FakeThrottleClock extends ThrottleClock {
 /** Runs every pending promise continuation (no timer is involved, so one turn is enough). */
 const settle = async () => await new Promise((resolve) => setImmediate(resolve));
 
-function fakeClock(): FakeThrottleClock {
+function fakeClock(): FakeClock {
 	let current = 0;
 	const sleepers: Array<{ until: number; wake: () => void }> = [];
 	const sleepsUntil: number[] = [];
@@ -45,7 +44,7 @@ function fakeClock(): FakeThrottleClock {
 	};
 }
 
-let clock: FakeThrottleClock;
+let clock: FakeClock;
 
 beforeEach(() => {
 	clock = fakeClock();
