@@ -54,10 +54,6 @@ export function isResolvedEncoding(value: unknown): value is ResolvedEncoding {
 	);
 }
 
-export function isTranscoded(encoding: ResolvedEncoding): boolean {
-	return encoding !== 'utf-8';
-}
-
 export function encodingLabelOf(encoding: ResolvedEncoding): string {
 	switch (encoding) {
 		case 'utf-8':

@@ -500,12 +500,3 @@ export async function* splitIntoParts(
 	yield* cutParts(open, plan, options);
 	return plan;
 }
-
-/**
- * The column names in the first line of `head` (the first bytes of a UTF-8 file).
- * A BOM is ignored. If `head` stops inside the header line, the names read so far are returned.
- */
-export function readHeader(head: Buffer | Uint8Array, delimiter: string): string[] {
-	const text = new TextDecoder('utf-8').decode(head);
-	return parseFirstRow(text, delimiter);
-}

@@ -13,7 +13,6 @@ import {
 	firstInvalidUtf8,
 	isFileEncoding,
 	isResolvedEncoding,
-	isTranscoded,
 	readAsUtf8,
 	readHead,
 	resolveEncoding,
@@ -119,7 +118,6 @@ describe('resolveEncoding', () => {
 		expect(resolved.every(isResolvedEncoding)).toBe(true);
 		expect(isResolvedEncoding('auto')).toBe(false);
 		expect(resolved.map(encodingLabelOf)).toEqual(['UTF-8', 'Windows-1252', 'ISO-8859-1', 'UTF-16LE', 'UTF-16BE']);
-		expect(resolved.map(isTranscoded)).toEqual([false, true, true, true, true]);
 	});
 
 	it('readHead reads just enough chunks for the head', async () => {

@@ -8,7 +8,6 @@ import {
 	EmptyFileError,
 	HeaderOnlyError,
 	planParts,
-	readHeader,
 	RowTooLargeError,
 	splitIntoParts,
 	type CutOptions,
@@ -572,13 +571,6 @@ describe('cutPlan and targetPartBytes', () => {
 	});
 });
 
-describe('readHeader', () => {
-	it('reads the column names from the first bytes, BOM and quotes included', () => {
-		expect(readHeader(Buffer.concat([BOM, utf8('"e;mail";name\r\n1;2\n')]), ';')).toEqual(['e;mail', 'name']);
-		expect(readHeader(utf8('email\tfirst'), '\t')).toEqual(['email', 'first']);
-		expect(readHeader(utf8('a,b\r1,2'), ',')).toEqual(['a', 'b']);
-	});
-});
 
 describe('cutParts: reusePartBuffer', () => {
 	/** Splits with one reused buffer, copying each body before asking for the next part, as the node must. */
