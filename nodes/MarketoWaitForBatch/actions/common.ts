@@ -263,16 +263,18 @@ export class RunFiles {
 		part?.reader.release(part.dataStart);
 	}
 
-	releaseAll(): void {
-		this.files.releaseAll();
-		for (const part of this.parts.values()) part.reader.releaseAll();
+	/** The readers of the run, each once (a stored file's parts share one). */
+	private readers(): SubmittedFileReader[] {
+		return [...new Set([...this.parts.values()].map((part) => part.reader))];
 	}
 
-	/** The run is over: every file the tie-back opened is closed. */
+	releaseAll(): void {
+		for (const reader of this.readers()) reader.releaseAll();
+	}
+
+	/** The run is over: every file the tie-back opened is closed (closing lets every turn go). */
 	async close(): Promise<void> {
-		this.releaseAll();
-		const readers = new Set([...this.parts.values()].map((part) => part.reader));
-		await Promise.all([...readers].map(async (reader) => await reader.close()));
+		await Promise.all(this.readers().map(async (reader) => await reader.close()));
 	}
 
 	async download<T>(work: () => Promise<T>): Promise<T> {

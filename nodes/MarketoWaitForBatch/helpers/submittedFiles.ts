@@ -171,13 +171,4 @@ export class SubmittedFiles {
 		}
 		return reader;
 	}
-
-	/** The run ends (or stops): nobody waits for a turn that will not come. */
-	releaseAll(): void {
-		for (const reader of this.readers.values()) reader.releaseAll();
-	}
-
-	async close(): Promise<void> {
-		await Promise.all([...this.readers.values()].map(async (reader) => await reader.close()));
-	}
 }
