@@ -44,6 +44,21 @@ export interface BatchDescriptor extends IDataObject {
 	observedRowsPerSecond?: number;
 	/** the batch's end, when Bulk Import already saw it while waiting for a queue slot */
 	finalStatus?: SeenFinalStatus;
+	/**
+	 * Lookup values (dedupe fields for custom objects) this part shares with the part before
+	 * it. When above 0, this part was submitted only once that part's batch had finished, so
+	 * Marketo never upserts the same record from two batches at once.
+	 */
+	keysSharedWithPreviousPart?: number;
+	/**
+	 * Set when creating this batch first failed in a way that leaves Marketo's answer unknown
+	 * (HTTP 5xx, a lost connection, 604/608/611/713): batches Marketo may have made from that
+	 * first upload. They had finished before this part was sent again, so the same rows never
+	 * ran twice at the same time; one of them may have imported these rows already.
+	 */
+	possibleDuplicateBatchIds?: number[];
+	/** a sentence for the user when something about this batch needs their attention */
+	notice?: string;
 }
 
 /**

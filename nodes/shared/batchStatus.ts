@@ -1,8 +1,9 @@
-import type { IDataObject, IExecuteFunctions, ILoadOptionsFunctions } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError, type IDataObject, type IExecuteFunctions, type ILoadOptionsFunctions } from 'n8n-workflow';
 
 import { batchPath, type ImportTarget } from './importTypes';
 import type { BatchStatusName } from './batch';
 import { marketoApiRequest } from './transport';
+import { REAL_CLOCK, type Clock } from './transport/wait';
 
 /**
  * One status answer, the same shape for the three import types. Leads and
@@ -55,19 +56,59 @@ export function isFinishedStatus(status: string): boolean {
 	return status === 'Complete' || status === 'Failed';
 }
 
+/** `clock` dates the answer: the caller's, so a fake clock in tests dates it in fake time too. */
 export async function fetchBatchStatus(
 	this: IExecuteFunctions | ILoadOptionsFunctions,
 	target: ImportTarget & { batchId: number },
 	itemIndex?: number,
+	clock: Clock = REAL_CLOCK,
 ): Promise<BatchStatus> {
-	const sentAt = Date.now();
+	const sentAt = clock.now();
 	const result = (await marketoApiRequest.call(this, {
 		method: 'GET',
 		path: batchPath(target, target.batchId, 'status'),
 		idempotent: true,
 		itemIndex,
 	})) as IDataObject[];
-	return normalizeBatchStatus(result[0] ?? {}, target.batchId, statusReadAt(sentAt, Date.now()));
+	return normalizeBatchStatus(result[0] ?? {}, target.batchId, statusReadAt(sentAt, clock.now()));
+}
+
+/**
+ * Marketo's answers for a batch id it does not know (or that another API user made, which
+ * this user may not read): 1003 "Batch ID not found" is what is seen; 1013 "object not
+ * found", 610 "not found" and an empty result are read the same way.
+ */
+const BATCH_NOT_FOUND_CODES = new Set(['1003', '1013', '610']);
+
+function marketoCodeOf(error: unknown): string | undefined {
+	const code = (error as { httpCode?: unknown } | null)?.httpCode;
+	return typeof code === 'string' ? code : undefined;
+}
+
+/** A batch's status, or null when Marketo says there is no such batch (for this import type and user). */
+export async function probeBatchStatus(
+	this: IExecuteFunctions | ILoadOptionsFunctions,
+	target: ImportTarget & { batchId: number },
+	itemIndex?: number,
+): Promise<BatchStatus | null> {
+	const sentAt = Date.now();
+	let result: IDataObject[];
+	try {
+		result = (await marketoApiRequest.call(this, {
+			method: 'GET',
+			path: batchPath(target, target.batchId, 'status'),
+			idempotent: true,
+			itemIndex,
+		})) as IDataObject[];
+	} catch (error) {
+		if (BATCH_NOT_FOUND_CODES.has(marketoCodeOf(error) ?? '')) return null;
+		// The transport throws n8n errors already; anything else is wrapped so n8n can show it.
+		throw error instanceof NodeApiError || error instanceof NodeOperationError
+			? error
+			: new NodeOperationError(this.getNode(), error as Error, { itemIndex });
+	}
+	if (result[0] === undefined || result[0].status === undefined) return null;
+	return normalizeBatchStatus(result[0], target.batchId, statusReadAt(sentAt, Date.now()));
 }
 
 /**

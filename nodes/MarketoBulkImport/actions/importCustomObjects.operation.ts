@@ -1,7 +1,7 @@
 import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
 
 import type { ImportPlan } from '../helpers/importPlan';
-import { customObjectHeaderRules } from '../helpers/preflight';
+import { customObjectHeaderRules, customObjectKeyColumns } from '../helpers/preflight';
 import { runImport } from '../helpers/runImport';
 
 export const description: INodeProperties[] = [
@@ -32,6 +32,8 @@ export function buildCustomObjectPlan(this: IExecuteFunctions, itemIndex: number
 		targetFields: { objectApiName },
 		label: `${objectApiName} records`,
 		headerRules: async (context, cache, index) => await customObjectHeaderRules(context, cache, objectApiName, index),
+		keyColumns: async (context, cache, index, header) =>
+			await customObjectKeyColumns(context, cache, objectApiName, index, header),
 	};
 }
 

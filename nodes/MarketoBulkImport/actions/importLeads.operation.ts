@@ -99,6 +99,7 @@ export function buildLeadPlan(this: IExecuteFunctions, itemIndex: number): Impor
 		},
 		label: 'leads',
 		headerRules: async (context, cache, index) => await leadHeaderRules(context, cache, lookupField, index),
+		keyColumns: async () => [lookupField],
 	};
 }
 

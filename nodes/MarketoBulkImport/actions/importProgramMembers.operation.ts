@@ -71,6 +71,8 @@ export function buildProgramMemberPlan(this: IExecuteFunctions, itemIndex: numbe
 		targetFields: { programId, programMemberStatus },
 		label: `members of program ${programId}`,
 		headerRules: async (context, cache, index) => await programMemberHeaderRules(context, cache, index),
+		// Marketo finds or creates each member's lead by email.
+		keyColumns: async () => ['email'],
 	};
 }
 

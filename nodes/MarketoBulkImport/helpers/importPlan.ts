@@ -24,6 +24,12 @@ export interface ImportPlan {
 	/** "leads", "program members of program 1001", ... for messages */
 	label: string;
 	headerRules(context: IExecuteFunctions, cache: DescribeCache, itemIndex: number): Promise<HeaderRules>;
+	/**
+	 * The columns that name the record a row upserts (the lookup field; email; a custom
+	 * object's dedupe fields, or its id field when the file has that instead), for the
+	 * same-key guard between parts.
+	 */
+	keyColumns(context: IExecuteFunctions, cache: DescribeCache, itemIndex: number, header: string[]): Promise<string[]>;
 }
 
 export type PlanBuilder = (this: IExecuteFunctions, itemIndex: number) => Promise<ImportPlan> | ImportPlan;

@@ -174,6 +174,24 @@ export async function customObjectHeaderRules(
 	return { fields: toKnownFields(record), required };
 }
 
+/**
+ * A custom object's record key for the same-key guard: its dedupe fields, or its id field
+ * when the file identifies records by id instead.
+ */
+export async function customObjectKeyColumns(
+	context: IExecuteFunctions,
+	cache: DescribeCache,
+	objectApiName: string,
+	itemIndex: number,
+	header: string[],
+): Promise<string[]> {
+	const record = await cache.get(context, customObjectDescribePath(objectApiName), itemIndex);
+	const dedupe = record?.dedupeFields ?? [];
+	const has = (name: string) => header.some((column) => column.toLowerCase() === name.toLowerCase());
+	if (dedupe.length > 0 && dedupe.every(has)) return dedupe;
+	return record?.idField && has(record.idField) ? [record.idField] : dedupe;
+}
+
 /** Throws a NodeOperationError naming every problem; returns quietly when the header is fine. */
 export function assertHeaderMatches(
 	context: IExecuteFunctions,

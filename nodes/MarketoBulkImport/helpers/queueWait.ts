@@ -5,6 +5,7 @@ import {
 	estimateCompletion,
 	fetchBatchStatus,
 	isFinishedStatus,
+	probeBatchStatus,
 	learnRowsPerMs,
 	MARKETO_QUEUE_CAPACITY,
 	pollMarginMs,
@@ -56,6 +57,11 @@ export function configureQueueWaitClock(clock: Clock): void {
 
 export function resetQueueWaitClock(): void {
 	queueClock = REAL_CLOCK;
+}
+
+/** The clock queue waits use (see configureQueueWaitClock). */
+export function currentQueueClock(): Clock {
+	return queueClock;
 }
 
 /** Pure: delay before the n-th (1-based) retry when only foreign jobs fill the queue: 5 s, 10 s, 20 s ... 2 min. */
@@ -143,7 +149,16 @@ export class SubmittedBatches {
 	}
 
 	finalStatusOf(batchId: number): SeenFinalStatus | undefined {
-		return this.batches.find((batch) => batch.batchId === batchId)?.finalStatus;
+		return this.find(batchId)?.finalStatus;
+	}
+
+	find(batchId: number): TrackedBatch | undefined {
+		return this.batches.find((batch) => batch.batchId === batchId);
+	}
+
+	/** The highest batch id Marketo gave this execution, or null before the first. */
+	highestBatchId(): number | null {
+		return this.batches.reduce<number | null>((high, batch) => (high === null || batch.batchId > high ? batch.batchId : high), null);
 	}
 
 	/** The instance's import speed learnt from our readings (rows per ms), or null. */
@@ -213,9 +228,32 @@ export function freeSlotAt(leavesAt: Array<number | null>, now: number, capacity
 	return stillIn[stillIn.length - capacity];
 }
 
+/**
+ * The user's Queue Wait Limit for one file: every wait for its parts (queue slots, a part
+ * before it sharing lookup values, a batch that may have been made) draws on one budget, so a
+ * 14-part file cannot wait 14 times the limit.
+ */
+export class QueueWaitBudget {
+	private spent = 0;
+
+	constructor(readonly limitMs: number) {}
+
+	get spentMs(): number {
+		return this.spent;
+	}
+
+	remainingMs(): number {
+		return Math.max(0, this.limitMs - this.spent);
+	}
+
+	charge(ms: number): void {
+		this.spent += Math.max(0, ms);
+	}
+}
+
 export interface QueueWaitOptions {
 	itemIndex: number;
-	waitLimitMs: number;
+	budget: QueueWaitBudget;
 	/** injectable for tests; defaults to the clock of configureQueueWaitClock (the real clock, a sleep a cancelled execution stops) */
 	now?: () => number;
 	sleepMs?: (ms: number) => Promise<void>;
@@ -234,11 +272,12 @@ export function createQueueSlotWaiter(
 	const now = options.now ?? (() => queueClock.now());
 	const cancelSignal = context.getExecutionCancelSignal?.();
 	const sleepMs = options.sleepMs ?? (async (ms: number) => await queueClock.sleep(ms, cancelSignal));
-	let startedAt: number | undefined;
+	const { budget } = options;
 	let foreignWaits = 0;
+	let callStartedAt = 0;
 
 	const giveUp = (code: '1016' | '1019'): never => {
-		const waited = formatDuration(now() - (startedAt ?? now()));
+		const waited = formatDuration(budget.spentMs + (now() - callStartedAt));
 		const reason =
 			code === '1019'
 				? 'Marketo is still importing other data into the same static list (code 1019).'
@@ -250,9 +289,15 @@ export function createQueueSlotWaiter(
 	};
 
 	return async (_attempt, code) => {
-		if (startedAt === undefined) startedAt = now();
-		const deadline = startedAt + options.waitLimitMs;
+		callStartedAt = now();
+		try {
+			await waitOnce(callStartedAt + budget.remainingMs(), code);
+		} finally {
+			budget.charge(now() - callStartedAt);
+		}
+	};
 
+	async function waitOnce(deadline: number, code: '1016' | '1019'): Promise<void> {
 		let ours = submitted.oldestUnfinished();
 		if (!ours) {
 			// Only foreign jobs: nothing to watch, wait longer each time.
@@ -291,7 +336,7 @@ export function createQueueSlotWaiter(
 			}
 			ours = submitted.oldestUnfinished();
 		}
-	};
+	}
 }
 
 /**
@@ -301,7 +346,7 @@ export function createQueueSlotWaiter(
 export async function waitForPredictedSlot(
 	context: IExecuteFunctions,
 	submitted: SubmittedBatches,
-	options: Pick<QueueWaitOptions, 'now' | 'sleepMs'> & { waitLimitMs: number },
+	options: Pick<QueueWaitOptions, 'now' | 'sleepMs' | 'budget'>,
 ): Promise<void> {
 	const now = options.now ?? (() => queueClock.now());
 	const sleepMs =
@@ -309,5 +354,64 @@ export async function waitForPredictedSlot(
 	const freeAt = submitted.predictedFreeSlotAt(now());
 	if (freeAt === null || freeAt <= now()) return;
 	// Bounded: past the limit, the create call and its 1016 handling take over.
-	await sleepMs(Math.min(freeAt - now(), options.waitLimitMs));
+	const startedAt = now();
+	try {
+		await sleepMs(Math.min(freeAt - startedAt, options.budget.remainingMs()));
+	} finally {
+		options.budget.charge(now() - startedAt);
+	}
+}
+
+export interface FinishWaitOptions {
+	itemIndex: number;
+	budget: QueueWaitBudget;
+	/** why the node waits, for the error when the budget runs out: "part 4 shares 12 lookup values with it" */
+	reason: string;
+}
+
+/**
+ * Waits until a batch has finished (Complete or Failed), polling its status less often as it
+ * runs, and returns the last status read; null when Marketo does not know the batch. Throws
+ * once the file's Queue Wait Limit is spent.
+ */
+export async function waitUntilFinished(
+	context: IExecuteFunctions,
+	batch: ImportTarget & { batchId: number },
+	options: FinishWaitOptions,
+	tracked?: { submitted: SubmittedBatches; batch: TrackedBatch },
+): Promise<BatchStatus | null> {
+	const cancelSignal = context.getExecutionCancelSignal?.();
+	const startedAt = queueClock.now();
+	const deadline = startedAt + options.budget.remainingMs();
+	let polls = 0;
+	try {
+		for (;;) {
+			const status = await probeBatchStatus.call(context, batch, options.itemIndex);
+			if (status === null) return null;
+			if (tracked) {
+				tracked.submitted.record(
+					tracked.batch,
+					{ at: status.readAt, rowsProcessed: status.rowsProcessed + status.rowsFailed, status: status.status },
+					status,
+				);
+			}
+			if (isFinishedStatus(status.status)) return status;
+			if (queueClock.now() >= deadline) {
+				throw new NodeOperationError(
+					context.getNode(),
+					`Gave up waiting for Marketo batch ${batch.batchId} to finish after ${formatDuration(queueClock.now() - startedAt)}`,
+					{
+						itemIndex: options.itemIndex,
+						description: `The node waits for it because ${options.reason}. It was still ${status.status}. Raise "Queue Wait Limit" in the node's options, or run the import when Marketo's queue is quieter.`,
+					},
+				);
+			}
+			const observations = tracked?.batch.observations ?? [];
+			const predictedAt = tracked ? estimateCompletion(observations, tracked.batch.rows) : null;
+			const delay = nextOwnBatchPollMs(queueClock.now(), predictedAt, polls++);
+			await queueClock.sleep(boundedDelayMs(delay, queueClock.now(), deadline), cancelSignal);
+		}
+	} finally {
+		options.budget.charge(queueClock.now() - startedAt);
+	}
 }

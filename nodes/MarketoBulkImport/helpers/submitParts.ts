@@ -12,12 +12,25 @@ import {
 } from '../../shared/csv/encoding';
 import { CsvFileError, cutParts, planParts, type FilePart, type SplitPlan } from '../../shared/csv/splitter';
 import { createImportPath, type ImportType } from '../../shared/importTypes';
-import { marketoCreateImport } from '../../shared/transport';
+import { CreateOutcomeUnknownError, marketoCreateImport, type CreateImportResult } from '../../shared/transport';
 import { toNodeError } from './errors';
 import type { ImportPlan } from './importPlan';
 import { balancedPartBytes } from './partSizing';
+import { countSharedKeys, keyColumnIndices, keysOfRows } from './partKeys';
 import { assertHeaderMatches, DescribeCache } from './preflight';
-import { createQueueSlotWaiter, SubmittedBatches, waitForPredictedSlot } from './queueWait';
+import {
+	createQueueSlotWaiter,
+	QueueWaitBudget,
+	SubmittedBatches,
+	waitForPredictedSlot,
+	waitUntilFinished,
+} from './queueWait';
+import {
+	highestKnownBatchId,
+	MAX_UNCERTAIN_CREATES_PER_PART,
+	rememberBatchId,
+	settleBatchesAfter,
+} from './uncertainCreate';
 
 /** Marketo's upload limit. The whole multipart request counts, so the file part must leave room for the envelope. */
 export const MAX_UPLOAD_BYTES = 10_000_000;
@@ -225,6 +238,117 @@ function stoppedAfterParts(
 	return new PartialImportError(nodeError, finishDescriptors(session, submitted), lastRow);
 }
 
+/** Pure: what the user reads on a batch that was sent again after an answer was lost. */
+export function possibleDuplicateNotice(rowsLabel: string, batchIds: number[]): string {
+	if (batchIds.length === 0) {
+		return `Marketo's answer to the first upload of ${rowsLabel} was lost; no batch had been made from it, so they were sent again.`;
+	}
+	const ids = batchIds.join(', ');
+	return (
+		`Marketo's answer to the first upload of ${rowsLabel} was lost, so they were sent again once ` +
+		`${batchIds.length === 1 ? `batch ${ids}` : `batches ${ids}`} (made meanwhile, possibly from that upload) had finished. ` +
+		'If one of them was that upload, these rows were imported twice, one after the other, never at the same time: an upsert repeated.'
+	);
+}
+
+interface CreateForPartOptions {
+	itemIndex: number;
+	budget: QueueWaitBudget;
+	rowsLabel: string;
+	upload: Omit<Parameters<typeof marketoCreateImport>[0], 'waitForQueueSlot'>;
+}
+
+/**
+ * Creates the batch for one part. A create whose answer was lost (docs/DECISIONS.md "A create
+ * whose outcome is unknown") is sent again only after every batch Marketo made since the last
+ * id this process knows has finished; without such an id, or after too many lost answers, the
+ * node stops and says which rows may be in Marketo.
+ */
+async function createBatchForPart(
+	context: IExecuteFunctions,
+	session: ImportSession,
+	plan: ImportPlan,
+	options: CreateForPartOptions,
+): Promise<{ created: CreateImportResult; possibleDuplicateBatchIds?: number[] }> {
+	const { itemIndex, budget } = options;
+	let possibleDuplicateBatchIds: number[] | undefined;
+	for (let uncertain = 0; ; ) {
+		const waitForQueueSlot = createQueueSlotWaiter(context, session.submitted, { itemIndex, budget });
+		// Ten of ours not seen finished: look at the oldest before uploading 10 MB into a 1016.
+		if (session.submitted.mayFillQueue()) await waitForQueueSlot(0, '1016');
+		else await waitForPredictedSlot(context, session.submitted, { budget });
+		try {
+			const created = await marketoCreateImport.call(context, { ...options.upload, waitForQueueSlot });
+			await rememberBatchId(context, created.batchId, itemIndex);
+			return { created, possibleDuplicateBatchIds };
+		} catch (error) {
+			if (!(error instanceof CreateOutcomeUnknownError)) throw toNodeError(context.getNode(), error, itemIndex);
+			uncertain++;
+			const ownHighest = session.submitted.highestBatchId();
+			const processHighest = await highestKnownBatchId(context, itemIndex);
+			const anchor = Math.max(ownHighest ?? -1, processHighest ?? -1);
+			if (anchor < 0 || uncertain > MAX_UNCERTAIN_CREATES_PER_PART) {
+				throw uncertainPartError(context, error, options.rowsLabel, anchor < 0 ? null : uncertain, itemIndex);
+			}
+			const found = await settleBatchesAfter(context, plan.target, anchor, {
+				itemIndex,
+				budget,
+				rowsLabel: options.rowsLabel,
+			});
+			possibleDuplicateBatchIds = [...(possibleDuplicateBatchIds ?? []), ...found];
+		}
+	}
+}
+
+function uncertainPartError(
+	context: IExecuteFunctions,
+	error: CreateOutcomeUnknownError,
+	rowsLabel: string,
+	/** uploads of these rows whose answers were lost; null when there was no batch id to look from */
+	lostAnswers: number | null,
+	itemIndex: number,
+): NodeOperationError {
+	const why =
+		lostAnswers === null
+			? 'This was the first upload to this Marketo instance since n8n started, so there is no earlier batch id to look for it from.'
+			: `Marketo's answers to ${lostAnswers} uploads of these rows were lost in a row.`;
+	return new NodeOperationError(context.getNode(), `Marketo may or may not have made a batch for ${rowsLabel}: ${error.nodeError.message}`, {
+		itemIndex,
+		description:
+			`${why} The node did not send ${rowsLabel} again, so they cannot be imported twice at the same time. ` +
+			'They may be in Marketo: look them up (for example a smart list on their email addresses) before importing them again.',
+	});
+}
+
+/**
+ * Holds a part that shares lookup values with the part before it until that part's batch has
+ * finished: two batches upserting the same record at once can create duplicates.
+ */
+async function waitForPreviousPart(
+	context: IExecuteFunctions,
+	session: ImportSession,
+	submitted: SubmittedPart[],
+	partIndex: number,
+	keysShared: number,
+	budget: QueueWaitBudget,
+	itemIndex: number,
+): Promise<void> {
+	const previous = submitted[submitted.length - 1];
+	if (previous === undefined) return;
+	const tracked = session.submitted.find(previous.descriptor.batchId);
+	if (tracked === undefined || tracked.finished) return;
+	await waitUntilFinished(
+		context,
+		{ ...tracked.target, batchId: tracked.batchId },
+		{
+			itemIndex,
+			budget,
+			reason: `part ${partIndex + 1} shares ${keysShared} lookup ${keysShared === 1 ? 'value' : 'values'} with part ${partIndex}, and Marketo must not upsert the same record from two batches at once`,
+		},
+		{ submitted: session.submitted, batch: tracked },
+	);
+}
+
 /**
  * Splits the file, checks its header once (before anything is uploaded) and
  * creates one Marketo batch per part. Parts are uploaded one after the other
@@ -268,22 +392,39 @@ export async function submitParts(
 		assertHeaderMatches(this, splitPlan.header, rules, file.subject, itemIndex);
 	}
 
+	const budget = new QueueWaitBudget(settings.queueWaitLimitMs);
+	const delimiter = delimiterOf(format);
+	// One part has no neighbour to collide with: its keys are not worth reading.
+	const keyIndices =
+		splitPlan.parts.length > 1
+			? keyColumnIndices(splitPlan.header, await plan.keyColumns(this, session.describeCache, itemIndex, splitPlan.header))
+			: null;
+	let previousKeys: Set<string> | null = null;
+
 	try {
 		const parts = cutParts(file.open, splitPlan, { reusePartBuffer: !file.keepPartBodies });
 		for await (const part of parts) {
-			const waitForQueueSlot = createQueueSlotWaiter(this, session.submitted, {
+			const rowsLabel = describeRowRange({ from: part.firstRowNumber, to: part.firstRowNumber + part.rows - 1 });
+			let keysShared: number | undefined;
+			if (keyIndices !== null) {
+				const keys = await keysOfRows(part.body.subarray(splitPlan.headerLine.length), delimiter, keyIndices);
+				if (previousKeys !== null) {
+					keysShared = countSharedKeys(previousKeys, keys);
+					if (keysShared > 0) await waitForPreviousPart(this, session, submitted, part.index, keysShared, budget, itemIndex);
+				}
+				previousKeys = keys;
+			}
+
+			const { created, possibleDuplicateBatchIds } = await createBatchForPart(this, session, plan, {
 				itemIndex,
-				waitLimitMs: settings.queueWaitLimitMs,
-			});
-			// Ten of ours not seen finished: look at the oldest before uploading 10 MB into a 1016.
-			if (session.submitted.mayFillQueue()) await waitForQueueSlot(0, '1016');
-			else await waitForPredictedSlot(this, session.submitted, { waitLimitMs: settings.queueWaitLimitMs });
-			const created = await marketoCreateImport.call(this, {
-				path: createImportPath(plan.target),
-				qs: { ...plan.query, format: formatQueryValue(plan.target.importType, format) },
-				itemIndex,
-				file: { body: part.body, fileName: file.fileName, contentType: mimeTypeOf(format) },
-				waitForQueueSlot,
+				budget,
+				rowsLabel,
+				upload: {
+					path: createImportPath(plan.target),
+					qs: { ...plan.query, format: formatQueryValue(plan.target.importType, format) },
+					itemIndex,
+					file: { body: part.body, fileName: file.fileName, contentType: mimeTypeOf(format) },
+				},
 			});
 			session.submitted.add(plan.target, created.batchId, part.rows, created.status);
 
@@ -305,6 +446,13 @@ export async function submitParts(
 					bytes: body.length,
 					firstRowNumber: part.firstRowNumber,
 					submittedAt: new Date().toISOString(),
+					...(keysShared !== undefined ? { keysSharedWithPreviousPart: keysShared } : {}),
+					...(possibleDuplicateBatchIds !== undefined
+						? {
+								possibleDuplicateBatchIds,
+								notice: possibleDuplicateNotice(rowsLabel, possibleDuplicateBatchIds),
+							}
+						: {}),
 				},
 			});
 		}

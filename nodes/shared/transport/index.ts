@@ -58,6 +58,24 @@ export interface CreateImportResult {
 
 export const MARKETO_CREDENTIAL_TYPE = 'marketoApi';
 
+/**
+ * A create-import failed in a way that does not say whether Marketo made the batch (HTTP 5xx,
+ * a connection lost after sending, 604/608/611/713). The transport does not resend it: sending
+ * the same rows twice could run them in Marketo's two lanes at once. The caller decides
+ * (docs/DECISIONS.md "A create whose outcome is unknown"); `nodeError` is the error to show if
+ * it gives up.
+ */
+export class CreateOutcomeUnknownError extends Error {
+	constructor(
+		readonly nodeError: NodeApiError,
+		/** Marketo's code or the HTTP status / network error code, e.g. '604', '502', 'ECONNRESET' */
+		readonly code: string,
+	) {
+		super(nodeError.message);
+		this.name = 'CreateOutcomeUnknownError';
+	}
+}
+
 /** A token with less life than this is refreshed before use (Marketo would refuse it mid-call). */
 export const EARLY_REFRESH_MS = 60_000;
 
@@ -336,6 +354,7 @@ async function callMarketo<T>(
 	let forceNewToken = false;
 	let queueWaits = 0;
 
+	// Waits for a queue slot do not count: the caller's Queue Wait Limit bounds them, however long it is.
 	for (let attempt = 1; ; attempt++) {
 		if (signal?.aborted) throw cancelledError(node, itemIndex);
 		const credentials = await readCredentials(context, itemIndex);
@@ -380,7 +399,13 @@ async function callMarketo<T>(
 			isQueueFull && request.waitForQueueSlot
 				? { action: 'wait-for-queue' as const, delayMs: 0 }
 				: decideRetry(outcome.signal, failures, { idempotent: request.idempotent, tokenRefreshed });
-		if (decision.action === 'fail' || attempt >= MAX_TOTAL_ATTEMPTS) {
+		if (decision.action === 'outcome-unknown') {
+			throw new CreateOutcomeUnknownError(
+				toNodeApiError(node, { ...outcome, path: request.path, itemIndex, secrets }),
+				outcome.code,
+			);
+		}
+		if (decision.action === 'fail' || attempt - queueWaits >= MAX_TOTAL_ATTEMPTS) {
 			throw toNodeApiError(node, { ...outcome, path: request.path, itemIndex, secrets });
 		}
 		if (decision.action === 'refresh-token') {
@@ -466,6 +491,12 @@ export async function marketoApiRequestAllItems<T = IDataObject>(this: MarketoCo
 /** A failure or warning file as text; '' for an empty body or a 404 (no such file). */
 export async function marketoDownloadText(this: MarketoContext, call: MarketoCall): Promise<string> {
 	return await callMarketo(this, { ...call }, readDownload);
+}
+
+/** The instance the node's credential points at (its root URL): a key for what is known per Marketo instance. */
+export async function marketoInstanceRoot(this: MarketoContext, itemIndex?: number): Promise<string> {
+	const credentials = await readCredentials(this, itemIndex);
+	return instanceRootOrThrow(this.getNode(), credentials, itemIndex);
 }
 
 interface CreateImportAnswer {

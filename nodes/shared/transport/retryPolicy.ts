@@ -9,7 +9,12 @@ export type RetrySignal =
 	| { kind: 'http'; status: number }
 	| { kind: 'network'; errorCode: string };
 
-export type RetryAction = 'retry' | 'refresh-token' | 'fail' | 'wait-for-queue';
+/**
+ * 'outcome-unknown': a call that is not safe to send twice (create-import) failed in a way that
+ * says nothing about whether Marketo acted on it. The transport does not resend it; the caller
+ * decides (docs/DECISIONS.md "A create whose outcome is unknown").
+ */
+export type RetryAction = 'retry' | 'refresh-token' | 'fail' | 'wait-for-queue' | 'outcome-unknown';
 
 export interface RetryDecision {
 	action: RetryAction;
@@ -55,6 +60,12 @@ const MAYBE_SENT_ERRORS = new Set([
 ]);
 
 const FEW_ATTEMPT_CODES = new Set(['611', '614', '1029']);
+/**
+ * Envelope codes Marketo may send after it has acted: a timeout (604), "temporarily
+ * unavailable" (608), a system error (611) or a transient error (713) can come back from a
+ * create-import whose batch was made anyway.
+ */
+const MAYBE_ACTED_CODES = new Set(['604', '608', '611', '713']);
 
 interface RetryTiming {
 	scale: number;
@@ -88,12 +99,14 @@ function exponentialDelay(attempt: number, baseMs: number, capMs: number): numbe
 }
 
 const FAIL: RetryDecision = { action: 'fail', delayMs: 0 };
+const OUTCOME_UNKNOWN: RetryDecision = { action: 'outcome-unknown', delayMs: 0 };
 
 function backoff(attempt: number, maxAttempts: number): RetryDecision {
 	return attempt < maxAttempts ? { action: 'retry', delayMs: exponentialDelay(attempt, BACKOFF_BASE_MS, BACKOFF_CAP_MS) } : FAIL;
 }
 
 function decideForEnvelope(code: string, attempt: number, context: RetryContext): RetryDecision {
+	if (!context.idempotent && MAYBE_ACTED_CODES.has(code)) return OUTCOME_UNKNOWN;
 	const { retry } = describeMarketoCode(code);
 	switch (retry) {
 		case 'reauth':
@@ -118,13 +131,13 @@ function decideForHttp(status: number, attempt: number, context: RetryContext): 
 	if (status === 401) return context.tokenRefreshed ? FAIL : { action: 'refresh-token', delayMs: 0 };
 	if (status === 429) return backoff(attempt, MAX_BACKOFF_ATTEMPTS);
 	// A gateway error says nothing about whether Marketo acted on the request.
-	if (status >= 500 && status <= 599) return context.idempotent ? backoff(attempt, MAX_BACKOFF_ATTEMPTS) : FAIL;
+	if (status >= 500 && status <= 599) return context.idempotent ? backoff(attempt, MAX_BACKOFF_ATTEMPTS) : OUTCOME_UNKNOWN;
 	return FAIL;
 }
 
 function decideForNetwork(errorCode: string, attempt: number, context: RetryContext): RetryDecision {
 	if (NEVER_SENT_ERRORS.has(errorCode)) return backoff(attempt, MAX_BACKOFF_ATTEMPTS);
-	if (MAYBE_SENT_ERRORS.has(errorCode) && context.idempotent) return backoff(attempt, MAX_BACKOFF_ATTEMPTS);
+	if (MAYBE_SENT_ERRORS.has(errorCode)) return context.idempotent ? backoff(attempt, MAX_BACKOFF_ATTEMPTS) : OUTCOME_UNKNOWN;
 	return FAIL;
 }
 

@@ -8,6 +8,7 @@ import {
 	formatDuration,
 	nextOwnBatchPollMs,
 	SubmittedBatches,
+	QueueWaitBudget,
 } from '../../../nodes/MarketoBulkImport/helpers/queueWait';
 
 describe('foreignQueueBackoffMs', () => {
@@ -127,14 +128,14 @@ describe('createQueueSlotWaiter when only foreign jobs fill the queue', () => {
 
 	it('backs off exponentially and makes no API call', async () => {
 		const time = fakeTime();
-		const wait = createQueueSlotWaiter(context, new SubmittedBatches(), { itemIndex: 0, waitLimitMs: 60 * 60_000, ...time });
+		const wait = createQueueSlotWaiter(context, new SubmittedBatches(), { itemIndex: 0, budget: new QueueWaitBudget(60 * 60_000), ...time });
 		for (let attempt = 1; attempt <= 4; attempt++) await wait(attempt, '1016');
 		expect(time.sleeps).toEqual([5_000, 10_000, 20_000, 40_000]);
 	});
 
 	it('gives up at the Queue Wait Limit with a message that says why and what to do', async () => {
 		const time = fakeTime();
-		const wait = createQueueSlotWaiter(context, new SubmittedBatches(), { itemIndex: 2, waitLimitMs: 60_000, ...time });
+		const wait = createQueueSlotWaiter(context, new SubmittedBatches(), { itemIndex: 2, budget: new QueueWaitBudget(60_000), ...time });
 		let failure: unknown;
 		try {
 			for (let attempt = 1; attempt < 20; attempt++) await wait(attempt, '1016');
@@ -150,9 +151,25 @@ describe('createQueueSlotWaiter when only foreign jobs fill the queue', () => {
 		expect((failure as { description: string }).description).toMatch(/Queue Wait Limit/);
 	});
 
+	it('counts the Queue Wait Limit per file: a second part waits only what the first left', async () => {
+		const time = fakeTime();
+		const budget = new QueueWaitBudget(60_000);
+		const part1 = createQueueSlotWaiter(context, new SubmittedBatches(), { itemIndex: 0, budget, ...time });
+		for (let attempt = 1; attempt <= 3; attempt++) await part1(attempt, '1016');
+		expect(budget.spentMs).toBe(35_000);
+		const part2 = createQueueSlotWaiter(context, new SubmittedBatches(), { itemIndex: 0, budget, ...time });
+		await expect(
+			(async () => {
+				for (let attempt = 1; attempt < 20; attempt++) await part2(attempt, '1016');
+			})(),
+		).rejects.toMatchObject({ message: 'Gave up waiting for a free Marketo import slot after 1 min' });
+		// 5 + 10 + 20 s for part 1, then only the 25 s left for part 2 (a per-part limit would allow 60 s more).
+		expect(time.sleeps).toEqual([5_000, 10_000, 20_000, 5_000, 10_000, 10_000]);
+	});
+
 	it('says the list is busy on 1019', async () => {
 		const time = fakeTime();
-		const wait = createQueueSlotWaiter(context, new SubmittedBatches(), { itemIndex: 0, waitLimitMs: 0, ...time });
+		const wait = createQueueSlotWaiter(context, new SubmittedBatches(), { itemIndex: 0, budget: new QueueWaitBudget(0), ...time });
 		await expect(wait(1, '1019')).rejects.toMatchObject({ description: expect.stringContaining('static list') });
 	});
 });

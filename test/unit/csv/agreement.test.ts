@@ -15,7 +15,7 @@ import fc from 'fast-check';
 
 import { readAsUtf8, type ResolvedEncoding } from '../../../nodes/shared/csv/encoding';
 import { createRowReader, parseDelimited } from '../../../nodes/shared/csv/parser';
-import { forEachRow } from '../../../nodes/MarketoWaitForBatch/helpers/tieBack';
+import { forEachRow } from '../../../nodes/shared/csv/rowFields';
 import { CsvFileError, cutParts, planParts, type FilePart, type SplitPlan } from '../../../nodes/shared/csv/splitter';
 import { parseDelimited as simulatorParse } from '../../simulator/delimited';
 import { isBlankRow } from '../../simulator/rows';

@@ -45,7 +45,7 @@ describe('envelope codes', () => {
 
 	it.each(['615', '604', '608', '713'])('%s backs off exponentially with jitter, capped and bounded', (code) => {
 		configureRetryTiming({ random: seeded(42) });
-		const delays = [1, 2, 3, 4, 5].map((attempt) => decideRetry({ kind: 'envelope', code }, attempt, CREATE));
+		const delays = [1, 2, 3, 4, 5].map((attempt) => decideRetry({ kind: 'envelope', code }, attempt, GET));
 		delays.forEach((decision, index) => {
 			const ceiling = Math.min(BACKOFF_CAP_MS, 1000 * 2 ** index);
 			expect(decision.action).toBe('retry');
@@ -53,6 +53,14 @@ describe('envelope codes', () => {
 			expect(decision.delayMs).toBeLessThanOrEqual(ceiling);
 		});
 		expect(decideRetry({ kind: 'envelope', code }, MAX_BACKOFF_ATTEMPTS, GET).action).toBe('fail');
+	});
+
+	it.each(['604', '608', '611', '713'])('%s leaves a create-import to its caller: Marketo may have made the batch', (code) => {
+		expect(decideRetry({ kind: 'envelope', code }, 1, CREATE)).toEqual({ action: 'outcome-unknown', delayMs: 0 });
+	});
+
+	it('615 refuses a create-import before Marketo acts on it: resent', () => {
+		expect(decideRetry({ kind: 'envelope', code: '615' }, 1, CREATE).action).toBe('retry');
 	});
 
 	it.each(['611', '614', '1029'])('%s is retried only a few times', (code) => {
@@ -78,10 +86,10 @@ describe('envelope codes', () => {
 });
 
 describe('HTTP statuses', () => {
-	it.each([500, 502, 503, 504])('%s is retried for idempotent calls only', (status) => {
+	it.each([500, 502, 503, 504])('%s is retried for idempotent calls, left to the caller of a create', (status) => {
 		expect(decideRetry({ kind: 'http', status }, 1, GET).action).toBe('retry');
 		expect(decideRetry({ kind: 'http', status }, MAX_BACKOFF_ATTEMPTS, GET).action).toBe('fail');
-		expect(decideRetry({ kind: 'http', status }, 1, CREATE).action).toBe('fail');
+		expect(decideRetry({ kind: 'http', status }, 1, CREATE).action).toBe('outcome-unknown');
 	});
 
 	it('401 refreshes the token once; 413, 414 and 404 fail', () => {
@@ -96,9 +104,9 @@ describe('network errors', () => {
 		expect(decideRetry({ kind: 'network', errorCode: 'ECONNREFUSED' }, 1, CREATE).action).toBe('retry');
 	});
 
-	it.each(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED'])('%s is retried only when idempotent', (errorCode) => {
+	it.each(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED'])('%s is retried when idempotent, else left to the caller', (errorCode) => {
 		expect(decideRetry({ kind: 'network', errorCode }, 1, GET).action).toBe('retry');
-		expect(decideRetry({ kind: 'network', errorCode }, 1, CREATE).action).toBe('fail');
+		expect(decideRetry({ kind: 'network', errorCode }, 1, CREATE).action).toBe('outcome-unknown');
 	});
 
 	it('a wrong host name (ENOTFOUND) fails at once', () => {

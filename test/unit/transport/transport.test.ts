@@ -2,6 +2,8 @@ import type { ICredentialDataDecryptedObject, INodeExecutionData } from 'n8n-wor
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { runNode } from '../../harness';
+import { routeRetryWaitsTo } from '../../harness/retryWaits';
+import { CreateOutcomeUnknownError } from '../../../nodes/shared/transport';
 import { configureRetryTiming, resetRetryTiming } from '../../../nodes/shared/transport/retryPolicy';
 import { configureThrottle, resetThrottle } from '../../../nodes/shared/transport/throttle';
 import { ScriptedServer, TOKEN_PATH, marketoError, marketoResult, unusedPort } from './scriptedServer';
@@ -201,11 +203,14 @@ describe('HTTP and network failures', () => {
 		expect(server.apiRequests()).toHaveLength(3);
 	});
 
-	it('does not resend a create-import after a 502 (Marketo may have queued it)', async () => {
+	it('does not resend a create-import after a 502: it says the outcome is unknown (Marketo may have queued it)', async () => {
 		server.script(CREATE, { status: 502, contentType: 'text/html', body: '<h1>502 Bad Gateway</h1>' });
 		const error = await failure(run({ call: 'createImport', method: 'POST', path: CREATE, qs: { format: 'csv' } }));
-		expect(error.httpCode).toBe('502');
-		expect(error.message).toContain('502 Bad Gateway');
+		expect(error).toBeInstanceOf(CreateOutcomeUnknownError);
+		const unknown = error as unknown as CreateOutcomeUnknownError;
+		expect(unknown.code).toBe('502');
+		expect(unknown.nodeError.httpCode).toBe('502');
+		expect(unknown.message).toContain('502 Bad Gateway');
 		expect(server.requestsTo(CREATE)).toHaveLength(1);
 	});
 
@@ -219,8 +224,8 @@ describe('HTTP and network failures', () => {
 	it('does not resend a create-import after a connection reset', async () => {
 		server.script(CREATE, { reset: true }, marketoResult([{ batchId: 1, importId: '1', status: 'Queued' }]));
 		const error = await failure(run({ call: 'createImport', method: 'POST', path: CREATE, qs: { format: 'csv' } }));
-		expect(error).toBeInstanceOf(NodeApiError);
-		expect(error.httpCode).toMatch(/^E|socket/i);
+		expect(error).toBeInstanceOf(CreateOutcomeUnknownError);
+		expect((error as unknown as CreateOutcomeUnknownError).code).toMatch(/^E|socket/i);
 		expect(server.requestsTo(CREATE)).toHaveLength(1);
 	});
 
@@ -228,12 +233,14 @@ describe('HTTP and network failures', () => {
 		const refused = new ScriptedServer();
 		const port = await unusedPort();
 		let listening: Promise<void> | undefined;
-		// The first backoff delay is computed right after the refusal: start listening then.
-		configureRetryTiming({
-			scale: 0.05,
-			random: () => {
-				listening ??= refused.listen(port);
-				return 0.5;
+		// The server starts listening while the transport waits to resend, and the wait ends
+		// once it listens: the resend reaches it on every run, however slow the machine.
+		const waitsAsked: number[] = [];
+		const retryWaits = routeRetryWaitsTo({
+			now: () => 0,
+			sleep: async (ms) => {
+				waitsAsked.push(ms);
+				await (listening ??= refused.listen(port));
 			},
 		});
 		refused.script(CREATE, marketoResult([{ batchId: 77, importId: '77', status: 'Queued' }]));
@@ -250,8 +257,10 @@ describe('HTTP and network failures', () => {
 				{ credentials: stored },
 			);
 			expect(first(outputs)).toEqual({ batchId: 77, importId: '77', status: 'Queued' });
+			expect(waitsAsked).toHaveLength(1);
 			expect(refused.requestsTo(CREATE)).toHaveLength(1);
 		} finally {
+			retryWaits.mockRestore();
 			await listening;
 			await refused.close();
 		}

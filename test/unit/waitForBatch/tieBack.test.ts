@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { parseResultFile } from '../../../nodes/MarketoWaitForBatch/helpers/resultRows';
 import { parseDelimited } from '../../../nodes/shared/csv/parser';
 import { RowBoundaryScanner } from '../../../nodes/shared/csv/rowBoundaries';
+import { findUnquotedField } from '../../../nodes/shared/csv/rowFields';
 import { SubmittedFileReader } from '../../../nodes/MarketoWaitForBatch/helpers/submittedFiles';
 import {
 	assignRowNumbers,
@@ -10,7 +11,6 @@ import {
 	planRowKey,
 	sourceItemIndexOf,
 	tieBackResultFiles,
-	findUnquotedField,
 	type Candidate,
 	type SubmittedPart,
 } from '../../../nodes/MarketoWaitForBatch/helpers/tieBack';

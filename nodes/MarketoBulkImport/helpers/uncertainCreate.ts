@@ -1,0 +1,98 @@
+/**
+ * A create-import whose outcome is unknown (docs/DECISIONS.md "A create whose outcome is
+ * unknown"). Marketo may have made the batch and lost its answer, so sending the part again at
+ * once could run the same rows in Marketo's two lanes at the same time. Instead the node looks
+ * for the batches Marketo made since the last batch id it knows, waits until every one of them
+ * has finished, and only then sends the part again. The rows may then be imported twice, one
+ * batch after the other (an upsert repeated: same result), never at the same time.
+ */
+import type { IExecuteFunctions } from 'n8n-workflow';
+
+import { isFinishedStatus, probeBatchStatus } from '../../shared/batchStatus';
+import type { ImportTarget } from '../../shared/importTypes';
+import { marketoInstanceRoot } from '../../shared/transport';
+import { currentQueueClock, waitUntilFinished, type QueueWaitBudget } from './queueWait';
+
+/** A gateway can answer 5xx while Marketo is still making the batch: give it time to appear. */
+export const SETTLE_MS = 10_000;
+/**
+ * Consecutive ids Marketo does not know that end the search. Batches of other API users read
+ * as unknown too, so a short gap is normal; ten covers a full import queue of theirs.
+ */
+export const UNKNOWN_IDS_ENDING_SEARCH = 10;
+/** Sending one part again at most this often; a Marketo failing every create is not transient. */
+export const MAX_UNCERTAIN_CREATES_PER_PART = 3;
+
+/**
+ * Highest batch id seen per Marketo instance by this n8n process. Marketo numbers batches in
+ * creation order, so a batch made by a lost create has a higher id; remembering it beyond one
+ * execution lets even an execution's first upload be settled.
+ */
+const highestBatchIdByInstance = new Map<string, number>();
+
+export async function rememberBatchId(context: IExecuteFunctions, batchId: number, itemIndex: number): Promise<void> {
+	const root = await marketoInstanceRoot.call(context, itemIndex);
+	const known = highestBatchIdByInstance.get(root);
+	if (known === undefined || batchId > known) highestBatchIdByInstance.set(root, batchId);
+}
+
+export async function highestKnownBatchId(context: IExecuteFunctions, itemIndex: number): Promise<number | null> {
+	return highestBatchIdByInstance.get(await marketoInstanceRoot.call(context, itemIndex)) ?? null;
+}
+
+/** Test knob: forget what earlier tests' simulators numbered. */
+export function forgetKnownBatchIds(): void {
+	highestBatchIdByInstance.clear();
+}
+
+export interface SettleOptions {
+	itemIndex: number;
+	budget: QueueWaitBudget;
+	/** "rows 41-60" for messages */
+	rowsLabel: string;
+}
+
+/**
+ * Finds every batch of `target`'s kind with an id above `anchorId` and waits until each has
+ * finished. Returns their ids: any of them may be the lost create's batch.
+ */
+export async function settleBatchesAfter(
+	context: IExecuteFunctions,
+	target: ImportTarget,
+	anchorId: number,
+	options: SettleOptions,
+): Promise<number[]> {
+	const clock = currentQueueClock();
+	const settleStarted = clock.now();
+	try {
+		await clock.sleep(Math.min(SETTLE_MS, options.budget.remainingMs()), context.getExecutionCancelSignal?.());
+	} finally {
+		options.budget.charge(clock.now() - settleStarted);
+	}
+	// First find them all, then wait: batches made while waiting came after the lost one.
+	const found: number[] = [];
+	const running: number[] = [];
+	let unknownInARow = 0;
+	for (let batchId = anchorId + 1; unknownInARow < UNKNOWN_IDS_ENDING_SEARCH; batchId++) {
+		const status = await probeBatchStatus.call(context, { ...target, batchId }, options.itemIndex);
+		if (status === null) {
+			unknownInARow++;
+			continue;
+		}
+		unknownInARow = 0;
+		found.push(batchId);
+		if (!isFinishedStatus(status.status)) running.push(batchId);
+	}
+	for (const batchId of running) {
+		await waitUntilFinished(
+			context,
+			{ ...target, batchId },
+			{
+				itemIndex: options.itemIndex,
+				budget: options.budget,
+				reason: `Marketo may have made it from the upload of ${options.rowsLabel} whose answer was lost, and those rows are sent again only once it has finished`,
+			},
+		);
+	}
+	return found;
+}
