@@ -412,6 +412,9 @@ async function callMarketo<T>(
 			forceNewToken = true;
 			continue;
 		}
+		// Marketo took the token this time: a later expiry (an hours-long queue wait outlives
+		// a token) deserves a refresh of its own.
+		tokenRefreshed = false;
 		if (decision.action === 'wait-for-queue') queueWaits += 1;
 		const waitFailure = await waitBeforeRetry(decision, outcome.code, queueWaits, request, signal);
 		if (waitFailure !== undefined) throw asNodeError(node, waitFailure, signal, itemIndex);
