@@ -57,6 +57,10 @@ interface Measured {
 	peakRssMb: number;
 	failedRows: number;
 	warningRows: number;
+	/** lookup values each part shared with the part before it, summed (the same-key guard) */
+	keysShared: number;
+	/** parts held until the part before them had finished */
+	partsHeld: number;
 }
 
 /** Pure: the calls a part cost: its own status/failures/warnings calls plus its share of token and create calls. */
@@ -112,6 +116,7 @@ async function runOnce(
 	file: string,
 	shape: Shape,
 	withForeignJobs: boolean,
+	label = withForeignJobs ? 'crowded' : 'alone',
 ): Promise<Measured> {
 	const userFolder = n8n.createUserFolder('n8n-bench-');
 	const simulator: RunningSimulator = await startSimulator({ rowsPerSecond: shape.rowsPerSecond, seed: 5 });
@@ -136,7 +141,7 @@ async function runOnce(
 
 		let peakRssKb = 0;
 		let sampler: NodeJS.Timeout | undefined;
-		ctx.log(`e2e-throughput: n8n run ${withForeignJobs ? `with ${shape.foreignJobs} foreign jobs` : 'alone'}...`);
+		ctx.log(`e2e-throughput: n8n run ${withForeignJobs ? `with ${shape.foreignJobs} foreign jobs` : label}...`);
 		const result = await n8n.executeWorkflow(runtime, userFolder, workflow.id, {
 			timeoutMs: 60 * 60 * 1000,
 			onSpawn: (child) => {
@@ -154,7 +159,9 @@ async function runOnce(
 			throw new Error(`the n8n run failed: ${error?.message ?? (result.stdout + result.stderr).slice(-2000)}`);
 		}
 
-		const parts = (n8n.nodeOutput(run, 'Import leads') ?? []).map((item) => ({
+		const importItems = n8n.nodeOutput(run, 'Import leads') ?? [];
+		const shared = importItems.map((item) => Number(item.json.keysSharedWithPreviousPart ?? 0));
+		const parts = importItems.map((item) => ({
 			batchId: Number(item.json.batchId),
 			rows: Number(item.json.rows),
 			submittedAt: Date.parse(String(item.json.submittedAt)),
@@ -178,7 +185,7 @@ async function runOnce(
 		// For diagnosing a slow makespan: BENCH_E2E_TIMELINE=<file> writes the call log and the queue.
 		const timelineFile = process.env.BENCH_E2E_TIMELINE;
 		if (timelineFile) {
-			const suffix = withForeignJobs ? '.crowded.json' : '.alone.json';
+			const suffix = `.${label}.json`;
 			const timeline = { importStart, waitEnd, parts, calls: simulator.state.calls, queue: simulator.state.queue };
 			fs.writeFileSync(timelineFile + suffix, JSON.stringify(timeline));
 		}
@@ -193,6 +200,8 @@ async function runOnce(
 			peakRssMb: peakRssKb / 1024,
 			failedRows: (n8n.nodeOutput(run, 'Failed rows') ?? []).length,
 			warningRows: (n8n.nodeOutput(run, 'Warning rows') ?? []).length,
+			keysShared: shared.reduce((sum, count) => sum + count, 0),
+			partsHeld: shared.filter((count) => count > 0).length,
 		};
 	} finally {
 		await simulator.close();
@@ -224,6 +233,22 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
 	// Capacity left: the lanes minus what the foreign jobs used while our run was going on.
 	const foreignMs = crowded.foreignLaneMsAfterStart;
 	const idealCrowded = idealMakespanMs(processingMs + foreignMs, crowded.firstUploadMs);
+
+	// The same rows with one lead in every 500 repeated 1.5 parts later: neighbouring parts
+	// share lookup values, so each part waits for the one before it (the same-key guard).
+	const overlapFile = `${ctx.tmpDir}/bench-leads-overlap.csv`;
+	const rowsPerPart = Math.ceil(shape.rows / Math.max(1, alone.parts.length));
+	await generateLeadsCsv(overlapFile, {
+		rows: shape.rows,
+		...shapeOfFile,
+		repeatEmailEvery: 500,
+		repeatEmailDistance: Math.round(rowsPerPart * 0.75),
+	});
+	const overlapped = await runOnce(ctx, runtime, tarball, overlapFile, shape, false, 'overlapping keys');
+	if (overlapped.failedRows !== expected.failed.length || overlapped.warningRows !== expected.warned.length) {
+		throw new Error(`overlapping keys: rows unaccounted for: ${overlapped.failedRows} failed, ${overlapped.warningRows} warnings`);
+	}
+	fs.rmSync(overlapFile, { force: true });
 	fs.rmSync(tarball, { force: true });
 
 	const details = { rows: shape.rows, bytes: generated.bytes, parts: alone.parts.length, rowsPerSecond: shape.rowsPerSecond };
@@ -257,6 +282,22 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
 			unit: 'MB',
 			reported: true,
 			details,
+		},
+		{
+			// Reported: what the same-key guard costs when neighbouring parts share lookup values.
+			name: 'e2e-throughput makespan ratio with lookup values shared between neighbouring parts (ideal / actual)',
+			value: ideal / overlapped.makespanMs,
+			unit: 'x',
+			reported: true,
+			details: {
+				...details,
+				idealMs: ideal,
+				actualMs: overlapped.makespanMs,
+				aloneMs: alone.makespanMs,
+				keysShared: overlapped.keysShared,
+				partsHeld: overlapped.partsHeld,
+				parts: overlapped.parts.length,
+			},
 		},
 		{
 			name: `e2e-throughput makespan ratio with ${shape.foreignJobs} foreign jobs (ideal for capacity left / actual)`,

@@ -8,6 +8,9 @@
  *  - row n with n % failEvery === 0 has loyaltyPoints "n/a"   -> failed ("Invalid data type in field Loyalty Points")
  *  - row n with n % warnEvery === 1 has billingEmail "billing@" -> imported with a warning ("Invalid email address")
  * (n is the 1-based data-row number; 0 disables a kind.)
+ * `repeatEmailEvery` > 0: row n with n % repeatEmailEvery === 0 (and n > repeatEmailDistance) takes
+ * the email of row n - repeatEmailDistance: the same lead in two places, e.g. in neighbouring
+ * parts of a split file (the bench measures what holding such parts apart costs).
  * `addressLength` > 0 adds an `address` column of that many characters: a file over 10 MB with
  * few rows (the simulator's lead lookup gets slow with hundreds of thousands of leads).
  *
@@ -36,12 +39,13 @@ function leadEmail(rowNumber) {
 	return `lead${String(rowNumber).padStart(7, '0')}@example.com`;
 }
 
-function leadRow(rowNumber, { failEvery, warnEvery, addressLength = 0 }) {
+function leadRow(rowNumber, { failEvery, warnEvery, addressLength = 0, repeatEmailEvery = 0, repeatEmailDistance = 0 }) {
+	const repeats = repeatEmailEvery > 0 && rowNumber % repeatEmailEvery === 0 && rowNumber > repeatEmailDistance;
 	const failed = failEvery > 0 && rowNumber % failEvery === 0;
 	const warned = !failed && warnEvery > 0 && rowNumber % warnEvery === 1 % warnEvery;
 	const place = rowNumber % CITIES.length;
 	return [
-		leadEmail(rowNumber),
+		leadEmail(repeats ? rowNumber - repeatEmailDistance : rowNumber),
 		`First${rowNumber}`,
 		`Last${rowNumber}`,
 		`Company ${rowNumber % 5000} Ltd`,
@@ -66,7 +70,10 @@ function expectedOutcomes(rows, { failEvery = 10000, warnEvery = 10000 } = {}) {
 }
 
 /** Streams the file to disk in ~1 MB writes; resolves { file, rows, bytes }. */
-async function generateLeadsCsv(file, { rows = 100000, failEvery = 10000, warnEvery = 10000, addressLength = 0 } = {}) {
+async function generateLeadsCsv(
+	file,
+	{ rows = 100000, failEvery = 10000, warnEvery = 10000, addressLength = 0, repeatEmailEvery = 0, repeatEmailDistance = 0 } = {},
+) {
 	const out = fs.createWriteStream(file);
 	let failure;
 	out.on('error', (error) => (failure = error));
@@ -78,7 +85,7 @@ async function generateLeadsCsv(file, { rows = 100000, failEvery = 10000, warnEv
 		});
 	let buffer = `${headerLine(addressLength)}\n`;
 	for (let n = 1; n <= rows; n++) {
-		buffer += `${leadRow(n, { failEvery, warnEvery, addressLength })}\n`;
+		buffer += `${leadRow(n, { failEvery, warnEvery, addressLength, repeatEmailEvery, repeatEmailDistance })}\n`;
 		if (buffer.length > 1 << 20) {
 			await write(buffer);
 			buffer = '';
