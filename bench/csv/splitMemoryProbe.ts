@@ -33,11 +33,11 @@ async function main(): Promise<void> {
 	fs.rmSync(warmUp);
 	gc?.();
 	gc?.();
-	const baseline = process.memoryUsage().rss;
+	const baseline = process.memoryUsage.rss();
 
 	let peak = baseline;
 	const sample = () => {
-		const rss = process.memoryUsage().rss;
+		const rss = process.memoryUsage.rss();
 		if (rss > peak) peak = rss;
 	};
 	const timer = setInterval(sample, 5);

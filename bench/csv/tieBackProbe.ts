@@ -44,10 +44,10 @@ async function main(): Promise<void> {
 	const gc = (globalThis as { gc?: () => void }).gc;
 	gc?.();
 	gc?.();
-	const baseline = process.memoryUsage().rss;
+	const baseline = process.memoryUsage.rss();
 	let peak = baseline;
 	const sample = () => {
-		peak = Math.max(peak, process.memoryUsage().rss);
+		peak = Math.max(peak, process.memoryUsage.rss());
 	};
 	const timer = setInterval(sample, 5);
 	stats.opens = 0;

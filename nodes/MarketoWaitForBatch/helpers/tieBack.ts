@@ -17,7 +17,7 @@
  * Memory: only submitted rows whose values match some result row are remembered.
  */
 import { parseDelimited } from '../../shared/csv/parser';
-import { findUnquotedField, forEachRow, hashBytes, type FieldBounds } from '../../shared/csv/rowFields';
+import { findUnquotedField, forEachRow, hashBytes, hashOfUnquotedField, type FieldBounds } from '../../shared/csv/rowFields';
 import type { ResultFile } from './resultRows';
 
 export type TieBack = 'exact' | 'duplicate-rows' | 'ambiguous' | 'not-found' | 'no-submitted-file';
@@ -131,9 +131,11 @@ export class CandidateIndex {
 	 * without parsing the row (true when a quoted field is in the way: parse it then).
 	 */
 	mayHold(bytes: Buffer, start: number, end: number, delimiter: number): boolean {
+		const hash = hashOfUnquotedField(bytes, start, end, this.probeIndex, delimiter);
+		if (hash === -1) return true;
+		if (!this.probeHashes.has(hash)) return false;
 		const field = this.field;
-		if (!findUnquotedField(bytes, start, end, this.probeIndex, delimiter, field)) return true;
-		if (!this.probeHashes.has(hashBytes(bytes, field.start, field.end))) return false;
+		findUnquotedField(bytes, start, end, this.probeIndex, delimiter, field);
 		return this.mayMatch(bytes.toString('utf8', field.start, field.end));
 	}
 

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { parseResultFile } from '../../../nodes/MarketoWaitForBatch/helpers/resultRows';
 import { parseDelimited } from '../../../nodes/shared/csv/parser';
 import { RowBoundaryScanner } from '../../../nodes/shared/csv/rowBoundaries';
-import { findUnquotedField } from '../../../nodes/shared/csv/rowFields';
+import { findUnquotedField, hashBytes, hashOfUnquotedField } from '../../../nodes/shared/csv/rowFields';
 import { SubmittedFileReader } from '../../../nodes/MarketoWaitForBatch/helpers/submittedFiles';
 import {
 	assignRowNumbers,
@@ -372,5 +372,23 @@ describe('tieBackResultFiles on malformed files', () => {
 		const short = { start: -1, end: -1 };
 		expect(findUnquotedField(Buffer.from('only'), 0, 4, 4, comma, short)).toBe(true);
 		expect(short).toEqual({ start: 4, end: 4 });
+	});
+
+	it('hashes a field in one pass exactly as hashing the bounds findUnquotedField gives', () => {
+		const comma = ','.charCodeAt(0);
+		const field = fc.stringMatching(/^[a-z@". 5]{0,6}$/);
+		fc.assert(
+			fc.property(fc.array(field, { minLength: 1, maxLength: 5 }), fc.nat(6), (fields, index) => {
+				const bytes = Buffer.from(`x\n${fields.join(',')}\ny`);
+				const start = 2;
+				const end = bytes.length - 2;
+				const bounds = { start: -1, end: -1 };
+				const expected = findUnquotedField(bytes, start, end, index, comma, bounds)
+					? hashBytes(bytes, bounds.start, bounds.end)
+					: -1;
+				expect(hashOfUnquotedField(bytes, start, end, index, comma)).toBe(expected);
+			}),
+			{ numRuns: 500 },
+		);
 	});
 });
