@@ -1,0 +1,569 @@
+'use strict';
+/**
+ * Redis and PostgreSQL for n8n's queue mode (`npm run test:queue`, `npm run dev -- --queue`).
+ *
+ * The servers come from Debian's own packages, fetched with `apt-get download` and unpacked
+ * with `dpkg -x` into `.cache/debs/root` (nothing is installed system-wide, no service is
+ * started by a package script; docs/DECISIONS.md says why). Each start gets a fresh folder
+ * `.cache/queue-stack/<run>/` with a throw-away Redis and a fresh `initdb` cluster, both on
+ * free loopback ports, and stop() ends both and deletes the folder. Every process is in its
+ * own process group and is killed with it when this process exits, however it exits
+ * (SIGKILL of this process aside: the next start ends what a killed run left behind).
+ *
+ * Plain Node.js, no dependency outside Node's standard library.
+ *
+ *   node scripts/queue-stack.js            start both, print where they listen, Ctrl+C stops
+ *   node scripts/queue-stack.js --install  only fetch and unpack the packages
+ */
+const { spawn, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const net = require('node:net');
+const path = require('node:path');
+
+const REPO_ROOT = path.resolve(__dirname, '..');
+const DEBS_DIR = path.join(REPO_ROOT, '.cache', 'debs');
+const DEBS_ROOT = path.join(DEBS_DIR, 'root');
+const RUNS_DIR = path.join(REPO_ROOT, '.cache', 'queue-stack');
+
+/**
+ * The packages whose programs we run. Their `lib*` dependencies that this machine does not
+ * already have are fetched too (found with `apt-cache depends`, see `packagesToFetch`).
+ * `postgresql` names the release's PostgreSQL (postgresql-15 on Debian 12).
+ */
+const REDIS_PACKAGES = ['redis-server', 'redis-tools'];
+/** Needed only for PostgreSQL's JIT, which is switched off: 25 MB not fetched. */
+const NOT_FETCHED = [/^libllvm/];
+
+function log(message) {
+	process.stderr.write(`[queue-stack] ${message}\n`);
+}
+
+function run(command, args, options = {}) {
+	return spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
+}
+
+function isRoot() {
+	return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fetching the servers
+
+/** The versioned PostgreSQL package of this Debian release (postgresql -> postgresql-15). */
+function postgresPackage() {
+	const depends = run('apt-cache', ['depends', 'postgresql']);
+	const match = /Depends: (postgresql-\d+)\s*$/m.exec(depends.stdout ?? '');
+	return match ? match[1] : undefined;
+}
+
+function installedPackages(names) {
+	const result = run('dpkg-query', ['-W', '-f=${Package} ${db:Status-Status}\\n', ...names]);
+	const installed = new Set();
+	for (const line of (result.stdout ?? '').split('\n')) {
+		const [name, status] = line.split(' ');
+		if (status === 'installed') installed.add(name.split(':')[0]);
+	}
+	return installed;
+}
+
+/** Direct Depends/PreDepends of a package (first choice of each alternative, no virtual ones). */
+function dependsOf(name) {
+	const result = run('apt-cache', ['depends', '--no-recommends', '--no-suggests', '--no-conflicts', '--no-breaks', '--no-replaces', '--no-enhances', name]);
+	const names = [];
+	let previousWasAlternative = false;
+	for (const line of (result.stdout ?? '').split('\n')) {
+		const match = /^\s*(\|)?(?:Pre)?Depends: (\S+)/.exec(line);
+		if (!match) continue;
+		const [, alternative, dependency] = match;
+		if (!previousWasAlternative && !dependency.startsWith('<')) names.push(dependency.split(':')[0]);
+		previousWasAlternative = alternative === '|';
+	}
+	return names;
+}
+
+/**
+ * The given packages and, transitively, the shared libraries (`lib*`) they depend on that are
+ * not installed here. Other dependencies (init scripts, adduser, the cluster tools of
+ * postgresql-common) are not needed to run the server binaries by hand.
+ */
+function packagesToFetch(roots) {
+	const wanted = new Set(roots);
+	let frontier = [...roots];
+	while (frontier.length > 0) {
+		const next = [];
+		for (const name of frontier) {
+			for (const dependency of dependsOf(name)) {
+				if (!dependency.startsWith('lib') || wanted.has(dependency)) continue;
+				if (NOT_FETCHED.some((pattern) => pattern.test(dependency))) continue;
+				wanted.add(dependency);
+				next.push(dependency);
+			}
+		}
+		const installed = installedPackages(next);
+		frontier = next.filter((name) => {
+			if (installed.has(name)) wanted.delete(name);
+			return !installed.has(name);
+		});
+	}
+	return [...wanted];
+}
+
+function aptGetDownload(names, destination) {
+	return run('apt-get', ['download', ...names], { cwd: destination });
+}
+
+/** What `.cache/debs/root` provides, or undefined when it is not (completely) there. */
+function describeServers() {
+	const pgBin = (() => {
+		const base = path.join(DEBS_ROOT, 'usr', 'lib', 'postgresql');
+		if (!fs.existsSync(base)) return undefined;
+		const versions = fs.readdirSync(base).filter((entry) => /^\d+$/.test(entry)).sort((a, b) => Number(b) - Number(a));
+		return versions.length > 0 ? path.join(base, versions[0], 'bin') : undefined;
+	})();
+	const libDirs = ['usr/lib/x86_64-linux-gnu', 'lib/x86_64-linux-gnu', 'usr/lib/aarch64-linux-gnu', 'lib/aarch64-linux-gnu']
+		.map((dir) => path.join(DEBS_ROOT, dir))
+		.filter((dir) => fs.existsSync(dir));
+	const servers = {
+		redisServer: path.join(DEBS_ROOT, 'usr', 'bin', 'redis-server'),
+		pgBin,
+		libraryPath: libDirs.join(path.delimiter),
+	};
+	if (!fs.existsSync(servers.redisServer) || !pgBin) return undefined;
+	return servers;
+}
+
+function serverEnv(servers) {
+	const inherited = process.env.LD_LIBRARY_PATH ? `${path.delimiter}${process.env.LD_LIBRARY_PATH}` : '';
+	return { PATH: process.env.PATH, LANG: 'C', LC_ALL: 'C', LD_LIBRARY_PATH: `${servers.libraryPath}${inherited}` };
+}
+
+/** Each binary starts and reports its version (its libraries are all found). */
+function serversWork(servers) {
+	const checks = [
+		[servers.redisServer, ['--version']],
+		[path.join(servers.pgBin, 'postgres'), ['--version']],
+		[path.join(servers.pgBin, 'initdb'), ['--version']],
+	];
+	for (const [binary, args] of checks) {
+		const result = run(binary, args, { env: serverEnv(servers) });
+		if (result.status !== 0) return `${binary} ${args.join(' ')}: ${(result.stderr || result.stdout || result.error?.message || '').trim()}`;
+	}
+	return undefined;
+}
+
+/**
+ * Fetches Redis and PostgreSQL from Debian's packages into `.cache/debs/root` unless a previous
+ * run did (marker file). Runs `apt-get update` first when the package lists do not know the
+ * packages (a fresh container) and this process is root. Returns the binaries' locations.
+ */
+function ensureServers() {
+	const marker = path.join(DEBS_DIR, '.ready');
+	const ready = fs.existsSync(marker) ? describeServers() : undefined;
+	if (ready && !serversWork(ready)) return ready;
+
+	const started = Date.now();
+	let pgPackage = postgresPackage();
+	if (!pgPackage && isRoot()) {
+		log('apt-get update (the package lists do not name PostgreSQL)');
+		run('apt-get', ['update'], { stdio: 'inherit' });
+		pgPackage = postgresPackage();
+	}
+	if (!pgPackage) {
+		throw new Error('apt-cache does not know the package "postgresql": run "apt-get update" (as root) and try again');
+	}
+	const roots = [...REDIS_PACKAGES, pgPackage];
+	const names = packagesToFetch(roots);
+	log(`fetching ${names.join(', ')} from Debian's packages into ${path.relative(REPO_ROOT, DEBS_DIR)}`);
+	fs.rmSync(DEBS_DIR, { recursive: true, force: true });
+	const archives = path.join(DEBS_DIR, 'archives');
+	fs.mkdirSync(archives, { recursive: true });
+	let download = aptGetDownload(names, archives);
+	if (download.status !== 0 && isRoot()) {
+		log('apt-get download failed; apt-get update and once more');
+		run('apt-get', ['update'], { stdio: 'inherit' });
+		download = aptGetDownload(names, archives);
+	}
+	if (download.status !== 0) throw new Error(`apt-get download ${names.join(' ')} failed:\n${download.stderr}`);
+	for (const deb of fs.readdirSync(archives).filter((file) => file.endsWith('.deb'))) {
+		const extract = run('dpkg', ['-x', path.join(archives, deb), DEBS_ROOT]);
+		if (extract.status !== 0) throw new Error(`dpkg -x ${deb} failed: ${extract.stderr}`);
+	}
+	fs.rmSync(archives, { recursive: true, force: true });
+	const servers = describeServers();
+	if (!servers) throw new Error(`the packages did not bring redis-server and PostgreSQL into ${DEBS_ROOT}`);
+	const problem = serversWork(servers);
+	if (problem) throw new Error(`the unpacked servers do not run: ${problem}`);
+	fs.writeFileSync(marker, `${roots.join(' ')}\n${names.join(' ')}\n${new Date().toISOString()}\n`);
+	log(`Redis and PostgreSQL ready after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+	return servers;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes
+
+/** Process groups started here (pid of the group leader), killed when this process exits. */
+const liveGroups = new Set();
+
+function killGroup(pid, signal) {
+	try {
+		process.kill(-pid, signal);
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+process.on('exit', () => {
+	for (const pid of liveGroups) killGroup(pid, 'SIGKILL');
+});
+
+function isAlive(pid) {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch (error) {
+		return error.code === 'EPERM';
+	}
+}
+
+/**
+ * Spawns `command` as the leader of a new process group (so its own children go with it),
+ * output appended to `logFile` and kept in memory (`output()`). `stop(signal)` signals the
+ * group and waits for the leader, then SIGKILLs whatever is left of the group.
+ */
+function startProcess(name, command, args, { env, cwd, logFile, uid, gid, onOutput } = {}) {
+	const logFd = logFile ? fs.openSync(logFile, 'a') : undefined;
+	const child = spawn(command, args, {
+		cwd,
+		env,
+		uid,
+		gid,
+		detached: true,
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
+	liveGroups.add(child.pid);
+	let output = '';
+	const collect = (chunk) => {
+		output += chunk;
+		if (output.length > 400000) output = output.slice(-200000);
+		if (logFd !== undefined) fs.writeSync(logFd, chunk);
+		if (onOutput) onOutput(chunk);
+	};
+	child.stdout.setEncoding('utf8').on('data', collect);
+	child.stderr.setEncoding('utf8').on('data', collect);
+	let exitInfo;
+	const exited = new Promise((resolve) =>
+		child.on('exit', (code, signal) => {
+			exitInfo = { code, signal };
+			resolve(exitInfo);
+		}),
+	);
+	child.on('error', (error) => collect(`[queue-stack] ${name} could not start: ${error.message}\n`));
+	const handle = {
+		name,
+		child,
+		pid: child.pid,
+		output: () => output,
+		exited,
+		hasExited: () => exitInfo !== undefined,
+		exitInfo: () => exitInfo,
+		async stop(signal = 'SIGTERM', graceMs = 20000) {
+			if (exitInfo === undefined) {
+				killGroup(child.pid, signal);
+				const timer = setTimeout(() => killGroup(child.pid, 'SIGKILL'), graceMs);
+				await exited;
+				clearTimeout(timer);
+			}
+			// Children of the leader that outlived it.
+			killGroup(child.pid, 'SIGKILL');
+			liveGroups.delete(child.pid);
+			if (logFd !== undefined) {
+				try {
+					fs.closeSync(logFd);
+				} catch {
+					// closed already
+				}
+			}
+		},
+	};
+	return handle;
+}
+
+function findFreePort() {
+	return new Promise((resolve, reject) => {
+		const server = net.createServer();
+		server.unref();
+		server.on('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			const { port } = server.address();
+			server.close(() => resolve(port));
+		});
+	});
+}
+
+/** Sends `request` over TCP and resolves the first answer (or '' when nothing listens). */
+function tcpAsk(port, request, timeoutMs = 2000) {
+	return new Promise((resolve) => {
+		const socket = net.connect({ host: '127.0.0.1', port });
+		let answer = '';
+		const done = () => {
+			socket.destroy();
+			resolve(answer);
+		};
+		socket.setTimeout(timeoutMs, done);
+		socket.on('error', done);
+		socket.on('connect', () => (request ? socket.write(request) : done()));
+		socket.on('data', (chunk) => {
+			answer += chunk.toString('utf8');
+			done();
+		});
+	});
+}
+
+async function waitFor(what, check, handle, timeoutMs) {
+	const deadline = Date.now() + timeoutMs;
+	while (Date.now() < deadline) {
+		if (handle.hasExited()) {
+			throw new Error(`${what} exited (${JSON.stringify(handle.exitInfo())}) before it was ready:\n${handle.output().slice(-3000)}`);
+		}
+		if (await check()) return;
+		await new Promise((resolve) => setTimeout(resolve, 200));
+	}
+	throw new Error(`${what} was not ready within ${timeoutMs / 1000} s:\n${handle.output().slice(-3000)}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// A run's folder; what an earlier run that was killed left behind
+
+function ownerFile(runDir) {
+	return path.join(runDir, 'owner.json');
+}
+
+/**
+ * Records who owns the run and its processes: { pid, match } where `match` is a text the
+ * process's command line holds or the folder it works in (so a reused pid is never taken
+ * for one of ours).
+ */
+function recordOwner(runDir, processes) {
+	fs.writeFileSync(ownerFile(runDir), JSON.stringify({ owner: process.pid, processes }, null, 2));
+}
+
+/** Adds a process (e.g. an n8n of the run) to the run's record. */
+function registerProcess(runDir, pid, match) {
+	let record;
+	try {
+		record = JSON.parse(fs.readFileSync(ownerFile(runDir), 'utf8'));
+	} catch {
+		record = { owner: process.pid, processes: [] };
+	}
+	record.processes.push({ pid, match });
+	fs.writeFileSync(ownerFile(runDir), JSON.stringify(record, null, 2));
+}
+
+/**
+ * Ends the processes of earlier runs whose owning process is gone (killed with SIGKILL, so its
+ * exit handler never ran) and deletes their folders. A run whose owner still lives (e.g. a
+ * `npm run dev -- --queue` beside a test run) is left alone.
+ */
+function cleanUpAbandonedRuns() {
+	if (!fs.existsSync(RUNS_DIR)) return;
+	for (const entry of fs.readdirSync(RUNS_DIR)) {
+		const runDir = path.join(RUNS_DIR, entry);
+		let record;
+		try {
+			record = JSON.parse(fs.readFileSync(ownerFile(runDir), 'utf8'));
+		} catch {
+			record = undefined;
+		}
+		if (record && isAlive(record.owner)) continue;
+		if (record === undefined) {
+			// No owner record: being created right now, or a crash before any process started.
+			const ageMs = Date.now() - fs.statSync(runDir).mtimeMs;
+			if (ageMs < 10 * 60 * 1000) continue;
+		}
+		for (const { pid, match } of record?.processes ?? []) {
+			let cmdline = '';
+			let cwd = '';
+			try {
+				cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+				cwd = fs.readlinkSync(`/proc/${pid}/cwd`);
+			} catch {
+				if (!cmdline) continue;
+			}
+			// Only a process that is really this run's (pids get reused): its command line names
+			// the run, or it works in the run's folder (n8n: its user folder).
+			if (cmdline.includes(match) || cwd.startsWith(match)) {
+				killGroup(pid, 'SIGKILL');
+				log(`ended process ${pid} left by an earlier run (${entry})`);
+			}
+		}
+		fs.rmSync(runDir, { recursive: true, force: true });
+	}
+}
+
+/** The account PostgreSQL runs as when we are root (it refuses to run as root). */
+function unprivilegedAccount() {
+	const passwd = fs.readFileSync('/etc/passwd', 'utf8').split('\n');
+	for (const name of ['nobody']) {
+		const line = passwd.find((entry) => entry.startsWith(`${name}:`));
+		if (line) {
+			const [, , uid, gid] = line.split(':');
+			return { name, uid: Number(uid), gid: Number(gid) };
+		}
+	}
+	throw new Error('no "nobody" account to run PostgreSQL as (it refuses to run as root)');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Starting
+
+async function startRedis(servers, runDir) {
+	const dir = path.join(runDir, 'redis');
+	fs.mkdirSync(dir, { recursive: true });
+	const port = await findFreePort();
+	const handle = startProcess(
+		'redis',
+		servers.redisServer,
+		[
+			'--port', String(port),
+			'--bind', '127.0.0.1',
+			'--dir', dir,
+			'--save', '',
+			'--appendonly', 'no',
+			'--daemonize', 'no',
+			'--protected-mode', 'yes',
+			'--loglevel', 'warning',
+			'--logfile', '',
+			'--pidfile', path.join(dir, 'redis.pid'),
+		],
+		{ env: serverEnv(servers), cwd: dir, logFile: path.join(dir, 'redis.log') },
+	);
+	await waitFor('redis-server', async () => (await tcpAsk(port, 'PING\r\n')).startsWith('+PONG'), handle, 30000);
+	return { handle, host: '127.0.0.1', port };
+}
+
+async function startPostgres(servers, runDir) {
+	const dir = path.join(runDir, 'postgres');
+	const dataDir = path.join(dir, 'data');
+	const socketDir = path.join(dir, 'socket');
+	fs.mkdirSync(dataDir, { recursive: true });
+	fs.mkdirSync(socketDir, { recursive: true });
+	fs.chmodSync(dataDir, 0o700);
+	const account = isRoot() ? unprivilegedAccount() : undefined;
+	if (account) {
+		// The account must reach the folders: .cache/queue-stack/<run> are 0755 (mkdir's default).
+		for (const target of [dir, dataDir, socketDir]) fs.chownSync(target, account.uid, account.gid);
+	}
+	const identity = account ? { uid: account.uid, gid: account.gid } : {};
+	const env = serverEnv(servers);
+	const initdb = run(
+		path.join(servers.pgBin, 'initdb'),
+		['-D', dataDir, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C'],
+		{ env, cwd: dir, ...identity },
+	);
+	if (initdb.status !== 0) {
+		throw new Error(`initdb failed (exit ${initdb.status ?? initdb.error?.message}):\n${initdb.stdout}${initdb.stderr}`);
+	}
+	const port = await findFreePort();
+	const handle = startProcess(
+		'postgres',
+		path.join(servers.pgBin, 'postgres'),
+		[
+			'-D', dataDir,
+			'-p', String(port),
+			'-c', 'listen_addresses=127.0.0.1',
+			'-c', `unix_socket_directories=${socketDir}`,
+			'-c', 'max_connections=200',
+			'-c', 'shared_buffers=64MB',
+			// A throw-away test database: no durability needed, less disk work on a small machine.
+			'-c', 'fsync=off',
+			'-c', 'synchronous_commit=off',
+			'-c', 'full_page_writes=off',
+			'-c', 'jit=off',
+		],
+		{ env, cwd: dir, logFile: path.join(runDir, 'postgres.log'), ...identity },
+	);
+	let ready = false;
+	const watch = () => {
+		ready = ready || handle.output().includes('database system is ready to accept connections');
+		return ready;
+	};
+	await waitFor('postgres', async () => watch() && (await tcpAsk(port, '', 1000)) === '', handle, 60000);
+	return { handle, host: '127.0.0.1', port, user: 'postgres', password: '', database: 'postgres' };
+}
+
+/**
+ * Starts Redis and PostgreSQL in `.cache/queue-stack/<name>-<pid>-<time>/`. Returns
+ * { dir, redis: { host, port }, postgres: { host, port, user, password, database }, stop() }.
+ * stop() ends both (fast shutdown), deletes the folder unless `keep`, and is safe to call twice.
+ */
+async function startStack({ name = 'run', keep = false } = {}) {
+	const servers = ensureServers();
+	cleanUpAbandonedRuns();
+	const runDir = path.join(RUNS_DIR, `${name}-${process.pid}-${Date.now().toString(36)}`);
+	fs.mkdirSync(runDir, { recursive: true });
+	recordOwner(runDir, []);
+	const started = [];
+	let stopped = false;
+	const stop = async () => {
+		if (stopped) return;
+		stopped = true;
+		// PostgreSQL: SIGINT is its "fast" shutdown; Redis: SIGTERM saves nothing (--save "").
+		await Promise.all(started.map((service) => service.handle.stop(service === postgres ? 'SIGINT' : 'SIGTERM')));
+		if (!keep) fs.rmSync(runDir, { recursive: true, force: true });
+	};
+	let postgres;
+	try {
+		const redis = await startRedis(servers, runDir);
+		started.push(redis);
+		// Redis rewrites its process title to "redis-server 127.0.0.1:<port>".
+		registerProcess(runDir, redis.handle.pid, `redis-server 127.0.0.1:${redis.port}`);
+		postgres = await startPostgres(servers, runDir);
+		started.push(postgres);
+		registerProcess(runDir, postgres.handle.pid, runDir);
+		return {
+			dir: runDir,
+			redis: { host: redis.host, port: redis.port },
+			postgres: {
+				host: postgres.host,
+				port: postgres.port,
+				user: postgres.user,
+				password: postgres.password,
+				database: postgres.database,
+			},
+			processes: () => started.map((service) => service.handle),
+			stop,
+		};
+	} catch (error) {
+		await stop();
+		throw error;
+	}
+}
+
+module.exports = { ensureServers, startStack, startProcess, registerProcess, findFreePort, cleanUpAbandonedRuns, isAlive, RUNS_DIR };
+
+if (require.main === module) {
+	(async () => {
+		if (process.argv.includes('--install')) {
+			const servers = ensureServers();
+			log(`redis-server: ${servers.redisServer}`);
+			log(`PostgreSQL: ${servers.pgBin}`);
+			return;
+		}
+		const stack = await startStack({ name: 'manual' });
+		log(`Redis:      127.0.0.1:${stack.redis.port}`);
+		log(`PostgreSQL: 127.0.0.1:${stack.postgres.port} (user postgres, no password, database postgres)`);
+		log(`folder:     ${path.relative(REPO_ROOT, stack.dir)}`);
+		log('Ctrl+C stops both.');
+		const stop = async (signal) => {
+			log(`${signal}: stopping`);
+			await stack.stop();
+			process.exit(0);
+		};
+		process.on('SIGINT', () => void stop('SIGINT'));
+		process.on('SIGTERM', () => void stop('SIGTERM'));
+	})().catch((error) => {
+		log(error.message);
+		process.exit(1);
+	});
+}
