@@ -11,10 +11,10 @@ import * as path from 'node:path';
 
 import * as examples from '../../scripts/examples';
 import * as n8n from '../../scripts/n8n-runtime';
-import type { ExecuteResult, N8nItem, N8nRun, Runtime, StoredCredential } from '../../scripts/n8n-runtime';
+import type { ExecuteResult, N8nItem, N8nRun, Runtime, RuntimeLine, StoredCredential } from '../../scripts/n8n-runtime';
 import type { RunningSimulator } from '../simulator';
 
-export const E2E_LINE = process.env.N8N_E2E_LINE === '1' ? '1' : '2';
+export const E2E_LINE: RuntimeLine = process.env.N8N_E2E_LINE === '1' ? '1' : '2';
 export const EXAMPLES_DIR = examples.EXAMPLES_DIR;
 
 export type Workflow = examples.ExampleWorkflow;
@@ -34,9 +34,14 @@ export class N8nInstance {
 		readonly userFolder: string,
 	) {}
 
-	static create(): N8nInstance {
-		const runtime = n8n.ensureRuntime(E2E_LINE);
-		const userFolder = n8n.createUserFolder(`n8n-e2e-line${E2E_LINE}-`);
+	/**
+	 * `line` defaults to N8N_E2E_LINE (the e2e tests); the soak passes its `--line`.
+	 * `folderPrefix` names the temporary user folder.
+	 */
+	static create(options: { line?: RuntimeLine; folderPrefix?: string } = {}): N8nInstance {
+		const line = options.line ?? E2E_LINE;
+		const runtime = n8n.ensureRuntime(line);
+		const userFolder = n8n.createUserFolder(options.folderPrefix ?? `n8n-e2e-line${line}-`);
 		const { tarball, ownPack } = packedTarball();
 		n8n.installPackage(runtime, userFolder, tarball);
 		if (ownPack) fs.rmSync(path.dirname(tarball), { recursive: true, force: true });

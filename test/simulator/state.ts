@@ -4,9 +4,12 @@
  */
 import { jobView } from './bulkImport';
 import type { SimulatorCore } from './core';
+import { concurrentDuplicates, ledgerEntry } from './ledger';
 import type {
 	CallRecord,
+	ConcurrentDuplicate,
 	CustomObjectRecord,
+	JobLedgerEntry,
 	LeadRecord,
 	ProgramMemberRecord,
 	QueueJobView,
@@ -21,11 +24,25 @@ import { DEFAULT_PARTITION_ID } from './database';
 
 export class SimulatorStateImpl implements SimulatorState {
 	readonly calls: CallRecord[] = [];
+	private readonly callListeners = new Set<(call: CallRecord) => void>();
 
 	constructor(private readonly core: SimulatorCore) {}
 
+	/** The server logs each call before it decides the call's faults; listeners run in between. */
 	log(record: CallRecord): void {
 		this.calls.push(record);
+		for (const listener of this.callListeners) {
+			try {
+				listener(record);
+			} catch {
+				// A test's listener must not break the request it is watching.
+			}
+		}
+	}
+
+	onCall(listener: (call: CallRecord) => void): () => void {
+		this.callListeners.add(listener);
+		return () => this.callListeners.delete(listener);
 	}
 
 	callsTo(routeName: string): CallRecord[] {
@@ -71,6 +88,16 @@ export class SimulatorStateImpl implements SimulatorState {
 	get queue(): QueueJobView[] {
 		this.advance();
 		return this.core.queue.jobs.map(jobView);
+	}
+
+	jobLedger(): JobLedgerEntry[] {
+		this.advance();
+		const emailFields = new Set(this.core.schema.leadFields.filter((f) => f.dataType === 'email').map((f) => f.name));
+		return this.core.queue.jobs.map((job) => ledgerEntry(job, emailFields));
+	}
+
+	concurrentDuplicates(): ConcurrentDuplicate[] {
+		return concurrentDuplicates(this.jobLedger(), this.core.clock.now());
 	}
 
 	get dailyCallCount(): number {

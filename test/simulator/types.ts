@@ -315,6 +315,45 @@ export interface QueueJobView {
 	finishedAt?: number;
 }
 
+/** What one row of an import job did (see ledger.ts). */
+export interface LedgerRow {
+	/** The row's values as uploaded. */
+	cells: string[];
+	/** 'not-processed': the job has not reached the row (yet), or the whole batch failed before processing. */
+	outcome: 'imported' | 'warning' | 'failed' | 'not-processed';
+	/** Marketo's reason, for failed and warning rows. */
+	reason?: string;
+	/** The record the row wrote (imported and warning rows), e.g. `lead/partition 1/email=ada@example.com`. */
+	key?: string;
+}
+
+/** One import job: when it processed and what each of its rows did. Foreign jobs have no rows. */
+export interface JobLedgerEntry {
+	batchId: number;
+	owner: 'own' | 'foreign';
+	kind: ImportKind;
+	objectApiName?: string;
+	programId?: number;
+	listId?: number;
+	lookupField?: string;
+	status: BatchStatus;
+	createdAt: number;
+	/** Processing interval on the simulator's clock; finishedAt is missing while it imports. */
+	startedAt?: number;
+	finishedAt?: number;
+	header: string[];
+	rows: LedgerRow[];
+}
+
+/** Two jobs that processed at the same time and wrote the same records. */
+export interface ConcurrentDuplicate {
+	batchIds: [number, number];
+	/** When both were processing (clock ms). */
+	overlap: { from: number; to: number };
+	/** The record keys both applied. */
+	keys: string[];
+}
+
 /** Inspection and control of a running simulator. */
 export interface SimulatorState {
 	/** Every call, in arrival order. */
@@ -353,6 +392,16 @@ export interface SimulatorState {
 	resetUsage(): void;
 	/** Adds a lead directly (test setup); returns it. */
 	seedLead(fields: Record<string, string>, partitionId?: number): LeadRecord;
+	/**
+	 * Calls `listener` with each call's record as the call arrives, before its faults are
+	 * decided (so a fault scripted from the listener applies to that very call). The answer
+	 * fields are filled in later. Returns a function that removes the listener.
+	 */
+	onCall(listener: (call: CallRecord) => void): () => void;
+	/** Every job (own and foreign) with its processing interval and each row's outcome and record key. */
+	jobLedger(): JobLedgerEntry[];
+	/** Jobs that were processing at the same time and applied the same record keys: rows imported by two batches at once. */
+	concurrentDuplicates(): ConcurrentDuplicate[];
 }
 
 export interface RunningSimulator {
