@@ -9,16 +9,20 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import type { BatchDescriptor } from '../../nodes/shared/batch';
 import type { FaultAnswer } from '../simulator';
 import {
+	drainQueue,
 	failureOf,
 	fileItem,
 	runBulkImport,
+	submittedOnSimulatorClock,
 	uploadCalls,
+	useFakeClock,
 	useSimulator,
 	waitForBatches,
-	waitForQueueToDrain,
 } from './support';
 
-const sim = useSimulator({ rowsPerSecond: 1e6 });
+// Marketo and the node's waits share one fake clock: the queue drains when the test moves it.
+const clock = useFakeClock();
+const sim = useSimulator({ rowsPerSecond: 1e6, clock });
 
 afterEach(() => {
 	sim().state.clearScriptedFaults();
@@ -112,7 +116,7 @@ describe('Marketo Bulk Import: an import that stops after some parts were submit
 		expect(errorItem.json.description).toContain(`Not submitted: rows ${notSubmittedFrom}-60`);
 
 		// Exactly the submitted rows reach Marketo.
-		await waitForQueueToDrain(sim());
+		drainQueue(sim(), clock);
 		expect(sim().state.findLead('email', `bin${notSubmittedFrom - 1}@partial.example.com`)).toBeDefined();
 		expect(sim().state.findLead('email', `bin${notSubmittedFrom}@partial.example.com`)).toBeUndefined();
 	});
@@ -199,7 +203,7 @@ describe('Marketo Bulk Import: an import that stops after some parts were submit
 		expect(output).toEqual([batchItem, errorItem]);
 
 		// Without Continue On Fail on Wait for Batch: the error item is no reason to fail.
-		const run = await waitForBatches(sim(), output);
+		const run = await waitForBatches(sim(), submittedOnSimulatorClock(sim(), output));
 
 		expect(run.done).toHaveLength(2);
 		expect(run.done[0]).toMatchObject({ batchId: batchItem.json.batchId, status: 'Complete', rowsFailed: 0 });

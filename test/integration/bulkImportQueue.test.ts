@@ -2,20 +2,21 @@ import {
 	configureQueueWaitClock,
 	resetQueueWaitClock,
 } from '../../nodes/MarketoBulkImport/helpers/queueWait';
-import { configureRetryTiming, resetRetryTiming } from '../../nodes/shared/transport/retryPolicy';
 import { configureThrottle, resetThrottle } from '../../nodes/shared/transport/throttle';
-import type { CallRecord, Clock, FakeClock } from '../simulator';
+import { routeRetryWaitsTo } from '../harness/retryWaits';
+import type { CallRecord, FakeClock } from '../simulator';
 import { createFakeClock, startSimulator, type RunningSimulator } from '../simulator';
 import { assertRequestsMatchContract } from '../simulator/contract';
 import {
 	descriptorsOf,
+	drainQueue,
 	failureOf,
 	fileItem,
 	runBulkImport,
 	statusCalls,
+	submittedOnSimulatorClock,
 	uploadCalls,
 	waitForBatches,
-	waitForQueueToDrain,
 } from './support';
 
 /** ~60 rows of ~40 bytes: 3 parts with a 1,000-byte part limit. */
@@ -27,24 +28,6 @@ function smallLeadFile(rows: number, prefix: string): string {
 
 const TINY_PARTS = { partSizeMb: 0.001 };
 
-/**
- * A fake clock the test moves by hand, and a `sleep` for the node's waits that moves it
- * instead of waiting: the simulator's queue, and what the node waits for, advance only
- * through the node's own waits, so every run goes through the same events in the same order.
- */
-function clockMovedBySleeps(): { clock: FakeClock; sleeps: number[]; sleep: (ms: number) => Promise<void> } {
-	const clock = createFakeClock();
-	const sleeps: number[] = [];
-	return {
-		clock,
-		sleeps,
-		sleep: async (ms) => {
-			sleeps.push(ms);
-			clock.advance(ms);
-		},
-	};
-}
-
 function batchIdOf(call: CallRecord): number {
 	return Number(/batch\/(\d+)/.exec(call.path)![1]);
 }
@@ -55,15 +38,16 @@ function queueIsEmpty(sim: RunningSimulator): boolean {
 
 describe("Marketo's shared import queue", () => {
 	// The simulator's queue and Bulk Import's queue waits share one fake clock that moves
-	// only when Bulk Import sleeps: foreign jobs end while (and only while) the node waits.
+	// only when Bulk Import sleeps (a fake clock's sleep moves it instead of waiting): foreign
+	// jobs end while (and only while) the node waits, in the same order on every run.
 	let sim: RunningSimulator;
 	let clock: FakeClock;
 	let sleeps: number[];
 
 	beforeEach(async () => {
-		const shared = clockMovedBySleeps();
-		({ clock, sleeps } = shared);
-		configureQueueWaitClock({ now: () => clock.now(), sleep: shared.sleep });
+		clock = createFakeClock();
+		sleeps = clock.sleeps;
+		configureQueueWaitClock(clock);
 		sim = await startSimulator({ rowsPerSecond: 1e6, clock });
 	});
 
@@ -149,10 +133,11 @@ describe("Marketo's shared import queue", () => {
 			expect(d.finalStatus).toMatchObject({ status: 'Complete', rowsProcessed: job.numImported, rowsFailed: 0 });
 		}
 
-		// The rest ends while nobody looks; Wait for Batch then finds every batch done.
+		// The rest ends while nobody looks; Wait for Batch (on the same clock) then finds every batch done.
 		clock.advance(60_000);
 		sim.state.clearCalls();
-		const run = await waitForBatches(sim, result.outputs[0]);
+		const batches = submittedOnSimulatorClock(sim, result.outputs[0]);
+		const run = await waitForBatches(sim, batches, {}, { clock });
 		const polled = new Set(statusCalls(sim).map(batchIdOf));
 		expect(seen.filter((d) => polled.has(d.batchId))).toEqual([]);
 		expect(run.done.map((d) => d.status)).toEqual(descriptors.map(() => 'Complete'));
@@ -160,7 +145,7 @@ describe("Marketo's shared import queue", () => {
 
 		// Check Once also takes the handed-over ends as they are.
 		sim.state.clearCalls();
-		const checked = await waitForBatches(sim, result.outputs[0], { mode: 'checkOnce' });
+		const checked = await waitForBatches(sim, batches, { mode: 'checkOnce' }, { clock });
 		expect(statusCalls(sim)).toHaveLength(descriptors.length - seen.length);
 		expect(checked.done.filter((d) => seen.some((s) => s.batchId === d.batchId))).toEqual(
 			seen.map((d) => expect.objectContaining({ batchId: d.batchId, status: 'Complete', endedAt: d.finalStatus!.seenAt })),
@@ -189,10 +174,11 @@ describe("Marketo's shared import queue", () => {
 
 describe('limits and tokens', () => {
 	it('rides out 606 and 615 storms', async () => {
-		const sim = await startSimulator({ rowsPerSecond: 1e6 });
-		// A 606 waits out Marketo's 20 s window; scaled down so the test stays fast.
-		let seed = 7;
-		configureRetryTiming({ scale: 0.01, random: () => ((seed = (seed * 48271) % 2147483647) / 2147483647) });
+		// Marketo's clock moves only by the transport's retry waits: a 606 waits out the 20 s
+		// window in no real time, and the test sees what each wait was.
+		const clock = createFakeClock();
+		const sim = await startSimulator({ rowsPerSecond: 1e6, clock });
+		const retryWaits = routeRetryWaitsTo(clock);
 		try {
 			sim.state.scriptFault({ route: 'describeLeads', times: 2, answer: { kind: 'envelope', code: '606' } });
 			sim.state.scriptFault({ route: 'importLeads', times: 2, answer: { kind: 'envelope', code: '615' } });
@@ -200,12 +186,18 @@ describe('limits and tokens', () => {
 				await fileItem(smallLeadFile(5, 's'), 'storm.csv'),
 			]);
 			expect(descriptorsOf(result)).toHaveLength(1);
-			const codes = sim.state.calls.map((call) => call.marketoCode).filter(Boolean);
-			expect(codes).toEqual(expect.arrayContaining(['606', '615']));
-			await waitForQueueToDrain(sim);
+			const answers = (route: string) => sim.state.callsTo(route).map((call) => call.marketoCode ?? 'ok');
+			expect(answers('describeLeads')).toEqual(['606', '606', 'ok']);
+			expect(answers('importLeads')).toEqual(['615', '615', 'ok']);
+			// One wait before each resend: the 606s a whole rate window each, the 615s a backoff.
+			const waits = retryWaits.mock.calls.map(([ms]) => ms as number);
+			expect(waits).toHaveLength(4);
+			expect(waits.slice(0, 2).every((ms) => ms >= 20_000)).toBe(true);
+			expect(waits.slice(2).every((ms) => ms > 0 && ms < 20_000)).toBe(true);
+			drainQueue(sim, clock);
 			expect(sim.state.leads.filter((lead) => lead.fields.email?.endsWith('@queue.example.com'))).toHaveLength(5);
 		} finally {
-			resetRetryTiming();
+			retryWaits.mockRestore();
 			await sim.close();
 		}
 	});
@@ -216,15 +208,16 @@ describe('limits and tokens', () => {
 		// were in flight when they began (at most 1): never more than 4, whatever the timing.
 		// One fake clock for both, moved only by the limiter's waits, so the run needs no real
 		// waiting and, without the limiter, its calls would all land in one window.
-		const { clock, sleeps, sleep } = clockMovedBySleeps();
+		const clock = createFakeClock();
+		const { sleeps } = clock;
 		const sim = await startSimulator({
 			rowsPerSecond: 1e6,
 			clock,
 			limits: { callsPerWindow: 4, windowSeconds: 2, maxConcurrent: 2 },
 		});
-		configureThrottle({ maxInFlight: 1, maxCallsPerWindow: 3, windowMs: 2_000, clock: { now: () => clock.now(), sleep } });
-		// Should a 606 come anyway, its retry waits 20 ms instead of 20 s, and the test fails below.
-		configureRetryTiming({ scale: 0.001 });
+		configureThrottle({ maxInFlight: 1, maxCallsPerWindow: 3, windowMs: 2_000, clock });
+		// Should a 606 come anyway, its retry waits on the same clock, and the test fails below.
+		const retryWaits = routeRetryWaitsTo(clock);
 		try {
 			const inputs = await Promise.all(
 				[0, 1, 2, 3].map(async (n) => await fileItem(smallLeadFile(3, `r${n}-`), `file${n}.csv`)),
@@ -246,32 +239,38 @@ describe('limits and tokens', () => {
 			expect(queueIsEmpty(sim)).toBe(true);
 			expect(sim.state.leads.filter((lead) => lead.fields.email?.endsWith('@queue.example.com'))).toHaveLength(12);
 		} finally {
+			retryWaits.mockRestore();
 			resetThrottle();
-			resetRetryTiming();
 			await sim.close();
 		}
 	});
 
 	it('refreshes a token that expires between calls and stores the new one', async () => {
-		// The simulator's clock jumps an hour ahead once the first upload arrived,
-		// so the token expires between the first and the second upload.
-		let offset = 0;
-		let sim: RunningSimulator | undefined;
-		const clock: Clock = {
-			now: () => {
-				if (offset === 0 && sim && sim.state.callsTo('importLeads').length > 0) offset = 3_601_000;
-				return Date.now() + offset;
-			},
-		};
-		sim = await startSimulator({ rowsPerSecond: 1e6, clock });
+		// The simulator's clock jumps an hour ahead as the first upload arrives (that upload is
+		// dated before the jump), so the token expires between the first and the second upload.
+		const clock = createFakeClock();
+		const sim = await startSimulator({ rowsPerSecond: 1e6, clock });
+		const stopWatching = sim.state.onCall((call) => {
+			if (call.route !== 'importLeads') return;
+			clock.advance(3_601_000);
+			stopWatching();
+		});
 		try {
 			const first = await fileItem(smallLeadFile(2, 't1-'), 'one.csv');
 			const second = await fileItem(smallLeadFile(2, 't2-'), 'two.csv');
 			const result = await runBulkImport(sim, { operation: 'importLeads' }, [first, second]);
 
 			expect(descriptorsOf(result)).toHaveLength(2);
-			expect(sim.state.calls.some((call) => call.marketoCode === '602' || call.marketoCode === '601')).toBe(true);
-			expect(sim.state.tokens.length).toBeGreaterThanOrEqual(2);
+			// The first call after the jump met the expiry; a new token came, and the call was sent again.
+			const calls = sim.state.calls;
+			const refused = calls.findIndex((call) => call.marketoCode !== undefined);
+			expect(refused).toBeGreaterThan(calls.indexOf(sim.state.callsTo('importLeads')[0]));
+			expect(calls.slice(refused, refused + 3).map((call) => [call.route, call.marketoCode])).toEqual([
+				[calls[refused].route, '602'],
+				['identity', undefined],
+				[calls[refused].route, undefined],
+			]);
+			expect(sim.state.tokens).toHaveLength(2);
 			const latest = sim.state.tokens[sim.state.tokens.length - 1].accessToken;
 			expect(result.credentialUpdates.map((update) => update.accessToken)).toContain(latest);
 			// The token never leaks into the output.

@@ -93,6 +93,7 @@ describe('in-process harness', () => {
 		expect(binary.id).toMatch(/^filesystem/);
 		expect(await readBinary(binary)).toEqual(Buffer.from('email\nada@example.com\n'));
 
+		const before = Date.now();
 		const { outputs, credentialUpdates } = await runNode({
 			node: new HarnessProbe(),
 			parameters: {},
@@ -107,7 +108,9 @@ describe('in-process harness', () => {
 		expect(echo.tokensIssued()).toBe(1);
 		expect(credentialUpdates).toHaveLength(1);
 		expect(credentialUpdates[0]).toMatchObject({ accessToken: 'token-1', clientSecret: 'sec-1' });
-		expect(Number(credentialUpdates[0].accessTokenExpiresAt)).toBeGreaterThan(Date.now() + 3500_000);
+		// The hour the token lives (expires_in 3600), counted from a moment during the run.
+		expect(Number(credentialUpdates[0].accessTokenExpiresAt)).toBeGreaterThanOrEqual(before + 3_600_000);
+		expect(Number(credentialUpdates[0].accessTokenExpiresAt)).toBeLessThanOrEqual(Date.now() + 3_600_000);
 	});
 
 	it('rejects output items without pairedItem', async () => {

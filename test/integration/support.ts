@@ -6,10 +6,27 @@
 import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
 import { MarketoBulkImport } from '../../nodes/MarketoBulkImport/MarketoBulkImport.node';
+import {
+	configureQueueWaitClock,
+	resetQueueWaitClock,
+} from '../../nodes/MarketoBulkImport/helpers/queueWait';
+import {
+	configureWaitForBatchClock,
+	resetWaitForBatchClock,
+	waitForBatchClock,
+} from '../../nodes/MarketoWaitForBatch/actions/common';
 import { MarketoWaitForBatch } from '../../nodes/MarketoWaitForBatch/MarketoWaitForBatch.node';
 import type { BatchDescriptor } from '../../nodes/shared/batch';
+import { configureThrottle, resetThrottle } from '../../nodes/shared/transport/throttle';
 import { createBinary, runNode, simulatorCredentials, type RunNodeResult } from '../harness';
-import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../simulator';
+import {
+	createFakeClock,
+	startSimulator,
+	type Clock,
+	type FakeClock,
+	type RunningSimulator,
+	type SimulatorOptions,
+} from '../simulator';
 import { assertRequestsMatchContract } from '../simulator/contract';
 import { fixture } from '../simulator/testkit';
 
@@ -53,6 +70,27 @@ export function useSimulator(options: SimulatorOptions = {}): () => RunningSimul
 	return running;
 }
 
+/**
+ * One fake clock for the whole test file: give it to the simulator (`clock` option), and the
+ * nodes' waits (the throttle's window, Bulk Import's queue waits, Wait for Batch's polls) sleep
+ * on it too. It moves only when one of them waits, so Marketo imports exactly while the nodes
+ * wait, the same way on every run, and no test waits in real time.
+ */
+export function useFakeClock(startMs?: number): FakeClock {
+	const clock = createFakeClock(startMs);
+	beforeAll(() => {
+		configureThrottle({ clock });
+		configureQueueWaitClock(clock);
+		configureWaitForBatchClock(clock);
+	});
+	afterAll(() => {
+		resetThrottle();
+		resetQueueWaitClock();
+		resetWaitForBatchClock();
+	});
+	return clock;
+}
+
 export async function fileItem(
 	content: string | Buffer,
 	fileName = 'leads.csv',
@@ -78,13 +116,26 @@ export async function runBulkImport(
 	});
 }
 
-/** Bulk Import's output items (one per submitted batch), ready to feed Wait for Batch. */
+/**
+ * Bulk Import dates `submittedAt` on the real clock; this gives each batch item the moment
+ * the simulator created that batch instead, on the simulator's clock, so that Wait for Batch
+ * run on that clock (or a fake one started from it) counts from the same moment on every run.
+ */
+export function submittedOnSimulatorClock(sim: RunningSimulator, items: INodeExecutionData[]): INodeExecutionData[] {
+	const createdAt = new Map(sim.state.queue.map((job) => [job.batchId, job.createdAt]));
+	return items.map((item) => {
+		const at = createdAt.get(item.json.batchId as number);
+		return at === undefined ? item : { ...item, json: { ...item.json, submittedAt: new Date(at).toISOString() } };
+	});
+}
+
+/** Bulk Import's output items (one per submitted batch), dated on the simulator's clock, ready to feed Wait for Batch. */
 export async function bulkImportOutput(
 	sim: RunningSimulator,
 	parameters: INodeParameters,
 	input: INodeExecutionData[],
 ): Promise<INodeExecutionData[]> {
-	return (await runBulkImport(sim, parameters, input)).outputs[0];
+	return submittedOnSimulatorClock(sim, (await runBulkImport(sim, parameters, input)).outputs[0]);
 }
 
 export function descriptorsOf(result: RunNodeResult): BatchDescriptor[] {
@@ -97,30 +148,47 @@ export interface WaitRun extends RunNodeResult {
 	warningRows: IDataObject[];
 }
 
+/** Runs Wait for Batch; with `clock`, the node reads the time and sleeps on it for this run only. */
 export async function waitForBatches(
 	sim: RunningSimulator,
 	input: INodeExecutionData[],
 	parameters: INodeParameters = {},
-	extra: { continueOnFail?: boolean; abortSignal?: AbortSignal } = {},
+	extra: { continueOnFail?: boolean; abortSignal?: AbortSignal; clock?: Clock } = {},
 ): Promise<WaitRun> {
-	const result = await runNode({
-		node: waitNode,
-		parameters,
-		input,
-		credentials: { marketoApi: simulatorCredentials(sim) },
-		...extra,
-	});
-	const [done, failedRows, warningRows] = result.outputs.map((items) => items.map((item) => item.json));
-	return { ...result, done, failedRows, warningRows };
+	const { clock, ...options } = extra;
+	const previousClock = waitForBatchClock();
+	if (clock) configureWaitForBatchClock(clock);
+	try {
+		const result = await runNode({
+			node: waitNode,
+			parameters,
+			input,
+			credentials: { marketoApi: simulatorCredentials(sim) },
+			...options,
+		});
+		const [done, failedRows, warningRows] = result.outputs.map((items) => items.map((item) => item.json));
+		return { ...result, done, failedRows, warningRows };
+	} finally {
+		configureWaitForBatchClock(previousClock);
+	}
 }
 
-/** Until every job the simulator knows has finished (Bulk Import itself does not wait). */
-export async function waitForQueueToDrain(sim: RunningSimulator, timeoutMs = 30_000): Promise<void> {
-	const deadline = Date.now() + timeoutMs;
-	while (sim.state.queue.some((job) => job.status === 'Queued' || job.status === 'Importing')) {
-		if (Date.now() > deadline) throw new Error('The simulator queue did not drain in time');
-		await new Promise((resolve) => setTimeout(resolve, 20));
+function queueBusy(sim: RunningSimulator): boolean {
+	return sim.state.queue.some((job) => job.status === 'Queued' || job.status === 'Importing');
+}
+
+/**
+ * Moves the simulator's fake clock in `stepMs` steps until every job it knows has finished
+ * (Bulk Import itself does not wait); returns how far it moved.
+ */
+export function drainQueue(sim: RunningSimulator, clock: FakeClock, stepMs = 10, maxMs = 600_000): number {
+	let moved = 0;
+	while (queueBusy(sim)) {
+		if (moved >= maxMs) throw new Error(`The simulator queue did not drain within ${maxMs} ms of its clock`);
+		clock.advance(stepMs);
+		moved += stepMs;
 	}
+	return moved;
 }
 
 export function uploadCalls(sim: RunningSimulator) {

@@ -1,14 +1,15 @@
 /**
  * The transport against the Marketo simulator over real HTTP, through the in-process harness:
  * token reuse and transparent refresh, and rate (606) and concurrency (615) storms that must
- * end in success. Retry waits are scaled down; the simulator's limits are lowered to match.
+ * end in success. The simulator runs on a fake clock and the transport's retry waits sleep on
+ * it, so a token expires, and a 20 s window passes, when the test says, in no real time.
  */
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
 import { runNode, simulatorCredentials } from '../harness';
-import { configureRetryTiming, resetRetryTiming } from '../../nodes/shared/transport/retryPolicy';
+import { routeRetryWaitsTo } from '../harness/retryWaits';
 import { configureThrottle, resetThrottle } from '../../nodes/shared/transport/throttle';
-import { startSimulator, type RunningSimulator } from '../simulator';
+import { createFakeClock, holdableClock, startSimulator, type RunningSimulator } from '../simulator';
 import { probe } from '../unit/transport/transportProbe';
 
 const DESCRIBE = '/rest/v1/leads/describe2.json';
@@ -23,13 +24,22 @@ async function describeCalls(credentials: ICredentialDataDecryptedObject, items 
 }
 
 let sim: RunningSimulator | undefined;
+let retryWaits: jest.SpyInstance | undefined;
 
 afterEach(async () => {
+	retryWaits?.mockRestore();
+	retryWaits = undefined;
 	await sim?.close();
 	sim = undefined;
-	resetRetryTiming();
 	resetThrottle();
 });
+
+/** Resolves once every call the simulator has received is answered (and its slot is free). */
+async function marketoIdle(running: RunningSimulator): Promise<void> {
+	do await new Promise((resolve) => setImmediate(resolve));
+	while (running.state.calls.some((call) => call.httpStatus === 0));
+	await new Promise((resolve) => setImmediate(resolve));
+}
 
 it('gets one token and reuses it across calls and executions', async () => {
 	sim = await startSimulator();
@@ -49,10 +59,12 @@ it('gets one token and reuses it across calls and executions', async () => {
 });
 
 it('refreshes a token that expired between calls and stores the new one', async () => {
-	sim = await startSimulator({ tokenLifetimeSeconds: 2 });
+	const clock = createFakeClock();
+	sim = await startSimulator({ tokenLifetimeSeconds: 3600, clock });
 	const first = await describeCalls(simulatorCredentials(sim));
 	const stored = first.credentialUpdates.at(-1)!;
-	await new Promise((resolve) => setTimeout(resolve, 2_300));
+	clock.advance(3_600_000); // the token's whole life, on Marketo's side
+	sim.state.clearCalls();
 
 	const second = await describeCalls(stored);
 
@@ -61,13 +73,38 @@ it('refreshes a token that expired between calls and stores the new one', async 
 	expect(newToken.accessToken).not.toBe(stored.accessToken);
 	expect(newToken.accessToken).toBe(sim.state.tokens.at(-1)!.accessToken);
 	expect(Number(newToken.accessTokenExpiresAt)).toBeGreaterThan(Number(stored.accessTokenExpiresAt));
+	// Marketo refused the expired token, the transport fetched a new one and sent the call again.
+	expect(sim.state.calls.map((call) => [call.route, call.marketoCode])).toEqual([
+		['describeLeads', '602'],
+		['identity', undefined],
+		['describeLeads', undefined],
+	]);
 	expect(sim.state.calls.filter((call) => call.route !== 'identity').every((call) => call.authStyle === 'bearer')).toBe(true);
 });
 
+it('refreshes before the call when the stored token says it has expired', async () => {
+	const clock = createFakeClock();
+	sim = await startSimulator({ tokenLifetimeSeconds: 3600, clock });
+	const stored = (await describeCalls(simulatorCredentials(sim))).credentialUpdates.at(-1)!;
+	clock.advance(3_600_000);
+	sim.state.clearCalls();
+
+	// n8n stored an expiry long past (whatever the time now): no call goes out with that token.
+	const second = await describeCalls({ ...stored, accessTokenExpiresAt: 1 });
+
+	expect(second.outputs[0][0].json.result).toHaveLength(1);
+	expect(second.credentialUpdates.at(-1)!.accessToken).toBe(sim.state.tokens.at(-1)!.accessToken);
+	expect(sim.state.calls.map((call) => [call.route, call.marketoCode])).toEqual([
+		['identity', undefined],
+		['describeLeads', undefined],
+	]);
+});
+
 it('rides out a 606 storm when the instance allows only 4 calls per second', async () => {
-	sim = await startSimulator({ limits: { callsPerWindow: 4, windowSeconds: 1 } });
-	// A 20 s window scaled to 1.2-1.3 s: longer than the simulator's 1 s window.
-	configureRetryTiming({ scale: 0.06 });
+	const clock = createFakeClock();
+	sim = await startSimulator({ limits: { callsPerWindow: 4, windowSeconds: 1 }, clock });
+	// Marketo's clock moves only by the transport's waits: every call until a 606 lands in one window.
+	retryWaits = routeRetryWaitsTo(clock);
 	const credentials = (await describeCalls(simulatorCredentials(sim))).credentialUpdates.at(-1)!;
 	sim.state.resetUsage();
 	sim.state.clearCalls();
@@ -76,25 +113,54 @@ it('rides out a 606 storm when the instance allows only 4 calls per second', asy
 
 	expect(runs.flatMap((run) => run.outputs[0])).toHaveLength(9);
 	const answers = sim.state.calls.filter((call) => call.route !== 'identity');
-	expect(answers.some((call) => call.marketoCode === '606')).toBe(true);
+	const limited = answers.filter((call) => call.marketoCode === '606');
+	expect(limited.length).toBeGreaterThan(0);
 	expect(answers.filter((call) => call.success === true)).toHaveLength(9);
+	// Each 606 was waited out for Marketo's whole 20 s window, never less, and then sent again.
+	const waits = retryWaits.mock.calls.map(([ms]) => ms as number);
+	expect(waits).toHaveLength(limited.length);
+	expect(waits.every((ms) => ms >= 20_000)).toBe(true);
+	expect(answers).toHaveLength(9 + limited.length);
 });
 
 it('rides out a 615 storm when the instance allows one call at a time', async () => {
-	sim = await startSimulator({
-		limits: { maxConcurrent: 1 },
-		faults: { slowResponseRate: 1, slowResponseMs: 40 },
-	});
-	configureRetryTiming({ scale: 0.05 });
+	const clock = createFakeClock();
+	const marketoClock = holdableClock(clock);
+	sim = await startSimulator({ limits: { maxConcurrent: 1 }, clock: marketoClock });
 	// Let this process send more at once than the instance accepts, to provoke 615.
 	configureThrottle({ maxInFlight: 10 });
 	const credentials = (await describeCalls(simulatorCredentials(sim))).credentialUpdates.at(-1)!;
 	sim.state.clearCalls();
+	const running = sim;
 
-	const runs = await Promise.all(Array.from({ length: 4 }, async () => await describeCalls(credentials, 2)));
+	// The first call stays in Marketo until all four have arrived, so the other three find the
+	// only slot taken. Each refused call's wait then ends once Marketo is idle again and the
+	// call refused before it has been sent again and answered: one resend at a time.
+	let allArrived!: () => void;
+	marketoClock.holdDelaysUntil(new Promise<void>((resolve) => (allArrived = resolve)));
+	running.state.scriptFault({ route: 'describeLeads', answer: { kind: 'delay', ms: 1 } });
+	const stopWatching = running.state.onCall(() => {
+		if (running.state.callsTo('describeLeads').length === 4) allArrived();
+	});
+	let turn: Promise<void> = Promise.resolve();
+	retryWaits = routeRetryWaitsTo({
+		now: () => clock.now(),
+		sleep: async () => {
+			const mine = turn.then(async () => await marketoIdle(running));
+			turn = mine.then(async () => {
+				const sent = running.state.calls.length;
+				while (running.state.calls.length === sent) await new Promise((resolve) => setImmediate(resolve));
+				await marketoIdle(running);
+			});
+			await mine;
+		},
+	});
 
-	expect(runs.flatMap((run) => run.outputs[0])).toHaveLength(8);
+	const runs = await Promise.all(Array.from({ length: 4 }, async () => await describeCalls(credentials, 1)));
+	stopWatching();
+
+	expect(runs.flatMap((run) => run.outputs[0])).toHaveLength(4);
 	const answers = sim.state.calls.filter((call) => call.route !== 'identity');
-	expect(answers.some((call) => call.marketoCode === '615')).toBe(true);
-	expect(answers.filter((call) => call.success === true)).toHaveLength(8);
+	expect(answers.map((call) => call.marketoCode ?? 'ok')).toEqual(['ok', '615', '615', '615', 'ok', 'ok', 'ok']);
+	expect(retryWaits).toHaveBeenCalledTimes(3);
 });

@@ -1,13 +1,16 @@
 /**
  * Check Once, the time limit and cancellation. The simulator runs on a clock the test
- * moves by hand, so a batch stays Queued/Importing exactly as long as the test wants.
+ * moves by hand, so a batch stays Queued/Importing exactly as long as the test wants; the
+ * node runs on a fake clock of its own, so its waits take no real time and end where the
+ * test can see them.
  */
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import { createFakeClock } from '../simulator';
+import { waitForWake } from '../../nodes/shared/transport/wait';
+import { createFakeClock, type Clock } from '../simulator';
 import { bulkImportOutput, fileItem, marketoOf, statusCalls, useSimulator, waitForBatches } from './support';
 
-const clock = createFakeClock(Date.now());
+const clock = createFakeClock();
 // 10 rows per simulated second: a batch of 20 rows takes 2 s of the hand-moved clock
 const sim = useSimulator({ clock, rowsPerSecond: 10 });
 
@@ -29,7 +32,7 @@ describe('Check Once', () => {
 		const batchId = (batches[0].json as IDataObject).batchId;
 		clock.advance(1000); // half done
 
-		const running = await waitForBatches(sim(), batches, { mode: 'checkOnce' });
+		const running = await waitForBatches(sim(), batches, { mode: 'checkOnce' }, { clock });
 		expect(running.done).toEqual([
 			expect.objectContaining({
 				batchId,
@@ -44,7 +47,7 @@ describe('Check Once', () => {
 		expect(statusCalls(sim())).toHaveLength(1);
 
 		clock.advance(5000);
-		const finished = await waitForBatches(sim(), batches, { mode: 'checkOnce' });
+		const finished = await waitForBatches(sim(), batches, { mode: 'checkOnce' }, { clock });
 		expect(finished.done[0]).toMatchObject({ batchId, status: 'Complete', rowsFailed: 2, failedRowItems: 2 });
 		expect(finished.done[0]).not.toHaveProperty('stillRunning');
 		expect(finished.failedRows.map((row) => marketoOf(row).rowNumber)).toEqual([10, 20]);
@@ -57,17 +60,19 @@ describe('time limit', () => {
 		const batches = await submitLeads(leadsCsv(100));
 		const batchId = (batches[0].json as IDataObject).batchId as number;
 		clock.advance(3000); // 30 of 100 rows; the clock then stands still
+		// The node's clock starts at Marketo's time and moves only by its own sleeps.
+		const started = clock.now();
+		const nodeClock = createFakeClock(started);
 
-		const started = Date.now();
-		const promise = waitForBatches(sim(), batches, { timeLimit: 0.05 }); // 3 s
+		const promise = waitForBatches(sim(), batches, { timeLimit: 0.05 }, { clock: nodeClock }); // 3 s
 		await expect(promise).rejects.toMatchObject({
 			message: expect.stringMatching(
 				new RegExp(`Time limit of 0.05 minutes reached; still running in Marketo: batch ${batchId}: Importing, 30 of 100 rows done`),
 			),
 		});
-		const elapsed = Date.now() - started;
-		expect(elapsed).toBeGreaterThanOrEqual(2900);
-		expect(elapsed).toBeLessThan(6000);
+		// It waited exactly up to the limit, polling on the way.
+		expect(nodeClock.now() - started).toBe(3000);
+		expect(nodeClock.sleeps.reduce((sum, ms) => sum + ms, 0)).toBe(3000);
 		expect(statusCalls(sim()).length).toBeGreaterThanOrEqual(1);
 		clock.advance(60_000); // let it finish so it frees its lane
 	});
@@ -75,8 +80,14 @@ describe('time limit', () => {
 	it('On Time Limit "Output Still-Running Batches" outputs them on Done', async () => {
 		const batches = await submitLeads(leadsCsv(100));
 		clock.advance(2000);
+		const nodeClock = createFakeClock(clock.now());
 
-		const run = await waitForBatches(sim(), batches, { timeLimit: 0.05, onTimeLimit: 'outputStillRunning' });
+		const run = await waitForBatches(
+			sim(),
+			batches,
+			{ timeLimit: 0.05, onTimeLimit: 'outputStillRunning' },
+			{ clock: nodeClock },
+		);
 
 		expect(run.done).toEqual([
 			expect.objectContaining({
@@ -96,24 +107,32 @@ describe('cancellation', () => {
 	it('stopping the execution ends the wait at once and makes no more status calls', async () => {
 		const batches = await submitLeads(leadsCsv(100));
 		const controller = new AbortController();
-		const promise = waitForBatches(sim(), batches, {}, { abortSignal: controller.signal });
-		const outcome = promise.then(
+		// The node's first sleep (until its first poll) moves Marketo's clock; the second can
+		// end only by the execution being stopped, so the outcome shows which ended it.
+		const sleepsAsked: number[] = [];
+		let nowWaiting!: () => void;
+		const waiting = new Promise<void>((resolve) => (nowWaiting = resolve));
+		const nodeClock: Clock = {
+			now: () => clock.now(),
+			sleep: async (ms, signal) => {
+				sleepsAsked.push(ms);
+				if (sleepsAsked.length === 1) return await clock.sleep(ms, signal);
+				nowWaiting();
+				await waitForWake(() => undefined, signal);
+			},
+		};
+		const outcome = waitForBatches(sim(), batches, {}, { abortSignal: controller.signal, clock: nodeClock }).then(
 			() => 'resolved',
 			(error: Error) => error.message,
 		);
 
-		// let the first poll happen (about 2.5 s after submission), then stop
-		while (statusCalls(sim()).length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
-		await new Promise((resolve) => setTimeout(resolve, 300));
-		const callsAtAbort = statusCalls(sim()).length;
-		const abortedAt = Date.now();
+		await waiting;
+		expect(statusCalls(sim())).toHaveLength(1);
 		controller.abort();
 
 		expect(await outcome).toMatch(/execution was stopped/);
-		expect(Date.now() - abortedAt).toBeLessThan(250);
-		// the next poll would have come at least 2 s after the first: give it the chance
-		await new Promise((resolve) => setTimeout(resolve, 2500));
-		expect(statusCalls(sim())).toHaveLength(callsAtAbort);
+		expect(sleepsAsked).toHaveLength(2);
+		expect(statusCalls(sim())).toHaveLength(1);
 		clock.advance(60_000);
 	});
 });

@@ -4,15 +4,17 @@
  * "Stop With an Error" (and the time-limit error) names every finished batch, so Check
  * Once can fetch their rows. The simulator runs on a clock the test moves by hand, so a
  * batch is finished or still running exactly as the test wants; the node polls the oldest
- * unfinished batch first, so which batches it has seen end when it stops is fixed too.
+ * unfinished batch first, so which batches it has seen end when it stops is fixed too. The
+ * node runs on a fake clock of its own, so its waits (the time limit too) take no real time.
  */
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { configureThrottle, resetThrottle } from '../../nodes/shared/transport/throttle';
+import type { FakeClock } from '../simulator';
 import { createFakeClock } from '../simulator';
-import { bulkImportOutput, failureOf, fileItem, marketoOf, useSimulator, waitForBatches } from './support';
+import { bulkImportOutput, failureOf, fileItem, marketoOf, useSimulator, waitForBatches, type WaitRun } from './support';
 
-const clock = createFakeClock(Date.now());
+const clock = createFakeClock();
 // 10 rows per simulated second: a batch of 100 rows takes 10 s of the hand-moved clock
 const sim = useSimulator({ clock, rowsPerSecond: 10 });
 
@@ -24,6 +26,16 @@ const FAILURE = 'Import failed: file could not be read';
 
 async function submitLeads(csv: string, fileName: string): Promise<INodeExecutionData[]> {
 	return await bulkImportOutput(sim(), { operation: 'importLeads' }, [await fileItem(csv, fileName)]);
+}
+
+/** Wait for Batch on a fake clock started at Marketo's time; Marketo's clock stands still meanwhile. */
+async function waitForBatchesNow(
+	input: INodeExecutionData[],
+	parameters: Parameters<typeof waitForBatches>[2] = {},
+	extra: { continueOnFail?: boolean; nodeClock?: FakeClock } = {},
+): Promise<WaitRun> {
+	const { nodeClock = createFakeClock(clock.now()), ...options } = extra;
+	return await waitForBatches(sim(), input, parameters, { ...options, clock: nodeClock });
 }
 
 function idOf(items: INodeExecutionData[]): number {
@@ -65,7 +77,7 @@ describe('On Failed Batch "Output It on Done"', () => {
 		const input = [...first, ...failing, ...last];
 
 		for (const mode of ['waitUntilDone', 'checkOnce']) {
-			const run = await waitForBatches(sim(), input, { mode, onFailedBatch: 'outputOnDone' });
+			const run = await waitForBatchesNow(input, { mode, onFailedBatch: 'outputOnDone' });
 
 			expect(run.done).toEqual([
 				expect.objectContaining({
@@ -112,7 +124,7 @@ describe('On Failed Batch "Stop With an Error"', () => {
 		const finishedFirst = `batch ${idOf(first)}: Complete, 2 rows processed, 1 failed, 1 with warning`;
 		const finishedFailing = `batch ${idOf(failing)}: Failed, 2 rows processed, 0 failed, 0 with warning`;
 
-		const error = await failureOf(waitForBatches(sim(), input));
+		const error = await failureOf(waitForBatchesNow(input));
 
 		expect(error.message).toBe(`Marketo ended batch ${idOf(failing)} (failing.csv) as Failed: ${FAILURE}`);
 		expect(error.description).toContain('Nothing was output.');
@@ -123,12 +135,12 @@ describe('On Failed Batch "Stop With an Error"', () => {
 		);
 
 		// Check Once stops the same way by default...
-		const checkError = await failureOf(waitForBatches(sim(), input, { mode: 'checkOnce' }));
+		const checkError = await failureOf(waitForBatchesNow(input, { mode: 'checkOnce' }));
 		expect(checkError.description).toContain(`Finished in Marketo: ${finishedFirst}; ${finishedFailing}.`);
 		expect(checkError.description).toContain(`Still running in Marketo: batch ${idOf(running)}: Importing, 8 of 100 rows done.`);
 
 		// ...and, as the error says, fetches the finished batch's rows on the same input with "Output It on Done".
-		const check = await waitForBatches(sim(), input, { mode: 'checkOnce', onFailedBatch: 'outputOnDone' });
+		const check = await waitForBatchesNow(input, { mode: 'checkOnce', onFailedBatch: 'outputOnDone' });
 		expect(check.done.map((summary) => [summary.batchId, summary.status, summary.stillRunning ?? false])).toEqual([
 			[idOf(first), 'Complete', false],
 			[idOf(failing), 'Failed', false],
@@ -139,7 +151,7 @@ describe('On Failed Batch "Stop With an Error"', () => {
 
 		// Continue On Fail still turns the Failed batch into an error item and goes on with the others.
 		clock.advance(60_000);
-		const run = await waitForBatches(sim(), input, {}, { continueOnFail: true });
+		const run = await waitForBatchesNow(input, {}, { continueOnFail: true });
 		expect(run.done).toEqual([
 			expect.objectContaining({ batchId: idOf(first), status: 'Complete' }),
 			expect.objectContaining({ error: expect.stringContaining(FAILURE), batchId: idOf(failing), status: 'Failed' }),
@@ -159,7 +171,10 @@ describe('time limit', () => {
 		const defineBelow = { batchSource: 'define', batchId: '={{ $json.id }}', importType: 'leads' };
 		const ids = [idOf(first), idOf(running)].map((id) => ({ json: { id } }));
 
-		const error = await failureOf(waitForBatches(sim(), ids, { ...defineBelow, timeLimit: 0.05 })); // 3 s
+		const started = clock.now();
+		const nodeClock = createFakeClock(started);
+		const error = await failureOf(waitForBatchesNow(ids, { ...defineBelow, timeLimit: 0.05 }, { nodeClock })); // 3 s
+		expect(nodeClock.now() - started).toBe(3000);
 
 		expect(error.message).toBe(`Time limit of 0.05 minutes reached; still running in Marketo: batch ${idOf(running)}: Importing`);
 		expect(error.description).toContain(
@@ -169,7 +184,7 @@ describe('time limit', () => {
 		const named = /Batch ID (\d+)\)/.exec(error.description);
 		expect(named?.[1]).toBe(String(idOf(first)));
 
-		const check = await waitForBatches(sim(), [{ json: { id: Number(named?.[1]) } }], { ...defineBelow, mode: 'checkOnce' });
+		const check = await waitForBatchesNow([{ json: { id: Number(named?.[1]) } }], { ...defineBelow, mode: 'checkOnce' });
 		expect(check.done).toEqual([
 			expect.objectContaining({ batchId: idOf(first), status: 'Complete', failedRowItems: 1, warningRowItems: 1 }),
 		]);

@@ -4,10 +4,12 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { bulkImportOutput, columnsOf, fileItem, marketoOf, useSimulator, waitForBatches } from './support';
+import { bulkImportOutput, columnsOf, fileItem, marketoOf, useFakeClock, useSimulator, waitForBatches } from './support';
 
+// Marketo and the nodes' waits share one fake clock: polls cost no real time.
+const clock = useFakeClock();
 // failureFileOmitsEmptyColumns is the simulator's default (true): stated here because tests rely on it
-const sim = useSimulator({ rowsPerSecond: 1e6, failureFileOmitsEmptyColumns: true });
+const sim = useSimulator({ rowsPerSecond: 1e6, failureFileOmitsEmptyColumns: true, clock });
 
 function tieOf(row: IDataObject) {
 	const origin = marketoOf(row);

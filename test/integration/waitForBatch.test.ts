@@ -5,21 +5,34 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import { readBinary } from '../harness';
+import { holdableClock } from '../simulator';
 import {
 	bulkImportOutput,
 	columnsOf,
+	drainQueue,
 	fileCalls,
 	fileItem,
 	LANNISTER_CSV,
 	PROGRAM_1001_ON_LIST,
 	marketoOf,
 	statusCalls,
+	useFakeClock,
 	useSimulator,
 	waitForBatches,
-	waitForQueueToDrain,
+	type WaitRun,
 } from './support';
 
-const sim = useSimulator({ rowsPerSecond: 1e6 });
+// Marketo and the nodes share one fake clock that moves only while the nodes wait (between
+// polls, mostly): every poll lands at the same moment of the import on every run.
+const clock = useFakeClock();
+const marketoClock = holdableClock(clock);
+const sim = useSimulator({ rowsPerSecond: 1e6, clock: marketoClock });
+
+beforeEach(() => {
+	// A minute between tests: each starts with Marketo's 20 s rate window empty.
+	clock.advance(60_000);
+	clock.sleeps.splice(0);
+});
 
 describe('Marketo Wait for Batch: results', () => {
 	it('a clean batch: one summary, no result-file calls, nothing on the row outputs', async () => {
@@ -49,11 +62,14 @@ describe('Marketo Wait for Batch: results', () => {
 			warningRowItems: 0,
 			countsMatch: true,
 		});
-		expect(summary.submittedAt).toBe((batches[0].json as IDataObject).submittedAt);
-		expect(Date.parse(summary.endedAt as string)).toBeGreaterThan(Date.parse(summary.submittedAt as string));
-		// The first poll comes about a second after submission; the 8-row batch is done by then.
-		expect(summary.durationSeconds).toBeGreaterThan(0);
-		expect(summary.durationSeconds).toBeLessThanOrEqual(5);
+		const submittedAt = (batches[0].json as IDataObject).submittedAt as string;
+		expect(summary.submittedAt).toBe(submittedAt);
+		// The first poll comes a second after submission, and the 8-row batch is done by then:
+		// the node slept once, for that second, and the batch ended when that poll read it.
+		expect(clock.sleeps).toEqual([1000]);
+		expect(statusCalls(sim()).map((call) => call.time)).toEqual([Date.parse(submittedAt) + 1000]);
+		expect(summary.endedAt).toBe(new Date(Date.parse(submittedAt) + 1000).toISOString());
+		expect(summary.durationSeconds).toBe(1);
 		expect(summary).not.toHaveProperty('stillRunning');
 		expect(run.outputs[0][0].pairedItem).toEqual({ item: 0 });
 		expect(run.failedRows).toEqual([]);
@@ -314,19 +330,41 @@ describe('Marketo Wait for Batch: batch sources', () => {
 			await fileItem(lines.join('\n') + '\n', 'slow.csv'),
 		]);
 		expect(batches.length).toBeGreaterThanOrEqual(3);
-		await waitForQueueToDrain(sim());
+		drainQueue(sim(), clock);
 		sim().state.clearCalls();
-		// Marketo is slow to serve the first batch's failures file
-		const heldMs = 1500;
-		sim().state.scriptFault({ path: /\/failures\.json$/, answer: { kind: 'delay', ms: heldMs } });
+		// Marketo serves the first batch's failures file only once the node has asked for every
+		// batch's status. Done in line, the next status call would wait for that download, and
+		// the download for it: the fallback then ends the hold, and the test fails below.
+		let releasedBy: 'every batch polled' | 'fallback' | undefined;
+		let release!: (by: 'every batch polled' | 'fallback') => void;
+		marketoClock.holdDelaysUntil(
+			new Promise<void>((resolve) => {
+				release = (by) => {
+					releasedBy ??= by;
+					resolve();
+				};
+			}),
+		);
+		sim().state.scriptFault({ path: /\/failures\.json$/, answer: { kind: 'delay', ms: 1 } });
+		const stopWatching = sim().state.onCall(() => {
+			if (statusCalls(sim()).length === batches.length) release('every batch polled');
+		});
+		// Only ends a broken run sooner than jest's timeout; a passing run never gets there.
+		const fallback = setTimeout(() => release('fallback'), 30_000);
 
-		const run = await waitForBatches(sim(), batches);
+		let run: WaitRun;
+		try {
+			run = await waitForBatches(sim(), batches);
+		} finally {
+			clearTimeout(fallback);
+			stopWatching();
+		}
 
-		const firstDownload = fileCalls(sim())[0];
-		const statusTimes = statusCalls(sim()).map((call) => call.time);
-		expect(statusTimes).toHaveLength(batches.length);
-		// In line, each status call would have waited for the previous batch's downloads.
-		expect(Math.max(...statusTimes)).toBeLessThan(firstDownload.time + heldMs);
+		expect(releasedBy).toBe('every batch polled');
+		expect(statusCalls(sim())).toHaveLength(batches.length);
+		// The download had arrived (and was held) before the last status call.
+		const calls = sim().state.calls;
+		expect(calls.indexOf(fileCalls(sim())[0])).toBeLessThan(calls.indexOf(statusCalls(sim())[batches.length - 1]));
 		// and the outputs still follow the input order
 		expect(run.done.map((d) => d.batchId)).toEqual(batches.map((b) => (b.json as IDataObject).batchId));
 		expect(run.failedRows.map((row) => marketoOf(row).rowNumber)).toEqual([10, 20, 30, 40]);

@@ -2,6 +2,7 @@
  * Everything one simulated instance holds, resolved from the options. Routes read and
  * change it; the server owns the HTTP side.
  */
+import { REAL_CLOCK } from '../../nodes/shared/transport/wait';
 import { ImportQueue } from './bulkImport';
 import { InstanceDatabase } from './database';
 import { FaultInjector } from './faults';
@@ -70,7 +71,7 @@ export interface SimulatorCore {
 
 export function createCore(options: SimulatorOptions): SimulatorCore {
 	const resolved = resolveOptions(options);
-	const clock = options.clock ?? { now: () => Date.now() };
+	const clock = options.clock ?? REAL_CLOCK;
 	const schema = buildInstanceSchema(options.schema);
 	const db = new InstanceDatabase(schema.leadFields);
 	const idPrng = createPrng(resolved.seed ^ 0x5eed);

@@ -1,11 +1,14 @@
-import { startSimulator, type RunningSimulator } from './index';
+import { createFakeClock, startSimulator, type FakeClock, type RunningSimulator } from './index';
 import { apiGet, envelopeOf, errorCode, firstResult, getToken, upload } from './testkit';
 
 describe('fault injection', () => {
 	let sim: RunningSimulator;
 	let token: string;
+	// Delays sleep on this clock: they move it instead of taking real time.
+	let clock: FakeClock;
 	beforeEach(async () => {
-		sim = await startSimulator({ rowsPerSecond: 1e9, seed: 7 });
+		clock = createFakeClock();
+		sim = await startSimulator({ rowsPerSecond: 1e9, seed: 7, clock });
 		token = await getToken(sim);
 	});
 	afterEach(async () => await sim.close());
@@ -47,9 +50,13 @@ describe('fault injection', () => {
 
 	it('slow responses are delayed by the configured time', async () => {
 		sim.state.scriptFault({ route: 'leadPartitions', answer: { kind: 'delay', ms: 120 } });
-		const started = Date.now();
+		const started = clock.now();
 		expect(errorCode(await partitions())).toBeUndefined();
-		expect(Date.now() - started).toBeGreaterThanOrEqual(100);
+		expect(clock.sleeps).toEqual([120]);
+		// Only the scripted call waited: the next one arrives when the delay is over.
+		expect(errorCode(await partitions())).toBeUndefined();
+		expect(clock.sleeps).toEqual([120]);
+		expect(sim.state.callsTo('leadPartitions').map((call) => call.time - started)).toEqual([0, 120]);
 	});
 
 	it('random faults follow the seed: same seed, same sequence; rates near the configured ones', async () => {
@@ -88,9 +95,9 @@ describe('fault injection', () => {
 			cause: { code: 'UND_ERR_SOCKET' },
 		});
 		sim.state.setFaults({ connectionResetRate: 0, slowResponseRate: 1, slowResponseMs: 80 });
-		const started = Date.now();
+		expect(clock.sleeps).toEqual([]);
 		expect(errorCode(await apiGet(sim, '/rest/asset/v1/programs.json', token))).toBeUndefined();
-		expect(Date.now() - started).toBeGreaterThanOrEqual(60);
+		expect(clock.sleeps).toEqual([80]);
 		expect(sim.state.faults.slowResponseMs).toBe(80);
 	});
 

@@ -11,6 +11,8 @@ export type TokenCheck = { ok: true } | { ok: false; code: '601' | '602'; messag
 interface TokenEntry extends TokenRecord {
 	/** Marketo answers 602 only on the first use after expiry, then 601. */
 	expiryReported: boolean;
+	/** Expired by expireAll: whatever the clock says, including calls dated before it. */
+	expiredEarly?: boolean;
 }
 
 export class TokenStore {
@@ -27,7 +29,7 @@ export class TokenStore {
 
 	/** The live token (same one while it lives) and its remaining life in whole seconds. */
 	issue(now: number): { accessToken: string; expiresIn: number } {
-		const live = this.entries.find((t) => !t.revoked && t.expiresAt - now >= 1000);
+		const live = this.entries.find((t) => !t.revoked && !t.expiredEarly && t.expiresAt - now >= 1000);
 		if (live) return { accessToken: live.accessToken, expiresIn: Math.floor((live.expiresAt - now) / 1000) };
 		// Marketo tokens look like "<uuid>:<datacenter>".
 		const p = this.prng;
@@ -45,7 +47,7 @@ export class TokenStore {
 	check(accessToken: string, now: number): TokenCheck {
 		const entry = this.entries.find((t) => t.accessToken === accessToken);
 		if (!entry || entry.revoked) return { ok: false, code: '601', message: 'Access token invalid' };
-		if (now >= entry.expiresAt) {
+		if (entry.expiredEarly || now >= entry.expiresAt) {
 			if (!entry.expiryReported) {
 				entry.expiryReported = true;
 				return { ok: false, code: '602', message: 'Access token expired' };
@@ -57,5 +59,16 @@ export class TokenStore {
 
 	revokeAll(): void {
 		for (const entry of this.entries) entry.revoked = true;
+	}
+
+	/**
+	 * Every token expires at `now`. A call already in the simulator meets the expiry too, so a
+	 * test that expires tokens when a call arrives knows that call is the one refused.
+	 */
+	expireAll(now: number): void {
+		for (const entry of this.entries) {
+			entry.expiresAt = Math.min(entry.expiresAt, now);
+			entry.expiredEarly = true;
+		}
 	}
 }

@@ -1,14 +1,15 @@
 import { Readable } from 'node:stream';
 import { request } from 'undici';
-import { createFakeClock, startSimulator, type RunningSimulator } from './index';
+import { createFakeClock, holdableClock, startSimulator, type RunningSimulator } from './index';
 import { apiGet, envelopeOf, errorCode, getToken, upload } from './testkit';
 
 describe('envelope, HTTP 413, permissions and API limits', () => {
 	const clock = createFakeClock();
+	const marketoClock = holdableClock(clock);
 	let sim: RunningSimulator;
 	let token: string;
 	beforeEach(async () => {
-		sim = await startSimulator({ clock, maxUploadBytes: 2000, limits: { callsPerWindow: 5, windowSeconds: 20, dailyQuota: 8, maxConcurrent: 2 } });
+		sim = await startSimulator({ clock: marketoClock, maxUploadBytes: 2000, limits: { callsPerWindow: 5, windowSeconds: 20, dailyQuota: 8, maxConcurrent: 2 } });
 		token = await getToken(sim);
 	});
 	afterEach(async () => await sim.close());
@@ -71,8 +72,15 @@ describe('envelope, HTTP 413, permissions and API limits', () => {
 	});
 
 	it('615 when more calls than maxConcurrent are in flight', async () => {
+		// The first two calls stay in flight until the third has arrived.
+		let thirdArrived!: () => void;
+		marketoClock.holdDelaysUntil(new Promise<void>((resolve) => (thirdArrived = resolve)));
+		const stopWatching = sim.state.onCall(() => {
+			if (sim.state.callsTo('leadPartitions').length === 3) thirdArrived();
+		});
 		sim.state.scriptFault({ route: 'leadPartitions', times: 2, answer: { kind: 'delay', ms: 150 } });
 		const answers = await Promise.all([0, 1, 2].map(() => apiGet(sim, '/rest/v1/leads/partitions.json', token)));
+		stopWatching();
 		const codes = answers.map((a) => errorCode(a));
 		expect(codes.filter((c) => c === '615')).toHaveLength(1);
 		expect(answers.map((a) => envelopeOf(a).errors?.[0]?.message).find(Boolean)).toBe("Concurrent access limit '2' reached");

@@ -87,16 +87,10 @@ export function createSimulatorServer(options: SimulatorOptions): SimulatorServe
 	const core = createCore(options);
 	const state = new SimulatorStateImpl(core);
 	const sockets = new Set<Socket>();
-	const timers = new Set<NodeJS.Timeout>();
-
-	const sleep = (ms: number) =>
-		new Promise<void>((resolve) => {
-			const timer = setTimeout(() => {
-				timers.delete(timer);
-				resolve();
-			}, ms);
-			timers.add(timer);
-		});
+	// Delays sleep on the simulator's clock (a fake clock makes them take no real time); closing
+	// ends those still sleeping, so no timer outlives the server.
+	const closing = new AbortController();
+	const sleep = async (ms: number) => await core.clock.sleep(ms, closing.signal);
 
 	const requestId = (now: number) => `${core.idPrng.hex(4)}#${now.toString(16)}`;
 
@@ -365,8 +359,7 @@ export function createSimulatorServer(options: SimulatorOptions): SimulatorServe
 			}),
 		close: () =>
 			new Promise<void>((resolve) => {
-				for (const timer of timers) clearTimeout(timer);
-				timers.clear();
+				closing.abort();
 				for (const socket of sockets) socket.destroy();
 				sockets.clear();
 				if (!server.listening) return resolve();

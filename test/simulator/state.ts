@@ -116,6 +116,10 @@ export class SimulatorStateImpl implements SimulatorState {
 		this.core.tokens.revokeAll();
 	}
 
+	expireTokens(): void {
+		this.core.tokens.expireAll(this.core.clock.now());
+	}
+
 	setFaults(faults: Partial<RandomFaults>): void {
 		this.core.faults.random = { ...this.core.faults.random, ...faults };
 	}

@@ -5,12 +5,14 @@
  * Every option is optional; the default is given in the comment and lives in
  * `DEFAULT_OPTIONS` (server.ts) so the CLI and tests agree.
  */
+import type { Clock } from '../../nodes/shared/transport/wait';
 
-/** Where time comes from. Token expiry, rate windows, queue processing and batch expiry all read it. */
-export interface Clock {
-	/** Milliseconds since the epoch, like Date.now(). */
-	now(): number;
-}
+/**
+ * Where time comes from: token expiry, rate windows, queue processing and batch expiry read
+ * it, and delays sleep on it. The product's clock type, so one fake clock can drive the
+ * simulator and the nodes together.
+ */
+export type { Clock };
 
 export type ImportKind = 'leads' | 'programMembers' | 'customObjects';
 
@@ -380,6 +382,8 @@ export interface SimulatorState {
 	addForeignJobs(count: number, rowsEach: number): number[];
 	/** Every token issued so far becomes invalid (601); identity then issues a new one. */
 	revokeTokens(): void;
+	/** Every token issued so far has expired: its next use answers 602, then 601; identity issues a new one. */
+	expireTokens(): void;
 	/** Merges into the current random fault settings. */
 	setFaults(faults: Partial<RandomFaults>): void;
 	readonly faults: RandomFaults;

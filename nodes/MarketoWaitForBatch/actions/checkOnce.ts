@@ -20,6 +20,7 @@ import {
 	readResultOptions,
 	RunFiles,
 	stopsOnFailedBatch,
+	waitForBatchClock,
 	type ResultOptions,
 } from './common';
 import { OUTPUT_DONE } from './descriptions';
@@ -40,7 +41,7 @@ async function checkStatus(
 ): Promise<Checked | null> {
 	try {
 		// A batch Bulk Import already saw end will not change: no call for it.
-		const last = handedOverStatus(batch) ?? (await fetchBatchStatus.call(this, targetOf(batch), batch.itemIndex));
+		const last = handedOverStatus(batch) ?? (await fetchBatchStatus.call(this, targetOf(batch), batch.itemIndex, waitForBatchClock()));
 		return { batch, last };
 	} catch (error) {
 		handleBatchError.call(this, collector, batch, error as Error);

@@ -5,7 +5,6 @@
 import {
 	BINARY_ENCODING,
 	NodeOperationError,
-	sleep,
 	type IBinaryData,
 	type IDataObject,
 	type IExecuteFunctions,
@@ -23,6 +22,7 @@ import {
 import { delimiterOf, fileExtensionOf, mimeTypeOf } from '../../shared/csv/formats';
 import { batchPath } from '../../shared/importTypes';
 import { marketoDownloadText } from '../../shared/transport';
+import { REAL_CLOCK, type Clock } from '../../shared/transport/wait';
 import {
 	BatchInputError,
 	batchFromItemJson,
@@ -444,21 +444,35 @@ async function resultFileBinaries(
 	return binaries;
 }
 
-/** Stopping the execution must end the wait at once, also on n8n versions whose sleep ignores the signal. */
+let clock: Clock = REAL_CLOCK;
+
+/**
+ * Test knob (process-wide, like configureThrottle): Wait for Batch reads the time, dates
+ * status answers and sleeps between polls on this clock. With a fake clock (and the
+ * simulator on the same one) a wait of minutes takes no real time and polls at the same
+ * moments on every run.
+ */
+export function configureWaitForBatchClock(newClock: Clock): void {
+	clock = newClock;
+}
+
+export function resetWaitForBatchClock(): void {
+	clock = REAL_CLOCK;
+}
+
+export function waitForBatchClock(): Clock {
+	return clock;
+}
+
+/**
+ * Stopping the execution ends the pause at once: the clock's sleep then rejects, the only way
+ * it ends early, and the caller's next check of the signal reports the stop.
+ */
 export async function pauseUnlessCancelled(ms: number, signal: AbortSignal | undefined): Promise<void> {
-	if (signal === undefined) {
-		await sleep(ms);
-		return;
-	}
-	if (signal.aborted) return;
-	await new Promise<void>((resolve) => {
-		const finish = () => {
-			signal.removeEventListener('abort', finish);
-			resolve();
-		};
-		signal.addEventListener('abort', finish, { once: true });
-		sleep(ms, signal).then(finish, finish);
-	});
+	await clock.sleep(ms, signal).then(
+		() => undefined,
+		() => undefined,
+	);
 }
 
 export function cancelledError(this: IExecuteFunctions) {

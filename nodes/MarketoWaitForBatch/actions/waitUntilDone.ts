@@ -42,6 +42,7 @@ import {
 	readResultOptions,
 	RunFiles,
 	stopsOnFailedBatch,
+	waitForBatchClock,
 	type ResultOptions,
 } from './common';
 import {
@@ -104,7 +105,7 @@ function settle(tracked: Tracked, at: number): void {
 }
 
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-	const startedAt = Date.now();
+	const startedAt = waitForBatchClock().now();
 	const collector = new OutputCollector(this.getInputData().length);
 	const settings = readWaitSettings.call(this);
 	const deadline = startedAt + settings.timeLimitMs;
@@ -147,7 +148,7 @@ async function waitForAll(
 			await finishing.abandon();
 			throw failedBatchError.call(this, failed.batch, failed.last, tracked);
 		}
-		const now = Date.now();
+		const now = waitForBatchClock().now();
 		const plan = planPolls(
 			tracked.map((t) => t.poll),
 			now,
@@ -241,9 +242,9 @@ async function pollOnce(
 	const { batch } = tracked;
 	let status: BatchStatus;
 	try {
-		status = await fetchBatchStatus.call(this, targetOf(batch), batch.itemIndex);
+		status = await fetchBatchStatus.call(this, targetOf(batch), batch.itemIndex, waitForBatchClock());
 	} catch (error) {
-		settle(tracked, Date.now());
+		settle(tracked, waitForBatchClock().now());
 		files.letGo(batch);
 		handleBatchError.call(this, collector, batch, error as Error, tracked.last);
 		return;
