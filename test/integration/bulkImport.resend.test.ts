@@ -134,17 +134,43 @@ describe('Marketo Bulk Import: a create whose answer was lost', () => {
 		expect(sim.state.leads.filter((lead) => String(lead.fields.email).startsWith('none'))).toHaveLength(60);
 	});
 
-	it('on the first upload with no batch id known to look from: does not send it again, and says which rows may be in Marketo', async () => {
+	it('on the first upload with no batch id known: uploads part 2 first, finds the lost batch below its id, then sends part 1 again', async () => {
+		sim.state.addForeignJobs(2, 2_000);
+		loseCreateOfPart(1, GATEWAY_502, 'after');
+		const result = await runBulkImport(sim, { operation: 'importLeads', options: TINY_PARTS }, [
+			await fileItem(leadFile(60, distinctEmails('first')), 'first.csv'),
+		]);
+
+		const batches = descriptors(result.outputs[0]);
+		// Output in file order, whatever the upload order.
+		expect(batches.map((d) => d.part)).toEqual([1, 2, 3]);
+		const [lost, part2, resent, part3] = sim.state.jobLedger().slice(2);
+		expect([part2.batchId, resent.batchId, part3.batchId]).toEqual([batches[1].batchId, batches[0].batchId, batches[2].batchId]);
+		expect(batches[0].possibleDuplicateBatchIds).toEqual([lost.batchId]);
+		expect(resent.createdAt).toBeGreaterThanOrEqual(lost.finishedAt!);
+		drain();
+		expect(sim.state.concurrentDuplicates()).toEqual([]);
+		expect(sim.state.leads.filter((lead) => String(lead.fields.email).startsWith('first'))).toHaveLength(60);
+	});
+
+	it('on the first upload of a one-part file with no batch id known: does not send it again, and says the rows may be in Marketo', async () => {
 		loseCreateOfPart(1, GATEWAY_502, 'after');
 		const failure = await failureOf(
-			runBulkImport(sim, { operation: 'importLeads', options: TINY_PARTS }, [
-				await fileItem(leadFile(60, distinctEmails('first')), 'first.csv'),
-			]),
+			runBulkImport(sim, { operation: 'importLeads' }, [await fileItem(leadFile(10, distinctEmails('single')), 'single.csv')]),
 		);
-		expect(failure.message).toMatch(/^Marketo may or may not have made a batch for rows 1-(\d+): Marketo error 502/);
-		expect(failure.description).toMatch(/did not send rows 1-\d+ again, so they cannot be imported twice at the same time/);
+		expect(failure.message).toMatch(/^Marketo may or may not have made a batch for rows 1-10: Marketo error 502/);
+		expect(failure.description).toMatch(/did not send rows 1-10 again, so they cannot be imported twice at the same time/);
 		expect(uploadCalls(sim)).toHaveLength(1);
-		expect(sim.state.jobLedger()).toHaveLength(1);
+	});
+
+	it('on the first upload with no batch id known, when part 2 shares emails with part 1: stops before uploading part 2', async () => {
+		loseCreateOfPart(1, RESET, 'after');
+		const email = (i: number) => (i >= 30 && i <= 35 ? `overlap${i - 25}@resend.example.com` : `overlap${i}@resend.example.com`);
+		const failure = await failureOf(
+			runBulkImport(sim, { operation: 'importLeads', options: TINY_PARTS }, [await fileItem(leadFile(60, email), 'overlap.csv')]),
+		);
+		expect(failure.message).toMatch(/^Marketo may or may not have made a batch for rows 1-\d+/);
+		expect(uploadCalls(sim)).toHaveLength(1);
 	});
 
 	it('after four lost answers for one part (three resends): stops, names the batches submitted and the rows that may be in Marketo', async () => {
@@ -162,16 +188,16 @@ describe('Marketo Bulk Import: a create whose answer was lost', () => {
 		expect(uploadCalls(sim)).toHaveLength(5);
 	});
 
-	it('with Continue On Fail: hands on the batches submitted and an error item naming what was not', async () => {
+	it('with Continue On Fail: outputs an error item that says the rows may be in Marketo', async () => {
 		loseCreateOfPart(1, GATEWAY_502, 'before');
 		const result = await runBulkImport(
 			sim,
-			{ operation: 'importLeads', options: TINY_PARTS },
-			[await fileItem(leadFile(60, distinctEmails('cof')), 'cof.csv')],
+			{ operation: 'importLeads' },
+			[await fileItem(leadFile(10, distinctEmails('cof')), 'cof.csv')],
 			true,
 		);
 		const [error] = result.outputs[0].map((item) => item.json as IDataObject);
-		expect(error.error).toMatch(/may or may not have made a batch for rows 1-\d+/);
+		expect(error.error).toMatch(/may or may not have made a batch for rows 1-10/);
 		expect(sim.state.jobLedger()).toHaveLength(0);
 	});
 });

@@ -30,6 +30,7 @@ import {
 	MAX_UNCERTAIN_CREATES_PER_PART,
 	rememberBatchId,
 	settleBatchesAfter,
+	settleBatchesAround,
 } from './uncertainCreate';
 
 /** Marketo's upload limit. The whole multipart request counts, so the file part must leave room for the envelope. */
@@ -256,7 +257,16 @@ interface CreateForPartOptions {
 	budget: QueueWaitBudget;
 	rowsLabel: string;
 	upload: Omit<Parameters<typeof marketoCreateImport>[0], 'waitForQueueSlot'>;
+	/**
+	 * With no batch id known to look from, hand the lost create back (`lost`) instead of
+	 * stopping: the caller uploads the next part first, whose id bounds the lost one's from above.
+	 */
+	mayDefer?: boolean;
 }
+
+type CreateOutcome =
+	| { created: CreateImportResult; possibleDuplicateBatchIds?: number[]; lost?: undefined }
+	| { lost: CreateOutcomeUnknownError; created?: undefined };
 
 /**
  * Creates the batch for one part. A create whose answer was lost (docs/DECISIONS.md "A create
@@ -269,10 +279,12 @@ async function createBatchForPart(
 	session: ImportSession,
 	plan: ImportPlan,
 	options: CreateForPartOptions,
-): Promise<{ created: CreateImportResult; possibleDuplicateBatchIds?: number[] }> {
+	/** batches found below the next part's id, when this part was deferred */
+	settledBefore?: number[],
+): Promise<CreateOutcome> {
 	const { itemIndex, budget } = options;
-	let possibleDuplicateBatchIds: number[] | undefined;
-	for (let uncertain = 0; ; ) {
+	let possibleDuplicateBatchIds: number[] | undefined = settledBefore;
+	for (let uncertain = settledBefore === undefined ? 0 : 1; ; ) {
 		const waitForQueueSlot = createQueueSlotWaiter(context, session.submitted, { itemIndex, budget });
 		// Ten of ours not seen finished: look at the oldest before uploading 10 MB into a 1016.
 		if (session.submitted.mayFillQueue()) await waitForQueueSlot(0, '1016');
@@ -287,6 +299,7 @@ async function createBatchForPart(
 			const ownHighest = session.submitted.highestBatchId();
 			const processHighest = await highestKnownBatchId(context, itemIndex);
 			const anchor = Math.max(ownHighest ?? -1, processHighest ?? -1);
+			if (anchor < 0 && options.mayDefer === true) return { lost: error };
 			if (anchor < 0 || uncertain > MAX_UNCERTAIN_CREATES_PER_PART) {
 				throw uncertainPartError(context, error, options.rowsLabel, anchor < 0 ? null : uncertain, itemIndex);
 			}
@@ -300,6 +313,14 @@ async function createBatchForPart(
 	}
 }
 
+/** Pure: what the user reads about rows whose upload's answer was lost and that were not sent again. */
+export function maybeInMarketoSentence(rowsLabel: string): string {
+	return (
+		`The node did not send ${rowsLabel} again, so they cannot be imported twice at the same time. ` +
+		'They may be in Marketo: look them up (for example a smart list on their email addresses) before importing them again.'
+	);
+}
+
 function uncertainPartError(
 	context: IExecuteFunctions,
 	error: CreateOutcomeUnknownError,
@@ -310,32 +331,39 @@ function uncertainPartError(
 ): NodeOperationError {
 	const why =
 		lostAnswers === null
-			? 'This was the first upload to this Marketo instance since n8n started, so there is no earlier batch id to look for it from.'
+			? 'This was the first upload to this Marketo instance since n8n started, and no later part could be uploaded first to find the batch it may have made.'
 			: `Marketo's answers to ${lostAnswers} uploads of these rows were lost in a row.`;
-	return new NodeOperationError(context.getNode(), `Marketo may or may not have made a batch for ${rowsLabel}: ${error.nodeError.message}`, {
+	const message = `Marketo may or may not have made a batch for ${rowsLabel}: ${error.nodeError.message}`;
+	const nodeError = new NodeOperationError(context.getNode(), message, {
 		itemIndex,
-		description:
-			`${why} The node did not send ${rowsLabel} again, so they cannot be imported twice at the same time. ` +
-			'They may be in Marketo: look them up (for example a smart list on their email addresses) before importing them again.',
+		description: `${why} ${maybeInMarketoSentence(rowsLabel)}`,
 	});
+	// n8n swaps a message naming ECONNRESET & co. for a generic sentence that drops the rows; keep ours.
+	nodeError.message = message;
+	return nodeError;
+}
+
+interface DeferredPart {
+	part: FilePart;
+	keys: Set<string>;
+	rowsLabel: string;
+	lost: CreateOutcomeUnknownError;
 }
 
 /**
- * Holds a part that shares lookup values with the part before it until that part's batch has
- * finished: two batches upserting the same record at once can create duplicates.
+ * Holds a part that shares lookup values with a part uploaded just before it until that part's
+ * batch has finished: two batches upserting the same record at once can create duplicates.
  */
-async function waitForPreviousPart(
+async function waitForBatchOfPart(
 	context: IExecuteFunctions,
 	session: ImportSession,
-	submitted: SubmittedPart[],
+	batchId: number,
 	partIndex: number,
 	keysShared: number,
 	budget: QueueWaitBudget,
 	itemIndex: number,
 ): Promise<void> {
-	const previous = submitted[submitted.length - 1];
-	if (previous === undefined) return;
-	const tracked = session.submitted.find(previous.descriptor.batchId);
+	const tracked = session.submitted.find(batchId);
 	if (tracked === undefined || tracked.finished) return;
 	await waitUntilFinished(
 		context,
@@ -343,7 +371,7 @@ async function waitForPreviousPart(
 		{
 			itemIndex,
 			budget,
-			reason: `part ${partIndex + 1} shares ${keysShared} lookup ${keysShared === 1 ? 'value' : 'values'} with part ${partIndex}, and Marketo must not upsert the same record from two batches at once`,
+			reason: `part ${partIndex + 1} shares ${keysShared} lookup ${keysShared === 1 ? 'value' : 'values'} with it, and Marketo must not upsert the same record from two batches at once`,
 		},
 		{ submitted: session.submitted, batch: tracked },
 	);
@@ -399,72 +427,123 @@ export async function submitParts(
 		splitPlan.parts.length > 1
 			? keyColumnIndices(splitPlan.header, await plan.keyColumns(this, session.describeCache, itemIndex, splitPlan.header))
 			: null;
-	let previousKeys: Set<string> | null = null;
+	/** the parts uploaded just before the current one, with their keys (the same-key guard) */
+	let neighbours: Array<{ keys: Set<string>; batchId: number }> = [];
+	/** the first part, when its create's answer was lost with no batch id known to look from */
+	let deferred: DeferredPart | null = null;
+	const uploadOf = (body: Buffer) => ({
+		path: createImportPath(plan.target),
+		qs: { ...plan.query, format: formatQueryValue(plan.target.importType, format) },
+		itemIndex,
+		file: { body, fileName: file.fileName, contentType: mimeTypeOf(format) },
+	});
+	const record = (part: FilePart, outcome: CreateOutcome, keysShared: number | undefined, rowsLabel: string) => {
+		const created = outcome.created as CreateImportResult;
+		const possibleDuplicateBatchIds = outcome.lost === undefined ? outcome.possibleDuplicateBatchIds : undefined;
+		session.submitted.add(plan.target, created.batchId, part.rows, created.status);
+		const { body, ...partInfo } = part;
+		submitted.push({
+			part: file.keepPartBodies ? part : partInfo,
+			descriptor: {
+				batchId: created.batchId,
+				importId: created.importId,
+				status: created.status as BatchStatusName,
+				importType: plan.target.importType,
+				...plan.targetFields,
+				format,
+				fileEncoding: splitPlan.encoding,
+				fileName: file.fileName,
+				part: part.index + 1,
+				partCount: 0, // known once the whole file is read
+				rows: part.rows,
+				bytes: body.length,
+				firstRowNumber: part.firstRowNumber,
+				submittedAt: new Date().toISOString(),
+				...(keysShared !== undefined ? { keysSharedWithPreviousPart: keysShared } : {}),
+				...(possibleDuplicateBatchIds !== undefined
+					? {
+							possibleDuplicateBatchIds,
+							notice: possibleDuplicateNotice(rowsLabel, possibleDuplicateBatchIds),
+						}
+					: {}),
+			},
+		});
+		return created.batchId;
+	};
 
 	try {
 		const parts = cutParts(file.open, splitPlan, { reusePartBuffer: !file.keepPartBodies });
 		for await (const part of parts) {
 			const rowsLabel = describeRowRange({ from: part.firstRowNumber, to: part.firstRowNumber + part.rows - 1 });
+			let keys: Set<string> | null = null;
 			let keysShared: number | undefined;
 			if (keyIndices !== null) {
-				const keys = await keysOfRows(part.body.subarray(splitPlan.headerLine.length), delimiter, keyIndices);
-				if (previousKeys !== null) {
-					keysShared = countSharedKeys(previousKeys, keys);
-					if (keysShared > 0) await waitForPreviousPart(this, session, submitted, part.index, keysShared, budget, itemIndex);
+				keys = await keysOfRows(part.body.subarray(splitPlan.headerLine.length), delimiter, keyIndices);
+				if (deferred !== null && countSharedKeys(deferred.keys, keys) > 0) {
+					// The lost upload may be running: rows upserting the same records must not go beside it.
+					const lost = deferred;
+					deferred = null;
+					throw uncertainPartError(this, lost.lost, lost.rowsLabel, null, itemIndex);
 				}
-				previousKeys = keys;
+				if (part.index > 0) keysShared = 0;
+				for (const neighbour of neighbours) {
+					const shared = countSharedKeys(neighbour.keys, keys);
+					if (shared === 0) continue;
+					keysShared = (keysShared ?? 0) + shared;
+					await waitForBatchOfPart(this, session, neighbour.batchId, part.index, shared, budget, itemIndex);
+				}
 			}
 
-			const { created, possibleDuplicateBatchIds } = await createBatchForPart(this, session, plan, {
+			const outcome = await createBatchForPart(this, session, plan, {
 				itemIndex,
 				budget,
 				rowsLabel,
-				upload: {
-					path: createImportPath(plan.target),
-					qs: { ...plan.query, format: formatQueryValue(plan.target.importType, format) },
-					itemIndex,
-					file: { body: part.body, fileName: file.fileName, contentType: mimeTypeOf(format) },
-				},
+				upload: uploadOf(part.body),
+				// Uploading the next part first needs its keys, to be sure it cannot collide.
+				mayDefer: submitted.length === 0 && keys !== null && part.index + 1 < splitPlan.parts.length,
 			});
-			session.submitted.add(plan.target, created.batchId, part.rows, created.status);
+			if (outcome.lost !== undefined) {
+				deferred = { part: { ...part, body: Buffer.from(part.body) }, keys: keys as Set<string>, rowsLabel, lost: outcome.lost };
+				continue;
+			}
+			const batchId = record(part, outcome, keysShared, rowsLabel);
+			neighbours = keys !== null ? [{ keys, batchId }] : [];
 
-			const { body, ...partInfo } = part;
-			submitted.push({
-				part: file.keepPartBodies ? part : partInfo,
-				descriptor: {
-					batchId: created.batchId,
-					importId: created.importId,
-					status: created.status as BatchStatusName,
-					importType: plan.target.importType,
-					...plan.targetFields,
-					format,
-					fileEncoding: splitPlan.encoding,
-					fileName: file.fileName,
-					part: part.index + 1,
-					partCount: 0, // known once the whole file is read
-					rows: part.rows,
-					bytes: body.length,
-					firstRowNumber: part.firstRowNumber,
-					submittedAt: new Date().toISOString(),
-					...(keysShared !== undefined ? { keysSharedWithPreviousPart: keysShared } : {}),
-					...(possibleDuplicateBatchIds !== undefined
-						? {
-								possibleDuplicateBatchIds,
-								notice: possibleDuplicateNotice(rowsLabel, possibleDuplicateBatchIds),
-							}
-						: {}),
-				},
-			});
+			if (deferred !== null) {
+				// This part's id bounds the lost upload's from above: settle it, then send it again.
+				const lost = deferred;
+				const found = await settleBatchesAround(this, plan.target, batchId, { itemIndex, budget, rowsLabel: lost.rowsLabel });
+				const resent = await createBatchForPart(
+					this,
+					session,
+					plan,
+					{ itemIndex, budget, rowsLabel: lost.rowsLabel, upload: uploadOf(lost.part.body) },
+					found,
+				);
+				deferred = null;
+				const resentId = record(lost.part, resent, undefined, lost.rowsLabel);
+				neighbours.push({ keys: lost.keys, batchId: resentId });
+			}
 		}
 	} catch (error) {
 		const nodeError =
 			error instanceof CsvFileError
 				? fileErrorToNodeError(this, error, file, submitted, itemIndex)
 				: toNodeError(this.getNode(), error, itemIndex);
+		if (deferred !== null) {
+			nodeError.description = [
+				nodeError.description,
+				`Marketo's answer to the upload of ${deferred.rowsLabel} was lost, so it may or may not have made a batch for them. ${maybeInMarketoSentence(deferred.rowsLabel)}`,
+			]
+				.filter(Boolean)
+				.join(' ');
+		}
+		submitted.sort((a, b) => a.part.index - b.part.index);
 		// An error on part 3 must not drop parts 1 and 2: they are Marketo batches already.
 		if (submitted.length > 0) throw stoppedAfterParts(session, nodeError, submitted, splitPlan.totalRows);
 		throw nodeError;
 	}
 
+	submitted.sort((a, b) => a.part.index - b.part.index);
 	return finishDescriptors(session, submitted);
 }

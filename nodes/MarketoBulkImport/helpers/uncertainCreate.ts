@@ -52,6 +52,9 @@ export interface SettleOptions {
 	rowsLabel: string;
 }
 
+/** How far below the next part's id the node looks for a batch the first, lost upload made. */
+export const IDS_LOOKED_AT_BELOW = 20;
+
 /**
  * Finds every batch of `target`'s kind with an id above `anchorId` and waits until each has
  * finished. Returns their ids: any of them may be the lost create's batch.
@@ -60,6 +63,29 @@ export async function settleBatchesAfter(
 	context: IExecuteFunctions,
 	target: ImportTarget,
 	anchorId: number,
+	options: SettleOptions,
+): Promise<number[]> {
+	return await settleBatches(context, target, { above: anchorId }, options);
+}
+
+/**
+ * The same when no id was known before the lost create: `nextId` is the batch of a part
+ * uploaded after it, so the lost one, if made, has an id just below it (or, made late by a slow
+ * Marketo, above it). Looks at most IDS_LOOKED_AT_BELOW ids down.
+ */
+export async function settleBatchesAround(
+	context: IExecuteFunctions,
+	target: ImportTarget,
+	nextId: number,
+	options: SettleOptions,
+): Promise<number[]> {
+	return await settleBatches(context, target, { above: nextId, below: nextId }, options);
+}
+
+async function settleBatches(
+	context: IExecuteFunctions,
+	target: ImportTarget,
+	range: { above: number; below?: number },
 	options: SettleOptions,
 ): Promise<number[]> {
 	const clock = currentQueueClock();
@@ -72,17 +98,22 @@ export async function settleBatchesAfter(
 	// First find them all, then wait: batches made while waiting came after the lost one.
 	const found: number[] = [];
 	const running: number[] = [];
-	let unknownInARow = 0;
-	for (let batchId = anchorId + 1; unknownInARow < UNKNOWN_IDS_ENDING_SEARCH; batchId++) {
-		const status = await probeBatchStatus.call(context, { ...target, batchId }, options.itemIndex);
-		if (status === null) {
-			unknownInARow++;
-			continue;
+	const look = async (ids: Iterable<number>) => {
+		let unknownInARow = 0;
+		for (const batchId of ids) {
+			if (unknownInARow >= UNKNOWN_IDS_ENDING_SEARCH) return;
+			const status = await probeBatchStatus.call(context, { ...target, batchId }, options.itemIndex);
+			if (status === null) {
+				unknownInARow++;
+				continue;
+			}
+			unknownInARow = 0;
+			found.push(batchId);
+			if (!isFinishedStatus(status.status)) running.push(batchId);
 		}
-		unknownInARow = 0;
-		found.push(batchId);
-		if (!isFinishedStatus(status.status)) running.push(batchId);
-	}
+	};
+	if (range.below !== undefined) await look(idsDown(range.below - 1, Math.max(1, range.below - IDS_LOOKED_AT_BELOW)));
+	await look(idsUp(range.above + 1));
 	for (const batchId of running) {
 		await waitUntilFinished(
 			context,
@@ -94,5 +125,13 @@ export async function settleBatchesAfter(
 			},
 		);
 	}
-	return found;
+	return found.sort((a, b) => a - b);
+}
+
+function* idsUp(from: number): Generator<number> {
+	for (let id = from; ; id++) yield id;
+}
+
+function* idsDown(from: number, to: number): Generator<number> {
+	for (let id = from; id >= to; id--) yield id;
 }
