@@ -336,9 +336,11 @@ function printSummary(records: RunRecord[], totals: Totals, failures: string[]):
 		const verdict = record.account.errorVerdict;
 		if (!verdict) continue;
 		const first = record.account.errors[0];
-		const named = verdict.namedWhatWasSubmitted
-			? `yes (${verdict.statement === 'implicit' ? 'nothing submitted, nothing output' : 'named'})`
-			: `NO: ${verdict.why.join('; ')}`;
+		const named = !verdict.namedWhatWasSubmitted
+			? `NO: ${verdict.why.join('; ')}`
+			: verdict.couldNotTell.length > 0
+				? `yes, saying what it could not tell: ${verdict.couldNotTell.join('; ')}`
+				: `yes (${verdict.statement === 'implicit' ? 'nothing submitted, nothing output' : 'named'})`;
 		say(`  ${runLabel(record)}: ${first.kind} at "${first.where}": ${first.message.slice(0, 160)} -> named what was submitted: ${named}`);
 	}
 	for (const record of records) {

@@ -17,8 +17,9 @@
  * the import node's output and their `possibleDuplicateBatchIds`, `submittedBatchIds` of error
  * items, batch IDs in the error's text) are all the batches Marketo holds for the run, no row
  * it calls "not submitted" is in one of them, every row in none of them is inside what it
- * calls not submitted, and it calls no row uncertain ("may or may not have made a batch"):
- * an uncertain error is honest, but it does not say what was submitted. An import node error
+ * calls not submitted, and every row it calls uncertain ("may or may not have made a batch") is
+ * in at most one batch (the lost upload's) or in none: that statement is then true, and those
+ * rows are listed apart (`couldNotTell`). An import node error
  * without any statement says, by n8n's rules, that the node output nothing: it is read as
  * "nothing was submitted" (statement "implicit") and checked as such. Where an error calls
  * rows both uncertain and not submitted (a later part's lost answer), the uncertain statement,
@@ -87,7 +88,12 @@ export interface RunAccount {
 	batchesNotToldOf: number[];
 	errors: ErrorReport[];
 	/** Present when the run ended in an error (it stopped, or an error item was output). */
-	errorVerdict?: { namedWhatWasSubmitted: boolean; statement: Statement; why: string[] };
+	/**
+	 * `couldNotTell`: rows the error rightly says may or may not be in Marketo (the first upload
+	 * of a fresh n8n process lost its answer, docs/DECISIONS.md): named, with what the node could
+	 * not know said plainly; listed apart so the figure is not hidden.
+	 */
+	errorVerdict?: { namedWhatWasSubmitted: boolean; statement: Statement; why: string[]; couldNotTell: string[] };
 	/** Rows of a batch that match no input rows: the harness cannot place them (should never happen). */
 	unplacedBatchRows: number;
 }
@@ -358,12 +364,15 @@ export function accountRun(evidence: RunEvidence): RunAccount {
 
 	if (ranError) {
 		const why: string[] = [];
+		const couldNotTell: string[] = [];
 		const batchesOfRows = (rows: number[]) => [...new Set(rows.flatMap((rowNumber) => (rowsInBatches.get(rowNumber) ?? []).map((r) => r.batchId)))];
 		for (const range of uncertain) {
 			const rows = sourceRows.map((row) => row.rowNumber).filter((rowNumber) => rowNumber >= range.from && rowNumber <= range.to);
 			const holders = batchesOfRows(rows);
 			const held = holders.length > 0 ? `batch ${holders.join(', ')} holds them` : 'no batch holds them';
-			why.push(`says ${describeRanges(rows)} may or may not be in Marketo (${held})`);
+			// True when at most one batch holds them: the lost upload's, or none.
+			if (holders.length <= 1) couldNotTell.push(`${describeRanges(rows)} may or may not be in Marketo (${held})`);
+			else why.push(`says ${describeRanges(rows)} may or may not be in Marketo (${held})`);
 		}
 		// Batches holding only rows the error called uncertain are reported just above.
 		const missing = account.batchesNotToldOf.filter((id) => !(rowNumbersOfBatch.get(id) ?? [0]).every(isUncertain));
@@ -381,7 +390,7 @@ export function accountRun(evidence: RunEvidence): RunAccount {
 			.filter((rowNumber) => !rowsInBatches.has(rowNumber) && !isNotSubmitted(rowNumber) && !isUncertain(rowNumber));
 		if (inNoBatchUnsaid.length > 0) why.push(`${describeRanges(inNoBatchUnsaid)} in no batch but not called not submitted`);
 		if (unplacedBatchRows > 0) why.push(`${unplacedBatchRows} batch rows match no input row`);
-		account.errorVerdict = { namedWhatWasSubmitted: why.length === 0, statement, why };
+		account.errorVerdict = { namedWhatWasSubmitted: why.length === 0, statement, why, couldNotTell };
 	}
 	return account;
 }

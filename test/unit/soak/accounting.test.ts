@@ -98,7 +98,7 @@ describe('soak accounting', () => {
 		});
 		const account = accountRun(evidence(ledger, run));
 		expect(account).toMatchObject({ imported: 2, notSubmittedNamedInError: 2, lost: 0 });
-		expect(account.errorVerdict).toEqual({ namedWhatWasSubmitted: true, statement: 'explicit', why: [] });
+		expect(account.errorVerdict).toEqual({ namedWhatWasSubmitted: true, statement: 'explicit', why: [], couldNotTell: [] });
 	});
 
 	it('a create whose answer was lost: the batch is in Marketo but the error calls its rows not submitted', () => {
@@ -124,13 +124,13 @@ describe('soak accounting', () => {
 		const run = n8nRun({ error: { node: IMPORT, message: 'Marketo answered HTTP 503' } });
 		const nothing = accountRun(evidence([], run));
 		expect(nothing).toMatchObject({ notSubmittedNamedInError: 4, lost: 0 });
-		expect(nothing.errorVerdict).toEqual({ namedWhatWasSubmitted: true, statement: 'implicit', why: [] });
+		expect(nothing.errorVerdict).toEqual({ namedWhatWasSubmitted: true, statement: 'implicit', why: [], couldNotTell: [] });
 
 		const madeAnyway = accountRun(evidence([batch(1001, [row(0), row(1), row(2), row(3)])], run));
 		expect(madeAnyway.errorVerdict?.namedWhatWasSubmitted).toBe(false);
 	});
 
-	it('"may or may not have made a batch": the rows are named, but the error does not say what was submitted', () => {
+	it('"may or may not have made a batch": true when at most the lost upload\'s batch holds the rows, listed apart', () => {
 		const message = 'Marketo may or may not have made a batch for rows 1-4: Marketo error 611: System error';
 		const description = 'This was the first upload to this Marketo instance since n8n started. They may be in Marketo.';
 		const run = n8nRun({ error: { node: IMPORT, message, description } });
@@ -138,15 +138,20 @@ describe('soak accounting', () => {
 		const noBatch = accountRun(evidence([], run));
 		expect(noBatch).toMatchObject({ uncertainNamedInError: 4, notSubmittedNamedInError: 0, lost: 0 });
 		expect(noBatch.errorVerdict).toEqual({
-			namedWhatWasSubmitted: false,
+			namedWhatWasSubmitted: true,
 			statement: 'uncertain',
-			why: ['says rows 1-4 may or may not be in Marketo (no batch holds them)'],
+			why: [],
+			couldNotTell: ['rows 1-4 may or may not be in Marketo (no batch holds them)'],
 		});
 
 		// The lost answer did make batch 1001: its imported rows are in Marketo, the refused one is lost.
 		const made = accountRun(evidence([batch(1001, [row(0), row(1), row(2, 'failed', 'Bad'), row(3)])], run));
 		expect(made).toMatchObject({ imported: 3, lost: 1, batchesNotToldOf: [1001] });
-		expect(made.errorVerdict?.why).toEqual(['says rows 1-4 may or may not be in Marketo (batch 1001 holds them)']);
+		expect(made.errorVerdict?.couldNotTell).toEqual(['rows 1-4 may or may not be in Marketo (batch 1001 holds them)']);
+
+		// Two batches holding them would make "may or may not" untrue: not named.
+		const twice = accountRun(evidence([batch(1001, [row(0), row(1)]), batch(1002, [row(0), row(1)])], run));
+		expect(twice.errorVerdict?.namedWhatWasSubmitted).toBe(false);
 	});
 
 	it('a later part whose answer was lost: uncertain rows, earlier batches and rows not submitted', () => {
@@ -161,9 +166,10 @@ describe('soak accounting', () => {
 		const account = accountRun(evidence(ledger, run));
 		expect(account).toMatchObject({ imported: 3, notSubmittedNamedInError: 1, lost: 0 });
 		expect(account.errorVerdict).toMatchObject({
-			namedWhatWasSubmitted: false,
+			namedWhatWasSubmitted: true,
 			statement: 'explicit',
-			why: ['says row 3 may or may not be in Marketo (batch 1002 holds them)'],
+			why: [],
+			couldNotTell: ['row 3 may or may not be in Marketo (batch 1002 holds them)'],
 		});
 	});
 
