@@ -1,8 +1,9 @@
 /**
- * Three projects: the fast unit tests (pure functions and the simulator's own
+ * Four projects: the fast unit tests (pure functions and the simulator's own
  * tests), the integration tests (nodes run in-process against the simulator over
- * loopback HTTP), and the end-to-end tests (a real n8n, run by scripts/e2e.js,
- * which installs the runtime and the packed package first).
+ * loopback HTTP), the end-to-end tests (a real n8n, run by scripts/e2e.js,
+ * which installs the runtime and the packed package first), and the same in n8n's
+ * queue mode (scripts/test-queue.js).
  */
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }];
 
@@ -29,6 +30,13 @@ module.exports = {
 			testEnvironment: 'node',
 			transform: { '^.+\\.ts$': tsJest },
 			testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
+		},
+		{
+			// n8n in queue mode (Redis, PostgreSQL, a main and two workers); run through `npm run test:queue`.
+			displayName: 'queue',
+			testEnvironment: 'node',
+			transform: { '^.+\\.ts$': tsJest },
+			testMatch: ['<rootDir>/test/queue/**/*.test.ts'],
 		},
 	],
 };

