@@ -169,7 +169,7 @@ export function handedOverStatus(batch: AwaitedBatch): BatchStatus | null {
 }
 
 const FAILED_BATCH_HINT =
-	'A Failed batch imported nothing. Common causes: a header Marketo does not know, an empty file, or a wrong format (delimiter). Fix the file and import it again.';
+	"Marketo stopped this batch: rows it had not processed were not imported (its counts say how many it had). Common causes: a header Marketo does not know, an empty file, or a wrong format (delimiter). Fix the file and import it again: rows imported again update the same records.";
 
 /**
  * The error for a batch Marketo ended Failed. When it stops the node (`outcomes` given:
@@ -343,7 +343,7 @@ function rowItems(
 }
 
 /**
- * A batch Marketo has finished, whichever mode saw it. Failed imported nothing: it is the
+ * A batch Marketo has finished, whichever mode saw it. Failed (Marketo stopped it) is the
  * item's error, unless On Failed Batch is "Output It on Done" (then it is output like a
  * Complete one, with its status and Marketo's message). Otherwise: fetch its failure /
  * warning files (only when the counts say they hold rows), tie the rows back to the
