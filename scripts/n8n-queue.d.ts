@@ -80,3 +80,6 @@ export function createQueueN8n(options: {
 	mainPort?: number;
 	env?: Record<string, string>;
 }): Promise<QueueCluster>;
+
+export function writeSpreadsheet(runtime: Runtime, rows: Array<Record<string, unknown>>, file: string, sheetName?: string): void;
+export function readSpreadsheet(runtime: Runtime, file: string): Record<string, Array<Record<string, unknown>>>;

@@ -322,4 +322,32 @@ async function waitUntil(what, handle, timeoutMs, check) {
 	throw new Error(`${what} was not ready within ${timeoutMs / 1000} s:\n${handle.output().slice(-4000)}`);
 }
 
-module.exports = { createQueueN8n, queueEnv, QUEUE_OWNER };
+/** SheetJS as the installed n8n's own nodes use it (1.x: xlsx, 2.x: @e965/xlsx). */
+function spreadsheetLibrary(n8nRuntime) {
+	const nodesRequire = createRequire(path.join(n8nRuntime.dir, 'node_modules', 'n8n-nodes-base', 'package.json'));
+	for (const name of ['xlsx', '@e965/xlsx']) {
+		try {
+			return nodesRequire(name);
+		} catch {
+			// the other line's name
+		}
+	}
+	throw new Error(`no xlsx library next to n8n-nodes-base in ${n8nRuntime.dir}`);
+}
+
+/** Writes rows (objects) as an .xlsx file with one sheet, header from the first row's keys and any later ones. */
+function writeSpreadsheet(n8nRuntime, rows, file, sheetName = 'Sheet1') {
+	const xlsx = spreadsheetLibrary(n8nRuntime);
+	const workbook = xlsx.utils.book_new();
+	xlsx.utils.book_append_sheet(workbook, xlsx.utils.json_to_sheet(rows), sheetName);
+	fs.writeFileSync(file, xlsx.write(workbook, { type: 'buffer', bookType: 'xlsx' }));
+}
+
+/** Reads an .xlsx file: { [sheetName]: rows as objects keyed by the header row }. */
+function readSpreadsheet(n8nRuntime, file) {
+	const xlsx = spreadsheetLibrary(n8nRuntime);
+	const workbook = xlsx.read(fs.readFileSync(file), { type: 'buffer' });
+	return Object.fromEntries(workbook.SheetNames.map((name) => [name, xlsx.utils.sheet_to_json(workbook.Sheets[name])]));
+}
+
+module.exports = { createQueueN8n, queueEnv, QUEUE_OWNER, writeSpreadsheet, readSpreadsheet };

@@ -8,17 +8,20 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { startSimulator, type RunningSimulator } from '../simulator';
-import type { QueueCluster } from '../../scripts/n8n-queue';
+import { readSpreadsheet, writeSpreadsheet, type QueueCluster } from '../../scripts/n8n-queue';
 import {
 	QUEUE_LINE,
 	createCluster,
+	eventually,
 	exampleWorkflow,
 	expectSucceeded,
+	findNode,
 	finishedExecution,
 	jsonOf,
 	outputOf,
 	postFile,
 	simulatorCredential,
+	type Workflow,
 } from './support';
 
 // Jest reads testTimeout only from the global config, not per project: a cluster needs minutes.
@@ -57,9 +60,23 @@ const EXPECTED_FAILED = [
 	[9, "Value for lookup field 'email' not found"],
 ];
 
+/** leads.csv as a spreadsheet would hold it: numbers as numbers, blank cells absent; own emails. */
+function spreadsheetRows(): Array<Record<string, unknown>> {
+	return leadRows().map((row) => {
+		const cells: Record<string, unknown> = {};
+		for (const [column, value] of Object.entries(row)) {
+			if (value === '') continue;
+			if (column === 'email') cells[column] = `sheet.${value}`;
+			else cells[column] = column === 'loyaltyPoints' && /^\d+$/.test(value) ? Number(value) : value;
+		}
+		return cells;
+	});
+}
+
 describe(`example workflows in queue mode, n8n line ${QUEUE_LINE}`, () => {
 	let simulator: RunningSimulator;
 	let cluster: QueueCluster;
+	let example05: Workflow;
 
 	beforeAll(async () => {
 		simulator = await startSimulator({ rowsPerSecond: 200_000, seed: 12 });
@@ -67,6 +84,15 @@ describe(`example workflows in queue mode, n8n line ${QUEUE_LINE}`, () => {
 		const credential = simulatorCredential(simulator, CREDENTIAL_ID);
 		await cluster.importCredentials([credential]);
 		await cluster.importWorkflow(exampleWorkflow('04-webhook-csv-upload.json', 'queueExample04Wh', credential));
+
+		// Example 5 reads and writes in the folder every process of the cluster shares, and runs
+		// every 10 seconds instead of every morning.
+		example05 = exampleWorkflow('05-scheduled-spreadsheet.json', 'queueExample05Sc', credential);
+		findNode(example05, 'Every morning').parameters.rule = { interval: [{ field: 'seconds', secondsInterval: 10 }] };
+		findNode(example05, 'Read spreadsheet').parameters.fileSelector = path.join(cluster.dataDir, 'leads.xlsx');
+		findNode(example05, 'Write failed rows').parameters.fileName = path.join(cluster.dataDir, 'failed-leads.xlsx');
+		await cluster.importWorkflow(example05);
+
 		await cluster.start();
 	});
 
@@ -117,5 +143,49 @@ describe(`example workflows in queue mode, n8n line ${QUEUE_LINE}`, () => {
 		// The upload was kept in the database, where any worker can read it.
 		const upload = outputOf(data, 'CSV upload')[0].binary?.data as { id?: string } | undefined;
 		expect(upload?.id).toMatch(/^database:/);
+	});
+
+	test('05: on a schedule kept by the main process, a worker imports a spreadsheet and writes the failed rows to one', async () => {
+		const rows = spreadsheetRows();
+		writeSpreadsheet(cluster.runtime, rows, path.join(cluster.dataDir, 'leads.xlsx'), 'Leads');
+		const leadsBefore = simulator.state.leads.length;
+
+		await cluster.activate(example05.id);
+		// The first run is enough: deactivate as soon as it started.
+		const [first] = await eventually('a scheduled execution', async () => {
+			const executions = await cluster.executions(example05.id);
+			return executions.length > 0 ? executions : undefined;
+		}, 60_000, 500);
+		await cluster.deactivate(example05.id);
+		const firstId = [...(await cluster.executions(example05.id))].sort((a, b) => Number(a.id) - Number(b.id))[0]?.id ?? first.id;
+
+		const execution = await finishedExecution(cluster, firstId, 120_000);
+		const data = expectSucceeded(cluster, execution);
+		expect(execution.mode).toBe('trigger');
+		expect(cluster.enqueuedByMain(firstId)).toBe(true);
+		expect(cluster.workersThatRan(firstId)).toHaveLength(1);
+
+		expect(outputOf(data, 'Extract rows')).toHaveLength(20);
+		const batches = jsonOf(outputOf(data, 'Batch results'));
+		expect(batches).toEqual([expect.objectContaining({ status: 'Complete', rowsProcessed: 18, rowsFailed: 2, rowsWithWarning: 2 })]);
+		// The sheet went into Marketo: every row but the refused ones.
+		expect(simulator.state.leads.length - leadsBefore).toBe(18);
+		rows.forEach((row, index) => {
+			const lead = row.email ? simulator.state.findLead('email', String(row.email)) : undefined;
+			if (index + 1 === 6 || index + 1 === 9) expect(lead).toBeUndefined();
+			else expect(lead?.fields.lastName).toBe(row.lastName);
+		});
+
+		// The failed rows, written back as a spreadsheet: the reason first, the row's own cells,
+		// and where each came from (the item = the sheet's row - 2).
+		const written = readSpreadsheet(cluster.runtime, path.join(cluster.dataDir, 'failed-leads.xlsx'));
+		expect(Object.keys(written)).toEqual(['Failed rows']);
+		const failed = written['Failed rows'];
+		expect(failed.map((row) => [row['_marketo.rowNumber'], row._marketoReason]).sort()).toEqual(EXPECTED_FAILED);
+		expect(Object.keys(failed[0])[0]).toBe('_marketoReason');
+		const lancel = failed.find((row) => row['_marketo.rowNumber'] === 6);
+		expect(lancel).toMatchObject({ email: 'sheet.lancel.lannister@example.com', loyaltyPoints: 'lots', '_marketo.sourceItemIndex': 5 });
+		const joy = failed.find((row) => row['_marketo.rowNumber'] === 9);
+		expect(joy).toMatchObject({ firstName: 'Joy', lastName: 'Hill', '_marketo.sourceItemIndex': 8 });
 	});
 });
