@@ -60,7 +60,16 @@ async function outputChecked(
 		if (isFinishedStatus(last.status)) {
 			await outputFinishedBatch.call(this, collector, batch, last, options, files);
 		} else {
-			collector.add(batch.itemIndex, OUTPUT_DONE, [{ json: stillRunningJson(batch, last), pairedItem: pairedTo(batch) }]);
+			// The batch item it came from stays in it (fields and file), so a workflow can send it
+			// straight back into Check Once (If, Wait) and its rows still tie back to the file.
+			const input = this.getInputData()[batch.itemIndex];
+			collector.add(batch.itemIndex, OUTPUT_DONE, [
+				{
+					json: { ...input?.json, ...stillRunningJson(batch, last) },
+					...(input?.binary ? { binary: input.binary } : {}),
+					pairedItem: pairedTo(batch),
+				},
+			]);
 		}
 	} catch (error) {
 		handleBatchError.call(this, collector, batch, error as Error, last);
