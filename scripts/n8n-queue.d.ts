@@ -61,6 +61,7 @@ export interface QueueCluster {
 	execution(executionId: string): Promise<StoredExecution>;
 	executions(workflowId: string): Promise<ExecutionSummary[]>;
 	workersThatRan(executionId: string): string[];
+	workerStarts(executionId: string): string[];
 	enqueuedByMain(executionId: string): boolean;
 	logs(lines?: number): string;
 	stop(): Promise<void>;

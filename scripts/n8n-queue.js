@@ -268,6 +268,15 @@ async function createQueueN8n(options) {
 			return cluster.workers.filter((worker) => started.test(worker.handle.output())).map((worker) => worker.name);
 		},
 
+		/**
+		 * One worker name per time a worker took up the execution: a resumed execution (after a
+		 * long Wait) is started again, possibly by another worker.
+		 */
+		workerStarts(executionId) {
+			const started = new RegExp(`Worker started execution ${executionId} \\(job`, 'g');
+			return cluster.workers.flatMap((worker) => Array((worker.handle.output().match(started) ?? []).length).fill(worker.name));
+		},
+
 		/** True once the main process has enqueued the execution (sent it to the workers). */
 		enqueuedByMain(executionId) {
 			return new RegExp(`Enqueued execution ${executionId} \\(job`).test(cluster.main.handle.output());

@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import { expectedOutcomes, generateLeadsCsv } from '../../scripts/generate-leads';
 import { startSimulator, type RunningSimulator } from '../simulator';
 import { readSpreadsheet, writeSpreadsheet, type QueueCluster } from '../../scripts/n8n-queue';
 import {
@@ -20,6 +21,7 @@ import {
 	jsonOf,
 	outputOf,
 	postFile,
+	runsOf,
 	simulatorCredential,
 	type Workflow,
 } from './support';
@@ -28,6 +30,7 @@ import {
 jest.setTimeout(10 * 60 * 1000);
 
 const CREDENTIAL_ID = 'queueExamplCred1';
+const SLOW_CREDENTIAL_ID = 'queueSlowSimCred';
 const EXAMPLES_DIR = path.join(__dirname, '..', '..', 'examples');
 const LEADS_CSV = path.join(EXAMPLES_DIR, 'data', 'leads.csv');
 
@@ -75,14 +78,18 @@ function spreadsheetRows(): Array<Record<string, unknown>> {
 
 describe(`example workflows in queue mode, n8n line ${QUEUE_LINE}`, () => {
 	let simulator: RunningSimulator;
+	// Example 6 needs a batch that is still importing when it is first checked.
+	let slowSimulator: RunningSimulator;
 	let cluster: QueueCluster;
 	let example05: Workflow;
 
 	beforeAll(async () => {
 		simulator = await startSimulator({ rowsPerSecond: 200_000, seed: 12 });
+		slowSimulator = await startSimulator({ rowsPerSecond: 20, seed: 13 });
 		cluster = await createCluster('examples');
 		const credential = simulatorCredential(simulator, CREDENTIAL_ID);
-		await cluster.importCredentials([credential]);
+		const slowCredential = simulatorCredential(slowSimulator, SLOW_CREDENTIAL_ID);
+		await cluster.importCredentials([credential, slowCredential]);
 		await cluster.importWorkflow(exampleWorkflow('04-webhook-csv-upload.json', 'queueExample04Wh', credential));
 
 		// Example 5 reads and writes in the folder every process of the cluster shares, and runs
@@ -93,12 +100,18 @@ describe(`example workflows in queue mode, n8n line ${QUEUE_LINE}`, () => {
 		findNode(example05, 'Write failed rows').parameters.fileName = path.join(cluster.dataDir, 'failed-leads.xlsx');
 		await cluster.importWorkflow(example05);
 
+		// Example 6 waits 66 seconds (just over the 65 s that n8n keeps in process) instead of 10 minutes.
+		const example06 = exampleWorkflow('06-long-import-frees-the-worker.json', 'queueExample06Lg', slowCredential);
+		Object.assign(findNode(example06, 'Wait 10 minutes').parameters, { amount: 66, unit: 'seconds' });
+		await cluster.importWorkflow(example06);
+
 		await cluster.start();
 	});
 
 	afterAll(async () => {
 		await cluster?.stop();
 		await simulator?.close();
+		await slowSimulator?.close();
 	});
 
 	test('04: a CSV posted to the webhook of the main process is imported by a worker and answered with the results', async () => {
@@ -187,5 +200,54 @@ describe(`example workflows in queue mode, n8n line ${QUEUE_LINE}`, () => {
 		expect(lancel).toMatchObject({ email: 'sheet.lancel.lannister@example.com', loyaltyPoints: 'lots', '_marketo.sourceItemIndex': 5 });
 		const joy = failed.find((row) => row['_marketo.rowNumber'] === 9);
 		expect(joy).toMatchObject({ firstName: 'Joy', lastName: 'Hill', '_marketo.sourceItemIndex': 8 });
+	});
+
+	test('06: a long import is checked, put to sleep in the database, resumed by a worker, and its failed rows still tie back to the file', async () => {
+		await cluster.activate('queueExample06Lg');
+		// 600 rows at 20 rows a second: still importing at the first check, done after the wait.
+		const rows = 600;
+		const shape = { failEvery: 100, warnEvery: 150 };
+		const file = path.join(cluster.dataDir, 'long-leads.csv');
+		await generateLeadsCsv(file, { rows, ...shape });
+		const expected = expectedOutcomes(rows, shape);
+
+		const response = await postFile(`${cluster.main.url}/webhook/marketo-csv-import`, 'data', 'long-leads.csv', fs.readFileSync(file));
+		if (response.status !== 202) throw new Error(`HTTP ${response.status}: ${response.text}\n${cluster.logs(40)}`);
+		const accepted = response.body as { accepted: boolean; fileName: string; batchIds: number[]; executionId: string };
+		expect(accepted).toMatchObject({ accepted: true, fileName: 'long-leads.csv' });
+		expect(accepted.batchIds).toHaveLength(1);
+		const executionId = String(accepted.executionId);
+
+		// The batch was still importing: the execution waits in the database, on no worker.
+		const waiting = await eventually(
+			'the execution to wait in the database',
+			async () => {
+				const execution = await cluster.execution(executionId);
+				return execution.status === 'waiting' ? execution : undefined;
+			},
+			60_000,
+			500,
+		);
+		expect(waiting.waitTill).toBeTruthy();
+
+		const execution = await finishedExecution(cluster, executionId, 180_000);
+		const data = expectSucceeded(cluster, execution);
+		expect(cluster.enqueuedByMain(executionId)).toBe(true);
+		// Taken up twice by a worker: when the webhook was called and when the wait ended.
+		expect(cluster.workerStarts(executionId).length).toBeGreaterThanOrEqual(2);
+
+		const checks = runsOf(data, 'Check once');
+		expect(checks.length).toBeGreaterThanOrEqual(2);
+		expect(checks[0][0][0].json).toMatchObject({ stillRunning: true, batchId: accepted.batchIds[0] });
+		expect(jsonOf(outputOf(data, 'Batch results'))).toEqual([
+			expect.objectContaining({ status: 'Complete', rowsFailed: expected.failed.length, rowsWithWarning: expected.warned.length }),
+		]);
+		const failed = jsonOf(outputOf(data, 'Failed rows'));
+		const warned = jsonOf(outputOf(data, 'Warning rows'));
+		const rowNumbers = (items: Array<Record<string, unknown>>) => items.map((row) => metaOf(row).rowNumber as number).sort((a, b) => a - b);
+		expect(rowNumbers(failed)).toEqual(expected.failed);
+		expect(rowNumbers(warned)).toEqual(expected.warned);
+		expect([...failed, ...warned].every((row) => metaOf(row).tieBack === 'exact')).toBe(true);
+		expect(slowSimulator.state.leads.length).toBe(rows - expected.failed.length);
 	});
 });
