@@ -91,6 +91,8 @@ interface SoakContext {
 	workflows: Map<string, Workflow>;
 	/** The simulator of the run in progress, so an interruption can close it. */
 	simulator?: RunningSimulator;
+	/** The next run's first batch id: Marketo never hands out an id twice (the nodes rely on it). */
+	nextBatchId: number;
 }
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -196,7 +198,7 @@ async function soakRun(context: SoakContext, plan: RunPlan): Promise<RunRecord> 
 	const workflow = await workflowFor(context, plan);
 	const sourceRows = await sourceRowsFor(context, plan, workflow);
 	// Every run gets a fresh simulator on the same port, so the imported workflows stay valid.
-	const simulator = await startSimulator(simulatorOptions(plan, context.port));
+	const simulator = await startSimulator(simulatorOptions(plan, context.port, context.nextBatchId));
 	context.simulator = simulator;
 	try {
 		// A fresh credential: no token from the previous run's simulator, so the only token
@@ -214,6 +216,7 @@ async function soakRun(context: SoakContext, plan: RunPlan): Promise<RunRecord> 
 			stopFaults();
 		}
 		const queueDrained = await drainQueue(simulator);
+		context.nextBatchId = Math.max(context.nextBatchId, ...simulator.state.queue.map((job) => job.batchId + 1));
 		const account = accountRun({
 			sourceRows,
 			ledger: simulator.state.jobLedger(),
@@ -378,7 +381,7 @@ async function main(): Promise<number> {
 	const records: RunRecord[] = [];
 	try {
 		const instance = N8nInstance.create({ line: options.line, folderPrefix: `n8n-soak-line${options.line}-` });
-		context = { instance, port: await runtime.findFreePort(), largeFile: instance.dataFile('soak-large-leads.csv'), workflows: new Map() };
+		context = { instance, port: await runtime.findFreePort(), largeFile: instance.dataFile('soak-large-leads.csv'), workflows: new Map(), nextBatchId: 1001 };
 		for (const plan of plans) {
 			if (interrupted) break;
 			progress(`run ${plan.run}/${options.runs}: example ${plan.example}; ${describePlan(plan).join('; ')}`);

@@ -24,9 +24,11 @@ export function isCreateCall(call: Pick<CallRecord, 'route'>): boolean {
 	return CREATE_ROUTES.has(call.route);
 }
 
-export function simulatorOptions(plan: RunPlan, port: number): SimulatorOptions {
+export function simulatorOptions(plan: RunPlan, port: number, firstBatchId = 1001): SimulatorOptions {
 	return {
 		port,
+		// One Marketo for the whole soak: batch ids go on rising from run to run, as they do in Marketo.
+		firstBatchId,
 		seed: plan.simulatorSeed,
 		rowsPerSecond: plan.rowsPerSecond,
 		tokenLifetimeSeconds: plan.tokenLifetimeSeconds,

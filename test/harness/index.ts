@@ -15,6 +15,7 @@ import type {
 	IBinaryData,
 	ICredentialDataDecryptedObject,
 	ICredentialType,
+	IDataObject,
 	IExecuteData,
 	INode,
 	INodeExecutionData,
@@ -58,6 +59,11 @@ interface BuildOptions {
 	credentials?: Record<string, ICredentialDataDecryptedObject>;
 	continueOnFail?: boolean;
 	extraCredentialTypes?: ICredentialType[];
+	/**
+	 * The workflow's static data, as n8n keeps it between executions: pass the same object to
+	 * two runs and the second sees what the first saved.
+	 */
+	staticData?: IDataObject;
 }
 
 function latestVersion(nodeType: INodeType): number {
@@ -91,6 +97,7 @@ function buildNodeUnderTest(opts: BuildOptions): NodeUnderTest {
 		active: false,
 		nodeTypes: new SingleNodeTypes(typeName, opts.node),
 		settings: { executionOrder: 'v1' },
+		...(opts.staticData ? { staticData: opts.staticData } : {}),
 	});
 	const additionalData = {
 		credentialsHelper,

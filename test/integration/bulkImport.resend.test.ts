@@ -12,7 +12,8 @@ import { forgetKnownBatchIds, SETTLE_MS } from '../../nodes/MarketoBulkImport/he
 import type { BatchDescriptor } from '../../nodes/shared/batch';
 import { assertRequestsMatchContract } from '../simulator/contract';
 import { createFakeClock, startSimulator, type FakeClock, type FaultAnswer, type RunningSimulator } from '../simulator';
-import { failureOf, fileItem, runBulkImport, uploadCalls } from './support';
+import { runNode, simulatorCredentials } from '../harness';
+import { bulkImportNode, failureOf, fileItem, runBulkImport, uploadCalls } from './support';
 
 /** About 37 bytes a row: 60 rows make 3 parts with a 1,000-byte part limit. */
 const TINY_PARTS = { partSizeMb: 0.001 };
@@ -151,6 +152,28 @@ describe('Marketo Bulk Import: a create whose answer was lost', () => {
 		drain();
 		expect(sim.state.concurrentDuplicates()).toEqual([]);
 		expect(sim.state.leads.filter((lead) => String(lead.fields.email).startsWith('first'))).toHaveLength(60);
+	});
+
+	it('on the first upload of a later execution in a new n8n process: finds the lost batch from the id the workflow saved', async () => {
+		// Execution 1 imports a file; n8n keeps the workflow's static data; the process restarts.
+		const staticData: IDataObject = {};
+		const credentials = { marketoApi: simulatorCredentials(sim) };
+		const run = async (content: string, name: string) =>
+			await runNode({ node: bulkImportNode, parameters: { operation: 'importLeads' }, input: [await fileItem(content, name)], credentials, staticData });
+		await run(leadFile(5, distinctEmails('earlier')), 'earlier.csv');
+		forgetKnownBatchIds();
+		sim.state.addForeignJobs(2, 2_000);
+		loseCreateOfPart(1, GATEWAY_502, 'after');
+
+		const result = await run(leadFile(10, distinctEmails('later')), 'later.csv');
+
+		const [batch] = descriptors(result.outputs[0]);
+		const jobs = sim.state.jobLedger();
+		const lost = jobs.find((job) => job.owner === 'own' && job.batchId > 1001 && job.batchId !== batch.batchId)!;
+		expect(batch.possibleDuplicateBatchIds).toEqual([lost.batchId]);
+		expect(jobs.find((job) => job.batchId === batch.batchId)!.createdAt).toBeGreaterThanOrEqual(lost.finishedAt!);
+		drain();
+		expect(sim.state.concurrentDuplicates()).toEqual([]);
 	});
 
 	it('on the first upload of a one-part file with no batch id known: does not send it again, and says the rows may be in Marketo', async () => {

@@ -64,6 +64,7 @@ export interface ImportSettings {
 	headerMatching: 'case-insensitive' | 'exact';
 	unknownColumns: 'ignore' | 'fail-batch';
 	batchExpiryDays: number;
+	firstBatchId?: number;
 }
 
 export type NewJob = Pick<
@@ -79,7 +80,7 @@ const ROWS_PER_CHECK = 1000;
 export class ImportQueue {
 	readonly jobs: ImportJob[] = [];
 	private readonly jobsById = new Map<number, ImportJob>();
-	private nextBatchId = 1001;
+	private nextBatchId: number;
 	private simTime = 0;
 	private pendingForcedFailure?: string;
 
@@ -87,7 +88,9 @@ export class ImportQueue {
 		private readonly settings: ImportSettings,
 		private readonly schema: InstanceSchema,
 		private readonly db: InstanceDatabase,
-	) {}
+	) {
+		this.nextBatchId = settings.firstBatchId ?? 1001;
+	}
 
 	/** Jobs still taking a slot (queued or processing). */
 	activeJobs(): ImportJob[] {

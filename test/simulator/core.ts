@@ -32,6 +32,7 @@ export interface ResolvedOptions {
 	customObjectEmptyFileStatus: 404 | 200;
 	rejectConcurrentListImports: boolean;
 	seed: number;
+	firstBatchId: number;
 }
 
 export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
@@ -52,6 +53,7 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
 		customObjectEmptyFileStatus: options.customObjectEmptyFileStatus ?? 404,
 		rejectConcurrentListImports: options.rejectConcurrentListImports ?? true,
 		seed: options.seed ?? 1,
+		firstBatchId: options.firstBatchId ?? 1001,
 	};
 }
 
@@ -87,6 +89,7 @@ export function createCore(options: SimulatorOptions): SimulatorCore {
 				headerMatching: resolved.headerMatching,
 				unknownColumns: resolved.unknownColumns,
 				batchExpiryDays: resolved.batchExpiryDays,
+				firstBatchId: resolved.firstBatchId,
 			},
 			schema,
 			db,

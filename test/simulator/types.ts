@@ -232,6 +232,11 @@ export interface SimulatorOptions {
 	faults?: Partial<RandomFaults>;
 	/** Seed for the fault PRNG and generated ids. Default 1. */
 	seed?: number;
+	/**
+	 * The first batch id handed out, default 1001. Marketo never hands out an id twice: a
+	 * simulator started again for the same n8n (the soak) continues where the last one ended.
+	 */
+	firstBatchId?: number;
 }
 
 /* ---------- inspection records ---------- */

@@ -24,23 +24,41 @@ export const UNKNOWN_IDS_ENDING_SEARCH = 10;
 export const MAX_UNCERTAIN_CREATES_PER_PART = 3;
 
 /**
- * Highest batch id seen per Marketo instance by this n8n process. Marketo numbers batches in
- * creation order, so a batch made by a lost create has a higher id; remembering it beyond one
- * execution lets even an execution's first upload be settled.
+ * Highest batch id seen per Marketo instance. Marketo numbers batches in creation order, so a
+ * batch made by a lost create has a higher id. Kept in this n8n process and in the workflow's
+ * static data (which n8n saves after every execution that is not a manual test run, on
+ * workers too), so that only a workflow's very first upload to an instance has no id to look
+ * from. A value that is too low only widens the search; Marketo never hands out an id twice.
  */
 const highestBatchIdByInstance = new Map<string, number>();
+const STATIC_DATA_KEY = 'marketoHighestBatchIdByInstance';
+
+function staticAnchors(context: IExecuteFunctions): Record<string, number> {
+	const data = context.getWorkflowStaticData('global');
+	const anchors = data[STATIC_DATA_KEY];
+	if (anchors !== null && typeof anchors === 'object' && !Array.isArray(anchors)) return anchors as Record<string, number>;
+	const fresh: Record<string, number> = {};
+	data[STATIC_DATA_KEY] = fresh;
+	return fresh;
+}
 
 export async function rememberBatchId(context: IExecuteFunctions, batchId: number, itemIndex: number): Promise<void> {
 	const root = await marketoInstanceRoot.call(context, itemIndex);
 	const known = highestBatchIdByInstance.get(root);
 	if (known === undefined || batchId > known) highestBatchIdByInstance.set(root, batchId);
+	const anchors = staticAnchors(context);
+	if (!(Number(anchors[root]) >= batchId)) anchors[root] = batchId;
 }
 
 export async function highestKnownBatchId(context: IExecuteFunctions, itemIndex: number): Promise<number | null> {
-	return highestBatchIdByInstance.get(await marketoInstanceRoot.call(context, itemIndex)) ?? null;
+	const root = await marketoInstanceRoot.call(context, itemIndex);
+	const inProcess = highestBatchIdByInstance.get(root) ?? -1;
+	const saved = Number(staticAnchors(context)[root]);
+	const highest = Math.max(inProcess, Number.isInteger(saved) ? saved : -1);
+	return highest >= 0 ? highest : null;
 }
 
-/** Test knob: forget what earlier tests' simulators numbered. */
+/** Test knob: forget what earlier tests' simulators numbered (in this process; static data lives with each run). */
 export function forgetKnownBatchIds(): void {
 	highestBatchIdByInstance.clear();
 }
