@@ -10,8 +10,9 @@
  * - in no batch, and inside the rows an error says were not submitted, or says "may or may
  *   not" be in Marketo (the node's answer when a create's answer was lost and it cannot tell).
  * Anything else is lost: the user cannot learn what became of it. A row Marketo refused in a
- * batch the workflow never told of is lost even when an error says it "may" be in Marketo:
- * its reason reaches nobody.
+ * batch the workflow never told of is lost, unless an error names the row as one whose upload's
+ * answer was lost ("may or may not be in Marketo") and that batch is the only one holding it:
+ * the user is told to look it up before importing it again, which brings Marketo's reason back.
  *
  * An error "names what was submitted" when the batches the workflow told of (batch items on
  * the import node's output and their `possibleDuplicateBatchIds`, `submittedBatchIds` of error
@@ -331,12 +332,15 @@ export function accountRun(evidence: RunEvidence): RunAccount {
 		} else if (failed.length > 0) {
 			if (failed.some((row) => takeFailedItem(row.batchId, rowNumber, row.reason))) account.failedReported++;
 			else if (ranError && failed.some((row) => toldBatches.has(row.batchId))) account.failedNamedInError++;
+			// The error names the row as one it could not tell about, and one batch (the lost upload's) holds it:
+			// the user is told to look it up before importing it again, which brings Marketo's reason back.
+			else if (ranError && isUncertain(rowNumber) && inBatches.length === 1) account.uncertainNamedInError++;
 			else {
-				const said = isUncertain(rowNumber) ? '; an error says only that it may be in Marketo' : '';
-				lose(rowNumber, `failed in batch ${failed[0].batchId} ("${failed[0].reason}"), on no Failed Rows output and named by no error${said}`);
+				lose(rowNumber, `failed in batch ${failed[0].batchId} ("${failed[0].reason}"), on no Failed Rows output and named by no error`);
 			}
 		} else if (pending.length > 0) {
 			if (ranError && pending.some((row) => toldBatches.has(row.batchId))) account.pendingNamedInError++;
+			else if (ranError && isUncertain(rowNumber) && inBatches.length === 1) account.uncertainNamedInError++;
 			else lose(rowNumber, `in batch ${pending[0].batchId}, which never processed it, and no error names that batch`);
 		} else if (ranError && isUncertain(rowNumber)) {
 			account.uncertainNamedInError++;

@@ -176,6 +176,20 @@ describe('Marketo Bulk Import: a create whose answer was lost', () => {
 		expect(sim.state.concurrentDuplicates()).toEqual([]);
 	});
 
+	it('when part 2\'s answer is lost too, before any batch id is known: stops and names both parts\' rows as possibly in Marketo', async () => {
+		loseCreateOfPart(1, GATEWAY_502, 'after', 2);
+		const failure = await failureOf(
+			runBulkImport(sim, { operation: 'importLeads', options: TINY_PARTS }, [
+				await fileItem(leadFile(60, distinctEmails('both')), 'both.csv'),
+			]),
+		);
+		const [, from2, to2] = /^Marketo may or may not have made a batch for rows (\d+)-(\d+)/.exec(failure.message)!;
+		expect(Number(from2)).toBeGreaterThan(1);
+		expect(failure.description).toContain(`upload of rows 1-${Number(from2) - 1} was lost, so it may or may not have made a batch for them`);
+		expect(failure.description).toContain(`did not send rows ${from2}-${to2} again`);
+		expect(uploadCalls(sim)).toHaveLength(2);
+	});
+
 	it('on the first upload of a one-part file with no batch id known: does not send it again, and says the rows may be in Marketo', async () => {
 		loseCreateOfPart(1, GATEWAY_502, 'after');
 		const failure = await failureOf(

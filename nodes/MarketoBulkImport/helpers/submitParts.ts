@@ -500,7 +500,7 @@ export async function submitParts(
 				rowsLabel,
 				upload: uploadOf(part.body),
 				// Uploading the next part first needs its keys, to be sure it cannot collide.
-				mayDefer: submitted.length === 0 && keys !== null && part.index + 1 < splitPlan.parts.length,
+				mayDefer: deferred === null && submitted.length === 0 && keys !== null && part.index + 1 < splitPlan.parts.length,
 			});
 			if (outcome.lost !== undefined) {
 				deferred = { part: { ...part, body: Buffer.from(part.body) }, keys: keys as Set<string>, rowsLabel, lost: outcome.lost };
