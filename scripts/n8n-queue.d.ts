@@ -80,6 +80,7 @@ export function createQueueN8n(options: {
 	echo?: boolean;
 	mainPort?: number;
 	env?: Record<string, string>;
+	owner?: { email: string; password: string; firstName: string; lastName: string };
 }): Promise<QueueCluster>;
 
 export function writeSpreadsheet(runtime: Runtime, rows: Array<Record<string, unknown>>, file: string, sheetName?: string): void;

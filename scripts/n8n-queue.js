@@ -85,7 +85,7 @@ function queueEnv(line, stack, dataDir, extra = {}) {
  * `start()`; import credentials and workflows first (they go into PostgreSQL).
  *
  * options: { line = '2', tarball, workers = 2, concurrency = 5, name = 'queue', echo = false,
- *            mainPort, env = {} }
+ *            mainPort, env = {}, owner = QUEUE_OWNER (the editor account signIn() sets up) }
  */
 async function createQueueN8n(options) {
 	const { line = '2', tarball, workers: workerCount = 2, concurrency = 5, name = 'queue', echo = false } = options;
@@ -210,7 +210,7 @@ async function createQueueN8n(options) {
 
 		/** Owner set up (first time) and logged in; the cookie is kept for the REST calls below. */
 		async signIn() {
-			if (!cluster.cookie) cluster.cookie = await runtime.signInOwner(cluster.main.url, QUEUE_OWNER);
+			if (!cluster.cookie) cluster.cookie = await runtime.signInOwner(cluster.main.url, options.owner ?? QUEUE_OWNER);
 			return cluster.cookie;
 		},
 
