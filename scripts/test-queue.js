@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * `npm run test:queue [-- --line 1|2|both] [-- --tarball <packed package>] [-- <jest args>]`
+ * `npm run test:queue [-- --line 1|2|both] [-- --tarball <packed package>] [-- --binary-data-mode <mode>] [-- <jest args>]`
  *
  * The end-to-end tests in n8n's queue mode (test/queue/): installs the n8n runtime(s) and
  * fetches Redis and PostgreSQL from Debian's packages if missing (scripts/n8n-runtime.js,
@@ -18,13 +18,16 @@ const runtime = require('./n8n-runtime');
 const stack = require('./queue-stack');
 
 function parseArguments(argv) {
-	const options = { lines: ['2', '1'], jestArgs: [], tarball: undefined };
+	const options = { lines: ['2', '1'], jestArgs: [], tarball: undefined, binaryDataMode: undefined };
 	for (let i = 0; i < argv.length; i++) {
 		const argument = argv[i];
 		if (argument === '--line' || argument.startsWith('--line=')) {
 			const value = argument.includes('=') ? argument.split('=')[1] : argv[++i];
 			if (!['1', '2', 'both'].includes(value)) throw new Error(`--line takes 1, 2 or both, not "${value}"`);
 			options.lines = value === 'both' ? ['2', '1'] : [value];
+		} else if (argument === '--binary-data-mode') {
+			// Another N8N_DEFAULT_BINARY_DATA_MODE than database, to see what n8n does with it.
+			options.binaryDataMode = argv[++i];
 		} else if (argument === '--tarball') {
 			// A package packed beforehand (e.g. from a clean checkout) instead of building this one.
 			options.tarball = path.resolve(argv[++i]);
@@ -78,7 +81,12 @@ function main() {
 			{
 				cwd: runtime.REPO_ROOT,
 				stdio: 'inherit',
-				env: { ...process.env, N8N_QUEUE_LINE: line, N8N_E2E_TARBALL: tarball },
+				env: {
+					...process.env,
+					N8N_QUEUE_LINE: line,
+					N8N_E2E_TARBALL: tarball,
+					...(options.binaryDataMode ? { N8N_QUEUE_BINARY_DATA_MODE: options.binaryDataMode } : {}),
+				},
 			},
 		);
 		results.push({ line, version, ok: jest.status === 0, seconds: (Date.now() - lineStarted) / 1000 });

@@ -16,6 +16,8 @@ import { createQueueN8n, type ExecutionSummary, type QueueCluster, type StoredEx
 import type { RunningSimulator } from '../simulator';
 
 export const QUEUE_LINE: RuntimeLine = process.env.N8N_QUEUE_LINE === '1' ? '1' : '2';
+/** The binary data mode under test: database (the default here), or another one to see what n8n does with it. */
+export const BINARY_DATA_MODE = process.env.N8N_QUEUE_BINARY_DATA_MODE || 'database';
 
 export type Workflow = examples.ExampleWorkflow;
 
@@ -25,7 +27,8 @@ export async function createCluster(name: string): Promise<QueueCluster> {
 	const ownPack = !(given && fs.existsSync(given));
 	const tarball = ownPack ? n8n.buildAndPack() : (given as string);
 	try {
-		return await createQueueN8n({ line: QUEUE_LINE, tarball, name, workers: 2 });
+		const env: Record<string, string> = BINARY_DATA_MODE === 'database' ? {} : { N8N_DEFAULT_BINARY_DATA_MODE: BINARY_DATA_MODE };
+		return await createQueueN8n({ line: QUEUE_LINE, tarball, name, workers: 2, env });
 	} finally {
 		if (ownPack) fs.rmSync(path.dirname(tarball), { recursive: true, force: true });
 	}
@@ -118,6 +121,14 @@ export async function finishedExecution(cluster: QueueCluster, executionId: stri
 		},
 		timeoutMs,
 	);
+}
+
+/** What went wrong in the workflow's newest execution (for a failure message). */
+export async function newestExecutionError(cluster: QueueCluster, workflowId: string): Promise<string> {
+	const [newest] = (await cluster.executions(workflowId)).sort((a, b) => Number(b.id) - Number(a.id));
+	if (!newest) return 'no execution';
+	const error = (await cluster.execution(newest.id)).data?.resultData?.error;
+	return `execution ${newest.id} (${newest.status}): ${error ? `${error.message} ${error.description ?? ''}` : 'no error'}`;
 }
 
 /** Fails with n8n's own explanation (and the cluster's logs) unless the execution succeeded. */
