@@ -301,7 +301,7 @@ async function createBatchForPart(
 			const anchor = Math.max(ownHighest ?? -1, processHighest ?? -1);
 			if (anchor < 0 && options.mayDefer === true) return { lost: error };
 			if (anchor < 0 || uncertain > MAX_UNCERTAIN_CREATES_PER_PART) {
-				throw uncertainPartError(context, error, options.rowsLabel, anchor < 0 ? null : uncertain, itemIndex);
+				throw uncertainPartError(context, error, options.rowsLabel, anchor < 0 ? null : uncertain, itemIndex, possibleDuplicateBatchIds);
 			}
 			const found = await settleBatchesAfter(context, plan.target, anchor, {
 				itemIndex,
@@ -314,11 +314,20 @@ async function createBatchForPart(
 }
 
 /** Pure: what the user reads about rows whose upload's answer was lost and that were not sent again. */
-export function maybeInMarketoSentence(rowsLabel: string): string {
+export function maybeInMarketoSentence(rowsLabel: string, candidateBatchIds: number[] = []): string {
+	const candidates =
+		candidateBatchIds.length === 0
+			? ''
+			: `${candidateBatchIds.length === 1 ? 'Batch' : 'Batches'} ${candidateBatchIds.join(', ')}, made meanwhile, may hold them. `;
 	return (
-		`The node did not send ${rowsLabel} again, so they cannot be imported twice at the same time. ` +
+		`${candidates}The node did not send ${rowsLabel} again, so they cannot be imported twice at the same time. ` +
 		'They may be in Marketo: look them up (for example a smart list on their email addresses) before importing them again.'
 	);
+}
+
+/** Pure: the same, as a sentence added to another error's description. */
+export function lostUploadSentence(rowsLabel: string, candidateBatchIds: number[]): string {
+	return `Marketo may or may not have made a batch for ${rowsLabel}: the answer to their upload was lost. ${maybeInMarketoSentence(rowsLabel, candidateBatchIds)}`;
 }
 
 function uncertainPartError(
@@ -328,6 +337,7 @@ function uncertainPartError(
 	/** uploads of these rows whose answers were lost; null when there was no batch id to look from */
 	lostAnswers: number | null,
 	itemIndex: number,
+	candidateBatchIds: number[] = [],
 ): NodeOperationError {
 	const why =
 		lostAnswers === null
@@ -336,7 +346,7 @@ function uncertainPartError(
 	const message = `Marketo may or may not have made a batch for ${rowsLabel}: ${error.nodeError.message}`;
 	const nodeError = new NodeOperationError(context.getNode(), message, {
 		itemIndex,
-		description: `${why} ${maybeInMarketoSentence(rowsLabel)}`,
+		description: `${why} ${maybeInMarketoSentence(rowsLabel, candidateBatchIds)}`,
 	});
 	// n8n swaps a message naming ECONNRESET & co. for a generic sentence that drops the rows; keep ours.
 	nodeError.message = message;
@@ -348,6 +358,8 @@ interface DeferredPart {
 	keys: Set<string>;
 	rowsLabel: string;
 	lost: CreateOutcomeUnknownError;
+	/** batches found around the next part's id, once looked for: any may be the lost upload's */
+	found?: number[];
 }
 
 /**
@@ -512,13 +524,13 @@ export async function submitParts(
 			if (deferred !== null) {
 				// This part's id bounds the lost upload's from above: settle it, then send it again.
 				const lost = deferred;
-				const found = await settleBatchesAround(this, plan.target, batchId, { itemIndex, budget, rowsLabel: lost.rowsLabel });
+				lost.found = await settleBatchesAround(this, plan.target, batchId, { itemIndex, budget, rowsLabel: lost.rowsLabel });
 				const resent = await createBatchForPart(
 					this,
 					session,
 					plan,
 					{ itemIndex, budget, rowsLabel: lost.rowsLabel, upload: uploadOf(lost.part.body) },
-					found,
+					lost.found,
 				);
 				deferred = null;
 				const resentId = record(lost.part, resent, undefined, lost.rowsLabel);
@@ -530,11 +542,9 @@ export async function submitParts(
 			error instanceof CsvFileError
 				? fileErrorToNodeError(this, error, file, submitted, itemIndex)
 				: toNodeError(this.getNode(), error, itemIndex);
-		if (deferred !== null) {
-			nodeError.description = [
-				nodeError.description,
-				`Marketo's answer to the upload of ${deferred.rowsLabel} was lost, so it may or may not have made a batch for them. ${maybeInMarketoSentence(deferred.rowsLabel)}`,
-			]
+		// Unless the error is about those very rows (a resend lost again), say what became of them.
+		if (deferred !== null && !nodeError.message.includes(`batch for ${deferred.rowsLabel}:`)) {
+			nodeError.description = [nodeError.description, lostUploadSentence(deferred.rowsLabel, deferred.found ?? [])]
 				.filter(Boolean)
 				.join(' ');
 		}
