@@ -22,12 +22,18 @@ export const BINARY_DATA_MODE = process.env.N8N_QUEUE_BINARY_DATA_MODE || 'datab
 export type Workflow = examples.ExampleWorkflow;
 
 /** Creates the cluster (not started): import credentials and workflows, then `start()`. */
-export async function createCluster(name: string, options: { concurrency?: number } = {}): Promise<QueueCluster> {
+export async function createCluster(
+	name: string,
+	options: { concurrency?: number; env?: Record<string, string> } = {},
+): Promise<QueueCluster> {
 	const given = process.env.N8N_E2E_TARBALL;
 	const ownPack = !(given && fs.existsSync(given));
 	const tarball = ownPack ? n8n.buildAndPack() : (given as string);
 	try {
-		const env: Record<string, string> = BINARY_DATA_MODE === 'database' ? {} : { N8N_DEFAULT_BINARY_DATA_MODE: BINARY_DATA_MODE };
+		const env: Record<string, string> = {
+			...(BINARY_DATA_MODE === 'database' ? {} : { N8N_DEFAULT_BINARY_DATA_MODE: BINARY_DATA_MODE }),
+			...options.env,
+		};
 		return await createQueueN8n({ line: QUEUE_LINE, tarball, name, workers: 2, env, concurrency: options.concurrency });
 	} finally {
 		if (ownPack) fs.rmSync(path.dirname(tarball), { recursive: true, force: true });
