@@ -7,6 +7,28 @@
  */
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }];
 
+/**
+ * The integration tests again on n8n 1.x's own n8n-core and n8n-workflow (the devDependencies
+ * are 2.x): scripts/e2e.js sets N8N_LINE1_NODE_MODULES to the 1.x runtime it installed.
+ */
+const line1Modules = process.env.N8N_LINE1_NODE_MODULES;
+const integrationOnLine1 = line1Modules
+	? [
+			{
+				displayName: 'integration-line1',
+				testEnvironment: 'node',
+				transform: { '^.+\\.ts$': tsJest },
+				testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+				modulePathIgnorePatterns: ['<rootDir>/.cache/'],
+				moduleNameMapper: {
+					'^n8n-core$': `${line1Modules}/n8n-core`,
+					'^n8n-workflow$': `${line1Modules}/n8n-workflow`,
+					'^@n8n/di$': `${line1Modules}/@n8n/di`,
+				},
+			},
+		]
+	: [];
+
 /** @type {import('jest').Config} */
 module.exports = {
 	// testTimeout is a global option (ignored inside a project); the e2e tests set their own.
@@ -38,5 +60,6 @@ module.exports = {
 			transform: { '^.+\\.ts$': tsJest },
 			testMatch: ['<rootDir>/test/queue/**/*.test.ts'],
 		},
+		...integrationOnLine1,
 	],
 };

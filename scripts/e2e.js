@@ -5,7 +5,9 @@
  *
  * Installs the n8n runtime(s) if missing, builds and packs the package once, then runs the
  * jest project "e2e" once per n8n line with N8N_E2E_LINE and N8N_E2E_TARBALL set. Each test
- * file installs the tarball into its own fresh n8n user folder.
+ * file installs the tarball into its own fresh n8n user folder. With line 1, the integration
+ * tests also run on that runtime's own n8n-core and n8n-workflow (jest project
+ * "integration-line1"): `npm test` runs them on the 2.x devDependencies only.
  */
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -28,6 +30,31 @@ function parseArguments(argv) {
 	return options;
 }
 
+/** The integration suite in-process on n8n 1.x's n8n-core (a connection reset looks different there). */
+function integrationOnLine1(line1) {
+	process.stderr.write(`\n[e2e] integration tests on n8n-core of n8n ${line1.version} (line 1)\n`);
+	const started = Date.now();
+	const jest = spawnSync(
+		process.execPath,
+		[
+			require.resolve('jest/bin/jest'),
+			'--selectProjects',
+			'integration-line1',
+			'--runInBand',
+			// n8n-core 1.x leaves a handle open after the last test; the results are final by then.
+			'--forceExit',
+			'--json',
+			`--outputFile=${path.join(runtime.REPO_ROOT, '.cache', 'test-results', 'integration-line1.json')}`,
+		],
+		{
+			cwd: runtime.REPO_ROOT,
+			stdio: 'inherit',
+			env: { ...process.env, N8N_LINE1_NODE_MODULES: path.join(line1.dir, 'node_modules') },
+		},
+	);
+	return { line: '1', version: `${line1.version} (integration tests)`, ok: jest.status === 0, seconds: (Date.now() - started) / 1000 };
+}
+
 function main() {
 	const options = parseArguments(process.argv.slice(2));
 	const started = Date.now();
@@ -36,6 +63,7 @@ function main() {
 
 	const results = [];
 	fs.mkdirSync(path.join(runtime.REPO_ROOT, '.cache', 'test-results'), { recursive: true });
+	if (options.lines.includes('1')) results.push(integrationOnLine1(runtime.ensureRuntime('1')));
 	for (const line of options.lines) {
 		const { version } = runtime.RUNTIME_LINES[line];
 		process.stderr.write(`\n[e2e] n8n ${version} (line ${line})\n`);

@@ -220,12 +220,17 @@ export function readDownload(answer: RawAnswer): Outcome<string> {
 
 const NETWORK_CODE = /^(E[A-Z0-9_]+|UND_ERR_[A-Z_]+|ERR_[A-Z_]+)$/;
 
-/** The network error code hidden somewhere in n8n's wrapping of an axios error, if any. */
+/**
+ * The network error code hidden somewhere in n8n's wrapping of an axios error, if any. n8n 2.x
+ * keeps the axios error as `cause`; n8n 1.x throws a NodeApiError with no cause whose
+ * `httpCode` is the code ('ECONNRESET').
+ */
 function networkCodeOf(error: unknown): string | undefined {
 	let current: unknown = error;
 	for (let depth = 0; depth < 4 && current !== null && typeof current === 'object'; depth++) {
-		const code = (current as { code?: unknown }).code;
-		if (typeof code === 'string' && NETWORK_CODE.test(code)) return code;
+		for (const code of [(current as { code?: unknown }).code, (current as { httpCode?: unknown }).httpCode]) {
+			if (typeof code === 'string' && NETWORK_CODE.test(code)) return code;
+		}
 		current = (current as { cause?: unknown }).cause;
 	}
 	return undefined;
