@@ -22,6 +22,7 @@
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');
+const os = require('node:os');
 const path = require('node:path');
 
 const REPO_ROOT = path.resolve(__dirname, '..');
@@ -365,6 +366,13 @@ function recordOwner(runDir, processes) {
 	fs.writeFileSync(ownerFile(runDir), JSON.stringify({ owner: process.pid, processes }, null, 2));
 }
 
+/** Adds a folder outside the run's folder that belongs to the run (deleted with it). */
+function registerDir(runDir, dir) {
+	const record = JSON.parse(fs.readFileSync(ownerFile(runDir), 'utf8'));
+	record.dirs = [...(record.dirs ?? []), dir];
+	fs.writeFileSync(ownerFile(runDir), JSON.stringify(record, null, 2));
+}
+
 /** Adds a process (e.g. an n8n of the run) to the run's record. */
 function registerProcess(runDir, pid, match) {
 	let record;
@@ -414,6 +422,7 @@ function cleanUpAbandonedRuns() {
 				log(`ended process ${pid} left by an earlier run (${entry})`);
 			}
 		}
+		for (const dir of record?.dirs ?? []) fs.rmSync(dir, { recursive: true, force: true });
 		fs.rmSync(runDir, { recursive: true, force: true });
 	}
 }
@@ -459,22 +468,49 @@ async function startRedis(servers, runDir) {
 	return { handle, host: '127.0.0.1', port };
 }
 
-async function startPostgres(servers, runDir) {
-	const dir = path.join(runDir, 'postgres');
-	const dataDir = path.join(dir, 'data');
-	const socketDir = path.join(dir, 'socket');
-	fs.mkdirSync(dataDir, { recursive: true });
-	fs.mkdirSync(socketDir, { recursive: true });
-	fs.chmodSync(dataDir, 0o700);
-	const account = isRoot() ? unprivilegedAccount() : undefined;
-	if (account) {
-		// The account must reach the folders: .cache/queue-stack/<run> are 0755 (mkdir's default).
-		for (const target of [dir, dataDir, socketDir]) fs.chownSync(target, account.uid, account.gid);
+/** Whether `account` can enter (and read) `dir`: every folder above it must let it through. */
+function reachableBy(account, dir) {
+	const result = spawnSync('/bin/sh', ['-c', 'cd "$1" && test -r .', 'sh', dir], { uid: account.uid, gid: account.gid });
+	return result.status === 0;
+}
+
+/**
+ * When root runs PostgreSQL as `nobody` from a checkout that `nobody` cannot enter (e.g. under
+ * /root), the binaries are copied once to the system's temporary folder, and the run's database
+ * goes there too (`fallbackDir`, deleted by stop()).
+ */
+function postgresBinFor(account, pgBin) {
+	if (!account || reachableBy(account, pgBin)) return pgBin;
+	const nativeDir = path.dirname(pgBin);
+	const copy = path.join(os.tmpdir(), `marketo-bulk-${path.basename(POSTGRES_DIR)}`);
+	const copiedBin = path.join(copy, 'bin');
+	if (!fs.existsSync(path.join(copy, '.ready'))) {
+		log(`"${account.name}" cannot enter ${REPO_ROOT}: PostgreSQL runs from a copy in ${copy}`);
+		fs.rmSync(copy, { recursive: true, force: true });
+		fs.cpSync(nativeDir, copy, { recursive: true, verbatimSymlinks: true });
+		fs.writeFileSync(path.join(copy, '.ready'), `${new Date().toISOString()}\n`);
 	}
+	return copiedBin;
+}
+
+async function startPostgres(servers, runDir) {
+	const account = isRoot() ? unprivilegedAccount() : undefined;
+	// The account must reach the folders: .cache/queue-stack/<run> are 0755 (mkdir's default),
+	// unless a folder above the checkout is closed to it.
+	const fallbackDir = account && !reachableBy(account, runDir) ? fs.mkdtempSync(path.join(os.tmpdir(), 'marketo-bulk-pg-')) : undefined;
+	if (fallbackDir) fs.chmodSync(fallbackDir, 0o755);
+	const dir = fallbackDir ?? path.join(runDir, 'postgres');
+	const dataDir = path.join(dir, 'data');
+	fs.mkdirSync(dataDir, { recursive: true });
+	fs.chmodSync(dataDir, 0o700);
+	if (account) {
+		for (const target of [dir, dataDir]) fs.chownSync(target, account.uid, account.gid);
+	}
+	const pgBin = postgresBinFor(account, servers.pgBin);
 	const identity = account ? { uid: account.uid, gid: account.gid } : {};
 	const env = serverEnv();
 	const initdb = run(
-		path.join(servers.pgBin, 'initdb'),
+		path.join(pgBin, 'initdb'),
 		['-D', dataDir, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C'],
 		{ env, cwd: dir, ...identity },
 	);
@@ -484,12 +520,13 @@ async function startPostgres(servers, runDir) {
 	const port = await findFreePort();
 	const handle = startProcess(
 		'postgres',
-		path.join(servers.pgBin, 'postgres'),
+		path.join(pgBin, 'postgres'),
 		[
 			'-D', dataDir,
 			'-p', String(port),
 			'-c', 'listen_addresses=127.0.0.1',
-			'-c', `unix_socket_directories=${socketDir}`,
+			// TCP only: a socket path under a deep checkout can pass the 107-byte limit of Unix sockets.
+			'-c', 'unix_socket_directories=',
 			'-c', 'max_connections=200',
 			'-c', 'shared_buffers=64MB',
 			// A throw-away test database: no durability needed, less disk work on a small machine.
@@ -506,7 +543,7 @@ async function startPostgres(servers, runDir) {
 		return ready;
 	};
 	await waitFor('postgres', async () => watch() && (await tcpAsk(port, '', 1000)) === '', handle, 60000);
-	return { handle, host: '127.0.0.1', port, user: 'postgres', password: '', database: 'postgres' };
+	return { handle, host: '127.0.0.1', port, user: 'postgres', password: '', database: 'postgres', fallbackDir };
 }
 
 /**
@@ -527,7 +564,10 @@ async function startStack({ name = 'run', keep = false } = {}) {
 		stopped = true;
 		// PostgreSQL: SIGINT is its "fast" shutdown; Redis: SIGTERM saves nothing (--save "").
 		await Promise.all(started.map((service) => service.handle.stop(service === postgres ? 'SIGINT' : 'SIGTERM')));
-		if (!keep) fs.rmSync(runDir, { recursive: true, force: true });
+		if (!keep) {
+			fs.rmSync(runDir, { recursive: true, force: true });
+			if (postgres?.fallbackDir) fs.rmSync(postgres.fallbackDir, { recursive: true, force: true });
+		}
 	};
 	let postgres;
 	try {
@@ -537,7 +577,9 @@ async function startStack({ name = 'run', keep = false } = {}) {
 		registerProcess(runDir, redis.handle.pid, `redis-server 127.0.0.1:${redis.port}`);
 		postgres = await startPostgres(servers, runDir);
 		started.push(postgres);
-		registerProcess(runDir, postgres.handle.pid, runDir);
+		if (postgres.fallbackDir) registerDir(runDir, postgres.fallbackDir);
+		// Its command line names its data folder (`-D`), under the run's folder or the fallback one.
+		registerProcess(runDir, postgres.handle.pid, postgres.fallbackDir ?? runDir);
 		return {
 			dir: runDir,
 			redis: { host: redis.host, port: redis.port },
