@@ -231,9 +231,21 @@ function killGroup(pid, signal) {
 	}
 }
 
-process.on('exit', () => {
+function killLiveGroups() {
 	for (const pid of liveGroups) killGroup(pid, 'SIGKILL');
-});
+}
+process.on('exit', killLiveGroups);
+
+// A signal ends a Node process without its 'exit' handlers (e.g. Ctrl+C in jest): unless the
+// program handles the signal itself (dev.js stops gracefully), kill the groups, then let the
+// signal end the process as it would have.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+	process.once(signal, () => {
+		if (process.listenerCount(signal) > 0) return;
+		killLiveGroups();
+		process.kill(process.pid, signal);
+	});
+}
 
 function isAlive(pid) {
 	try {
@@ -385,6 +397,36 @@ function registerProcess(runDir, pid, match) {
 	fs.writeFileSync(ownerFile(runDir), JSON.stringify(record, null, 2));
 }
 
+/** Ends the recorded processes of a run (those really still its own) and deletes its folders. */
+function cleanUpRun(runDir, record, why) {
+	for (const { pid, match } of record?.processes ?? []) {
+		let cmdline = '';
+		let cwd = '';
+		try {
+			cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+			cwd = fs.readlinkSync(`/proc/${pid}/cwd`);
+		} catch {
+			if (!cmdline) continue;
+		}
+		// Only a process that is really this run's (pids get reused): its command line names
+		// the run, or it works in the run's folder (n8n: its user folder).
+		if (cmdline.includes(match) || cwd.startsWith(match)) {
+			killGroup(pid, 'SIGKILL');
+			log(`ended process ${pid} of ${path.basename(runDir)} (${why})`);
+		}
+	}
+	for (const dir of record?.dirs ?? []) fs.rmSync(dir, { recursive: true, force: true });
+	fs.rmSync(runDir, { recursive: true, force: true });
+}
+
+function readRecord(runDir) {
+	try {
+		return JSON.parse(fs.readFileSync(ownerFile(runDir), 'utf8'));
+	} catch {
+		return undefined;
+	}
+}
+
 /**
  * Ends the processes of earlier runs whose owning process is gone (killed with SIGKILL, so its
  * exit handler never ran) and deletes their folders. A run whose owner still lives (e.g. a
@@ -394,37 +436,41 @@ function cleanUpAbandonedRuns() {
 	if (!fs.existsSync(RUNS_DIR)) return;
 	for (const entry of fs.readdirSync(RUNS_DIR)) {
 		const runDir = path.join(RUNS_DIR, entry);
-		let record;
-		try {
-			record = JSON.parse(fs.readFileSync(ownerFile(runDir), 'utf8'));
-		} catch {
-			record = undefined;
-		}
+		const record = readRecord(runDir);
 		if (record && isAlive(record.owner)) continue;
 		if (record === undefined) {
 			// No owner record: being created right now, or a crash before any process started.
 			const ageMs = Date.now() - fs.statSync(runDir).mtimeMs;
 			if (ageMs < 10 * 60 * 1000) continue;
 		}
-		for (const { pid, match } of record?.processes ?? []) {
-			let cmdline = '';
-			let cwd = '';
-			try {
-				cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-				cwd = fs.readlinkSync(`/proc/${pid}/cwd`);
-			} catch {
-				if (!cmdline) continue;
-			}
-			// Only a process that is really this run's (pids get reused): its command line names
-			// the run, or it works in the run's folder (n8n: its user folder).
-			if (cmdline.includes(match) || cwd.startsWith(match)) {
-				killGroup(pid, 'SIGKILL');
-				log(`ended process ${pid} left by an earlier run (${entry})`);
-			}
-		}
-		for (const dir of record?.dirs ?? []) fs.rmSync(dir, { recursive: true, force: true });
-		fs.rmSync(runDir, { recursive: true, force: true });
+		cleanUpRun(runDir, record, 'left by an earlier run');
 	}
+}
+
+/**
+ * A small detached process that ends the run's processes as soon as the process that started
+ * them is gone, however it went: a signal ends a Node process without its 'exit' handlers, and
+ * inside jest `process.on` does not even reach the real process (jest gives each test file a
+ * copy of it). It leaves when the run's folder is deleted (a normal stop).
+ */
+function startWatchdog(runDir) {
+	const watchdog = spawn(process.execPath, [__filename, '--watch', runDir, String(process.pid)], {
+		detached: true,
+		stdio: 'ignore',
+	});
+	watchdog.unref();
+}
+
+function watch(runDir, ownerPid) {
+	const timer = setInterval(() => {
+		if (!fs.existsSync(runDir)) {
+			clearInterval(timer);
+			return;
+		}
+		if (isAlive(ownerPid)) return;
+		clearInterval(timer);
+		cleanUpRun(runDir, readRecord(runDir), `process ${ownerPid} that started it is gone`);
+	}, 500);
 }
 
 /** The account PostgreSQL runs as when we are root (it refuses to run as root). */
@@ -557,6 +603,7 @@ async function startStack({ name = 'run', keep = false } = {}) {
 	const runDir = path.join(RUNS_DIR, `${name}-${process.pid}-${Date.now().toString(36)}`);
 	fs.mkdirSync(runDir, { recursive: true });
 	recordOwner(runDir, []);
+	startWatchdog(runDir);
 	const started = [];
 	let stopped = false;
 	const stop = async () => {
@@ -603,6 +650,10 @@ module.exports = { ensureServers, startStack, startProcess, registerProcess, fin
 
 if (require.main === module) {
 	(async () => {
+		if (process.argv[2] === '--watch') {
+			watch(process.argv[3], Number(process.argv[4]));
+			return;
+		}
 		if (process.argv.includes('--install')) {
 			const servers = ensureServers();
 			log(`redis-server: ${servers.redisServer}`);

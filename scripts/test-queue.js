@@ -12,6 +12,7 @@
  */
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 
 const runtime = require('./n8n-runtime');
@@ -45,7 +46,8 @@ function leftovers() {
 		if (!/^\d+$/.test(entry)) continue;
 		try {
 			const cwd = fs.readlinkSync(`/proc/${entry}/cwd`);
-			if (cwd.startsWith(stack.RUNS_DIR)) found.push(`${entry} ${fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ').slice(0, 120)}`);
+			// PostgreSQL works in its data folder: under the run, or in the temporary folder (queue-stack.js).
+			if (cwd.startsWith(stack.RUNS_DIR) || cwd.startsWith(path.join(os.tmpdir(), 'marketo-bulk-pg-'))) found.push(`${entry} ${fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ').slice(0, 120)}`);
 		} catch {
 			// gone, or not ours to read
 		}
