@@ -21,7 +21,6 @@
  * Plain Node.js, no dependency outside Node's standard library.
  */
 const fs = require('node:fs');
-const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
 const { createRequire } = require('node:module');
@@ -39,20 +38,6 @@ const QUEUE_OWNER = {
 
 function log(message) {
 	process.stderr.write(`[n8n-queue] ${message}\n`);
-}
-
-function httpGetStatus(url) {
-	return new Promise((resolve) => {
-		const request = http.get(url, (response) => {
-			response.resume();
-			resolve(response.statusCode);
-		});
-		request.on('error', () => resolve(0));
-		request.setTimeout(2000, () => {
-			request.destroy();
-			resolve(0);
-		});
-	});
 }
 
 /** The environment shared by every n8n process of the cluster (main, workers, CLI commands). */
@@ -168,7 +153,7 @@ async function createQueueN8n(options) {
 				cluster.workers[index] = worker;
 				await waitUntil(`n8n worker ${index + 1}`, handle, readyTimeoutMs, async () =>
 					handle.output().includes('n8n worker is now ready') &&
-					(await httpGetStatus(`http://127.0.0.1:${healthPort}/healthz/readiness`)) === 200,
+					(await runtime.httpGetStatus(`http://127.0.0.1:${healthPort}/healthz/readiness`)) === 200,
 				);
 			});
 			// The database is migrated (above), so the main process and the workers start together.
@@ -199,8 +184,8 @@ async function createQueueN8n(options) {
 			const base = `http://127.0.0.1:${port}`;
 			await Promise.all([
 				waitUntil('n8n main', handle, readyTimeoutMs, async () =>
-					(await httpGetStatus(`${base}/healthz/readiness`)) === 200 &&
-					(await httpGetStatus(`${base}/rest/settings`)) === 200,
+					(await runtime.httpGetStatus(`${base}/healthz/readiness`)) === 200 &&
+					(await runtime.httpGetStatus(`${base}/rest/settings`)) === 200,
 				),
 				...workerStarts,
 			]);

@@ -541,6 +541,7 @@ module.exports = {
 	nodeOutput,
 	startN8n,
 	findFreePort,
+	httpGetStatus,
 	killAllChildren,
 };
 

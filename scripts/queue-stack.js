@@ -319,17 +319,8 @@ function startProcess(name, command, args, { env, cwd, logFile, uid, gid, onOutp
 	return handle;
 }
 
-function findFreePort() {
-	return new Promise((resolve, reject) => {
-		const server = net.createServer();
-		server.unref();
-		server.on('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const { port } = server.address();
-			server.close(() => resolve(port));
-		});
-	});
-}
+/** One definition of "a free loopback port" for the e2e and queue-mode scripts. */
+const { findFreePort } = require('./n8n-runtime');
 
 /** Sends `request` over TCP and resolves the first answer (or '' when nothing listens). */
 function tcpAsk(port, request, timeoutMs = 2000) {
