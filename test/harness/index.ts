@@ -64,6 +64,8 @@ interface BuildOptions {
 	 * two runs and the second sees what the first saved.
 	 */
 	staticData?: IDataObject;
+	/** the node's type version (default: its latest), as a workflow saved with an older version has it */
+	typeVersion?: number;
 }
 
 function latestVersion(nodeType: INodeType): number {
@@ -82,7 +84,7 @@ function buildNodeUnderTest(opts: BuildOptions): NodeUnderTest {
 		id: randomUUID(),
 		name: opts.node.description.displayName,
 		type: typeName,
-		typeVersion: latestVersion(opts.node),
+		typeVersion: opts.typeVersion ?? latestVersion(opts.node),
 		position: [0, 0],
 		parameters: opts.parameters,
 		credentials: nodeCredentials,
