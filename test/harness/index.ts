@@ -22,6 +22,7 @@ import type {
 	INodeListSearchResult,
 	INodeParameters,
 	INodePropertyOptions,
+	ResourceMapperFields,
 	INodeType,
 	IWorkflowExecuteAdditionalData,
 } from 'n8n-workflow';
@@ -196,6 +197,12 @@ function loadOptionsContextFor(opts: MethodOptions): LoadOptionsContext {
 export async function loadOptions(opts: MethodOptions): Promise<INodePropertyOptions[]> {
 	const method = opts.node.methods?.loadOptions?.[opts.methodName];
 	if (!method) throw new Error(`Harness: no loadOptions method "${opts.methodName}"`);
+	return await method.call(loadOptionsContextFor(opts));
+}
+
+export async function resourceMapping(opts: MethodOptions): Promise<ResourceMapperFields> {
+	const method = opts.node.methods?.resourceMapping?.[opts.methodName];
+	if (!method) throw new Error(`Harness: no resourceMapping method "${opts.methodName}"`);
 	return await method.call(loadOptionsContextFor(opts));
 }
 
