@@ -25,7 +25,7 @@ export const inputDescription: INodeProperties[] = [
 			{
 				name: 'Items',
 				value: 'items',
-				description: "Write all incoming items into one file, one row per item, from the items' fields",
+				description: "Write the incoming items into one file (one per distinct per-item setting), one row per item",
 			},
 		],
 		default: 'binary',
