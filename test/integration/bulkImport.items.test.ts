@@ -110,6 +110,24 @@ describe('Items input: per-item settings', () => {
 		}
 	});
 
+	it('under Continue On Fail, an item with a bad setting becomes an error item and the others are imported', async () => {
+		const result = await runBulkImport(
+			sim(),
+			PER_ITEM_LIST,
+			itemsOf([
+				{ email: 'cof0@example.com', listId: 2001 },
+				{ email: 'cof1@example.com', listId: 'not-a-list' },
+				{ email: 'cof2@example.com', listId: 2001 },
+			]),
+			true,
+		);
+		const [errorItem, batch] = result.outputs[0];
+		expect(errorItem.json.error).toBe("Static List 'not-a-list' is not a list ID");
+		expect(errorItem.pairedItem).toEqual({ item: 1 });
+		expect(batch.json).toMatchObject({ listId: 2001, rows: 2 });
+		expect(batch.pairedItem).toEqual([{ item: 0 }, { item: 2 }]);
+	});
+
 	it('stops before uploading when an option that shapes the file differs between items, naming the item', async () => {
 		const error = await failureOf(
 			runBulkImport(sim(), { ...PER_ITEM_LIST, options: { partSizeMb: '={{ $json.size }}' } }, [
@@ -239,6 +257,17 @@ describe('Items input: the resource mapper (node version 2)', () => {
 		);
 		expect(error.message).toBe("Item 1, field 'FirstName' is not a Marketo field; did you mean 'firstName'?");
 		expect(uploadCalls(sim())).toHaveLength(0);
+	});
+
+	it('Map Automatically with Preflight Check off writes every field and asks Marketo nothing', async () => {
+		const result = await runBulkImport(
+			sim(),
+			{ operation: 'importLeads', inputSource: 'items', options: { preflightCheck: false } },
+			itemsOf([{ email: 'nopre@example.com', notAField: 'x' }]),
+		);
+		const file = (await readBinary(result.outputs[0][0].binary!.data)).toString('utf8');
+		expect(file).toBe('email,notAField\nnopre@example.com,x\n');
+		expect(sim().state.calls.some((call) => call.path.endsWith('/describe2.json'))).toBe(false);
 	});
 
 	it("offers the instance's fields with their types, the required ones first", async () => {

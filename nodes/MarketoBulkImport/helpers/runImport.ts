@@ -309,6 +309,7 @@ async function writeGroupFile(
 	choice: ColumnChoice,
 	format: CsvFormat,
 	session: ImportSession,
+	preflight: boolean,
 ): Promise<GroupFile> {
 	const plan = group.settings;
 	const settingFields = new Set(plan.settingFields ?? []);
@@ -320,7 +321,9 @@ async function writeGroupFile(
 			withoutSettingFields(manualRecord(this.getNodeParameter('columnMapping.value', itemIndex, {}) as IDataObject), settingFields),
 		);
 	} else if (choice.kind === 'auto') {
-		const { fields, byNormalizedName } = fieldIndex((await plan.headerRules(this, session.describeCache, first)).fields);
+		// Preflight Check off means "upload without asking Marketo": every field is written, as in version 1.
+		const known = preflight ? (await plan.headerRules(this, session.describeCache, first)).fields : [];
+		const { fields, byNormalizedName } = fieldIndex(known);
 		records = group.itemIndices.map((itemIndex) => {
 			const mapped = autoMappedRecord(withoutSettingFields(items[itemIndex].json, settingFields), fields, byNormalizedName);
 			const slip = mapped.misspelled[0];
@@ -397,7 +400,7 @@ async function importAllItems(
 	// Look before uploading: every group's file is written and its header checked first.
 	const files: GroupFile[] = [];
 	for (const group of groups) {
-		const file = await writeGroupFile.call(this, items, group, choice, format, session);
+		const file = await writeGroupFile.call(this, items, group, choice, format, session, settings.preflight);
 		if (settings.preflight) {
 			const rules = await group.settings.headerRules(this, session.describeCache, group.itemIndices[0]);
 			assertHeaderMatches(this, file.columns, rules, groupSubject(group, groups.length), group.itemIndices[0]);
