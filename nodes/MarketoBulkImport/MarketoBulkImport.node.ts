@@ -10,6 +10,7 @@ import { nodeProperties } from './actions';
 import { router } from './actions/router';
 import * as listSearch from './methods/listSearch';
 import * as loadOptions from './methods/loadOptions';
+import * as resourceMapping from './methods/resourceMapping';
 
 export class MarketoBulkImport implements INodeType {
 	description: INodeTypeDescription = {
@@ -17,7 +18,9 @@ export class MarketoBulkImport implements INodeType {
 		name: 'marketoBulkImport',
 		icon: { light: 'file:marketo.svg', dark: 'file:marketo.dark.svg' },
 		group: ['output'],
-		version: 1,
+		// 2: Items input maps columns with a resource mapper (1 keeps the free-text Columns list).
+		version: [1, 2],
+		defaultVersion: 2,
 		// n8n adds "Custom API Call" (value __CUSTOM_API_CALL__) to the operations of a node whose
 		// credential has `authenticate`: it names it too instead of falling through to another operation.
 		subtitle:
@@ -45,6 +48,9 @@ export class MarketoBulkImport implements INodeType {
 		listSearch: {
 			searchStaticLists: listSearch.searchStaticLists,
 			searchPrograms: listSearch.searchPrograms,
+		},
+		resourceMapping: {
+			getMappingColumns: resourceMapping.getMappingColumns,
 		},
 	};
 

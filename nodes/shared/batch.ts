@@ -3,6 +3,7 @@ import type { IDataObject } from 'n8n-workflow';
 import type { ImportType } from './importTypes';
 import type { ResolvedEncoding } from './csv/encoding';
 import type { CsvFormat } from './csv/formats';
+import type { ItemRange } from './itemRanges';
 
 export type BatchStatusName = 'Queued' | 'Importing' | 'Complete' | 'Failed';
 
@@ -34,6 +35,11 @@ export interface BatchDescriptor extends IDataObject {
 	bytes: number;
 	firstRowNumber: number;
 	firstSourceItemIndex?: number;
+	/**
+	 * "Items" input: the input items written as this part's rows, in row order. Items with
+	 * equal settings share a file, so these need not be one run (itemRanges.ts).
+	 */
+	sourceItemRanges?: ItemRange[];
 	submittedFile?: {
 		binaryProperty: string;
 		dataStart: number;

@@ -22,6 +22,7 @@ import type {
 	INodeListSearchResult,
 	INodeParameters,
 	INodePropertyOptions,
+	ResourceMapperFields,
 	INodeType,
 	IWorkflowExecuteAdditionalData,
 } from 'n8n-workflow';
@@ -64,6 +65,8 @@ interface BuildOptions {
 	 * two runs and the second sees what the first saved.
 	 */
 	staticData?: IDataObject;
+	/** the node's type version (default: its latest), as a workflow saved with an older version has it */
+	typeVersion?: number;
 }
 
 function latestVersion(nodeType: INodeType): number {
@@ -82,7 +85,7 @@ function buildNodeUnderTest(opts: BuildOptions): NodeUnderTest {
 		id: randomUUID(),
 		name: opts.node.description.displayName,
 		type: typeName,
-		typeVersion: latestVersion(opts.node),
+		typeVersion: opts.typeVersion ?? latestVersion(opts.node),
 		position: [0, 0],
 		parameters: opts.parameters,
 		credentials: nodeCredentials,
@@ -194,6 +197,12 @@ function loadOptionsContextFor(opts: MethodOptions): LoadOptionsContext {
 export async function loadOptions(opts: MethodOptions): Promise<INodePropertyOptions[]> {
 	const method = opts.node.methods?.loadOptions?.[opts.methodName];
 	if (!method) throw new Error(`Harness: no loadOptions method "${opts.methodName}"`);
+	return await method.call(loadOptionsContextFor(opts));
+}
+
+export async function resourceMapping(opts: MethodOptions): Promise<ResourceMapperFields> {
+	const method = opts.node.methods?.resourceMapping?.[opts.methodName];
+	if (!method) throw new Error(`Harness: no resourceMapping method "${opts.methodName}"`);
 	return await method.call(loadOptionsContextFor(opts));
 }
 

@@ -177,6 +177,8 @@ describe('Marketo Bulk Import: items input', () => {
 			sim(),
 			{ operation: 'importLeads', inputSource: 'items', columns: 'email, firstName, lastName, title' },
 			people.map((json) => ({ json: { ...json, ignored: 'not a column' } })),
+			false,
+			1, // the Columns list of node version 1
 		);
 
 		expect(result.outputs[0]).toHaveLength(1);

@@ -106,6 +106,7 @@ export async function runBulkImport(
 	parameters: INodeParameters,
 	input: INodeExecutionData[],
 	continueOnFail = false,
+	typeVersion?: number,
 ): Promise<RunNodeResult> {
 	return await runNode({
 		node: bulkImportNode,
@@ -113,6 +114,7 @@ export async function runBulkImport(
 		input,
 		credentials: { marketoApi: simulatorCredentials(sim) },
 		continueOnFail,
+		typeVersion,
 	});
 }
 

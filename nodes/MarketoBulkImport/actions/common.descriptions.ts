@@ -25,7 +25,7 @@ export const inputDescription: INodeProperties[] = [
 			{
 				name: 'Items',
 				value: 'items',
-				description: "Write all incoming items into one file, one row per item, from the items' fields",
+				description: "Write the incoming items into one file (one per distinct per-item setting), one row per item",
 			},
 		],
 		default: 'binary',
@@ -71,7 +71,30 @@ export const inputDescription: INodeProperties[] = [
 		placeholder: 'e.g. email, firstName, lastName',
 		description:
 			'Comma-separated REST API field names to write, in this order. Leave empty to write every field found in the items.',
-		displayOptions: { show: { inputSource: ['items'] } },
+		displayOptions: { show: { inputSource: ['items'], '@version': [1] } },
+	},
+	{
+		displayName: 'Columns',
+		name: 'columnMapping',
+		type: 'resourceMapper',
+		noDataExpression: true,
+		default: { mappingMode: 'autoMapInputData', value: null },
+		required: true,
+		description: 'Which Marketo field each column of the file fills, from the fields the instance describes',
+		typeOptions: {
+			loadOptionsDependsOn: ['operation', 'lookupField', 'customObject'],
+			resourceMapper: {
+				resourceMapperMethod: 'getMappingColumns',
+				mode: 'add',
+				fieldWords: { singular: 'field', plural: 'fields' },
+				// A lead database has hundreds of fields: show the required ones, add the others by name.
+				addAllFields: false,
+				multiKeyMatch: false,
+				supportAutoMap: true,
+				noFieldsError: 'Marketo described no fields for this import: check the credential and the custom object.',
+			},
+		},
+		displayOptions: { show: { inputSource: ['items'], '@version': [{ _cnd: { gte: 2 } }] } },
 	},
 ];
 

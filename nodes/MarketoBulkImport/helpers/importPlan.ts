@@ -30,6 +30,8 @@ export interface ImportPlan {
 	 * same-key guard between parts.
 	 */
 	keyColumns(context: IExecuteFunctions, cache: DescribeCache, itemIndex: number, header: string[]): Promise<string[]>;
+	/** Items input: item fields that carry a setting (a member status "From a Column"), not data to write */
+	settingFields?: string[];
 }
 
 export type PlanBuilder = (this: IExecuteFunctions, itemIndex: number) => Promise<ImportPlan> | ImportPlan;

@@ -118,7 +118,7 @@ export function customObjectDescribePath(objectApiName: string): string {
 }
 
 /** Import-only lead columns Marketo documents that describe does not list (links to company / sales person). */
-const LEAD_IMPORT_LINK_COLUMNS: KnownField[] = [
+export const LEAD_IMPORT_LINK_COLUMNS: KnownField[] = [
 	{ name: 'externalCompanyId', displayName: 'External Company Id' },
 	{ name: 'externalSalesPersonId', displayName: 'External Sales Person Id' },
 ];

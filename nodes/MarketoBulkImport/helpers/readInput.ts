@@ -56,11 +56,3 @@ export function parseColumnList(text: string): string[] {
 		.map((name) => name.trim())
 		.filter((name) => name !== '');
 }
-
-/**
- * Pure: which input items a part's rows came from. Items input writes one row
- * per item in item order, so part rows map to a contiguous item range.
- */
-export function sourceItemsOfPart(firstRowNumber: number, rows: number): number[] {
-	return Array.from({ length: rows }, (_, k) => firstRowNumber - 1 + k);
-}

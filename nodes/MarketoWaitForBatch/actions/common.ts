@@ -334,7 +334,7 @@ function rowItems(
 		return {
 			json: toRowJson(row, context, {
 				rowNumber: tie.rowNumber,
-				sourceItemIndex: sourceItemIndexOf(tie.rowNumber, batch.firstRowNumber, batch.firstSourceItemIndex),
+				sourceItemIndex: sourceItemIndexOf(tie.rowNumber, batch.firstRowNumber, batch.firstSourceItemIndex, batch.sourceItemRanges),
 				tieBack: tie.tieBack,
 			}),
 			pairedItem: pairedTo(batch),

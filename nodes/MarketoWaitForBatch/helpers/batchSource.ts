@@ -9,6 +9,7 @@ import type { BatchStatusName, SeenFinalStatus } from '../../shared/batch';
 import { isResolvedEncoding, type ResolvedEncoding } from '../../shared/csv/encoding';
 import { isCsvFormat, type CsvFormat } from '../../shared/csv/formats';
 import type { ImportTarget, ImportType } from '../../shared/importTypes';
+import { itemRangesFrom, type ItemRange } from '../../shared/itemRanges';
 
 export interface SubmittedFileRef {
 	binaryProperty: string;
@@ -33,6 +34,7 @@ export interface AwaitedBatch {
 	rows: number | null;
 	firstRowNumber: number;
 	firstSourceItemIndex?: number;
+	sourceItemRanges?: ItemRange[];
 	submittedFile?: SubmittedFileRef;
 	/** ISO time of the create call's answer, null when not known (Define Below) */
 	submittedAt: string | null;
@@ -151,6 +153,7 @@ export function batchFromItemJson(json: IDataObject, itemIndex: number): Awaited
 		rows: optionalNumber(json.rows) ?? null,
 		firstRowNumber: optionalNumber(json.firstRowNumber) ?? 1,
 		firstSourceItemIndex: optionalNumber(json.firstSourceItemIndex),
+		sourceItemRanges: itemRangesFrom(json.sourceItemRanges),
 		submittedFile: submittedFileOf(json.submittedFile),
 		submittedAt: submittedAt !== undefined && !Number.isNaN(Date.parse(submittedAt)) ? submittedAt : null,
 		initialStatus: STATUSES.includes(json.status as BatchStatusName) ? (json.status as BatchStatusName) : null,

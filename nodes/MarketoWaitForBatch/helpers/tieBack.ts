@@ -18,6 +18,7 @@
  */
 import { parseDelimited } from '../../shared/csv/parser';
 import { findUnquotedField, forEachRow, hashBytes, hashOfUnquotedField, type FieldBounds } from '../../shared/csv/rowFields';
+import { itemAtOffset, type ItemRange } from '../../shared/itemRanges';
 import type { ResultFile } from './resultRows';
 
 export type TieBack = 'exact' | 'duplicate-rows' | 'ambiguous' | 'not-found' | 'no-submitted-file';
@@ -248,12 +249,19 @@ export function noSubmittedFileTies(file: ResultFile): RowTie[] {
 	return file.rows.map(() => ({ rowNumber: null, tieBack: 'no-submitted-file' as const }));
 }
 
-/** "Items" input: the input item a row came from (rows were written one per item, in order). */
+/**
+ * "Items" input: the input item a row came from. The part's `sourceItemRanges` list its rows'
+ * items in row order; without them (batches output before they existed) rows were written one
+ * per item, in order, from `firstSourceItemIndex`.
+ */
 export function sourceItemIndexOf(
 	rowNumber: number | null,
 	firstRowNumber: number,
 	firstSourceItemIndex: number | undefined,
+	sourceItemRanges?: ItemRange[],
 ): number | null {
-	if (rowNumber === null || firstSourceItemIndex === undefined) return null;
+	if (rowNumber === null) return null;
+	if (sourceItemRanges !== undefined) return itemAtOffset(sourceItemRanges, rowNumber - firstRowNumber);
+	if (firstSourceItemIndex === undefined) return null;
 	return firstSourceItemIndex + (rowNumber - firstRowNumber);
 }

@@ -8,6 +8,8 @@ export interface DelimitedFileOptions {
 	delimiter: string;
 	/** Column order; default: every key of every record, in first-seen order. */
 	columns?: string[];
+	/** the input item of each record, for errors (default: record N is item N) */
+	itemIndices?: readonly number[];
 }
 
 export interface DelimitedFile {
@@ -96,7 +98,7 @@ export function toDelimitedFile(
 		for (let c = 0; c < columns.length; c++) {
 			const column = columns[c];
 			const value = Object.prototype.hasOwnProperty.call(record, column) ? record[column] : undefined;
-			fields[c] = quoteField(fieldText(value, itemIndex, column), delimiter);
+			fields[c] = quoteField(fieldText(value, options.itemIndices?.[itemIndex] ?? itemIndex, column), delimiter);
 		}
 		// A one-column row with an empty value would be an empty line, which readers
 		// (and the splitter) skip: quote it so the row still counts.

@@ -17,7 +17,8 @@ describe('Marketo Bulk Import description', () => {
 			name: 'marketoBulkImport',
 			displayName: 'Marketo Bulk Import',
 			group: ['output'],
-			version: 1,
+			version: [1, 2],
+			defaultVersion: 2,
 			usableAsTool: true,
 			credentials: [{ name: 'marketoApi', required: true }],
 			icon: { light: 'file:marketo.svg', dark: 'file:marketo.dark.svg' },
@@ -42,11 +43,27 @@ describe('Marketo Bulk Import description', () => {
 		['lookupField', 'importLeads'],
 		['list', 'importLeads'],
 		['partitionName', 'importLeads'],
-		['program', 'importProgramMembers'],
-		['programMemberStatus', 'importProgramMembers'],
+		['programSource', 'importProgramMembers'],
+		['memberStatusSource', 'importProgramMembers'],
 		['customObject', 'importCustomObjects'],
 	])('shows %s only for %s', (name, operation) => {
 		expect(property(name).displayOptions).toEqual({ show: { operation: [operation] } });
+	});
+
+	it.each([
+		['program', 'programSource', 'fixed'],
+		['programColumn', 'programSource', 'column'],
+		['programMemberStatus', 'memberStatusSource', 'fixed'],
+		['memberStatusColumn', 'memberStatusSource', 'column'],
+	])('shows %s for program members when %s is %s', (name, source, value) => {
+		expect(property(name).displayOptions).toEqual({ show: { operation: ['importProgramMembers'], [source]: [value] } });
+	});
+
+	it('reads the status and program from columns named status and programId by default', () => {
+		expect(property('memberStatusSource').default).toBe('fixed');
+		expect(property('programSource').default).toBe('fixed');
+		expect(property('memberStatusColumn').default).toBe('status');
+		expect(property('programColumn').default).toBe('programId');
 	});
 
 	it('defaults the lookup field to email and makes the list and partition optional', () => {
@@ -80,7 +97,15 @@ describe('Marketo Bulk Import description', () => {
 		expect(property('binaryPropertyName')).toMatchObject({ default: 'data', displayOptions: { show: { inputSource: ['binary'] } } });
 		expect(property('fileFormat')).toMatchObject({ default: 'auto', displayOptions: { show: { inputSource: ['binary'] } } });
 		expect(property('itemsFormat')).toMatchObject({ default: 'csv', displayOptions: { show: { inputSource: ['items'] } } });
-		expect(property('columns').displayOptions).toEqual({ show: { inputSource: ['items'] } });
+		// Version 1 keeps the free-text Columns list; version 2 maps columns with a resource mapper.
+		expect(property('columns').displayOptions).toEqual({ show: { inputSource: ['items'], '@version': [1] } });
+		expect(property('columnMapping')).toMatchObject({
+			type: 'resourceMapper',
+			default: { mappingMode: 'autoMapInputData', value: null },
+			typeOptions: { resourceMapper: { resourceMapperMethod: 'getMappingColumns', mode: 'add', supportAutoMap: true } },
+			displayOptions: { show: { inputSource: ['items'], '@version': [{ _cnd: { gte: 2 } }] } },
+		});
+		expect(node.methods.resourceMapping.getMappingColumns).toBeDefined();
 	});
 
 	it('has the documented options with their defaults', () => {

@@ -2,7 +2,7 @@ import { NodeOperationError, type INode } from 'n8n-workflow';
 
 import { toNodeError } from '../../../nodes/MarketoBulkImport/helpers/errors';
 import { isBlank, parseMarketoId } from '../../../nodes/MarketoBulkImport/helpers/ids';
-import { parseColumnList, sourceItemsOfPart } from '../../../nodes/MarketoBulkImport/helpers/readInput';
+import { parseColumnList } from '../../../nodes/MarketoBulkImport/helpers/readInput';
 import { submitSettingsFrom } from '../../../nodes/MarketoBulkImport/helpers/runImport';
 import {
 	effectiveMaxPartBytes,
@@ -28,11 +28,6 @@ describe('input helpers', () => {
 	it('splits the Columns parameter', () => {
 		expect(parseColumnList(' email, firstName,,lastName ,')).toEqual(['email', 'firstName', 'lastName']);
 		expect(parseColumnList('')).toEqual([]);
-	});
-
-	it('maps part rows back to the items they were written from', () => {
-		expect(sourceItemsOfPart(1, 3)).toEqual([0, 1, 2]);
-		expect(sourceItemsOfPart(101, 2)).toEqual([100, 101]);
 	});
 });
 

@@ -302,6 +302,17 @@ describe('sourceItemIndexOf', () => {
 		expect(sourceItemIndexOf(null, 5, 10)).toBeNull();
 		expect(sourceItemIndexOf(7, 5, undefined)).toBeNull();
 	});
+
+	it('follows the item ranges of a part whose rows came from items that are not one run', () => {
+		// Rows 11-15 of a file written from items 0-2 and 7-8 (another list's items are 3-6).
+		const ranges = [
+			{ from: 0, to: 2 },
+			{ from: 7, to: 8 },
+		];
+		expect([11, 12, 13, 14, 15].map((row) => sourceItemIndexOf(row, 11, 0, ranges))).toEqual([0, 1, 2, 7, 8]);
+		expect(sourceItemIndexOf(16, 11, 0, ranges)).toBeNull();
+		expect(sourceItemIndexOf(null, 11, 0, ranges)).toBeNull();
+	});
 });
 
 describe('tieBackResultFiles on malformed files', () => {
