@@ -16,6 +16,7 @@
  * Full run: 1,000,000 rows (~125 MB, 13 parts of 10 MB). --quick: 10,000 rows in 10 small parts.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 import * as examples from '../scripts/examples';
 import * as n8n from '../scripts/n8n-runtime';
@@ -215,7 +216,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
 	const overlapped = await runOnce(ctx, runtime, tarball, overlap.file, shape, false, 'overlapping keys');
 	assertRowsAccountedFor('e2e-throughput, overlapping keys', overlapped, expected);
 	fs.rmSync(overlap.file, { force: true });
-	fs.rmSync(tarball, { force: true });
+	fs.rmSync(path.dirname(tarball), { recursive: true, force: true });
 
 	const details = { rows: shape.rows, bytes, parts: alone.parts.length, rowsPerSecond: shape.rowsPerSecond };
 	return [
