@@ -16,24 +16,34 @@
  * Full run: 1,000,000 rows (~125 MB, 13 parts of 10 MB). --quick: 10,000 rows in 10 small parts.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 
-import { expectedOutcomes, generateLeadsCsv } from '../scripts/generate-leads';
 import * as examples from '../scripts/examples';
 import * as n8n from '../scripts/n8n-runtime';
-import type { N8nRun, Runtime } from '../scripts/n8n-runtime';
+import type { Runtime } from '../scripts/n8n-runtime';
 import { startSimulator, type CallRecord, type RunningSimulator } from '../test/simulator';
+import {
+	LARGE_IMPORT_FULL,
+	LARGE_IMPORT_QUICK,
+	assertRowsAccountedFor,
+	generateLargeImportFile,
+	idealMakespanMs,
+	importTiming,
+	largeImportOptions,
+	makespanResult,
+	processingMs,
+	samplePeakRss,
+	type LargeImportShape,
+} from './large-import';
 import type { BenchContext, BenchResult } from './types';
 
-interface Shape {
-	rows: number;
-	rowsPerSecond: number;
-	partSizeMb: number;
+interface Shape extends LargeImportShape {
 	foreignJobs: number;
 	foreignRowsEach: number;
 }
 
-const FULL: Shape = { rows: 1_000_000, rowsPerSecond: 20_000, partSizeMb: 10, foreignJobs: 5, foreignRowsEach: 80_000 };
-const QUICK: Shape = { rows: 10_000, rowsPerSecond: 500, partSizeMb: 0.125, foreignJobs: 5, foreignRowsEach: 1_000 };
+const FULL: Shape = { ...LARGE_IMPORT_FULL, foreignJobs: 5, foreignRowsEach: 80_000 };
+const QUICK: Shape = { ...LARGE_IMPORT_QUICK, foreignJobs: 5, foreignRowsEach: 1_000 };
 
 const PER_PART_FIXED_CALLS = 4;
 const STATUS_CALL_EVERY_SECONDS = 30;
@@ -82,33 +92,6 @@ export function allowedCalls(rows: number, rowsPerSecond: number): number {
 	return PER_PART_FIXED_CALLS + Math.ceil(rows / rowsPerSecond / STATUS_CALL_EVERY_SECONDS);
 }
 
-/** Pure: makespan ideal with `lanes` lanes once the first part is uploaded. */
-export function idealMakespanMs(processingMs: number, firstUploadMs: number, lanes = 2): number {
-	return processingMs / lanes + firstUploadMs;
-}
-
-function readPeakRssKb(pid: number): number {
-	try {
-		const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-		const match = /VmHWM:\s+(\d+)\s+kB/.exec(status);
-		return match ? Number(match[1]) : 0;
-	} catch {
-		return 0;
-	}
-}
-
-function taskEnd(run: N8nRun, node: string): number {
-	const task = run.data.resultData.runData[node]?.at(-1);
-	if (!task) throw new Error(`node ${node} did not run`);
-	return task.startTime + task.executionTime;
-}
-
-function taskStart(run: N8nRun, node: string): number {
-	const task = run.data.resultData.runData[node]?.at(-1);
-	if (!task) throw new Error(`node ${node} did not run`);
-	return task.startTime;
-}
-
 async function runOnce(
 	ctx: BenchContext,
 	runtime: Runtime,
@@ -136,38 +119,33 @@ async function runOnce(
 		await n8n.importCredentials(runtime, userFolder, [credential]);
 		const workflow = examples.exampleWorkflow('03-large-file-in-parts.json', { credential, filePath: file });
 		const importNode = workflow.nodes.find((node) => node.type.endsWith('.marketoBulkImport'))!;
-		importNode.parameters.options = { partSizeMb: shape.partSizeMb, queueWaitMinutes: 60 };
+		importNode.parameters.options = largeImportOptions(shape);
 		await n8n.importWorkflow(runtime, userFolder, workflow);
 
-		let peakRssKb = 0;
-		let sampler: NodeJS.Timeout | undefined;
+		let sampler: ReturnType<typeof samplePeakRss> | undefined;
+		let n8nPid = 0;
 		ctx.log(`e2e-throughput: n8n run ${withForeignJobs ? `with ${shape.foreignJobs} foreign jobs` : label}...`);
 		const result = await n8n.executeWorkflow(runtime, userFolder, workflow.id, {
 			timeoutMs: 60 * 60 * 1000,
 			onSpawn: (child) => {
 				if (withForeignJobs) simulator.state.addForeignJobs(shape.foreignJobs, shape.foreignRowsEach);
-				sampler = setInterval(() => {
-					peakRssKb = Math.max(peakRssKb, readPeakRssKb(child.pid!));
-				}, 250);
-				child.on('exit', () => clearInterval(sampler));
+				n8nPid = child.pid!;
+				const own = samplePeakRss([n8nPid]);
+				sampler = own;
+				child.on('exit', () => own.stop());
 			},
 		});
-		clearInterval(sampler);
+		sampler?.stop();
+		const peakRssKb = sampler?.peakKb(n8nPid) ?? 0;
 		const run = result.run;
 		if (result.code !== 0 || !run || run.data.resultData.error) {
 			const error = run?.data.resultData.error;
 			throw new Error(`the n8n run failed: ${error?.message ?? (result.stdout + result.stderr).slice(-2000)}`);
 		}
 
-		const importItems = n8n.nodeOutput(run, 'Import leads') ?? [];
-		const shared = importItems.map((item) => Number(item.json.keysSharedWithPreviousPart ?? 0));
-		const parts = importItems.map((item) => ({
-			batchId: Number(item.json.batchId),
-			rows: Number(item.json.rows),
-			submittedAt: Date.parse(String(item.json.submittedAt)),
-		}));
-		const importStart = taskStart(run, 'Import leads');
-		const waitEnd = taskEnd(run, 'Wait for batches');
+		const timing = importTiming(run.data, 'Import leads', 'Wait for batches');
+		const { parts, importStart, keysShared: shared } = timing;
+		const waitEnd = importStart + timing.makespanMs;
 		const perPart = callsPerPart(
 			simulator.state.calls,
 			parts.map((part) => part.batchId),
@@ -192,8 +170,8 @@ async function runOnce(
 		return {
 			parts,
 			foreignLaneMsAfterStart,
-			makespanMs: waitEnd - importStart,
-			firstUploadMs: Math.min(...parts.map((part) => part.submittedAt)) - importStart,
+			makespanMs: timing.makespanMs,
+			firstUploadMs: timing.firstUploadMs,
 			callsPerPartMean: fixed + mean,
 			callsPerPartWorst: fixed + worst,
 			callsPerPartAllowed: fixed,
@@ -214,52 +192,39 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
 	if (!ctx.wants('e2e-throughput')) return [];
 	const runtime = n8n.ensureRuntime('2');
 	const tarball = n8n.buildAndPack();
-	const file = `${ctx.tmpDir}/bench-leads.csv`;
-	const shapeOfFile = { failEvery: 10_000, warnEvery: 10_000 };
-	const generated = await generateLeadsCsv(file, { rows: shape.rows, ...shapeOfFile });
-	const expected = expectedOutcomes(shape.rows, shapeOfFile);
-	ctx.log(`e2e-throughput: ${shape.rows} rows, ${(generated.bytes / 1e6).toFixed(1)} MB at ${shape.rowsPerSecond} rows/s`);
+	const { file, bytes, expected } = await generateLargeImportFile(ctx, shape);
+	ctx.log(`e2e-throughput: ${shape.rows} rows, ${(bytes / 1e6).toFixed(1)} MB at ${shape.rowsPerSecond} rows/s`);
 
-	const processingMs = (shape.rows / shape.rowsPerSecond) * 1000;
+	const totalProcessingMs = processingMs(shape);
 	const alone = await runOnce(ctx, runtime, tarball, file, shape, false);
-	if (alone.failedRows !== expected.failed.length || alone.warningRows !== expected.warned.length) {
-		throw new Error(
-			`rows unaccounted for: ${alone.failedRows}/${expected.failed.length} failed, ${alone.warningRows}/${expected.warned.length} warnings`,
-		);
-	}
-	const ideal = idealMakespanMs(processingMs, alone.firstUploadMs);
+	assertRowsAccountedFor('e2e-throughput', alone, expected);
+	const ideal = idealMakespanMs(totalProcessingMs, alone.firstUploadMs);
 
 	const crowded = await runOnce(ctx, runtime, tarball, file, shape, true);
 	// Capacity left: the lanes minus what the foreign jobs used while our run was going on.
 	const foreignMs = crowded.foreignLaneMsAfterStart;
-	const idealCrowded = idealMakespanMs(processingMs + foreignMs, crowded.firstUploadMs);
+	const idealCrowded = idealMakespanMs(totalProcessingMs + foreignMs, crowded.firstUploadMs);
 
 	// The same rows with one lead in every 500 repeated 1.5 parts later: neighbouring parts
 	// share lookup values, so each part waits for the one before it (the same-key guard).
-	const overlapFile = `${ctx.tmpDir}/bench-leads-overlap.csv`;
 	const rowsPerPart = Math.ceil(shape.rows / Math.max(1, alone.parts.length));
-	await generateLeadsCsv(overlapFile, {
-		rows: shape.rows,
-		...shapeOfFile,
+	const overlap = await generateLargeImportFile(ctx, shape, {
+		fileName: 'bench-leads-overlap.csv',
 		repeatEmailEvery: 500,
 		repeatEmailDistance: Math.round(rowsPerPart * 0.75),
 	});
-	const overlapped = await runOnce(ctx, runtime, tarball, overlapFile, shape, false, 'overlapping keys');
-	if (overlapped.failedRows !== expected.failed.length || overlapped.warningRows !== expected.warned.length) {
-		throw new Error(`overlapping keys: rows unaccounted for: ${overlapped.failedRows} failed, ${overlapped.warningRows} warnings`);
-	}
-	fs.rmSync(overlapFile, { force: true });
-	fs.rmSync(tarball, { force: true });
+	const overlapped = await runOnce(ctx, runtime, tarball, overlap.file, shape, false, 'overlapping keys');
+	assertRowsAccountedFor('e2e-throughput, overlapping keys', overlapped, expected);
+	fs.rmSync(overlap.file, { force: true });
+	fs.rmSync(path.dirname(tarball), { recursive: true, force: true });
 
-	const details = { rows: shape.rows, bytes: generated.bytes, parts: alone.parts.length, rowsPerSecond: shape.rowsPerSecond };
+	const details = { rows: shape.rows, bytes, parts: alone.parts.length, rowsPerSecond: shape.rowsPerSecond };
 	return [
-		{
-			name: 'e2e-throughput makespan ratio (ideal / actual)',
-			value: ideal / alone.makespanMs,
-			unit: 'x',
-			target: { op: '>=', value: 0.9 },
-			details: { ...details, idealMs: ideal, actualMs: alone.makespanMs, firstUploadMs: alone.firstUploadMs },
-		},
+		makespanResult(
+			'e2e-throughput makespan ratio (ideal / actual)',
+			{ idealMs: ideal, actualMs: alone.makespanMs, firstUploadMs: alone.firstUploadMs },
+			details,
+		),
 		{
 			name: 'e2e-throughput API calls per part (mean over parts)',
 			value: alone.callsPerPartMean,

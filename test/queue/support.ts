@@ -8,6 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { Agent } from 'undici';
 
 import * as examples from '../../scripts/examples';
 import * as n8n from '../../scripts/n8n-runtime';
@@ -151,31 +152,42 @@ export function expectSucceeded(cluster: QueueCluster, execution: StoredExecutio
 /**
  * POSTs a file as multipart/form-data (like `curl -F field=@file`); resolves status and parsed
  * body. A 404 "not registered" (the webhook of a workflow activated a moment ago is registered
- * a little later: nothing ran) is retried for up to `registerWaitMs`.
+ * a little later: nothing ran) is retried for up to `registerWaitMs`. `answerTimeoutMs` waits
+ * longer than fetch's 300 s for the answer (a webhook that answers when a long import is done).
  */
 export async function postFile(
 	url: string,
 	field: string,
 	fileName: string,
 	content: Buffer | string,
-	{ mimeType = 'text/csv', registerWaitMs = 30_000 }: { mimeType?: string; registerWaitMs?: number } = {},
+	{
+		mimeType = 'text/csv',
+		registerWaitMs = 30_000,
+		answerTimeoutMs,
+	}: { mimeType?: string; registerWaitMs?: number; answerTimeoutMs?: number } = {},
 ): Promise<{ status: number; body: any; text: string }> {
 	const deadline = Date.now() + registerWaitMs;
-	for (;;) {
-		const form = new FormData();
-		form.append(field, new Blob([content], { type: mimeType }), fileName);
-		const response = await fetch(url, { method: 'POST', body: form });
-		const text = await response.text();
-		if (response.status === 404 && /not registered/.test(text) && Date.now() < deadline) {
-			await sleep(500);
-			continue;
+	const dispatcher =
+		answerTimeoutMs === undefined ? undefined : new Agent({ headersTimeout: answerTimeoutMs, bodyTimeout: answerTimeoutMs });
+	try {
+		for (;;) {
+			const form = new FormData();
+			form.append(field, new Blob([content], { type: mimeType }), fileName);
+			const response = await fetch(url, { method: 'POST', body: form, ...(dispatcher ? { dispatcher } : {}) } as RequestInit);
+			const text = await response.text();
+			if (response.status === 404 && /not registered/.test(text) && Date.now() < deadline) {
+				await sleep(500);
+				continue;
+			}
+			let body: unknown;
+			try {
+				body = JSON.parse(text);
+			} catch {
+				body = undefined;
+			}
+			return { status: response.status, body, text };
 		}
-		let body: unknown;
-		try {
-			body = JSON.parse(text);
-		} catch {
-			body = undefined;
-		}
-		return { status: response.status, body, text };
+	} finally {
+		await dispatcher?.close();
 	}
 }
