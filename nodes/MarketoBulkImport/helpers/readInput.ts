@@ -26,6 +26,14 @@ async function* singleChunk(body: Buffer): AsyncGenerator<Buffer> {
 }
 
 /**
+ * n8n's database binary store (queue mode's default on 2.x) has no streaming: every open
+ * loads the whole file from the database into one Buffer. Bulk Import opens a file three
+ * times (encoding, check, cut), so there the file is fetched once and the same Buffer
+ * serves every open; n8n holds the whole file in memory on each fetch anyway.
+ */
+export const DATABASE_BINARY_ID_PREFIX = 'database:';
+
+/**
  * The binary's bytes as chunks. When n8n keeps the file in its binary data
  * store (`binary.id`, the default in n8n 2.x) it is streamed from there;
  * only small in-memory binaries are decoded from base64.
@@ -33,6 +41,13 @@ async function* singleChunk(body: Buffer): AsyncGenerator<Buffer> {
 export function openBinarySource(context: IExecuteFunctions, itemIndex: number, propertyName: string): BinarySource {
 	const binary = context.helpers.assertBinaryData(itemIndex, propertyName);
 	const id = binary.id;
+	if (id?.startsWith(DATABASE_BINARY_ID_PREFIX)) {
+		let fetched: Promise<Buffer> | undefined;
+		return {
+			binary,
+			open: async () => singleChunk(await (fetched ??= context.helpers.getBinaryDataBuffer(itemIndex, propertyName))),
+		};
+	}
 	if (id) {
 		return {
 			binary,

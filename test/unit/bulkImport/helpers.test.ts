@@ -1,8 +1,8 @@
-import { NodeOperationError, type INode } from 'n8n-workflow';
+import { NodeOperationError, type IExecuteFunctions, type INode } from 'n8n-workflow';
 
 import { toNodeError } from '../../../nodes/MarketoBulkImport/helpers/errors';
 import { isBlank, parseMarketoId } from '../../../nodes/MarketoBulkImport/helpers/ids';
-import { parseColumnList } from '../../../nodes/MarketoBulkImport/helpers/readInput';
+import { openBinarySource, parseColumnList } from '../../../nodes/MarketoBulkImport/helpers/readInput';
 import { submitSettingsFrom } from '../../../nodes/MarketoBulkImport/helpers/runImport';
 import {
 	effectiveMaxPartBytes,
@@ -13,6 +13,54 @@ import { matchesFilter, nextProgramOffset } from '../../../nodes/MarketoBulkImpo
 import { lookupFieldOptions, memberStatusOptions } from '../../../nodes/MarketoBulkImport/methods/loadOptions';
 
 const node = { name: 'Marketo Bulk Import' } as INode;
+
+async function bytesOf(chunks: AsyncIterable<Buffer>): Promise<string> {
+	const all: Buffer[] = [];
+	for await (const chunk of chunks) all.push(chunk);
+	return Buffer.concat(all).toString();
+}
+
+/** A context whose binary store counts how the node reads the file. */
+function binaryContext(id: string) {
+	const reads = { buffer: 0, stream: 0 };
+	const context = {
+		helpers: {
+			assertBinaryData: () => ({ id, data: '', mimeType: 'text/csv', fileName: 'leads.csv' }),
+			getBinaryDataBuffer: async () => {
+				reads.buffer++;
+				return Buffer.from('email\na@example.com\n');
+			},
+			getBinaryStream: async () => {
+				reads.stream++;
+				return (async function* () {
+					yield Buffer.from('email\na@example.com\n');
+				})();
+			},
+		},
+	} as unknown as IExecuteFunctions;
+	return { context, reads };
+}
+
+describe('reading the input binary', () => {
+	it("fetches a file in n8n's database store once however often it is opened (each fetch loads all of it)", async () => {
+		const { context, reads } = binaryContext('database:4f1c');
+		const source = openBinarySource(context, 0, 'data');
+		const opened = await Promise.all([source.open(), source.open()]);
+		opened.push(await source.open());
+		for (const chunks of opened) expect(await bytesOf(chunks)).toBe('email\na@example.com\n');
+		expect(reads).toEqual({ buffer: 1, stream: 0 });
+	});
+
+	it('streams a file from the filesystem or S3 store on every open (no copy held in memory)', async () => {
+		for (const id of ['filesystem-v2:workflows/1/x', 's3:workflows/1/x']) {
+			const { context, reads } = binaryContext(id);
+			const source = openBinarySource(context, 0, 'data');
+			expect(await bytesOf(await source.open())).toBe('email\na@example.com\n');
+			expect(await bytesOf(await source.open())).toBe('email\na@example.com\n');
+			expect(reads).toEqual({ buffer: 0, stream: 2 });
+		}
+	});
+});
 
 describe('input helpers', () => {
 	it('reads Marketo IDs from text or numbers and rejects the rest', () => {
