@@ -26,8 +26,10 @@ import {
 	type ImportSession,
 	type RowsNotSubmitted,
 	type SubmitSettings,
+	type FileToImport,
 	type SubmittedPart,
 } from './submitParts';
+import { validateFile } from './validateOnly';
 
 /** The generated file's binary property on Items-input output items. */
 export const GENERATED_FILE_PROPERTY = 'data';
@@ -162,27 +164,27 @@ async function importBinaryItem(
 	const { binary, open } = openBinarySource(this, itemIndex, binaryProperty);
 	const originalName = binary.fileName ?? '';
 	const fallbackName = `marketo-${plan.target.importType}.${fileExtensionOf(format === 'auto' ? 'csv' : format)}`;
+	const file: FileToImport = {
+		open,
+		encoding: fileEncodingOf(options),
+		fileName: options.fileName?.trim() || originalName || fallbackName,
+		detectionFileName: originalName || undefined,
+		mimeType: binary.mimeType,
+		format,
+		subject: `The file in item ${itemIndex}, binary property '${binaryProperty}'`,
+		keepPartBodies: false,
+		fixHint: `Fix the file in binary property '${binaryProperty}' (a header line of REST API field names, then one row per record) and run again.`,
+	};
+	if (options.validateOnly === true) {
+		return await validateFile(this, session, plan, file, itemIndex, submitSettingsFrom(options), {
+			summary: { item: itemIndex },
+			row: () => ({ item: itemIndex }),
+			sourceItemIndex: () => null,
+		});
+	}
 	return await submitToItems.call(
 		this,
-		async () =>
-			await submitParts.call(
-				this,
-				session,
-				plan,
-				{
-					open,
-					encoding: fileEncodingOf(options),
-					fileName: options.fileName?.trim() || originalName || fallbackName,
-					detectionFileName: originalName || undefined,
-					mimeType: binary.mimeType,
-					format,
-					subject: `The file in item ${itemIndex}, binary property '${binaryProperty}'`,
-					keepPartBodies: false,
-					fixHint: `Fix the file in binary property '${binaryProperty}' (a header line of REST API field names, then one row per record) and run again.`,
-				},
-				itemIndex,
-				submitSettingsFrom(options),
-			),
+		async () => await submitParts.call(this, session, plan, file, itemIndex, submitSettingsFrom(options)),
 		async (parts) => binaryBatchItems(parts, binaryProperty, binary, itemIndex),
 		itemIndex,
 		() => ({ item: itemIndex }),
@@ -224,25 +226,26 @@ async function importAllItems(
 	}
 
 	const fileName = options.fileName?.trim() || `marketo-${plan.target.importType}.${fileExtensionOf(format)}`;
+	const file: FileToImport = {
+		open: inMemorySource(body),
+		encoding: 'utf-8',
+		fileName,
+		format,
+		subject: `The file written from the ${items.length} input items`,
+		keepPartBodies: true,
+		fixHint: 'Give the items at least one field (or list the fields in "Columns").',
+	};
+	if (options.validateOnly === true) {
+		// Row N is item N-1.
+		return await validateFile(this, session, plan, file, 0, submitSettingsFrom(options), {
+			summary: items.map((_, item) => ({ item })),
+			row: (rowNumber) => ({ item: rowNumber - 1 }),
+			sourceItemIndex: (rowNumber) => rowNumber - 1,
+		});
+	}
 	return await submitToItems.call(
 		this,
-		async () =>
-			await submitParts.call(
-				this,
-				session,
-				plan,
-				{
-					open: inMemorySource(body),
-					encoding: 'utf-8',
-					fileName,
-					format,
-					subject: `The file written from the ${items.length} input items`,
-					keepPartBodies: true,
-					fixHint: 'Give the items at least one field (or list the fields in "Columns").',
-				},
-				0,
-				submitSettingsFrom(options),
-			),
+		async () => await submitParts.call(this, session, plan, file, 0, submitSettingsFrom(options)),
 		async (parts) => await generatedBatchItems.call(this, parts, fileName, format),
 		0,
 		// Row N is item N-1: the error item is paired to the items whose rows were not submitted.
