@@ -180,6 +180,7 @@ async function importBinaryItem(
 			summary: { item: itemIndex },
 			row: () => ({ item: itemIndex }),
 			sourceItemIndex: () => null,
+			summaryBinary: { [binaryProperty]: binary },
 		});
 	}
 	return await submitToItems.call(

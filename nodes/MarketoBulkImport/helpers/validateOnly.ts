@@ -5,7 +5,14 @@
  * row that would fail or warn, the same item Wait for Batch puts on Failed Rows / Warning Rows
  * (`toRowJson`), with `_marketo.batchId` null: no batch was made.
  */
-import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData, type IPairedItemData } from 'n8n-workflow';
+import {
+	NodeOperationError,
+	type IBinaryKeyData,
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type IPairedItemData,
+} from 'n8n-workflow';
 
 import { readAsUtf8 } from '../../shared/csv/encoding';
 import { createRowReader } from '../../shared/csv/parser';
@@ -148,6 +155,11 @@ export interface ValidationPairing {
 	row: (rowNumber: number) => IPairedItemData;
 	/** Items input: the input item a row was written from; null for a file */
 	sourceItemIndex: (rowNumber: number) => number | null;
+	/**
+	 * Binary input: the input's file (the same reference, no copy), kept on the summary item so
+	 * an If node after it can pass the file on to the real import.
+	 */
+	summaryBinary?: IBinaryKeyData;
 }
 
 interface ReasonCount extends IDataObject {
@@ -190,7 +202,11 @@ export async function validateFile(
 	};
 	const refusals: Refusal[] = [];
 	const finish = (json: IDataObject, rows: INodeExecutionData[]): INodeExecutionData[] => [
-		{ json: { ...summary, wouldUpload: refusals.length === 0, refusals, ...json }, pairedItem: pairing.summary },
+		{
+			json: { ...summary, wouldUpload: refusals.length === 0, refusals, ...json },
+			...(pairing.summaryBinary ? { binary: pairing.summaryBinary } : {}),
+			pairedItem: pairing.summary,
+		},
 		...rows,
 	];
 
