@@ -73,18 +73,20 @@ describe("Adobe's example files", () => {
 		expect(result.validationItems[0].binary?.data?.fileName).toBe('Lead-House-Lannister.csv');
 	});
 
-	it("Aerys-invalid-lead-score.csv: the failure Adobe's page shows", async () => {
-		const result = await validateThenImport({ operation: 'importLeads' }, [
-			await fileItem(fixture('Aerys-invalid-lead-score.csv'), 'Aerys.csv'),
-		]);
+	// Adobe shows both on its program member page; the lead import gives the same reasons.
+	const AS_MEMBERS_AND_LEADS: Array<[string, INodeParameters]> = [
+		['program members', PROGRAM_1001_ON_LIST],
+		['leads', { operation: 'importLeads' }],
+	];
+
+	it.each(AS_MEMBERS_AND_LEADS)("Aerys-invalid-lead-score.csv as %s: the failure Adobe's page shows", async (_label, parameters) => {
+		const result = await validateThenImport(parameters, [await fileItem(fixture('Aerys-invalid-lead-score.csv'), 'Aerys.csv')]);
 		expect(result.predicted).toEqual([['failed', 1, 'Invalid data type in field Lead Score']]);
 		expect(result.predicted).toEqual(result.actual);
 	});
 
-	it("Aerys-invalid-email.csv: the warning Adobe's page shows", async () => {
-		const result = await validateThenImport({ operation: 'importLeads' }, [
-			await fileItem(fixture('Aerys-invalid-email.csv'), 'Aerys.csv'),
-		]);
+	it.each(AS_MEMBERS_AND_LEADS)("Aerys-invalid-email.csv as %s: the warning Adobe's page shows", async (_label, parameters) => {
+		const result = await validateThenImport(parameters, [await fileItem(fixture('Aerys-invalid-email.csv'), 'Aerys.csv')]);
 		expect(result.predicted).toEqual([['warning', 1, 'Invalid email address']]);
 		expect(result.predicted).toEqual(result.actual);
 		expect(result.summary).toMatchObject({ rowsWouldImport: 1, rowsWouldWarn: 1 });
