@@ -253,8 +253,8 @@ export async function validateFile(
 			const kind: ResultRowKind = prediction.outcome === 'failed' ? 'failed' : 'warning';
 			const reason = prediction.reason ?? '';
 			predicted.push({ kind, reason });
-			const values: Record<string, string> = {};
-			splitPlan.header.forEach((name, index) => (values[name] = row[index] ?? ''));
+			// fromEntries makes own keys, so even a column named __proto__ stays a column.
+			const values = Object.fromEntries(splitPlan.header.map((name, index) => [name, row[index] ?? ''])) as Record<string, string>;
 			rowItems.push({
 				json: toRowJson(
 					{ values, reason },
