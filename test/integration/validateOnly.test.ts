@@ -265,10 +265,26 @@ describe('what Validate Only does not predict, and what stops an import before u
 	});
 
 	it('a custom object link to a parent record: said, not predicted', async () => {
+		const csv = [
+			'vin,customerId,year,price,purchaseDate',
+			'1HGCM82633A004352,42,2020,19999.99,2020-06-30',
+			'1HGCM82633A004353,43,old,,', // integer
+			'1HGCM82633A004354,44,,$5,', // currency
+			'1HGCM82633A004355,45,,,2020/06/30', // date
+			'1HGCM82633A0043560,46,,,', // string length (a VIN has 17 characters)
+			',47,2020,,', // dedupe field missing
+		].join('\n');
 		const result = await validateThenImport({ operation: 'importCustomObjects', customObject: 'car_c' }, [
-			await fileItem('vin,customerId,year\n1HGCM82633A004352,42,2020\n', 'cars.csv'),
+			await fileItem(csv, 'cars.csv'),
 		]);
 		expect(result.predicted).toEqual(result.actual);
+		expect(result.predicted).toEqual([
+			['failed', 2, 'Invalid data type in field Year'],
+			['failed', 3, 'Invalid data type in field Price'],
+			['failed', 4, 'Invalid data type in field Purchase Date'],
+			['failed', 5, 'Value too long for field VIN (max 17 characters)'],
+			['failed', 6, "Value for dedupe field 'vin' not found"],
+		]);
 		expect(result.summary.notPredicted).toEqual([expect.stringContaining("'customerId' link each record to a parent")]);
 	});
 
