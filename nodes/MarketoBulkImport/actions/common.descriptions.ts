@@ -149,6 +149,14 @@ export const optionsDescription: INodeProperties = {
 			description:
 				"How long to keep waiting while Marketo's shared import queue (10 jobs per instance) is full before failing",
 		},
+		{
+			displayName: 'Validate Only',
+			name: 'validateOnly',
+			type: 'boolean',
+			default: false,
+			description:
+				"Whether to check the file and predict every row Marketo would fail or warn, from the field types it describes, without uploading anything. Outputs a summary item, then one item per such row, shaped like Wait for Batch's Failed Rows and Warning Rows.",
+		},
 	],
 };
 
@@ -158,4 +166,5 @@ export interface ImportOptions {
 	partSizeMb?: number;
 	preflightCheck?: boolean;
 	queueWaitMinutes?: number;
+	validateOnly?: boolean;
 }

@@ -39,8 +39,10 @@ import {
 	type ImportSession,
 	type RowsNotSubmitted,
 	type SubmitSettings,
+	type FileToImport,
 	type SubmittedPart,
 } from './submitParts';
+import { validateFile } from './validateOnly';
 
 /** The generated file's binary property on Items-input output items. */
 export const GENERATED_FILE_PROPERTY = 'data';
@@ -180,27 +182,28 @@ async function importBinaryItem(
 	const { binary, open } = openBinarySource(this, itemIndex, binaryProperty);
 	const originalName = binary.fileName ?? '';
 	const fallbackName = `marketo-${plan.target.importType}.${fileExtensionOf(format === 'auto' ? 'csv' : format)}`;
+	const file: FileToImport = {
+		open,
+		encoding: fileEncodingOf(options),
+		fileName: options.fileName?.trim() || originalName || fallbackName,
+		detectionFileName: originalName || undefined,
+		mimeType: binary.mimeType,
+		format,
+		subject: `The file in item ${itemIndex}, binary property '${binaryProperty}'`,
+		keepPartBodies: false,
+		fixHint: `Fix the file in binary property '${binaryProperty}' (a header line of REST API field names, then one row per record) and run again.`,
+	};
+	if (options.validateOnly === true) {
+		return await validateFile(this, session, plan, file, itemIndex, submitSettingsFrom(options), {
+			summary: { item: itemIndex },
+			row: () => ({ item: itemIndex }),
+			sourceItemIndex: () => null,
+			summaryBinary: { [binaryProperty]: binary },
+		});
+	}
 	return await submitToItems.call(
 		this,
-		async () =>
-			await submitParts.call(
-				this,
-				session,
-				plan,
-				{
-					open,
-					encoding: fileEncodingOf(options),
-					fileName: options.fileName?.trim() || originalName || fallbackName,
-					detectionFileName: originalName || undefined,
-					mimeType: binary.mimeType,
-					format,
-					subject: `The file in item ${itemIndex}, binary property '${binaryProperty}'`,
-					keepPartBodies: false,
-					fixHint: `Fix the file in binary property '${binaryProperty}' (a header line of REST API field names, then one row per record) and run again.`,
-				},
-				itemIndex,
-				submitSettingsFrom(options),
-			),
+		async () => await submitParts.call(this, session, plan, file, itemIndex, submitSettingsFrom(options)),
 		async (parts) => binaryBatchItems(parts, binaryProperty, binary, itemIndex),
 		itemIndex,
 		() => ({ item: itemIndex }),
@@ -401,7 +404,8 @@ async function importAllItems(
 	const files: GroupFile[] = [];
 	for (const group of groups) {
 		const file = await writeGroupFile.call(this, items, group, choice, format, session, settings.preflight);
-		if (settings.preflight) {
+		// Validate Only reports a header problem beside the rows instead of stopping (validateOnly.ts).
+		if (settings.preflight && options.validateOnly !== true) {
 			const rules = await group.settings.headerRules(this, session.describeCache, group.itemIndices[0]);
 			assertHeaderMatches(this, file.columns, rules, groupSubject(group, groups.length), group.itemIndices[0]);
 		}
@@ -416,27 +420,32 @@ async function importAllItems(
 		const fileName = options.fileName?.trim() || `marketo-${plan.target.importType}.${fileExtensionOf(format)}`;
 		const rowItems = ({ from, to }: RowsNotSubmitted) =>
 			itemsOfRows(group.itemIndices, from, (to ?? group.itemIndices.length) - from + 1).map((item) => ({ item }));
+		const file: FileToImport = {
+			open: inMemorySource(body),
+			encoding: 'utf-8',
+			fileName,
+			format,
+			subject: groupSubject(group, groups.length),
+			keepPartBodies: true,
+			fixHint: 'Give the items at least one field that is mapped to a Marketo field.',
+		};
+		if (options.validateOnly === true) {
+			// Row N of the group's file is the group's item N.
+			const itemOfRow = (rowNumber: number) => group.itemIndices[rowNumber - 1] ?? null;
+			outputs.push(
+				...(await validateFile(this, session, plan, file, first, settings, {
+					summary: group.itemIndices.map((item) => ({ item })),
+					row: (rowNumber) => ({ item: itemOfRow(rowNumber) ?? first }),
+					sourceItemIndex: itemOfRow,
+				})),
+			);
+			continue;
+		}
 		try {
 			outputs.push(
 				...(await submitToItems.call(
 					this,
-					async () =>
-						await submitParts.call(
-							this,
-							session,
-							plan,
-							{
-								open: inMemorySource(body),
-								encoding: 'utf-8',
-								fileName,
-								format,
-								subject: groupSubject(group, groups.length),
-								keepPartBodies: true,
-								fixHint: 'Give the items at least one field that is mapped to a Marketo field.',
-							},
-							first,
-							settings,
-						),
+					async () => await submitParts.call(this, session, plan, file, first, settings),
 					async (parts) => await generatedBatchItems.call(this, parts, fileName, format, group, leftOut),
 					first,
 					// Row N is the group's item N: the error item is paired to the items whose rows were not submitted.

@@ -389,6 +389,43 @@ async function waitForBatchOfPart(
 	);
 }
 
+/** The file as pass 1 found it: its parts, header and encoding, and the format it is read in. */
+export interface LookedAtFile {
+	splitPlan: SplitPlan;
+	format: CsvFormat;
+}
+
+/**
+ * Look before uploading: the whole file is read once, and anything that would stop the
+ * import half way refuses it now (a NodeOperationError saying nothing was uploaded).
+ */
+export async function lookBeforeUpload(
+	context: IExecuteFunctions,
+	file: FileToImport,
+	maxPartBytes: number,
+	itemIndex: number,
+): Promise<LookedAtFile> {
+	let format: CsvFormat = 'csv';
+	try {
+		const encoding = resolveEncoding(file.encoding, await readHead(await file.open(), ENCODING_HEAD_BYTES));
+		const splitPlan = await planParts(file.open, {
+			encoding,
+			maxPartBytes,
+			targetPartBytes: (fileBytes) => balancedPartBytes(fileBytes, maxPartBytes),
+			delimiterFor: (head) => {
+				format = resolveFormat(file.format, file.detectionFileName, file.mimeType, head);
+				return delimiterOf(format);
+			},
+		});
+		return { splitPlan, format };
+	} catch (error) {
+		if (error instanceof CsvFileError || error instanceof EncodingError) {
+			throw fileErrorToNodeError(context, error, file, [], itemIndex);
+		}
+		throw toNodeError(context.getNode(), error, itemIndex);
+	}
+}
+
 /**
  * Splits the file, checks its header once (before anything is uploaded) and
  * creates one Marketo batch per part. Parts are uploaded one after the other
@@ -406,27 +443,7 @@ export async function submitParts(
 	const submitted: SubmittedPart[] = [];
 	const maxPartBytes = effectiveMaxPartBytes(settings.partSizeLimitBytes, file.fileName);
 
-	// Look before uploading: the whole file is read once, and anything that would stop
-	// the import half way refuses it now, with nothing uploaded.
-	let format: CsvFormat = 'csv';
-	let splitPlan: SplitPlan;
-	try {
-		const encoding = resolveEncoding(file.encoding, await readHead(await file.open(), ENCODING_HEAD_BYTES));
-		splitPlan = await planParts(file.open, {
-			encoding,
-			maxPartBytes,
-			targetPartBytes: (fileBytes) => balancedPartBytes(fileBytes, maxPartBytes),
-			delimiterFor: (head) => {
-				format = resolveFormat(file.format, file.detectionFileName, file.mimeType, head);
-				return delimiterOf(format);
-			},
-		});
-	} catch (error) {
-		if (error instanceof CsvFileError || error instanceof EncodingError) {
-			throw fileErrorToNodeError(this, error, file, submitted, itemIndex);
-		}
-		throw toNodeError(this.getNode(), error, itemIndex);
-	}
+	const { splitPlan, format } = await lookBeforeUpload(this, file, maxPartBytes, itemIndex);
 	if (settings.preflight) {
 		const rules = await plan.headerRules(this, session.describeCache, itemIndex);
 		assertHeaderMatches(this, splitPlan.header, rules, file.subject, itemIndex);

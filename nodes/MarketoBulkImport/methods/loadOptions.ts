@@ -1,14 +1,14 @@
 import {
 	NodeOperationError,
-	type IDataObject,
 	type ILoadOptionsFunctions,
 	type INodePropertyOptions,
 } from 'n8n-workflow';
 
-import { marketoApiRequest, marketoApiRequestAllItems } from '../../shared/transport';
+import { marketoApiRequest } from '../../shared/transport';
 import { DOCUMENTED_LOOKUP_FIELDS } from '../actions/importLeads.operation';
 import { isBlank, parseMarketoId } from '../helpers/ids';
 import { LEAD_DESCRIBE_PATH } from '../helpers/preflight';
+import { fetchProgramChannel, type ChannelRecord } from '../helpers/programChannel';
 
 /**
  * Marketo's standard lead fields. describe2 does not flag custom fields, and
@@ -116,11 +116,6 @@ export async function getCustomObjects(this: ILoadOptionsFunctions): Promise<INo
 		.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-interface ChannelRecord extends IDataObject {
-	name?: string;
-	progressionStatuses?: Array<{ name?: string; step?: number; success?: boolean; description?: string }>;
-}
-
 /** Pure: the status dropdown from a channel, in the channel's step order. */
 export function memberStatusOptions(channel: ChannelRecord): INodePropertyOptions[] {
 	return [...(channel.progressionStatuses ?? [])]
@@ -134,12 +129,6 @@ export function memberStatusOptions(channel: ChannelRecord): INodePropertyOption
 }
 
 /**
- * Member statuses of the selected program: program -> its channel (by name)
- * -> the channel's progression statuses. Channels are read from the paged
- * channels list and matched by name, which avoids the case ambiguity of the
- * `name` parameter of channel/byName.
- */
-/**
  * What the Member Status list holds before a program is chosen: one entry saying so. Its value is
  * the field's default (''), so the editor shows this text instead of flagging '' as unsupported;
  * running with it still stops with "Member Status is empty".
@@ -150,6 +139,7 @@ export const CHOOSE_PROGRAM_FIRST: INodePropertyOptions = {
 	description: "The statuses come from the program's channel: choose the Program above, then pick one here",
 };
 
+/** Member statuses of the selected program (helpers/programChannel.ts). */
 export async function getProgramMemberStatuses(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
 	const programValue = this.getCurrentNodeParameter('program', { extractValue: true });
 	if (isBlank(programValue)) return [CHOOSE_PROGRAM_FIRST];
@@ -159,28 +149,6 @@ export async function getProgramMemberStatuses(this: ILoadOptionsFunctions): Pro
 			description: 'Pick the program first, or enter its numeric ID.',
 		});
 	}
-	const programs = (await marketoApiRequest.call(this, {
-		method: 'GET',
-		path: `/rest/asset/v1/program/${programId}.json`,
-		idempotent: true,
-	})) as Array<{ channel?: string }>;
-	const channelName = programs[0]?.channel;
-	if (!channelName) {
-		throw new NodeOperationError(this.getNode(), `Program ${programId} was not found or has no channel`, {
-			description: 'Check the program ID and that the API user has the Read-Only Assets permission.',
-		});
-	}
-	const channels = (await marketoApiRequestAllItems.call(this, {
-		method: 'GET',
-		path: '/rest/asset/v1/channels.json',
-		qs: { maxReturn: 200 },
-		idempotent: true,
-	})) as ChannelRecord[];
-	const channel = channels.find((c) => c.name === channelName);
-	if (!channel) {
-		throw new NodeOperationError(this.getNode(), `Channel '${channelName}' of program ${programId} was not found`, {
-			description: 'The program channel is not in the channel list; type the status name as an expression instead.',
-		});
-	}
+	const channel = await fetchProgramChannel(this, programId);
 	return memberStatusOptions(channel);
 }

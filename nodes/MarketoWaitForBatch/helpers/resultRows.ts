@@ -62,7 +62,8 @@ export function parseResultFile(text: string, delimiter: string): ResultFile {
 export interface RowOrigin extends IDataObject {
 	kind: ResultRowKind;
 	reason: string;
-	batchId: number;
+	/** null on Bulk Import's Validate Only rows: a prediction, no batch was made */
+	batchId: number | null;
 	importType: ImportType;
 	objectApiName?: string;
 	rowNumber: number | null;
@@ -72,7 +73,7 @@ export interface RowOrigin extends IDataObject {
 
 export interface RowItemContext {
 	kind: ResultRowKind;
-	batchId: number;
+	batchId: number | null;
 	importType: ImportType;
 	objectApiName?: string;
 }
