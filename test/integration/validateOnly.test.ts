@@ -254,6 +254,36 @@ describe('a generated file with every kind of bad value', () => {
 	});
 });
 
+describe('Items input with per-item settings', () => {
+	it('validates each settings group as the import would file it: a summary per group, rows paired to their own items', async () => {
+		const input: INodeExecutionData[] = [
+			{ json: { email: 'g0@example.com', leadScore: 1, listId: 2003 } },
+			{ json: { email: 'g1@example.com', leadScore: 2, listId: 2001 } },
+			{ json: { email: 'g2', leadScore: 3, listId: 2003 } },
+			{ json: { email: 'g3@example.com', leadScore: 'lots', listId: 2001 } },
+		];
+		const parameters: INodeParameters = {
+			operation: 'importLeads',
+			inputSource: 'items',
+			list: { __rl: true, mode: 'id', value: '={{ $json.listId }}' },
+			options: { validateOnly: true },
+		};
+		const validation = await runBulkImport(sim(), parameters, input);
+		expect(uploadCalls(sim())).toEqual([]);
+		const items = validation.outputs[0];
+		const summaries = items.filter((item) => item.json.rowsChecked !== undefined);
+		expect(summaries.map((item) => [item.json.rowsChecked, item.pairedItem])).toEqual([
+			[2, [{ item: 0 }, { item: 2 }]],
+			[2, [{ item: 1 }, { item: 3 }]],
+		]);
+		const rows = items.filter((item) => item.json.rowsChecked === undefined);
+		expect(rows.map((item) => [marketoOf(item.json).kind, marketoOf(item.json).sourceItemIndex, item.pairedItem])).toEqual([
+			['warning', 2, { item: 2 }],
+			['failed', 3, { item: 3 }],
+		]);
+	});
+});
+
 describe('what Validate Only does not predict, and what stops an import before upload', () => {
 	it('a lookup by id: says that a missing lead cannot be predicted (the import then fails it)', async () => {
 		const csv = 'id,firstName\n999999,Ghost\nabc,Typo\n';
