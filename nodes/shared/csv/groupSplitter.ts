@@ -1,0 +1,410 @@
+/**
+ * Splitting a checked file by the values of some of its columns ("group columns":
+ * a program member import's status column, or its program and status columns), for
+ * imports that take one value per batch. Each group becomes its own sequence of parts;
+ * the group columns are left out of what is uploaded.
+ *
+ * It runs after `planParts` (splitter.ts) has checked the whole file, and reads rows
+ * as rowBoundaries.ts describes, so row numbers and byte offsets are the splitter's:
+ * - `scanGroups` (one read): the distinct group values, with how many rows hold each
+ *   and the first few row numbers (for errors naming rows), before anything is uploaded;
+ * - `cutGroupParts` (one more read): one part writer per group; a part is handed out
+ *   as soon as it is full, or, when all writers together hold more than a memory budget,
+ *   the fullest one is handed out early. Memory: the budget plus one part.
+ *
+ * Every part says where its rows are in the file as read: `dataStart` (its first row's
+ * start) and `dataEnd` (its last row's end). Rows of other groups lie in between; a
+ * reader of that range takes only the rows whose group columns hold the part's values
+ * (`groupValueOf`), which is how Wait for Batch ties a failed row to its row number.
+ */
+import { readAsUtf8, type OpenSource } from './encoding';
+import { parseDelimited } from './parser';
+import { RowBoundaryScanner } from './rowBoundaries';
+import type { SplitPlan } from './splitter';
+
+const QUOTE = 0x22;
+const EMPTY = Buffer.alloc(0);
+
+/** Pure: a group column's value as a group is named by it (surrounding spaces do not count). */
+export function groupValueOf(field: string | undefined): string {
+	return (field ?? '').trim();
+}
+
+/**
+ * Pure: the raw bounds of each field of the row in bytes [start, end) (line break
+ * excluded), as pairs [start0, end0, start1, end1, ...]. A field that starts with a
+ * quote runs to its closing quote (a doubled quote is data), then to the next delimiter.
+ */
+export function fieldSpans(bytes: Uint8Array, start: number, end: number, delimiter: number): number[] {
+	const spans: number[] = [];
+	const buffer = bytes as Buffer;
+	let pos = start;
+	for (;;) {
+		const fieldStart = pos;
+		if (pos < end && buffer[pos] === QUOTE) {
+			pos++;
+			for (;;) {
+				const quote = buffer.indexOf(QUOTE, pos);
+				if (quote === -1 || quote >= end) {
+					pos = end;
+					break;
+				}
+				if (quote + 1 < end && buffer[quote + 1] === QUOTE) {
+					pos = quote + 2;
+					continue;
+				}
+				pos = quote + 1;
+				break;
+			}
+		}
+		let fieldEnd = buffer.indexOf(delimiter, pos);
+		if (fieldEnd === -1 || fieldEnd > end) fieldEnd = end;
+		spans.push(fieldStart, fieldEnd);
+		if (fieldEnd === end) return spans;
+		pos = fieldEnd + 1;
+	}
+}
+
+/** Pure: the value of the field in bytes [start, end), read as parser.ts reads it. */
+export function fieldValue(bytes: Buffer, start: number, end: number, delimiter: string): string {
+	if (start >= end) return '';
+	if (bytes[start] !== QUOTE) return bytes.toString('utf8', start, end);
+	return parseDelimited(bytes.toString('utf8', start, end), delimiter, { atFileStart: false })[0]?.[0] ?? '';
+}
+
+/**
+ * Pure: the row in bytes [start, contentEnd) without the fields at `dropped` (sorted
+ * indices), each kept field byte for byte, followed by the row's line break
+ * [contentEnd, rowEnd) (a row left with nothing in it is written `""`, so it stays a
+ * row). Also gives the dropped fields' values.
+ */
+export function withoutFields(
+	bytes: Buffer,
+	start: number,
+	contentEnd: number,
+	rowEnd: number,
+	dropped: number[],
+	delimiter: string,
+): { row: Buffer; values: string[] } {
+	const delimiterByte = delimiter.charCodeAt(0);
+	const spans = fieldSpans(bytes, start, contentEnd, delimiterByte);
+	const fieldCount = spans.length / 2;
+	const values = dropped.map((index) =>
+		index < fieldCount ? fieldValue(bytes, spans[2 * index], spans[2 * index + 1], delimiter) : '',
+	);
+	let size = rowEnd - contentEnd;
+	let kept = 0;
+	for (let f = 0, d = 0; f < fieldCount; f++) {
+		if (d < dropped.length && dropped[d] === f) {
+			d++;
+			continue;
+		}
+		size += spans[2 * f + 1] - spans[2 * f] + (kept > 0 ? 1 : 0);
+		kept++;
+	}
+	// A row left with one empty field would be an empty line, which is no row at all: quote it.
+	const emptyRow = kept > 0 && size === rowEnd - contentEnd;
+	if (emptyRow) size += 2;
+	const row = Buffer.allocUnsafe(size);
+	let at = 0;
+	if (emptyRow) at += row.write('""', 0, 'latin1');
+	kept = 0;
+	for (let f = 0, d = 0; f < fieldCount; f++) {
+		if (d < dropped.length && dropped[d] === f) {
+			d++;
+			continue;
+		}
+		if (kept++ > 0) row[at++] = delimiterByte;
+		at += bytes.copy(row, at, spans[2 * f], spans[2 * f + 1]);
+	}
+	bytes.copy(row, at, contentEnd, rowEnd);
+	return { row, values };
+}
+
+/** One data row: its bytes [start, contentEnd) and line break [contentEnd, rowEnd) in `bytes`. */
+type RowVisitor = (bytes: Buffer, start: number, contentEnd: number, rowEnd: number, fileOffset: number, rowNumber: number) => void;
+
+/**
+ * The data rows after the header of a checked file, chunk by chunk: row numbers are
+ * 1-based and empty lines are skipped, as planParts counts them; offsets are in the
+ * file as read (a BOM counted).
+ */
+class DataRows {
+	private readonly scanner: RowBoundaryScanner;
+	private readonly dataOffset: number;
+	private skip: number;
+	private chunk: Buffer = EMPTY;
+	private chunkStart = 0;
+	private carried: Buffer = EMPTY;
+	private carriedStart = 0;
+	private rowStart = 0;
+	private rowNumber = 0;
+	private visit: RowVisitor = () => {};
+	private readonly onRowEnd = (contentEnd: number, rowEnd: number) => {
+		const { rowStart, chunk, chunkStart } = this;
+		if (contentEnd > rowStart) {
+			this.rowNumber++;
+			if (rowStart >= chunkStart && rowEnd <= chunkStart + chunk.length) {
+				this.visit(chunk, rowStart - chunkStart, contentEnd - chunkStart, rowEnd - chunkStart, this.dataOffset + rowStart, this.rowNumber);
+			} else {
+				const row = Buffer.concat([
+					this.carried.subarray(rowStart - this.carriedStart),
+					chunk.subarray(0, Math.max(0, rowEnd - chunkStart)),
+				]);
+				this.visit(row, 0, contentEnd - rowStart, rowEnd - rowStart, this.dataOffset + rowStart, this.rowNumber);
+			}
+		}
+		this.rowStart = rowEnd;
+	};
+
+	constructor(plan: SplitPlan) {
+		this.scanner = new RowBoundaryScanner(plan.delimiter);
+		this.dataOffset = (plan.hasBom ? 3 : 0) + plan.headerLine.length;
+		this.skip = this.dataOffset;
+	}
+
+	/** Reads the next chunk of the file as read and visits each row it ends. */
+	scan(raw: Uint8Array, visit: RowVisitor): void {
+		let next = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+		if (this.skip > 0) {
+			const skipped = Math.min(this.skip, next.length);
+			this.skip -= skipped;
+			next = next.subarray(skipped);
+		}
+		if (next.length === 0) return;
+		this.visit = visit;
+		this.chunk = next;
+		this.scanner.scan(next, this.onRowEnd);
+		// The unfinished row's bytes so far, for the chunk that ends it.
+		const chunkEnd = this.chunkStart + next.length;
+		if (this.rowStart < chunkEnd) {
+			this.carried =
+				this.rowStart >= this.chunkStart
+					? Buffer.from(next.subarray(this.rowStart - this.chunkStart))
+					: Buffer.concat([this.carried.subarray(this.rowStart - this.carriedStart), next]);
+			this.carriedStart = this.rowStart;
+		} else {
+			this.carried = EMPTY;
+			this.carriedStart = chunkEnd;
+		}
+		this.chunkStart = chunkEnd;
+	}
+
+	/** The last row, when the file does not end with a line break. */
+	finish(visit: RowVisitor): void {
+		this.visit = visit;
+		this.chunk = EMPTY;
+		this.scanner.finish(this.onRowEnd);
+	}
+}
+
+/** A group: the values its rows hold in the group columns, in the order of the columns. */
+export interface GroupSummary {
+	values: string[];
+	rows: number;
+	/** the first few row numbers, for messages */
+	firstRows: number[];
+}
+
+/** The file has more distinct groups than an import should make batch sequences for. */
+export class TooManyGroupsError extends Error {
+	constructor(
+		readonly limit: number,
+		readonly rowNumber: number,
+	) {
+		super(`The file has more than ${limit} different values in its group columns (row ${rowNumber} adds one more)`);
+		this.name = 'TooManyGroupsError';
+	}
+}
+
+/** Row numbers kept per group for messages. */
+export const GROUP_SAMPLE_ROWS = 5;
+
+function groupKeyOf(values: string[]): string {
+	return values.length === 1 ? values[0] : JSON.stringify(values);
+}
+
+/**
+ * One read of a checked file: its groups by the values of the columns at `columns`
+ * (indices into the header), in the order they first appear.
+ */
+export async function scanGroups(
+	open: OpenSource,
+	plan: SplitPlan,
+	columns: number[],
+	maxGroups: number,
+): Promise<GroupSummary[]> {
+	const sorted = [...columns].sort((a, b) => a - b);
+	const order = columns.map((column) => sorted.indexOf(column));
+	const delimiterByte = plan.delimiter.charCodeAt(0);
+	const groups = new Map<string, GroupSummary>();
+	const visit: RowVisitor = (bytes, start, contentEnd, _rowEnd, _offset, rowNumber) => {
+		const spans = fieldSpans(bytes, start, contentEnd, delimiterByte);
+		const fieldCount = spans.length / 2;
+		const byPosition = sorted.map((index) =>
+			groupValueOf(index < fieldCount ? fieldValue(bytes, spans[2 * index], spans[2 * index + 1], plan.delimiter) : ''),
+		);
+		const values = order.map((position) => byPosition[position]);
+		const key = groupKeyOf(values);
+		let group = groups.get(key);
+		if (group === undefined) {
+			if (groups.size >= maxGroups) throw new TooManyGroupsError(maxGroups, rowNumber);
+			group = { values, rows: 0, firstRows: [] };
+			groups.set(key, group);
+		}
+		group.rows++;
+		if (group.firstRows.length < GROUP_SAMPLE_ROWS) group.firstRows.push(rowNumber);
+	};
+	const rows = new DataRows(plan);
+	for await (const chunk of readAsUtf8(await open(), plan.encoding)) rows.scan(chunk as Uint8Array, visit);
+	rows.finish(visit);
+	return [...groups.values()];
+}
+
+export interface GroupPartOptions {
+	/** indices of the group columns in the header */
+	columns: number[];
+	/** largest part, header included */
+	maxPartBytes: number;
+	/** most bytes all part writers may hold together before the fullest is handed out early */
+	memoryBudgetBytes: number;
+}
+
+/** One part of one group, as uploaded (`body`), and where its rows are in the file as read. */
+export interface GroupPart {
+	/** 0-based position among all parts handed out */
+	index: number;
+	/** the group's values, in the order of `columns` */
+	values: string[];
+	/** 0-based position among the group's parts */
+	groupPart: number;
+	rows: number;
+	/** row number of the part's first row in the file */
+	firstRowNumber: number;
+	/** start of the part's first row and end of its last row (line break included) in the file as read */
+	dataStart: number;
+	dataEnd: number;
+	/** the header line without the group columns, then the part's rows without them */
+	body: Buffer;
+}
+
+/** Pure: the header line without the fields at `dropped`. */
+export function headerWithout(plan: SplitPlan, dropped: number[]): Buffer {
+	const line = plan.headerLine;
+	let contentEnd = line.length;
+	while (contentEnd > 0 && (line[contentEnd - 1] === 0x0a || line[contentEnd - 1] === 0x0d)) contentEnd--;
+	return withoutFields(line, 0, contentEnd, line.length, dropped, plan.delimiter).row;
+}
+
+const WRITER_BLOCK_BYTES = 256 * 1024;
+
+/** A group's part being filled: rows appended into blocks, so a row costs no Buffer of its own to keep. */
+class PartWriter {
+	private blocks: Buffer[] = [];
+	private fill = 0;
+	size = 0;
+	rows = 0;
+	firstRowNumber = 0;
+	dataStart = 0;
+	dataEnd = 0;
+	parts = 0;
+
+	constructor(readonly values: string[]) {}
+
+	append(row: Buffer, fileOffset: number, rowEnd: number, rowNumber: number): void {
+		if (this.rows === 0) {
+			this.firstRowNumber = rowNumber;
+			this.dataStart = fileOffset;
+		}
+		this.rows++;
+		this.dataEnd = rowEnd;
+		this.size += row.length;
+		let from = 0;
+		while (from < row.length) {
+			let block = this.blocks[this.blocks.length - 1];
+			if (block === undefined || this.fill === block.length) {
+				block = Buffer.allocUnsafe(Math.max(WRITER_BLOCK_BYTES, row.length - from));
+				this.blocks.push(block);
+				this.fill = 0;
+			}
+			const copied = row.copy(block, this.fill, from);
+			this.fill += copied;
+			from += copied;
+		}
+	}
+
+	take(header: Buffer, index: number): GroupPart {
+		const body = Buffer.allocUnsafe(header.length + this.size);
+		let at = header.copy(body, 0);
+		this.blocks.forEach((block, b) => {
+			at += block.copy(body, at, 0, b === this.blocks.length - 1 ? this.fill : block.length);
+		});
+		const part: GroupPart = {
+			index,
+			values: this.values,
+			groupPart: this.parts++,
+			rows: this.rows,
+			firstRowNumber: this.firstRowNumber,
+			dataStart: this.dataStart,
+			dataEnd: this.dataEnd,
+			body,
+		};
+		this.blocks = [];
+		this.fill = 0;
+		this.size = 0;
+		this.rows = 0;
+		return part;
+	}
+}
+
+/**
+ * One read of a checked file, handing out each group's parts as they fill: the header
+ * line and rows without the group columns, each part at most `maxPartBytes`.
+ */
+export async function* cutGroupParts(
+	open: OpenSource,
+	plan: SplitPlan,
+	options: GroupPartOptions,
+): AsyncGenerator<GroupPart, void, undefined> {
+	const sorted = [...options.columns].sort((a, b) => a - b);
+	const order = options.columns.map((column) => sorted.indexOf(column));
+	const header = headerWithout(plan, sorted);
+	const maxRowBytes = options.maxPartBytes - header.length;
+	const writers = new Map<string, PartWriter>();
+	const ready: GroupPart[] = [];
+	let held = 0;
+	let index = 0;
+
+	const handOut = (writer: PartWriter) => {
+		held -= writer.size;
+		ready.push(writer.take(header, index++));
+	};
+	const visit: RowVisitor = (bytes, start, contentEnd, rowEnd, fileOffset, rowNumber) => {
+		const { row, values: byPosition } = withoutFields(bytes, start, contentEnd, rowEnd, sorted, plan.delimiter);
+		const values = order.map((position) => groupValueOf(byPosition[position]));
+		const key = groupKeyOf(values);
+		let writer = writers.get(key);
+		if (writer === undefined) {
+			writer = new PartWriter(values);
+			writers.set(key, writer);
+		}
+		if (writer.rows > 0 && writer.size + row.length > maxRowBytes) handOut(writer);
+		writer.append(row, fileOffset, fileOffset + rowEnd - start, rowNumber);
+		held += row.length;
+		if (held > options.memoryBudgetBytes) {
+			let fullest = writer;
+			for (const candidate of writers.values()) if (candidate.size > fullest.size) fullest = candidate;
+			handOut(fullest);
+		}
+	};
+	const rows = new DataRows(plan);
+	for await (const chunk of readAsUtf8(await open(), plan.encoding)) {
+		rows.scan(chunk as Uint8Array, visit);
+		// A full part is uploaded before the next chunk is read: memory stays at the budget.
+		yield* ready.splice(0);
+	}
+	rows.finish(visit);
+	const rest = [...writers.values()].filter((writer) => writer.rows > 0).sort((a, b) => a.dataStart - b.dataStart);
+	for (const writer of rest) handOut(writer);
+	yield* ready.splice(0);
+}
