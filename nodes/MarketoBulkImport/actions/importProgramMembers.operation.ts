@@ -2,12 +2,41 @@ import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData, ty
 
 import type { ImportPlan } from '../helpers/importPlan';
 import { parseMarketoId } from '../helpers/ids';
+import { memberGrouping } from '../helpers/memberGroups';
 import { programMemberHeaderRules } from '../helpers/preflight';
 import { runImport } from '../helpers/runImport';
 
 const showForProgramMembers = { show: { operation: ['importProgramMembers'] } };
 
+export const DEFAULT_MEMBER_STATUS_COLUMN = 'status';
+export const DEFAULT_PROGRAM_COLUMN = 'programId';
+
 export const description: INodeProperties[] = [
+	{
+		displayName: 'Program Source',
+		name: 'programSource',
+		type: 'options',
+		options: [
+			{ name: 'One Program for All Rows', value: 'fixed', description: 'Every row joins the program chosen below' },
+			{
+				name: 'From a Column',
+				value: 'column',
+				description: 'Each row names its program (by ID) in a column of the file: one batch per program and status',
+			},
+		],
+		default: 'fixed',
+		displayOptions: showForProgramMembers,
+	},
+	{
+		displayName: 'Program Column',
+		name: 'programColumn',
+		type: 'string',
+		default: DEFAULT_PROGRAM_COLUMN,
+		required: true,
+		description:
+			'The column of the file that holds each row\'s program ID. Every program is checked to exist before anything is uploaded; the column itself is not uploaded.',
+		displayOptions: { show: { operation: ['importProgramMembers'], programSource: ['column'] } },
+	},
 	{
 		displayName: 'Program',
 		name: 'program',
@@ -15,7 +44,7 @@ export const description: INodeProperties[] = [
 		default: { mode: 'list', value: '' },
 		required: true,
 		description: 'The program the leads become members of',
-		displayOptions: showForProgramMembers,
+		displayOptions: { show: { operation: ['importProgramMembers'], programSource: ['fixed'] } },
 		modes: [
 			{
 				displayName: 'From List',
@@ -36,6 +65,32 @@ export const description: INodeProperties[] = [
 		],
 	},
 	{
+		displayName: 'Member Status Source',
+		name: 'memberStatusSource',
+		type: 'options',
+		options: [
+			{ name: 'One Status for All Rows', value: 'fixed', description: 'Every member gets the status chosen below' },
+			{
+				name: 'From a Column',
+				value: 'column',
+				description:
+					'Each row names its status in a column of the file (e.g. attendees and no-shows in one file): one batch per status',
+			},
+		],
+		default: 'fixed',
+		displayOptions: showForProgramMembers,
+	},
+	{
+		displayName: 'Member Status Column',
+		name: 'memberStatusColumn',
+		type: 'string',
+		default: DEFAULT_MEMBER_STATUS_COLUMN,
+		required: true,
+		description:
+			"The column of the file that holds each row's status, e.g. 'Attended' or 'No Show', spelled as in the program's channel. Every status is checked against the channel before anything is uploaded; the column itself is not uploaded.",
+		displayOptions: { show: { operation: ['importProgramMembers'], memberStatusSource: ['column'] } },
+	},
+	{
 		displayName: 'Member Status Name or ID',
 		name: 'programMemberStatus',
 		type: 'options',
@@ -44,27 +99,12 @@ export const description: INodeProperties[] = [
 		required: true,
 		description:
 			'Program status every imported member gets, e.g. "On List". The list shows the statuses of the chosen program\'s channel, so choose the Program first. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
-		displayOptions: showForProgramMembers,
+		displayOptions: { show: { operation: ['importProgramMembers'], memberStatusSource: ['fixed'] } },
 	},
 ];
 
-export function buildProgramMemberPlan(this: IExecuteFunctions, itemIndex: number): ImportPlan {
-	const programValue = this.getNodeParameter('program', itemIndex, '', { extractValue: true });
-	const programId = parseMarketoId(programValue);
-	if (programId === undefined) {
-		throw new NodeOperationError(this.getNode(), `Program '${String(programValue)}' is not a program ID`, {
-			itemIndex,
-			description: 'Pick the program from the dropdown, or enter its numeric ID.',
-		});
-	}
-	const programMemberStatus = String(this.getNodeParameter('programMemberStatus', itemIndex, '') ?? '').trim();
-	if (programMemberStatus === '') {
-		throw new NodeOperationError(this.getNode(), 'Member Status is empty', {
-			itemIndex,
-			description:
-				"Choose the Program first, then the status the members get, e.g. 'On List' (the list shows the program channel's statuses).",
-		});
-	}
+/** Pure: the plan of an import of members of one program with one status. */
+export function programMemberPlan(programId: number, programMemberStatus: string): ImportPlan {
 	return {
 		target: { importType: 'programMembers', programId },
 		query: { programMemberStatus },
@@ -73,6 +113,64 @@ export function buildProgramMemberPlan(this: IExecuteFunctions, itemIndex: numbe
 		headerRules: async (context, cache, index) => await programMemberHeaderRules(context, cache, index),
 		// Marketo finds or creates each member's lead by email.
 		keyColumns: async () => ['email'],
+	};
+}
+
+function columnParameter(context: IExecuteFunctions, name: string, fallback: string, itemIndex: number): string {
+	const column = String(context.getNodeParameter(name, itemIndex, fallback) ?? '').trim();
+	if (column === '') {
+		throw new NodeOperationError(context.getNode(), `The column name in '${name === 'programColumn' ? 'Program Column' : 'Member Status Column'}' is empty`, {
+			itemIndex,
+			description: `Enter the header of the file's column that holds it, e.g. '${fallback}'.`,
+		});
+	}
+	return column;
+}
+
+export function buildProgramMemberPlan(this: IExecuteFunctions, itemIndex: number): ImportPlan {
+	const programFromColumn = this.getNodeParameter('programSource', itemIndex, 'fixed') === 'column';
+	const statusFromColumn = this.getNodeParameter('memberStatusSource', itemIndex, 'fixed') === 'column';
+
+	let programId: number | undefined;
+	if (!programFromColumn) {
+		const programValue = this.getNodeParameter('program', itemIndex, '', { extractValue: true });
+		programId = parseMarketoId(programValue);
+		if (programId === undefined) {
+			throw new NodeOperationError(this.getNode(), `Program '${String(programValue)}' is not a program ID`, {
+				itemIndex,
+				description: 'Pick the program from the dropdown, or enter its numeric ID.',
+			});
+		}
+	}
+	let programMemberStatus = '';
+	if (!statusFromColumn) {
+		programMemberStatus = String(this.getNodeParameter('programMemberStatus', itemIndex, '') ?? '').trim();
+		if (programMemberStatus === '') {
+			throw new NodeOperationError(this.getNode(), 'Member Status is empty', {
+				itemIndex,
+				description:
+					"Choose the Program first, then the status the members get, e.g. 'On List' (the list shows the program channel's statuses).",
+			});
+		}
+	}
+	if (!programFromColumn && !statusFromColumn) return programMemberPlan(programId as number, programMemberStatus);
+
+	// The plan's own target stands for the file as a whole (messages, the header check); each group gets its own.
+	const whole = programMemberPlan(programId ?? 0, programMemberStatus);
+	return {
+		...whole,
+		label: programFromColumn ? 'program members' : whole.label,
+		grouping: memberGrouping(
+			{
+				programColumn: programFromColumn ? columnParameter(this, 'programColumn', DEFAULT_PROGRAM_COLUMN, itemIndex) : undefined,
+				statusColumn: statusFromColumn
+					? columnParameter(this, 'memberStatusColumn', DEFAULT_MEMBER_STATUS_COLUMN, itemIndex)
+					: undefined,
+				fixedProgramId: programId,
+				fixedStatus: statusFromColumn ? undefined : programMemberStatus,
+			},
+			programMemberPlan,
+		),
 	};
 }
 

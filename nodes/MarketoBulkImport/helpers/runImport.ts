@@ -106,7 +106,13 @@ function binaryBatchItems(
 	return parts.map(({ descriptor, part }) => ({
 		json: {
 			...descriptor,
-			submittedFile: { binaryProperty, dataStart: part.dataStart, dataEnd: part.dataEnd },
+			submittedFile: {
+				binaryProperty,
+				dataStart: part.dataStart,
+				dataEnd: part.dataEnd,
+				// A grouped import's part: only the range's rows of its group are its rows.
+				...(part.group ? { group: { ...part.group } } : {}),
+			},
 		},
 		binary: { [binaryProperty]: binary },
 		pairedItem: { item: itemIndex },
@@ -202,6 +208,12 @@ async function importAllItems(
 	session: ImportSession,
 ): Promise<INodeExecutionData[]> {
 	const plan = await buildPlan.call(this, 0);
+	if (plan.grouping) {
+		throw new NodeOperationError(this.getNode(), `${plan.grouping.columns.map((c) => c.parameter).join(' and ')} "From a Column" needs Binary File input`, {
+			itemIndex: 0,
+			description: 'With Items input, set the status (or program) per item with an expression instead, or set Input Source to Binary File.',
+		});
+	}
 	const options = this.getNodeParameter('options', 0, {}) as ImportOptions;
 	const requested = this.getNodeParameter('itemsFormat', 0, 'csv') as string;
 	const format: CsvFormat = isCsvFormat(requested) ? requested : 'csv';
