@@ -152,7 +152,7 @@ async function groupedParts(
 	try {
 		groups = await scanGroups(file.open, splitPlan, columns, MAX_GROUPS);
 	} catch (error) {
-		if (!(error instanceof TooManyGroupsError)) throw error;
+		if (!(error instanceof TooManyGroupsError)) throw toNodeError(context.getNode(), error, itemIndex);
 		const names = grouping.columns.map((column) => `'${column.name}'`).join(' and ');
 		throw new NodeOperationError(context.getNode(), `${file.subject}: ${names} ${grouping.columns.length === 1 ? 'has' : 'have'} more than ${MAX_GROUPS} different values`, {
 			itemIndex,
