@@ -42,11 +42,25 @@ describe('Marketo Bulk Import description', () => {
 		['lookupField', 'importLeads'],
 		['list', 'importLeads'],
 		['partitionName', 'importLeads'],
-		['program', 'importProgramMembers'],
-		['programMemberStatus', 'importProgramMembers'],
+		['programSource', 'importProgramMembers'],
+		['memberStatusSource', 'importProgramMembers'],
 		['customObject', 'importCustomObjects'],
 	])('shows %s only for %s', (name, operation) => {
 		expect(property(name).displayOptions).toEqual({ show: { operation: [operation] } });
+	});
+
+	it.each([
+		['program', { programSource: ['fixed'] }],
+		['programColumn', { programSource: ['column'] }],
+		['programMemberStatus', { memberStatusSource: ['fixed'] }],
+		['memberStatusColumn', { memberStatusSource: ['column'] }],
+	])('shows %s for program members when %j', (name, condition) => {
+		expect(property(name).displayOptions).toEqual({ show: { operation: ['importProgramMembers'], ...condition } });
+	});
+
+	it('keeps one program and one status for all rows by default, the columns named programId and status', () => {
+		expect([property('programSource').default, property('memberStatusSource').default]).toEqual(['fixed', 'fixed']);
+		expect([property('programColumn').default, property('memberStatusColumn').default]).toEqual(['programId', 'status']);
 	});
 
 	it('defaults the lookup field to email and makes the list and partition optional', () => {
