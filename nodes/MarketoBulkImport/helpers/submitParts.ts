@@ -11,7 +11,7 @@ import {
 	type OpenSource,
 } from '../../shared/csv/encoding';
 import { CsvFileError, cutParts, planParts, type FilePart, type SplitPlan } from '../../shared/csv/splitter';
-import { cutGroupParts, headerWithout, scanGroups, TooManyGroupsError } from '../../shared/csv/groupSplitter';
+import { cutGroupParts, DEFAULT_GROUP_BUDGET_BYTES, headerWithout, scanGroups, TooManyGroupsError } from '../../shared/csv/groupSplitter';
 import { createImportPath, type ImportType } from '../../shared/importTypes';
 import { CreateOutcomeUnknownError, marketoCreateImport, type CreateImportResult } from '../../shared/transport';
 import { toNodeError } from './errors';
@@ -93,8 +93,6 @@ export interface SubmittedPart {
 /** A part ready to upload, with the plan it goes by (a group's own, when settings come from columns). */
 type PlannedPart = FilePart & { plan: ImportPlan; group?: PartGroup };
 
-/** Memory all groups' part writers may hold together (docs/DECISIONS.md "Member Status from a column"). */
-export const GROUP_WRITERS_BUDGET_BYTES = 32_000_000;
 /** Most distinct groups a file may make (more means the wrong column was chosen). */
 export const MAX_GROUPS = 200;
 
@@ -166,7 +164,7 @@ async function groupedParts(
 		for await (const part of cutGroupParts(file.open, splitPlan, {
 			columns,
 			maxPartBytes,
-			memoryBudgetBytes: GROUP_WRITERS_BUDGET_BYTES,
+			memoryBudgetBytes: DEFAULT_GROUP_BUDGET_BYTES,
 		})) {
 			yield {
 				index: part.index,

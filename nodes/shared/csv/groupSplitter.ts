@@ -22,6 +22,12 @@ import { parseDelimited } from './parser';
 import { RowBoundaryScanner } from './rowBoundaries';
 import type { SplitPlan } from './splitter';
 
+/**
+ * Memory all groups' part writers may hold together before the fullest is handed out
+ * early (a smaller part): three statuses each fill a 10 MB part without that happening.
+ */
+export const DEFAULT_GROUP_BUDGET_BYTES = 32_000_000;
+
 const QUOTE = 0x22;
 const EMPTY = Buffer.alloc(0);
 
