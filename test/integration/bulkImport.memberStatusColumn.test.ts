@@ -150,6 +150,22 @@ describe('Marketo Bulk Import: Member Status from a column', () => {
 		expect(uploadCalls(sim())).toEqual([]);
 	});
 
+	it('stopped after some batches: names the batches in Marketo by status, not a range of rows', async () => {
+		sim().state.scriptFault({ route: 'importProgramMembers', times: 1, answer: { kind: 'delay', ms: 0 } });
+		sim().state.scriptFault({ route: 'importProgramMembers', answer: { kind: 'envelope', code: '1003', message: 'Invalid data' } });
+		try {
+			const csv = ['email,status', 'g1@example.com,Registered', 'g2@example.com,Attended', 'g3@example.com,Registered', ''].join('\n');
+			const error = await failureOf(runBulkImport(sim(), WEBINAR_STATUS_FROM_COLUMN, [await fileItem(csv, 'r.csv')]));
+			const [first] = sim().state.queue.filter((job) => job.owner === 'own').slice(-1);
+			expect(error.description).toContain(
+				`These batches are already in Marketo and will be imported: batch ${first.batchId} ('Registered': 2 rows from row 1).`,
+			);
+			expect(error.description).toContain('import again only the rows that are not in those batches');
+		} finally {
+			sim().state.clearScriptedFaults();
+		}
+	});
+
 	it('keeps working unchanged with one status for all rows (workflows made before the option)', async () => {
 		const result = await runBulkImport(
 			sim(),

@@ -227,6 +227,16 @@ export function describeRowRange(range: RowsNotSubmitted): string {
 
 /** Pure: what is in Marketo and what is not, for an error's description. */
 function describeSubmitted(parts: SubmittedPart[], notSubmitted: RowsNotSubmitted): string {
+	if (parts.some(({ part }) => part.group !== undefined)) {
+		// Groups interleave in the file: what was submitted is no range of rows.
+		const listed = parts
+			.map(({ descriptor, part }) => `batch ${descriptor.batchId} (${(part.group?.values ?? []).map((v) => `'${v}'`).join(', ')}: ${part.rows} rows from row ${part.firstRowNumber})`)
+			.join(', ');
+		return (
+			`These batches are already in Marketo and will be imported: ${listed}. The file's other rows were not submitted: ` +
+			'import again only the rows that are not in those batches.'
+		);
+	}
 	const ids = parts.map((p) => p.descriptor.batchId).join(', ');
 	const submittedRows: RowsNotSubmitted = { from: parts[0].part.firstRowNumber, to: notSubmitted.from - 1 };
 	const batches = parts.length === 1 ? `batch ${ids}` : `batches ${ids}`;
