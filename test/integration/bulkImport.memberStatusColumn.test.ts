@@ -114,6 +114,15 @@ describe('Marketo Bulk Import: Member Status from a column', () => {
 		expect(uploadCalls(sim())).toEqual([]);
 	});
 
+	it('knows the program member custom fields from the describe: a misspelt one is refused with the right name', async () => {
+		const csv = 'email,status,webinarQuestoin,attendedMinutes\na@example.com,Attended,Q,3\n';
+		const error = await failureOf(runBulkImport(sim(), WEBINAR_STATUS_FROM_COLUMN, [await fileItem(csv, 'r.csv')]));
+		// 'attendedMinutes' passes (a custom program member field); the status column is not checked as a field.
+		expect(error.message).toContain("a column Marketo does not know: 'webinarQuestoin'");
+		expect(error.description).toContain("did you mean 'webinarQuestion'?");
+		expect(uploadCalls(sim())).toEqual([]);
+	});
+
 	it('refuses a file without the status column, naming the columns it has', async () => {
 		const error = await failureOf(
 			runBulkImport(sim(), WEBINAR_STATUS_FROM_COLUMN, [await fileItem('email,memberStatus\na@example.com,Attended\n', 'r.csv')]),
