@@ -43,9 +43,19 @@ export function groupValueOf(field: string | undefined): string {
  */
 export function fieldSpans(bytes: Uint8Array, start: number, end: number, delimiter: number): number[] {
 	const spans: number[] = [];
+	fieldSpansInto(bytes, start, end, delimiter, spans, Infinity);
+	return spans;
+}
+
+/**
+ * `fieldSpans` into `spans` (cleared first; reused so the hot loop makes no array per row),
+ * stopping after `maxFields` fields. Returns the number of fields found.
+ */
+function fieldSpansInto(bytes: Uint8Array, start: number, end: number, delimiter: number, spans: number[], maxFields: number): number {
+	spans.length = 0;
 	const buffer = bytes as Buffer;
 	let pos = start;
-	for (;;) {
+	for (let count = 1; ; count++) {
 		const fieldStart = pos;
 		if (pos < end && buffer[pos] === QUOTE) {
 			pos++;
@@ -66,9 +76,54 @@ export function fieldSpans(bytes: Uint8Array, start: number, end: number, delimi
 		let fieldEnd = buffer.indexOf(delimiter, pos);
 		if (fieldEnd === -1 || fieldEnd > end) fieldEnd = end;
 		spans.push(fieldStart, fieldEnd);
-		if (fieldEnd === end) return spans;
+		if (fieldEnd === end || count >= maxFields) return count;
 		pos = fieldEnd + 1;
 	}
+}
+
+/** Pure: the bytes the row takes without the `dropped` fields (sorted), line break included, and whether it is written `""`. */
+function keptRowBytes(spans: number[], fieldCount: number, dropped: number[], lineBreakBytes: number): { size: number; emptyRow: boolean } {
+	let size = lineBreakBytes;
+	let kept = 0;
+	for (let f = 0, d = 0; f < fieldCount; f++) {
+		if (d < dropped.length && dropped[d] === f) {
+			d++;
+			continue;
+		}
+		size += spans[2 * f + 1] - spans[2 * f] + (kept > 0 ? 1 : 0);
+		kept++;
+	}
+	// A row left with one empty field would be an empty line, which is no row at all: quote it.
+	const emptyRow = kept > 0 && size === lineBreakBytes;
+	return { size: emptyRow ? size + 2 : size, emptyRow };
+}
+
+/** Writes the row without the `dropped` fields into `target` at `at`; returns the bytes written. */
+function writeKeptRow(
+	bytes: Buffer,
+	spans: number[],
+	fieldCount: number,
+	dropped: number[],
+	contentEnd: number,
+	rowEnd: number,
+	delimiterByte: number,
+	emptyRow: boolean,
+	target: Buffer,
+	at: number,
+): number {
+	const from = at;
+	if (emptyRow) at += target.write('""', at, 'latin1');
+	let kept = 0;
+	for (let f = 0, d = 0; f < fieldCount; f++) {
+		if (d < dropped.length && dropped[d] === f) {
+			d++;
+			continue;
+		}
+		if (kept++ > 0) target[at++] = delimiterByte;
+		at += bytes.copy(target, at, spans[2 * f], spans[2 * f + 1]);
+	}
+	at += bytes.copy(target, at, contentEnd, rowEnd);
+	return at - from;
 }
 
 /** Pure: the value of the field in bytes [start, end), read as parser.ts reads it. */
@@ -93,37 +148,14 @@ export function withoutFields(
 	delimiter: string,
 ): { row: Buffer; values: string[] } {
 	const delimiterByte = delimiter.charCodeAt(0);
-	const spans = fieldSpans(bytes, start, contentEnd, delimiterByte);
-	const fieldCount = spans.length / 2;
+	const spans: number[] = [];
+	const fieldCount = fieldSpansInto(bytes, start, contentEnd, delimiterByte, spans, Infinity);
 	const values = dropped.map((index) =>
 		index < fieldCount ? fieldValue(bytes, spans[2 * index], spans[2 * index + 1], delimiter) : '',
 	);
-	let size = rowEnd - contentEnd;
-	let kept = 0;
-	for (let f = 0, d = 0; f < fieldCount; f++) {
-		if (d < dropped.length && dropped[d] === f) {
-			d++;
-			continue;
-		}
-		size += spans[2 * f + 1] - spans[2 * f] + (kept > 0 ? 1 : 0);
-		kept++;
-	}
-	// A row left with one empty field would be an empty line, which is no row at all: quote it.
-	const emptyRow = kept > 0 && size === rowEnd - contentEnd;
-	if (emptyRow) size += 2;
+	const { size, emptyRow } = keptRowBytes(spans, fieldCount, dropped, rowEnd - contentEnd);
 	const row = Buffer.allocUnsafe(size);
-	let at = 0;
-	if (emptyRow) at += row.write('""', 0, 'latin1');
-	kept = 0;
-	for (let f = 0, d = 0; f < fieldCount; f++) {
-		if (d < dropped.length && dropped[d] === f) {
-			d++;
-			continue;
-		}
-		if (kept++ > 0) row[at++] = delimiterByte;
-		at += bytes.copy(row, at, spans[2 * f], spans[2 * f + 1]);
-	}
-	bytes.copy(row, at, contentEnd, rowEnd);
+	writeKeptRow(bytes, spans, fieldCount, dropped, contentEnd, rowEnd, delimiterByte, emptyRow, row, 0);
 	return { row, values };
 }
 
@@ -244,9 +276,10 @@ export async function scanGroups(
 	const order = columns.map((column) => sorted.indexOf(column));
 	const delimiterByte = plan.delimiter.charCodeAt(0);
 	const groups = new Map<string, GroupSummary>();
+	const spans: number[] = [];
+	const lastColumn = sorted[sorted.length - 1];
 	const visit: RowVisitor = (bytes, start, contentEnd, _rowEnd, _offset, rowNumber) => {
-		const spans = fieldSpans(bytes, start, contentEnd, delimiterByte);
-		const fieldCount = spans.length / 2;
+		const fieldCount = fieldSpansInto(bytes, start, contentEnd, delimiterByte, spans, lastColumn + 1);
 		const byPosition = sorted.map((index) =>
 			groupValueOf(index < fieldCount ? fieldValue(bytes, spans[2 * index], spans[2 * index + 1], plan.delimiter) : ''),
 		);
@@ -304,10 +337,9 @@ export function headerWithout(plan: SplitPlan, dropped: number[]): Buffer {
 
 const WRITER_BLOCK_BYTES = 256 * 1024;
 
-/** A group's part being filled: rows appended into blocks, so a row costs no Buffer of its own to keep. */
+/** A group's part being filled: rows written straight into blocks, so a row costs no Buffer of its own. */
 class PartWriter {
-	private blocks: Buffer[] = [];
-	private fill = 0;
+	private blocks: Array<{ bytes: Buffer; fill: number }> = [];
 	size = 0;
 	rows = 0;
 	firstRowNumber = 0;
@@ -317,34 +349,33 @@ class PartWriter {
 
 	constructor(readonly values: string[]) {}
 
-	append(row: Buffer, fileOffset: number, rowEnd: number, rowNumber: number): void {
+	/** Room for `size` more bytes, contiguous: the buffer and where to write. */
+	reserve(size: number): { bytes: Buffer; at: number } {
+		let block = this.blocks[this.blocks.length - 1];
+		if (block === undefined || block.bytes.length - block.fill < size) {
+			block = { bytes: Buffer.allocUnsafe(Math.max(WRITER_BLOCK_BYTES, size)), fill: 0 };
+			this.blocks.push(block);
+		}
+		const at = block.fill;
+		block.fill += size;
+		return { bytes: block.bytes, at };
+	}
+
+	/** Counts a row just written (`size` bytes) into the part. */
+	added(size: number, fileOffset: number, fileRowEnd: number, rowNumber: number): void {
 		if (this.rows === 0) {
 			this.firstRowNumber = rowNumber;
 			this.dataStart = fileOffset;
 		}
 		this.rows++;
-		this.dataEnd = rowEnd;
-		this.size += row.length;
-		let from = 0;
-		while (from < row.length) {
-			let block = this.blocks[this.blocks.length - 1];
-			if (block === undefined || this.fill === block.length) {
-				block = Buffer.allocUnsafe(Math.max(WRITER_BLOCK_BYTES, row.length - from));
-				this.blocks.push(block);
-				this.fill = 0;
-			}
-			const copied = row.copy(block, this.fill, from);
-			this.fill += copied;
-			from += copied;
-		}
+		this.dataEnd = fileRowEnd;
+		this.size += size;
 	}
 
 	take(header: Buffer, index: number): GroupPart {
 		const body = Buffer.allocUnsafe(header.length + this.size);
 		let at = header.copy(body, 0);
-		this.blocks.forEach((block, b) => {
-			at += block.copy(body, at, 0, b === this.blocks.length - 1 ? this.fill : block.length);
-		});
+		for (const block of this.blocks) at += block.bytes.copy(body, at, 0, block.fill);
 		const part: GroupPart = {
 			index,
 			values: this.values,
@@ -356,7 +387,6 @@ class PartWriter {
 			body,
 		};
 		this.blocks = [];
-		this.fill = 0;
 		this.size = 0;
 		this.rows = 0;
 		return part;
@@ -385,18 +415,26 @@ export async function* cutGroupParts(
 		held -= writer.size;
 		ready.push(writer.take(header, index++));
 	};
+	const delimiterByte = plan.delimiter.charCodeAt(0);
+	const spans: number[] = [];
 	const visit: RowVisitor = (bytes, start, contentEnd, rowEnd, fileOffset, rowNumber) => {
-		const { row, values: byPosition } = withoutFields(bytes, start, contentEnd, rowEnd, sorted, plan.delimiter);
-		const values = order.map((position) => groupValueOf(byPosition[position]));
+		const fieldCount = fieldSpansInto(bytes, start, contentEnd, delimiterByte, spans, Infinity);
+		const values = order.map((position) => {
+			const index = sorted[position];
+			return groupValueOf(index < fieldCount ? fieldValue(bytes, spans[2 * index], spans[2 * index + 1], plan.delimiter) : '');
+		});
 		const key = groupKeyOf(values);
 		let writer = writers.get(key);
 		if (writer === undefined) {
 			writer = new PartWriter(values);
 			writers.set(key, writer);
 		}
-		if (writer.rows > 0 && writer.size + row.length > maxRowBytes) handOut(writer);
-		writer.append(row, fileOffset, fileOffset + rowEnd - start, rowNumber);
-		held += row.length;
+		const { size, emptyRow } = keptRowBytes(spans, fieldCount, sorted, rowEnd - contentEnd);
+		if (writer.rows > 0 && writer.size + size > maxRowBytes) handOut(writer);
+		const target = writer.reserve(size);
+		writeKeptRow(bytes, spans, fieldCount, sorted, contentEnd, rowEnd, delimiterByte, emptyRow, target.bytes, target.at);
+		writer.added(size, fileOffset, fileOffset + rowEnd - start, rowNumber);
+		held += size;
 		if (held > options.memoryBudgetBytes) {
 			let fullest = writer;
 			for (const candidate of writers.values()) if (candidate.size > fullest.size) fullest = candidate;
