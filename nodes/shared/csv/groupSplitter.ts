@@ -81,6 +81,21 @@ function fieldSpansInto(bytes: Uint8Array, start: number, end: number, delimiter
 	}
 }
 
+/**
+ * The row's fields up to the last dropped one, then the rest of the row as one piece (its
+ * fields are kept byte for byte, so they need not be found): spans as `fieldSpansInto`.
+ * Returns the number of pieces.
+ */
+function rowPieces(bytes: Uint8Array, start: number, contentEnd: number, delimiter: number, spans: number[], dropped: number[]): number {
+	if (dropped.length === 0) return fieldSpansInto(bytes, start, contentEnd, delimiter, spans, Infinity);
+	const maxFields = dropped[dropped.length - 1] + 1;
+	const count = fieldSpansInto(bytes, start, contentEnd, delimiter, spans, maxFields);
+	const lastEnd = spans[2 * count - 1];
+	if (count < maxFields || lastEnd >= contentEnd) return count;
+	spans.push(lastEnd + 1, contentEnd);
+	return count + 1;
+}
+
 /** Pure: the bytes the row takes without the `dropped` fields (sorted), line break included, and whether it is written `""`. */
 function keptRowBytes(spans: number[], fieldCount: number, dropped: number[], lineBreakBytes: number): { size: number; emptyRow: boolean } {
 	let size = lineBreakBytes;
@@ -149,7 +164,7 @@ export function withoutFields(
 ): { row: Buffer; values: string[] } {
 	const delimiterByte = delimiter.charCodeAt(0);
 	const spans: number[] = [];
-	const fieldCount = fieldSpansInto(bytes, start, contentEnd, delimiterByte, spans, Infinity);
+	const fieldCount = rowPieces(bytes, start, contentEnd, delimiterByte, spans, dropped);
 	const values = dropped.map((index) =>
 		index < fieldCount ? fieldValue(bytes, spans[2 * index], spans[2 * index + 1], delimiter) : '',
 	);
@@ -335,11 +350,15 @@ export function headerWithout(plan: SplitPlan, dropped: number[]): Buffer {
 	return withoutFields(line, 0, contentEnd, line.length, dropped, plan.delimiter).row;
 }
 
-const WRITER_BLOCK_BYTES = 256 * 1024;
-
-/** A group's part being filled: rows written straight into blocks, so a row costs no Buffer of its own. */
+/**
+ * A group's part being filled: the header, then rows written straight into one buffer of
+ * the largest part's size. Its pages cost memory only once written, and the part is handed
+ * out as a view of it (no copy); the next row of the group starts a new buffer.
+ */
 class PartWriter {
-	private blocks: Array<{ bytes: Buffer; fill: number }> = [];
+	private buffer: Buffer | undefined;
+	private fill = 0;
+	/** bytes of rows (the header not counted) */
 	size = 0;
 	rows = 0;
 	firstRowNumber = 0;
@@ -347,18 +366,21 @@ class PartWriter {
 	dataEnd = 0;
 	parts = 0;
 
-	constructor(readonly values: string[]) {}
+	constructor(
+		readonly values: string[],
+		private readonly header: Buffer,
+		private readonly maxPartBytes: number,
+	) {}
 
-	/** Room for `size` more bytes, contiguous: the buffer and where to write. */
+	/** Room for `size` more bytes: the buffer and where to write. */
 	reserve(size: number): { bytes: Buffer; at: number } {
-		let block = this.blocks[this.blocks.length - 1];
-		if (block === undefined || block.bytes.length - block.fill < size) {
-			block = { bytes: Buffer.allocUnsafe(Math.max(WRITER_BLOCK_BYTES, size)), fill: 0 };
-			this.blocks.push(block);
+		if (this.buffer === undefined) {
+			this.buffer = Buffer.allocUnsafe(this.maxPartBytes);
+			this.fill = this.header.copy(this.buffer, 0);
 		}
-		const at = block.fill;
-		block.fill += size;
-		return { bytes: block.bytes, at };
+		const at = this.fill;
+		this.fill += size;
+		return { bytes: this.buffer, at };
 	}
 
 	/** Counts a row just written (`size` bytes) into the part. */
@@ -372,10 +394,7 @@ class PartWriter {
 		this.size += size;
 	}
 
-	take(header: Buffer, index: number): GroupPart {
-		const body = Buffer.allocUnsafe(header.length + this.size);
-		let at = header.copy(body, 0);
-		for (const block of this.blocks) at += block.bytes.copy(body, at, 0, block.fill);
+	take(index: number): GroupPart {
 		const part: GroupPart = {
 			index,
 			values: this.values,
@@ -384,9 +403,9 @@ class PartWriter {
 			firstRowNumber: this.firstRowNumber,
 			dataStart: this.dataStart,
 			dataEnd: this.dataEnd,
-			body,
+			body: (this.buffer as Buffer).subarray(0, this.fill),
 		};
-		this.blocks = [];
+		this.buffer = undefined;
 		this.size = 0;
 		this.rows = 0;
 		return part;
@@ -413,12 +432,12 @@ export async function* cutGroupParts(
 
 	const handOut = (writer: PartWriter) => {
 		held -= writer.size;
-		ready.push(writer.take(header, index++));
+		ready.push(writer.take(index++));
 	};
 	const delimiterByte = plan.delimiter.charCodeAt(0);
 	const spans: number[] = [];
 	const visit: RowVisitor = (bytes, start, contentEnd, rowEnd, fileOffset, rowNumber) => {
-		const fieldCount = fieldSpansInto(bytes, start, contentEnd, delimiterByte, spans, Infinity);
+		const fieldCount = rowPieces(bytes, start, contentEnd, delimiterByte, spans, sorted);
 		const values = order.map((position) => {
 			const index = sorted[position];
 			return groupValueOf(index < fieldCount ? fieldValue(bytes, spans[2 * index], spans[2 * index + 1], plan.delimiter) : '');
@@ -426,7 +445,7 @@ export async function* cutGroupParts(
 		const key = groupKeyOf(values);
 		let writer = writers.get(key);
 		if (writer === undefined) {
-			writer = new PartWriter(values);
+			writer = new PartWriter(values, header, options.maxPartBytes);
 			writers.set(key, writer);
 		}
 		const { size, emptyRow } = keptRowBytes(spans, fieldCount, sorted, rowEnd - contentEnd);
