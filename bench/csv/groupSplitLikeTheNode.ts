@@ -28,5 +28,6 @@ export async function* groupSplitLikeTheNode(
 		columns: [options.statusColumn],
 		maxPartBytes: options.maxPartBytes,
 		memoryBudgetBytes: DEFAULT_GROUP_BUDGET_BYTES,
+		reusePartBuffers: true,
 	});
 }

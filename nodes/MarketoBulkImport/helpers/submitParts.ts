@@ -165,6 +165,8 @@ async function groupedParts(
 			columns,
 			maxPartBytes,
 			memoryBudgetBytes: DEFAULT_GROUP_BUDGET_BYTES,
+			// Each part is uploaded (or copied, when deferred) before the next is asked for.
+			reusePartBuffers: !file.keepPartBodies,
 		})) {
 			yield {
 				index: part.index,

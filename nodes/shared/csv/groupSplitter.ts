@@ -322,6 +322,13 @@ export interface GroupPartOptions {
 	maxPartBytes: number;
 	/** most bytes all part writers may hold together before the fullest is handed out early */
 	memoryBudgetBytes: number;
+	/**
+	 * Give a handed-out part's memory to a writer again once the next part is asked for: a
+	 * yielded `body` is then valid only until then (use it, upload it, copy it). Memory stays
+	 * at one buffer per group and one in flight, with no garbage waiting for a collection.
+	 * Default false.
+	 */
+	reusePartBuffers?: boolean;
 }
 
 /** One part of one group, as uploaded (`body`), and where its rows are in the file as read. */
@@ -369,13 +376,14 @@ class PartWriter {
 	constructor(
 		readonly values: string[],
 		private readonly header: Buffer,
-		private readonly maxPartBytes: number,
+		/** a buffer of the largest part's size */
+		private readonly allocate: () => Buffer,
 	) {}
 
 	/** Room for `size` more bytes: the buffer and where to write. */
 	reserve(size: number): { bytes: Buffer; at: number } {
 		if (this.buffer === undefined) {
-			this.buffer = Buffer.allocUnsafe(this.maxPartBytes);
+			this.buffer = this.allocate();
 			this.fill = this.header.copy(this.buffer, 0);
 		}
 		const at = this.fill;
@@ -394,7 +402,9 @@ class PartWriter {
 		this.size += size;
 	}
 
-	take(index: number): GroupPart {
+	/** The part, and the buffer it is a view of. */
+	take(index: number): { part: GroupPart; buffer: Buffer } {
+		const buffer = this.buffer as Buffer;
 		const part: GroupPart = {
 			index,
 			values: this.values,
@@ -403,12 +413,12 @@ class PartWriter {
 			firstRowNumber: this.firstRowNumber,
 			dataStart: this.dataStart,
 			dataEnd: this.dataEnd,
-			body: (this.buffer as Buffer).subarray(0, this.fill),
+			body: buffer.subarray(0, this.fill),
 		};
 		this.buffer = undefined;
 		this.size = 0;
 		this.rows = 0;
-		return part;
+		return { part, buffer };
 	}
 }
 
@@ -426,7 +436,9 @@ export async function* cutGroupParts(
 	const header = headerWithout(plan, sorted);
 	const maxRowBytes = options.maxPartBytes - header.length;
 	const writers = new Map<string, PartWriter>();
-	const ready: GroupPart[] = [];
+	const ready: Array<{ part: GroupPart; buffer: Buffer }> = [];
+	const free: Buffer[] = [];
+	const allocate = () => free.pop() ?? Buffer.allocUnsafe(options.maxPartBytes);
 	let held = 0;
 	let index = 0;
 
@@ -445,7 +457,7 @@ export async function* cutGroupParts(
 		const key = groupKeyOf(values);
 		let writer = writers.get(key);
 		if (writer === undefined) {
-			writer = new PartWriter(values, header, options.maxPartBytes);
+			writer = new PartWriter(values, header, allocate);
 			writers.set(key, writer);
 		}
 		const { size, emptyRow } = keptRowBytes(spans, fieldCount, sorted, rowEnd - contentEnd);
@@ -460,14 +472,20 @@ export async function* cutGroupParts(
 			handOut(fullest);
 		}
 	};
+	async function* handReady(): AsyncGenerator<GroupPart, void, undefined> {
+		for (const { part, buffer } of ready.splice(0)) {
+			yield part;
+			if (options.reusePartBuffers === true) free.push(buffer);
+		}
+	}
 	const rows = new DataRows(plan);
 	for await (const chunk of readAsUtf8(await open(), plan.encoding)) {
 		rows.scan(chunk as Uint8Array, visit);
 		// A full part is uploaded before the next chunk is read: memory stays at the budget.
-		yield* ready.splice(0);
+		yield* handReady();
 	}
 	rows.finish(visit);
 	const rest = [...writers.values()].filter((writer) => writer.rows > 0).sort((a, b) => a.dataStart - b.dataStart);
 	for (const writer of rest) handOut(writer);
-	yield* ready.splice(0);
+	yield* handReady();
 }

@@ -167,6 +167,27 @@ describe('groupSplitter', () => {
 		expect(parts.reduce((sum, part) => sum + part.rows, 0)).toBe(40);
 	});
 
+	it('with reusePartBuffers, gives a handed-out part\'s memory to the next part once asked, with the same bytes', async () => {
+		const rows = Array.from({ length: 3000 }, (_, i) => `r${i}@x.com,${['A', 'B', 'C'][i % 3]},"note ${i}, quoted"`);
+		const file = Buffer.from(['email,status,notes', ...rows, ''].join('\n'));
+		// Chunks far smaller than a part (as the node's 1 MiB chunks and 10 MB parts): few parts end in one chunk.
+		const chunks = cutAt(file, Array.from({ length: Math.ceil(file.length / 700) }, (_, i) => (i + 1) * 700));
+		const plan = await planOf(chunks, ',');
+		const options = { columns: [1], maxPartBytes: 10_000, memoryBudgetBytes: 25_000 };
+		const fresh: string[] = [];
+		for await (const part of cutGroupParts(fileOf(chunks), plan, options)) fresh.push(part.body.toString());
+		const reused: string[] = [];
+		const memory = new Set<ArrayBufferLike>();
+		for await (const part of cutGroupParts(fileOf(chunks), plan, { ...options, reusePartBuffers: true })) {
+			reused.push(part.body.toString()); // used before the next part is asked for
+			memory.add(part.body.buffer);
+		}
+		expect(reused).toEqual(fresh);
+		expect(fresh.length).toBeGreaterThanOrEqual(12);
+		// About one buffer per group and one in flight, whatever the number of parts.
+		expect(memory.size).toBeLessThanOrEqual(5);
+	});
+
 	it('refuses a column with more distinct values than the limit, naming the row', async () => {
 		const chunks = [Buffer.from('email,status\na@x.com,1\nb@x.com,2\nc@x.com,3\n')];
 		const plan = await planOf(chunks, ',');
