@@ -323,10 +323,10 @@ export interface GroupPartOptions {
 	/** most bytes all part writers may hold together before the fullest is handed out early */
 	memoryBudgetBytes: number;
 	/**
-	 * Give a handed-out part's memory to a writer again once the next part is asked for: a
-	 * yielded `body` is then valid only until then (use it, upload it, copy it). Memory stays
-	 * at one buffer per group and one in flight, with no garbage waiting for a collection.
-	 * Default false.
+	 * Give a handed-out part's memory to a writer again once the next part is asked for (while
+	 * every group's writer fits a whole part in the budget): a yielded `body` is then valid only
+	 * until then (use it, upload it, copy it). Memory then stays at one buffer per group and one in
+	 * flight, with no garbage waiting for a collection. Default false.
 	 */
 	reusePartBuffers?: boolean;
 }
@@ -357,10 +357,15 @@ export function headerWithout(plan: SplitPlan, dropped: number[]): Buffer {
 	return withoutFields(line, 0, contentEnd, line.length, dropped, plan.delimiter).row;
 }
 
+/** A new part starts in a buffer this small (an eighth of a part at most); it moves to a part-size one once it outgrows it. */
+const FIRST_BUFFER_BYTES = 1024 * 1024;
+
 /**
- * A group's part being filled: the header, then rows written straight into one buffer of
- * the largest part's size. Its pages cost memory only once written, and the part is handed
- * out as a view of it (no copy); the next row of the group starts a new buffer.
+ * A group's part being filled: the header, then rows written straight into one buffer, and
+ * handed out as a view of it (no copy). A new part starts in a small buffer and moves to a
+ * part-size one (a recycled one when there is) once it outgrows it: groups that fill at the
+ * same pace hand out their parts in the same chunk, and their next rows must not need a
+ * part-size buffer each before the handed-out ones come back.
  */
 class PartWriter {
 	private buffer: Buffer | undefined;
@@ -378,13 +383,21 @@ class PartWriter {
 		private readonly header: Buffer,
 		/** a buffer of the largest part's size */
 		private readonly allocate: () => Buffer,
+		private readonly maxPartBytes: number,
 	) {}
 
 	/** Room for `size` more bytes: the buffer and where to write. */
 	reserve(size: number): { bytes: Buffer; at: number } {
 		if (this.buffer === undefined) {
-			this.buffer = this.allocate();
+			const small = Math.min(FIRST_BUFFER_BYTES, Math.ceil(this.maxPartBytes / 8));
+			const first = Math.min(this.maxPartBytes, Math.max(small, this.header.length + size));
+			this.buffer = Buffer.allocUnsafe(first);
 			this.fill = this.header.copy(this.buffer, 0);
+		}
+		if (this.fill + size > this.buffer.length) {
+			const larger = this.allocate();
+			this.buffer.copy(larger, 0, 0, this.fill);
+			this.buffer = larger;
 		}
 		const at = this.fill;
 		this.fill += size;
@@ -457,7 +470,7 @@ export async function* cutGroupParts(
 		const key = groupKeyOf(values);
 		let writer = writers.get(key);
 		if (writer === undefined) {
-			writer = new PartWriter(values, header, allocate);
+			writer = new PartWriter(values, header, allocate, options.maxPartBytes);
 			writers.set(key, writer);
 		}
 		const { size, emptyRow } = keptRowBytes(spans, fieldCount, sorted, rowEnd - contentEnd);
@@ -475,7 +488,10 @@ export async function* cutGroupParts(
 	async function* handReady(): AsyncGenerator<GroupPart, void, undefined> {
 		for (const { part, buffer } of ready.splice(0)) {
 			yield part;
-			if (options.reusePartBuffers === true) free.push(buffer);
+			// A buffer's written pages stay memory while it lives: recycle one only while every group's
+			// writer can hold a whole part within the budget, else let it go (the budget then bounds memory).
+			const recycle = options.reusePartBuffers === true && writers.size * options.maxPartBytes <= options.memoryBudgetBytes;
+			if (recycle && buffer.length === options.maxPartBytes && free.length < writers.size) free.push(buffer);
 		}
 	}
 	const rows = new DataRows(plan);
