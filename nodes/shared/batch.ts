@@ -44,6 +44,12 @@ export interface BatchDescriptor extends IDataObject {
 		binaryProperty: string;
 		dataStart: number;
 		dataEnd: number;
+		/**
+		 * A grouped import (Member Status or Program from a column): the part's rows are the
+		 * rows in [dataStart, dataEnd) whose columns at `columns` (header indices) hold `values`
+		 * (surrounding spaces ignored); the other rows in the range belong to other batches.
+		 */
+		group?: SubmittedGroup;
 	};
 	submittedAt: string;
 	/** the instance's import speed Bulk Import measured while waiting for queue slots (rows/s), when it did */
@@ -65,6 +71,11 @@ export interface BatchDescriptor extends IDataObject {
 	possibleDuplicateBatchIds?: number[];
 	/** a sentence for the user when something about this batch needs their attention */
 	notice?: string;
+}
+
+export interface SubmittedGroup extends IDataObject {
+	columns: number[];
+	values: string[];
 }
 
 /**

@@ -202,6 +202,26 @@ describe('Items input: member status and program from an item field', () => {
 		expect(error.message).toBe("Item 1 has no member status in field 'status'");
 		expect(uploadCalls(sim())).toHaveLength(0);
 	});
+
+	it("checks every item's status and program with Marketo before uploading any group, naming the items", async () => {
+		const error = await failureOf(
+			runBulkImport(
+				sim(),
+				{ operation: 'importProgramMembers', inputSource: 'items', memberStatusSource: 'column', programSource: 'column' },
+				itemsOf([
+					{ email: 'ok0@example.com', programId: 1002, status: 'Attended' },
+					{ email: 'ok1@example.com', programId: 1002, status: 'Atended' },
+					{ email: 'ok2@example.com', programId: 999999, status: 'Attended' },
+					{ email: 'ok3@example.com', programId: 1002, status: 'Atended' },
+				]),
+			),
+		);
+		expect(error.message).toContain('program 999999 in field \'programId\' was not found (item 2)');
+		expect(error.message).toContain("'Atended' (items 1 and 3), did you mean 'Attended'?");
+		expect(error.description).toContain("in field 'status' of every item");
+		expect(error.description).toContain('Nothing was uploaded.');
+		expect(uploadCalls(sim())).toHaveLength(0);
+	});
 });
 
 describe('Items input: the resource mapper (node version 2)', () => {

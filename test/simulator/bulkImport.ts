@@ -254,6 +254,13 @@ export class ImportQueue {
 		return true;
 	}
 
+	/** step of each status of the program's channel */
+	private statusSteps(programId: number): Map<string, number> {
+		const program = this.schema.programs.find((p) => p.id === programId);
+		const channel = this.schema.channels.find((c) => c.name === program?.channel);
+		return new Map((channel?.progressionStatuses ?? []).map((s) => [s.name, s.step]));
+	}
+
 	private fieldSetsFor(job: ImportJob) {
 		if (job.kind === 'leads') return [this.schema.leadFields];
 		if (job.kind === 'programMembers') return [this.schema.leadFields, this.schema.programMemberFields];
@@ -292,7 +299,10 @@ export class ImportQueue {
 			const existing = this.db.findLead('email', email, DEFAULT_PARTITION_ID);
 			const lead = existing ?? this.db.createLead(verdict.values[0], DEFAULT_PARTITION_ID, now);
 			if (existing) this.db.updateLead(existing, verdict.values[0], now);
-			this.db.upsertProgramMember(job.programId as number, lead, job.programMemberStatus as string, verdict.values[1]);
+			const programId = job.programId as number;
+			const current = this.db.programMembers(programId).find((member) => member.leadId === lead.id)?.status;
+			const status = statusAfterImport(current, job.programMemberStatus as string, this.statusSteps(programId));
+			this.db.upsertProgramMember(programId, lead, status, verdict.values[1]);
 		} else {
 			// The rules' key fields are the object's dedupe fields, in order.
 			const dedupeValues = (job.rules ?? this.rulesFor(job)).keyFields.map((name) => verdict.keys[name]);
@@ -304,6 +314,20 @@ export class ImportQueue {
 			job.warnings.push({ row, reason: verdict.reason ?? '' });
 		}
 	}
+}
+
+/**
+ * A member's status after a bulk import row: the imported status, unless the member already
+ * has a status of a higher step, which it keeps (docs/DECISIONS.md "A bulk import never moves a
+ * member's status back"): Marketo's program statuses only move forward, as its flow step and its
+ * status sync do; its bulk import documentation is silent. The row still counts as imported.
+ */
+export function statusAfterImport(current: string | undefined, imported: string, steps: Map<string, number>): string {
+	if (current === undefined) return imported;
+	const currentStep = steps.get(current);
+	const importedStep = steps.get(imported);
+	if (currentStep === undefined || importedStep === undefined) return imported;
+	return importedStep < currentStep ? current : imported;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { startSimulator, type RunningSimulator } from './index';
+import { MAX_CUSTOM_PROGRAM_MEMBER_FIELDS } from './schema';
 import { apiGet, envelopeOf, errorCode, firstResult, fixture, getToken, upload } from './testkit';
 
 describe('bulk program member import', () => {
@@ -102,5 +103,25 @@ describe('bulk program member import', () => {
 			fields: { format: 'CSV', programMemberStatus: 'On List' },
 		});
 		expect(firstResult(asFields).status).toBe('Queued');
+	});
+
+	it('never moves a member back to a status of a lower step, but still updates its fields', async () => {
+		await importMembers('email,webinarQuestion,attendedMinutes\narya@stark.com,Q1,\n', 1002, 'Attended');
+		const back = await importMembers('email,webinarQuestion\narya@stark.com,Q2\n', 1002, 'Registered');
+		// The row is imported (not failed): Marketo keeps the higher status and takes the fields.
+		expect(back.status).toMatchObject({ numOfLeadsProcessed: 1, numOfRowsFailed: 0 });
+		expect(sim.state.programMembers(1002)).toEqual([
+			expect.objectContaining({ status: 'Attended', fields: { webinarQuestion: 'Q2' } }),
+		]);
+		await importMembers('email\narya@stark.com\n', 1002, 'Attended On-demand');
+		expect(sim.state.programMembers(1002).map((m) => m.status)).toEqual(['Attended On-demand']);
+	});
+
+	it('describes custom program member fields (webinarQuestion, attendedMinutes), at most 20', async () => {
+		const described = firstResult(await apiGet(sim, '/rest/v1/programs/members/describe.json', token));
+		const fields = described.fields as Array<{ name: string; dataType: string; updateable: boolean }>;
+		expect(fields.find((f) => f.name === 'webinarQuestion')).toMatchObject({ dataType: 'string', updateable: true });
+		expect(fields.find((f) => f.name === 'attendedMinutes')).toMatchObject({ dataType: 'integer', updateable: true });
+		expect(fields.filter((f) => f.updateable).length).toBeLessThanOrEqual(MAX_CUSTOM_PROGRAM_MEMBER_FIELDS);
 	});
 });

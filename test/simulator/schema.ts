@@ -141,7 +141,12 @@ export const SEED_PROGRAM_MEMBER_FIELDS: FieldDefinition[] = [
 	field('webinarUrl', 'Webinar URL', 'url'),
 	field('registrationCode', 'Registration Code', 'string', { length: 30 }),
 	field('seatsReserved', 'Seats Reserved', 'integer'),
+	field('webinarQuestion', 'Webinar Question', 'string'),
+	field('attendedMinutes', 'Attended Minutes', 'integer'),
 ];
+
+/** Marketo allows at most this many custom program member fields per instance. */
+export const MAX_CUSTOM_PROGRAM_MEMBER_FIELDS = 20;
 
 export const SEED_PARTITIONS: PartitionDefinition[] = [
 	{ id: 1, name: 'Default', description: 'Initial system lead partition' },

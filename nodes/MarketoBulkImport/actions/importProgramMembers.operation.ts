@@ -2,13 +2,14 @@ import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData, ty
 
 import type { ImportPlan } from '../helpers/importPlan';
 import { parseMarketoId } from '../helpers/ids';
+import { memberGrouping, type MemberGroupingSpec } from '../helpers/memberGroups';
 import { programMemberHeaderRules } from '../helpers/preflight';
 import { runImport } from '../helpers/runImport';
 
 const showForProgramMembers = { show: { operation: ['importProgramMembers'] } };
 
-/** Where a setting comes from: the parameter (one value, or an expression per item) or a field of each row. */
-export type SettingSource = 'fixed' | 'column';
+export const DEFAULT_MEMBER_STATUS_COLUMN = 'status';
+export const DEFAULT_PROGRAM_COLUMN = 'programId';
 
 export const description: INodeProperties[] = [
 	{
@@ -17,11 +18,11 @@ export const description: INodeProperties[] = [
 		type: 'options',
 		noDataExpression: true,
 		options: [
-			{ name: 'One Program for All Rows', value: 'fixed', description: 'The Program parameter below' },
+			{ name: 'One Program for All Rows', value: 'fixed', description: 'Every row joins the program chosen below' },
 			{
 				name: 'From a Column',
 				value: 'column',
-				description: 'Each row names its program (ID) in a column; one batch per program and status',
+				description: 'Each row names its program (by ID) in a column of the file: one batch per program and status',
 			},
 		],
 		default: 'fixed',
@@ -31,9 +32,10 @@ export const description: INodeProperties[] = [
 		displayName: 'Program Column',
 		name: 'programColumn',
 		type: 'string',
-		default: 'programId',
+		default: DEFAULT_PROGRAM_COLUMN,
 		required: true,
-		description: 'The column (with Items input: the item field) that holds each row\'s program ID. It is not uploaded.',
+		description:
+			'The column of the file (with Items input: the item field) that holds each row\'s program ID. Every program is checked to exist before anything is uploaded; the column itself is not uploaded.',
 		displayOptions: { show: { operation: ['importProgramMembers'], programSource: ['column'] } },
 	},
 	{
@@ -69,11 +71,12 @@ export const description: INodeProperties[] = [
 		type: 'options',
 		noDataExpression: true,
 		options: [
-			{ name: 'One Status for All Rows', value: 'fixed', description: 'The Member Status parameter below' },
+			{ name: 'One Status for All Rows', value: 'fixed', description: 'Every member gets the status chosen below' },
 			{
 				name: 'From a Column',
 				value: 'column',
-				description: 'Each row names its member status in a column; one batch per status',
+				description:
+					'Each row names its status in a column of the file (e.g. attendees and no-shows in one file): one batch per status',
 			},
 		],
 		default: 'fixed',
@@ -83,9 +86,10 @@ export const description: INodeProperties[] = [
 		displayName: 'Member Status Column',
 		name: 'memberStatusColumn',
 		type: 'string',
-		default: 'status',
+		default: DEFAULT_MEMBER_STATUS_COLUMN,
 		required: true,
-		description: 'The column (with Items input: the item field) that holds each row\'s member status, e.g. "Attended". It is not uploaded.',
+		description:
+			"The column of the file (with Items input: the item field) that holds each row's status, e.g. 'Attended' or 'No Show', spelled as in the program's channel. Every status is checked against the channel before anything is uploaded; the column itself is not uploaded.",
 		displayOptions: { show: { operation: ['importProgramMembers'], memberStatusSource: ['column'] } },
 	},
 	{
@@ -101,74 +105,8 @@ export const description: INodeProperties[] = [
 	},
 ];
 
-/**
- * A setting read "From a Column" for one item. With Items input the column is the item's field;
- * items are then grouped by it like any per-item setting. Binary File input splits the file by
- * the column instead (not handled here).
- */
-function settingFromItemField(
-	this: IExecuteFunctions,
-	itemIndex: number,
-	field: string,
-	what: string,
-	fix: string,
-): string {
-	const inputSource = this.getNodeParameter('inputSource', 0, 'binary') as string;
-	if (inputSource !== 'items') {
-		throw new NodeOperationError(this.getNode(), `${what} "From a Column" needs Items input in this version`, {
-			itemIndex,
-			description: `Set Input to "Items", or set ${what} Source to one value for all rows.`,
-		});
-	}
-	const value = this.getInputData()[itemIndex]?.json[field];
-	const text = value === null || value === undefined || typeof value === 'object' ? '' : String(value).trim();
-	if (text === '') {
-		throw new NodeOperationError(this.getNode(), `Item ${itemIndex} has no ${what.toLowerCase()} in field '${field}'`, {
-			itemIndex,
-			description: `${what} comes from each item's field '${field}' (${what} Column). ${fix} Nothing was uploaded.`,
-		});
-	}
-	return text;
-}
-
-export function buildProgramMemberPlan(this: IExecuteFunctions, itemIndex: number): ImportPlan {
-	const settingFields: string[] = [];
-	let programValue: unknown;
-	if ((this.getNodeParameter('programSource', 0, 'fixed') as SettingSource) === 'column') {
-		const field = String(this.getNodeParameter('programColumn', itemIndex, 'programId')).trim();
-		programValue = settingFromItemField.call(this, itemIndex, field, 'Program', "Give every item its program's numeric ID.");
-		settingFields.push(field);
-	} else {
-		programValue = this.getNodeParameter('program', itemIndex, '', { extractValue: true });
-	}
-	const programId = parseMarketoId(programValue);
-	if (programId === undefined) {
-		throw new NodeOperationError(this.getNode(), `Program '${String(programValue)}' is not a program ID`, {
-			itemIndex,
-			description: 'Pick the program from the dropdown, or enter its numeric ID.',
-		});
-	}
-	let programMemberStatus: string;
-	if ((this.getNodeParameter('memberStatusSource', 0, 'fixed') as SettingSource) === 'column') {
-		const field = String(this.getNodeParameter('memberStatusColumn', itemIndex, 'status')).trim();
-		programMemberStatus = settingFromItemField.call(
-			this,
-			itemIndex,
-			field,
-			'Member Status',
-			"Give every item one of the program channel's statuses, e.g. 'Registered'.",
-		);
-		settingFields.push(field);
-	} else {
-		programMemberStatus = String(this.getNodeParameter('programMemberStatus', itemIndex, '') ?? '').trim();
-	}
-	if (programMemberStatus === '') {
-		throw new NodeOperationError(this.getNode(), 'Member Status is empty', {
-			itemIndex,
-			description:
-				"Choose the Program first, then the status the members get, e.g. 'On List' (the list shows the program channel's statuses).",
-		});
-	}
+/** Pure: the plan of an import of members of one program with one status. */
+export function programMemberPlan(programId: number, programMemberStatus: string): ImportPlan {
 	return {
 		target: { importType: 'programMembers', programId },
 		query: { programMemberStatus },
@@ -177,8 +115,102 @@ export function buildProgramMemberPlan(this: IExecuteFunctions, itemIndex: numbe
 		headerRules: async (context, cache, index) => await programMemberHeaderRules(context, cache, index),
 		// Marketo finds or creates each member's lead by email.
 		keyColumns: async () => ['email'],
-		...(settingFields.length > 0 ? { settingFields } : {}),
 	};
+}
+
+function columnParameter(context: IExecuteFunctions, name: string, fallback: string, itemIndex: number): string {
+	const column = String(context.getNodeParameter(name, itemIndex, fallback) ?? '').trim();
+	if (column === '') {
+		throw new NodeOperationError(context.getNode(), `The column name in '${name === 'programColumn' ? 'Program Column' : 'Member Status Column'}' is empty`, {
+			itemIndex,
+			description: `Enter the header of the file's column that holds it, e.g. '${fallback}'.`,
+		});
+	}
+	return column;
+}
+
+export function buildProgramMemberPlan(this: IExecuteFunctions, itemIndex: number): ImportPlan {
+	const programFromColumn = this.getNodeParameter('programSource', itemIndex, 'fixed') === 'column';
+	const statusFromColumn = this.getNodeParameter('memberStatusSource', itemIndex, 'fixed') === 'column';
+
+	let programId: number | undefined;
+	if (!programFromColumn) {
+		const programValue = this.getNodeParameter('program', itemIndex, '', { extractValue: true });
+		programId = parseMarketoId(programValue);
+		if (programId === undefined) {
+			throw new NodeOperationError(this.getNode(), `Program '${String(programValue)}' is not a program ID`, {
+				itemIndex,
+				description: 'Pick the program from the dropdown, or enter its numeric ID.',
+			});
+		}
+	}
+	let programMemberStatus = '';
+	if (!statusFromColumn) {
+		programMemberStatus = String(this.getNodeParameter('programMemberStatus', itemIndex, '') ?? '').trim();
+		if (programMemberStatus === '') {
+			throw new NodeOperationError(this.getNode(), 'Member Status is empty', {
+				itemIndex,
+				description:
+					"Choose the Program first, then the status the members get, e.g. 'On List' (the list shows the program channel's statuses).",
+			});
+		}
+	}
+	if (!programFromColumn && !statusFromColumn) return programMemberPlan(programId as number, programMemberStatus);
+
+	const spec = {
+		programColumn: programFromColumn ? columnParameter(this, 'programColumn', DEFAULT_PROGRAM_COLUMN, itemIndex) : undefined,
+		statusColumn: statusFromColumn
+			? columnParameter(this, 'memberStatusColumn', DEFAULT_MEMBER_STATUS_COLUMN, itemIndex)
+			: undefined,
+		fixedProgramId: programId,
+		fixedStatus: statusFromColumn ? undefined : programMemberStatus,
+	};
+	if (this.getNodeParameter('inputSource', 0, 'binary') === 'items') {
+		return itemSettingsPlan.call(this, itemIndex, spec);
+	}
+
+	// The plan's own target stands for the file as a whole (messages, the header check); each group gets its own.
+	const whole = programMemberPlan(programId ?? 0, programMemberStatus);
+	return {
+		...whole,
+		label: programFromColumn ? 'program members' : whole.label,
+		grouping: memberGrouping(spec, programMemberPlan),
+	};
+}
+
+/**
+ * Items input with Program or Member Status "From a Column": the column is the item's field.
+ * The item gets the plan of its own program and status, so items are grouped by them like any
+ * per-item setting (runImport's item groups); the fields are not uploaded, and every group's
+ * values are checked against Marketo before the first upload (`itemSettingsCheck`).
+ */
+function itemSettingsPlan(this: IExecuteFunctions, itemIndex: number, spec: MemberGroupingSpec): ImportPlan {
+	const json = this.getInputData()[itemIndex]?.json ?? {};
+	const fieldValue = (field: string): string => {
+		const value = json[field];
+		return value === null || value === undefined || typeof value === 'object' ? '' : String(value).trim();
+	};
+	const values: string[] = [];
+	const settingFields: string[] = [];
+	if (spec.programColumn !== undefined) {
+		values.push(fieldValue(spec.programColumn));
+		settingFields.push(spec.programColumn);
+	}
+	if (spec.statusColumn !== undefined) {
+		values.push(fieldValue(spec.statusColumn));
+		settingFields.push(spec.statusColumn);
+	}
+	const grouping = memberGrouping({ ...spec, rowNoun: 'item' }, programMemberPlan);
+	const empty = grouping.columns.find((_, at) => values[at] === '');
+	if (empty !== undefined) {
+		throw new NodeOperationError(this.getNode(), `Item ${itemIndex} has no ${empty.parameter.toLowerCase()} in field '${empty.name}'`, {
+			itemIndex,
+			description: `${empty.parameter} comes from each item's field '${empty.name}' (${empty.parameter} Source: From a Column). Give every item a value there. Nothing was uploaded.`,
+		});
+	}
+	// A program that is not a number gets a plan only to be refused by the check, which names the items.
+	const plan = grouping.planFor(values);
+	return { ...plan, settingFields, itemSettingsCheck: { values, check: grouping.check } };
 }
 
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[]> {

@@ -2,6 +2,7 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import type { BatchDescriptor } from '../../shared/batch';
 import type { ImportTarget } from '../../shared/importTypes';
+import type { GroupSummary } from '../../shared/csv/groupSplitter';
 import type { DescribeCache, HeaderRules } from './preflight';
 
 /** The target fields a BatchDescriptor carries, depending on the import type. */
@@ -32,6 +33,30 @@ export interface ImportPlan {
 	keyColumns(context: IExecuteFunctions, cache: DescribeCache, itemIndex: number, header: string[]): Promise<string[]>;
 	/** Items input: item fields that carry a setting (a member status "From a Column"), not data to write */
 	settingFields?: string[];
+	/**
+	 * Set when some settings come from columns of the file (Member Status, Program "From a
+	 * Column"): the rows are grouped by those columns' values and each group is imported
+	 * with its own plan. Binary File input only.
+	 */
+	grouping?: PlanGrouping;
+	/**
+	 * Items input with settings read from item fields: this item's values of the grouping
+	 * columns, and the check every group's values go through before the first upload.
+	 */
+	itemSettingsCheck?: { values: string[]; check: PlanGrouping['check'] };
+}
+
+/** Settings read from columns of the file: one batch sequence per distinct combination of values. */
+export interface PlanGrouping {
+	/** the columns, in the order `planFor` and `check` take their values */
+	columns: Array<{ name: string; parameter: string }>;
+	/**
+	 * Refuses values Marketo would reject (an unknown status, a program that does not exist),
+	 * naming the rows, before anything is uploaded.
+	 */
+	check(context: IExecuteFunctions, groups: GroupSummary[], itemIndex: number, subject: string): Promise<void>;
+	/** the plan of one group, from its values */
+	planFor(values: string[]): ImportPlan;
 }
 
 export type PlanBuilder = (this: IExecuteFunctions, itemIndex: number) => Promise<ImportPlan> | ImportPlan;

@@ -121,7 +121,13 @@ function binaryBatchItems(
 	return parts.map(({ descriptor, part }) => ({
 		json: {
 			...descriptor,
-			submittedFile: { binaryProperty, dataStart: part.dataStart, dataEnd: part.dataEnd },
+			submittedFile: {
+				binaryProperty,
+				dataStart: part.dataStart,
+				dataEnd: part.dataEnd,
+				// A grouped import's part: only the range's rows of its group are its rows.
+				...(part.group ? { group: { ...part.group } } : {}),
+			},
 		},
 		binary: { [binaryProperty]: binary },
 		pairedItem: { item: itemIndex },
@@ -400,6 +406,7 @@ async function importAllItems(
 	const settings = submitSettingsFrom(options);
 
 	const { groups, errorItems } = await groupItemsBySettings.call(this, items.length, buildPlan);
+	await checkItemSettings.call(this, groups, items.length);
 	// Look before uploading: every group's file is written and its header checked first.
 	const files: GroupFile[] = [];
 	for (const group of groups) {
@@ -475,6 +482,23 @@ async function importAllItems(
 		}
 	}
 	return outputs;
+}
+
+/**
+ * Settings read from item fields (Member Status / Program "From a Column") are checked with
+ * Marketo for every group before the first upload: an unknown status or program would fail its
+ * whole batch, possibly after other groups were uploaded.
+ */
+async function checkItemSettings(this: IExecuteFunctions, groups: Array<ItemGroup<ImportPlan>>, itemCount: number): Promise<void> {
+	const checked = groups.filter((group) => group.settings.itemSettingsCheck !== undefined);
+	const first = checked[0]?.settings.itemSettingsCheck;
+	if (first === undefined) return;
+	const summaries = checked.map((group) => ({
+		values: group.settings.itemSettingsCheck?.values ?? [],
+		rows: group.itemIndices.length,
+		firstRows: group.itemIndices.slice(0, 5),
+	}));
+	await first.check(this, summaries, checked[0].itemIndices[0], `The ${itemCount} input items`);
 }
 
 /** Pure: "items 0-3, 7" for a message. */

@@ -11,6 +11,7 @@ import {
 	type OpenSource,
 } from '../../shared/csv/encoding';
 import { CsvFileError, cutParts, planParts, type FilePart, type SplitPlan } from '../../shared/csv/splitter';
+import { cutGroupParts, DEFAULT_GROUP_BUDGET_BYTES, headerWithout, scanGroups, TooManyGroupsError } from '../../shared/csv/groupSplitter';
 import { createImportPath, type ImportType } from '../../shared/importTypes';
 import { CreateOutcomeUnknownError, marketoCreateImport, type CreateImportResult } from '../../shared/transport';
 import { toNodeError } from './errors';
@@ -76,10 +77,115 @@ export interface SubmitSettings {
 	queueWaitLimitMs: number;
 }
 
+/** The rows of a part of a grouped import: those in [dataStart, dataEnd) whose group columns hold `values`. */
+export interface PartGroup {
+	/** indices of the group columns in the file's header */
+	columns: number[];
+	values: string[];
+}
+
 export interface SubmittedPart {
 	descriptor: BatchDescriptor;
 	/** `body` is present only when the file asked to keep part bodies */
-	part: Omit<FilePart, 'body'> & { body?: Buffer };
+	part: Omit<FilePart, 'body'> & { body?: Buffer; group?: PartGroup };
+}
+
+/** A part ready to upload, with the plan it goes by (a group's own, when settings come from columns). */
+type PlannedPart = FilePart & { plan: ImportPlan; group?: PartGroup };
+
+/** Most distinct groups a file may make (more means the wrong column was chosen). */
+export const MAX_GROUPS = 200;
+
+interface PartSource {
+	parts: AsyncIterable<PlannedPart>;
+	/** the header line as uploaded */
+	headerBytes: number;
+	header: string[];
+	/** whether parts may share keys with a neighbour (more than one part) */
+	manyParts: boolean;
+}
+
+async function* plainParts(open: FileToImport['open'], splitPlan: SplitPlan, plan: ImportPlan, reuse: boolean) {
+	for await (const part of cutParts(open, splitPlan, { reusePartBuffer: reuse })) yield { ...part, plan };
+}
+
+/** Pure: the indices of the group columns in the header (exact name first, then ignoring case and spaces). */
+export function groupColumnIndices(header: string[], names: string[]): Array<number | undefined> {
+	return names.map((name) => {
+		const exact = header.indexOf(name);
+		if (exact !== -1) return exact;
+		const wanted = name.trim().toLowerCase();
+		const loose = header.findIndex((column) => column.trim().toLowerCase() === wanted);
+		return loose === -1 ? undefined : loose;
+	});
+}
+
+/**
+ * A grouped import's parts: finds the group columns, reads the groups (one pass), lets the
+ * plan refuse bad values, then cuts each group's parts (one more pass, streaming).
+ */
+async function groupedParts(
+	context: IExecuteFunctions,
+	plan: ImportPlan,
+	file: FileToImport,
+	splitPlan: SplitPlan,
+	maxPartBytes: number,
+	itemIndex: number,
+): Promise<PartSource> {
+	const grouping = plan.grouping as NonNullable<ImportPlan['grouping']>;
+	const found = groupColumnIndices(splitPlan.header, grouping.columns.map((column) => column.name));
+	const missing = grouping.columns.filter((_, k) => found[k] === undefined);
+	if (missing.length > 0) {
+		const names = missing.map((column) => `'${column.name}'`).join(' and ');
+		throw new NodeOperationError(context.getNode(), `${file.subject} has no column ${names}`, {
+			itemIndex,
+			description:
+				`${missing.map((column) => `${column.parameter} is set to "From a Column" with the column '${column.name}'`).join('; ')}, ` +
+				`but the header has: ${splitPlan.header.map((name) => `'${name}'`).join(', ')}. Enter the column's header exactly, ` +
+				'or add the column to the file. Nothing was uploaded.',
+		});
+	}
+	const columns = found as number[];
+	let groups;
+	try {
+		groups = await scanGroups(file.open, splitPlan, columns, MAX_GROUPS);
+	} catch (error) {
+		if (!(error instanceof TooManyGroupsError)) throw toNodeError(context.getNode(), error, itemIndex);
+		const names = grouping.columns.map((column) => `'${column.name}'`).join(' and ');
+		throw new NodeOperationError(context.getNode(), `${file.subject}: ${names} ${grouping.columns.length === 1 ? 'has' : 'have'} more than ${MAX_GROUPS} different values`, {
+			itemIndex,
+			description: `Each different value becomes its own batches; row ${error.rowNumber} brings value number ${MAX_GROUPS + 1}. Check that ${names} is the right column. Nothing was uploaded.`,
+		});
+	}
+	await grouping.check(context, groups, itemIndex, file.subject);
+	const sorted = [...columns].sort((a, b) => a - b);
+	const header = splitPlan.header.filter((_, index) => !sorted.includes(index));
+	async function* parts(): AsyncGenerator<PlannedPart> {
+		for await (const part of cutGroupParts(file.open, splitPlan, {
+			columns,
+			maxPartBytes,
+			memoryBudgetBytes: DEFAULT_GROUP_BUDGET_BYTES,
+			// Each part is uploaded (or copied, when deferred) before the next is asked for.
+			reusePartBuffers: !file.keepPartBodies,
+		})) {
+			yield {
+				index: part.index,
+				rows: part.rows,
+				firstRowNumber: part.firstRowNumber,
+				dataStart: part.dataStart,
+				dataEnd: part.dataEnd,
+				body: part.body,
+				plan: grouping.planFor(part.values),
+				group: { columns, values: part.values },
+			};
+		}
+	}
+	return {
+		parts: parts(),
+		headerBytes: headerWithout(splitPlan, sorted).length,
+		header,
+		manyParts: groups.length > 1 || splitPlan.parts.length > 1,
+	};
 }
 
 /** Pure: the part size the splitter may use for a user-chosen limit, leaving room for the multipart envelope. */
@@ -123,6 +229,16 @@ export function describeRowRange(range: RowsNotSubmitted): string {
 
 /** Pure: what is in Marketo and what is not, for an error's description. */
 function describeSubmitted(parts: SubmittedPart[], notSubmitted: RowsNotSubmitted): string {
+	if (parts.some(({ part }) => part.group !== undefined)) {
+		// Groups interleave in the file: what was submitted is no range of rows.
+		const listed = parts
+			.map(({ descriptor, part }) => `batch ${descriptor.batchId} (${(part.group?.values ?? []).map((v) => `'${v}'`).join(', ')}: ${part.rows} rows from row ${part.firstRowNumber})`)
+			.join(', ');
+		return (
+			`These batches are already in Marketo and will be imported: ${listed}. The file's other rows were not submitted: ` +
+			'import again only the rows that are not in those batches.'
+		);
+	}
 	const ids = parts.map((p) => p.descriptor.batchId).join(', ');
 	const submittedRows: RowsNotSubmitted = { from: parts[0].part.firstRowNumber, to: notSubmitted.from - 1 };
 	const batches = parts.length === 1 ? `batch ${ids}` : `batches ${ids}`;
@@ -354,7 +470,7 @@ function uncertainPartError(
 }
 
 interface DeferredPart {
-	part: FilePart;
+	part: PlannedPart;
 	keys: Set<string>;
 	rowsLabel: string;
 	lost: CreateOutcomeUnknownError;
@@ -444,41 +560,54 @@ export async function submitParts(
 	const maxPartBytes = effectiveMaxPartBytes(settings.partSizeLimitBytes, file.fileName);
 
 	const { splitPlan, format } = await lookBeforeUpload(this, file, maxPartBytes, itemIndex);
+	let source: PartSource;
+	try {
+		source = plan.grouping
+			? await groupedParts(this, plan, file, splitPlan, maxPartBytes, itemIndex)
+			: {
+					parts: plainParts(file.open, splitPlan, plan, !file.keepPartBodies),
+					headerBytes: splitPlan.headerLine.length,
+					header: splitPlan.header,
+					manyParts: splitPlan.parts.length > 1,
+				};
+	} catch (error) {
+		throw toNodeError(this.getNode(), error, itemIndex);
+	}
 	if (settings.preflight) {
 		const rules = await plan.headerRules(this, session.describeCache, itemIndex);
-		assertHeaderMatches(this, splitPlan.header, rules, file.subject, itemIndex);
+		// The group columns are not uploaded: only the rest must be Marketo fields.
+		assertHeaderMatches(this, source.header, rules, file.subject, itemIndex);
 	}
 
 	const budget = new QueueWaitBudget(settings.queueWaitLimitMs);
 	const delimiter = delimiterOf(format);
 	// One part has no neighbour to collide with: its keys are not worth reading.
-	const keyIndices =
-		splitPlan.parts.length > 1
-			? keyColumnIndices(splitPlan.header, await plan.keyColumns(this, session.describeCache, itemIndex, splitPlan.header))
-			: null;
+	const keyIndices = source.manyParts
+		? keyColumnIndices(source.header, await plan.keyColumns(this, session.describeCache, itemIndex, source.header))
+		: null;
 	/** the parts uploaded just before the current one, with their keys (the same-key guard) */
 	let neighbours: Array<{ keys: Set<string>; batchId: number }> = [];
 	/** the first part, when its create's answer was lost with no batch id known to look from */
 	let deferred: DeferredPart | null = null;
-	const uploadOf = (body: Buffer) => ({
-		path: createImportPath(plan.target),
-		qs: { ...plan.query, format: formatQueryValue(plan.target.importType, format) },
+	const uploadOf = (body: Buffer, partPlan: ImportPlan) => ({
+		path: createImportPath(partPlan.target),
+		qs: { ...partPlan.query, format: formatQueryValue(partPlan.target.importType, format) },
 		itemIndex,
 		file: { body, fileName: file.fileName, contentType: mimeTypeOf(format) },
 	});
-	const record = (part: FilePart, outcome: CreateOutcome, keysShared: number | undefined, rowsLabel: string) => {
+	const record = (part: PlannedPart, outcome: CreateOutcome, keysShared: number | undefined, rowsLabel: string) => {
 		const created = outcome.created as CreateImportResult;
 		const possibleDuplicateBatchIds = outcome.lost === undefined ? outcome.possibleDuplicateBatchIds : undefined;
-		session.submitted.add(plan.target, created.batchId, part.rows, created.status);
-		const { body, ...partInfo } = part;
+		session.submitted.add(part.plan.target, created.batchId, part.rows, created.status);
+		const { body, plan: partPlan, ...partInfo } = part;
 		submitted.push({
-			part: file.keepPartBodies ? part : partInfo,
+			part: file.keepPartBodies ? { ...partInfo, body } : partInfo,
 			descriptor: {
 				batchId: created.batchId,
 				importId: created.importId,
 				status: created.status as BatchStatusName,
-				importType: plan.target.importType,
-				...plan.targetFields,
+				importType: partPlan.target.importType,
+				...partPlan.targetFields,
 				format,
 				fileEncoding: splitPlan.encoding,
 				fileName: file.fileName,
@@ -501,13 +630,14 @@ export async function submitParts(
 	};
 
 	try {
-		const parts = cutParts(file.open, splitPlan, { reusePartBuffer: !file.keepPartBodies });
-		for await (const part of parts) {
-			const rowsLabel = describeRowRange({ from: part.firstRowNumber, to: part.firstRowNumber + part.rows - 1 });
+		for await (const part of source.parts) {
+			const rowsLabel = part.group
+				? `${part.rows === 1 ? 'row' : `${part.rows} rows`} from row ${part.firstRowNumber} with ${part.group.values.map((value) => `'${value}'`).join(', ')}`
+				: describeRowRange({ from: part.firstRowNumber, to: part.firstRowNumber + part.rows - 1 });
 			let keys: Set<string> | null = null;
 			let keysShared: number | undefined;
 			if (keyIndices !== null) {
-				keys = await keysOfRows(part.body.subarray(splitPlan.headerLine.length), delimiter, keyIndices);
+				keys = await keysOfRows(part.body.subarray(source.headerBytes), delimiter, keyIndices);
 				if (deferred !== null && countSharedKeys(deferred.keys, keys) > 0) {
 					// The lost upload may be running: rows upserting the same records must not go beside it.
 					const lost = deferred;
@@ -523,13 +653,14 @@ export async function submitParts(
 				}
 			}
 
-			const outcome = await createBatchForPart(this, session, plan, {
+			const outcome = await createBatchForPart(this, session, part.plan, {
 				itemIndex,
 				budget,
 				rowsLabel,
-				upload: uploadOf(part.body),
+				upload: uploadOf(part.body, part.plan),
 				// Uploading the next part first needs its keys, to be sure it cannot collide.
-				mayDefer: deferred === null && submitted.length === 0 && keys !== null && part.index + 1 < splitPlan.parts.length,
+				mayDefer:
+					deferred === null && submitted.length === 0 && keys !== null && !part.group && part.index + 1 < splitPlan.parts.length,
 			});
 			if (outcome.lost !== undefined) {
 				deferred = { part: { ...part, body: Buffer.from(part.body) }, keys: keys as Set<string>, rowsLabel, lost: outcome.lost };
@@ -541,12 +672,12 @@ export async function submitParts(
 			if (deferred !== null) {
 				// This part's id bounds the lost upload's from above: settle it, then send it again.
 				const lost = deferred;
-				lost.found = await settleBatchesAround(this, plan.target, batchId, { itemIndex, budget, rowsLabel: lost.rowsLabel });
+				lost.found = await settleBatchesAround(this, lost.part.plan.target, batchId, { itemIndex, budget, rowsLabel: lost.rowsLabel });
 				const resent = await createBatchForPart(
 					this,
 					session,
-					plan,
-					{ itemIndex, budget, rowsLabel: lost.rowsLabel, upload: uploadOf(lost.part.body) },
+					lost.part.plan,
+					{ itemIndex, budget, rowsLabel: lost.rowsLabel, upload: uploadOf(lost.part.body, lost.part.plan) },
 					lost.found,
 				);
 				deferred = null;

@@ -249,6 +249,7 @@ export class RunFiles {
 				dataStart: ref.dataStart,
 				dataEnd: ref.dataEnd,
 				firstRowNumber: batch.firstRowNumber,
+				...(ref.group ? { group: ref.group } : {}),
 			});
 		}
 	}

@@ -5,7 +5,7 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import type { BatchStatusName, SeenFinalStatus } from '../../shared/batch';
+import type { BatchStatusName, SeenFinalStatus, SubmittedGroup } from '../../shared/batch';
 import { isResolvedEncoding, type ResolvedEncoding } from '../../shared/csv/encoding';
 import { isCsvFormat, type CsvFormat } from '../../shared/csv/formats';
 import type { ImportTarget, ImportType } from '../../shared/importTypes';
@@ -15,6 +15,8 @@ export interface SubmittedFileRef {
 	binaryProperty: string;
 	dataStart: number;
 	dataEnd: number;
+	/** a grouped import's part: its rows are the range's rows of this group */
+	group?: SubmittedGroup;
 }
 
 /** Everything the node needs to know about one batch it waits for. */
@@ -72,6 +74,19 @@ function optionalString(value: unknown): string | undefined {
 	return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
+/** Pure: a grouped part's group, when well-formed (column indices and as many string values). */
+export function groupOf(value: unknown): SubmittedGroup | undefined {
+	if (typeof value !== 'object' || value === null) return undefined;
+	const { columns, values } = value as IDataObject;
+	if (!Array.isArray(columns) || !Array.isArray(values) || columns.length === 0 || columns.length !== values.length) {
+		return undefined;
+	}
+	if (!columns.every((c) => Number.isInteger(c) && (c as number) >= 0) || !values.every((v) => typeof v === 'string')) {
+		return undefined;
+	}
+	return { columns: columns as number[], values: values as string[] };
+}
+
 function submittedFileOf(value: unknown): SubmittedFileRef | undefined {
 	if (typeof value !== 'object' || value === null) return undefined;
 	const ref = value as IDataObject;
@@ -79,7 +94,8 @@ function submittedFileOf(value: unknown): SubmittedFileRef | undefined {
 	if (typeof binaryProperty !== 'string' || typeof dataStart !== 'number' || typeof dataEnd !== 'number') {
 		return undefined;
 	}
-	return { binaryProperty, dataStart, dataEnd };
+	const group = groupOf(ref.group);
+	return group ? { binaryProperty, dataStart, dataEnd, group } : { binaryProperty, dataStart, dataEnd };
 }
 
 function count(value: unknown): number | null {

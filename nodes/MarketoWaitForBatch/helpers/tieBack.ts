@@ -16,6 +16,8 @@
  *
  * Memory: only submitted rows whose values match some result row are remembered.
  */
+import type { SubmittedGroup } from '../../shared/batch';
+import { groupValueOf } from '../../shared/csv/groupSplitter';
 import { parseDelimited } from '../../shared/csv/parser';
 import { findUnquotedField, forEachRow, hashBytes, hashOfUnquotedField, type FieldBounds } from '../../shared/csv/rowFields';
 import { itemAtOffset, type ItemRange } from '../../shared/itemRanges';
@@ -40,6 +42,27 @@ export interface SubmittedPart {
 	dataEnd: number;
 	/** data-row number of the part's first row */
 	firstRowNumber: number;
+	/**
+	 * A grouped import's part (Member Status or Program from a column): its rows are the
+	 * rows of the range whose group columns hold these values; the others are other batches'.
+	 */
+	group?: SubmittedGroup;
+}
+
+/** Pure: whether a parsed row belongs to the group (a row outside any group belongs to every part). */
+export function rowInGroup(fields: string[], group: SubmittedGroup | undefined): boolean {
+	return group === undefined || group.columns.every((column, k) => groupValueOf(fields[column]) === group.values[k]);
+}
+
+/**
+ * Pure: the key plan of a grouped part. The group columns were not uploaded, so a result
+ * file never has them: they are neither key columns nor "left out" by Marketo.
+ */
+export function withoutGroupColumns(plan: KeyPlan | null, group: SubmittedGroup | undefined): KeyPlan | null {
+	if (plan === null || group === undefined) return plan;
+	const shared = plan.shared.filter((column) => !group.columns.includes(column.submittedIndex));
+	if (shared.length === 0) return null;
+	return { shared, omittedIndices: plan.omittedIndices.filter((index) => !group.columns.includes(index)) };
 }
 
 export interface KeyPlan {
@@ -212,7 +235,7 @@ export async function tieBackResultFiles(files: ResultFile[], part: SubmittedPar
 
 async function tieBackInTurn(files: ResultFile[], part: SubmittedPart): Promise<RowTie[][]> {
 	const header = await part.reader.headerRow();
-	const plans = files.map((file) => planRowKey(file.columns, header));
+	const plans = files.map((file) => withoutGroupColumns(planRowKey(file.columns, header), part.group));
 	const resultKeys = files.map((file, f) => {
 		const plan = plans[f];
 		return plan === null ? [] : file.rows.map((row) => resultRowKey(row.values, plan));
@@ -230,6 +253,8 @@ async function tieBackInTurn(files: ResultFile[], part: SubmittedPart): Promise<
 			for (let i = 0; i < wanted.length; i++) {
 				if (!wanted[i].mayHold(bytes, start, end, delimiterByte)) continue;
 				fields ??= parseDelimited(bytes.toString('utf8', start, end), part.delimiter, { atFileStart: false })[0] ?? [''];
+				// The range holds other groups' rows too: their positions count, their rows are not candidates.
+				if (!rowInGroup(fields, part.group)) break;
 				wanted[i].add(fields, position);
 			}
 		});

@@ -403,3 +403,29 @@ describe('tieBackResultFiles on malformed files', () => {
 		);
 	});
 });
+
+describe('tieBackResultFiles: a grouped part (Member Status from a column)', () => {
+	it('takes as candidates only its group rows of the range, numbers them in the whole file, and ignores the group column', async () => {
+		const text =
+			'email,status,firstName,company\n' +
+			'a@x.com,Attended,,Acme\n' + // 1
+			'a@x.com,No Show,,Acme\n' + // 2: another batch's row inside the range
+			'a@x.com, Attended ,Ann,Acme\n'; // 3: same group (spaces do not count); has a firstName
+		const data = Buffer.from(text);
+		const { open } = chunkedSource(data, 5);
+		const reader = new SubmittedFileReader(open, ',');
+		const dataStart = text.indexOf('\n') + 1;
+		reader.register(dataStart);
+		// The upload had no status column; firstName was empty in every failed row, so Marketo left it out.
+		const failures = parseResultFile('email,company,Import Failure Reason\na@x.com,Acme,bad\n', ',');
+		const [ties] = await tieBackResultFiles([failures], {
+			reader,
+			delimiter: ',',
+			dataStart,
+			dataEnd: data.length,
+			firstRowNumber: 1,
+			group: { columns: [1], values: ['Attended'] },
+		});
+		expect(ties).toEqual([{ rowNumber: 1, tieBack: 'exact' }]);
+	});
+});

@@ -1,0 +1,54 @@
+/**
+ * Runs in a fresh process (spawned by groupSplit.bench.ts): splits one file by its status
+ * column the way the node does (each part used, then dropped) and prints the peak RSS
+ * growth over the settled baseline as JSON.
+ *
+ *   node --expose-gc -r ts-node/register/transpile-only bench/csv/groupSplitMemoryProbe.ts <file> <maxPartBytes>
+ */
+import * as fs from 'fs';
+
+import { groupSplitLikeTheNode } from './groupSplitLikeTheNode';
+
+async function consume(file: string, maxPartBytes: number, onPart: () => void): Promise<{ parts: number; bytes: number }> {
+	let parts = 0;
+	let bytes = 0;
+	for await (const part of groupSplitLikeTheNode(file, { maxPartBytes, statusColumn: 0 })) {
+		parts++;
+		bytes += part.body.length; // "upload" it, then let it go
+		onPart();
+	}
+	return { parts, bytes };
+}
+
+async function main(): Promise<void> {
+	const [file, maxPartBytesArg] = process.argv.slice(2);
+	const maxPartBytes = Number(maxPartBytesArg);
+	if (!(maxPartBytes > 0)) throw new Error('usage: <file> <maxPartBytes>');
+	const gc = (globalThis as { gc?: () => void }).gc;
+
+	const warmUp = `${file}.warmup.csv`;
+	fs.writeFileSync(warmUp, 'status,b\n' + 'Registered,"x,y"\nAttended,z\nNo Show,w\n'.repeat(20_000));
+	await consume(warmUp, 100_000, () => undefined);
+	fs.rmSync(warmUp);
+	gc?.();
+	gc?.();
+	const baseline = process.memoryUsage.rss();
+
+	let peak = baseline;
+	const sample = () => {
+		const rss = process.memoryUsage.rss();
+		if (rss > peak) peak = rss;
+	};
+	const timer = setInterval(sample, 5);
+	const { parts, bytes } = await consume(file, maxPartBytes, sample);
+	clearInterval(timer);
+	sample();
+	process.stdout.write(
+		JSON.stringify({ baselineMB: baseline / 1e6, peakMB: peak / 1e6, growthMB: (peak - baseline) / 1e6, parts, bytes }) + '\n',
+	);
+}
+
+main().catch((error: unknown) => {
+	process.stderr.write(String(error instanceof Error ? error.stack : error) + '\n');
+	process.exit(1);
+});

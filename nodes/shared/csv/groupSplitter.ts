@@ -1,0 +1,507 @@
+/**
+ * Splitting a checked file by the values of some of its columns ("group columns":
+ * a program member import's status column, or its program and status columns), for
+ * imports that take one value per batch. Each group becomes its own sequence of parts;
+ * the group columns are left out of what is uploaded.
+ *
+ * It runs after `planParts` (splitter.ts) has checked the whole file, and reads rows
+ * as rowBoundaries.ts describes, so row numbers and byte offsets are the splitter's:
+ * - `scanGroups` (one read): the distinct group values, with how many rows hold each
+ *   and the first few row numbers (for errors naming rows), before anything is uploaded;
+ * - `cutGroupParts` (one more read): one part writer per group; a part is handed out
+ *   as soon as it is full, or, when all writers together hold more than a memory budget,
+ *   the fullest one is handed out early. Memory: the budget plus one part.
+ *
+ * Every part says where its rows are in the file as read: `dataStart` (its first row's
+ * start) and `dataEnd` (its last row's end). Rows of other groups lie in between; a
+ * reader of that range takes only the rows whose group columns hold the part's values
+ * (`groupValueOf`), which is how Wait for Batch ties a failed row to its row number.
+ */
+import { readAsUtf8, type OpenSource } from './encoding';
+import { parseDelimited } from './parser';
+import { RowBoundaryScanner } from './rowBoundaries';
+import type { SplitPlan } from './splitter';
+
+/**
+ * Memory all groups' part writers may hold together before the fullest is handed out
+ * early (a smaller part): three statuses each fill a 10 MB part without that happening.
+ */
+export const DEFAULT_GROUP_BUDGET_BYTES = 32_000_000;
+
+const QUOTE = 0x22;
+const EMPTY = Buffer.alloc(0);
+
+/** Pure: a group column's value as a group is named by it (surrounding spaces do not count). */
+export function groupValueOf(field: string | undefined): string {
+	return (field ?? '').trim();
+}
+
+/**
+ * Pure: the raw bounds of each field of the row in bytes [start, end) (line break
+ * excluded), as pairs [start0, end0, start1, end1, ...]. A field that starts with a
+ * quote runs to its closing quote (a doubled quote is data), then to the next delimiter.
+ */
+export function fieldSpans(bytes: Uint8Array, start: number, end: number, delimiter: number): number[] {
+	const spans: number[] = [];
+	fieldSpansInto(bytes, start, end, delimiter, spans, Infinity);
+	return spans;
+}
+
+/**
+ * `fieldSpans` into `spans` (cleared first; reused so the hot loop makes no array per row),
+ * stopping after `maxFields` fields. Returns the number of fields found.
+ */
+function fieldSpansInto(bytes: Uint8Array, start: number, end: number, delimiter: number, spans: number[], maxFields: number): number {
+	spans.length = 0;
+	const buffer = bytes as Buffer;
+	let pos = start;
+	for (let count = 1; ; count++) {
+		const fieldStart = pos;
+		if (pos < end && buffer[pos] === QUOTE) {
+			pos++;
+			for (;;) {
+				const quote = buffer.indexOf(QUOTE, pos);
+				if (quote === -1 || quote >= end) {
+					pos = end;
+					break;
+				}
+				if (quote + 1 < end && buffer[quote + 1] === QUOTE) {
+					pos = quote + 2;
+					continue;
+				}
+				pos = quote + 1;
+				break;
+			}
+		}
+		let fieldEnd = buffer.indexOf(delimiter, pos);
+		if (fieldEnd === -1 || fieldEnd > end) fieldEnd = end;
+		spans.push(fieldStart, fieldEnd);
+		if (fieldEnd === end || count >= maxFields) return count;
+		pos = fieldEnd + 1;
+	}
+}
+
+/**
+ * The row's fields up to the last dropped one, then the rest of the row as one piece (its
+ * fields are kept byte for byte, so they need not be found): spans as `fieldSpansInto`.
+ * Returns the number of pieces.
+ */
+function rowPieces(bytes: Uint8Array, start: number, contentEnd: number, delimiter: number, spans: number[], dropped: number[]): number {
+	if (dropped.length === 0) return fieldSpansInto(bytes, start, contentEnd, delimiter, spans, Infinity);
+	const maxFields = dropped[dropped.length - 1] + 1;
+	const count = fieldSpansInto(bytes, start, contentEnd, delimiter, spans, maxFields);
+	const lastEnd = spans[2 * count - 1];
+	if (count < maxFields || lastEnd >= contentEnd) return count;
+	spans.push(lastEnd + 1, contentEnd);
+	return count + 1;
+}
+
+/** Pure: the bytes the row takes without the `dropped` fields (sorted), line break included, and whether it is written `""`. */
+function keptRowBytes(spans: number[], fieldCount: number, dropped: number[], lineBreakBytes: number): { size: number; emptyRow: boolean } {
+	let size = lineBreakBytes;
+	let kept = 0;
+	for (let f = 0, d = 0; f < fieldCount; f++) {
+		if (d < dropped.length && dropped[d] === f) {
+			d++;
+			continue;
+		}
+		size += spans[2 * f + 1] - spans[2 * f] + (kept > 0 ? 1 : 0);
+		kept++;
+	}
+	// A row left with one empty field would be an empty line, which is no row at all: quote it.
+	const emptyRow = kept > 0 && size === lineBreakBytes;
+	return { size: emptyRow ? size + 2 : size, emptyRow };
+}
+
+/** Writes the row without the `dropped` fields into `target` at `at`; returns the bytes written. */
+function writeKeptRow(
+	bytes: Buffer,
+	spans: number[],
+	fieldCount: number,
+	dropped: number[],
+	contentEnd: number,
+	rowEnd: number,
+	delimiterByte: number,
+	emptyRow: boolean,
+	target: Buffer,
+	at: number,
+): number {
+	const from = at;
+	if (emptyRow) at += target.write('""', at, 'latin1');
+	let kept = 0;
+	for (let f = 0, d = 0; f < fieldCount; f++) {
+		if (d < dropped.length && dropped[d] === f) {
+			d++;
+			continue;
+		}
+		if (kept++ > 0) target[at++] = delimiterByte;
+		at += bytes.copy(target, at, spans[2 * f], spans[2 * f + 1]);
+	}
+	at += bytes.copy(target, at, contentEnd, rowEnd);
+	return at - from;
+}
+
+/** Pure: the value of the field in bytes [start, end), read as parser.ts reads it. */
+export function fieldValue(bytes: Buffer, start: number, end: number, delimiter: string): string {
+	if (start >= end) return '';
+	if (bytes[start] !== QUOTE) return bytes.toString('utf8', start, end);
+	return parseDelimited(bytes.toString('utf8', start, end), delimiter, { atFileStart: false })[0]?.[0] ?? '';
+}
+
+/**
+ * Pure: the row in bytes [start, contentEnd) without the fields at `dropped` (sorted
+ * indices), each kept field byte for byte, followed by the row's line break
+ * [contentEnd, rowEnd) (a row left with nothing in it is written `""`, so it stays a
+ * row). Also gives the dropped fields' values.
+ */
+export function withoutFields(
+	bytes: Buffer,
+	start: number,
+	contentEnd: number,
+	rowEnd: number,
+	dropped: number[],
+	delimiter: string,
+): { row: Buffer; values: string[] } {
+	const delimiterByte = delimiter.charCodeAt(0);
+	const spans: number[] = [];
+	const fieldCount = rowPieces(bytes, start, contentEnd, delimiterByte, spans, dropped);
+	const values = dropped.map((index) =>
+		index < fieldCount ? fieldValue(bytes, spans[2 * index], spans[2 * index + 1], delimiter) : '',
+	);
+	const { size, emptyRow } = keptRowBytes(spans, fieldCount, dropped, rowEnd - contentEnd);
+	const row = Buffer.allocUnsafe(size);
+	writeKeptRow(bytes, spans, fieldCount, dropped, contentEnd, rowEnd, delimiterByte, emptyRow, row, 0);
+	return { row, values };
+}
+
+/** One data row: its bytes [start, contentEnd) and line break [contentEnd, rowEnd) in `bytes`. */
+type RowVisitor = (bytes: Buffer, start: number, contentEnd: number, rowEnd: number, fileOffset: number, rowNumber: number) => void;
+
+/**
+ * The data rows after the header of a checked file, chunk by chunk: row numbers are
+ * 1-based and empty lines are skipped, as planParts counts them; offsets are in the
+ * file as read (a BOM counted).
+ */
+class DataRows {
+	private readonly scanner: RowBoundaryScanner;
+	private readonly dataOffset: number;
+	private skip: number;
+	private chunk: Buffer = EMPTY;
+	private chunkStart = 0;
+	private carried: Buffer = EMPTY;
+	private carriedStart = 0;
+	private rowStart = 0;
+	private rowNumber = 0;
+	private visit: RowVisitor = () => {};
+	private readonly onRowEnd = (contentEnd: number, rowEnd: number) => {
+		const { rowStart, chunk, chunkStart } = this;
+		if (contentEnd > rowStart) {
+			this.rowNumber++;
+			if (rowStart >= chunkStart && rowEnd <= chunkStart + chunk.length) {
+				this.visit(chunk, rowStart - chunkStart, contentEnd - chunkStart, rowEnd - chunkStart, this.dataOffset + rowStart, this.rowNumber);
+			} else {
+				const row = Buffer.concat([
+					this.carried.subarray(rowStart - this.carriedStart),
+					chunk.subarray(0, Math.max(0, rowEnd - chunkStart)),
+				]);
+				this.visit(row, 0, contentEnd - rowStart, rowEnd - rowStart, this.dataOffset + rowStart, this.rowNumber);
+			}
+		}
+		this.rowStart = rowEnd;
+	};
+
+	constructor(plan: SplitPlan) {
+		this.scanner = new RowBoundaryScanner(plan.delimiter);
+		this.dataOffset = (plan.hasBom ? 3 : 0) + plan.headerLine.length;
+		this.skip = this.dataOffset;
+	}
+
+	/** Reads the next chunk of the file as read and visits each row it ends. */
+	scan(raw: Uint8Array, visit: RowVisitor): void {
+		let next = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+		if (this.skip > 0) {
+			const skipped = Math.min(this.skip, next.length);
+			this.skip -= skipped;
+			next = next.subarray(skipped);
+		}
+		if (next.length === 0) return;
+		this.visit = visit;
+		this.chunk = next;
+		this.scanner.scan(next, this.onRowEnd);
+		// The unfinished row's bytes so far, for the chunk that ends it.
+		const chunkEnd = this.chunkStart + next.length;
+		if (this.rowStart < chunkEnd) {
+			this.carried =
+				this.rowStart >= this.chunkStart
+					? Buffer.from(next.subarray(this.rowStart - this.chunkStart))
+					: Buffer.concat([this.carried.subarray(this.rowStart - this.carriedStart), next]);
+			this.carriedStart = this.rowStart;
+		} else {
+			this.carried = EMPTY;
+			this.carriedStart = chunkEnd;
+		}
+		this.chunkStart = chunkEnd;
+	}
+
+	/** The last row, when the file does not end with a line break. */
+	finish(visit: RowVisitor): void {
+		this.visit = visit;
+		this.chunk = EMPTY;
+		this.scanner.finish(this.onRowEnd);
+	}
+}
+
+/** A group: the values its rows hold in the group columns, in the order of the columns. */
+export interface GroupSummary {
+	values: string[];
+	rows: number;
+	/** the first few row numbers, for messages */
+	firstRows: number[];
+}
+
+/** The file has more distinct groups than an import should make batch sequences for. */
+export class TooManyGroupsError extends Error {
+	constructor(
+		readonly limit: number,
+		readonly rowNumber: number,
+	) {
+		super(`The file has more than ${limit} different values in its group columns (row ${rowNumber} adds one more)`);
+		this.name = 'TooManyGroupsError';
+	}
+}
+
+/** Row numbers kept per group for messages. */
+export const GROUP_SAMPLE_ROWS = 5;
+
+function groupKeyOf(values: string[]): string {
+	return values.length === 1 ? values[0] : JSON.stringify(values);
+}
+
+/**
+ * One read of a checked file: its groups by the values of the columns at `columns`
+ * (indices into the header), in the order they first appear.
+ */
+export async function scanGroups(
+	open: OpenSource,
+	plan: SplitPlan,
+	columns: number[],
+	maxGroups: number,
+): Promise<GroupSummary[]> {
+	const sorted = [...columns].sort((a, b) => a - b);
+	const order = columns.map((column) => sorted.indexOf(column));
+	const delimiterByte = plan.delimiter.charCodeAt(0);
+	const groups = new Map<string, GroupSummary>();
+	const spans: number[] = [];
+	const lastColumn = sorted[sorted.length - 1];
+	const visit: RowVisitor = (bytes, start, contentEnd, _rowEnd, _offset, rowNumber) => {
+		const fieldCount = fieldSpansInto(bytes, start, contentEnd, delimiterByte, spans, lastColumn + 1);
+		const byPosition = sorted.map((index) =>
+			groupValueOf(index < fieldCount ? fieldValue(bytes, spans[2 * index], spans[2 * index + 1], plan.delimiter) : ''),
+		);
+		const values = order.map((position) => byPosition[position]);
+		const key = groupKeyOf(values);
+		let group = groups.get(key);
+		if (group === undefined) {
+			if (groups.size >= maxGroups) throw new TooManyGroupsError(maxGroups, rowNumber);
+			group = { values, rows: 0, firstRows: [] };
+			groups.set(key, group);
+		}
+		group.rows++;
+		if (group.firstRows.length < GROUP_SAMPLE_ROWS) group.firstRows.push(rowNumber);
+	};
+	const rows = new DataRows(plan);
+	for await (const chunk of readAsUtf8(await open(), plan.encoding)) rows.scan(chunk as Uint8Array, visit);
+	rows.finish(visit);
+	return [...groups.values()];
+}
+
+export interface GroupPartOptions {
+	/** indices of the group columns in the header */
+	columns: number[];
+	/** largest part, header included */
+	maxPartBytes: number;
+	/** most bytes all part writers may hold together before the fullest is handed out early */
+	memoryBudgetBytes: number;
+	/**
+	 * Give a handed-out part's memory to a writer again once the next part is asked for (while
+	 * every group's writer fits a whole part in the budget): a yielded `body` is then valid only
+	 * until then (use it, upload it, copy it). Memory then stays at one buffer per group and one in
+	 * flight, with no garbage waiting for a collection. Default false.
+	 */
+	reusePartBuffers?: boolean;
+}
+
+/** One part of one group, as uploaded (`body`), and where its rows are in the file as read. */
+export interface GroupPart {
+	/** 0-based position among all parts handed out */
+	index: number;
+	/** the group's values, in the order of `columns` */
+	values: string[];
+	/** 0-based position among the group's parts */
+	groupPart: number;
+	rows: number;
+	/** row number of the part's first row in the file */
+	firstRowNumber: number;
+	/** start of the part's first row and end of its last row (line break included) in the file as read */
+	dataStart: number;
+	dataEnd: number;
+	/** the header line without the group columns, then the part's rows without them */
+	body: Buffer;
+}
+
+/** Pure: the header line without the fields at `dropped`. */
+export function headerWithout(plan: SplitPlan, dropped: number[]): Buffer {
+	const line = plan.headerLine;
+	let contentEnd = line.length;
+	while (contentEnd > 0 && (line[contentEnd - 1] === 0x0a || line[contentEnd - 1] === 0x0d)) contentEnd--;
+	return withoutFields(line, 0, contentEnd, line.length, dropped, plan.delimiter).row;
+}
+
+/** A new part starts in a buffer this small (an eighth of a part at most); it moves to a part-size one once it outgrows it. */
+const FIRST_BUFFER_BYTES = 1024 * 1024;
+
+/**
+ * A group's part being filled: the header, then rows written straight into one buffer, and
+ * handed out as a view of it (no copy). A new part starts in a small buffer and moves to a
+ * part-size one (a recycled one when there is) once it outgrows it: groups that fill at the
+ * same pace hand out their parts in the same chunk, and their next rows must not need a
+ * part-size buffer each before the handed-out ones come back.
+ */
+class PartWriter {
+	private buffer: Buffer | undefined;
+	private fill = 0;
+	/** bytes of rows (the header not counted) */
+	size = 0;
+	rows = 0;
+	firstRowNumber = 0;
+	dataStart = 0;
+	dataEnd = 0;
+	parts = 0;
+
+	constructor(
+		readonly values: string[],
+		private readonly header: Buffer,
+		/** a buffer of the largest part's size */
+		private readonly allocate: () => Buffer,
+		private readonly maxPartBytes: number,
+	) {}
+
+	/** Room for `size` more bytes: the buffer and where to write. */
+	reserve(size: number): { bytes: Buffer; at: number } {
+		if (this.buffer === undefined) {
+			const small = Math.min(FIRST_BUFFER_BYTES, Math.ceil(this.maxPartBytes / 8));
+			const first = Math.min(this.maxPartBytes, Math.max(small, this.header.length + size));
+			this.buffer = Buffer.allocUnsafe(first);
+			this.fill = this.header.copy(this.buffer, 0);
+		}
+		if (this.fill + size > this.buffer.length) {
+			const larger = this.allocate();
+			this.buffer.copy(larger, 0, 0, this.fill);
+			this.buffer = larger;
+		}
+		const at = this.fill;
+		this.fill += size;
+		return { bytes: this.buffer, at };
+	}
+
+	/** Counts a row just written (`size` bytes) into the part. */
+	added(size: number, fileOffset: number, fileRowEnd: number, rowNumber: number): void {
+		if (this.rows === 0) {
+			this.firstRowNumber = rowNumber;
+			this.dataStart = fileOffset;
+		}
+		this.rows++;
+		this.dataEnd = fileRowEnd;
+		this.size += size;
+	}
+
+	/** The part, and the buffer it is a view of. */
+	take(index: number): { part: GroupPart; buffer: Buffer } {
+		const buffer = this.buffer as Buffer;
+		const part: GroupPart = {
+			index,
+			values: this.values,
+			groupPart: this.parts++,
+			rows: this.rows,
+			firstRowNumber: this.firstRowNumber,
+			dataStart: this.dataStart,
+			dataEnd: this.dataEnd,
+			body: buffer.subarray(0, this.fill),
+		};
+		this.buffer = undefined;
+		this.size = 0;
+		this.rows = 0;
+		return { part, buffer };
+	}
+}
+
+/**
+ * One read of a checked file, handing out each group's parts as they fill: the header
+ * line and rows without the group columns, each part at most `maxPartBytes`.
+ */
+export async function* cutGroupParts(
+	open: OpenSource,
+	plan: SplitPlan,
+	options: GroupPartOptions,
+): AsyncGenerator<GroupPart, void, undefined> {
+	const sorted = [...options.columns].sort((a, b) => a - b);
+	const order = options.columns.map((column) => sorted.indexOf(column));
+	const header = headerWithout(plan, sorted);
+	const maxRowBytes = options.maxPartBytes - header.length;
+	const writers = new Map<string, PartWriter>();
+	const ready: Array<{ part: GroupPart; buffer: Buffer }> = [];
+	const free: Buffer[] = [];
+	const allocate = () => free.pop() ?? Buffer.allocUnsafe(options.maxPartBytes);
+	let held = 0;
+	let index = 0;
+
+	const handOut = (writer: PartWriter) => {
+		held -= writer.size;
+		ready.push(writer.take(index++));
+	};
+	const delimiterByte = plan.delimiter.charCodeAt(0);
+	const spans: number[] = [];
+	const visit: RowVisitor = (bytes, start, contentEnd, rowEnd, fileOffset, rowNumber) => {
+		const fieldCount = rowPieces(bytes, start, contentEnd, delimiterByte, spans, sorted);
+		const values = order.map((position) => {
+			const index = sorted[position];
+			return groupValueOf(index < fieldCount ? fieldValue(bytes, spans[2 * index], spans[2 * index + 1], plan.delimiter) : '');
+		});
+		const key = groupKeyOf(values);
+		let writer = writers.get(key);
+		if (writer === undefined) {
+			writer = new PartWriter(values, header, allocate, options.maxPartBytes);
+			writers.set(key, writer);
+		}
+		const { size, emptyRow } = keptRowBytes(spans, fieldCount, sorted, rowEnd - contentEnd);
+		if (writer.rows > 0 && writer.size + size > maxRowBytes) handOut(writer);
+		const target = writer.reserve(size);
+		writeKeptRow(bytes, spans, fieldCount, sorted, contentEnd, rowEnd, delimiterByte, emptyRow, target.bytes, target.at);
+		writer.added(size, fileOffset, fileOffset + rowEnd - start, rowNumber);
+		held += size;
+		if (held > options.memoryBudgetBytes) {
+			let fullest = writer;
+			for (const candidate of writers.values()) if (candidate.size > fullest.size) fullest = candidate;
+			handOut(fullest);
+		}
+	};
+	async function* handReady(): AsyncGenerator<GroupPart, void, undefined> {
+		for (const { part, buffer } of ready.splice(0)) {
+			yield part;
+			// A buffer's written pages stay memory while it lives: recycle one only while every group's
+			// writer can hold a whole part within the budget, else let it go (the budget then bounds memory).
+			const recycle = options.reusePartBuffers === true && writers.size * options.maxPartBytes <= options.memoryBudgetBytes;
+			if (recycle && buffer.length === options.maxPartBytes && free.length < writers.size) free.push(buffer);
+		}
+	}
+	const rows = new DataRows(plan);
+	for await (const chunk of readAsUtf8(await open(), plan.encoding)) {
+		rows.scan(chunk as Uint8Array, visit);
+		// A full part is uploaded before the next chunk is read: memory stays at the budget.
+		yield* handReady();
+	}
+	rows.finish(visit);
+	const rest = [...writers.values()].filter((writer) => writer.rows > 0).sort((a, b) => a.dataStart - b.dataStart);
+	for (const writer of rest) handOut(writer);
+	yield* handReady();
+}
