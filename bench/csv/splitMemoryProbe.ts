@@ -1,18 +1,28 @@
 /**
- * Runs in a fresh process (spawned by csv.bench.ts) so nothing measured earlier
- * sits in this heap: splits one file the way the node does (each part is used,
- * then dropped) and prints the peak RSS growth over the settled baseline as JSON.
+ * Runs in a fresh process (spawned by csv.bench.ts and groupSplit.bench.ts) so nothing
+ * measured earlier sits in this heap: splits one file the way the node does (each part is
+ * used, then dropped), or with `--by-status` by its first column the way Member Status "From
+ * a Column" does, and prints the peak RSS growth over the settled baseline as JSON.
  *
- *   node --expose-gc -r ts-node/register/transpile-only bench/csv/splitMemoryProbe.ts <file> <maxPartBytes>
+ *   node --expose-gc -r ts-node/register/transpile-only bench/csv/splitMemoryProbe.ts <file> <maxPartBytes> [--by-status]
  */
 import * as fs from 'fs';
 
+import { groupSplitLikeTheNode } from './groupSplitLikeTheNode';
 import { splitLikeTheNode } from './splitLikeTheNode';
+
+const byStatus = process.argv.includes('--by-status');
+
+function partsOf(file: string, maxPartBytes: number): AsyncIterable<{ body: Buffer }> {
+	return byStatus
+		? groupSplitLikeTheNode(file, { maxPartBytes, statusColumn: 0 })
+		: splitLikeTheNode(file, { encoding: 'utf-8', maxPartBytes });
+}
 
 async function consume(file: string, maxPartBytes: number, onPart: () => void): Promise<{ parts: number; bytes: number }> {
 	let parts = 0;
 	let bytes = 0;
-	for await (const part of splitLikeTheNode(file, { encoding: 'utf-8', maxPartBytes })) {
+	for await (const part of partsOf(file, maxPartBytes)) {
 		parts++;
 		bytes += part.body.length; // "upload" it, then let it go
 		onPart();
@@ -28,7 +38,12 @@ async function main(): Promise<void> {
 
 	// Warm up (JIT, stream machinery) on a small file, then settle.
 	const warmUp = `${file}.warmup.csv`;
-	fs.writeFileSync(warmUp, 'a,b\n' + '1,"x,y"\n'.repeat(50_000));
+	fs.writeFileSync(
+		warmUp,
+		byStatus
+			? 'status,b\n' + 'Registered,"x,y"\nAttended,z\nNo Show,w\n'.repeat(20_000)
+			: 'a,b\n' + '1,"x,y"\n'.repeat(50_000),
+	);
 	await consume(warmUp, 100_000, () => undefined);
 	fs.rmSync(warmUp);
 	gc?.();
