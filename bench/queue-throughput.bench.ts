@@ -10,7 +10,9 @@
  * scales out runs it.
  *
  * - makespan ratio = ideal / actual, defined as in e2e-throughput (from the Import node's start
- *   to the end of Wait for Batch, both read from the stored execution); same target. The ideal
+ *   to the end of Wait for Batch, both read from the stored execution), reported: the target
+ *   stays on the one-process run. Here four n8n processes, Redis and PostgreSQL share the two
+ *   cores with the simulator, and the figure follows the machine's load more than the nodes. The ideal
  *   counts the time to the first upload, which is long here: n8n's database store (2.40.7
  *   DatabaseManager.getAsStream) fetches the whole file from PostgreSQL each time a node opens
  *   it, and Bulk Import opens it three times before its first upload (encoding, check, cut);
@@ -137,18 +139,22 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
 			workersThatRan: ran,
 		};
 		return [
-			makespanResult(
-				'queue-throughput makespan ratio, run by a worker in queue mode (ideal / actual)',
-				{ idealMs: ideal, actualMs: timing.makespanMs, firstUploadMs: timing.firstUploadMs },
-				{
-					...details,
-					// Where the time went: each part's submission and the Wait node's start, in s from the Import node's start.
-					partsSubmittedAtS: timing.parts.map((part) => (part.submittedAt - timing.importStart) / 1000),
-					waitStartS: (waitStart - timing.importStart) / 1000,
-					// When Marketo's lanes were done with our batches: the rest is Wait for Batch noticing and tying back.
-					lastBatchFinishedS: (Math.max(...jobs.map((job) => job.finishedAt ?? 0)) - timing.importStart) / 1000,
-				},
-			),
+			{
+				// Reported beside the one-process target (see the header comment).
+				...makespanResult(
+					'queue-throughput makespan ratio, run by a worker in queue mode (ideal / actual)',
+					{ idealMs: ideal, actualMs: timing.makespanMs, firstUploadMs: timing.firstUploadMs },
+					{
+						...details,
+						// Where the time went: each part's submission and the Wait node's start, in s from the Import node's start.
+						partsSubmittedAtS: timing.parts.map((part) => (part.submittedAt - timing.importStart) / 1000),
+						waitStartS: (waitStart - timing.importStart) / 1000,
+						// When Marketo's lanes were done with our batches: the rest is Wait for Batch noticing and tying back.
+						lastBatchFinishedS: (Math.max(...jobs.map((job) => job.finishedAt ?? 0)) - timing.importStart) / 1000,
+					},
+				),
+				reported: true,
+			},
 			{
 				name: 'queue-throughput peak RSS of the worker that ran it',
 				value: ranPeakMb,
