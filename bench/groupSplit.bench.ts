@@ -109,10 +109,10 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
 			});
 		}
 		if (ctx.wants(memoryName)) {
-			const probe = path.join(__dirname, 'csv', 'groupSplitMemoryProbe.ts');
+			const probe = path.join(__dirname, 'csv', 'splitMemoryProbe.ts');
 			const child = spawnSync(
 				process.execPath,
-				['--expose-gc', '-r', 'ts-node/register/transpile-only', probe, file, String(DEFAULT_MAX_PART_BYTES)],
+				['--expose-gc', '-r', 'ts-node/register/transpile-only', probe, file, String(DEFAULT_MAX_PART_BYTES), 'by-status'],
 				{ cwd: ctx.rootDir, encoding: 'utf8', maxBuffer: 1024 * 1024 },
 			);
 			if (child.status !== 0) throw new Error(`memory probe failed: ${child.stderr}`);

@@ -14,6 +14,7 @@ import {
 	LANNISTER_CSV,
 	marketoOf,
 	PROGRAM_1001_ON_LIST,
+	PROGRAM_1002_STATUS_FROM_COLUMN,
 	runBulkImport,
 	uploadCalls,
 	useFakeClock,
@@ -286,12 +287,6 @@ describe('Items input with per-item settings', () => {
 });
 
 describe('Member Status from a column', () => {
-	const STATUS_FROM_COLUMN: INodeParameters = {
-		operation: 'importProgramMembers',
-		program: { __rl: true, mode: 'id', value: '1002' },
-		memberStatusSource: 'column',
-		memberStatusColumn: 'status',
-	};
 	// The unknown status is on the last row, so the fixed file (without it) keeps the other row numbers.
 	const FIXED = [
 		'email,firstName,status,attendedMinutes',
@@ -304,11 +299,11 @@ describe('Member Status from a column', () => {
 
 	it('Binary File: the import refuses the row with an unknown status; Validate Only says so and predicts the rest as the import of the fixed file does', async () => {
 		// The import of the bad file: refused, naming the row, nothing uploaded.
-		const refused = await failureOf(runBulkImport(sim(), STATUS_FROM_COLUMN, [await fileItem(BAD.join('\n'), 'registrants.csv')]));
+		const refused = await failureOf(runBulkImport(sim(), PROGRAM_1002_STATUS_FROM_COLUMN, [await fileItem(BAD.join('\n'), 'registrants.csv')]));
 		expect(refused.message).toContain("'Atended' (row 5), did you mean 'Attended'?");
 		expect(uploadCalls(sim())).toEqual([]);
 
-		const validation = await runBulkImport(sim(), { ...STATUS_FROM_COLUMN, options: { validateOnly: true } }, [
+		const validation = await runBulkImport(sim(), { ...PROGRAM_1002_STATUS_FROM_COLUMN, options: { validateOnly: true } }, [
 			await fileItem(BAD.join('\n'), 'registrants.csv'),
 		]);
 		expect(uploadCalls(sim())).toEqual([]);
@@ -337,7 +332,7 @@ describe('Member Status from a column', () => {
 		// The row item shows the row as the user wrote it, status included.
 		expect(rowItems[0].json).toMatchObject({ status: 'Attended', attendedMinutes: 'lots' });
 
-		const fixed = await validateThenImport(STATUS_FROM_COLUMN, [await fileItem(FIXED.join('\n'), 'registrants.csv')]);
+		const fixed = await validateThenImport(PROGRAM_1002_STATUS_FROM_COLUMN, [await fileItem(FIXED.join('\n'), 'registrants.csv')]);
 		expect(fixed.summary).toMatchObject({ wouldUpload: true, refusals: [], rowsChecked: 4 });
 		expect(fixed.actual).toEqual(predicted);
 		expect(fixed.predicted).toEqual(fixed.actual);
@@ -350,7 +345,7 @@ describe('Member Status from a column', () => {
 		});
 		const validation = await runBulkImport(
 			sim(),
-			{ ...STATUS_FROM_COLUMN, inputSource: 'items', options: { validateOnly: true } },
+			{ ...PROGRAM_1002_STATUS_FROM_COLUMN, inputSource: 'items', options: { validateOnly: true } },
 			input,
 		);
 		expect(uploadCalls(sim())).toEqual([]);
