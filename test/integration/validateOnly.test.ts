@@ -338,6 +338,33 @@ describe('Member Status from a column', () => {
 		expect(fixed.predicted).toEqual(fixed.actual);
 	});
 
+	it('Program from a column with one Member Status: a program whose channel lacks it is refused, by the import and by Validate Only', async () => {
+		const parameters: INodeParameters = {
+			operation: 'importProgramMembers',
+			programSource: 'column',
+			programColumn: 'programId',
+			programMemberStatus: 'Attended',
+		};
+		// Program 1001 is a List Import program: 'Attended' is no status of its channel.
+		const csv = ['programId,email', '1002,p1@example.com', '1001,p2@example.com', ''].join('\n');
+		const refused = await failureOf(runBulkImport(sim(), parameters, [await fileItem(csv, 'members.csv')]));
+		expect(refused.message).toContain("a Member Status program 1001 does not have: 'Attended' (row 2)");
+		expect(refused.description).toContain("Choose a Member Status every program in column 'programId' has");
+		expect(uploadCalls(sim())).toEqual([]);
+
+		const validation = await runBulkImport(sim(), { ...parameters, options: { validateOnly: true } }, [
+			await fileItem(csv, 'members.csv'),
+		]);
+		expect(uploadCalls(sim())).toEqual([]);
+		expect(validation.outputs[0][0].json).toMatchObject({
+			wouldUpload: false,
+			programMemberStatus: 'Attended',
+			refusals: [{ message: refused.message, description: refused.description }],
+			notPredicted: [],
+		});
+		expect(validation.outputs[0][0].json).not.toHaveProperty('programId');
+	});
+
 	it('Items input: a group with an unknown status is refused in its own summary, naming the items; the other rows are still predicted', async () => {
 		const input: INodeExecutionData[] = FIXED.slice(1).concat(BAD.slice(-1)).map((line) => {
 			const [email, firstName, status, attendedMinutes] = line.split(',');

@@ -104,7 +104,8 @@ export function memberGrouping(
 					badPrograms.set(program, [...(badPrograms.get(program) ?? []), group]);
 					continue;
 				}
-				if (spec.statusColumn !== undefined && !known.statuses.includes(status)) {
+				// A fixed status is checked too: with Program from a column, each program's channel may lack it.
+				if (!known.statuses.includes(status)) {
 					const id = programId as number;
 					badStatuses.set(id, [...(badStatuses.get(id) ?? []), { status, group }]);
 				}
@@ -139,7 +140,11 @@ export function memberGrouping(
 					.join('; ');
 				problems.push({
 					message: `${list.length === 1 ? 'a Member Status' : 'Member Statuses'} program ${programId} does not have: ${described}`,
-					fix: `Program ${programId} (channel '${known.channel}') has these statuses: ${known.statuses.map((name) => `'${name}'`).join(', ')}. Write one of them, exactly so, in ${placeOf(spec)} '${spec.statusColumn}' of every ${spec.rowNoun ?? 'row'}.`,
+					fix: `Program ${programId} (channel '${known.channel}') has these statuses: ${known.statuses.map((name) => `'${name}'`).join(', ')}. ${
+						spec.statusColumn !== undefined
+							? `Write one of them, exactly so, in ${placeOf(spec)} '${spec.statusColumn}' of every ${spec.rowNoun ?? 'row'}.`
+							: `Choose a Member Status every program in ${placeOf(spec)} '${spec.programColumn}' has, or take Member Status from a ${placeOf(spec)} too.`
+					}`,
 				});
 			}
 			if (problems.length === 0) return;
