@@ -42,17 +42,22 @@ export interface Refusal extends IDataObject {
  * What stops the import before its first upload is a NodeOperationError with a message and a
  * fix: Validate Only reports it as a refusal instead of stopping. Anything else still throws.
  */
+function toRefusal(context: IExecuteFunctions, error: unknown, itemIndex: number): Refusal {
+	if (!(error instanceof NodeOperationError)) throw toNodeError(context.getNode(), error, itemIndex);
+	return { message: error.message, description: error.description ?? '' };
+}
+
+/** Runs one of the import's checks; what would stop the import comes back as a refusal. */
 export async function refusalOf(
 	context: IExecuteFunctions,
 	itemIndex: number,
-	check: () => Promise<unknown>,
+	check: () => Promise<void>,
 ): Promise<Refusal | undefined> {
 	try {
 		await check();
 		return undefined;
 	} catch (error) {
-		if (!(error instanceof NodeOperationError)) throw toNodeError(context.getNode(), error, itemIndex);
-		return { message: error.message, description: error.description ?? '' };
+		return toRefusal(context, error, itemIndex);
 	}
 }
 
@@ -155,9 +160,12 @@ async function memberStatusRefusal(context: IExecuteFunctions, plan: ImportPlan,
 	const { programId, programMemberStatus } = plan.targetFields;
 	if (plan.target.importType !== 'programMembers' || programId === undefined || programMemberStatus === undefined) return undefined;
 	if (plan.grouping !== undefined || plan.itemSettingsCheck !== undefined) return undefined;
-	let channel: ChannelRecord | undefined;
-	const notFound = await refusalOf(context, itemIndex, async () => (channel = await fetchProgramChannel(context, programId, itemIndex)));
-	if (notFound || channel === undefined) return notFound;
+	let channel: ChannelRecord;
+	try {
+		channel = await fetchProgramChannel(context, programId, itemIndex);
+	} catch (error) {
+		return toRefusal(context, error, itemIndex);
+	}
 	const valid = statusNamesOf(channel);
 	const channelName = channel.name;
 	if (valid.includes(programMemberStatus)) return undefined;
@@ -245,8 +253,7 @@ export async function validateFile(
 	try {
 		looked = await lookBeforeUpload(context, file, effectiveMaxPartBytes(settings.partSizeLimitBytes, file.fileName), itemIndex);
 	} catch (error) {
-		if (!(error instanceof NodeOperationError)) throw toNodeError(context.getNode(), error, itemIndex);
-		refusals.push({ message: error.message, description: error.description ?? '' });
+		refusals.push(toRefusal(context, error, itemIndex));
 		return finish({ rowsChecked: 0, rowsWouldImport: 0, rowsWouldFail: 0, rowsWouldWarn: 0, reasons: [], notPredicted: [] }, []);
 	}
 	const { splitPlan, format } = looked;
