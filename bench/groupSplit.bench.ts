@@ -112,7 +112,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
 			const probe = path.join(__dirname, 'csv', 'splitMemoryProbe.ts');
 			const child = spawnSync(
 				process.execPath,
-				['--expose-gc', '-r', 'ts-node/register/transpile-only', probe, file, String(DEFAULT_MAX_PART_BYTES), '--by-status'],
+				['--expose-gc', '-r', 'ts-node/register/transpile-only', probe, file, String(DEFAULT_MAX_PART_BYTES), 'by-status'],
 				{ cwd: ctx.rootDir, encoding: 'utf8', maxBuffer: 1024 * 1024 },
 			);
 			if (child.status !== 0) throw new Error(`memory probe failed: ${child.stderr}`);

@@ -1,28 +1,34 @@
 /**
  * Runs in a fresh process (spawned by csv.bench.ts and groupSplit.bench.ts) so nothing
  * measured earlier sits in this heap: splits one file the way the node does (each part is
- * used, then dropped), or with `--by-status` by its first column the way Member Status "From
- * a Column" does, and prints the peak RSS growth over the settled baseline as JSON.
+ * used, then dropped), or with `by-status` splits it by its first column as Member Status
+ * "From a Column" does, and prints the peak RSS growth over the settled baseline as JSON.
  *
- *   node --expose-gc -r ts-node/register/transpile-only bench/csv/splitMemoryProbe.ts <file> <maxPartBytes> [--by-status]
+ *   node --expose-gc -r ts-node/register/transpile-only bench/csv/splitMemoryProbe.ts <file> <maxPartBytes> [by-status]
  */
 import * as fs from 'fs';
 
 import { groupSplitLikeTheNode } from './groupSplitLikeTheNode';
 import { splitLikeTheNode } from './splitLikeTheNode';
 
-const byStatus = process.argv.includes('--by-status');
+type Mode = 'plain' | 'by-status';
 
-function partsOf(file: string, maxPartBytes: number): AsyncIterable<{ body: Buffer }> {
-	return byStatus
+/** A small file of the mode's shape, for the warm-up. */
+const WARM_UP: Record<Mode, string> = {
+	plain: 'a,b\n' + '1,"x,y"\n'.repeat(50_000),
+	'by-status': 'status,b\n' + 'Registered,"x,y"\nAttended,z\nNo Show,w\n'.repeat(20_000),
+};
+
+function partsOf(mode: Mode, file: string, maxPartBytes: number): AsyncIterable<{ body: Buffer }> {
+	return mode === 'by-status'
 		? groupSplitLikeTheNode(file, { maxPartBytes, statusColumn: 0 })
 		: splitLikeTheNode(file, { encoding: 'utf-8', maxPartBytes });
 }
 
-async function consume(file: string, maxPartBytes: number, onPart: () => void): Promise<{ parts: number; bytes: number }> {
+async function consume(mode: Mode, file: string, maxPartBytes: number, onPart: () => void): Promise<{ parts: number; bytes: number }> {
 	let parts = 0;
 	let bytes = 0;
-	for await (const part of partsOf(file, maxPartBytes)) {
+	for await (const part of partsOf(mode, file, maxPartBytes)) {
 		parts++;
 		bytes += part.body.length; // "upload" it, then let it go
 		onPart();
@@ -31,20 +37,18 @@ async function consume(file: string, maxPartBytes: number, onPart: () => void): 
 }
 
 async function main(): Promise<void> {
-	const [file, maxPartBytesArg] = process.argv.slice(2);
+	const [file, maxPartBytesArg, modeArg] = process.argv.slice(2);
 	const maxPartBytes = Number(maxPartBytesArg);
-	if (!(maxPartBytes > 0)) throw new Error('usage: <file> <maxPartBytes>');
+	const mode: Mode = modeArg === 'by-status' ? 'by-status' : 'plain';
+	if (!(maxPartBytes > 0) || (modeArg !== undefined && modeArg !== 'by-status')) {
+		throw new Error('usage: <file> <maxPartBytes> [by-status]');
+	}
 	const gc = (globalThis as { gc?: () => void }).gc;
 
 	// Warm up (JIT, stream machinery) on a small file, then settle.
 	const warmUp = `${file}.warmup.csv`;
-	fs.writeFileSync(
-		warmUp,
-		byStatus
-			? 'status,b\n' + 'Registered,"x,y"\nAttended,z\nNo Show,w\n'.repeat(20_000)
-			: 'a,b\n' + '1,"x,y"\n'.repeat(50_000),
-	);
-	await consume(warmUp, 100_000, () => undefined);
+	fs.writeFileSync(warmUp, WARM_UP[mode]);
+	await consume(mode, warmUp, 100_000, () => undefined);
 	fs.rmSync(warmUp);
 	gc?.();
 	gc?.();
@@ -56,7 +60,7 @@ async function main(): Promise<void> {
 		if (rss > peak) peak = rss;
 	};
 	const timer = setInterval(sample, 5);
-	const { parts, bytes } = await consume(file, maxPartBytes, sample);
+	const { parts, bytes } = await consume(mode, file, maxPartBytes, sample);
 	clearInterval(timer);
 	sample();
 	process.stdout.write(

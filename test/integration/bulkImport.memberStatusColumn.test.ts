@@ -11,6 +11,7 @@ import {
 	failureOf,
 	fileItem,
 	marketoOf,
+	PROGRAM_1002_STATUS_FROM_COLUMN,
 	runBulkImport,
 	submittedOnSimulatorClock,
 	uploadCalls,
@@ -21,13 +22,6 @@ import {
 
 const clock = useFakeClock();
 const sim = useSimulator({ rowsPerSecond: 1e6, clock });
-
-const WEBINAR_STATUS_FROM_COLUMN = {
-	operation: 'importProgramMembers',
-	program: { __rl: true, mode: 'id', value: '1002' },
-	memberStatusSource: 'column',
-	memberStatusColumn: 'status',
-};
 
 // Rows 3 and 4 differ only in their status and both fail (text in an integer field): the
 // Attended batch's range (rows 2-7) holds row 3 too, which only the group tells apart.
@@ -46,7 +40,7 @@ const REGISTRANTS = [
 describe('Marketo Bulk Import: Member Status from a column', () => {
 	it('imports a file with three statuses as three batches, each member with the status of its row', async () => {
 		const input = await fileItem(REGISTRANTS, 'registrants.csv');
-		const result = await runBulkImport(sim(), WEBINAR_STATUS_FROM_COLUMN, [input]);
+		const result = await runBulkImport(sim(), PROGRAM_1002_STATUS_FROM_COLUMN, [input]);
 
 		const descriptors = descriptorsOf(result);
 		expect(descriptors.map((d) => [d.programId, d.programMemberStatus, d.rows, d.firstRowNumber])).toEqual([
@@ -103,7 +97,7 @@ describe('Marketo Bulk Import: Member Status from a column', () => {
 			'd@example.com,Atended',
 			'',
 		].join('\n');
-		const error = await failureOf(runBulkImport(sim(), WEBINAR_STATUS_FROM_COLUMN, [await fileItem(csv, 'registrants.csv')]));
+		const error = await failureOf(runBulkImport(sim(), PROGRAM_1002_STATUS_FROM_COLUMN, [await fileItem(csv, 'registrants.csv')]));
 		expect(error.message).toContain("'Atended' (rows 2 and 4), did you mean 'Attended'?");
 		expect(error.message).toContain('(empty) (row 3)');
 		expect(error.description).toContain(
@@ -116,7 +110,7 @@ describe('Marketo Bulk Import: Member Status from a column', () => {
 
 	it('knows the program member custom fields from the describe: a misspelt one is refused with the right name', async () => {
 		const csv = 'email,status,webinarQuestoin,attendedMinutes\na@example.com,Attended,Q,3\n';
-		const error = await failureOf(runBulkImport(sim(), WEBINAR_STATUS_FROM_COLUMN, [await fileItem(csv, 'r.csv')]));
+		const error = await failureOf(runBulkImport(sim(), PROGRAM_1002_STATUS_FROM_COLUMN, [await fileItem(csv, 'r.csv')]));
 		// 'attendedMinutes' passes (a custom program member field); the status column is not checked as a field.
 		expect(error.message).toContain("a column Marketo does not know: 'webinarQuestoin'");
 		expect(error.description).toContain("did you mean 'webinarQuestion'?");
@@ -125,7 +119,7 @@ describe('Marketo Bulk Import: Member Status from a column', () => {
 
 	it('refuses a file without the status column, naming the columns it has', async () => {
 		const error = await failureOf(
-			runBulkImport(sim(), WEBINAR_STATUS_FROM_COLUMN, [await fileItem('email,memberStatus\na@example.com,Attended\n', 'r.csv')]),
+			runBulkImport(sim(), PROGRAM_1002_STATUS_FROM_COLUMN, [await fileItem('email,memberStatus\na@example.com,Attended\n', 'r.csv')]),
 		);
 		expect(error.message).toContain("has no column 'status'");
 		expect(error.description).toContain("'email', 'memberStatus'");
@@ -164,7 +158,7 @@ describe('Marketo Bulk Import: Member Status from a column', () => {
 		sim().state.scriptFault({ route: 'importProgramMembers', answer: { kind: 'envelope', code: '1003', message: 'Invalid data' } });
 		try {
 			const csv = ['email,status', 'g1@example.com,Registered', 'g2@example.com,Attended', 'g3@example.com,Registered', ''].join('\n');
-			const error = await failureOf(runBulkImport(sim(), WEBINAR_STATUS_FROM_COLUMN, [await fileItem(csv, 'r.csv')]));
+			const error = await failureOf(runBulkImport(sim(), PROGRAM_1002_STATUS_FROM_COLUMN, [await fileItem(csv, 'r.csv')]));
 			const [first] = sim().state.queue.filter((job) => job.owner === 'own').slice(-1);
 			expect(error.description).toContain(
 				`These batches are already in Marketo and will be imported: batch ${first.batchId} ('Registered': 2 rows from row 1).`,

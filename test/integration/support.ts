@@ -43,6 +43,14 @@ export const PROGRAM_1001_ON_LIST: INodeParameters = {
 	programMemberStatus: 'On List',
 };
 
+/** Bulk Import parameters: program members of the seeded webinar program 1002, each row's status from its column 'status'. */
+export const PROGRAM_1002_STATUS_FROM_COLUMN: INodeParameters = {
+	operation: 'importProgramMembers',
+	program: { __rl: true, mode: 'id', value: '1002' },
+	memberStatusSource: 'column',
+	memberStatusColumn: 'status',
+};
+
 /**
  * Starts one simulator for the whole test file and closes it after the last test. Calls
  * are cleared before each test so a test only sees its own, and every request a test made

@@ -9,10 +9,12 @@ import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workf
 import { fixture } from '../simulator/testkit';
 import {
 	bulkImportOutput,
+	failureOf,
 	fileItem,
 	LANNISTER_CSV,
 	marketoOf,
 	PROGRAM_1001_ON_LIST,
+	PROGRAM_1002_STATUS_FROM_COLUMN,
 	runBulkImport,
 	uploadCalls,
 	useFakeClock,
@@ -280,6 +282,118 @@ describe('Items input with per-item settings', () => {
 		expect(rows.map((item) => [marketoOf(item.json).kind, marketoOf(item.json).sourceItemIndex, item.pairedItem])).toEqual([
 			['warning', 2, { item: 2 }],
 			['failed', 3, { item: 3 }],
+		]);
+	});
+});
+
+describe('Member Status from a column', () => {
+	// The unknown status is on the last row, so the fixed file (without it) keeps the other row numbers.
+	const FIXED = [
+		'email,firstName,status,attendedMinutes',
+		'ann@example.com,Ann,Registered,',
+		'bob@example.com,Bob,Attended,lots', // 2: text in a custom member field (integer)
+		'not-an-email,Cat,No Show,', // 3: a warning
+		'eve@example.com,Eve,Attended,45',
+	];
+	const BAD = [...FIXED, 'dan@example.com,Dan,Atended,30']; // 5: a status program 1002 does not have
+
+	it('Binary File: the import refuses the row with an unknown status; Validate Only says so and predicts the rest as the import of the fixed file does', async () => {
+		// The import of the bad file: refused, naming the row, nothing uploaded.
+		const refused = await failureOf(runBulkImport(sim(), PROGRAM_1002_STATUS_FROM_COLUMN, [await fileItem(BAD.join('\n'), 'registrants.csv')]));
+		expect(refused.message).toContain("'Atended' (row 5), did you mean 'Attended'?");
+		expect(uploadCalls(sim())).toEqual([]);
+
+		const validation = await runBulkImport(sim(), { ...PROGRAM_1002_STATUS_FROM_COLUMN, options: { validateOnly: true } }, [
+			await fileItem(BAD.join('\n'), 'registrants.csv'),
+		]);
+		expect(uploadCalls(sim())).toEqual([]);
+		const [summary, ...rowItems] = validation.outputs[0];
+		// The same refusal as the import's, reported instead of thrown.
+		expect(summary.json).toMatchObject({
+			wouldUpload: false,
+			refusals: [{ message: refused.message, description: refused.description }],
+			rowsChecked: 5,
+			groupedBy: ['status'],
+			groups: [
+				{ values: ['Registered'], rows: 1, firstRows: [1] },
+				{ values: ['Attended'], rows: 2, firstRows: [2, 4] },
+				{ values: ['No Show'], rows: 1, firstRows: [3] },
+				{ values: ['Atended'], rows: 1, firstRows: [5] },
+			],
+		});
+		expect(summary.json).not.toHaveProperty('programMemberStatus');
+		// The status column is a setting, not a field Marketo does not know.
+		expect(summary.json.notPredicted).toEqual([]);
+		const predicted = verdictsOf(rowItems.map((item) => item.json));
+		expect(predicted).toEqual([
+			['failed', 2, 'Invalid data type in field Attended Minutes'],
+			['warning', 3, 'Invalid email address'],
+		]);
+		// The row item shows the row as the user wrote it, status included.
+		expect(rowItems[0].json).toMatchObject({ status: 'Attended', attendedMinutes: 'lots' });
+
+		const fixed = await validateThenImport(PROGRAM_1002_STATUS_FROM_COLUMN, [await fileItem(FIXED.join('\n'), 'registrants.csv')]);
+		expect(fixed.summary).toMatchObject({ wouldUpload: true, refusals: [], rowsChecked: 4 });
+		expect(fixed.actual).toEqual(predicted);
+		expect(fixed.predicted).toEqual(fixed.actual);
+	});
+
+	it('Program from a column with one Member Status: a program whose channel lacks it is refused, by the import and by Validate Only', async () => {
+		const parameters: INodeParameters = {
+			operation: 'importProgramMembers',
+			programSource: 'column',
+			programColumn: 'programId',
+			programMemberStatus: 'Attended',
+		};
+		// Program 1001 is a List Import program: 'Attended' is no status of its channel.
+		const csv = ['programId,email', '1002,p1@example.com', '1001,p2@example.com', ''].join('\n');
+		const refused = await failureOf(runBulkImport(sim(), parameters, [await fileItem(csv, 'members.csv')]));
+		expect(refused.message).toContain("a Member Status program 1001 does not have: 'Attended' (row 2)");
+		expect(refused.description).toContain("Choose a Member Status every program in column 'programId' has");
+		expect(uploadCalls(sim())).toEqual([]);
+
+		const validation = await runBulkImport(sim(), { ...parameters, options: { validateOnly: true } }, [
+			await fileItem(csv, 'members.csv'),
+		]);
+		expect(uploadCalls(sim())).toEqual([]);
+		expect(validation.outputs[0][0].json).toMatchObject({
+			wouldUpload: false,
+			programMemberStatus: 'Attended',
+			refusals: [{ message: refused.message, description: refused.description }],
+			notPredicted: [],
+		});
+		expect(validation.outputs[0][0].json).not.toHaveProperty('programId');
+	});
+
+	it('Items input: a group with an unknown status is refused in its own summary, naming the items; the other rows are still predicted', async () => {
+		const input: INodeExecutionData[] = FIXED.slice(1).concat(BAD.slice(-1)).map((line) => {
+			const [email, firstName, status, attendedMinutes] = line.split(',');
+			return { json: { email, firstName, status, ...(attendedMinutes ? { attendedMinutes } : {}) } };
+		});
+		const validation = await runBulkImport(
+			sim(),
+			{ ...PROGRAM_1002_STATUS_FROM_COLUMN, inputSource: 'items', options: { validateOnly: true } },
+			input,
+		);
+		expect(uploadCalls(sim())).toEqual([]);
+		const summaries = validation.outputs[0].filter((item) => item.json.validateOnly === true);
+		expect(summaries.map((item) => [item.json.programMemberStatus, item.json.wouldUpload, item.pairedItem])).toEqual([
+			['Registered', true, [{ item: 0 }]],
+			['Attended', true, [{ item: 1 }, { item: 3 }]],
+			['No Show', true, [{ item: 2 }]],
+			['Atended', false, [{ item: 4 }]],
+		]);
+		expect(summaries[3].json.refusals).toEqual([
+			expect.objectContaining({
+				message: expect.stringContaining("'Atended' (item 4), did you mean 'Attended'?"),
+				description: expect.stringContaining("field 'status'"),
+			}),
+		]);
+		for (const summary of summaries) expect(summary.json.notPredicted).toEqual([]);
+		const rows = validation.outputs[0].filter((item) => item.json.validateOnly !== true);
+		expect(rows.map((item) => [marketoOf(item.json).kind, marketoOf(item.json).reason, item.pairedItem])).toEqual([
+			['failed', 'Invalid data type in field Attended Minutes', { item: 1 }],
+			['warning', 'Invalid email address', { item: 2 }],
 		]);
 	});
 });

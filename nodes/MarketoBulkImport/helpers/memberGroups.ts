@@ -1,10 +1,10 @@
-import { NodeOperationError, type IDataObject, type IExecuteFunctions } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 
 import type { GroupSummary } from '../../shared/csv/groupSplitter';
-import { marketoApiRequest, marketoApiRequestAllItems } from '../../shared/transport';
 import { closestFieldName } from './closestName';
 import { parseMarketoId } from './ids';
 import type { ImportPlan, PlanGrouping } from './importPlan';
+import { fetchChannels, fetchProgramStatuses, type ChannelRecord, type ChannelStatuses } from './programChannel';
 
 /**
  * Program member imports whose Member Status (and Program) come from columns of the file.
@@ -17,48 +17,6 @@ import type { ImportPlan, PlanGrouping } from './importPlan';
 
 /** Most groups (programs x statuses) one file may make: more means the wrong column was chosen. */
 export const MAX_MEMBER_GROUPS = 200;
-
-export interface ChannelStatuses {
-	channel: string;
-	/** the channel's progression statuses, in step order */
-	statuses: string[];
-}
-
-interface ChannelRecord extends IDataObject {
-	name?: string;
-	progressionStatuses?: Array<{ name?: string; step?: number }>;
-}
-
-/** Pure: a channel's status names in step order. */
-export function statusNamesOf(channel: ChannelRecord): string[] {
-	return [...(channel.progressionStatuses ?? [])]
-		.filter((status) => typeof status.name === 'string' && status.name !== '')
-		.sort((a, b) => (a.step ?? 0) - (b.step ?? 0))
-		.map((status) => status.name as string);
-}
-
-/**
- * The statuses of a program's channel (program -> its channel by name -> the channel's
- * progression statuses, as the Member Status dropdown reads them); undefined when the
- * program does not exist.
- */
-export async function fetchProgramStatuses(
-	context: IExecuteFunctions,
-	programId: number,
-	itemIndex: number,
-	channels: () => Promise<ChannelRecord[]>,
-): Promise<ChannelStatuses | undefined> {
-	const programs = (await marketoApiRequest.call(context, {
-		method: 'GET',
-		path: `/rest/asset/v1/program/${programId}.json`,
-		idempotent: true,
-		itemIndex,
-	})) as Array<{ channel?: string }>;
-	const channelName = programs[0]?.channel;
-	if (!channelName) return undefined;
-	const channel = (await channels()).find((candidate) => candidate.name === channelName);
-	return { channel: channelName, statuses: channel ? statusNamesOf(channel) : [] };
-}
 
 /** Pure: "rows 3, 7 and 12", "row 4", "rows 3, 7, 12, 15, 20 and 14 more" ("items ..." for Items input). */
 export function describeRows(group: Pick<GroupSummary, 'rows' | 'firstRows'>, noun: RowNoun = 'row'): string {
@@ -124,14 +82,7 @@ export function memberGrouping(
 		},
 		async check(context, groups, itemIndex, subject) {
 			let channelList: Promise<ChannelRecord[]> | undefined;
-			const channels = async () =>
-				await (channelList ??= marketoApiRequestAllItems.call(context, {
-					method: 'GET',
-					path: '/rest/asset/v1/channels.json',
-					qs: { maxReturn: 200 },
-					idempotent: true,
-					itemIndex,
-				}) as Promise<ChannelRecord[]>);
+			const channels = async () => await (channelList ??= fetchChannels(context, itemIndex));
 			const programs = new Map<number, Promise<ChannelStatuses | undefined>>();
 			const statusesOf = (programId: number) => {
 				let answer = programs.get(programId);
@@ -153,7 +104,8 @@ export function memberGrouping(
 					badPrograms.set(program, [...(badPrograms.get(program) ?? []), group]);
 					continue;
 				}
-				if (spec.statusColumn !== undefined && !known.statuses.includes(status)) {
+				// A fixed status is checked too: with Program from a column, each program's channel may lack it.
+				if (!known.statuses.includes(status)) {
 					const id = programId as number;
 					badStatuses.set(id, [...(badStatuses.get(id) ?? []), { status, group }]);
 				}
@@ -188,7 +140,11 @@ export function memberGrouping(
 					.join('; ');
 				problems.push({
 					message: `${list.length === 1 ? 'a Member Status' : 'Member Statuses'} program ${programId} does not have: ${described}`,
-					fix: `Program ${programId} (channel '${known.channel}') has these statuses: ${known.statuses.map((name) => `'${name}'`).join(', ')}. Write one of them, exactly so, in ${placeOf(spec)} '${spec.statusColumn}' of every ${spec.rowNoun ?? 'row'}.`,
+					fix: `Program ${programId} (channel '${known.channel}') has these statuses: ${known.statuses.map((name) => `'${name}'`).join(', ')}. ${
+						spec.statusColumn !== undefined
+							? `Write one of them, exactly so, in ${placeOf(spec)} '${spec.statusColumn}' of every ${spec.rowNoun ?? 'row'}.`
+							: `Choose a Member Status every program in ${placeOf(spec)} '${spec.programColumn}' has, or take Member Status from a ${placeOf(spec)} too.`
+					}`,
 				});
 			}
 			if (problems.length === 0) return;

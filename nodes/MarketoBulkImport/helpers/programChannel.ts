@@ -2,43 +2,96 @@ import { NodeOperationError, type IDataObject } from 'n8n-workflow';
 
 import { marketoApiRequest, marketoApiRequestAllItems, type MarketoContext } from '../../shared/transport';
 
-export interface ChannelRecord extends IDataObject {
+/**
+ * A program's member statuses are the progression statuses of its channel: program -> its
+ * channel (by name) -> the channel. Channels are read from the paged channels list and matched
+ * by name, which avoids the case ambiguity of the `name` parameter of channel/byName. The one
+ * definition used by the Member Status dropdown, Validate Only and the check of statuses and
+ * programs read from a column (memberGroups.ts).
+ */
+
+export interface ProgressionStatus {
 	name?: string;
-	progressionStatuses?: Array<{ name?: string; step?: number; success?: boolean; description?: string }>;
+	step?: number;
+	success?: boolean;
+	description?: string;
 }
 
-/**
- * The channel of a program, whose progression statuses are the member statuses Marketo accepts
- * for it: program -> its channel (by name) -> the channel. Channels are read from the paged
- * channels list and matched by name, which avoids the case ambiguity of the `name` parameter of
- * channel/byName. Used by the Member Status dropdown and by Validate Only.
- */
-export async function fetchProgramChannel(
-	context: MarketoContext,
-	programId: number,
-	itemIndex?: number,
-): Promise<ChannelRecord> {
-	const programs = (await marketoApiRequest.call(context, {
-		method: 'GET',
-		path: `/rest/asset/v1/program/${programId}.json`,
-		idempotent: true,
-		itemIndex,
-	})) as Array<{ channel?: string }>;
-	const channelName = programs[0]?.channel;
-	if (!channelName) {
-		throw new NodeOperationError(context.getNode(), `Program ${programId} was not found or has no channel`, {
-			itemIndex,
-			description: 'Check the program ID and that the API user has the Read-Only Assets permission.',
-		});
-	}
-	const channels = (await marketoApiRequestAllItems.call(context, {
+export interface ChannelRecord extends IDataObject {
+	name?: string;
+	progressionStatuses?: ProgressionStatus[];
+}
+
+export interface ChannelStatuses {
+	channel: string;
+	/** the channel's progression statuses, in step order */
+	statuses: string[];
+}
+
+/** Pure: a channel's named progression statuses, in step order. */
+export function progressionStatusesOf(channel: ChannelRecord): Array<ProgressionStatus & { name: string }> {
+	return [...(channel.progressionStatuses ?? [])]
+		.filter((status): status is ProgressionStatus & { name: string } => typeof status.name === 'string' && status.name !== '')
+		.sort((a, b) => (a.step ?? 0) - (b.step ?? 0));
+}
+
+/** Pure: a channel's status names, in step order. */
+export function statusNamesOf(channel: ChannelRecord): string[] {
+	return progressionStatusesOf(channel).map((status) => status.name);
+}
+
+/** The instance's channels (all pages). */
+export async function fetchChannels(context: MarketoContext, itemIndex?: number): Promise<ChannelRecord[]> {
+	return (await marketoApiRequestAllItems.call(context, {
 		method: 'GET',
 		path: '/rest/asset/v1/channels.json',
 		qs: { maxReturn: 200 },
 		idempotent: true,
 		itemIndex,
 	})) as ChannelRecord[];
-	const channel = channels.find((c) => c.name === channelName);
+}
+
+/** The name of a program's channel; undefined when the program does not exist (or has no channel). */
+async function channelNameOf(context: MarketoContext, programId: number, itemIndex?: number): Promise<string | undefined> {
+	const programs = (await marketoApiRequest.call(context, {
+		method: 'GET',
+		path: `/rest/asset/v1/program/${programId}.json`,
+		idempotent: true,
+		itemIndex,
+	})) as Array<{ channel?: string }>;
+	return programs[0]?.channel || undefined;
+}
+
+/**
+ * The statuses of a program's channel; undefined when the program does not exist. `channels`
+ * lets a caller that asks about many programs read the channel list once.
+ */
+export async function fetchProgramStatuses(
+	context: MarketoContext,
+	programId: number,
+	itemIndex: number | undefined,
+	channels: () => Promise<ChannelRecord[]> = async () => await fetchChannels(context, itemIndex),
+): Promise<ChannelStatuses | undefined> {
+	const channelName = await channelNameOf(context, programId, itemIndex);
+	if (channelName === undefined) return undefined;
+	const channel = (await channels()).find((candidate) => candidate.name === channelName);
+	return { channel: channelName, statuses: channel ? statusNamesOf(channel) : [] };
+}
+
+/** The channel of a program; stops with an actionable error when the program or its channel is not found. */
+export async function fetchProgramChannel(
+	context: MarketoContext,
+	programId: number,
+	itemIndex?: number,
+): Promise<ChannelRecord> {
+	const channelName = await channelNameOf(context, programId, itemIndex);
+	if (channelName === undefined) {
+		throw new NodeOperationError(context.getNode(), `Program ${programId} was not found or has no channel`, {
+			itemIndex,
+			description: 'Check the program ID and that the API user has the Read-Only Assets permission.',
+		});
+	}
+	const channel = (await fetchChannels(context, itemIndex)).find((candidate) => candidate.name === channelName);
 	if (!channel) {
 		throw new NodeOperationError(context.getNode(), `Channel '${channelName}' of program ${programId} was not found`, {
 			itemIndex,
@@ -46,12 +99,4 @@ export async function fetchProgramChannel(
 		});
 	}
 	return channel;
-}
-
-/** Pure: a channel's status names, in step order. */
-export function statusNamesOf(channel: ChannelRecord): string[] {
-	return [...(channel.progressionStatuses ?? [])]
-		.filter((s) => typeof s.name === 'string' && s.name !== '')
-		.sort((a, b) => (a.step ?? 0) - (b.step ?? 0))
-		.map((s) => s.name as string);
 }

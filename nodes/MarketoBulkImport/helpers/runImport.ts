@@ -42,7 +42,7 @@ import {
 	type FileToImport,
 	type SubmittedPart,
 } from './submitParts';
-import { validateFile } from './validateOnly';
+import { refusalOf, validateFile } from './validateOnly';
 
 /** The generated file's binary property on Items-input output items. */
 export const GENERATED_FILE_PROPERTY = 'data';
@@ -406,7 +406,8 @@ async function importAllItems(
 	const settings = submitSettingsFrom(options);
 
 	const { groups, errorItems } = await groupItemsBySettings.call(this, items.length, buildPlan);
-	await checkItemSettings.call(this, groups, items.length);
+	// Validate Only reports a refused setting in its group's summary instead of stopping (below).
+	if (options.validateOnly !== true) await checkItemSettings.call(this, groups, items.length);
 	// Look before uploading: every group's file is written and its header checked first.
 	const files: GroupFile[] = [];
 	for (const group of groups) {
@@ -439,12 +440,22 @@ async function importAllItems(
 		if (options.validateOnly === true) {
 			// Row N of the group's file is the group's item N.
 			const itemOfRow = (rowNumber: number) => group.itemIndices[rowNumber - 1] ?? null;
+			const settingsRefusal = await refusalOf(this, first, async () => await checkItemSettings.call(this, [group], group.itemIndices.length));
 			outputs.push(
-				...(await validateFile(this, session, plan, file, first, settings, {
-					summary: group.itemIndices.map((item) => ({ item })),
-					row: (rowNumber) => ({ item: itemOfRow(rowNumber) ?? first }),
-					sourceItemIndex: itemOfRow,
-				})),
+				...(await validateFile(
+					this,
+					session,
+					plan,
+					file,
+					first,
+					settings,
+					{
+						summary: group.itemIndices.map((item) => ({ item })),
+						row: (rowNumber) => ({ item: itemOfRow(rowNumber) ?? first }),
+						sourceItemIndex: itemOfRow,
+					},
+					settingsRefusal ? [settingsRefusal] : [],
+				)),
 			);
 			continue;
 		}
@@ -498,7 +509,7 @@ async function checkItemSettings(this: IExecuteFunctions, groups: Array<ItemGrou
 		rows: group.itemIndices.length,
 		firstRows: group.itemIndices.slice(0, 5),
 	}));
-	await first.check(this, summaries, checked[0].itemIndices[0], `The ${itemCount} input items`);
+	await first.check(this, summaries, checked[0].itemIndices[0], `The file written from the ${itemCount} input ${itemCount === 1 ? 'item' : 'items'}`);
 }
 
 /** Pure: "items 0-3, 7" for a message. */

@@ -11,11 +11,18 @@ import {
 	type OpenSource,
 } from '../../shared/csv/encoding';
 import { CsvFileError, cutParts, planParts, type FilePart, type SplitPlan } from '../../shared/csv/splitter';
-import { cutGroupParts, DEFAULT_GROUP_BUDGET_BYTES, headerWithout, scanGroups, TooManyGroupsError } from '../../shared/csv/groupSplitter';
+import {
+	cutGroupParts,
+	DEFAULT_GROUP_BUDGET_BYTES,
+	headerWithout,
+	scanGroups,
+	TooManyGroupsError,
+	type GroupSummary,
+} from '../../shared/csv/groupSplitter';
 import { createImportPath, type ImportType } from '../../shared/importTypes';
 import { CreateOutcomeUnknownError, marketoCreateImport, type CreateImportResult } from '../../shared/transport';
 import { toNodeError } from './errors';
-import type { ImportPlan } from './importPlan';
+import type { ImportPlan, PlanGrouping } from './importPlan';
 import { balancedPartBytes } from './partSizing';
 import { countSharedKeys, keyColumnIndices, keysOfRows } from './partKeys';
 import { assertHeaderMatches, DescribeCache } from './preflight';
@@ -120,6 +127,52 @@ export function groupColumnIndices(header: string[], names: string[]): Array<num
 	});
 }
 
+/** The indices of a grouped import's columns in the header; stops, naming them, when one is missing. */
+export function findGroupColumns(
+	context: IExecuteFunctions,
+	grouping: PlanGrouping,
+	file: FileToImport,
+	header: string[],
+	itemIndex: number,
+): number[] {
+	const found = groupColumnIndices(header, grouping.columns.map((column) => column.name));
+	const missing = grouping.columns.filter((_, k) => found[k] === undefined);
+	if (missing.length > 0) {
+		const names = missing.map((column) => `'${column.name}'`).join(' and ');
+		throw new NodeOperationError(context.getNode(), `${file.subject} has no column ${names}`, {
+			itemIndex,
+			description:
+				`${missing.map((column) => `${column.parameter} is set to "From a Column" with the column '${column.name}'`).join('; ')}, ` +
+				`but the header has: ${header.map((name) => `'${name}'`).join(', ')}. Enter the column's header exactly, ` +
+				'or add the column to the file. Nothing was uploaded.',
+		});
+	}
+	return found as number[];
+}
+
+/** A grouped import's groups, in one read of the file; stops when there are too many of them. */
+export async function readGroups(
+	context: IExecuteFunctions,
+	grouping: PlanGrouping,
+	file: FileToImport,
+	splitPlan: SplitPlan,
+	columns: number[],
+	itemIndex: number,
+): Promise<GroupSummary[]> {
+	let groups;
+	try {
+		groups = await scanGroups(file.open, splitPlan, columns, MAX_GROUPS);
+	} catch (error) {
+		if (!(error instanceof TooManyGroupsError)) throw toNodeError(context.getNode(), error, itemIndex);
+		const names = grouping.columns.map((column) => `'${column.name}'`).join(' and ');
+		throw new NodeOperationError(context.getNode(), `${file.subject}: ${names} ${grouping.columns.length === 1 ? 'has' : 'have'} more than ${MAX_GROUPS} different values`, {
+			itemIndex,
+			description: `Each different value becomes its own batches; row ${error.rowNumber} brings value number ${MAX_GROUPS + 1}. Check that ${names} is the right column. Nothing was uploaded.`,
+		});
+	}
+	return groups;
+}
+
 /**
  * A grouped import's parts: finds the group columns, reads the groups (one pass), lets the
  * plan refuse bad values, then cuts each group's parts (one more pass, streaming).
@@ -132,31 +185,9 @@ async function groupedParts(
 	maxPartBytes: number,
 	itemIndex: number,
 ): Promise<PartSource> {
-	const grouping = plan.grouping as NonNullable<ImportPlan['grouping']>;
-	const found = groupColumnIndices(splitPlan.header, grouping.columns.map((column) => column.name));
-	const missing = grouping.columns.filter((_, k) => found[k] === undefined);
-	if (missing.length > 0) {
-		const names = missing.map((column) => `'${column.name}'`).join(' and ');
-		throw new NodeOperationError(context.getNode(), `${file.subject} has no column ${names}`, {
-			itemIndex,
-			description:
-				`${missing.map((column) => `${column.parameter} is set to "From a Column" with the column '${column.name}'`).join('; ')}, ` +
-				`but the header has: ${splitPlan.header.map((name) => `'${name}'`).join(', ')}. Enter the column's header exactly, ` +
-				'or add the column to the file. Nothing was uploaded.',
-		});
-	}
-	const columns = found as number[];
-	let groups;
-	try {
-		groups = await scanGroups(file.open, splitPlan, columns, MAX_GROUPS);
-	} catch (error) {
-		if (!(error instanceof TooManyGroupsError)) throw toNodeError(context.getNode(), error, itemIndex);
-		const names = grouping.columns.map((column) => `'${column.name}'`).join(' and ');
-		throw new NodeOperationError(context.getNode(), `${file.subject}: ${names} ${grouping.columns.length === 1 ? 'has' : 'have'} more than ${MAX_GROUPS} different values`, {
-			itemIndex,
-			description: `Each different value becomes its own batches; row ${error.rowNumber} brings value number ${MAX_GROUPS + 1}. Check that ${names} is the right column. Nothing was uploaded.`,
-		});
-	}
+	const grouping = plan.grouping as PlanGrouping;
+	const columns = findGroupColumns(context, grouping, file, splitPlan.header, itemIndex);
+	const groups = await readGroups(context, grouping, file, splitPlan, columns, itemIndex);
 	await grouping.check(context, groups, itemIndex, file.subject);
 	const sorted = [...columns].sort((a, b) => a - b);
 	const header = splitPlan.header.filter((_, index) => !sorted.includes(index));

@@ -20,11 +20,13 @@ import { toRowJson, type ResultRowKind } from '../../MarketoWaitForBatch/helpers
 import { toNodeError } from './errors';
 import type { ImportPlan } from './importPlan';
 import { checkHeader, customObjectDescribePath, formatHeaderProblems, LEAD_DESCRIBE_PATH, PROGRAM_MEMBER_DESCRIBE_PATH } from './preflight';
-import { fetchProgramChannel, statusNamesOf } from './programChannel';
+import { fetchProgramChannel, statusNamesOf, type ChannelRecord } from './programChannel';
 import { fieldTypesOf, mapColumns, predictRow, type FieldType, type MappedColumn, type RowRules } from './rowChecks';
 import {
 	effectiveMaxPartBytes,
+	findGroupColumns,
 	lookBeforeUpload,
+	readGroups,
 	type FileToImport,
 	type ImportSession,
 	type SubmitSettings,
@@ -34,6 +36,29 @@ import {
 export interface Refusal extends IDataObject {
 	message: string;
 	description: string;
+}
+
+/**
+ * What stops the import before its first upload is a NodeOperationError with a message and a
+ * fix: Validate Only reports it as a refusal instead of stopping. Anything else still throws.
+ */
+function toRefusal(context: IExecuteFunctions, error: unknown, itemIndex: number): Refusal {
+	if (!(error instanceof NodeOperationError)) throw toNodeError(context.getNode(), error, itemIndex);
+	return { message: error.message, description: error.description ?? '' };
+}
+
+/** Runs one of the import's checks; what would stop the import comes back as a refusal. */
+export async function refusalOf(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	check: () => Promise<void>,
+): Promise<Refusal | undefined> {
+	try {
+		await check();
+		return undefined;
+	} catch (error) {
+		return toRefusal(context, error, itemIndex);
+	}
 }
 
 /** What the rules cannot decide for this import, said to the user instead of guessed. */
@@ -126,25 +151,37 @@ async function rowRulesFor(
 	}
 }
 
-/** Program members: Marketo refuses the whole import (1025) when the status is not one of the program's channel's. */
+/**
+ * Program members with one Member Status: Marketo refuses the whole import (1025) when it is not
+ * one of the program's channel's. (Statuses read from a column or item field go through the
+ * import's own check instead: `plan.grouping`, `plan.itemSettingsCheck`.)
+ */
 async function memberStatusRefusal(context: IExecuteFunctions, plan: ImportPlan, itemIndex: number): Promise<Refusal | undefined> {
 	const { programId, programMemberStatus } = plan.targetFields;
 	if (plan.target.importType !== 'programMembers' || programId === undefined || programMemberStatus === undefined) return undefined;
-	let valid: string[];
-	let channelName: string | undefined;
+	if (plan.grouping !== undefined || plan.itemSettingsCheck !== undefined) return undefined;
+	let channel: ChannelRecord;
 	try {
-		const channel = await fetchProgramChannel(context, programId, itemIndex);
-		valid = statusNamesOf(channel);
-		channelName = channel.name;
+		channel = await fetchProgramChannel(context, programId, itemIndex);
 	} catch (error) {
-		if (!(error instanceof NodeOperationError)) throw toNodeError(context.getNode(), error, itemIndex);
-		return { message: error.message, description: error.description ?? '' };
+		return toRefusal(context, error, itemIndex);
 	}
+	const valid = statusNamesOf(channel);
+	const channelName = channel.name;
 	if (valid.includes(programMemberStatus)) return undefined;
 	return {
 		message: `'${programMemberStatus}' is not a member status of program ${programId}: Marketo would refuse the import (1025, Program status not found)`,
 		description: `The statuses of its channel '${channelName ?? ''}' are: ${valid.map((name) => `'${name}'`).join(', ')}. Pick one in Member Status.`,
 	};
+}
+
+/**
+ * Pure: the summary's target fields. A grouped plan stands for the whole file: the settings its
+ * groups read from columns are empty in it ('' status, program 0), so they are left out.
+ */
+export function targetFieldsOf(plan: ImportPlan): IDataObject {
+	if (!plan.grouping) return { ...plan.targetFields };
+	return Object.fromEntries(Object.entries(plan.targetFields).filter(([, value]) => value !== '' && value !== 0));
 }
 
 /** How the caller's input relates to the file's rows. */
@@ -192,15 +229,17 @@ export async function validateFile(
 	itemIndex: number,
 	settings: SubmitSettings,
 	pairing: ValidationPairing,
+	/** refusals found before the file was written (Items input: the settings read from item fields) */
+	earlierRefusals: Refusal[] = [],
 ): Promise<INodeExecutionData[]> {
 	const summary: IDataObject = {
 		validateOnly: true,
 		uploaded: false,
 		importType: plan.target.importType,
-		...plan.targetFields,
+		...targetFieldsOf(plan),
 		fileName: file.fileName,
 	};
-	const refusals: Refusal[] = [];
+	const refusals: Refusal[] = [...earlierRefusals];
 	const finish = (json: IDataObject, rows: INodeExecutionData[]): INodeExecutionData[] => [
 		{
 			json: { ...summary, wouldUpload: refusals.length === 0, refusals, ...json },
@@ -214,8 +253,7 @@ export async function validateFile(
 	try {
 		looked = await lookBeforeUpload(context, file, effectiveMaxPartBytes(settings.partSizeLimitBytes, file.fileName), itemIndex);
 	} catch (error) {
-		if (!(error instanceof NodeOperationError)) throw toNodeError(context.getNode(), error, itemIndex);
-		refusals.push({ message: error.message, description: error.description ?? '' });
+		refusals.push(toRefusal(context, error, itemIndex));
 		return finish({ rowsChecked: 0, rowsWouldImport: 0, rowsWouldFail: 0, rowsWouldWarn: 0, reasons: [], notPredicted: [] }, []);
 	}
 	const { splitPlan, format } = looked;
@@ -223,9 +261,26 @@ export async function validateFile(
 	summary.fileEncoding = splitPlan.encoding;
 	summary.parts = splitPlan.parts.length;
 
+	// Settings read from columns (Member Status / Program "From a Column") are not uploaded: the
+	// preflight and the row rules see the other columns, and the values go through the import's check.
+	const settingColumns = new Set<number>();
+	if (plan.grouping) {
+		const grouping = plan.grouping;
+		const refusal = await refusalOf(context, itemIndex, async () => {
+			const found = findGroupColumns(context, grouping, file, splitPlan.header, itemIndex);
+			for (const index of found) settingColumns.add(index);
+			const groups = await readGroups(context, grouping, file, splitPlan, found, itemIndex);
+			summary.groupedBy = grouping.columns.map((column) => column.name);
+			summary.groups = groups.map((group) => ({ ...group }));
+			await grouping.check(context, groups, itemIndex, file.subject);
+		});
+		if (refusal) refusals.push(refusal);
+	}
+	const uploadedHeader = splitPlan.header.filter((_, index) => !settingColumns.has(index));
+
 	if (settings.preflight) {
 		const problems = formatHeaderProblems(
-			checkHeader(splitPlan.header, await plan.headerRules(context, session.describeCache, itemIndex)),
+			checkHeader(uploadedHeader, await plan.headerRules(context, session.describeCache, itemIndex)),
 			file.subject,
 		);
 		if (problems) refusals.push(problems);
@@ -233,8 +288,8 @@ export async function validateFile(
 	const statusRefusal = await memberStatusRefusal(context, plan, itemIndex);
 	if (statusRefusal) refusals.push(statusRefusal);
 
-	const { rules, notPredicted } = await rowRulesFor(context, session, plan, splitPlan.header, itemIndex);
-	const columns = mapColumns(splitPlan.header, rules.fieldSets);
+	const { rules, notPredicted } = await rowRulesFor(context, session, plan, uploadedHeader, itemIndex);
+	const columns = mapColumns(uploadedHeader, rules.fieldSets);
 	notPredicted.push(...columnNotes(columns));
 
 	const rowItems: INodeExecutionData[] = [];
@@ -248,7 +303,8 @@ export async function validateFile(
 				continue;
 			}
 			rowNumber++;
-			const prediction = predictRow(columns, row, rules);
+			const uploadedRow = settingColumns.size === 0 ? row : row.filter((_, index) => !settingColumns.has(index));
+			const prediction = predictRow(columns, uploadedRow, rules);
 			if (prediction.outcome === 'imported') continue;
 			const kind: ResultRowKind = prediction.outcome === 'failed' ? 'failed' : 'warning';
 			const reason = prediction.reason ?? '';

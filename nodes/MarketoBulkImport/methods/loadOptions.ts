@@ -8,7 +8,7 @@ import { marketoApiRequest } from '../../shared/transport';
 import { DOCUMENTED_LOOKUP_FIELDS } from '../actions/importLeads.operation';
 import { isBlank, parseMarketoId } from '../helpers/ids';
 import { LEAD_DESCRIBE_PATH } from '../helpers/preflight';
-import { fetchProgramChannel, type ChannelRecord } from '../helpers/programChannel';
+import { fetchProgramChannel, progressionStatusesOf, type ChannelRecord } from '../helpers/programChannel';
 
 /**
  * Marketo's standard lead fields. describe2 does not flag custom fields, and
@@ -118,14 +118,11 @@ export async function getCustomObjects(this: ILoadOptionsFunctions): Promise<INo
 
 /** Pure: the status dropdown from a channel, in the channel's step order. */
 export function memberStatusOptions(channel: ChannelRecord): INodePropertyOptions[] {
-	return [...(channel.progressionStatuses ?? [])]
-		.filter((s) => typeof s.name === 'string' && s.name !== '')
-		.sort((a, b) => (a.step ?? 0) - (b.step ?? 0))
-		.map((s) => ({
-			name: s.name as string,
-			value: s.name as string,
-			description: s.success ? 'Success status' : s.description || undefined,
-		}));
+	return progressionStatusesOf(channel).map((s) => ({
+		name: s.name,
+		value: s.name,
+		description: s.success ? 'Success status' : s.description || undefined,
+	}));
 }
 
 /**

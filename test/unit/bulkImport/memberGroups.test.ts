@@ -1,4 +1,5 @@
-import { describeRows, statusNamesOf } from '../../../nodes/MarketoBulkImport/helpers/memberGroups';
+import { describeRows } from '../../../nodes/MarketoBulkImport/helpers/memberGroups';
+import { statusNamesOf } from '../../../nodes/MarketoBulkImport/helpers/programChannel';
 import { groupColumnIndices } from '../../../nodes/MarketoBulkImport/helpers/submitParts';
 import { groupOf } from '../../../nodes/MarketoWaitForBatch/helpers/batchSource';
 
