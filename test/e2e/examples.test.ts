@@ -6,17 +6,19 @@
 import * as path from 'node:path';
 
 import { expectedOutcomes, generateLeadsCsv, leadEmail } from '../../scripts/generate-leads';
-import { startSimulator, type RunningSimulator } from '../simulator';
+import type { RunningSimulator } from '../simulator';
 import {
 	E2E_LINE,
 	EXAMPLES_DIR,
-	N8nInstance,
 	exampleWorkflow,
 	expectSuccess,
 	jsonOf,
+	N8nInstance,
 	outputOf,
 	readSimpleCsv,
 	simulatorCredential,
+	startSimulatedN8n,
+	stopSimulatedN8n,
 } from './support';
 
 // Jest reads testTimeout only from the global config, not per project; a real n8n needs minutes.
@@ -43,15 +45,10 @@ describe(`example workflows on n8n line ${E2E_LINE}`, () => {
 
 	beforeAll(async () => {
 		// Fast processing: these tests are about correctness; lanes and timing are the bench's job.
-		simulator = await startSimulator({ rowsPerSecond: 200_000, seed: 6 });
-		n8n = N8nInstance.create();
-		await n8n.importCredentials([simulatorCredential(simulator, CREDENTIAL_ID)]);
+		({ simulator, n8n } = await startSimulatedN8n(CREDENTIAL_ID, { rowsPerSecond: 200_000, seed: 6 }));
 	});
 
-	afterAll(async () => {
-		await simulator?.close();
-		n8n?.remove();
-	});
+	afterAll(async () => await stopSimulatedN8n({ simulator, n8n }));
 
 	test('01: a CSV file becomes leads in a static list; refused and warned rows come out with their reasons', async () => {
 		const csvPath = path.join(EXAMPLES_DIR, 'data', 'leads.csv');

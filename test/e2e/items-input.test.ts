@@ -3,16 +3,18 @@
  * status read from each item, and columns mapped with the resource mapper as the editor saves it.
  * Each workflow is example 02 with its code node and import node replaced.
  */
-import { startSimulator, type RunningSimulator } from '../simulator';
+import type { RunningSimulator } from '../simulator';
 import {
 	E2E_LINE,
-	N8nInstance,
 	exampleWorkflow,
 	expectSuccess,
 	findNode,
 	jsonOf,
+	N8nInstance,
 	outputOf,
 	simulatorCredential,
+	startSimulatedN8n,
+	stopSimulatedN8n,
 	type Workflow,
 } from './support';
 
@@ -51,15 +53,10 @@ describe(`Items input on n8n line ${E2E_LINE}`, () => {
 	let n8n: N8nInstance;
 
 	beforeAll(async () => {
-		simulator = await startSimulator({ rowsPerSecond: 200_000, seed: 14 });
-		n8n = N8nInstance.create();
-		await n8n.importCredentials([simulatorCredential(simulator, CREDENTIAL_ID)]);
+		({ simulator, n8n } = await startSimulatedN8n(CREDENTIAL_ID, { rowsPerSecond: 200_000, seed: 14 }));
 	});
 
-	afterAll(async () => {
-		await simulator?.close();
-		n8n?.remove();
-	});
+	afterAll(async () => await stopSimulatedN8n({ simulator, n8n }));
 
 	test('items with per-item lists go to two lists; a failed row is traced to its own item', async () => {
 		const people = [

@@ -7,18 +7,20 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { startSimulator, type RunningSimulator } from '../simulator';
+import type { RunningSimulator } from '../simulator';
 import {
 	E2E_LINE,
 	EXAMPLES_DIR,
-	N8nInstance,
 	exampleWorkflow,
-	explain,
 	expectSuccess,
+	explain,
 	jsonOf,
+	N8nInstance,
 	outputOf,
 	readSimpleCsv,
 	simulatorCredential,
+	startSimulatedN8n,
+	stopSimulatedN8n,
 } from './support';
 
 jest.setTimeout(10 * 60 * 1000);
@@ -35,15 +37,10 @@ describe(`Member Status from a column on n8n line ${E2E_LINE}`, () => {
 	let n8n: N8nInstance;
 
 	beforeAll(async () => {
-		simulator = await startSimulator({ rowsPerSecond: 200_000, seed: 7 });
-		n8n = N8nInstance.create();
-		await n8n.importCredentials([simulatorCredential(simulator, CREDENTIAL_ID)]);
+		({ simulator, n8n } = await startSimulatedN8n(CREDENTIAL_ID, { rowsPerSecond: 200_000, seed: 7 }));
 	});
 
-	afterAll(async () => {
-		await simulator?.close();
-		n8n?.remove();
-	});
+	afterAll(async () => await stopSimulatedN8n({ simulator, n8n }));
 
 	test('07: registrants with three statuses become three batches; each member has the status of its row', async () => {
 		const workflow = exampleWorkflow('07-webinar-attendees-and-no-shows.json', {

@@ -16,18 +16,20 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { startSimulator, type LeadRecord, type RunningSimulator } from '../simulator';
+import type { LeadRecord, RunningSimulator } from '../simulator';
 import { realWorldFiles, type ExpectedRow, type RealWorldFile } from './realWorldFiles';
 import {
 	E2E_LINE,
-	N8nInstance,
 	exampleWorkflow,
-	explain,
 	expectSuccess,
+	explain,
 	findNode,
 	jsonOf,
+	N8nInstance,
 	outputOf,
 	simulatorCredential,
+	startSimulatedN8n,
+	stopSimulatedN8n,
 	type Workflow,
 } from './support';
 
@@ -101,16 +103,11 @@ describe(`real-world files through example 01 on n8n line ${E2E_LINE}`, () => {
 
 	beforeAll(async () => {
 		// Fast processing and room for all batches in the queue: these tests are about reading files.
-		simulator = await startSimulator({ rowsPerSecond: 200_000, seed: 10, queue: { maxQueued: 20 } });
-		n8n = N8nInstance.create();
+		({ simulator, n8n } = await startSimulatedN8n(CREDENTIAL_ID, { rowsPerSecond: 200_000, seed: 10, queue: { maxQueued: 20 } }));
 		dataDir = path.dirname(n8n.dataFile('real-world'));
-		await n8n.importCredentials([simulatorCredential(simulator, CREDENTIAL_ID)]);
 	});
 
-	afterAll(async () => {
-		await simulator?.close();
-		n8n?.remove();
-	});
+	afterAll(async () => await stopSimulatedN8n({ simulator, n8n }));
 
 	function workflowFor(id: string, filePath: string, fileEncoding: string): Workflow {
 		const workflow = exampleWorkflow('01-csv-file-to-leads.json', {

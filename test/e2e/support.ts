@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import * as examples from '../../scripts/examples';
 import * as n8n from '../../scripts/n8n-runtime';
 import type { ExecuteResult, N8nItem, N8nRun, Runtime, RuntimeLine, StoredCredential } from '../../scripts/n8n-runtime';
-import type { RunningSimulator } from '../simulator';
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../simulator';
 
 export const E2E_LINE: RuntimeLine = process.env.N8N_E2E_LINE === '1' ? '1' : '2';
 export const EXAMPLES_DIR = examples.EXAMPLES_DIR;
@@ -153,4 +153,24 @@ export function readSimpleCsv(file: string): Array<Record<string, string>> {
 		const cells = row.split(',');
 		return Object.fromEntries(columns.map((column, index) => [column, cells[index] ?? '']));
 	});
+}
+
+/** A simulator and an n8n user folder whose Marketo API credential (`credentialId`) points at it. */
+export interface SimulatedN8n {
+	simulator: RunningSimulator;
+	n8n: N8nInstance;
+}
+
+/** For a test file's `beforeAll`: starts the simulator, installs the package, adds the credential. */
+export async function startSimulatedN8n(credentialId: string, options: SimulatorOptions): Promise<SimulatedN8n> {
+	const simulator = await startSimulator(options);
+	const n8n = N8nInstance.create();
+	await n8n.importCredentials([simulatorCredential(simulator, credentialId)]);
+	return { simulator, n8n };
+}
+
+/** For `afterAll`: stops what `startSimulatedN8n` started (either may be missing if it failed). */
+export async function stopSimulatedN8n(started: Partial<SimulatedN8n>): Promise<void> {
+	await started.simulator?.close();
+	started.n8n?.remove();
 }

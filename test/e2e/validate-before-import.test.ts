@@ -6,16 +6,18 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { startSimulator, type RunningSimulator } from '../simulator';
+import type { RunningSimulator } from '../simulator';
 import {
 	E2E_LINE,
 	EXAMPLES_DIR,
-	N8nInstance,
 	exampleWorkflow,
 	expectSuccess,
 	jsonOf,
+	N8nInstance,
 	outputOf,
 	simulatorCredential,
+	startSimulatedN8n,
+	stopSimulatedN8n,
 	writeDataFile,
 } from './support';
 
@@ -43,15 +45,10 @@ describe(`validate before you import (example 08) on n8n line ${E2E_LINE}`, () =
 	let n8n: N8nInstance;
 
 	beforeAll(async () => {
-		simulator = await startSimulator({ rowsPerSecond: 200_000, seed: 8 });
-		n8n = N8nInstance.create();
-		await n8n.importCredentials([simulatorCredential(simulator, CREDENTIAL_ID)]);
+		({ simulator, n8n } = await startSimulatedN8n(CREDENTIAL_ID, { rowsPerSecond: 200_000, seed: 8 }));
 	});
 
-	afterAll(async () => {
-		await simulator?.close();
-		n8n?.remove();
-	});
+	afterAll(async () => await stopSimulatedN8n({ simulator, n8n }));
 
 	test('predicts, uploading nothing, exactly the rows the import of the same file then fails and warns', async () => {
 		const csvPath = path.join(EXAMPLES_DIR, 'data', 'leads.csv');
