@@ -27,6 +27,11 @@ const DEV_OWNER = {
 };
 /** The simulator keeps a fixed port so the stored credential stays valid across restarts. */
 const SIMULATOR_PORT = 8765;
+/** Examples 7 and 8 with the file each reads (imported beside examples 1-3). */
+const FILE_EXAMPLES = [
+	['07-webinar-attendees-and-no-shows.json', 'webinar-registrants.csv'],
+	['08-validate-before-import.json', 'leads.csv'],
+];
 /** The examples that need a webhook or a schedule (imported by --queue). */
 const QUEUE_EXAMPLE_FILES = ['04-webhook-csv-upload.json', '05-scheduled-spreadsheet.json', '06-long-import-frees-the-worker.json'];
 
@@ -143,6 +148,11 @@ async function main() {
 		const filePath = file.startsWith('03') ? largeFile : path.join(dataDir, 'leads.csv');
 		await runtime.importWorkflow(n8n, userFolder, examples.exampleWorkflow(file, { credential, filePath }));
 	}
+	for (const [file, dataFile] of FILE_EXAMPLES) {
+		const filePath = path.join(dataDir, dataFile);
+		if (!fs.existsSync(filePath)) fs.copyFileSync(path.join(examples.EXAMPLES_DIR, 'data', dataFile), filePath);
+		await runtime.importWorkflow(n8n, userFolder, examples.exampleWorkflow(file, { credential, filePath }));
+	}
 	if (!fs.existsSync(largeFile)) {
 		// ~12 MB in few rows: two parts, quick for the simulator. See scripts/generate-leads.js.
 		await require('./generate-leads').generateLeadsCsv(largeFile, { rows: 3000, failEvery: 1000, warnEvery: 1000, addressLength: 4000 });
@@ -174,7 +184,7 @@ async function main() {
 	say(`n8n ${n8n.version} is running: ${server.url}`);
 	say(`  Log in (LOCAL ONLY account, created for this dev instance): ${DEV_OWNER.email} / ${DEV_OWNER.password}`);
 	say(`  Credential "${credential.name}" -> Marketo simulator at ${simulator.restUrl}`);
-	say('  Workflows: the three examples (01 reads data/leads.csv, 03 a 12 MB file, both in the dev user folder)');
+	say('  Workflows: examples 1-3, 7 and 8 (they read data/leads.csv, a 12 MB file and data/webinar-registrants.csv in the dev user folder)');
 	say(`  n8n data: ${path.relative(process.cwd(), userFolder)} (run with --fresh to start over)`);
 	say('Press Ctrl+C to stop.');
 }
