@@ -27,7 +27,7 @@ export interface Servers {
 
 export const RUNS_DIR: string;
 export function ensureServers(): Servers;
-export function startStack(options?: { name?: string; keep?: boolean }): Promise<Stack>;
+export function startStack(options?: { name?: string }): Promise<Stack>;
 export function startProcess(
 	name: string,
 	command: string,

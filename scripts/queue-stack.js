@@ -586,9 +586,9 @@ async function startPostgres(servers, runDir) {
 /**
  * Starts Redis and PostgreSQL in `.cache/queue-stack/<name>-<pid>-<time>/`. Returns
  * { dir, redis: { host, port }, postgres: { host, port, user, password, database }, stop() }.
- * stop() ends both (fast shutdown), deletes the folder unless `keep`, and is safe to call twice.
+ * stop() ends both (fast shutdown), deletes the folder, and is safe to call twice.
  */
-async function startStack({ name = 'run', keep = false } = {}) {
+async function startStack({ name = 'run' } = {}) {
 	const servers = ensureServers();
 	cleanUpAbandonedRuns();
 	const runDir = path.join(RUNS_DIR, `${name}-${process.pid}-${Date.now().toString(36)}`);
@@ -602,10 +602,8 @@ async function startStack({ name = 'run', keep = false } = {}) {
 		stopped = true;
 		// PostgreSQL: SIGINT is its "fast" shutdown; Redis: SIGTERM saves nothing (--save "").
 		await Promise.all(started.map((service) => service.handle.stop(service === postgres ? 'SIGINT' : 'SIGTERM')));
-		if (!keep) {
-			fs.rmSync(runDir, { recursive: true, force: true });
-			if (postgres?.fallbackDir) fs.rmSync(postgres.fallbackDir, { recursive: true, force: true });
-		}
+		fs.rmSync(runDir, { recursive: true, force: true });
+		if (postgres?.fallbackDir) fs.rmSync(postgres.fallbackDir, { recursive: true, force: true });
 	};
 	let postgres;
 	try {

@@ -9,7 +9,7 @@ import { READ_CHUNK_BYTES } from '../../nodes/shared/csv/encoding';
 import { cutGroupParts, DEFAULT_GROUP_BUDGET_BYTES, scanGroups, type GroupPart } from '../../nodes/shared/csv/groupSplitter';
 import { planParts } from '../../nodes/shared/csv/splitter';
 
-export const STATUSES = ['Registered', 'Attended', 'No Show'];
+const STATUSES = ['Registered', 'Attended', 'No Show'];
 
 /** One registrant row: a status (first column) followed by a lead row. */
 export function withStatus(n: number, leadRow: string): string {

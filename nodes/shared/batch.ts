@@ -73,7 +73,9 @@ export interface BatchDescriptor extends IDataObject {
 	notice?: string;
 }
 
+/** The rows of a part of a grouped import: those in [dataStart, dataEnd) whose group columns hold `values`. */
 export interface SubmittedGroup extends IDataObject {
+	/** indices of the group columns in the file's header */
 	columns: number[];
 	values: string[];
 }

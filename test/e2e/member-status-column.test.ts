@@ -4,7 +4,6 @@
  * status of its row, failed rows are tied back to their rows in the user's file, and a file
  * with an unknown status is refused with nothing uploaded.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import type { RunningSimulator } from '../simulator';
@@ -21,6 +20,7 @@ import {
 	simulatorCredential,
 	startSimulatedN8n,
 	stopSimulatedN8n,
+	writeDataFile,
 } from './support';
 
 jest.setTimeout(10 * 60 * 1000);
@@ -76,9 +76,9 @@ describe(`Member Status from a column on n8n line ${E2E_LINE}`, () => {
 	});
 
 	test('a file with an unknown status is refused before upload; the error names the status and its row', async () => {
-		const file = n8n.dataFile('registrants-typo.csv');
-		fs.writeFileSync(
-			file,
+		const file = writeDataFile(
+			n8n,
+			'registrants-typo.csv',
 			'email,firstName,status\nann@example.com,Ann,Attended\nbob@example.com,Bob,Atended\ncat@example.com,Cat,No Show\n',
 		);
 		const workflow = exampleWorkflow('07-webinar-attendees-and-no-shows.json', {

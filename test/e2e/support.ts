@@ -156,7 +156,7 @@ export function readSimpleCsv(file: string): Array<Record<string, string>> {
 }
 
 /** A simulator and an n8n user folder whose Marketo API credential (`credentialId`) points at it. */
-export interface SimulatedN8n {
+interface SimulatedN8n {
 	simulator: RunningSimulator;
 	n8n: N8nInstance;
 }
@@ -164,12 +164,19 @@ export interface SimulatedN8n {
 /** For a test file's `beforeAll`: starts the simulator, installs the package, adds the credential. */
 export async function startSimulatedN8n(credentialId: string, options: SimulatorOptions): Promise<SimulatedN8n> {
 	const simulator = await startSimulator(options);
-	const n8n = N8nInstance.create();
-	await n8n.importCredentials([simulatorCredential(simulator, credentialId)]);
-	return { simulator, n8n };
+	let n8n: N8nInstance | undefined;
+	try {
+		n8n = N8nInstance.create();
+		await n8n.importCredentials([simulatorCredential(simulator, credentialId)]);
+		return { simulator, n8n };
+	} catch (error) {
+		// The caller never gets these to stop: stop them here.
+		await stopSimulatedN8n({ simulator, n8n });
+		throw error;
+	}
 }
 
-/** For `afterAll`: stops what `startSimulatedN8n` started (either may be missing if it failed). */
+/** For `afterAll`: stops what `startSimulatedN8n` started (undefined when `beforeAll` failed). */
 export async function stopSimulatedN8n(started: Partial<SimulatedN8n>): Promise<void> {
 	await started.simulator?.close();
 	started.n8n?.remove();

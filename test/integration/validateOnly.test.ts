@@ -450,6 +450,24 @@ describe('what Validate Only does not predict, and what stops an import before u
 		});
 	});
 
+	it('a program that does not exist: refused with the fix, nothing uploaded', async () => {
+		const validation = await runBulkImport(
+			sim(),
+			{ ...PROGRAM_1001_ON_LIST, program: { __rl: true, mode: 'id', value: '999999' }, options: { validateOnly: true } },
+			[await fileItem(LANNISTER_CSV, 'Lead-House-Lannister.csv')],
+		);
+		expect(uploadCalls(sim())).toEqual([]);
+		expect(validation.outputs[0][0].json).toMatchObject({
+			wouldUpload: false,
+			refusals: [
+				{
+					message: 'Program 999999 was not found or has no channel',
+					description: expect.stringContaining('Read-Only Assets'),
+				},
+			],
+		});
+	});
+
 	it('a header the preflight refuses, and a file the look-before-upload pass refuses: reported, not thrown', async () => {
 		const validation = await runBulkImport(sim(), { operation: 'importLeads', options: { validateOnly: true } }, [
 			await fileItem('email,First Name\na@example.com,Ann\n', 'header.csv'),

@@ -322,7 +322,7 @@ export class ImportQueue {
  * member's status back"): Marketo's program statuses only move forward, as its flow step and its
  * status sync do; its bulk import documentation is silent. The row still counts as imported.
  */
-export function statusAfterImport(current: string | undefined, imported: string, steps: Map<string, number>): string {
+function statusAfterImport(current: string | undefined, imported: string, steps: Map<string, number>): string {
 	if (current === undefined) return imported;
 	const currentStep = steps.get(current);
 	const importedStep = steps.get(imported);

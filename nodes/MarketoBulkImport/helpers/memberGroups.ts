@@ -1,6 +1,6 @@
 import { NodeOperationError } from 'n8n-workflow';
 
-import type { GroupSummary } from '../../shared/csv/groupSplitter';
+import { GROUP_SAMPLE_ROWS, type GroupSummary } from '../../shared/csv/groupSplitter';
 import { closestFieldName } from './closestName';
 import { parseMarketoId } from './ids';
 import type { ImportPlan, PlanGrouping } from './importPlan';
@@ -14,9 +14,6 @@ import { fetchChannels, fetchProgramStatuses, type ChannelRecord, type ChannelSt
  * (1013): both are checked for every group before the first upload, so a bad row refuses
  * the file with nothing uploaded instead of stopping it half way.
  */
-
-/** Most groups (programs x statuses) one file may make: more means the wrong column was chosen. */
-export const MAX_MEMBER_GROUPS = 200;
 
 /** Pure: "rows 3, 7 and 12", "row 4", "rows 3, 7, 12, 15, 20 and 14 more" ("items ..." for Items input). */
 export function describeRows(group: Pick<GroupSummary, 'rows' | 'firstRows'>, noun: RowNoun = 'row'): string {
@@ -115,7 +112,7 @@ export function memberGrouping(
 				const rows = describeRows(
 					{
 						rows: list.reduce((sum, g) => sum + g.rows, 0),
-						firstRows: list.flatMap((g) => g.firstRows).sort((a, b) => a - b).slice(0, 5),
+						firstRows: list.flatMap((g) => g.firstRows).sort((a, b) => a - b).slice(0, GROUP_SAMPLE_ROWS),
 					},
 					spec.rowNoun,
 				);

@@ -31,7 +31,7 @@ async function* singleChunk(body: Buffer): AsyncGenerator<Buffer> {
  * times (encoding, check, cut), so there the file is fetched once and the same Buffer
  * serves every open; n8n holds the whole file in memory on each fetch anyway.
  */
-export const DATABASE_BINARY_ID_PREFIX = 'database:';
+const DATABASE_BINARY_ID_PREFIX = 'database:';
 
 /**
  * The binary's bytes as chunks. When n8n keeps the file in its binary data

@@ -9,6 +9,7 @@ import {
 } from 'n8n-workflow';
 
 import { isFileEncoding, type FileEncoding } from '../../shared/csv/encoding';
+import { GROUP_SAMPLE_ROWS } from '../../shared/csv/groupSplitter';
 import { delimiterOf, fileExtensionOf, isCsvFormat, mimeTypeOf, type CsvFormat } from '../../shared/csv/formats';
 import { NestedValueError, toDelimitedFile } from '../../shared/csv/writer';
 import {
@@ -507,7 +508,7 @@ async function checkItemSettings(this: IExecuteFunctions, groups: Array<ItemGrou
 	const summaries = checked.map((group) => ({
 		values: group.settings.itemSettingsCheck?.values ?? [],
 		rows: group.itemIndices.length,
-		firstRows: group.itemIndices.slice(0, 5),
+		firstRows: group.itemIndices.slice(0, GROUP_SAMPLE_ROWS),
 	}));
 	await first.check(this, summaries, checked[0].itemIndices[0], `The file written from the ${itemCount} input ${itemCount === 1 ? 'item' : 'items'}`);
 }

@@ -1,6 +1,6 @@
 import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
 
-import type { BatchDescriptor, BatchStatusName } from '../../shared/batch';
+import type { BatchDescriptor, BatchStatusName, SubmittedGroup } from '../../shared/batch';
 import { delimiterOf, detectFormat, mimeTypeOf, type CsvFormat } from '../../shared/csv/formats';
 import {
 	ENCODING_HEAD_BYTES,
@@ -84,21 +84,15 @@ export interface SubmitSettings {
 	queueWaitLimitMs: number;
 }
 
-/** The rows of a part of a grouped import: those in [dataStart, dataEnd) whose group columns hold `values`. */
-export interface PartGroup {
-	/** indices of the group columns in the file's header */
-	columns: number[];
-	values: string[];
-}
 
 export interface SubmittedPart {
 	descriptor: BatchDescriptor;
 	/** `body` is present only when the file asked to keep part bodies */
-	part: Omit<FilePart, 'body'> & { body?: Buffer; group?: PartGroup };
+	part: Omit<FilePart, 'body'> & { body?: Buffer; group?: SubmittedGroup };
 }
 
 /** A part ready to upload, with the plan it goes by (a group's own, when settings come from columns). */
-type PlannedPart = FilePart & { plan: ImportPlan; group?: PartGroup };
+type PlannedPart = FilePart & { plan: ImportPlan; group?: SubmittedGroup };
 
 /** Most distinct groups a file may make (more means the wrong column was chosen). */
 export const MAX_GROUPS = 200;

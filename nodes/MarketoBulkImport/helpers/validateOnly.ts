@@ -20,7 +20,7 @@ import { toRowJson, type ResultRowKind } from '../../MarketoWaitForBatch/helpers
 import { toNodeError } from './errors';
 import type { ImportPlan } from './importPlan';
 import { checkHeader, customObjectDescribePath, formatHeaderProblems, LEAD_DESCRIBE_PATH, PROGRAM_MEMBER_DESCRIBE_PATH } from './preflight';
-import { fetchProgramChannel, statusNamesOf, type ChannelRecord } from './programChannel';
+import { fetchProgramStatuses, type ChannelStatuses } from './programChannel';
 import { fieldTypesOf, mapColumns, predictRow, type FieldType, type MappedColumn, type RowRules } from './rowChecks';
 import {
 	effectiveMaxPartBytes,
@@ -160,14 +160,20 @@ async function memberStatusRefusal(context: IExecuteFunctions, plan: ImportPlan,
 	const { programId, programMemberStatus } = plan.targetFields;
 	if (plan.target.importType !== 'programMembers' || programId === undefined || programMemberStatus === undefined) return undefined;
 	if (plan.grouping !== undefined || plan.itemSettingsCheck !== undefined) return undefined;
-	let channel: ChannelRecord;
+	let known: ChannelStatuses | undefined;
 	try {
-		channel = await fetchProgramChannel(context, programId, itemIndex);
+		known = await fetchProgramStatuses(context, programId, itemIndex);
 	} catch (error) {
 		return toRefusal(context, error, itemIndex);
 	}
-	const valid = statusNamesOf(channel);
-	const channelName = channel.name;
+	if (known === undefined) {
+		return {
+			message: `Program ${programId} was not found or has no channel`,
+			description: 'Check the program ID and that the API user has the Read-Only Assets permission.',
+		};
+	}
+	const valid = known.statuses;
+	const channelName = known.channel;
 	if (valid.includes(programMemberStatus)) return undefined;
 	return {
 		message: `'${programMemberStatus}' is not a member status of program ${programId}: Marketo would refuse the import (1025, Program status not found)`,

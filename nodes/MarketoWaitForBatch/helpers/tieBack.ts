@@ -50,7 +50,7 @@ export interface SubmittedPart {
 }
 
 /** Pure: whether a parsed row belongs to the group (a row outside any group belongs to every part). */
-export function rowInGroup(fields: string[], group: SubmittedGroup | undefined): boolean {
+function rowInGroup(fields: string[], group: SubmittedGroup | undefined): boolean {
 	return group === undefined || group.columns.every((column, k) => groupValueOf(fields[column]) === group.values[k]);
 }
 
@@ -58,7 +58,7 @@ export function rowInGroup(fields: string[], group: SubmittedGroup | undefined):
  * Pure: the key plan of a grouped part. The group columns were not uploaded, so a result
  * file never has them: they are neither key columns nor "left out" by Marketo.
  */
-export function withoutGroupColumns(plan: KeyPlan | null, group: SubmittedGroup | undefined): KeyPlan | null {
+function withoutGroupColumns(plan: KeyPlan | null, group: SubmittedGroup | undefined): KeyPlan | null {
 	if (plan === null || group === undefined) return plan;
 	const shared = plan.shared.filter((column) => !group.columns.includes(column.submittedIndex));
 	if (shared.length === 0) return null;

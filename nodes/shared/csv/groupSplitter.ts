@@ -142,7 +142,7 @@ function writeKeptRow(
 }
 
 /** Pure: the value of the field in bytes [start, end), read as parser.ts reads it. */
-export function fieldValue(bytes: Buffer, start: number, end: number, delimiter: string): string {
+function fieldValue(bytes: Buffer, start: number, end: number, delimiter: string): string {
 	if (start >= end) return '';
 	if (bytes[start] !== QUOTE) return bytes.toString('utf8', start, end);
 	return parseDelimited(bytes.toString('utf8', start, end), delimiter, { atFileStart: false })[0]?.[0] ?? '';

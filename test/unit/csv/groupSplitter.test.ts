@@ -10,13 +10,10 @@ import {
 	type GroupPart,
 } from '../../../nodes/shared/csv/groupSplitter';
 import { planParts, type SplitPlan } from '../../../nodes/shared/csv/splitter';
-import { awkwardValue, cutAt, DELIMITERS, FC_SEED, referenceParse, writeReference, type LineEnding } from './reference';
+import { awkwardValue, cutAt, DELIMITERS, FC_SEED, referenceParse, streamOf, writeReference, type LineEnding } from './reference';
 
 function fileOf(chunks: Buffer[]) {
-	return async () =>
-		(async function* () {
-			for (const chunk of chunks) yield chunk;
-		})();
+	return async () => streamOf(chunks);
 }
 
 async function planOf(chunks: Buffer[], delimiter: string, maxPartBytes = 10_000_000): Promise<SplitPlan> {
