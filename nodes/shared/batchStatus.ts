@@ -18,13 +18,17 @@ export interface BatchStatus {
 	rowsWithWarning: number;
 	message: string;
 	raw: IDataObject;
-	/** epoch ms the counts describe (see statusReadAt) */
+	/** epoch ms the counts describe (see statusReadTime) */
 	readAt: number;
+	/** the counts were read within this many ms of readAt */
+	readUncertaintyMs: number;
 }
 
 export interface StatusObservation {
 	/** epoch ms when the status was read */
 	at: number;
+	/** the status was read within this many ms of `at` (0 when unknown) */
+	uncertaintyMs?: number;
 	/** rows Marketo has handled so far (processed + failed: both leave the queue) */
 	rowsProcessed: number;
 	status: string;
@@ -38,7 +42,12 @@ function toCount(value: unknown): number {
 }
 
 /** Pure: Marketo's status record -> BatchStatus. Unknown status words are kept as Importing (still running). */
-export function normalizeBatchStatus(raw: IDataObject, batchId: number, readAt = 0): BatchStatus {
+export function normalizeBatchStatus(
+	raw: IDataObject,
+	batchId: number,
+	readAt = 0,
+	readUncertaintyMs = 0,
+): BatchStatus {
 	const status = KNOWN_STATUSES.find((s) => s.toLowerCase() === String(raw.status ?? '').toLowerCase());
 	return {
 		batchId: raw.batchId === undefined ? batchId : Number(raw.batchId),
@@ -49,6 +58,17 @@ export function normalizeBatchStatus(raw: IDataObject, batchId: number, readAt =
 		message: typeof raw.message === 'string' ? raw.message : '',
 		raw,
 		readAt,
+		readUncertaintyMs,
+	};
+}
+
+/** Pure: what a status answer tells the schedule. */
+export function observationOf(status: BatchStatus): StatusObservation & { status: BatchStatusName } {
+	return {
+		at: status.readAt,
+		uncertaintyMs: status.readUncertaintyMs,
+		status: status.status,
+		rowsProcessed: status.rowsProcessed + status.rowsFailed,
 	};
 }
 
@@ -70,7 +90,8 @@ export async function fetchBatchStatus(
 		idempotent: true,
 		itemIndex,
 	})) as IDataObject[];
-	return normalizeBatchStatus(result[0] ?? {}, target.batchId, statusReadAt(sentAt, clock.now()));
+	const read = statusReadTime(sentAt, clock.now());
+	return normalizeBatchStatus(result[0] ?? {}, target.batchId, read.at, read.uncertaintyMs);
 }
 
 /**
@@ -108,7 +129,8 @@ export async function probeBatchStatus(
 			: new NodeOperationError(this.getNode(), error as Error, { itemIndex });
 	}
 	if (result[0] === undefined || result[0].status === undefined) return null;
-	return normalizeBatchStatus(result[0], target.batchId, statusReadAt(sentAt, Date.now()));
+	const read = statusReadTime(sentAt, Date.now());
+	return normalizeBatchStatus(result[0], target.batchId, read.at, read.uncertaintyMs);
 }
 
 /**
@@ -118,22 +140,53 @@ export async function probeBatchStatus(
 const SINGLE_CALL_MS = 2_000;
 
 /**
- * Pure: the moment a status answer describes. Marketo reads a batch's counts when the
- * call arrives; the time it then spends answering (long while it is busy) would make
- * the batch look slower if the answer were dated on arrival back here. So an answer
- * is dated when its call was sent, unless the call took long enough to have been
- * retried.
+ * Pure: the moment a status answer describes, and how far off that may be. Marketo reads
+ * a batch's counts somewhere between the call leaving and its answer coming back: the
+ * call can leave late from a busy n8n, or wait at a busy server (0.67 s measured), and
+ * the answer can take long too. So an answer is dated halfway, give or take half the
+ * call; a call long enough to have been retried read its counts on its last attempt,
+ * shortly before the answer.
  */
-export function statusReadAt(sentAt: number, answeredAt: number): number {
-	return answeredAt - sentAt <= SINGLE_CALL_MS ? sentAt : answeredAt;
+export function statusReadTime(sentAt: number, answeredAt: number): { at: number; uncertaintyMs: number } {
+	const took = Math.max(0, answeredAt - sentAt);
+	if (took > SINGLE_CALL_MS) return { at: answeredAt, uncertaintyMs: SINGLE_CALL_MS / 2 };
+	return { at: sentAt + took / 2, uncertaintyMs: took / 2 };
 }
 
 /**
- * Pure: when will this batch finish? Uses the import rate between the first
- * and the last observation in which the batch was moving (rows per ms), and
- * extrapolates the remaining rows. Returns null when there is no rate yet
- * (still queued, or a single reading) - the caller then falls back to a
- * backoff schedule instead of guessing.
+ * A speed from two readings is trusted when their dating may be off by at most this share
+ * of the time between them: two readings 0.3 s apart, one of them read 0.67 s after it was
+ * sent, once made the speed three times too low, and every poll came that much too late.
+ */
+const MAX_SPEED_ERROR = 0.1;
+
+/**
+ * Pure: the import speed (rows per ms) from two Importing readings of one batch, the pair
+ * furthest apart among those precise enough (MAX_SPEED_ERROR); null when none is.
+ * `at` is the newer reading's time.
+ */
+export function trustedRate(readings: StatusObservation[]): { at: number; rowsPerMs: number } | null {
+	const importing = readings.filter((o) => o.status === 'Importing');
+	let best: { at: number; rowsPerMs: number; elapsed: number } | null = null;
+	for (let i = 0; i < importing.length; i++) {
+		for (let j = i + 1; j < importing.length; j++) {
+			const [a, b] = importing[i].at <= importing[j].at ? [importing[i], importing[j]] : [importing[j], importing[i]];
+			const elapsed = b.at - a.at;
+			const rows = b.rowsProcessed - a.rowsProcessed;
+			const error = (a.uncertaintyMs ?? 0) + (b.uncertaintyMs ?? 0);
+			if (rows <= 0 || elapsed <= 0 || error > MAX_SPEED_ERROR * elapsed) continue;
+			if (best === null || elapsed > best.elapsed) best = { at: b.at, rowsPerMs: rows / elapsed, elapsed };
+		}
+	}
+	return best === null ? null : { at: best.at, rowsPerMs: best.rowsPerMs };
+}
+
+/**
+ * Pure: when will this batch finish? Uses the import rate between two readings in
+ * which the batch was moving (trustedRate), and extrapolates the remaining rows from
+ * the newest one. Returns null when there is no trusted rate yet (still queued, a
+ * single reading, readings too close for their dating) - the caller then falls back
+ * to a backoff schedule instead of guessing.
  */
 export function estimateCompletion(
 	observations: Array<{ at: number; rowsProcessed: number; status: string }>,
@@ -147,16 +200,11 @@ export function estimateCompletion(
 
 	// The rate only means something while importing; readings taken while
 	// queued would dilute it with waiting time.
-	const importing = sorted.filter((o) => o.status === 'Importing');
-	if (importing.length < 2) return null;
-	const first = importing[0];
-	const latest = importing[importing.length - 1];
-	const elapsed = latest.at - first.at;
-	const rows = latest.rowsProcessed - first.rowsProcessed;
-	if (elapsed <= 0 || rows <= 0) return null;
-
+	const rate = trustedRate(sorted);
+	const latest = sorted.filter((o) => o.status === 'Importing').pop();
+	if (rate === null || latest === undefined) return null;
 	const remaining = Math.max(0, totalRows - latest.rowsProcessed);
-	return Math.round(latest.at + remaining / (rows / elapsed));
+	return Math.round(latest.at + remaining / rate.rowsPerMs);
 }
 
 /**
@@ -187,6 +235,14 @@ export interface ScheduledBatch {
 export interface PredictedRun {
 	start: number;
 	end: number;
+	/**
+	 * How many predictions this run stands on since a reading last placed its lane: 0 when
+	 * its own Importing reading places it, 1 when it follows such a batch (or starts on a
+	 * free lane), and so on. Every hop adds the speed's error once more, and an end that a
+	 * Complete answer had to cut short is only known to lie before that answer, so the
+	 * batch after it counts at least 2.
+	 */
+	hops: number;
 }
 
 function latestObservation(batch: ScheduledBatch, status: string): StatusObservation | undefined {
@@ -202,7 +258,8 @@ function finishedObservation(batch: ScheduledBatch): StatusObservation | undefin
 
 /**
  * Pure: the instance's import speed in rows per millisecond, or null.
- * Best: two Importing readings of one batch (exact). Otherwise one Importing
+ * Best: two Importing readings of one batch far enough apart for their dating (exact,
+ * see trustedRate). Otherwise one Importing
  * reading gives a lower bound - the batch cannot have started before it was
  * submitted or while it was still seen Queued - and the highest lower bound
  * is the closest. A low estimate makes polls come late, never early, so only
@@ -218,19 +275,12 @@ export function learnRowsPerMs(batches: ScheduledBatch[]): number | null {
 
 /** Pure: like learnRowsPerMs, telling whether the value is exact or only a lower bound. */
 export function learnSpeed(batches: ScheduledBatch[]): { rowsPerMs: number; exact: boolean } | null {
-	let exact: { at: number; rate: number } | null = null;
+	let exact: { at: number; rowsPerMs: number } | null = null;
 	let lowerBound: number | null = null;
 	for (const batch of batches) {
 		const importing = batch.observations.filter((o) => o.status === 'Importing');
-		if (importing.length >= 2) {
-			const first = importing[0];
-			const last = importing[importing.length - 1];
-			const rows = last.rowsProcessed - first.rowsProcessed;
-			const elapsed = last.at - first.at;
-			if (rows > 0 && elapsed > 0 && (exact === null || last.at > exact.at)) {
-				exact = { at: last.at, rate: rows / elapsed };
-			}
-		}
+		const trusted = trustedRate(importing);
+		if (trusted !== null && (exact === null || trusted.at > exact.at)) exact = trusted;
 		const latest = importing[importing.length - 1];
 		if (latest !== undefined && latest.rowsProcessed > 0) {
 			const earliestStart = Math.max(batch.submittedAt, batch.lastQueuedAt ?? Number.NEGATIVE_INFINITY);
@@ -238,7 +288,7 @@ export function learnSpeed(batches: ScheduledBatch[]): { rowsPerMs: number; exac
 			if (elapsed > 0) lowerBound = Math.max(lowerBound ?? 0, latest.rowsProcessed / elapsed);
 		}
 	}
-	if (exact !== null) return { rowsPerMs: exact.rate, exact: true };
+	if (exact !== null) return { rowsPerMs: exact.rowsPerMs, exact: true };
 	return lowerBound === null ? null : { rowsPerMs: lowerBound, exact: false };
 }
 
@@ -253,6 +303,7 @@ export function predictRuns(
 	lanes = MARKETO_IMPORT_LANES,
 ): Array<PredictedRun | null> {
 	const laneFreeAt: number[] = Array.from({ length: lanes }, () => Number.NEGATIVE_INFINITY);
+	const laneHops: number[] = Array.from({ length: lanes }, () => 0);
 	// First in, first out: no batch starts before an older one did.
 	let olderStart = Number.NEGATIVE_INFINITY;
 	return batches.map((batch) => {
@@ -261,7 +312,9 @@ export function predictRuns(
 		const importing = latestObservation(batch, 'Importing');
 		let start: number;
 		let end: number;
+		let hops: number;
 		if (importing !== undefined) {
+			hops = 0;
 			// Its own counts say where it is, whatever ran before it.
 			start = importing.at - importing.rowsProcessed / rowsPerMs;
 			end = importing.at + Math.max(0, batch.rows - importing.rowsProcessed) / rowsPerMs;
@@ -273,17 +326,22 @@ export function predictRuns(
 				olderStart,
 			);
 			end = start + batch.rows / rowsPerMs;
+			hops = laneHops[lane] + 1;
 		}
 		const finished = finishedObservation(batch);
-		if (finished !== undefined) end = Math.min(end, finished.at);
-		else {
+		let cutShort = false;
+		if (finished !== undefined) {
+			cutShort = finished.at < end;
+			end = Math.min(end, finished.at);
+		} else {
 			// Not finished at its newest reading: it ends after that.
 			const newest = batch.observations[batch.observations.length - 1];
 			if (newest !== undefined) end = Math.max(end, newest.at);
 		}
 		laneFreeAt[lane] = end;
+		laneHops[lane] = cutShort ? Math.max(hops, 1) : hops;
 		olderStart = Math.max(olderStart, Math.min(start, end));
-		return { start: Math.min(start, end), end };
+		return { start: Math.min(start, end), end, hops };
 	});
 }
 

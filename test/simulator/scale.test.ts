@@ -176,6 +176,28 @@ describe('processing a backlog in slices', () => {
 	});
 });
 
+describe('processing on the real clock', () => {
+	it('goes on between requests, so the first status call after a quiet spell finds nothing left to replay', async () => {
+		const sim = await startSimulator({ rowsPerSecond: 2000, tokenLifetimeSeconds: 30 * 24 * 3600 });
+		try {
+			const token = await getToken(sim);
+			const batchId = firstResult(await upload(sim, '/bulk/v1/leads.json?format=csv', leadsCsv(200, 'q'), token))
+				.batchId as number;
+			const callsBefore = sim.state.calls.length;
+			// Waits for the event (0.1 s of processing), giving up after 1,000 looks; no request comes in meanwhile.
+			const replayed = () => sim.state.replayedQueue.find((job) => job.batchId === batchId);
+			for (let look = 0; look < 1000 && replayed()?.status !== 'Complete'; look++) {
+				await new Promise((resolve) => setTimeout(resolve, 20));
+			}
+			expect(replayed()?.status).toBe('Complete');
+			expect(sim.state.calls).toHaveLength(callsBefore);
+			expect(sim.state.replayedQueue.find((job) => job.batchId === batchId)).toMatchObject({ rowsProcessed: 200 });
+		} finally {
+			await sim.close();
+		}
+	}, 60_000);
+});
+
 describe('a 200,000-row import over HTTP', () => {
 	const clock = createFakeClock();
 

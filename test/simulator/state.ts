@@ -90,6 +90,10 @@ export class SimulatorStateImpl implements SimulatorState {
 		return this.core.queue.jobs.map(jobView);
 	}
 
+	get replayedQueue(): QueueJobView[] {
+		return this.core.queue.jobs.map(jobView);
+	}
+
 	jobLedger(): JobLedgerEntry[] {
 		this.advance();
 		const emailFields = new Set(this.core.schema.leadFields.filter((f) => f.dataType === 'email').map((f) => f.name));

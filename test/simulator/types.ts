@@ -378,6 +378,8 @@ export interface SimulatorState {
 	customObjectRecords(apiName: string): CustomObjectRecord[];
 	/** Every job the queue knows (own and foreign), processing brought up to the clock's now. */
 	readonly queue: QueueJobView[];
+	/** The queue as far as it has been replayed, without catching up to now (see BACKGROUND_CATCH_UP_MS). */
+	readonly replayedQueue: QueueJobView[];
 	/** Calls counted toward the daily quota today. */
 	readonly dailyCallCount: number;
 

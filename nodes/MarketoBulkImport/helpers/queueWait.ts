@@ -8,6 +8,7 @@ import {
 	probeBatchStatus,
 	learnRowsPerMs,
 	MARKETO_QUEUE_CAPACITY,
+	observationOf,
 	pollMarginMs,
 	predictRuns,
 	type BatchStatus,
@@ -321,11 +322,7 @@ export function createQueueSlotWaiter(
 			// No speed known yet, or the queue is still full past a predicted end: look.
 			const polled = predicted?.batch ?? ours;
 			const status = await fetchBatchStatus.call(context, { ...polled.target, batchId: polled.batchId }, options.itemIndex);
-			submitted.record(
-				polled,
-				{ at: status.readAt, rowsProcessed: status.rowsProcessed + status.rowsFailed, status: status.status },
-				status,
-			);
+			submitted.record(polled, observationOf(status), status);
 			if (polled.finished) return;
 			if (now() >= deadline) giveUp(code);
 			if (submitted.nextPredictedEnd() === null) {
@@ -389,11 +386,7 @@ export async function waitUntilFinished(
 			const status = await probeBatchStatus.call(context, batch, options.itemIndex);
 			if (status === null) return null;
 			if (tracked) {
-				tracked.submitted.record(
-					tracked.batch,
-					{ at: status.readAt, rowsProcessed: status.rowsProcessed + status.rowsFailed, status: status.status },
-					status,
-				);
+				tracked.submitted.record(tracked.batch, observationOf(status), status);
 			}
 			if (isFinishedStatus(status.status)) return status;
 			if (queueClock.now() >= deadline) {

@@ -165,6 +165,8 @@ export function handedOverStatus(batch: AwaitedBatch): BatchStatus | null {
 		message: seen.message,
 		raw: {},
 		readAt: Date.parse(seen.seenAt),
+		// A finished answer only cuts predictions short; how precisely it is dated does not matter.
+		readUncertaintyMs: 0,
 	};
 }
 

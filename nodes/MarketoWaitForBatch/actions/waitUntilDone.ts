@@ -10,7 +10,7 @@ import {
 	type INodeExecutionData,
 } from 'n8n-workflow';
 
-import { fetchBatchStatus, type BatchStatus } from '../../shared/batchStatus';
+import { fetchBatchStatus, observationOf, type BatchStatus } from '../../shared/batchStatus';
 import { targetOf, type AwaitedBatch } from '../helpers/batchSource';
 import {
 	DEFAULT_POLL_SETTINGS,
@@ -263,11 +263,7 @@ function finish(
 	files: RunFiles,
 ): void {
 	tracked.last = status;
-	tracked.poll = recordObservation(tracked.poll, {
-		at: status.readAt,
-		status: status.status,
-		rowsProcessed: status.rowsProcessed + status.rowsFailed,
-	});
+	tracked.poll = recordObservation(tracked.poll, observationOf(status));
 	if (!isFinished(tracked.poll)) return;
 	// Stopping on it: the main loop throws before the next poll, naming every batch.
 	const { batch } = tracked;

@@ -1,4 +1,5 @@
 import {
+	estimateCompletion,
 	learnSpeed,
 	pollMarginMs,
 	predictRuns,
@@ -33,6 +34,22 @@ describe('learnSpeed', () => {
 		expect(learnSpeed([fromSubmission, wasQueued])).toEqual({ rowsPerMs: 0.8, exact: false });
 	});
 
+	it('is exact only from readings far enough apart for how precisely they are dated', () => {
+		// 1 s apart, one reading dated within 335 ms: off by up to a third, not trusted
+		const vague = batch(T0, 10_000, [
+			{ at: T0 + 1000, uncertaintyMs: 335, status: 'Importing', rowsProcessed: 500 },
+			{ at: T0 + 2000, uncertaintyMs: 10, status: 'Importing', rowsProcessed: 1000 },
+		]);
+		expect(learnSpeed([vague])?.exact).toBe(false);
+		// a third reading 4 s later makes a pair precise enough; the pair furthest apart is used
+		const later = batch(T0, 10_000, [
+			...vague.observations,
+			{ at: T0 + 6000, uncertaintyMs: 10, status: 'Importing', rowsProcessed: 3100 },
+		]);
+		expect(learnSpeed([later])).toEqual({ rowsPerMs: (3100 - 500) / 5000, exact: true });
+		expect(estimateCompletion(vague.observations, 10_000)).toBeNull();
+	});
+
 	it('knows nothing from Queued or finished readings alone', () => {
 		const b = batch(T0, 100, [
 			{ at: T0 + 1000, status: 'Queued', rowsProcessed: 0 },
@@ -46,12 +63,22 @@ describe('predictRuns', () => {
 	it('follows the two-lane FIFO schedule', () => {
 		// 4 batches of 1,000 rows at 1 row/ms, all submitted at T0: two start at once, two follow
 		const runs = predictRuns([0, 1, 2, 3].map(() => batch(T0, 1000)), 1);
+		// hops: the first two stand on free lanes, the next two on one prediction more
 		expect(runs).toEqual([
-			{ start: T0, end: T0 + 1000 },
-			{ start: T0, end: T0 + 1000 },
-			{ start: T0 + 1000, end: T0 + 2000 },
-			{ start: T0 + 1000, end: T0 + 2000 },
+			{ start: T0, end: T0 + 1000, hops: 1 },
+			{ start: T0, end: T0 + 1000, hops: 1 },
+			{ start: T0 + 1000, end: T0 + 2000, hops: 2 },
+			{ start: T0 + 1000, end: T0 + 2000, hops: 2 },
 		]);
+	});
+
+	it('counts the hops since a reading placed the lane; an end cut short by a Complete answer counts as two', () => {
+		const placed = batch(T0, 1000, [{ at: T0 + 500, status: 'Importing', rowsProcessed: 500 }]);
+		const cutShort = batch(T0, 1000, [{ at: T0 + 700, status: 'Complete', rowsProcessed: 1000 }]);
+		const runs = predictRuns([placed, cutShort, batch(T0, 1000), batch(T0, 1000), batch(T0, 1000)], 1);
+		expect(runs.map((run) => run?.hops)).toEqual([0, 1, 2, 1, 3]);
+		// the batch after the cut-short end starts at that Complete answer
+		expect(runs[2]).toEqual({ start: T0 + 700, end: T0 + 1700, hops: 2 });
 	});
 
 	it('moves with what the batches said: running counts, a late Queued answer, an early finish', () => {
@@ -59,10 +86,10 @@ describe('predictRuns', () => {
 		const finishedEarly = batch(T0, 1000, [{ at: T0 + 600, status: 'Complete', rowsProcessed: 1000 }]);
 		const stillQueued = batch(T0, 1000, [{ at: T0 + 2000, status: 'Queued', rowsProcessed: 0 }]);
 		const runs = predictRuns([running, finishedEarly, stillQueued], 1);
-		expect(runs[0]).toEqual({ start: T0 + 400, end: T0 + 1400 });
+		expect(runs[0]).toEqual({ start: T0 + 400, end: T0 + 1400, hops: 0 });
 		expect(runs[1]?.end).toBe(T0 + 600);
 		// the lane of the early finisher is free, but the batch was Queued at T0 + 2000
-		expect(runs[2]).toEqual({ start: T0 + 2000, end: T0 + 3000 });
+		expect(runs[2]).toEqual({ start: T0 + 2000, end: T0 + 3000, hops: 2 });
 	});
 
 	it('has no prediction for a batch without a row count', () => {

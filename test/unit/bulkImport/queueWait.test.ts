@@ -1,6 +1,6 @@
 import type { IExecuteFunctions, INode } from 'n8n-workflow';
 
-import { estimateCompletion, normalizeBatchStatus, statusReadAt } from '../../../nodes/shared/batchStatus';
+import { estimateCompletion, normalizeBatchStatus, statusReadTime } from '../../../nodes/shared/batchStatus';
 import {
 	boundedDelayMs,
 	createQueueSlotWaiter,
@@ -213,13 +213,13 @@ describe('SubmittedBatches: own batches filling the queue, and finished statuses
 	});
 });
 
-describe('statusReadAt', () => {
-	it('dates an answer when its call was sent, so a slow answer does not make the batch look slow', () => {
-		expect(statusReadAt(10_000, 10_900)).toBe(10_000);
-		expect(statusReadAt(10_000, 12_000)).toBe(10_000);
+describe('statusReadTime', () => {
+	it('dates an answer halfway through its call, give or take half the call', () => {
+		expect(statusReadTime(10_000, 10_900)).toEqual({ at: 10_450, uncertaintyMs: 450 });
+		expect(statusReadTime(10_000, 12_000)).toEqual({ at: 11_000, uncertaintyMs: 1000 });
 	});
 
 	it('dates a call that took long enough to have been retried when it was answered', () => {
-		expect(statusReadAt(10_000, 32_000)).toBe(32_000);
+		expect(statusReadTime(10_000, 32_000)).toEqual({ at: 32_000, uncertaintyMs: 1000 });
 	});
 });
