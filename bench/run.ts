@@ -9,10 +9,14 @@
  * one summary line per result gives the minimum, median and maximum over the runs, and
  * a target counts as met only when every run met it: the README quotes that spread, not
  * the best run.
+ * Each module runs in a fresh child process (`--module`, internal): a module that held a
+ * gigabyte before would otherwise leave its heap to the next one, and the simulator, which
+ * runs inside the bench process, answered late during its garbage collections.
  * Progress goes to stderr. Results are written to bench/results/latest.json and a
  * timestamped copy. The exit code is non-zero when a target line says FAIL or a
  * bench module throws (the closing line says which), so a script or CI can rely on it.
  */
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -23,6 +27,9 @@ interface RunOptions {
 	quick: boolean;
 	only?: string;
 	runs: number;
+	/** internal: run only this module file, in this process, and write its outcome to `outcomeFile` */
+	module?: string;
+	outcomeFile?: string;
 }
 
 export function parseArgs(argv: string[]): RunOptions {
@@ -30,6 +37,8 @@ export function parseArgs(argv: string[]): RunOptions {
 	for (let i = 0; i < argv.length; i++) {
 		const arg = argv[i];
 		if (arg === '--quick') options.quick = true;
+		else if (arg === '--module') options.module = argv[++i];
+		else if (arg === '--outcome-file') options.outcomeFile = argv[++i];
 		else if (arg === '--only') options.only = argv[++i];
 		else if (arg.startsWith('--only=')) options.only = arg.slice('--only='.length);
 		else if (arg === '--runs') options.runs = Number(argv[++i]);
@@ -38,7 +47,22 @@ export function parseArgs(argv: string[]): RunOptions {
 	}
 	if (options.only === '') throw new Error('--only needs a substring');
 	if (!Number.isInteger(options.runs) || options.runs < 1) throw new Error('--runs needs a whole number of at least 1');
+	if ((options.module === undefined) !== (options.outcomeFile === undefined)) {
+		throw new Error('--module and --outcome-file go together (the runner passes them to its child processes)');
+	}
 	return options;
+}
+
+/** The arguments of the child process that runs one module (see runModuleInChild). */
+export function childArgs(options: RunOptions, file: string, outcomeFile: string): string[] {
+	return [
+		'--module',
+		file,
+		'--outcome-file',
+		outcomeFile,
+		...(options.quick ? ['--quick'] : []),
+		...(options.only !== undefined ? ['--only', options.only] : []),
+	];
 }
 
 type RecordedResult = BenchResult & { module: string; pass: boolean | null; run: number };
@@ -126,46 +150,90 @@ function benchFiles(benchDir: string): string[] {
 		.sort();
 }
 
+interface ModuleOutcome {
+	results: BenchResult[];
+	crash?: string;
+}
+
+/** Runs one module in this process (the child's side): its wanted results, or its crash. */
+async function runModuleHere(options: RunOptions, file: string, benchDir: string, rootDir: string): Promise<ModuleOutcome> {
+	const moduleName = file.replace(/\.bench\.ts$/, '');
+	const wholeModule = matches(file, options.only);
+	const wants = (name: string) => wholeModule || matches(name, options.only);
+	const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), `marketo-bench-${moduleName}-`));
+	for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+		process.once(signal, () => {
+			fs.rmSync(tmpDir, { recursive: true, force: true });
+			process.exit(130);
+		});
+	}
+	const ctx: BenchContext = {
+		quick: options.quick,
+		tmpDir,
+		rootDir,
+		wants,
+		log: (message) => process.stderr.write(`[${moduleName}] ${message}\n`),
+	};
+	try {
+		// eslint-disable-next-line @typescript-eslint/no-require-imports
+		const benchModule = require(path.join(benchDir, file)) as BenchModule;
+		const results = await benchModule.run(ctx);
+		return { results: results.filter((result) => wants(result.name)) };
+	} catch (error) {
+		return { results: [], crash: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+	} finally {
+		fs.rmSync(tmpDir, { recursive: true, force: true });
+	}
+}
+
+/** Runs one module in a fresh process (see the file comment) and reads back its outcome. */
+async function runModuleInChild(options: RunOptions, file: string, benchDir: string, rootDir: string): Promise<ModuleOutcome> {
+	const outcomeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'marketo-bench-outcome-'));
+	const outcomeFile = path.join(outcomeDir, 'outcome.json');
+	try {
+		const code = await new Promise<number | null>((resolve, reject) => {
+			const child = spawn(
+				process.execPath,
+				['-r', 'ts-node/register/transpile-only', path.join(benchDir, 'run.ts'), ...childArgs(options, file, outcomeFile)],
+				{ cwd: rootDir, stdio: ['ignore', 'inherit', 'inherit'] },
+			);
+			// Ctrl-C reaches the child through the terminal; a kill of the runner alone must not leave it behind.
+			const stop = () => child.kill('SIGTERM');
+			process.once('exit', stop);
+			child.once('error', reject);
+			child.once('exit', (exitCode) => {
+				process.removeListener('exit', stop);
+				resolve(exitCode);
+			});
+		});
+		if (!fs.existsSync(outcomeFile)) return { results: [], crash: `the bench process of ${file} ended (exit ${code}) without results` };
+		return JSON.parse(fs.readFileSync(outcomeFile, 'utf8')) as ModuleOutcome;
+	} finally {
+		fs.rmSync(outcomeDir, { recursive: true, force: true });
+	}
+}
+
 /** One pass over every bench module, its results and crashes recorded under `run`. */
 async function runModulesOnce(
 	options: RunOptions,
 	run: number,
-	dirs: { benchDir: string; rootDir: string; tmpDirs: Set<string> },
+	dirs: { benchDir: string; rootDir: string },
 	results: RecordedResult[],
 	crashes: Crash[],
 ): Promise<void> {
-	const { benchDir, rootDir, tmpDirs } = dirs;
+	const { benchDir, rootDir } = dirs;
 	const prefix = options.runs > 1 ? `[run ${run}] ` : '';
 	for (const file of benchFiles(benchDir)) {
 		const moduleName = file.replace(/\.bench\.ts$/, '');
-		const wholeModule = matches(file, options.only);
-		const wants = (name: string) => wholeModule || matches(name, options.only);
-		const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), `marketo-bench-${moduleName}-`));
-		tmpDirs.add(tmpDir);
-		const ctx: BenchContext = {
-			quick: options.quick,
-			tmpDir,
-			rootDir,
-			wants,
-			log: (message) => process.stderr.write(`[${moduleName}] ${message}\n`),
-		};
-		try {
-			// eslint-disable-next-line @typescript-eslint/no-require-imports
-			const benchModule = require(path.join(benchDir, file)) as BenchModule;
-			const moduleResults = await benchModule.run(ctx);
-			for (const result of moduleResults) {
-				if (!wants(result.name)) continue;
-				process.stdout.write(prefix + formatLine(result) + '\n');
-				const pass = result.target && !result.reported ? meetsTarget(result.value, result.target) : null;
-				results.push({ ...result, module: moduleName, pass, run });
-			}
-		} catch (error) {
-			const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-			process.stderr.write(`[${moduleName}] CRASHED: ${message}\n`);
-			crashes.push({ module: moduleName, error: message, run });
-		} finally {
-			fs.rmSync(tmpDir, { recursive: true, force: true });
-			tmpDirs.delete(tmpDir);
+		const outcome = await runModuleInChild(options, file, benchDir, rootDir);
+		for (const result of outcome.results) {
+			process.stdout.write(prefix + formatLine(result) + '\n');
+			const pass = result.target && !result.reported ? meetsTarget(result.value, result.target) : null;
+			results.push({ ...result, module: moduleName, pass, run });
+		}
+		if (outcome.crash !== undefined) {
+			process.stderr.write(`[${moduleName}] CRASHED: ${outcome.crash}\n`);
+			crashes.push({ module: moduleName, error: outcome.crash, run });
 		}
 	}
 }
@@ -174,21 +242,18 @@ async function main(): Promise<number> {
 	const options = parseArgs(process.argv.slice(2));
 	const benchDir = __dirname;
 	const rootDir = path.resolve(benchDir, '..');
+	if (options.module !== undefined && options.outcomeFile !== undefined) {
+		const outcome = await runModuleHere(options, options.module, benchDir, rootDir);
+		fs.writeFileSync(options.outcomeFile, JSON.stringify(outcome));
+		// The module has stopped what it started; a stray handle must not keep the whole run waiting.
+		process.exit(0);
+	}
 	const startedAt = new Date();
 	const results: RecordedResult[] = [];
 	const crashes: Crash[] = [];
-	const tmpDirs = new Set<string>();
-	const cleanUp = () => {
-		for (const dir of tmpDirs) fs.rmSync(dir, { recursive: true, force: true });
-		tmpDirs.clear();
-	};
-	process.on('SIGINT', () => {
-		cleanUp();
-		process.exit(130);
-	});
 
 	for (let run = 1; run <= options.runs; run++) {
-		await runModulesOnce(options, run, { benchDir, rootDir, tmpDirs }, results, crashes);
+		await runModulesOnce(options, run, { benchDir, rootDir }, results, crashes);
 	}
 
 	const report = {

@@ -1,4 +1,4 @@
-import { formatSpread, parseArgs, summarizeRuns } from '../../../bench/run';
+import { childArgs, formatSpread, parseArgs, summarizeRuns } from '../../../bench/run';
 
 const target = { op: '>=' as const, value: 0.9 };
 
@@ -35,5 +35,15 @@ describe('bench runner: --runs', () => {
 		const [spread] = summarizeRuns([recorded('x', 1, 1, true), recorded('x', 4, 2, true), recorded('x', 2, 3, true), recorded('x', 3, 4, true)]);
 		expect(spread.median).toBe(2.5);
 		expect(formatSpread(spread)).toBe('x: min 1 / median 2.500 / max 4 (target >= 0.9) PASS in every run');
+	});
+});
+
+describe('bench runner: one process per module', () => {
+	it("passes a child its module, outcome file, --quick and --only, and reads them back", () => {
+		const options = parseArgs(['--quick', '--only', 'e2e', '--runs', '3']);
+		const args = childArgs(options, 'e2e-throughput.bench.ts', '/tmp/x/outcome.json');
+		expect(args).toEqual(['--module', 'e2e-throughput.bench.ts', '--outcome-file', '/tmp/x/outcome.json', '--quick', '--only', 'e2e']);
+		expect(parseArgs(args)).toMatchObject({ quick: true, only: 'e2e', runs: 1, module: 'e2e-throughput.bench.ts', outcomeFile: '/tmp/x/outcome.json' });
+		expect(() => parseArgs(['--module', 'a.bench.ts'])).toThrow('--outcome-file');
 	});
 });
