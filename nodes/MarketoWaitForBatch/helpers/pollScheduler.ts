@@ -165,9 +165,11 @@ export function scheduledBatchOf(state: BatchPollState): ScheduledBatch {
  * a speed learnt a little low (two readings 1 s apart, one of them dated a moment early
  * by a busy n8n) makes every predicted end late by the same share, and an end poll that
  * finds the batch Complete cannot tell how late it was, so without a reading the lateness
- * adds up along the lane (measured: 2.6 s over seven batches of 3.6 s).
+ * adds up along the lane (measured: 2.6 s over seven batches of 3.6 s). Not every second
+ * batch: each reading is a call, and when batches end every second or so the node's 50
+ * calls per 20 s (transport/throttle.ts) are what hold back the last ones.
  */
-const HOPS_BEFORE_A_PLACING_READING = 2;
+const HOPS_BEFORE_A_PLACING_READING = 3;
 /** That reading comes this far into the predicted run: late enough to find it importing. */
 const PLACING_READING_SHARE = 0.25;
 
