@@ -157,8 +157,15 @@ export function statusReadTime(sentAt: number, answeredAt: number): { at: number
  * A speed from two readings is trusted when their dating may be off by at most this share
  * of the time between them: two readings 0.3 s apart, one of them read 0.67 s after it was
  * sent, once made the speed three times too low, and every poll came that much too late.
+ * Not 10%: in a busy n8n a status call takes 100 to 250 ms, and no pair 1 s apart passed
+ * (bench makespan 0.88). The bound is the worst case; the usual error is a fraction of it.
  */
-const MAX_SPEED_ERROR = 0.1;
+const MAX_SPEED_ERROR = 0.25;
+
+/** Pure: how far apart two readings dated within `uncertaintyMs` together must be for a trusted speed. */
+export function gapForTrustedRateMs(uncertaintyMs: number): number {
+	return uncertaintyMs / MAX_SPEED_ERROR;
+}
 
 /**
  * Pure: the import speed (rows per ms) from two Importing readings of one batch, the pair

@@ -19,6 +19,7 @@
 import type { BatchStatusName } from '../../shared/batch';
 import {
 	estimateCompletion,
+	gapForTrustedRateMs,
 	isFinishedStatus,
 	learnSpeed,
 	MARKETO_IMPORT_LANES,
@@ -146,8 +147,13 @@ export function nextPollAt(state: BatchPollState, settings: PollSettings): numbe
 		const margin = pollMarginMs(end - last.at);
 		return last.at + clamp(end + margin - last.at, settings.minIntervalMs, maxMs);
 	}
-	// Importing, but no rate yet (one answer so far, or the counts did not move).
-	return last.at + backoffInterval(settings.firstPollDelayMs, state.samePhasePolls, maxMs);
+	// Importing, but no rate yet (one answer so far, the counts did not move, or the readings
+	// are too close for how precisely they are dated: the next one comes far enough away).
+	const gap = Math.max(
+		backoffInterval(settings.firstPollDelayMs, state.samePhasePolls, maxMs),
+		Math.min(maxMs, gapForTrustedRateMs(2 * (last.uncertaintyMs ?? 0))),
+	);
+	return last.at + gap;
 }
 
 /** Pure: the scheduler's view of a batch for the shared lane prediction. */
