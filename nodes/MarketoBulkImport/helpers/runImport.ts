@@ -33,16 +33,9 @@ import {
 } from './itemRecords';
 import { assertHeaderMatches } from './preflight';
 import { openBinarySource, parseColumnList, inMemorySource } from './readInput';
-import {
-	createImportSession,
-	PartialImportError,
-	submitParts,
-	type ImportSession,
-	type RowsNotSubmitted,
-	type SubmitSettings,
-	type FileToImport,
-	type SubmittedPart,
-} from './submitParts';
+import { PartialImportError, type RowsNotSubmitted } from './importErrors';
+import { createImportSession, type ImportSession } from './importSession';
+import { submitParts, type SubmitSettings, type FileToImport, type SubmittedPart } from './submitParts';
 import { refusalOf, validateFile } from './validateOnly';
 
 /** The generated file's binary property on Items-input output items. */

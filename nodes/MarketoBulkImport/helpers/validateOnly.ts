@@ -22,15 +22,10 @@ import type { ImportPlan } from './importPlan';
 import { checkHeader, customObjectDescribePath, formatHeaderProblems, LEAD_DESCRIBE_PATH, PROGRAM_MEMBER_DESCRIBE_PATH } from './preflight';
 import { fetchProgramStatuses, type ChannelStatuses } from './programChannel';
 import { fieldTypesOf, mapColumns, predictRow, type FieldType, type MappedColumn, type RowRules } from './rowChecks';
-import {
-	effectiveMaxPartBytes,
-	findGroupColumns,
-	lookBeforeUpload,
-	readGroups,
-	type FileToImport,
-	type ImportSession,
-	type SubmitSettings,
-} from './submitParts';
+import type { ImportSession } from './importSession';
+import { effectiveMaxPartBytes, lookBeforeUpload } from './lookBeforeUpload';
+import { findGroupColumns, readGroups } from './partSources';
+import type { FileToImport, SubmitSettings } from './submitParts';
 
 /** Something that would stop the import before its first upload. */
 export interface Refusal extends IDataObject {

@@ -8,7 +8,7 @@ import {
 	effectiveMaxPartBytes,
 	MAX_UPLOAD_BYTES,
 	resolveFormat,
-} from '../../../nodes/MarketoBulkImport/helpers/submitParts';
+} from '../../../nodes/MarketoBulkImport/helpers/lookBeforeUpload';
 import { matchesFilter, nextProgramOffset } from '../../../nodes/MarketoBulkImport/methods/listSearch';
 import { lookupFieldOptions, memberStatusOptions } from '../../../nodes/MarketoBulkImport/methods/loadOptions';
 
