@@ -100,7 +100,7 @@ function finishDescriptors(session: ImportSession, submitted: SubmittedPart[]): 
 
 /**
  * Submitting stopped after `submitted` parts: their descriptors are finished as for a whole
- * file and handed back with the error. n8n never sees this wrapper: runImport outputs the
+ * file and handed back with the error. n8n never sees this wrapper: submitToItems outputs the
  * parts (Continue On Fail) or throws the node error it carries (so does toNodeError).
  */
 function stoppedAfterParts(

@@ -3,7 +3,7 @@ import { NodeOperationError, type IExecuteFunctions, type INode } from 'n8n-work
 import { toNodeError } from '../../../nodes/MarketoBulkImport/helpers/errors';
 import { isBlank, parseMarketoId } from '../../../nodes/MarketoBulkImport/helpers/ids';
 import { openBinarySource, parseColumnList } from '../../../nodes/MarketoBulkImport/helpers/readInput';
-import { submitSettingsFrom } from '../../../nodes/MarketoBulkImport/helpers/runImport';
+import { submitSettingsFrom } from '../../../nodes/MarketoBulkImport/helpers/importOptions';
 import {
 	effectiveMaxPartBytes,
 	MAX_UPLOAD_BYTES,
