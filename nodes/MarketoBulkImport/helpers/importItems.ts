@@ -266,7 +266,7 @@ export async function importAllItems(
 
 	const { groups, errorItems } = await groupItemsBySettings.call(this, items.length, buildPlan);
 	// Validate Only reports a refused setting in its group's summary instead of stopping (below).
-	if (options.validateOnly !== true) await checkItemSettings.call(this, groups, items.length);
+	if (options.validateOnly !== true) await checkItemSettings.call(this, session, groups, items.length);
 	// Look before uploading: every group's file is written and its header checked first.
 	const files: GroupFile[] = [];
 	for (const group of groups) {
@@ -299,7 +299,7 @@ export async function importAllItems(
 		if (options.validateOnly === true) {
 			// Row N of the group's file is the group's item N.
 			const itemOfRow = (rowNumber: number) => group.itemIndices[rowNumber - 1] ?? null;
-			const settingsRefusal = await refusalOf(this, first, async () => await checkItemSettings.call(this, [group], group.itemIndices.length));
+			const settingsRefusal = await refusalOf(this, first, async () => await checkItemSettings.call(this, session, [group], group.itemIndices.length));
 			outputs.push(
 				...(await validateFile(
 					this,
@@ -359,7 +359,12 @@ export async function importAllItems(
  * Marketo for every group before the first upload: an unknown status or program would fail its
  * whole batch, possibly after other groups were uploaded.
  */
-async function checkItemSettings(this: IExecuteFunctions, groups: Array<ItemGroup<ImportPlan>>, itemCount: number): Promise<void> {
+async function checkItemSettings(
+	this: IExecuteFunctions,
+	session: ImportSession,
+	groups: Array<ItemGroup<ImportPlan>>,
+	itemCount: number,
+): Promise<void> {
 	const checked = groups.filter((group) => group.settings.itemSettingsCheck !== undefined);
 	const first = checked[0]?.settings.itemSettingsCheck;
 	if (first === undefined) return;
@@ -368,7 +373,7 @@ async function checkItemSettings(this: IExecuteFunctions, groups: Array<ItemGrou
 		rows: group.itemIndices.length,
 		firstRows: group.itemIndices.slice(0, GROUP_SAMPLE_ROWS),
 	}));
-	await first.check(this, summaries, checked[0].itemIndices[0], `The file written from the ${itemCount} input ${itemCount === 1 ? 'item' : 'items'}`);
+	await first.check(this, session.programStatuses, summaries, checked[0].itemIndices[0], `The file written from the ${itemCount} input ${itemCount === 1 ? 'item' : 'items'}`);
 }
 
 /** Pure: "items 0-3, 7" for a message. */

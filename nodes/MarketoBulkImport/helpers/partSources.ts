@@ -12,6 +12,7 @@ import {
 } from '../../shared/csv/groupSplitter';
 import { toNodeError } from './errors';
 import type { ImportPlan, PlanGrouping } from './importPlan';
+import type { ProgramStatusCache } from './programChannel';
 import type { FileToImport } from './submitParts';
 
 /**
@@ -42,13 +43,14 @@ async function* plainParts(open: FileToImport['open'], splitPlan: SplitPlan, pla
 /** The parts to upload and what the upload loop needs to know about them. */
 export async function partSourceOf(
 	context: IExecuteFunctions,
+	programs: ProgramStatusCache,
 	plan: ImportPlan,
 	file: FileToImport,
 	splitPlan: SplitPlan,
 	maxPartBytes: number,
 	itemIndex: number,
 ): Promise<PartSource> {
-	if (plan.grouping) return await groupedParts(context, plan, file, splitPlan, maxPartBytes, itemIndex);
+	if (plan.grouping) return await groupedParts(context, programs, plan, file, splitPlan, maxPartBytes, itemIndex);
 	return {
 		parts: plainParts(file.open, splitPlan, plan, !file.keepPartBodies),
 		headerBytes: splitPlan.headerLine.length,
@@ -120,6 +122,7 @@ export async function readGroups(
  */
 async function groupedParts(
 	context: IExecuteFunctions,
+	programs: ProgramStatusCache,
 	plan: ImportPlan,
 	file: FileToImport,
 	splitPlan: SplitPlan,
@@ -129,7 +132,7 @@ async function groupedParts(
 	const grouping = plan.grouping as PlanGrouping;
 	const columns = findGroupColumns(context, grouping, file, splitPlan.header, itemIndex);
 	const groups = await readGroups(context, grouping, file, splitPlan, columns, itemIndex);
-	await grouping.check(context, groups, itemIndex, file.subject);
+	await grouping.check(context, programs, groups, itemIndex, file.subject);
 	const sorted = [...columns].sort((a, b) => a - b);
 	const header = splitPlan.header.filter((_, index) => !sorted.includes(index));
 	async function* parts(): AsyncGenerator<PlannedPart> {

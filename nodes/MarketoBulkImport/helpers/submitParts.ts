@@ -229,7 +229,7 @@ export async function submitParts(
 	const { splitPlan, format } = await lookBeforeUpload(this, file, maxPartBytes, itemIndex);
 	let source: PartSource;
 	try {
-		source = await partSourceOf(this, plan, file, splitPlan, maxPartBytes, itemIndex);
+		source = await partSourceOf(this, session.programStatuses, plan, file, splitPlan, maxPartBytes, itemIndex);
 	} catch (error) {
 		throw toNodeError(this.getNode(), error, itemIndex);
 	}
