@@ -6,6 +6,7 @@
  */
 import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
+import type { CallRecord } from '../simulator';
 import { fixture } from '../simulator/testkit';
 import {
 	bulkImportOutput,
@@ -395,6 +396,54 @@ describe('Member Status from a column', () => {
 			['failed', 'Invalid data type in field Attended Minutes', { item: 1 }],
 			['warning', 'Invalid email address', { item: 2 }],
 		]);
+	});
+});
+
+describe('what one execution asks Marketo', () => {
+	/** Calls that read program 1002 and first pages of the channel list (a read of the list starts with one). */
+	function programReads(calls: readonly CallRecord[]) {
+		return {
+			program: calls.filter((call) => call.path === '/rest/asset/v1/program/1002.json').length,
+			channelLists: calls.filter((call) => call.path === '/rest/asset/v1/channels.json' && !Number(call.query.offset ?? 0)).length,
+		};
+	}
+	const input: INodeExecutionData[] = ['Registered', 'Attended', 'No Show', 'Atended', 'Attended'].map((status, n) => ({
+		json: { email: `m${n}@example.com`, status },
+	}));
+
+	it('Items input, Validate Only: a program and the channel list are read once however many status groups there are', async () => {
+		// Member Status from each item's field: every group's values go through the grouping's check.
+		const fromField = await runBulkImport(
+			sim(),
+			{ ...PROGRAM_1002_STATUS_FROM_COLUMN, inputSource: 'items', options: { validateOnly: true } },
+			input,
+		);
+		expect(fromField.outputs[0].filter((item) => item.json.validateOnly === true)).toHaveLength(4);
+		expect(programReads(sim().state.calls)).toEqual({ program: 1, channelLists: 1 });
+
+		// Member Status an expression: every group's one status is checked against the program's channel.
+		// (A field not named like a Marketo field: Map Automatically leaves it out.)
+		const before = sim().state.calls.length;
+		const byExpression = await runBulkImport(
+			sim(),
+			{
+				...PROGRAM_1001_ON_LIST,
+				program: { __rl: true, mode: 'id', value: '1002' },
+				programMemberStatus: '={{ $json.wantedStatus }}',
+				inputSource: 'items',
+				options: { validateOnly: true },
+			},
+			input.map(({ json: { email, status } }) => ({ json: { email, wantedStatus: status } })),
+		);
+		const summaries = byExpression.outputs[0].filter((item) => item.json.validateOnly === true);
+		expect(summaries.map((item) => [item.json.programMemberStatus, item.json.wouldUpload])).toEqual([
+			['Registered', true],
+			['Attended', true],
+			['No Show', true],
+			['Atended', false],
+		]);
+		expect(programReads(sim().state.calls.slice(before))).toEqual({ program: 1, channelLists: 1 });
+		expect(uploadCalls(sim())).toEqual([]);
 	});
 });
 

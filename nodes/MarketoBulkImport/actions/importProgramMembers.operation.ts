@@ -181,7 +181,7 @@ export function buildProgramMemberPlan(this: IExecuteFunctions, itemIndex: numbe
 /**
  * Items input with Program or Member Status "From a Column": the column is the item's field.
  * The item gets the plan of its own program and status, so items are grouped by them like any
- * per-item setting (runImport's item groups); the fields are not uploaded, and every group's
+ * per-item setting (importItems.ts's item groups); the fields are not uploaded, and every group's
  * values are checked against Marketo before the first upload (`itemSettingsCheck`).
  */
 function itemSettingsPlan(this: IExecuteFunctions, itemIndex: number, spec: MemberGroupingSpec): ImportPlan {

@@ -14,3 +14,8 @@ export function toNodeError(node: INode, error: unknown, itemIndex: number): Nod
 	if (carried instanceof NodeApiError || carried instanceof NodeOperationError) return carried;
 	return new NodeOperationError(node, error instanceof Error ? error : String(error), { itemIndex });
 }
+
+/** The message of anything thrown, for an error item under Continue On Fail. */
+export function errorMessageOf(error: unknown): string {
+	return error instanceof Error ? error.message : String(error);
+}

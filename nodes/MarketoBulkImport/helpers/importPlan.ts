@@ -4,6 +4,7 @@ import type { BatchDescriptor } from '../../shared/batch';
 import type { ImportTarget } from '../../shared/importTypes';
 import type { GroupSummary } from '../../shared/csv/groupSplitter';
 import type { DescribeCache, HeaderRules } from './preflight';
+import type { ProgramStatusCache } from './programChannel';
 
 /** The target fields a BatchDescriptor carries, depending on the import type. */
 export type TargetFields = Pick<
@@ -52,9 +53,15 @@ export interface PlanGrouping {
 	columns: Array<{ name: string; parameter: string }>;
 	/**
 	 * Refuses values Marketo would reject (an unknown status, a program that does not exist),
-	 * naming the rows, before anything is uploaded.
+	 * naming the rows, before anything is uploaded. `programs`: the execution's statuses read so far.
 	 */
-	check(context: IExecuteFunctions, groups: GroupSummary[], itemIndex: number, subject: string): Promise<void>;
+	check(
+		context: IExecuteFunctions,
+		programs: ProgramStatusCache,
+		groups: GroupSummary[],
+		itemIndex: number,
+		subject: string,
+	): Promise<void>;
 	/** the plan of one group, from its values */
 	planFor(values: string[]): ImportPlan;
 }

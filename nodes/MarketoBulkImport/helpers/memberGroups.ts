@@ -4,7 +4,7 @@ import { GROUP_SAMPLE_ROWS, type GroupSummary } from '../../shared/csv/groupSpli
 import { closestFieldName } from './closestName';
 import { parseMarketoId } from './ids';
 import type { ImportPlan, PlanGrouping } from './importPlan';
-import { fetchChannels, fetchProgramStatuses, type ChannelRecord, type ChannelStatuses } from './programChannel';
+import type { ChannelStatuses } from './programChannel';
 
 /**
  * Program member imports whose Member Status (and Program) come from columns of the file.
@@ -77,18 +77,8 @@ export function memberGrouping(
 			const { program, status } = settingsOf(values);
 			return planFor(parseMarketoId(program) as number, status);
 		},
-		async check(context, groups, itemIndex, subject) {
-			let channelList: Promise<ChannelRecord[]> | undefined;
-			const channels = async () => await (channelList ??= fetchChannels(context, itemIndex));
-			const programs = new Map<number, Promise<ChannelStatuses | undefined>>();
-			const statusesOf = (programId: number) => {
-				let answer = programs.get(programId);
-				if (answer === undefined) {
-					answer = fetchProgramStatuses(context, programId, itemIndex, channels);
-					programs.set(programId, answer);
-				}
-				return answer;
-			};
+		async check(context, programs, groups, itemIndex, subject) {
+			const statusesOf = async (programId: number) => await programs.statusesOf(context, programId, itemIndex);
 
 			const problems: Problem[] = [];
 			const badPrograms = new Map<string, GroupSummary[]>();

@@ -1,6 +1,6 @@
 import { NodeOperationError, type IDataObject, type IExecuteFunctions } from 'n8n-workflow';
 
-import { marketoApiRequest } from '../../shared/transport';
+import { marketoApiRequest, type MarketoContext } from '../../shared/transport';
 import { closestFieldName, type KnownField } from './closestName';
 
 /**
@@ -79,10 +79,29 @@ export function formatHeaderProblems(
 	return { message, description: parts.join(' ') };
 }
 
-interface DescribeRecord extends IDataObject {
-	fields?: Array<{ name?: string; displayName?: string; dataType?: string }>;
+/** A field of a describe answer. */
+export interface DescribedField {
+	name?: string;
+	displayName?: string;
+	dataType?: string;
+	/** false: an import cannot write it */
+	updateable?: boolean;
+}
+
+/** A describe answer (leads, program members, a custom object). */
+export interface DescribeRecord extends IDataObject {
+	fields?: DescribedField[];
 	dedupeFields?: string[];
 	idField?: string;
+}
+
+/**
+ * The one way the node reads a describe answer, for an execution (through DescribeCache) and
+ * for the editor (the column mapper, the lookup dropdown); undefined when Marketo returns none.
+ */
+export async function fetchDescribe(context: MarketoContext, path: string, itemIndex?: number): Promise<DescribeRecord | undefined> {
+	const result = (await marketoApiRequest.call(context, { method: 'GET', path, idempotent: true, itemIndex })) as DescribeRecord[];
+	return result[0];
 }
 
 export function toKnownFields(record: DescribeRecord | undefined): KnownField[] {
@@ -101,9 +120,7 @@ export class DescribeCache {
 	get(context: IExecuteFunctions, path: string, itemIndex: number): Promise<DescribeRecord | undefined> {
 		const cached = this.answers.get(path);
 		if (cached) return cached;
-		const answer = (
-			marketoApiRequest.call(context, { method: 'GET', path, idempotent: true, itemIndex }) as Promise<DescribeRecord[]>
-		).then((result) => result[0]);
+		const answer = fetchDescribe(context, path, itemIndex);
 		// A failed describe should not poison later items.
 		answer.catch(() => this.answers.delete(path));
 		this.answers.set(path, answer);

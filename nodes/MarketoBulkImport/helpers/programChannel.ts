@@ -78,6 +78,36 @@ export async function fetchProgramStatuses(
 	return { channel: channelName, statuses: channel ? statusNamesOf(channel) : [] };
 }
 
+/**
+ * The statuses of programs, read once per execution (kept on the ImportSession): the channel
+ * list once and each program once, however many items, files or groups ask. A failed read is
+ * not kept, so a later ask tries again.
+ */
+export class ProgramStatusCache {
+	private channelList: Promise<ChannelRecord[]> | undefined;
+	private readonly programs = new Map<number, Promise<ChannelStatuses | undefined>>();
+
+	statusesOf(context: MarketoContext, programId: number, itemIndex?: number): Promise<ChannelStatuses | undefined> {
+		const cached = this.programs.get(programId);
+		if (cached) return cached;
+		const answer = fetchProgramStatuses(context, programId, itemIndex, async () => await this.channels(context, itemIndex));
+		answer.catch(() => this.programs.delete(programId));
+		this.programs.set(programId, answer);
+		return answer;
+	}
+
+	private async channels(context: MarketoContext, itemIndex?: number): Promise<ChannelRecord[]> {
+		if (this.channelList === undefined) {
+			const list = fetchChannels(context, itemIndex);
+			list.catch(() => {
+				if (this.channelList === list) this.channelList = undefined;
+			});
+			this.channelList = list;
+		}
+		return await this.channelList;
+	}
+}
+
 /** The channel of a program; stops with an actionable error when the program or its channel is not found. */
 export async function fetchProgramChannel(
 	context: MarketoContext,

@@ -1,38 +1,27 @@
-import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
+import type { IExecuteFunctions } from 'n8n-workflow';
 
 import type { BatchDescriptor, BatchStatusName, SubmittedGroup } from '../../shared/batch';
-import { delimiterOf, detectFormat, mimeTypeOf, type CsvFormat } from '../../shared/csv/formats';
-import {
-	ENCODING_HEAD_BYTES,
-	EncodingError,
-	readHead,
-	resolveEncoding,
-	type FileEncoding,
-	type OpenSource,
-} from '../../shared/csv/encoding';
-import { CsvFileError, cutParts, planParts, type FilePart, type SplitPlan } from '../../shared/csv/splitter';
-import {
-	cutGroupParts,
-	DEFAULT_GROUP_BUDGET_BYTES,
-	headerWithout,
-	scanGroups,
-	TooManyGroupsError,
-	type GroupSummary,
-} from '../../shared/csv/groupSplitter';
+import { delimiterOf, mimeTypeOf, type CsvFormat } from '../../shared/csv/formats';
+import type { FileEncoding, OpenSource } from '../../shared/csv/encoding';
+import { CsvFileError, type FilePart } from '../../shared/csv/splitter';
 import { createImportPath, type ImportType } from '../../shared/importTypes';
 import { CreateOutcomeUnknownError, marketoCreateImport, type CreateImportResult } from '../../shared/transport';
 import { toNodeError } from './errors';
-import type { ImportPlan, PlanGrouping } from './importPlan';
-import { balancedPartBytes } from './partSizing';
-import { countSharedKeys, keyColumnIndices, keysOfRows } from './partKeys';
-import { assertHeaderMatches, DescribeCache } from './preflight';
 import {
-	createQueueSlotWaiter,
-	QueueWaitBudget,
-	SubmittedBatches,
-	waitForPredictedSlot,
-	waitUntilFinished,
-} from './queueWait';
+	describeRowRange,
+	fileErrorToNodeError,
+	lostUploadSentence,
+	PartialImportError,
+	possibleDuplicateNotice,
+	uncertainPartError,
+} from './importErrors';
+import type { ImportPlan } from './importPlan';
+import type { ImportSession } from './importSession';
+import { effectiveMaxPartBytes, lookBeforeUpload } from './lookBeforeUpload';
+import { countSharedKeys, keyColumnIndices, keysOfRows } from './partKeys';
+import { partSourceOf, type PartSource, type PlannedPart } from './partSources';
+import { assertHeaderMatches } from './preflight';
+import { createQueueSlotWaiter, QueueWaitBudget, waitForPredictedSlot, waitUntilFinished } from './queueWait';
 import {
 	highestKnownBatchId,
 	MAX_UNCERTAIN_CREATES_PER_PART,
@@ -41,19 +30,10 @@ import {
 	settleBatchesAround,
 } from './uncertainCreate';
 
-/** Marketo's upload limit. The whole multipart request counts, so the file part must leave room for the envelope. */
-export const MAX_UPLOAD_BYTES = 10_000_000;
-const MULTIPART_ENVELOPE_RESERVE_BYTES = 1_024;
-
-/** State shared by every item of one execution: describe answers and the batches we put in Marketo's queue. */
-export interface ImportSession {
-	describeCache: DescribeCache;
-	submitted: SubmittedBatches;
-}
-
-export function createImportSession(): ImportSession {
-	return { describeCache: new DescribeCache(), submitted: new SubmittedBatches() };
-}
+/**
+ * The upload: a file's parts, one Marketo batch each, one after the other, with the queue
+ * waits, the same-key guard between neighbouring parts and the recovery of a lost create.
+ */
 
 export interface FileToImport {
 	/** opens the file's bytes; called more than once (the file is checked whole before parts are cut) */
@@ -84,139 +64,10 @@ export interface SubmitSettings {
 	queueWaitLimitMs: number;
 }
 
-
 export interface SubmittedPart {
 	descriptor: BatchDescriptor;
 	/** `body` is present only when the file asked to keep part bodies */
 	part: Omit<FilePart, 'body'> & { body?: Buffer; group?: SubmittedGroup };
-}
-
-/** A part ready to upload, with the plan it goes by (a group's own, when settings come from columns). */
-type PlannedPart = FilePart & { plan: ImportPlan; group?: SubmittedGroup };
-
-/** Most distinct groups a file may make (more means the wrong column was chosen). */
-export const MAX_GROUPS = 200;
-
-interface PartSource {
-	parts: AsyncIterable<PlannedPart>;
-	/** the header line as uploaded */
-	headerBytes: number;
-	header: string[];
-	/** whether parts may share keys with a neighbour (more than one part) */
-	manyParts: boolean;
-}
-
-async function* plainParts(open: FileToImport['open'], splitPlan: SplitPlan, plan: ImportPlan, reuse: boolean) {
-	for await (const part of cutParts(open, splitPlan, { reusePartBuffer: reuse })) yield { ...part, plan };
-}
-
-/** Pure: the indices of the group columns in the header (exact name first, then ignoring case and spaces). */
-export function groupColumnIndices(header: string[], names: string[]): Array<number | undefined> {
-	return names.map((name) => {
-		const exact = header.indexOf(name);
-		if (exact !== -1) return exact;
-		const wanted = name.trim().toLowerCase();
-		const loose = header.findIndex((column) => column.trim().toLowerCase() === wanted);
-		return loose === -1 ? undefined : loose;
-	});
-}
-
-/** The indices of a grouped import's columns in the header; stops, naming them, when one is missing. */
-export function findGroupColumns(
-	context: IExecuteFunctions,
-	grouping: PlanGrouping,
-	file: FileToImport,
-	header: string[],
-	itemIndex: number,
-): number[] {
-	const found = groupColumnIndices(header, grouping.columns.map((column) => column.name));
-	const missing = grouping.columns.filter((_, k) => found[k] === undefined);
-	if (missing.length > 0) {
-		const names = missing.map((column) => `'${column.name}'`).join(' and ');
-		throw new NodeOperationError(context.getNode(), `${file.subject} has no column ${names}`, {
-			itemIndex,
-			description:
-				`${missing.map((column) => `${column.parameter} is set to "From a Column" with the column '${column.name}'`).join('; ')}, ` +
-				`but the header has: ${header.map((name) => `'${name}'`).join(', ')}. Enter the column's header exactly, ` +
-				'or add the column to the file. Nothing was uploaded.',
-		});
-	}
-	return found as number[];
-}
-
-/** A grouped import's groups, in one read of the file; stops when there are too many of them. */
-export async function readGroups(
-	context: IExecuteFunctions,
-	grouping: PlanGrouping,
-	file: FileToImport,
-	splitPlan: SplitPlan,
-	columns: number[],
-	itemIndex: number,
-): Promise<GroupSummary[]> {
-	let groups;
-	try {
-		groups = await scanGroups(file.open, splitPlan, columns, MAX_GROUPS);
-	} catch (error) {
-		if (!(error instanceof TooManyGroupsError)) throw toNodeError(context.getNode(), error, itemIndex);
-		const names = grouping.columns.map((column) => `'${column.name}'`).join(' and ');
-		throw new NodeOperationError(context.getNode(), `${file.subject}: ${names} ${grouping.columns.length === 1 ? 'has' : 'have'} more than ${MAX_GROUPS} different values`, {
-			itemIndex,
-			description: `Each different value becomes its own batches; row ${error.rowNumber} brings value number ${MAX_GROUPS + 1}. Check that ${names} is the right column. Nothing was uploaded.`,
-		});
-	}
-	return groups;
-}
-
-/**
- * A grouped import's parts: finds the group columns, reads the groups (one pass), lets the
- * plan refuse bad values, then cuts each group's parts (one more pass, streaming).
- */
-async function groupedParts(
-	context: IExecuteFunctions,
-	plan: ImportPlan,
-	file: FileToImport,
-	splitPlan: SplitPlan,
-	maxPartBytes: number,
-	itemIndex: number,
-): Promise<PartSource> {
-	const grouping = plan.grouping as PlanGrouping;
-	const columns = findGroupColumns(context, grouping, file, splitPlan.header, itemIndex);
-	const groups = await readGroups(context, grouping, file, splitPlan, columns, itemIndex);
-	await grouping.check(context, groups, itemIndex, file.subject);
-	const sorted = [...columns].sort((a, b) => a - b);
-	const header = splitPlan.header.filter((_, index) => !sorted.includes(index));
-	async function* parts(): AsyncGenerator<PlannedPart> {
-		for await (const part of cutGroupParts(file.open, splitPlan, {
-			columns,
-			maxPartBytes,
-			memoryBudgetBytes: DEFAULT_GROUP_BUDGET_BYTES,
-			// Each part is uploaded (or copied, when deferred) before the next is asked for.
-			reusePartBuffers: !file.keepPartBodies,
-		})) {
-			yield {
-				index: part.index,
-				rows: part.rows,
-				firstRowNumber: part.firstRowNumber,
-				dataStart: part.dataStart,
-				dataEnd: part.dataEnd,
-				body: part.body,
-				plan: grouping.planFor(part.values),
-				group: { columns, values: part.values },
-			};
-		}
-	}
-	return {
-		parts: parts(),
-		headerBytes: headerWithout(splitPlan, sorted).length,
-		header,
-		manyParts: groups.length > 1 || splitPlan.parts.length > 1,
-	};
-}
-
-/** Pure: the part size the splitter may use for a user-chosen limit, leaving room for the multipart envelope. */
-export function effectiveMaxPartBytes(partSizeLimitBytes: number, fileName: string): number {
-	const envelope = MULTIPART_ENVELOPE_RESERVE_BYTES + Buffer.byteLength(fileName);
-	return Math.max(2, Math.floor(Math.min(partSizeLimitBytes, MAX_UPLOAD_BYTES - envelope)));
 }
 
 /**
@@ -226,125 +77,6 @@ export function effectiveMaxPartBytes(partSizeLimitBytes: number, fileName: stri
  */
 export function formatQueryValue(_importType: ImportType, format: CsvFormat): string {
 	return format;
-}
-
-/** Pure: the delimiter to read the file with, from the parameter or detected. */
-export function resolveFormat(
-	requested: CsvFormat | 'auto',
-	fileName: string | undefined,
-	mimeType: string | undefined,
-	head: Buffer,
-): CsvFormat {
-	if (requested !== 'auto') return requested;
-	// Nothing to go by means a one-column file: any delimiter reads it the same.
-	return detectFormat({ fileName, mimeType, head })?.format ?? 'csv';
-}
-
-/** The data rows an import did not submit: `to` is the file's last row, null when the rest of the file was not read. */
-export interface RowsNotSubmitted {
-	from: number;
-	to: number | null;
-}
-
-/** Pure: "rows 41-60", "row 60", "rows 41 to the end of the file". */
-export function describeRowRange(range: RowsNotSubmitted): string {
-	if (range.to === null) return `rows ${range.from} to the end of the file`;
-	return range.to === range.from ? `row ${range.from}` : `rows ${range.from}-${range.to}`;
-}
-
-/** Pure: what is in Marketo and what is not, for an error's description. */
-function describeSubmitted(parts: SubmittedPart[], notSubmitted: RowsNotSubmitted): string {
-	if (parts.some(({ part }) => part.group !== undefined)) {
-		// Groups interleave in the file: what was submitted is no range of rows.
-		const listed = parts
-			.map(({ descriptor, part }) => `batch ${descriptor.batchId} (${(part.group?.values ?? []).map((v) => `'${v}'`).join(', ')}: ${part.rows} rows from row ${part.firstRowNumber})`)
-			.join(', ');
-		return (
-			`These batches are already in Marketo and will be imported: ${listed}. The file's other rows were not submitted: ` +
-			'import again only the rows that are not in those batches.'
-		);
-	}
-	const ids = parts.map((p) => p.descriptor.batchId).join(', ');
-	const submittedRows: RowsNotSubmitted = { from: parts[0].part.firstRowNumber, to: notSubmitted.from - 1 };
-	const batches = parts.length === 1 ? `batch ${ids}` : `batches ${ids}`;
-	return (
-		`The parts before the problem are already in Marketo as ${batches} (${describeRowRange(submittedRows)}) and will be imported. ` +
-		`Not submitted: ${describeRowRange(notSubmitted)}. Import only those rows again, not the whole file.`
-	);
-}
-
-/**
- * An import that stopped after some of its parts were created in Marketo. Those batches run
- * whatever happens next, so they must not be dropped: with Continue On Fail the caller outputs
- * them like a finished import's (`submitted`, descriptors complete) plus an error item; without,
- * it throws `nodeError`, whose description names the batches and the rows not submitted.
- */
-export class PartialImportError extends Error {
-	readonly nodeError: ReturnType<typeof toNodeError>;
-	readonly submitted: SubmittedPart[];
-	readonly rowsNotSubmitted: RowsNotSubmitted;
-
-	/** `lastRow`: the file's last data row, null when not known */
-	constructor(nodeError: ReturnType<typeof toNodeError>, submitted: SubmittedPart[], lastRow: number | null) {
-		super(nodeError.message);
-		this.name = 'PartialImportError';
-		this.nodeError = nodeError;
-		this.submitted = submitted;
-		const last = submitted[submitted.length - 1].part;
-		const from = last.firstRowNumber + last.rows;
-		this.rowsNotSubmitted = { from, to: lastRow !== null && lastRow >= from ? lastRow : null };
-		nodeError.description = [nodeError.description, describeSubmitted(submitted, this.rowsNotSubmitted)]
-			.filter(Boolean)
-			.join(' ');
-	}
-}
-
-/** Pure: what the user does about a problem found in the file, when it is more than "fix the file". */
-export function fixForFileError(error: CsvFileError | EncodingError): string | undefined {
-	if (error instanceof EncodingError || error.code === 'invalid-encoding') {
-		if (/NUL byte/.test(error.message)) {
-			return 'Set Options > File Encoding to UTF-16 (Excel\'s "Unicode Text"), or save the file again as "CSV UTF-8".';
-		}
-		if (/byte order mark/.test(error.message)) return 'Set Options > File Encoding to Auto.';
-		return (
-			'Marketo reads UTF-8 only. A "CSV" saved by Excel on Windows is Windows-1252: set Options > File Encoding to ' +
-			'Windows-1252 (ISO-8859-1 for older Unix or database exports), or save the file again as "CSV UTF-8".'
-		);
-	}
-	switch (error.code) {
-		case 'unclosed-quote':
-			return (
-				'A value that starts with a double quote must end with one. Close the quote; or, if the quote is part of ' +
-				'the value, double it inside a quoted value ("Baker 5"" 10"), or remove it. A quote that is not the first ' +
-				'character of a value needs nothing.'
-			);
-		case 'row-too-large':
-			return (
-				'Shorten the values of that row (Marketo\'s text fields hold 255 characters, text areas about 65,000), ' +
-				'or look for a quote that opens a value by mistake earlier in that row.'
-			);
-		case 'file-changed':
-			return 'Run the workflow again: the file was replaced while the node was reading it.';
-		default:
-			return undefined;
-	}
-}
-
-function fileErrorToNodeError(
-	context: IExecuteFunctions,
-	error: CsvFileError | EncodingError,
-	file: FileToImport,
-	submitted: SubmittedPart[],
-	itemIndex: number,
-): NodeOperationError {
-	// "The file in item 0 ...: the file is empty" reads as one sentence.
-	const reason = error.message.charAt(0).toLowerCase() + error.message.slice(1);
-	const fix = fixForFileError(error) ?? file.fixHint;
-	return new NodeOperationError(context.getNode(), `${file.subject}: ${reason}`, {
-		itemIndex,
-		// With parts submitted, PartialImportError adds what is in Marketo and what is not.
-		description: submitted.length === 0 ? `${fix} Nothing was uploaded.` : fix,
-	});
 }
 
 /**
@@ -368,7 +100,7 @@ function finishDescriptors(session: ImportSession, submitted: SubmittedPart[]): 
 
 /**
  * Submitting stopped after `submitted` parts: their descriptors are finished as for a whole
- * file and handed back with the error. n8n never sees this wrapper: runImport outputs the
+ * file and handed back with the error. n8n never sees this wrapper: submitToItems outputs the
  * parts (Continue On Fail) or throws the node error it carries (so does toNodeError).
  */
 function stoppedAfterParts(
@@ -378,19 +110,6 @@ function stoppedAfterParts(
 	lastRow: number | null,
 ): PartialImportError {
 	return new PartialImportError(nodeError, finishDescriptors(session, submitted), lastRow);
-}
-
-/** Pure: what the user reads on a batch that was sent again after an answer was lost. */
-export function possibleDuplicateNotice(rowsLabel: string, batchIds: number[]): string {
-	if (batchIds.length === 0) {
-		return `Marketo's answer to the first upload of ${rowsLabel} was lost; no batch had been made from it, so they were sent again.`;
-	}
-	const ids = batchIds.join(', ');
-	return (
-		`Marketo's answer to the first upload of ${rowsLabel} was lost, so they were sent again once ` +
-		`${batchIds.length === 1 ? `batch ${ids}` : `batches ${ids}`} (made meanwhile, possibly from that upload) had finished. ` +
-		'If one of them was that upload, these rows were imported twice, one after the other, never at the same time: an upsert repeated.'
-	);
 }
 
 interface CreateForPartOptions {
@@ -454,46 +173,6 @@ async function createBatchForPart(
 	}
 }
 
-/** Pure: what the user reads about rows whose upload's answer was lost and that were not sent again. */
-export function maybeInMarketoSentence(rowsLabel: string, candidateBatchIds: number[] = []): string {
-	const candidates =
-		candidateBatchIds.length === 0
-			? ''
-			: `${candidateBatchIds.length === 1 ? 'Batch' : 'Batches'} ${candidateBatchIds.join(', ')}, made meanwhile, may hold them. `;
-	return (
-		`${candidates}The node did not send ${rowsLabel} again, so they cannot be imported twice at the same time. ` +
-		'They may be in Marketo: look them up (for example a smart list on their email addresses) before importing them again.'
-	);
-}
-
-/** Pure: the same, as a sentence added to another error's description. */
-export function lostUploadSentence(rowsLabel: string, candidateBatchIds: number[]): string {
-	return `Marketo may or may not have made a batch for ${rowsLabel}: the answer to their upload was lost. ${maybeInMarketoSentence(rowsLabel, candidateBatchIds)}`;
-}
-
-function uncertainPartError(
-	context: IExecuteFunctions,
-	error: CreateOutcomeUnknownError,
-	rowsLabel: string,
-	/** uploads of these rows whose answers were lost; null when there was no batch id to look from */
-	lostAnswers: number | null,
-	itemIndex: number,
-	candidateBatchIds: number[] = [],
-): NodeOperationError {
-	const why =
-		lostAnswers === null
-			? 'This was the first upload to this Marketo instance since n8n started, and no later part could be uploaded first to find the batch it may have made.'
-			: `Marketo's answers to ${lostAnswers} uploads of these rows were lost in a row.`;
-	const message = `Marketo may or may not have made a batch for ${rowsLabel}: ${error.nodeError.message}`;
-	const nodeError = new NodeOperationError(context.getNode(), message, {
-		itemIndex,
-		description: `${why} ${maybeInMarketoSentence(rowsLabel, candidateBatchIds)}`,
-	});
-	// n8n swaps a message naming ECONNRESET & co. for a generic sentence that drops the rows; keep ours.
-	nodeError.message = message;
-	return nodeError;
-}
-
 interface DeferredPart {
 	part: PlannedPart;
 	keys: Set<string>;
@@ -530,43 +209,6 @@ async function waitForBatchOfPart(
 	);
 }
 
-/** The file as pass 1 found it: its parts, header and encoding, and the format it is read in. */
-export interface LookedAtFile {
-	splitPlan: SplitPlan;
-	format: CsvFormat;
-}
-
-/**
- * Look before uploading: the whole file is read once, and anything that would stop the
- * import half way refuses it now (a NodeOperationError saying nothing was uploaded).
- */
-export async function lookBeforeUpload(
-	context: IExecuteFunctions,
-	file: FileToImport,
-	maxPartBytes: number,
-	itemIndex: number,
-): Promise<LookedAtFile> {
-	let format: CsvFormat = 'csv';
-	try {
-		const encoding = resolveEncoding(file.encoding, await readHead(await file.open(), ENCODING_HEAD_BYTES));
-		const splitPlan = await planParts(file.open, {
-			encoding,
-			maxPartBytes,
-			targetPartBytes: (fileBytes) => balancedPartBytes(fileBytes, maxPartBytes),
-			delimiterFor: (head) => {
-				format = resolveFormat(file.format, file.detectionFileName, file.mimeType, head);
-				return delimiterOf(format);
-			},
-		});
-		return { splitPlan, format };
-	} catch (error) {
-		if (error instanceof CsvFileError || error instanceof EncodingError) {
-			throw fileErrorToNodeError(context, error, file, [], itemIndex);
-		}
-		throw toNodeError(context.getNode(), error, itemIndex);
-	}
-}
-
 /**
  * Splits the file, checks its header once (before anything is uploaded) and
  * creates one Marketo batch per part. Parts are uploaded one after the other
@@ -587,14 +229,7 @@ export async function submitParts(
 	const { splitPlan, format } = await lookBeforeUpload(this, file, maxPartBytes, itemIndex);
 	let source: PartSource;
 	try {
-		source = plan.grouping
-			? await groupedParts(this, plan, file, splitPlan, maxPartBytes, itemIndex)
-			: {
-					parts: plainParts(file.open, splitPlan, plan, !file.keepPartBodies),
-					headerBytes: splitPlan.headerLine.length,
-					header: splitPlan.header,
-					manyParts: splitPlan.parts.length > 1,
-				};
+		source = await partSourceOf(this, session.programStatuses, plan, file, splitPlan, maxPartBytes, itemIndex);
 	} catch (error) {
 		throw toNodeError(this.getNode(), error, itemIndex);
 	}

@@ -20,17 +20,12 @@ import { toRowJson, type ResultRowKind } from '../../MarketoWaitForBatch/helpers
 import { toNodeError } from './errors';
 import type { ImportPlan } from './importPlan';
 import { checkHeader, customObjectDescribePath, formatHeaderProblems, LEAD_DESCRIBE_PATH, PROGRAM_MEMBER_DESCRIBE_PATH } from './preflight';
-import { fetchProgramStatuses, type ChannelStatuses } from './programChannel';
+import type { ChannelStatuses } from './programChannel';
 import { fieldTypesOf, mapColumns, predictRow, type FieldType, type MappedColumn, type RowRules } from './rowChecks';
-import {
-	effectiveMaxPartBytes,
-	findGroupColumns,
-	lookBeforeUpload,
-	readGroups,
-	type FileToImport,
-	type ImportSession,
-	type SubmitSettings,
-} from './submitParts';
+import type { ImportSession } from './importSession';
+import { effectiveMaxPartBytes, lookBeforeUpload } from './lookBeforeUpload';
+import { findGroupColumns, readGroups } from './partSources';
+import type { FileToImport, SubmitSettings } from './submitParts';
 
 /** Something that would stop the import before its first upload. */
 export interface Refusal extends IDataObject {
@@ -156,13 +151,18 @@ async function rowRulesFor(
  * one of the program's channel's. (Statuses read from a column or item field go through the
  * import's own check instead: `plan.grouping`, `plan.itemSettingsCheck`.)
  */
-async function memberStatusRefusal(context: IExecuteFunctions, plan: ImportPlan, itemIndex: number): Promise<Refusal | undefined> {
+async function memberStatusRefusal(
+	context: IExecuteFunctions,
+	session: ImportSession,
+	plan: ImportPlan,
+	itemIndex: number,
+): Promise<Refusal | undefined> {
 	const { programId, programMemberStatus } = plan.targetFields;
 	if (plan.target.importType !== 'programMembers' || programId === undefined || programMemberStatus === undefined) return undefined;
 	if (plan.grouping !== undefined || plan.itemSettingsCheck !== undefined) return undefined;
 	let known: ChannelStatuses | undefined;
 	try {
-		known = await fetchProgramStatuses(context, programId, itemIndex);
+		known = await session.programStatuses.statusesOf(context, programId, itemIndex);
 	} catch (error) {
 		return toRefusal(context, error, itemIndex);
 	}
@@ -278,7 +278,7 @@ export async function validateFile(
 			const groups = await readGroups(context, grouping, file, splitPlan, found, itemIndex);
 			summary.groupedBy = grouping.columns.map((column) => column.name);
 			summary.groups = groups.map((group) => ({ ...group }));
-			await grouping.check(context, groups, itemIndex, file.subject);
+			await grouping.check(context, session.programStatuses, groups, itemIndex, file.subject);
 		});
 		if (refusal) refusals.push(refusal);
 	}
@@ -291,7 +291,7 @@ export async function validateFile(
 		);
 		if (problems) refusals.push(problems);
 	}
-	const statusRefusal = await memberStatusRefusal(context, plan, itemIndex);
+	const statusRefusal = await memberStatusRefusal(context, session, plan, itemIndex);
 	if (statusRefusal) refusals.push(statusRefusal);
 
 	const { rules, notPredicted } = await rowRulesFor(context, session, plan, uploadedHeader, itemIndex);

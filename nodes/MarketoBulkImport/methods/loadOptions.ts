@@ -7,7 +7,7 @@ import {
 import { marketoApiRequest } from '../../shared/transport';
 import { DOCUMENTED_LOOKUP_FIELDS } from '../actions/importLeads.operation';
 import { isBlank, parseMarketoId } from '../helpers/ids';
-import { LEAD_DESCRIBE_PATH } from '../helpers/preflight';
+import { fetchDescribe, LEAD_DESCRIBE_PATH, type DescribedField } from '../helpers/preflight';
 import { fetchProgramChannel, progressionStatusesOf, type ChannelRecord } from '../helpers/programChannel';
 
 /**
@@ -30,12 +30,6 @@ const STANDARD_LEAD_FIELDS = new Set([
 
 const LOOKUP_DATA_TYPES = new Set(['string', 'email', 'integer']);
 
-interface DescribedField {
-	name?: string;
-	displayName?: string;
-	dataType?: string;
-}
-
 /** Pure: the lookup dropdown: the documented choices first, then the instance's custom string/email/integer fields. */
 export function lookupFieldOptions(fields: DescribedField[]): INodePropertyOptions[] {
 	const documented = new Set(DOCUMENTED_LOOKUP_FIELDS.map((f) => f.value));
@@ -57,12 +51,7 @@ export function lookupFieldOptions(fields: DescribedField[]): INodePropertyOptio
 }
 
 export async function getLookupFields(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
-	const result = (await marketoApiRequest.call(this, {
-		method: 'GET',
-		path: LEAD_DESCRIBE_PATH,
-		idempotent: true,
-	})) as Array<{ fields?: DescribedField[] }>;
-	return lookupFieldOptions(result[0]?.fields ?? []);
+	return lookupFieldOptions((await fetchDescribe(this, LEAD_DESCRIBE_PATH))?.fields ?? []);
 }
 
 export async function getPartitions(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {

@@ -1,30 +1,19 @@
 import type { FieldType, ILoadOptionsFunctions, ResourceMapperField, ResourceMapperFields } from 'n8n-workflow';
 
-import { marketoApiRequest } from '../../shared/transport';
 import {
 	customObjectDescribePath,
+	fetchDescribe,
 	LEAD_DESCRIBE_PATH,
 	LEAD_IMPORT_LINK_COLUMNS,
 	PROGRAM_MEMBER_DESCRIBE_PATH,
+	type DescribedField,
+	type DescribeRecord,
 } from '../helpers/preflight';
 
 /**
  * The fields of the resource mapper (Items input, node version 2): what the instance describes
  * for the chosen import, each with its type, the ones Marketo needs marked required.
  */
-
-export interface DescribedField {
-	name?: string;
-	displayName?: string;
-	dataType?: string;
-	updateable?: boolean;
-}
-
-interface DescribeAnswer {
-	fields?: DescribedField[];
-	dedupeFields?: string[];
-	idField?: string;
-}
 
 const NUMBER_TYPES = new Set(['integer', 'float', 'currency', 'score', 'percent']);
 
@@ -74,9 +63,8 @@ export function mapperFields(answers: DescribedField[][], required: readonly str
 	return [...fields.filter((f) => f.required), ...fields.filter((f) => !f.required)];
 }
 
-async function describe(context: ILoadOptionsFunctions, path: string): Promise<DescribeAnswer> {
-	const result = (await marketoApiRequest.call(context, { method: 'GET', path, idempotent: true })) as DescribeAnswer[];
-	return result[0] ?? {};
+async function describe(context: ILoadOptionsFunctions, path: string): Promise<DescribeRecord> {
+	return (await fetchDescribe(context, path)) ?? {};
 }
 
 /** A parameter's current value when it is a plain value; an expression gives no answer in the editor. */

@@ -3,12 +3,12 @@ import { NodeOperationError, type IExecuteFunctions, type INode } from 'n8n-work
 import { toNodeError } from '../../../nodes/MarketoBulkImport/helpers/errors';
 import { isBlank, parseMarketoId } from '../../../nodes/MarketoBulkImport/helpers/ids';
 import { openBinarySource, parseColumnList } from '../../../nodes/MarketoBulkImport/helpers/readInput';
-import { submitSettingsFrom } from '../../../nodes/MarketoBulkImport/helpers/runImport';
+import { submitSettingsFrom } from '../../../nodes/MarketoBulkImport/helpers/importOptions';
 import {
 	effectiveMaxPartBytes,
 	MAX_UPLOAD_BYTES,
 	resolveFormat,
-} from '../../../nodes/MarketoBulkImport/helpers/submitParts';
+} from '../../../nodes/MarketoBulkImport/helpers/lookBeforeUpload';
 import { matchesFilter, nextProgramOffset } from '../../../nodes/MarketoBulkImport/methods/listSearch';
 import { lookupFieldOptions, memberStatusOptions } from '../../../nodes/MarketoBulkImport/methods/loadOptions';
 

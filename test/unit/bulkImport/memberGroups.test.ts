@@ -1,6 +1,6 @@
 import { describeRows } from '../../../nodes/MarketoBulkImport/helpers/memberGroups';
 import { statusNamesOf } from '../../../nodes/MarketoBulkImport/helpers/programChannel';
-import { groupColumnIndices } from '../../../nodes/MarketoBulkImport/helpers/submitParts';
+import { groupColumnIndices } from '../../../nodes/MarketoBulkImport/helpers/partSources';
 import { groupOf } from '../../../nodes/MarketoWaitForBatch/helpers/batchSource';
 
 describe('Member Status from a column: pure helpers', () => {
