@@ -192,6 +192,16 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
 	if (!ctx.wants('e2e-throughput')) return [];
 	const runtime = n8n.ensureRuntime('2');
 	const tarball = n8n.buildAndPack();
+	try {
+		return await measure(ctx, runtime, tarball, shape);
+	} finally {
+		// The packed package's folder is outside the runner's tmpDir: gone also when a run fails.
+		fs.rmSync(path.dirname(tarball), { recursive: true, force: true });
+	}
+}
+
+/** The three runs (alone, with foreign jobs, with overlapping keys) and their result lines. */
+async function measure(ctx: BenchContext, runtime: Runtime, tarball: string, shape: Shape): Promise<BenchResult[]> {
 	const { file, bytes, expected } = await generateLargeImportFile(ctx, shape);
 	ctx.log(`e2e-throughput: ${shape.rows} rows, ${(bytes / 1e6).toFixed(1)} MB at ${shape.rowsPerSecond} rows/s`);
 
@@ -216,7 +226,6 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
 	const overlapped = await runOnce(ctx, runtime, tarball, overlap.file, shape, false, 'overlapping keys');
 	assertRowsAccountedFor('e2e-throughput, overlapping keys', overlapped, expected);
 	fs.rmSync(overlap.file, { force: true });
-	fs.rmSync(path.dirname(tarball), { recursive: true, force: true });
 
 	const details = { rows: shape.rows, bytes, parts: alone.parts.length, rowsPerSecond: shape.rowsPerSecond };
 	return [

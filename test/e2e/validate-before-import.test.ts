@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import type { RunningSimulator } from '../simulator';
+import { uploadCalls } from '../simulator/testkit';
 import {
 	E2E_LINE,
 	EXAMPLES_DIR,
@@ -36,10 +37,6 @@ function verdictsOf(rows: Array<Record<string, unknown>>): Verdict[] {
 		.sort((a, b) => Number(a[1]) - Number(b[1]) || a[0].localeCompare(b[0]));
 }
 
-function uploads(simulator: RunningSimulator) {
-	return simulator.state.calls.filter((call) => call.method === 'POST' && call.path.startsWith('/bulk/'));
-}
-
 describe(`validate before you import (example 08) on n8n line ${E2E_LINE}`, () => {
 	let simulator: RunningSimulator;
 	let n8n: N8nInstance;
@@ -58,7 +55,7 @@ describe(`validate before you import (example 08) on n8n line ${E2E_LINE}`, () =
 
 		simulator.state.clearCalls();
 		const validation = expectSuccess(await n8n.execute(validate.id));
-		expect(uploads(simulator)).toEqual([]);
+		expect(uploadCalls(simulator)).toEqual([]);
 		expect(outputOf(validation, 'Import leads')).toEqual([]);
 		const [summary, ...rows] = jsonOf(outputOf(validation, 'Validation report'));
 		expect(summary).toMatchObject({ validateOnly: true, rowsChecked: 20, rowsWouldFail: 2, rowsWouldWarn: 2, wouldUpload: true });

@@ -30,6 +30,8 @@ import {
 import { assertRequestsMatchContract } from '../simulator/contract';
 import { fixture } from '../simulator/testkit';
 
+export { uploadCalls } from '../simulator/testkit';
+
 export const bulkImportNode = new MarketoBulkImport();
 export const waitNode = new MarketoWaitForBatch();
 
@@ -199,10 +201,6 @@ export function drainQueue(sim: RunningSimulator, clock: FakeClock, stepMs = 10,
 		moved += stepMs;
 	}
 	return moved;
-}
-
-export function uploadCalls(sim: RunningSimulator) {
-	return sim.state.calls.filter((call) => call.method === 'POST' && call.path.startsWith('/bulk/'));
 }
 
 export function statusCalls(sim: RunningSimulator) {

@@ -1,5 +1,6 @@
 import { startSimulator, type RunningSimulator } from './index';
-import { MAX_CUSTOM_PROGRAM_MEMBER_FIELDS } from './schema';
+import { MAX_CUSTOM_PROGRAM_MEMBER_FIELDS, SEED_PROGRAM_MEMBER_FIELDS } from './schema';
+import type { FieldDefinition } from './types';
 import { apiGet, envelopeOf, errorCode, firstResult, fixture, getToken, upload } from './testkit';
 
 describe('bulk program member import', () => {
@@ -117,11 +118,41 @@ describe('bulk program member import', () => {
 		expect(sim.state.programMembers(1002).map((m) => m.status)).toEqual(['Attended On-demand']);
 	});
 
-	it('describes custom program member fields (webinarQuestion, attendedMinutes), at most 20', async () => {
+	it('describes custom program member fields (webinarQuestion, attendedMinutes)', async () => {
 		const described = firstResult(await apiGet(sim, '/rest/v1/programs/members/describe.json', token));
 		const fields = described.fields as Array<{ name: string; dataType: string; updateable: boolean }>;
 		expect(fields.find((f) => f.name === 'webinarQuestion')).toMatchObject({ dataType: 'string', updateable: true });
 		expect(fields.find((f) => f.name === 'attendedMinutes')).toMatchObject({ dataType: 'integer', updateable: true });
-		expect(fields.filter((f) => f.updateable).length).toBeLessThanOrEqual(MAX_CUSTOM_PROGRAM_MEMBER_FIELDS);
+	});
+});
+
+describe('custom program member fields: at most MAX_CUSTOM_PROGRAM_MEMBER_FIELDS (20) per instance', () => {
+	const withCustomFields = (count: number): FieldDefinition[] => [
+		...SEED_PROGRAM_MEMBER_FIELDS.filter((f) => !f.updateable),
+		...Array.from({ length: count }, (_, i): FieldDefinition => ({
+			name: `custom${i + 1}`,
+			displayName: `Custom ${i + 1}`,
+			dataType: 'string',
+			length: 255,
+			updateable: true,
+		})),
+	];
+
+	it('serves an instance with as many custom fields as Marketo allows', async () => {
+		const sim = await startSimulator({ schema: { programMemberFields: withCustomFields(MAX_CUSTOM_PROGRAM_MEMBER_FIELDS) } });
+		try {
+			const described = firstResult(await apiGet(sim, '/rest/v1/programs/members/describe.json', await getToken(sim)));
+			const names = (described.fields as Array<{ name: string }>).map((f) => f.name);
+			expect(names.filter((name) => name.startsWith('custom'))).toHaveLength(MAX_CUSTOM_PROGRAM_MEMBER_FIELDS);
+		} finally {
+			await sim.close();
+		}
+	});
+
+	it('refuses an instance with one custom field more, as no Marketo instance can have it', async () => {
+		const tooMany = withCustomFields(MAX_CUSTOM_PROGRAM_MEMBER_FIELDS + 1);
+		await expect(startSimulator({ schema: { programMemberFields: tooMany } })).rejects.toThrow(
+			'schema.programMemberFields has 21 custom fields; Marketo allows at most 20 per instance',
+		);
 	});
 });

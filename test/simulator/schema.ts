@@ -148,6 +148,25 @@ export const SEED_PROGRAM_MEMBER_FIELDS: FieldDefinition[] = [
 /** Marketo allows at most this many custom program member fields per instance. */
 export const MAX_CUSTOM_PROGRAM_MEMBER_FIELDS = 20;
 
+/** Marketo's own program member fields: the seed's read-only ones. Every other one is custom. */
+const STANDARD_PROGRAM_MEMBER_FIELD_NAMES = new Set(
+	SEED_PROGRAM_MEMBER_FIELDS.filter((f) => !f.updateable).map((f) => f.name),
+);
+
+/**
+ * The program member fields of an instance, refused (as no Marketo instance can have them)
+ * when they hold more custom fields than Marketo allows.
+ */
+function checkedProgramMemberFields(fields: FieldDefinition[]): FieldDefinition[] {
+	const custom = fields.filter((f) => !STANDARD_PROGRAM_MEMBER_FIELD_NAMES.has(f.name));
+	if (custom.length > MAX_CUSTOM_PROGRAM_MEMBER_FIELDS) {
+		throw new Error(
+			`schema.programMemberFields has ${custom.length} custom fields; Marketo allows at most ${MAX_CUSTOM_PROGRAM_MEMBER_FIELDS} per instance`,
+		);
+	}
+	return fields;
+}
+
 export const SEED_PARTITIONS: PartitionDefinition[] = [
 	{ id: 1, name: 'Default', description: 'Initial system lead partition' },
 	{ id: 2, name: 'EMEA', description: 'Leads managed by the EMEA team' },
@@ -295,7 +314,7 @@ export function buildInstanceSchema(overrides: SchemaOverrides = {}): InstanceSc
 	const leadFields = [...(overrides.leadFields ?? SEED_LEAD_FIELDS), ...(overrides.extraLeadFields ?? [])];
 	return {
 		leadFields,
-		programMemberFields: overrides.programMemberFields ?? SEED_PROGRAM_MEMBER_FIELDS,
+		programMemberFields: checkedProgramMemberFields(overrides.programMemberFields ?? SEED_PROGRAM_MEMBER_FIELDS),
 		partitions: overrides.partitions ?? SEED_PARTITIONS,
 		channels: overrides.channels ?? SEED_CHANNELS,
 		programs: overrides.programs ?? SEED_PROGRAMS,

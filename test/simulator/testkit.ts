@@ -1,6 +1,7 @@
 /**
  * Small HTTP helpers for the simulator's own tests (and usable by other tests): get a
- * token, call an endpoint with the Bearer header, upload a file as multipart.
+ * token, call an endpoint with the Bearer header, upload a file as multipart; and readers
+ * of the calls a simulator saw, shared by the integration and e2e tests.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -85,4 +86,9 @@ export function firstResult(result: HttpResult): Record<string, unknown> {
 	const envelope = envelopeOf(result);
 	if (!envelope.success || !envelope.result?.[0]) throw new Error(`Expected a result, got ${result.text}`);
 	return envelope.result[0];
+}
+
+/** The import uploads (POST /bulk/...) the simulator received, in order. */
+export function uploadCalls(sim: RunningSimulator) {
+	return sim.state.calls.filter((call) => call.method === 'POST' && call.path.startsWith('/bulk/'));
 }

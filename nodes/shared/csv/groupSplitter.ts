@@ -5,7 +5,7 @@
  * the group columns are left out of what is uploaded.
  *
  * It runs after `planParts` (splitter.ts) has checked the whole file, and reads rows
- * as rowBoundaries.ts describes, so row numbers and byte offsets are the splitter's:
+ * with rowFields.ts's `RowReader`, so row numbers and byte offsets are the splitter's:
  * - `scanGroups` (one read): the distinct group values, with how many rows hold each
  *   and the first few row numbers (for errors naming rows), before anything is uploaded;
  * - `cutGroupParts` (one more read): one part writer per group; a part is handed out
@@ -19,7 +19,7 @@
  */
 import { readAsUtf8, type OpenSource } from './encoding';
 import { parseDelimited } from './parser';
-import { RowBoundaryScanner } from './rowBoundaries';
+import { RowReader, type RowVisitor } from './rowFields';
 import type { SplitPlan } from './splitter';
 
 /**
@@ -29,7 +29,6 @@ import type { SplitPlan } from './splitter';
 export const DEFAULT_GROUP_BUDGET_BYTES = 32_000_000;
 
 const QUOTE = 0x22;
-const EMPTY = Buffer.alloc(0);
 
 /** Pure: a group column's value as a group is named by it (surrounding spaces do not count). */
 export function groupValueOf(field: string | undefined): string {
@@ -174,80 +173,25 @@ export function withoutFields(
 	return { row, values };
 }
 
-/** One data row: its bytes [start, contentEnd) and line break [contentEnd, rowEnd) in `bytes`. */
-type RowVisitor = (bytes: Buffer, start: number, contentEnd: number, rowEnd: number, fileOffset: number, rowNumber: number) => void;
+/** Where a checked file's data rows start in the file as read (a BOM counted). */
+function dataOffsetOf(plan: SplitPlan): number {
+	return (plan.hasBom ? 3 : 0) + plan.headerLine.length;
+}
 
 /**
- * The data rows after the header of a checked file, chunk by chunk: row numbers are
- * 1-based and empty lines are skipped, as planParts counts them; offsets are in the
- * file as read (a BOM counted).
+ * A checked file as read after its header line, for a `RowReader`: a row's `position` + 1
+ * is its row number (empty lines skipped, as planParts counts them) and
+ * `dataOffsetOf(plan)` + its `streamStart` its offset in the file as read.
  */
-class DataRows {
-	private readonly scanner: RowBoundaryScanner;
-	private readonly dataOffset: number;
-	private skip: number;
-	private chunk: Buffer = EMPTY;
-	private chunkStart = 0;
-	private carried: Buffer = EMPTY;
-	private carriedStart = 0;
-	private rowStart = 0;
-	private rowNumber = 0;
-	private visit: RowVisitor = () => {};
-	private readonly onRowEnd = (contentEnd: number, rowEnd: number) => {
-		const { rowStart, chunk, chunkStart } = this;
-		if (contentEnd > rowStart) {
-			this.rowNumber++;
-			if (rowStart >= chunkStart && rowEnd <= chunkStart + chunk.length) {
-				this.visit(chunk, rowStart - chunkStart, contentEnd - chunkStart, rowEnd - chunkStart, this.dataOffset + rowStart, this.rowNumber);
-			} else {
-				const row = Buffer.concat([
-					this.carried.subarray(rowStart - this.carriedStart),
-					chunk.subarray(0, Math.max(0, rowEnd - chunkStart)),
-				]);
-				this.visit(row, 0, contentEnd - rowStart, rowEnd - rowStart, this.dataOffset + rowStart, this.rowNumber);
-			}
+async function* dataChunks(open: OpenSource, plan: SplitPlan): AsyncGenerator<Buffer> {
+	let skip = dataOffsetOf(plan);
+	for await (const chunk of readAsUtf8(await open(), plan.encoding)) {
+		if (skip >= chunk.length) {
+			skip -= chunk.length;
+			continue;
 		}
-		this.rowStart = rowEnd;
-	};
-
-	constructor(plan: SplitPlan) {
-		this.scanner = new RowBoundaryScanner(plan.delimiter);
-		this.dataOffset = (plan.hasBom ? 3 : 0) + plan.headerLine.length;
-		this.skip = this.dataOffset;
-	}
-
-	/** Reads the next chunk of the file as read and visits each row it ends. */
-	scan(raw: Uint8Array, visit: RowVisitor): void {
-		let next = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-		if (this.skip > 0) {
-			const skipped = Math.min(this.skip, next.length);
-			this.skip -= skipped;
-			next = next.subarray(skipped);
-		}
-		if (next.length === 0) return;
-		this.visit = visit;
-		this.chunk = next;
-		this.scanner.scan(next, this.onRowEnd);
-		// The unfinished row's bytes so far, for the chunk that ends it.
-		const chunkEnd = this.chunkStart + next.length;
-		if (this.rowStart < chunkEnd) {
-			this.carried =
-				this.rowStart >= this.chunkStart
-					? Buffer.from(next.subarray(this.rowStart - this.chunkStart))
-					: Buffer.concat([this.carried.subarray(this.rowStart - this.carriedStart), next]);
-			this.carriedStart = this.rowStart;
-		} else {
-			this.carried = EMPTY;
-			this.carriedStart = chunkEnd;
-		}
-		this.chunkStart = chunkEnd;
-	}
-
-	/** The last row, when the file does not end with a line break. */
-	finish(visit: RowVisitor): void {
-		this.visit = visit;
-		this.chunk = EMPTY;
-		this.scanner.finish(this.onRowEnd);
+		yield skip > 0 ? chunk.subarray(skip) : chunk;
+		skip = 0;
 	}
 }
 
@@ -293,7 +237,8 @@ export async function scanGroups(
 	const groups = new Map<string, GroupSummary>();
 	const spans: number[] = [];
 	const lastColumn = sorted[sorted.length - 1];
-	const visit: RowVisitor = (bytes, start, contentEnd, _rowEnd, _offset, rowNumber) => {
+	const visit: RowVisitor = (bytes, start, contentEnd, position) => {
+		const rowNumber = position + 1;
 		const fieldCount = fieldSpansInto(bytes, start, contentEnd, delimiterByte, spans, lastColumn + 1);
 		const byPosition = sorted.map((index) =>
 			groupValueOf(index < fieldCount ? fieldValue(bytes, spans[2 * index], spans[2 * index + 1], plan.delimiter) : ''),
@@ -309,8 +254,8 @@ export async function scanGroups(
 		group.rows++;
 		if (group.firstRows.length < GROUP_SAMPLE_ROWS) group.firstRows.push(rowNumber);
 	};
-	const rows = new DataRows(plan);
-	for await (const chunk of readAsUtf8(await open(), plan.encoding)) rows.scan(chunk as Uint8Array, visit);
+	const rows = new RowReader(plan.delimiter);
+	for await (const chunk of dataChunks(open, plan)) rows.read(chunk, visit);
 	rows.finish(visit);
 	return [...groups.values()];
 }
@@ -461,7 +406,10 @@ export async function* cutGroupParts(
 	};
 	const delimiterByte = plan.delimiter.charCodeAt(0);
 	const spans: number[] = [];
-	const visit: RowVisitor = (bytes, start, contentEnd, rowEnd, fileOffset, rowNumber) => {
+	const dataOffset = dataOffsetOf(plan);
+	const visit: RowVisitor = (bytes, start, contentEnd, position, rowEnd, streamStart) => {
+		const rowNumber = position + 1;
+		const fileOffset = dataOffset + streamStart;
 		const fieldCount = rowPieces(bytes, start, contentEnd, delimiterByte, spans, sorted);
 		const values = order.map((position) => {
 			const index = sorted[position];
@@ -494,9 +442,9 @@ export async function* cutGroupParts(
 			if (recycle && buffer.length === options.maxPartBytes && free.length < writers.size) free.push(buffer);
 		}
 	}
-	const rows = new DataRows(plan);
-	for await (const chunk of readAsUtf8(await open(), plan.encoding)) {
-		rows.scan(chunk as Uint8Array, visit);
+	const rows = new RowReader(plan.delimiter);
+	for await (const chunk of dataChunks(open, plan)) {
+		rows.read(chunk, visit);
 		// A full part is uploaded before the next chunk is read: memory stays at the budget.
 		yield* handReady();
 	}

@@ -1,7 +1,8 @@
 /**
  * Reading rows and single fields straight from a file's bytes, with the row grammar of
  * rowBoundaries.ts: used where a whole-row parse for every row would cost too much (the
- * tie-back reading a 1 GB file, Bulk Import collecting a part's lookup values).
+ * tie-back reading a 1 GB file, Bulk Import collecting a part's lookup values, the group
+ * splitter cutting a file by its status column).
  */
 import { RowBoundaryScanner } from './rowBoundaries';
 
@@ -74,6 +75,87 @@ export function findUnquotedField(
 }
 
 /**
+ * A row found by `RowReader`: its content is bytes [start, contentEnd) of `bytes` and its
+ * line break [contentEnd, rowEnd); `position` is its 0-based position among the rows
+ * (empty lines are no rows) and `streamStart` where it starts in the stream read.
+ */
+export type RowVisitor = (
+	bytes: Buffer,
+	start: number,
+	contentEnd: number,
+	position: number,
+	rowEnd: number,
+	streamStart: number,
+) => void;
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * The rows of a stream read chunk by chunk, as the splitter finds them (rowBoundaries.ts).
+ * A row is handed out as a view of its chunk; only a row that spans chunks is copied
+ * into a Buffer of its own (the bytes of earlier chunks kept until its end is read).
+ */
+export class RowReader {
+	private readonly scanner: RowBoundaryScanner;
+	private position = 0;
+	private chunk: Buffer = EMPTY;
+	private chunkStart = 0;
+	/** the bytes of the row being read that came in earlier chunks */
+	private carried: Buffer = EMPTY;
+	private carriedStart = 0;
+	private rowStart = 0;
+	private visit: RowVisitor = () => {};
+	private readonly onRowEnd = (contentEnd: number, rowEnd: number) => {
+		const { rowStart, chunk, chunkStart } = this;
+		if (contentEnd > rowStart) {
+			if (rowStart >= chunkStart && rowEnd <= chunkStart + chunk.length) {
+				this.visit(chunk, rowStart - chunkStart, contentEnd - chunkStart, this.position++, rowEnd - chunkStart, rowStart);
+			} else {
+				const row = Buffer.concat([
+					this.carried.subarray(rowStart - this.carriedStart),
+					chunk.subarray(0, Math.max(0, rowEnd - chunkStart)),
+				]);
+				this.visit(row, 0, contentEnd - rowStart, this.position++, rowEnd - rowStart, rowStart);
+			}
+		}
+		this.rowStart = rowEnd;
+	};
+
+	constructor(delimiter: string) {
+		this.scanner = new RowBoundaryScanner(delimiter);
+	}
+
+	/** Reads the next chunk of the stream and visits each row it ends. */
+	read(raw: Uint8Array, visit: RowVisitor): void {
+		if (raw.length === 0) return;
+		const chunk = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+		this.visit = visit;
+		this.chunk = chunk;
+		this.scanner.scan(chunk, this.onRowEnd);
+		// The unfinished row's bytes so far (a CR ending the chunk included), for the chunk that ends it.
+		const chunkEnd = this.chunkStart + chunk.length;
+		if (this.rowStart < chunkEnd) {
+			this.carried =
+				this.rowStart >= this.chunkStart
+					? Buffer.from(chunk.subarray(this.rowStart - this.chunkStart))
+					: Buffer.concat([this.carried.subarray(this.rowStart - this.carriedStart), chunk]);
+			this.carriedStart = this.rowStart;
+		} else {
+			this.carried = EMPTY;
+			this.carriedStart = chunkEnd;
+		}
+		this.chunkStart = chunkEnd;
+	}
+
+	/** The end of the stream: visits the last row when the stream does not end with a line break. */
+	finish(visit: RowVisitor): void {
+		this.visit = visit;
+		this.chunk = EMPTY;
+		this.scanner.finish(this.onRowEnd);
+	}
+}
+
+/**
  * Calls `visit` with every data row of `chunks` (bytes [start, end) of `bytes`, line
  * break excluded) and its 0-based position among the data rows, reading rows as the
  * splitter does. No Buffer is made for a row unless it spans two chunks.
@@ -83,48 +165,7 @@ export async function forEachRow(
 	delimiter: string,
 	visit: (bytes: Buffer, start: number, end: number, position: number) => void,
 ): Promise<void> {
-	const scanner = new RowBoundaryScanner(delimiter);
-	let position = 0;
-	let chunk: Buffer = Buffer.alloc(0);
-	let chunkStart = 0;
-	/** the bytes of the row being read that came in earlier chunks */
-	let carried: Buffer = Buffer.alloc(0);
-	let carriedStart = 0;
-	let rowStart = 0;
-	const onRowEnd = (contentEnd: number, rowEnd: number) => {
-		if (contentEnd > rowStart) {
-			if (rowStart >= chunkStart) {
-				visit(chunk, rowStart - chunkStart, contentEnd - chunkStart, position++);
-			} else {
-				const row = Buffer.concat([
-					carried.subarray(rowStart - carriedStart),
-					chunk.subarray(0, Math.max(0, contentEnd - chunkStart)),
-				]);
-				visit(row, 0, contentEnd - rowStart, position++);
-			}
-		}
-		rowStart = rowEnd;
-	};
-	for await (const raw of chunks) {
-		if (raw.length === 0) continue;
-		chunk = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-		scanner.scan(chunk, onRowEnd);
-		// The unfinished row's bytes so far (a CR ending the chunk included), for the chunk that ends it.
-		const unfinishedStart = rowStart;
-		const chunkEnd = chunkStart + chunk.length;
-		if (unfinishedStart < chunkEnd) {
-			carried =
-				unfinishedStart >= chunkStart
-					? Buffer.from(chunk.subarray(unfinishedStart - chunkStart))
-					: Buffer.concat([carried.subarray(unfinishedStart - carriedStart), chunk]);
-			carriedStart = unfinishedStart;
-		} else {
-			carried = Buffer.alloc(0);
-			carriedStart = chunkEnd;
-		}
-		chunkStart = chunkEnd;
-	}
-	chunk = Buffer.alloc(0);
-	scanner.finish(onRowEnd);
+	const rows = new RowReader(delimiter);
+	for await (const chunk of chunks) rows.read(chunk, visit);
+	rows.finish(visit);
 }
-
