@@ -25,6 +25,7 @@ import {
 	MARKETO_IMPORT_LANES,
 	pollMarginMs,
 	predictRuns,
+	type PredictedRun,
 	type ScheduledBatch,
 	type StatusObservation as SharedStatusObservation,
 } from '../../shared/batchStatus';
@@ -189,7 +190,7 @@ const PLACING_READING_SHARE = 0.25;
  */
 export function scheduledPollAt(
 	state: BatchPollState,
-	run: { start: number; end: number; hops?: number },
+	run: PredictedRun,
 	settings: PollSettings,
 ): number {
 	const last = lastObservation(state);
@@ -197,7 +198,7 @@ export function scheduledPollAt(
 	const maxMs = Math.max(settings.maxIntervalMs, settings.minIntervalMs);
 	const runningSince = Math.max(run.start, last?.at ?? state.submittedAt);
 	let at = run.end + pollMarginMs(run.end - runningSince);
-	if ((run.hops ?? 0) >= HOPS_BEFORE_A_PLACING_READING) {
+	if (run.hops >= HOPS_BEFORE_A_PLACING_READING) {
 		const duration = run.end - run.start;
 		at = Math.min(at, run.start + Math.max(settings.minIntervalMs, PLACING_READING_SHARE * duration));
 	}
