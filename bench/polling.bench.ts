@@ -2,11 +2,11 @@
  * How many status calls Marketo Wait for Batch spends, against a fixed 5 s poller.
  *
  * No real 10-minute wait: the simulator runs on a hand-moved clock, and the node's own
- * scheduler (nodes/MarketoWaitForBatch/helpers/pollScheduler.ts, the same pure code the
+ * scheduler (nodes/shared/jobs/pollScheduler.ts, the same pure code the
  * node runs) decides when to poll. Every poll is a real HTTP status call to the simulator,
  * whose queue (FIFO, 2 lanes) and processing speed decide what it answers.
  */
-import { isFinishedStatus, normalizeBatchStatus } from '../nodes/shared/batchStatus';
+import { isFinishedStatus, normalizeBatchStatus } from '../nodes/shared/jobs/batchStatus';
 import type { BatchStatusName } from '../nodes/shared/batch';
 import {
 	DEFAULT_POLL_SETTINGS,
@@ -14,7 +14,7 @@ import {
 	planPolls,
 	recordObservation,
 	type BatchPollState,
-} from '../nodes/MarketoWaitForBatch/helpers/pollScheduler';
+} from '../nodes/shared/jobs/pollScheduler';
 import { createFakeClock, startSimulator, type FakeClock, type RunningSimulator } from '../test/simulator';
 import type { BenchContext, BenchResult } from './types';
 

@@ -9,9 +9,9 @@
  */
 import * as fs from 'fs';
 
-import { SubmittedFileReader } from '../../nodes/MarketoWaitForBatch/helpers/submittedFiles';
-import { parseResultFile } from '../../nodes/MarketoWaitForBatch/helpers/resultRows';
-import { tieBackResultFiles } from '../../nodes/MarketoWaitForBatch/helpers/tieBack';
+import { SubmittedFileReader } from '../../nodes/MarketoWaitForBatch/helpers/rows/submittedFiles';
+import { parseResultFile } from '../../nodes/MarketoWaitForBatch/helpers/rows/resultRows';
+import { tieBackResultFiles } from '../../nodes/MarketoWaitForBatch/helpers/rows/tieBack';
 import { READ_CHUNK_BYTES } from '../../nodes/shared/csv/encoding';
 import { planParts } from '../../nodes/shared/csv/splitter';
 import { LEAD_HEADER, leadRow } from './generate';

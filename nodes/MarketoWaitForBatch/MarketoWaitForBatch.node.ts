@@ -6,7 +6,7 @@ import {
 	type INodeTypeDescription,
 } from 'n8n-workflow';
 
-import { OUTPUT_NAMES, properties } from './actions/descriptions';
+import { OUTPUT_NAMES, properties } from './actions/common.descriptions';
 import { router } from './actions/router';
 
 export class MarketoWaitForBatch implements INodeType {

@@ -5,8 +5,8 @@
  * window is waited out in no real time and the test can assert what the transport asked for.
  * Restore the spy after the test (`mockRestore`).
  */
-import * as wait from '../../nodes/shared/transport/wait';
-import type { Clock } from '../../nodes/shared/transport/wait';
+import * as wait from '../../nodes/shared/clock';
+import type { Clock } from '../../nodes/shared/clock';
 
 export function routeRetryWaitsTo(clock: Clock): jest.SpyInstance {
 	return jest.spyOn(wait, 'cancellableSleep').mockImplementation(async (ms, signal) => await clock.sleep(ms, signal));

@@ -4,7 +4,7 @@
  * node's queue waits and its rate limiter share one fake clock moved only by the node's
  * waits, so hours of queue pass in no real time, in the same order on every run.
  */
-import { configureQueueWaitClock, resetQueueWaitClock } from '../../nodes/MarketoBulkImport/helpers/queueWait';
+import { configureQueueWaitClock, resetQueueWaitClock } from '../../nodes/shared/jobs/queueWait';
 import { configureThrottle, resetThrottle } from '../../nodes/shared/transport/throttle';
 import { createFakeClock, startSimulator, type FakeClock, type RunningSimulator } from '../simulator';
 import { assertRequestsMatchContract } from '../simulator/contract';

@@ -7,8 +7,8 @@
  */
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import { configureQueueWaitClock, resetQueueWaitClock } from '../../nodes/MarketoBulkImport/helpers/queueWait';
-import { forgetKnownBatchIds, SETTLE_MS } from '../../nodes/MarketoBulkImport/helpers/uncertainCreate';
+import { configureQueueWaitClock, resetQueueWaitClock } from '../../nodes/shared/jobs/queueWait';
+import { forgetKnownBatchIds, SETTLE_MS } from '../../nodes/MarketoBulkImport/helpers/upload/uncertainCreate';
 import type { BatchDescriptor } from '../../nodes/shared/batch';
 import { assertRequestsMatchContract } from '../simulator/contract';
 import { createFakeClock, startSimulator, type FakeClock, type FaultAnswer, type RunningSimulator } from '../simulator';

@@ -1,7 +1,7 @@
 import {
 	configureQueueWaitClock,
 	resetQueueWaitClock,
-} from '../../nodes/MarketoBulkImport/helpers/queueWait';
+} from '../../nodes/shared/jobs/queueWait';
 import { configureThrottle, resetThrottle } from '../../nodes/shared/transport/throttle';
 import { routeRetryWaitsTo } from '../harness/retryWaits';
 import type { CallRecord, FakeClock } from '../simulator';

@@ -9,7 +9,7 @@ import { MarketoBulkImport } from '../../nodes/MarketoBulkImport/MarketoBulkImpo
 import {
 	configureQueueWaitClock,
 	resetQueueWaitClock,
-} from '../../nodes/MarketoBulkImport/helpers/queueWait';
+} from '../../nodes/shared/jobs/queueWait';
 import {
 	configureWaitForBatchClock,
 	resetWaitForBatchClock,

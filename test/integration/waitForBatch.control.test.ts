@@ -6,7 +6,7 @@
  */
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import { waitForWake } from '../../nodes/shared/transport/wait';
+import { waitForWake } from '../../nodes/shared/clock';
 import { createFakeClock, type Clock } from '../simulator';
 import { bulkImportOutput, fileItem, marketoOf, statusCalls, useSimulator, waitForBatches } from './support';
 

@@ -2,7 +2,7 @@
  * Everything one simulated instance holds, resolved from the options. Routes read and
  * change it; the server owns the HTTP side.
  */
-import { REAL_CLOCK } from '../../nodes/shared/transport/wait';
+import { REAL_CLOCK } from '../../nodes/shared/clock';
 import { ImportQueue } from './bulkImport';
 import { InstanceDatabase } from './database';
 import { FaultInjector } from './faults';

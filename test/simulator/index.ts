@@ -3,7 +3,7 @@
  * Marketo Engage instance (identity, REST read endpoints, bulk imports). Test code only;
  * product code never imports it. See README.md in this folder.
  */
-import { throwIfCancelled } from '../../nodes/shared/transport/wait';
+import { throwIfCancelled } from '../../nodes/shared/clock';
 import { createSimulatorServer } from './server';
 import type { Clock, RunningSimulator, SimulatorOptions } from './types';
 

@@ -6,7 +6,7 @@
 import busboy from 'busboy';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { REAL_CLOCK } from '../../nodes/shared/transport/wait';
+import { REAL_CLOCK } from '../../nodes/shared/clock';
 import { createCore } from './core';
 import { ENVELOPE_FAULT_MESSAGES, GATEWAY_502_HTML } from './faults';
 import { matchRoute, type RequestContext, type RouteAnswer, type RouteDefinition, type UploadedFile } from './routes';

@@ -5,7 +5,7 @@
  * Every option is optional; the default is given in the comment and lives in
  * `DEFAULT_OPTIONS` (server.ts) so the CLI and tests agree.
  */
-import type { Clock } from '../../nodes/shared/transport/wait';
+import type { Clock } from '../../nodes/shared/clock';
 
 /**
  * Where time comes from: token expiry, rate windows, queue processing and batch expiry read

@@ -1,8 +1,8 @@
 import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
 
-import type { ImportPlan } from '../helpers/importPlan';
-import { customObjectHeaderRules, customObjectKeyColumns } from '../helpers/preflight';
-import { runImport } from '../helpers/runImport';
+import type { ImportPlan } from '../helpers/plan/importPlan';
+import { customObjectHeaderRules, customObjectKeyColumns } from '../helpers/plan/preflight';
+import { runImport } from '../helpers/run/runImport';
 
 export const description: INodeProperties[] = [
 	{

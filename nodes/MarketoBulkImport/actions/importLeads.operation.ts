@@ -1,9 +1,9 @@
 import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
 
-import type { ImportPlan } from '../helpers/importPlan';
-import { isBlank, parseMarketoId } from '../helpers/ids';
-import { leadHeaderRules } from '../helpers/preflight';
-import { runImport } from '../helpers/runImport';
+import type { ImportPlan } from '../helpers/plan/importPlan';
+import { isBlank, parseMarketoId } from '../helpers/plan/ids';
+import { leadHeaderRules } from '../helpers/plan/preflight';
+import { runImport } from '../helpers/run/runImport';
 
 const showForLeads = { show: { operation: ['importLeads'] } };
 

@@ -1,10 +1,10 @@
 import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
 
-import type { ImportPlan } from '../helpers/importPlan';
-import { parseMarketoId } from '../helpers/ids';
-import { memberGrouping, type MemberGroupingSpec } from '../helpers/memberGroups';
-import { programMemberHeaderRules } from '../helpers/preflight';
-import { runImport } from '../helpers/runImport';
+import type { ImportPlan } from '../helpers/plan/importPlan';
+import { parseMarketoId } from '../helpers/plan/ids';
+import { memberGrouping, type MemberGroupingSpec } from '../helpers/plan/memberGroups';
+import { programMemberHeaderRules } from '../helpers/plan/preflight';
+import { runImport } from '../helpers/run/runImport';
 
 const showForProgramMembers = { show: { operation: ['importProgramMembers'] } };
 

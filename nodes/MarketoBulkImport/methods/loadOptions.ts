@@ -6,9 +6,9 @@ import {
 
 import { marketoApiRequest } from '../../shared/transport';
 import { DOCUMENTED_LOOKUP_FIELDS } from '../actions/importLeads.operation';
-import { isBlank, parseMarketoId } from '../helpers/ids';
-import { fetchDescribe, LEAD_DESCRIBE_PATH, type DescribedField } from '../helpers/preflight';
-import { fetchProgramChannel, progressionStatusesOf, type ChannelRecord } from '../helpers/programChannel';
+import { isBlank, parseMarketoId } from '../helpers/plan/ids';
+import { fetchDescribe, LEAD_DESCRIBE_PATH, type DescribedField } from '../helpers/plan/preflight';
+import { fetchProgramChannel, progressionStatusesOf, type ChannelRecord } from '../helpers/plan/programChannel';
 
 /**
  * Marketo's standard lead fields. describe2 does not flag custom fields, and
@@ -125,7 +125,7 @@ export const CHOOSE_PROGRAM_FIRST: INodePropertyOptions = {
 	description: "The statuses come from the program's channel: choose the Program above, then pick one here",
 };
 
-/** Member statuses of the selected program (helpers/programChannel.ts). */
+/** Member statuses of the selected program (helpers/plan/programChannel.ts). */
 export async function getProgramMemberStatuses(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
 	const programValue = this.getCurrentNodeParameter('program', { extractValue: true });
 	if (isBlank(programValue)) return [CHOOSE_PROGRAM_FIRST];

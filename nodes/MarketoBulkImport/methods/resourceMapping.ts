@@ -8,7 +8,7 @@ import {
 	PROGRAM_MEMBER_DESCRIBE_PATH,
 	type DescribedField,
 	type DescribeRecord,
-} from '../helpers/preflight';
+} from '../helpers/plan/preflight';
 
 /**
  * The fields of the resource mapper (Items input, node version 2): what the instance describes

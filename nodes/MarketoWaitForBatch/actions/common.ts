@@ -11,7 +11,7 @@ import {
 	type INodeExecutionData,
 } from 'n8n-workflow';
 
-import type { BatchStatus } from '../../shared/batchStatus';
+import type { BatchStatus } from '../../shared/jobs/batchStatus';
 import {
 	READ_CHUNK_BYTES,
 	readAsUtf8,
@@ -22,7 +22,7 @@ import {
 import { delimiterOf, fileExtensionOf, mimeTypeOf } from '../../shared/csv/formats';
 import { batchPath } from '../../shared/importTypes';
 import { marketoDownloadText } from '../../shared/transport';
-import { REAL_CLOCK, type Clock } from '../../shared/transport/wait';
+import { REAL_CLOCK, type Clock } from '../../shared/clock';
 import {
 	BatchInputError,
 	batchFromItemJson,
@@ -30,8 +30,8 @@ import {
 	describeBatch,
 	upstreamErrorNote,
 	type AwaitedBatch,
-} from '../helpers/batchSource';
-import { parseResultFile, toRowJson, type ResultFile, type ResultRowKind } from '../helpers/resultRows';
+} from '../helpers/input/batchSource';
+import { parseResultFile, toRowJson, type ResultFile, type ResultRowKind } from '../helpers/rows/resultRows';
 import {
 	checkCounts,
 	errorJson,
@@ -39,22 +39,22 @@ import {
 	summaryJson,
 	type BatchOutcome,
 	type LastStatus,
-} from '../helpers/summary';
+} from '../helpers/output/summary';
 import {
 	noSubmittedFileTies,
 	sourceItemIndexOf,
 	tieBackResultFiles,
 	type RowTie,
 	type SubmittedPart,
-} from '../helpers/tieBack';
-import { SubmittedFileReader, SubmittedFiles } from '../helpers/submittedFiles';
+} from '../helpers/rows/tieBack';
+import { SubmittedFileReader, SubmittedFiles } from '../helpers/rows/submittedFiles';
 import {
 	OUTPUT_DONE,
 	OUTPUT_FAILED_ROWS,
 	OUTPUT_WARNING_ROWS,
 	type BatchSource,
 	type OnFailedBatch,
-} from './descriptions';
+} from './common.descriptions';
 
 export interface ResultOptions {
 	attachResultFiles: boolean;

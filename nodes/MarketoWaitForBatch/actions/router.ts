@@ -1,8 +1,8 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
-import * as checkOnce from './checkOnce';
-import type { WaitMode } from './descriptions';
-import * as waitUntilDone from './waitUntilDone';
+import * as checkOnce from './checkOnce.operation';
+import type { WaitMode } from './common.descriptions';
+import * as waitUntilDone from './waitUntilDone.operation';
 
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const mode = this.getNodeParameter('mode', 0, 'waitUntilDone') as WaitMode;

@@ -24,7 +24,7 @@ import { buildMultipartBody } from './multipart';
 import type { RetrySignal } from './retryPolicy';
 import { decideRetry } from './retryPolicy';
 import { throttled } from './throttle';
-import { WaitCancelledError, cancellableSleep } from './wait';
+import { WaitCancelledError, cancellableSleep } from '../clock';
 
 export type MarketoContext = IExecuteFunctions | ILoadOptionsFunctions;
 

@@ -5,7 +5,7 @@
  * many batches never causes 615/606 by itself. With n8n queue mode each worker process has its
  * own limiter; the transport's 606/615 retries cover what several workers add up to.
  */
-import { REAL_CLOCK, throwIfCancelled, waitForWake, type Clock } from './wait';
+import { REAL_CLOCK, throwIfCancelled, waitForWake, type Clock } from '../clock';
 
 export interface ThrottleLimits {
 	maxInFlight: number;

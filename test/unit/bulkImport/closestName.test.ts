@@ -1,4 +1,4 @@
-import { closestFieldName, editDistance, normalizeFieldName } from '../../../nodes/MarketoBulkImport/helpers/closestName';
+import { closestFieldName, editDistance, normalizeFieldName } from '../../../nodes/MarketoBulkImport/helpers/plan/closestName';
 
 const LEAD_FIELDS = [
 	{ name: 'email', displayName: 'Email Address' },

@@ -1,14 +1,14 @@
 import { NodeOperationError, type IExecuteFunctions, type INode } from 'n8n-workflow';
 
-import { toNodeError } from '../../../nodes/MarketoBulkImport/helpers/errors';
-import { isBlank, parseMarketoId } from '../../../nodes/MarketoBulkImport/helpers/ids';
-import { openBinarySource, parseColumnList } from '../../../nodes/MarketoBulkImport/helpers/readInput';
-import { submitSettingsFrom } from '../../../nodes/MarketoBulkImport/helpers/importOptions';
+import { toNodeError } from '../../../nodes/shared/nodeErrors';
+import { isBlank, parseMarketoId } from '../../../nodes/MarketoBulkImport/helpers/plan/ids';
+import { openBinarySource, parseColumnList } from '../../../nodes/MarketoBulkImport/helpers/input/readInput';
+import { submitSettingsFrom } from '../../../nodes/MarketoBulkImport/helpers/run/importOptions';
 import {
 	effectiveMaxPartBytes,
 	MAX_UPLOAD_BYTES,
 	resolveFormat,
-} from '../../../nodes/MarketoBulkImport/helpers/lookBeforeUpload';
+} from '../../../nodes/MarketoBulkImport/helpers/upload/lookBeforeUpload';
 import { matchesFilter, nextProgramOffset } from '../../../nodes/MarketoBulkImport/methods/listSearch';
 import { lookupFieldOptions, memberStatusOptions } from '../../../nodes/MarketoBulkImport/methods/loadOptions';
 

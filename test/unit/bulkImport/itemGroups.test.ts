@@ -4,13 +4,13 @@ import {
 	holdsExpression,
 	itemsOfRows,
 	planKeyOf,
-} from '../../../nodes/MarketoBulkImport/helpers/itemGroups';
+} from '../../../nodes/MarketoBulkImport/helpers/input/itemGroups';
 import {
 	autoMappedRecord,
 	fieldIndex,
 	manualRecord,
 	withoutSettingFields,
-} from '../../../nodes/MarketoBulkImport/helpers/itemRecords';
+} from '../../../nodes/MarketoBulkImport/helpers/input/itemRecords';
 import { mapperFields, mapperFieldType } from '../../../nodes/MarketoBulkImport/methods/resourceMapping';
 import { itemAtOffset, itemRangesFrom, itemsOfRanges, toItemRanges } from '../../../nodes/shared/itemRanges';
 

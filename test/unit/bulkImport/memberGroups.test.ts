@@ -1,7 +1,7 @@
-import { describeRows } from '../../../nodes/MarketoBulkImport/helpers/memberGroups';
-import { statusNamesOf } from '../../../nodes/MarketoBulkImport/helpers/programChannel';
-import { groupColumnIndices } from '../../../nodes/MarketoBulkImport/helpers/partSources';
-import { groupOf } from '../../../nodes/MarketoWaitForBatch/helpers/batchSource';
+import { describeRows } from '../../../nodes/MarketoBulkImport/helpers/plan/memberGroups';
+import { statusNamesOf } from '../../../nodes/MarketoBulkImport/helpers/plan/programChannel';
+import { groupColumnIndices } from '../../../nodes/MarketoBulkImport/helpers/upload/partSources';
+import { groupOf } from '../../../nodes/MarketoWaitForBatch/helpers/input/batchSource';
 
 describe('Member Status from a column: pure helpers', () => {
 	it('names a few rows, then a count', () => {

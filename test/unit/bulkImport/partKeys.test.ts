@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
 
-import { countSharedKeys, keyColumnIndices, keysOfRows } from '../../../nodes/MarketoBulkImport/helpers/partKeys';
+import { countSharedKeys, keyColumnIndices, keysOfRows } from '../../../nodes/MarketoBulkImport/helpers/upload/partKeys';
 
 describe('keyColumnIndices', () => {
 	it('finds the key columns whatever their case, and gives up when one is missing', () => {

@@ -1,4 +1,4 @@
-import { balancedPartBytes } from '../../../nodes/MarketoBulkImport/helpers/partSizing';
+import { balancedPartBytes } from '../../../nodes/MarketoBulkImport/helpers/plan/partSizing';
 
 describe('balancedPartBytes', () => {
 	const limit = 10_000_000;

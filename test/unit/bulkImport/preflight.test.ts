@@ -3,7 +3,7 @@ import {
 	formatHeaderProblems,
 	toKnownFields,
 	type HeaderRules,
-} from '../../../nodes/MarketoBulkImport/helpers/preflight';
+} from '../../../nodes/MarketoBulkImport/helpers/plan/preflight';
 
 const rules: HeaderRules = {
 	fields: toKnownFields({

@@ -4,8 +4,8 @@ import {
 	pollMarginMs,
 	predictRuns,
 	type ScheduledBatch,
-} from '../../../nodes/shared/batchStatus';
-import { freeSlotAt, SubmittedBatches } from '../../../nodes/MarketoBulkImport/helpers/queueWait';
+} from '../../../nodes/shared/jobs/batchStatus';
+import { freeSlotAt, SubmittedBatches } from '../../../nodes/shared/jobs/queueWait';
 
 const T0 = 1_000_000;
 

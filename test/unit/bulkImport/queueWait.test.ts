@@ -1,6 +1,6 @@
 import type { IExecuteFunctions, INode } from 'n8n-workflow';
 
-import { estimateCompletion, normalizeBatchStatus, statusReadTime } from '../../../nodes/shared/batchStatus';
+import { estimateCompletion, normalizeBatchStatus, statusReadTime } from '../../../nodes/shared/jobs/batchStatus';
 import {
 	boundedDelayMs,
 	createQueueSlotWaiter,
@@ -9,7 +9,7 @@ import {
 	nextOwnBatchPollMs,
 	SubmittedBatches,
 	QueueWaitBudget,
-} from '../../../nodes/MarketoBulkImport/helpers/queueWait';
+} from '../../../nodes/shared/jobs/queueWait';
 
 describe('foreignQueueBackoffMs', () => {
 	it('doubles from 5 s and stops at 2 min', () => {

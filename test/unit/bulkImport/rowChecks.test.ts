@@ -8,8 +8,8 @@ import {
 	predictRow,
 	type FieldType,
 	type RowRules,
-} from '../../../nodes/MarketoBulkImport/helpers/rowChecks';
-import { columnNotes, countReasons } from '../../../nodes/MarketoBulkImport/helpers/validateOnly';
+} from '../../../nodes/MarketoBulkImport/helpers/validate/rowChecks';
+import { columnNotes, countReasons } from '../../../nodes/MarketoBulkImport/helpers/validate/validateOnly';
 
 function field(name: string, displayName: string, dataType: string, extra: Partial<FieldType> = {}): FieldType {
 	return { name, displayName, dataType, updateable: true, ...extra };

@@ -4,7 +4,7 @@ import {
 	throttleSnapshot,
 	throttled,
 } from '../../../nodes/shared/transport/throttle';
-import { waitForWake, type Clock } from '../../../nodes/shared/transport/wait';
+import { waitForWake, type Clock } from '../../../nodes/shared/clock';
 
 /**
  * Every test runs on a fake clock: time moves only when the test says so, and a waiting

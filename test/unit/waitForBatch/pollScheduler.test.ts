@@ -9,8 +9,8 @@ import {
 	type BatchPollState,
 	type PollSettings,
 	type StatusObservation,
-} from '../../../nodes/MarketoWaitForBatch/helpers/pollScheduler';
-import { statusReadTime } from '../../../nodes/shared/batchStatus';
+} from '../../../nodes/shared/jobs/pollScheduler';
+import { statusReadTime } from '../../../nodes/shared/jobs/batchStatus';
 
 const T0 = Date.UTC(2025, 0, 15, 12, 0, 0);
 const settings: PollSettings = { ...DEFAULT_POLL_SETTINGS, maxIntervalMs: 30_000 };

@@ -2,7 +2,7 @@ import {
 	parseResultFile,
 	reasonColumnIndex,
 	toRowJson,
-} from '../../../nodes/MarketoWaitForBatch/helpers/resultRows';
+} from '../../../nodes/MarketoWaitForBatch/helpers/rows/resultRows';
 
 describe('reasonColumnIndex', () => {
 	it('finds the reason column by name, else takes the last column', () => {

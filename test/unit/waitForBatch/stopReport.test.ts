@@ -1,10 +1,10 @@
 import { MarketoWaitForBatch } from '../../../nodes/MarketoWaitForBatch/MarketoWaitForBatch.node';
-import { batchFromItemJson } from '../../../nodes/MarketoWaitForBatch/helpers/batchSource';
+import { batchFromItemJson } from '../../../nodes/MarketoWaitForBatch/helpers/input/batchSource';
 import {
 	describeFinished,
 	stopReport,
 	type LastStatus,
-} from '../../../nodes/MarketoWaitForBatch/helpers/summary';
+} from '../../../nodes/MarketoWaitForBatch/helpers/output/summary';
 
 function batch(batchId: number, itemIndex = 0) {
 	return batchFromItemJson({ batchId, importType: 'leads', rows: 100, fileName: 'leads.csv' }, itemIndex);

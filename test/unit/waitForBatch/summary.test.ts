@@ -5,7 +5,7 @@ import {
 	batchFromParameters,
 	finalStatusOf,
 	toBatchId,
-} from '../../../nodes/MarketoWaitForBatch/helpers/batchSource';
+} from '../../../nodes/MarketoWaitForBatch/helpers/input/batchSource';
 import {
 	checkCounts,
 	describeRunning,
@@ -13,7 +13,7 @@ import {
 	errorJson,
 	stillRunningJson,
 	summaryJson,
-} from '../../../nodes/MarketoWaitForBatch/helpers/summary';
+} from '../../../nodes/MarketoWaitForBatch/helpers/output/summary';
 
 const descriptor = {
 	batchId: 1042,

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 
-import { parseResultFile } from '../../../nodes/MarketoWaitForBatch/helpers/resultRows';
+import { parseResultFile } from '../../../nodes/MarketoWaitForBatch/helpers/rows/resultRows';
 import { parseDelimited } from '../../../nodes/shared/csv/parser';
 import { RowBoundaryScanner } from '../../../nodes/shared/csv/rowBoundaries';
 import { findUnquotedField, hashBytes, hashOfUnquotedField } from '../../../nodes/shared/csv/rowFields';
-import { SubmittedFileReader } from '../../../nodes/MarketoWaitForBatch/helpers/submittedFiles';
+import { SubmittedFileReader } from '../../../nodes/MarketoWaitForBatch/helpers/rows/submittedFiles';
 import {
 	assignRowNumbers,
 	noSubmittedFileTies,
@@ -13,7 +13,7 @@ import {
 	tieBackResultFiles,
 	type Candidate,
 	type SubmittedPart,
-} from '../../../nodes/MarketoWaitForBatch/helpers/tieBack';
+} from '../../../nodes/MarketoWaitForBatch/helpers/rows/tieBack';
 
 /** Serves a buffer in small chunks (so rows and characters straddle chunk borders); counts opens. */
 function chunkedSource(data: Buffer, chunkSize = 7) {

@@ -1,0 +1,73 @@
+import type { IExecuteFunctions } from 'n8n-workflow';
+
+import { delimiterOf, detectFormat, type CsvFormat } from '../../../shared/csv/formats';
+import { ENCODING_HEAD_BYTES, EncodingError, readHead, resolveEncoding } from '../../../shared/csv/encoding';
+import { CsvFileError, planParts, type SplitPlan } from '../../../shared/csv/splitter';
+import { toNodeError } from '../../../shared/nodeErrors';
+import { fileErrorToNodeError } from './importErrors';
+import { balancedPartBytes } from '../plan/partSizing';
+import type { FileToImport } from './submitParts';
+
+/**
+ * Pass 1, shared by the upload and Validate Only: the whole file is read once (encoding,
+ * format, rows, part boundaries) before anything is uploaded.
+ */
+
+/** Marketo's upload limit. The whole multipart request counts, so the file part must leave room for the envelope. */
+export const MAX_UPLOAD_BYTES = 10_000_000;
+const MULTIPART_ENVELOPE_RESERVE_BYTES = 1_024;
+
+/** Pure: the part size the splitter may use for a user-chosen limit, leaving room for the multipart envelope. */
+export function effectiveMaxPartBytes(partSizeLimitBytes: number, fileName: string): number {
+	const envelope = MULTIPART_ENVELOPE_RESERVE_BYTES + Buffer.byteLength(fileName);
+	return Math.max(2, Math.floor(Math.min(partSizeLimitBytes, MAX_UPLOAD_BYTES - envelope)));
+}
+
+/** Pure: the delimiter to read the file with, from the parameter or detected. */
+export function resolveFormat(
+	requested: CsvFormat | 'auto',
+	fileName: string | undefined,
+	mimeType: string | undefined,
+	head: Buffer,
+): CsvFormat {
+	if (requested !== 'auto') return requested;
+	// Nothing to go by means a one-column file: any delimiter reads it the same.
+	return detectFormat({ fileName, mimeType, head })?.format ?? 'csv';
+}
+
+/** The file as pass 1 found it: its parts, header and encoding, and the format it is read in. */
+export interface LookedAtFile {
+	splitPlan: SplitPlan;
+	format: CsvFormat;
+}
+
+/**
+ * Look before uploading: the whole file is read once, and anything that would stop the
+ * import half way refuses it now (a NodeOperationError saying nothing was uploaded).
+ */
+export async function lookBeforeUpload(
+	context: IExecuteFunctions,
+	file: FileToImport,
+	maxPartBytes: number,
+	itemIndex: number,
+): Promise<LookedAtFile> {
+	let format: CsvFormat = 'csv';
+	try {
+		const encoding = resolveEncoding(file.encoding, await readHead(await file.open(), ENCODING_HEAD_BYTES));
+		const splitPlan = await planParts(file.open, {
+			encoding,
+			maxPartBytes,
+			targetPartBytes: (fileBytes) => balancedPartBytes(fileBytes, maxPartBytes),
+			delimiterFor: (head) => {
+				format = resolveFormat(file.format, file.detectionFileName, file.mimeType, head);
+				return delimiterOf(format);
+			},
+		});
+		return { splitPlan, format };
+	} catch (error) {
+		if (error instanceof CsvFileError || error instanceof EncodingError) {
+			throw fileErrorToNodeError(context, error, file, [], itemIndex);
+		}
+		throw toNodeError(context.getNode(), error, itemIndex);
+	}
+}
