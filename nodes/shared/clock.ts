@@ -57,16 +57,18 @@ export async function waitForWake(register: (wake: () => void) => void, signal?:
 	}
 }
 
+/** What a wait is for; a test's clock can tell the transport's retry waits from the rest. */
+export type WaitReason = 'throttle' | 'retry' | 'queue' | 'poll';
+
 /**
- * Where waits read the time and how they sleep. The throttle and the queue waits take
- * one through a test knob (configureThrottle, configureQueueWaitClock): with a fake
- * clock whose sleep moves the time, minutes of waiting take no real time and happen in
- * the same order on every run.
+ * Where waits read the time and how they sleep. Every wait of the package takes the one in
+ * force (pacing.ts): with a fake clock whose sleep moves the time, minutes of waiting take no
+ * real time and happen in the same order on every run.
  */
 export interface Clock {
 	now(): number;
 	/** Must stop at once (rejecting) when `signal` aborts, like cancellableSleep. */
-	sleep(ms: number, signal?: AbortSignal): Promise<void>;
+	sleep(ms: number, signal?: AbortSignal, reason?: WaitReason): Promise<void>;
 }
 
 export const REAL_CLOCK: Readonly<Clock> = {

@@ -4,20 +4,18 @@
  * node's queue waits and its rate limiter share one fake clock moved only by the node's
  * waits, so hours of queue pass in no real time, in the same order on every run.
  */
-import { configureQueueWaitClock, resetQueueWaitClock } from '../../nodes/shared/jobs/queueWait';
-import { configureThrottle, resetThrottle } from '../../nodes/shared/transport/throttle';
 import { createFakeClock, startSimulator, type FakeClock, type RunningSimulator } from '../simulator';
 import { assertRequestsMatchContract } from '../simulator/contract';
 import { runNode, simulatorCredentials } from '../harness';
 import { bulkImportNode, descriptorsOf, failureOf, fileItem, runBulkImport, uploadCalls } from './support';
+import { configurePacing, resetPacing } from '../../nodes/shared/pacing';
 
 const ONE_ROW = 'email,firstName\nlimit@queue.example.com,Ada\n';
 
 let sim: RunningSimulator | undefined;
 
 afterEach(async () => {
-	resetQueueWaitClock();
-	resetThrottle();
+	resetPacing();
 	try {
 		if (sim) assertRequestsMatchContract(sim.state.calls);
 	} finally {
@@ -32,8 +30,7 @@ function sharedFakeClock(): FakeClock {
 		clock.advance(ms);
 		await new Promise((resolve) => setImmediate(resolve));
 	};
-	configureQueueWaitClock({ now: () => clock.now(), sleep });
-	configureThrottle({ clock: { now: () => clock.now(), sleep } });
+	configurePacing({ clock: { now: () => clock.now(), sleep } });
 	return clock;
 }
 
@@ -74,14 +71,14 @@ describe('cancelling during a queue wait', () => {
 		// them, so the run can settle only if the node hands that signal to its queue wait.
 		const clock = createFakeClock();
 		let waiting = false;
-		configureQueueWaitClock({
+		configurePacing({ clock: {
 			now: () => clock.now(),
 			sleep: async (_ms, signal) =>
 				await new Promise<void>((_resolve, reject) => {
 					waiting = true;
 					signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
 				}),
-		});
+		} });
 		sim = await startSimulator({ rowsPerSecond: 1, clock });
 		sim.state.addForeignJobs(10, 1_000_000);
 		const controller = new AbortController();

@@ -7,13 +7,13 @@
  */
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import { configureQueueWaitClock, resetQueueWaitClock } from '../../nodes/shared/jobs/queueWait';
 import { forgetKnownBatchIds, SETTLE_MS } from '../../nodes/MarketoBulkImport/helpers/upload/uncertainCreate';
 import type { BatchDescriptor } from '../../nodes/shared/batch';
 import { assertRequestsMatchContract } from '../simulator/contract';
 import { createFakeClock, startSimulator, type FakeClock, type FaultAnswer, type RunningSimulator } from '../simulator';
 import { runNode, simulatorCredentials } from '../harness';
 import { bulkImportNode, failureOf, fileItem, runBulkImport, uploadCalls } from './support';
+import { configurePacing, resetPacing } from '../../nodes/shared/pacing';
 
 /** About 37 bytes a row: 60 rows make 3 parts with a 1,000-byte part limit. */
 const TINY_PARTS = { partSizeMb: 0.001 };
@@ -34,21 +34,21 @@ beforeEach(async () => {
 	// batches run while (and only while) the node waits, the same way on every run.
 	clock = createFakeClock();
 	sleeps = [];
-	configureQueueWaitClock({
+	configurePacing({ clock: {
 		now: () => clock.now(),
 		sleep: async (ms) => {
 			sleeps.push(ms);
 			clock.advance(ms);
 			await new Promise((resolve) => setImmediate(resolve));
 		},
-	});
+	} });
 	// 100 rows/s: a 20-row part runs 0.2 s of the fake clock, long enough to overlap another.
 	sim = await startSimulator({ rowsPerSecond: 100, clock });
 	forgetKnownBatchIds();
 });
 
 afterEach(async () => {
-	resetQueueWaitClock();
+	resetPacing();
 	try {
 		assertRequestsMatchContract(sim.state.calls);
 	} finally {

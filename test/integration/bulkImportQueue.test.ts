@@ -1,8 +1,3 @@
-import {
-	configureQueueWaitClock,
-	resetQueueWaitClock,
-} from '../../nodes/shared/jobs/queueWait';
-import { configureThrottle, resetThrottle } from '../../nodes/shared/transport/throttle';
 import { routeRetryWaitsTo } from '../harness/retryWaits';
 import type { CallRecord, FakeClock } from '../simulator';
 import { createFakeClock, startSimulator, type RunningSimulator } from '../simulator';
@@ -18,6 +13,7 @@ import {
 	uploadCalls,
 	waitForBatches,
 } from './support';
+import { configurePacing, resetPacing } from '../../nodes/shared/pacing';
 
 /** ~60 rows of ~40 bytes: 3 parts with a 1,000-byte part limit. */
 function smallLeadFile(rows: number, prefix: string): string {
@@ -47,12 +43,12 @@ describe("Marketo's shared import queue", () => {
 	beforeEach(async () => {
 		clock = createFakeClock();
 		sleeps = clock.sleeps;
-		configureQueueWaitClock(clock);
+		configurePacing({ clock });
 		sim = await startSimulator({ rowsPerSecond: 1e6, clock });
 	});
 
 	afterEach(async () => {
-		resetQueueWaitClock();
+		resetPacing();
 		try {
 			assertRequestsMatchContract(sim.state.calls);
 		} finally {
@@ -215,7 +211,7 @@ describe('limits and tokens', () => {
 			clock,
 			limits: { callsPerWindow: 4, windowSeconds: 2, maxConcurrent: 2 },
 		});
-		configureThrottle({ maxInFlight: 1, maxCallsPerWindow: 3, windowMs: 2_000, clock });
+		configurePacing({ clock, throttle: { maxInFlight: 1, maxCallsPerWindow: 3, windowMs: 2_000 } });
 		// Should a 606 come anyway, its retry waits on the same clock, and the test fails below.
 		const retryWaits = routeRetryWaitsTo(clock);
 		try {
@@ -240,7 +236,7 @@ describe('limits and tokens', () => {
 			expect(sim.state.leads.filter((lead) => lead.fields.email?.endsWith('@queue.example.com'))).toHaveLength(12);
 		} finally {
 			retryWaits.mockRestore();
-			resetThrottle();
+			resetPacing();
 			await sim.close();
 		}
 	});

@@ -6,19 +6,10 @@
 import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
 import { MarketoBulkImport } from '../../nodes/MarketoBulkImport/MarketoBulkImport.node';
-import {
-	configureQueueWaitClock,
-	resetQueueWaitClock,
-} from '../../nodes/shared/jobs/queueWait';
-import {
-	configureWaitForBatchClock,
-	resetWaitForBatchClock,
-	waitForBatchClock,
-} from '../../nodes/MarketoWaitForBatch/actions/common';
 import { MarketoWaitForBatch } from '../../nodes/MarketoWaitForBatch/MarketoWaitForBatch.node';
 import type { BatchDescriptor } from '../../nodes/shared/batch';
-import { configureThrottle, resetThrottle } from '../../nodes/shared/transport/throttle';
 import { createBinary, runNode, simulatorCredentials, type RunNodeResult } from '../harness';
+import { recordingClockFor } from '../harness/retryWaits';
 import {
 	createFakeClock,
 	startSimulator,
@@ -29,6 +20,7 @@ import {
 } from '../simulator';
 import { assertRequestsMatchContract } from '../simulator/contract';
 import { fixture } from '../simulator/testkit';
+import { configurePacing, pacing, resetPacing } from '../../nodes/shared/pacing';
 
 export { uploadCalls } from '../simulator/testkit';
 
@@ -89,14 +81,10 @@ export function useSimulator(options: SimulatorOptions = {}): () => RunningSimul
 export function useFakeClock(startMs?: number): FakeClock {
 	const clock = createFakeClock(startMs);
 	beforeAll(() => {
-		configureThrottle({ clock });
-		configureQueueWaitClock(clock);
-		configureWaitForBatchClock(clock);
+		configurePacing({ clock });
 	});
 	afterAll(() => {
-		resetThrottle();
-		resetQueueWaitClock();
-		resetWaitForBatchClock();
+		resetPacing();
 	});
 	return clock;
 }
@@ -160,7 +148,7 @@ export interface WaitRun extends RunNodeResult {
 	warningRows: IDataObject[];
 }
 
-/** Runs Wait for Batch; with `clock`, the node reads the time and sleeps on it for this run only. */
+/** Runs Wait for Batch; with `clock`, the package reads the time and sleeps on it for this run only. */
 export async function waitForBatches(
 	sim: RunningSimulator,
 	input: INodeExecutionData[],
@@ -168,8 +156,8 @@ export async function waitForBatches(
 	extra: { continueOnFail?: boolean; abortSignal?: AbortSignal; clock?: Clock } = {},
 ): Promise<WaitRun> {
 	const { clock, ...options } = extra;
-	const previousClock = waitForBatchClock();
-	if (clock) configureWaitForBatchClock(clock);
+	const previousClock = pacing().clock;
+	if (clock) configurePacing({ clock: recordingClockFor(clock) });
 	try {
 		const result = await runNode({
 			node: waitNode,
@@ -181,7 +169,7 @@ export async function waitForBatches(
 		const [done, failedRows, warningRows] = result.outputs.map((items) => items.map((item) => item.json));
 		return { ...result, done, failedRows, warningRows };
 	} finally {
-		configureWaitForBatchClock(previousClock);
+		configurePacing({ clock: previousClock });
 	}
 }
 

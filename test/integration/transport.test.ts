@@ -8,9 +8,9 @@ import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
 import { runNode, simulatorCredentials } from '../harness';
 import { routeRetryWaitsTo } from '../harness/retryWaits';
-import { configureThrottle, resetThrottle } from '../../nodes/shared/transport/throttle';
 import { createFakeClock, holdableClock, startSimulator, type RunningSimulator } from '../simulator';
 import { probe } from '../unit/transport/transportProbe';
+import { configurePacing, resetPacing } from '../../nodes/shared/pacing';
 
 const DESCRIBE = '/rest/v1/leads/describe2.json';
 
@@ -31,7 +31,7 @@ afterEach(async () => {
 	retryWaits = undefined;
 	await sim?.close();
 	sim = undefined;
-	resetThrottle();
+	resetPacing();
 });
 
 /** Resolves once every call the simulator has received is answered (and its slot is free). */
@@ -128,7 +128,7 @@ it('rides out a 615 storm when the instance allows one call at a time', async ()
 	const marketoClock = holdableClock(clock);
 	sim = await startSimulator({ limits: { maxConcurrent: 1 }, clock: marketoClock });
 	// Let this process send more at once than the instance accepts, to provoke 615.
-	configureThrottle({ maxInFlight: 10 });
+	configurePacing({ throttle: { maxInFlight: 10 } });
 	const credentials = (await describeCalls(simulatorCredentials(sim))).credentialUpdates.at(-1)!;
 	sim.state.clearCalls();
 	const running = sim;

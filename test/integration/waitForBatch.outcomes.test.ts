@@ -9,18 +9,18 @@
  */
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import { configureThrottle, resetThrottle } from '../../nodes/shared/transport/throttle';
 import type { FakeClock } from '../simulator';
 import { createFakeClock } from '../simulator';
 import { bulkImportOutput, failureOf, fileItem, marketoOf, useSimulator, waitForBatches, type WaitRun } from './support';
+import { configurePacing, resetPacing } from '../../nodes/shared/pacing';
 
 const clock = createFakeClock();
 // 10 rows per simulated second: a batch of 100 rows takes 10 s of the hand-moved clock
 const sim = useSimulator({ clock, rowsPerSecond: 10 });
 
 // The file makes more than 50 calls within 20 s (the client-side limit); the simulator allows 100.
-beforeAll(() => configureThrottle({ maxCallsPerWindow: 90 }));
-afterAll(() => resetThrottle());
+beforeAll(() => configurePacing({ throttle: { maxCallsPerWindow: 90 } }));
+afterAll(() => resetPacing());
 
 const FAILURE = 'Import failed: file could not be read';
 

@@ -2,13 +2,9 @@ import type { INodeProperties } from 'n8n-workflow';
 
 import { FILE_ENCODING_OPTIONS } from '../../shared/csv/encoding';
 import { FORMAT_OPTIONS } from '../../shared/csv/formats';
+import { DEFAULT_PART_SIZE_MB, DEFAULT_QUEUE_WAIT_MINUTES } from '../helpers/run/importOptions';
 
 /** Parameters every operation shares: where the rows come from, their format, and the options. */
-
-export type InputSource = 'binary' | 'items';
-
-export const DEFAULT_PART_SIZE_MB = 10;
-export const DEFAULT_QUEUE_WAIT_MINUTES = 60;
 
 export const inputDescription: INodeProperties[] = [
 	{
@@ -159,12 +155,3 @@ export const optionsDescription: INodeProperties = {
 		},
 	],
 };
-
-export interface ImportOptions {
-	fileEncoding?: string;
-	fileName?: string;
-	partSizeMb?: number;
-	preflightCheck?: boolean;
-	queueWaitMinutes?: number;
-	validateOnly?: boolean;
-}

@@ -5,7 +5,7 @@ import {
 } from 'n8n-workflow';
 
 import { marketoApiRequest } from '../../shared/transport';
-import { DOCUMENTED_LOOKUP_FIELDS } from '../actions/importLeads.operation';
+import { DOCUMENTED_LOOKUP_FIELDS } from '../helpers/plan/lookupFields';
 import { isBlank, parseMarketoId } from '../helpers/plan/ids';
 import { fetchDescribe, LEAD_DESCRIBE_PATH, type DescribedField } from '../helpers/plan/preflight';
 import { fetchProgramChannel, progressionStatusesOf, type ChannelRecord } from '../helpers/plan/programChannel';

@@ -8,22 +8,12 @@ import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { fetchBatchStatus, isFinishedStatus, type BatchStatus } from '../../shared/jobs/batchStatus';
 import { targetOf, type AwaitedBatch } from '../helpers/input/batchSource';
 import { stillRunningJson } from '../helpers/output/summary';
-import {
-	OutputCollector,
-	cancelledError,
-	failedBatchError,
-	handleBatchError,
-	handedOverStatus,
-	outputFinishedBatch,
-	pairedTo,
-	readBatches,
-	readResultOptions,
-	RunFiles,
-	stopsOnFailedBatch,
-	waitForBatchClock,
-	type ResultOptions,
-} from './common';
-import { OUTPUT_DONE } from './common.descriptions';
+import { handedOverStatus, readBatches } from '../helpers/input/readBatches';
+import { readResultOptions, stopsOnFailedBatch, type ResultOptions } from '../helpers/input/options';
+import { cancelledError, failedBatchError, handleBatchError } from '../helpers/output/batchErrors';
+import { outputFinishedBatch } from '../helpers/output/finishedBatch';
+import { OUTPUT_DONE, OutputCollector, pairedTo } from '../helpers/output/outputCollector';
+import { RunFiles } from '../helpers/rows/runFiles';
 
 /** Status calls (and result-file fetches) in flight at once: well inside Marketo's 10 concurrent (advice: 5). */
 const CHECKS_AT_ONCE = 3;
@@ -41,7 +31,7 @@ async function checkStatus(
 ): Promise<Checked | null> {
 	try {
 		// A batch Bulk Import already saw end will not change: no call for it.
-		const last = handedOverStatus(batch) ?? (await fetchBatchStatus.call(this, targetOf(batch), batch.itemIndex, waitForBatchClock()));
+		const last = handedOverStatus(batch) ?? (await fetchBatchStatus.call(this, targetOf(batch), batch.itemIndex));
 		return { batch, last };
 	} catch (error) {
 		handleBatchError.call(this, collector, batch, error as Error);

@@ -1,20 +1,13 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { FORMAT_OPTIONS } from '../../shared/csv/formats';
+import {
+	DEFAULT_MAX_POLL_INTERVAL_SECONDS,
+	DEFAULT_TIME_LIMIT_MINUTES,
+} from '../helpers/input/options';
 
-export type WaitMode = 'waitUntilDone' | 'checkOnce';
-export type BatchSource = 'input' | 'define';
-export type OnTimeLimit = 'error' | 'outputStillRunning';
-export type OnFailedBatch = 'error' | 'outputOnDone';
+export { OUTPUT_NAMES } from '../helpers/output/outputCollector';
 
-export const DEFAULT_MAX_POLL_INTERVAL_SECONDS = 30;
-export const DEFAULT_TIME_LIMIT_MINUTES = 60;
-
-/** Output positions, in the order of `outputNames`. */
-export const OUTPUT_DONE = 0;
-export const OUTPUT_FAILED_ROWS = 1;
-export const OUTPUT_WARNING_ROWS = 2;
-export const OUTPUT_NAMES = ['Done', 'Failed Rows', 'Warning Rows'];
 
 export const modeDescription: INodeProperties = {
 	displayName: 'Mode',

@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import * as checkOnce from './checkOnce.operation';
-import type { WaitMode } from './common.descriptions';
+import type { WaitMode } from '../helpers/input/options';
 import * as waitUntilDone from './waitUntilDone.operation';
 
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

@@ -29,28 +29,21 @@ import {
 	unknownStatus,
 	type LastStatus,
 } from '../helpers/output/summary';
-import {
-	OutputCollector,
-	cancelledError,
-	failedBatchError,
-	handleBatchError,
-	handedOverStatus,
-	outputFinishedBatch,
-	pairedTo,
-	pauseUnlessCancelled,
-	readBatches,
-	readResultOptions,
-	RunFiles,
-	stopsOnFailedBatch,
-	waitForBatchClock,
-	type ResultOptions,
-} from './common';
+import { pauseUnlessCancelled } from '../../shared/jobs/pause';
+import { currentClock } from '../../shared/pacing';
+import { handedOverStatus, readBatches } from '../helpers/input/readBatches';
 import {
 	DEFAULT_MAX_POLL_INTERVAL_SECONDS,
 	DEFAULT_TIME_LIMIT_MINUTES,
-	OUTPUT_DONE,
+	readResultOptions,
+	stopsOnFailedBatch,
 	type OnTimeLimit,
-} from './common.descriptions';
+	type ResultOptions,
+} from '../helpers/input/options';
+import { cancelledError, failedBatchError, handleBatchError } from '../helpers/output/batchErrors';
+import { outputFinishedBatch } from '../helpers/output/finishedBatch';
+import { OUTPUT_DONE, OutputCollector, pairedTo } from '../helpers/output/outputCollector';
+import { RunFiles } from '../helpers/rows/runFiles';
 
 /** One batch being waited for. */
 interface Tracked {
@@ -105,7 +98,7 @@ function settle(tracked: Tracked, at: number): void {
 }
 
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-	const startedAt = waitForBatchClock().now();
+	const startedAt = currentClock().now();
 	const collector = new OutputCollector(this.getInputData().length);
 	const settings = readWaitSettings.call(this);
 	const deadline = startedAt + settings.timeLimitMs;
@@ -148,7 +141,7 @@ async function waitForAll(
 			await finishing.abandon();
 			throw failedBatchError.call(this, failed.batch, failed.last, tracked);
 		}
-		const now = waitForBatchClock().now();
+		const now = currentClock().now();
 		const plan = planPolls(
 			tracked.map((t) => t.poll),
 			now,
@@ -242,9 +235,9 @@ async function pollOnce(
 	const { batch } = tracked;
 	let status: BatchStatus;
 	try {
-		status = await fetchBatchStatus.call(this, targetOf(batch), batch.itemIndex, waitForBatchClock());
+		status = await fetchBatchStatus.call(this, targetOf(batch), batch.itemIndex);
 	} catch (error) {
-		settle(tracked, waitForBatchClock().now());
+		settle(tracked, currentClock().now());
 		files.letGo(batch);
 		handleBatchError.call(this, collector, batch, error as Error, tracked.last);
 		return;

@@ -3,7 +3,7 @@ import { NodeApiError, NodeOperationError, type IDataObject, type IExecuteFuncti
 import { batchPath, type ImportTarget } from '../importTypes';
 import type { BatchStatusName } from '../batch';
 import { marketoApiRequest } from '../transport';
-import { REAL_CLOCK, type Clock } from '../clock';
+import { currentClock } from '../pacing';
 
 /**
  * One status answer, the same shape for the three import types. Leads and
@@ -76,13 +76,13 @@ export function isFinishedStatus(status: string): boolean {
 	return status === 'Complete' || status === 'Failed';
 }
 
-/** `clock` dates the answer: the caller's, so a fake clock in tests dates it in fake time too. */
+/** The answer is dated on the pacing's clock, so a fake clock in tests dates it in fake time too. */
 export async function fetchBatchStatus(
 	this: IExecuteFunctions | ILoadOptionsFunctions,
 	target: ImportTarget & { batchId: number },
 	itemIndex?: number,
-	clock: Clock = REAL_CLOCK,
 ): Promise<BatchStatus> {
+	const clock = currentClock();
 	const sentAt = clock.now();
 	const result = (await marketoApiRequest.call(this, {
 		method: 'GET',

@@ -16,7 +16,7 @@ import {
 	type StatusObservation,
 } from './batchStatus';
 import type { ImportTarget } from '../importTypes';
-import { REAL_CLOCK, type Clock } from '../clock';
+import { currentClock } from '../pacing';
 
 /**
  * Marketo runs at most 10 bulk imports per instance (2 processing, 8 waiting)
@@ -41,29 +41,6 @@ const PREDICTION_MIN_MS = 1_000;
 const PREDICTION_MAX_MS = 60_000;
 /** A little after the predicted moment, so the poll usually finds the batch done. */
 const PREDICTION_MARGIN_MS = 500;
-
-let queueClock: Clock = REAL_CLOCK;
-
-/**
- * Test knob (module-level, process-wide, like configureThrottle): queue waits, and the
- * submission times SubmittedBatches records, use this clock instead of the real one. With a
- * fake clock whose sleep moves the time (and a simulator on the same clock), minutes of
- * queue waiting take no real time and happen in the same order on every run. Status answers
- * are still dated by fetchBatchStatus on the real clock, so a fake clock suits waits that
- * learn no import speed from them (foreign jobs, batches seen Queued or finished).
- */
-export function configureQueueWaitClock(clock: Clock): void {
-	queueClock = clock;
-}
-
-export function resetQueueWaitClock(): void {
-	queueClock = REAL_CLOCK;
-}
-
-/** The clock queue waits use (see configureQueueWaitClock). */
-export function currentQueueClock(): Clock {
-	return queueClock;
-}
 
 /** Pure: delay before the n-th (1-based) retry when only foreign jobs fill the queue: 5 s, 10 s, 20 s ... 2 min. */
 export function foreignQueueBackoffMs(waitNumber: number): number {
@@ -111,7 +88,7 @@ export interface TrackedBatch extends ScheduledBatch {
 export class SubmittedBatches {
 	private readonly batches: TrackedBatch[] = [];
 
-	add(target: ImportTarget, batchId: number, rows: number, status: string, submittedAt = queueClock.now()): void {
+	add(target: ImportTarget, batchId: number, rows: number, status: string, submittedAt = currentClock().now()): void {
 		this.batches.push({
 			target,
 			batchId,
@@ -255,7 +232,7 @@ export class QueueWaitBudget {
 export interface QueueWaitOptions {
 	itemIndex: number;
 	budget: QueueWaitBudget;
-	/** injectable for tests; defaults to the clock of configureQueueWaitClock (the real clock, a sleep a cancelled execution stops) */
+	/** injectable for tests; defaults to the pacing's clock (pacing.ts) (the real clock, a sleep a cancelled execution stops) */
 	now?: () => number;
 	sleepMs?: (ms: number) => Promise<void>;
 }
@@ -270,9 +247,9 @@ export function createQueueSlotWaiter(
 	submitted: SubmittedBatches,
 	options: QueueWaitOptions,
 ): (attempt: number, code: '1016' | '1019') => Promise<void> {
-	const now = options.now ?? (() => queueClock.now());
+	const now = options.now ?? (() => currentClock().now());
 	const cancelSignal = context.getExecutionCancelSignal?.();
-	const sleepMs = options.sleepMs ?? (async (ms: number) => await queueClock.sleep(ms, cancelSignal));
+	const sleepMs = options.sleepMs ?? (async (ms: number) => await currentClock().sleep(ms, cancelSignal, 'queue'));
 	const { budget } = options;
 	let foreignWaits = 0;
 	let callStartedAt = 0;
@@ -345,9 +322,9 @@ export async function waitForPredictedSlot(
 	submitted: SubmittedBatches,
 	options: Pick<QueueWaitOptions, 'now' | 'sleepMs' | 'budget'>,
 ): Promise<void> {
-	const now = options.now ?? (() => queueClock.now());
+	const now = options.now ?? (() => currentClock().now());
 	const sleepMs =
-		options.sleepMs ?? (async (ms: number) => await queueClock.sleep(ms, context.getExecutionCancelSignal?.()));
+		options.sleepMs ?? (async (ms: number) => await currentClock().sleep(ms, context.getExecutionCancelSignal?.(), 'queue'));
 	const freeAt = submitted.predictedFreeSlotAt(now());
 	if (freeAt === null || freeAt <= now()) return;
 	// Bounded: past the limit, the create call and its 1016 handling take over.
@@ -378,7 +355,7 @@ export async function waitUntilFinished(
 	tracked?: { submitted: SubmittedBatches; batch: TrackedBatch },
 ): Promise<BatchStatus | null> {
 	const cancelSignal = context.getExecutionCancelSignal?.();
-	const startedAt = queueClock.now();
+	const startedAt = currentClock().now();
 	const deadline = startedAt + options.budget.remainingMs();
 	let polls = 0;
 	try {
@@ -389,10 +366,10 @@ export async function waitUntilFinished(
 				tracked.submitted.record(tracked.batch, observationOf(status), status);
 			}
 			if (isFinishedStatus(status.status)) return status;
-			if (queueClock.now() >= deadline) {
+			if (currentClock().now() >= deadline) {
 				throw new NodeOperationError(
 					context.getNode(),
-					`Gave up waiting for Marketo batch ${batch.batchId} to finish after ${formatDuration(queueClock.now() - startedAt)}`,
+					`Gave up waiting for Marketo batch ${batch.batchId} to finish after ${formatDuration(currentClock().now() - startedAt)}`,
 					{
 						itemIndex: options.itemIndex,
 						description: `The node waits for it because ${options.reason}. It was still ${status.status}. Raise "Queue Wait Limit" in the node's options, or run the import when Marketo's queue is quieter.`,
@@ -401,10 +378,10 @@ export async function waitUntilFinished(
 			}
 			const observations = tracked?.batch.observations ?? [];
 			const predictedAt = tracked ? estimateCompletion(observations, tracked.batch.rows) : null;
-			const delay = nextOwnBatchPollMs(queueClock.now(), predictedAt, polls++);
-			await queueClock.sleep(boundedDelayMs(delay, queueClock.now(), deadline), cancelSignal);
+			const delay = nextOwnBatchPollMs(currentClock().now(), predictedAt, polls++);
+			await currentClock().sleep(boundedDelayMs(delay, currentClock().now(), deadline), cancelSignal, 'queue');
 		}
 	} finally {
-		options.budget.charge(queueClock.now() - startedAt);
+		options.budget.charge(currentClock().now() - startedAt);
 	}
 }

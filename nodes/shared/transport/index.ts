@@ -24,7 +24,8 @@ import { buildMultipartBody } from './multipart';
 import type { RetrySignal } from './retryPolicy';
 import { decideRetry } from './retryPolicy';
 import { throttled } from './throttle';
-import { WaitCancelledError, cancellableSleep } from '../clock';
+import { WaitCancelledError } from '../clock';
+import { currentClock } from '../pacing';
 
 export type MarketoContext = IExecuteFunctions | ILoadOptionsFunctions;
 
@@ -437,7 +438,7 @@ async function waitBeforeRetry(
 	const wait =
 		decision.action === 'wait-for-queue' && request.waitForQueueSlot
 			? request.waitForQueueSlot(queueWaitNumber, code as QueueFullCode)
-			: cancellableSleep(decision.delayMs, signal);
+			: currentClock().sleep(decision.delayMs, signal, 'retry');
 	return await wait.then(
 		() => undefined,
 		(error: unknown) => error ?? new WaitCancelledError(),

@@ -1,7 +1,9 @@
 /**
- * Pure retry decisions: given what went wrong and how many attempts were made, say what to do
- * next and how long to wait first. The numbers follow Adobe's limits (API-NOTES section 3-4).
+ * Retry decisions: given what went wrong and how many attempts were made, say what to do
+ * next and how long to wait first. The numbers follow Adobe's limits (API-NOTES section 3-4);
+ * the jitter and a test's scale come from the pacing in force (pacing.ts).
  */
+import { pacing } from '../pacing';
 import { describeMarketoCode } from './errors';
 
 export type RetrySignal =
@@ -67,35 +69,14 @@ const FEW_ATTEMPT_CODES = new Set(['611', '614', '1029']);
  */
 const MAYBE_ACTED_CODES = new Set(['604', '608', '611', '713']);
 
-interface RetryTiming {
-	scale: number;
-	random: () => number;
-}
-
-const timing: RetryTiming = { scale: 1, random: Math.random };
-
-/**
- * Tests cannot wait out 20-second rate windows or minute-long queue backoffs, so every delay
- * is multiplied by `scale` (default 1). `random` replaces Math.random for seeded, repeatable jitter.
- */
-export function configureRetryTiming(options: { scale?: number; random?: () => number }): void {
-	if (options.scale !== undefined) timing.scale = options.scale;
-	if (options.random !== undefined) timing.random = options.random;
-}
-
-export function resetRetryTiming(): void {
-	timing.scale = 1;
-	timing.random = Math.random;
-}
-
 function scaled(ms: number): number {
-	return Math.round(ms * timing.scale);
+	return Math.round(ms * pacing().retry.scale);
 }
 
 /** Exponential growth with "equal jitter": between half and all of the capped delay. */
 function exponentialDelay(attempt: number, baseMs: number, capMs: number): number {
 	const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1));
-	return scaled(ceiling / 2 + (timing.random() * ceiling) / 2);
+	return scaled(ceiling / 2 + (pacing().retry.random() * ceiling) / 2);
 }
 
 const FAIL: RetryDecision = { action: 'fail', delayMs: 0 };
@@ -114,7 +95,7 @@ function decideForEnvelope(code: string, attempt: number, context: RetryContext)
 		case 'rate-window':
 			// Jitter up to 2 s so parallel executions don't all return in the same instant.
 			return attempt < MAX_RATE_WINDOW_ATTEMPTS
-				? { action: 'retry', delayMs: scaled(RATE_WINDOW_MS + timing.random() * 2_000) }
+				? { action: 'retry', delayMs: scaled(RATE_WINDOW_MS + pacing().retry.random() * 2_000) }
 				: FAIL;
 		case 'backoff':
 			return backoff(attempt, FEW_ATTEMPT_CODES.has(code) ? MAX_FEW_ATTEMPTS : MAX_BACKOFF_ATTEMPTS);

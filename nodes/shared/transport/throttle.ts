@@ -5,22 +5,8 @@
  * many batches never causes 615/606 by itself. With n8n queue mode each worker process has its
  * own limiter; the transport's 606/615 retries cover what several workers add up to.
  */
-import { REAL_CLOCK, throwIfCancelled, waitForWake, type Clock } from '../clock';
-
-export interface ThrottleLimits {
-	maxInFlight: number;
-	maxCallsPerWindow: number;
-	windowMs: number;
-}
-
-export const DEFAULT_THROTTLE_LIMITS: Readonly<ThrottleLimits> = {
-	maxInFlight: 5,
-	maxCallsPerWindow: 50,
-	windowMs: 20_000,
-};
-
-let limits: ThrottleLimits = { ...DEFAULT_THROTTLE_LIMITS };
-let clock: Clock = REAL_CLOCK;
+import { throwIfCancelled, waitForWake } from '../clock';
+import { pacing } from '../pacing';
 
 class InstanceLimiter {
 	private inFlight = 0;
@@ -46,12 +32,14 @@ class InstanceLimiter {
 	}
 
 	snapshot(now: number): { inFlight: number; callsInWindow: number } {
-		return { inFlight: this.inFlight, callsInWindow: this.starts.filter((t) => now - t < limits.windowMs).length };
+		const { windowMs } = pacing().throttle;
+		return { inFlight: this.inFlight, callsInWindow: this.starts.filter((t) => now - t < windowMs).length };
 	}
 
 	private async waitForSlot(signal?: AbortSignal): Promise<void> {
 		for (;;) {
 			throwIfCancelled(signal);
+			const { clock, throttle: limits } = pacing();
 			const now = clock.now();
 			this.starts = this.starts.filter((t) => now - t < limits.windowMs);
 			if (this.inFlight >= limits.maxInFlight) {
@@ -59,7 +47,7 @@ class InstanceLimiter {
 				continue;
 			}
 			if (this.starts.length >= limits.maxCallsPerWindow) {
-				await clock.sleep(this.starts[0] + limits.windowMs - now, signal);
+				await clock.sleep(this.starts[0] + limits.windowMs - now, signal, 'throttle');
 				continue;
 			}
 			this.inFlight += 1;
@@ -70,8 +58,14 @@ class InstanceLimiter {
 }
 
 const limiters = new Map<string, InstanceLimiter>();
+/** The pacing the limiters were made under; windows measured on another clock or limits are dropped. */
+let limitersGeneration = pacing().generation;
 
 function limiterFor(instanceRoot: string): InstanceLimiter {
+	if (limitersGeneration !== pacing().generation) {
+		limiters.clear();
+		limitersGeneration = pacing().generation;
+	}
 	const key = instanceRoot.toLowerCase();
 	let limiter = limiters.get(key);
 	if (!limiter) {
@@ -81,24 +75,8 @@ function limiterFor(instanceRoot: string): InstanceLimiter {
 	return limiter;
 }
 
-/**
- * Tests and benchmarks lower or raise the limits, and tests may swap in a fake `clock` so
- * that windows are measured (and waited out) in fake time; existing limiters are dropped.
- */
-export function configureThrottle(overrides: Partial<ThrottleLimits> & { clock?: Clock }): void {
-	const { clock: newClock, ...limitOverrides } = overrides;
-	limits = { ...limits, ...limitOverrides };
-	if (newClock !== undefined) clock = newClock;
-	limiters.clear();
-}
-
-/** Default limits and the real clock again. */
-export function resetThrottle(): void {
-	configureThrottle({ ...DEFAULT_THROTTLE_LIMITS, clock: REAL_CLOCK });
-}
-
 export function throttleSnapshot(instanceRoot: string): { inFlight: number; callsInWindow: number } {
-	return limiterFor(instanceRoot).snapshot(clock.now());
+	return limiterFor(instanceRoot).snapshot(pacing().clock.now());
 }
 
 /** Runs `call` once the instance has a free slot; a cancelled execution stops waiting at once. */

@@ -5,10 +5,9 @@ import {
 	MAX_QUEUE_ATTEMPTS,
 	MAX_RATE_WINDOW_ATTEMPTS,
 	RATE_WINDOW_MS,
-	configureRetryTiming,
 	decideRetry,
-	resetRetryTiming,
 } from '../../../nodes/shared/transport/retryPolicy';
+import { configurePacing, resetPacing } from '../../../nodes/shared/pacing';
 
 const GET = { idempotent: true };
 const CREATE = { idempotent: false };
@@ -24,7 +23,7 @@ function seeded(seed: number): () => number {
 	};
 }
 
-afterEach(() => resetRetryTiming());
+afterEach(() => resetPacing());
 
 describe('envelope codes', () => {
 	it.each(['601', '602'])('%s refreshes the token once, then fails', (code) => {
@@ -34,9 +33,9 @@ describe('envelope codes', () => {
 	});
 
 	it('606 waits out the 20 s window plus up to 2 s of jitter, for a bounded number of attempts', () => {
-		configureRetryTiming({ random: () => 0 });
+		configurePacing({ retry: { random: () => 0 } });
 		expect(decideRetry({ kind: 'envelope', code: '606' }, 1, CREATE)).toEqual({ action: 'retry', delayMs: RATE_WINDOW_MS });
-		configureRetryTiming({ random: () => 0.999 });
+		configurePacing({ retry: { random: () => 0.999 } });
 		const late = decideRetry({ kind: 'envelope', code: '606' }, 2, GET);
 		expect(late.delayMs).toBeGreaterThan(RATE_WINDOW_MS + 1_900);
 		expect(late.delayMs).toBeLessThanOrEqual(RATE_WINDOW_MS + 2_000);
@@ -44,7 +43,7 @@ describe('envelope codes', () => {
 	});
 
 	it.each(['615', '604', '608', '713'])('%s backs off exponentially with jitter, capped and bounded', (code) => {
-		configureRetryTiming({ random: seeded(42) });
+		configurePacing({ retry: { random: seeded(42) } });
 		const delays = [1, 2, 3, 4, 5].map((attempt) => decideRetry({ kind: 'envelope', code }, attempt, GET));
 		delays.forEach((decision, index) => {
 			const ceiling = Math.min(BACKOFF_CAP_MS, 1000 * 2 ** index);
@@ -69,7 +68,7 @@ describe('envelope codes', () => {
 	});
 
 	it.each(['1016', '1019'])('%s waits for the import queue in minutes, bounded', (code) => {
-		configureRetryTiming({ random: () => 0 });
+		configurePacing({ retry: { random: () => 0 } });
 		const first = decideRetry({ kind: 'envelope', code }, 1, CREATE);
 		expect(first.action).toBe('wait-for-queue');
 		expect(first.delayMs).toBeGreaterThanOrEqual(60_000);
@@ -116,14 +115,14 @@ describe('network errors', () => {
 
 describe('configureRetryTiming', () => {
 	it('scales every wait so tests need not sit through 20 s windows', () => {
-		configureRetryTiming({ scale: 0.001, random: () => 0.5 });
+		configurePacing({ retry: { scale: 0.001, random: () => 0.5 } });
 		expect(decideRetry({ kind: 'envelope', code: '606' }, 1, GET).delayMs).toBe(21);
 		expect(decideRetry({ kind: 'envelope', code: '615' }, 1, GET).delayMs).toBe(1);
 	});
 
 	it('gives the same delays for the same seed', () => {
 		const delays = () => {
-			configureRetryTiming({ random: seeded(7) });
+			configurePacing({ retry: { random: seeded(7) } });
 			return [1, 2, 3].map((attempt) => decideRetry({ kind: 'envelope', code: '615' }, attempt, GET).delayMs);
 		};
 		expect(delays()).toEqual(delays());

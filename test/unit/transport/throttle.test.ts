@@ -1,10 +1,9 @@
 import {
-	configureThrottle,
-	resetThrottle,
 	throttleSnapshot,
 	throttled,
 } from '../../../nodes/shared/transport/throttle';
 import { waitForWake, type Clock } from '../../../nodes/shared/clock';
+import { configurePacing, resetPacing } from '../../../nodes/shared/pacing';
 
 /**
  * Every test runs on a fake clock: time moves only when the test says so, and a waiting
@@ -50,11 +49,11 @@ beforeEach(() => {
 	clock = fakeClock();
 });
 
-afterEach(() => resetThrottle());
+afterEach(() => resetPacing());
 
 describe('per-instance throttle', () => {
 	it('never lets more than maxInFlight calls run at once, and runs them all', async () => {
-		configureThrottle({ maxInFlight: 3, maxCallsPerWindow: 1_000, windowMs: 20_000, clock });
+		configurePacing({ clock, throttle: { maxInFlight: 3, maxCallsPerWindow: 1_000, windowMs: 20_000 } });
 		let running = 0;
 		let peak = 0;
 		const results = await Promise.all(
@@ -75,7 +74,7 @@ describe('per-instance throttle', () => {
 	});
 
 	it('starts at most maxCallsPerWindow calls per window and waits exactly until the window opens', async () => {
-		configureThrottle({ maxInFlight: 10, maxCallsPerWindow: 4, windowMs: 150, clock });
+		configurePacing({ clock, throttle: { maxInFlight: 10, maxCallsPerWindow: 4, windowMs: 150 } });
 		const starts: number[] = [];
 		const all = Promise.all(
 			Array.from({ length: 10 }, async () => await throttled('https://b.mktorest.com', async () => starts.push(clock.now()))),
@@ -101,7 +100,7 @@ describe('per-instance throttle', () => {
 	});
 
 	it('counts the window as rolling: a slot frees when the oldest start is windowMs old', async () => {
-		configureThrottle({ maxInFlight: 10, maxCallsPerWindow: 4, windowMs: 150, clock });
+		configurePacing({ clock, throttle: { maxInFlight: 10, maxCallsPerWindow: 4, windowMs: 150 } });
 		const starts: number[] = [];
 		const call = async () => await throttled('https://f.mktorest.com', async () => starts.push(clock.now()));
 		const early = [call(), call()];
@@ -122,7 +121,7 @@ describe('per-instance throttle', () => {
 	});
 
 	it('keeps separate budgets per instance (case-insensitive root)', async () => {
-		configureThrottle({ maxInFlight: 1, maxCallsPerWindow: 1_000, windowMs: 20_000, clock });
+		configurePacing({ clock, throttle: { maxInFlight: 1, maxCallsPerWindow: 1_000, windowMs: 20_000 } });
 		let releaseA!: () => void;
 		const blockerA = throttled('https://A.mktorest.com', async () => await new Promise<void>((resolve) => (releaseA = resolve)));
 		await settle();
@@ -135,13 +134,13 @@ describe('per-instance throttle', () => {
 	});
 
 	it('frees the slot when a call throws', async () => {
-		configureThrottle({ maxInFlight: 1, maxCallsPerWindow: 1_000, windowMs: 20_000, clock });
+		configurePacing({ clock, throttle: { maxInFlight: 1, maxCallsPerWindow: 1_000, windowMs: 20_000 } });
 		await expect(throttled('https://d.mktorest.com', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
 		await expect(throttled('https://d.mktorest.com', async () => 'next')).resolves.toBe('next');
 	});
 
 	it('stops waiting at once when the execution is cancelled, without blocking later callers', async () => {
-		configureThrottle({ maxInFlight: 1, maxCallsPerWindow: 1, windowMs: 60_000, clock });
+		configurePacing({ clock, throttle: { maxInFlight: 1, maxCallsPerWindow: 1, windowMs: 60_000 } });
 		await throttled('https://e.mktorest.com', async () => 'uses the only call of the window');
 		const controller = new AbortController();
 		const waiting = throttled('https://e.mktorest.com', async () => 'never', controller.signal);

@@ -4,10 +4,9 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { runNode } from '../../harness';
 import { routeRetryWaitsTo } from '../../harness/retryWaits';
 import { CreateOutcomeUnknownError } from '../../../nodes/shared/transport';
-import { configureRetryTiming, resetRetryTiming } from '../../../nodes/shared/transport/retryPolicy';
-import { configureThrottle, resetThrottle } from '../../../nodes/shared/transport/throttle';
 import { ScriptedServer, TOKEN_PATH, marketoError, marketoResult, unusedPort } from './scriptedServer';
 import { probe } from './transportProbe';
+import { configurePacing, resetPacing } from '../../../nodes/shared/pacing';
 
 const SECRET = 'client-secret-value-123';
 const DESCRIBE = '/rest/v1/leads/describe2.json';
@@ -57,15 +56,14 @@ beforeAll(async () => {
 
 afterAll(async () => {
 	await server.close();
-	resetRetryTiming();
-	resetThrottle();
+	resetPacing();
 });
 
 beforeEach(() => {
 	server.reset();
 	// Retry waits are scaled down (a 20 s rate window becomes 20 ms); jitter is fixed.
-	configureRetryTiming({ scale: 0.001, random: () => 0.5 });
-	configureThrottle({ maxInFlight: 5, maxCallsPerWindow: 10_000, windowMs: 20_000 });
+	configurePacing({ retry: { scale: 0.001, random: () => 0.5 } });
+	configurePacing({ throttle: { maxInFlight: 5, maxCallsPerWindow: 10_000, windowMs: 20_000 } });
 });
 
 describe('token handling', () => {
@@ -365,7 +363,7 @@ describe('lists and downloads', () => {
 
 describe('cancellation', () => {
 	it('stops a 20 s rate-limit wait as soon as the execution is cancelled', async () => {
-		configureRetryTiming({ scale: 1, random: () => 0.5 });
+		configurePacing({ retry: { scale: 1, random: () => 0.5 } });
 		server.script(DESCRIBE, marketoError('606', 'Max rate limit'));
 		const controller = new AbortController();
 		const running = run({ call: 'request', path: DESCRIBE }, { abortSignal: controller.signal });

@@ -1,8 +1,5 @@
-import {
-	parseResultFile,
-	reasonColumnIndex,
-	toRowJson,
-} from '../../../nodes/MarketoWaitForBatch/helpers/rows/resultRows';
+import { parseResultFile, reasonColumnIndex } from '../../../nodes/MarketoWaitForBatch/helpers/rows/resultRows';
+import { toRowJson } from '../../../nodes/shared/rowItems';
 
 describe('reasonColumnIndex', () => {
 	it('finds the reason column by name, else takes the last column', () => {

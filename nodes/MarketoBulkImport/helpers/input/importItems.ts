@@ -10,7 +10,7 @@ import { GROUP_SAMPLE_ROWS } from '../../../shared/csv/groupSplitter';
 import { delimiterOf, fileExtensionOf, isCsvFormat, mimeTypeOf, type CsvFormat } from '../../../shared/csv/formats';
 import { NestedValueError, toDelimitedFile } from '../../../shared/csv/writer';
 import { toItemRanges } from '../../../shared/itemRanges';
-import type { ImportOptions } from '../../actions/common.descriptions';
+import type { ImportOptions } from '../run/importOptions';
 import { errorMessageOf, toNodeError } from '../../../shared/nodeErrors';
 import type { RowsNotSubmitted } from '../upload/importErrors';
 import { submitSettingsFrom } from '../run/importOptions';
@@ -28,7 +28,8 @@ import {
 } from './itemRecords';
 import { assertHeaderMatches } from '../plan/preflight';
 import { inMemorySource, parseColumnList } from './readInput';
-import { submitParts, type FileToImport, type SubmittedPart } from '../upload/submitParts';
+import { submitParts } from '../upload/submitParts';
+import type { FileToImport, SubmittedPart } from '../upload/types';
 import { submitToItems } from '../run/submitToItems';
 import { refusalOf, validateFile } from '../validate/validateOnly';
 

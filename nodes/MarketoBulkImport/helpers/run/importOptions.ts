@@ -1,8 +1,21 @@
 import { isFileEncoding, type FileEncoding } from '../../../shared/csv/encoding';
-import { DEFAULT_PART_SIZE_MB, DEFAULT_QUEUE_WAIT_MINUTES, type ImportOptions } from '../../actions/common.descriptions';
-import type { SubmitSettings } from '../upload/submitParts';
+import type { SubmitSettings } from '../upload/types';
 
 /** The node's Options collection read into what an import goes by, for both inputs. */
+
+export type InputSource = 'binary' | 'items';
+
+export const DEFAULT_PART_SIZE_MB = 10;
+export const DEFAULT_QUEUE_WAIT_MINUTES = 60;
+
+export interface ImportOptions {
+	fileEncoding?: string;
+	fileName?: string;
+	partSizeMb?: number;
+	preflightCheck?: boolean;
+	queueWaitMinutes?: number;
+	validateOnly?: boolean;
+}
 
 /** Pure: the File Encoding option (Auto when unset or unknown). */
 export function fileEncodingOf(options: ImportOptions): FileEncoding {

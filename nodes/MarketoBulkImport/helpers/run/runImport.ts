@@ -1,14 +1,15 @@
 import type { IBinaryData, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { fileExtensionOf, isCsvFormat, type CsvFormat } from '../../../shared/csv/formats';
-import type { ImportOptions, InputSource } from '../../actions/common.descriptions';
+import type { ImportOptions, InputSource } from './importOptions';
 import { errorMessageOf, toNodeError } from '../../../shared/nodeErrors';
 import { importAllItems } from '../input/importItems';
 import { fileEncodingOf, submitSettingsFrom } from './importOptions';
 import type { PlanBuilder } from '../plan/importPlan';
 import { createImportSession, type ImportSession } from './importSession';
 import { openBinarySource } from '../input/readInput';
-import { submitParts, type FileToImport, type SubmittedPart } from '../upload/submitParts';
+import { submitParts } from '../upload/submitParts';
+import type { FileToImport, SubmittedPart } from '../upload/types';
 import { submitToItems } from './submitToItems';
 import { validateFile } from '../validate/validateOnly';
 

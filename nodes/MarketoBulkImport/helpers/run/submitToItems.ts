@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, IPairedItemDat
 
 import { toNodeError } from '../../../shared/nodeErrors';
 import { PartialImportError, type RowsNotSubmitted } from '../upload/importErrors';
-import type { SubmittedPart } from '../upload/submitParts';
+import type { SubmittedPart } from '../upload/types';
 
 /**
  * Pure: the error item of an import that stopped after some parts were submitted. It names

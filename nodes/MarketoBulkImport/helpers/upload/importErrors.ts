@@ -4,7 +4,7 @@ import { EncodingError } from '../../../shared/csv/encoding';
 import type { CsvFileError } from '../../../shared/csv/splitter';
 import type { CreateOutcomeUnknownError } from '../../../shared/transport';
 import type { toNodeError } from '../../../shared/nodeErrors';
-import type { FileToImport, SubmittedPart } from './submitParts';
+import type { FileToImport, SubmittedPart } from './types';
 
 /**
  * What the user reads when an import stops or half succeeds: a problem found in the file and

@@ -6,7 +6,7 @@ import { CsvFileError, planParts, type SplitPlan } from '../../../shared/csv/spl
 import { toNodeError } from '../../../shared/nodeErrors';
 import { fileErrorToNodeError } from './importErrors';
 import { balancedPartBytes } from '../plan/partSizing';
-import type { FileToImport } from './submitParts';
+import type { FileToImport } from './types';
 
 /**
  * Pass 1, shared by the upload and Validate Only: the whole file is read once (encoding,

@@ -13,7 +13,7 @@ import {
 import { toNodeError } from '../../../shared/nodeErrors';
 import type { ImportPlan, PlanGrouping } from '../plan/importPlan';
 import type { ProgramStatusCache } from '../plan/programChannel';
-import type { FileToImport } from './submitParts';
+import type { FileToImport } from './types';
 
 /**
  * Where an import's parts come from: the file cut into parts as it is, or (Member Status /

@@ -11,7 +11,8 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 import { isFinishedStatus, probeBatchStatus } from '../../../shared/jobs/batchStatus';
 import type { ImportTarget } from '../../../shared/importTypes';
 import { marketoInstanceRoot } from '../../../shared/transport';
-import { currentQueueClock, waitUntilFinished, type QueueWaitBudget } from '../../../shared/jobs/queueWait';
+import { currentClock } from '../../../shared/pacing';
+import { waitUntilFinished, type QueueWaitBudget } from '../../../shared/jobs/queueWait';
 
 /** A gateway can answer 5xx while Marketo is still making the batch: give it time to appear. */
 export const SETTLE_MS = 10_000;
@@ -106,10 +107,10 @@ async function settleBatches(
 	range: { above: number; below?: number },
 	options: SettleOptions,
 ): Promise<number[]> {
-	const clock = currentQueueClock();
+	const clock = currentClock();
 	const settleStarted = clock.now();
 	try {
-		await clock.sleep(Math.min(SETTLE_MS, options.budget.remainingMs()), context.getExecutionCancelSignal?.());
+		await clock.sleep(Math.min(SETTLE_MS, options.budget.remainingMs()), context.getExecutionCancelSignal?.(), 'queue');
 	} finally {
 		options.budget.charge(clock.now() - settleStarted);
 	}

@@ -16,7 +16,7 @@ import {
 
 import { readAsUtf8 } from '../../../shared/csv/encoding';
 import { createRowReader } from '../../../shared/csv/parser';
-import { toRowJson, type ResultRowKind } from '../../../MarketoWaitForBatch/helpers/rows/resultRows';
+import { toRowJson, type ResultRowKind } from '../../../shared/rowItems';
 import { toNodeError } from '../../../shared/nodeErrors';
 import type { ImportPlan } from '../plan/importPlan';
 import { checkHeader, customObjectDescribePath, formatHeaderProblems, LEAD_DESCRIBE_PATH, PROGRAM_MEMBER_DESCRIBE_PATH } from '../plan/preflight';
@@ -25,7 +25,7 @@ import { fieldTypesOf, mapColumns, predictRow, type FieldType, type MappedColumn
 import type { ImportSession } from '../run/importSession';
 import { effectiveMaxPartBytes, lookBeforeUpload } from '../upload/lookBeforeUpload';
 import { findGroupColumns, readGroups } from '../upload/partSources';
-import type { FileToImport, SubmitSettings } from '../upload/submitParts';
+import type { FileToImport, SubmitSettings } from '../upload/types';
 
 /** Something that would stop the import before its first upload. */
 export interface Refusal extends IDataObject {

@@ -6,19 +6,8 @@
  * holding the reason. Values can contain delimiters, quotes and newlines, so the file is
  * read with the RFC 4180 parser, never split on newlines.
  */
-import type { IDataObject } from 'n8n-workflow';
-
-import type { ImportType } from '../../../shared/importTypes';
 import { parseWithHeader } from '../../../shared/csv/parser';
-import type { TieBack } from './tieBack';
-
-export type ResultRowKind = 'failed' | 'warning';
-
-export interface ResultRow {
-	/** the row's columns, as in the file, without the reason column */
-	values: Record<string, string>;
-	reason: string;
-}
+import type { ResultRow } from '../../../shared/rowItems';
 
 export interface ResultFile {
 	/** the file's columns in file order, without the reason column */
@@ -56,47 +45,4 @@ export function parseResultFile(text: string, delimiter: string): ResultFile {
 		return { values, reason: record[reasonColumn] ?? '' };
 	});
 	return { columns, reasonColumn, rows, longRowCount: table.longRows.length };
-}
-
-/** What the node adds to every row item, under a key no Marketo field can have. */
-export interface RowOrigin extends IDataObject {
-	kind: ResultRowKind;
-	reason: string;
-	/** null on Bulk Import's Validate Only rows: a prediction, no batch was made */
-	batchId: number | null;
-	importType: ImportType;
-	objectApiName?: string;
-	rowNumber: number | null;
-	sourceItemIndex: number | null;
-	tieBack: TieBack;
-}
-
-export interface RowItemContext {
-	kind: ResultRowKind;
-	batchId: number | null;
-	importType: ImportType;
-	objectApiName?: string;
-}
-
-/** The flat copy of `_marketo.reason` that leads every row item. */
-export const REASON_KEY = '_marketoReason';
-
-export function toRowJson(
-	row: ResultRow,
-	context: RowItemContext,
-	tie: { rowNumber: number | null; sourceItemIndex: number | null; tieBack: TieBack },
-): IDataObject {
-	const origin: RowOrigin = {
-		kind: context.kind,
-		reason: row.reason,
-		batchId: context.batchId,
-		importType: context.importType,
-		...(context.objectApiName !== undefined ? { objectApiName: context.objectApiName } : {}),
-		rowNumber: tie.rowNumber,
-		sourceItemIndex: tie.sourceItemIndex,
-		tieBack: tie.tieBack,
-	};
-	// The reason first: a table view (and a sheet the rows are written to) shows it in the
-	// first column. REST field names never start with an underscore, so no column collides.
-	return { [REASON_KEY]: row.reason, ...row.values, _marketo: origin };
 }

@@ -21,9 +21,9 @@ import { groupValueOf } from '../../../shared/csv/groupSplitter';
 import { parseDelimited } from '../../../shared/csv/parser';
 import { findUnquotedField, forEachRow, hashBytes, hashOfUnquotedField, type FieldBounds } from '../../../shared/csv/rowFields';
 import { itemAtOffset, type ItemRange } from '../../../shared/itemRanges';
+import type { TieBack } from '../../../shared/rowItems';
 import type { ResultFile } from './resultRows';
 
-export type TieBack = 'exact' | 'duplicate-rows' | 'ambiguous' | 'not-found' | 'no-submitted-file';
 
 export interface RowTie {
 	/** 1-based data-row number in the submitted file, null when not provable */
