@@ -1,0 +1,93 @@
+/**
+ * What the transport takes and gives: the calls the nodes make and the answers they get back,
+ * and the shapes the call loop passes between reading an answer and deciding a retry.
+ */
+import type { IDataObject, IExecuteFunctions, ILoadOptionsFunctions, NodeApiError } from 'n8n-workflow';
+
+import type { RetrySignal } from './retryPolicy';
+
+export type MarketoContext = IExecuteFunctions | ILoadOptionsFunctions;
+
+export interface MarketoCall {
+	method: 'GET' | 'POST';
+	/** Starts with `/rest/` or `/bulk/`, e.g. '/bulk/v1/leads/batch/12.json'. */
+	path: string;
+	qs?: IDataObject;
+	/** GETs: true. create-import: false (resent only when Marketo provably never received it). */
+	idempotent: boolean;
+	/** For error attribution. */
+	itemIndex?: number;
+}
+
+export type QueueFullCode = '1016' | '1019';
+
+export interface CreateImportRequest {
+	path: string;
+	qs: IDataObject;
+	itemIndex: number;
+	file: { body: Buffer; fileName: string; contentType: string };
+	/** Called instead of the default minutes-long backoff when Marketo's import queue is full. */
+	waitForQueueSlot?: (attempt: number, code: QueueFullCode) => Promise<void>;
+}
+
+export interface CreateImportResult {
+	batchId: number;
+	importId: string;
+	status: string;
+}
+
+export const MARKETO_CREDENTIAL_TYPE = 'marketoApi';
+
+/**
+ * A create-import failed in a way that does not say whether Marketo made the batch (HTTP 5xx,
+ * a connection lost after sending, 604/608/611/713). The transport does not resend it: sending
+ * the same rows twice could run them in Marketo's two lanes at once. The caller decides
+ * (docs/DECISIONS.md "A create whose outcome is unknown"); `nodeError` is the error to show if
+ * it gives up.
+ */
+export class CreateOutcomeUnknownError extends Error {
+	constructor(
+		readonly nodeError: NodeApiError,
+		/** Marketo's code or the HTTP status / network error code, e.g. '604', '502', 'ECONNRESET' */
+		readonly code: string,
+	) {
+		super(nodeError.message);
+		this.name = 'CreateOutcomeUnknownError';
+	}
+}
+
+export interface MarketoEnvelope<T> {
+	requestId?: string;
+	success?: boolean;
+	result?: T[];
+	errors?: Array<{ code?: unknown; message?: unknown }>;
+	warnings?: unknown[];
+	nextPageToken?: string;
+	moreResult?: boolean;
+}
+
+export interface RawAnswer {
+	statusCode: number;
+	contentType: string;
+	body: Buffer;
+}
+
+export interface Failure {
+	signal: RetrySignal;
+	code: string;
+	message: string;
+	httpStatus?: number;
+}
+
+export type Outcome<T> = { done: true; value: T } | ({ done: false } & Failure);
+
+export interface WireRequest {
+	method: 'GET' | 'POST';
+	path: string;
+	qs?: IDataObject;
+	body?: Buffer;
+	contentType?: string;
+	idempotent: boolean;
+	itemIndex?: number;
+	waitForQueueSlot?: CreateImportRequest['waitForQueueSlot'];
+}
