@@ -106,8 +106,7 @@ export class MarketoApi implements ICredentialType {
 
 	icon: Icon = { light: 'file:marketo.svg', dark: 'file:marketo.dark.svg' };
 
-	// The camelCase rule targets n8n's own repo, where this is a docs slug; a community package links a full URL.
-	// eslint-disable-next-line n8n-nodes-base/cred-class-field-documentation-url-miscased
+	// A full URL: a community package links its own docs (the camelCase slug rule is off for it).
 	documentationUrl = 'https://github.com/n8n-nodes-marketo-bulk/n8n-nodes-marketo-bulk#the-marketo-api-credential';
 
 	properties: INodeProperties[] = [

@@ -22,8 +22,17 @@
  * when node_modules holds others. When n8n releases a new scanner, update SCANNER from its
  * package.json and the devDependencies with it.
  *
- * Plain Node.js; uses only devDependencies (eslint, the two plugins, @typescript-eslint/parser)
- * and git, npm and tar on the PATH. Exit code 0 = both legs pass.
+ * A third leg, "node-cli", lints the same source copy (package.json and the .ts files under
+ * nodes/ and credentials/) with the ESLint config of @n8n/node-cli, the one `n8n-node lint`
+ * applies to a project made by `npm create @n8n/node` with n8n Cloud support on (its export
+ * `config`; `configWithoutCloudSupport` is the one for packages that give Cloud up). That config
+ * adds @eslint/js and typescript-eslint's recommended sets and import-x's, and uses its own
+ * (newer) copy of the community-nodes plugin. Inline `eslint-disable` comments count there, as
+ * they do for `n8n-node lint`, and an unused one is a warning. This leg passes only with 0 errors
+ * and 0 warnings. @n8n/node-cli must be the version package.json pins (NODE_CLI below).
+ *
+ * Plain Node.js; uses only devDependencies (eslint, the two plugins, @typescript-eslint/parser,
+ * @n8n/node-cli) and git, npm and tar on the PATH. Exit code 0 = all three legs pass.
  */
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -43,10 +52,22 @@ const SCANNER = {
 	},
 };
 
-/** The two legs: which files each lints, relative to the folder it lints. */
+/** The ESLint config of @n8n/node-cli the third leg lints with: the n8n Cloud one. */
+const NODE_CLI = { package: '@n8n/node-cli', entry: '@n8n/node-cli/eslint', config: 'config' };
+
+/**
+ * The three legs: which files each lints, relative to the folder it lints, whether inline
+ * `eslint-disable` comments count, and how many warnings pass (undefined = any).
+ */
 const LEGS = [
 	{ name: 'source', patterns: ['package.json', '{nodes,credentials}/**/*.{js,ts,json}'] },
 	{ name: 'tarball', patterns: ['**/*.js', 'package.json'] },
+	{
+		name: 'node-cli',
+		patterns: ['package.json', '{nodes,credentials}/**/*.ts'],
+		inlineConfig: true,
+		maxWarnings: 0,
+	},
 ];
 
 /** Rules of eslint-plugin-n8n-nodes-base the scanner switches off, per file group, and why. */
@@ -105,6 +126,22 @@ function checkVersions() {
 		);
 	}
 	say(`linting as ${SCANNER.release}: ${Object.keys(SCANNER.pins).map((name) => `${name}@${installedVersion(name)}`).join(', ')}`);
+	checkNodeCliVersion();
+}
+
+/** @n8n/node-cli in node_modules must be the exact version package.json pins. */
+function checkNodeCliVersion() {
+	const manifest = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'));
+	const pin = manifest.devDependencies?.[NODE_CLI.package];
+	const version = installedVersion(NODE_CLI.package);
+	if (!pin || version !== pin) {
+		const installed = version ?? 'not installed';
+		throw new Error(
+			`${NODE_CLI.package} is ${installed}, package.json pins ${pin ?? 'nothing'}.\n` +
+				'Pin an exact version in devDependencies, run npm install, then npm run scan again.',
+		);
+	}
+	say(`and as ${NODE_CLI.package}@${version} (its ESLint config \`${NODE_CLI.config}\`)`);
 }
 
 // ---------------------------------------------------------------- the ESLint config
@@ -131,6 +168,14 @@ async function scannerConfig() {
 		{ files: ['**/*.json'], languageOptions: { parser } },
 		{ files: ['**/*.ts'], languageOptions: { parser } },
 	);
+}
+
+/** The third leg's config: @n8n/node-cli's, as its package exports it. */
+async function nodeCliConfig() {
+	const entry = await import(NODE_CLI.entry);
+	const config = entry[NODE_CLI.config] ?? entry.default?.[NODE_CLI.config];
+	if (!config) throw new Error(`${NODE_CLI.entry} exports no \`${NODE_CLI.config}\``);
+	return config;
 }
 
 // ---------------------------------------------------------------- files
@@ -220,7 +265,12 @@ function buildAndUnpack(sourceDir, workDir) {
 
 async function lintLeg(leg, dir, config) {
 	const { ESLint } = await import('eslint');
-	const eslint = new ESLint({ cwd: dir, allowInlineConfig: false, overrideConfigFile: true, overrideConfig: config });
+	const eslint = new ESLint({
+		cwd: dir,
+		allowInlineConfig: leg.inlineConfig === true,
+		overrideConfigFile: true,
+		overrideConfig: config,
+	});
 	const files = filesMatching(dir, leg.patterns);
 	if (files.length === 0) {
 		say(`${leg.name}: no files to lint`);
@@ -234,8 +284,13 @@ async function lintLeg(leg, dir, config) {
 		const report = await formatter.format(results);
 		process.stdout.write(report.split(`${dir}${path.sep}`).join(`${leg.name}:`));
 	}
-	say(`${leg.name}: ${files.length} files, ${errors} errors, ${warnings} warnings -> ${errors > 0 ? 'FAIL' : 'pass'}`);
-	return errors === 0;
+	const passed = errors === 0 && (leg.maxWarnings === undefined || warnings <= leg.maxWarnings);
+	const limit = leg.maxWarnings === undefined ? '' : ` (at most ${leg.maxWarnings} warnings)`;
+	const verdict = passed ? 'pass' : 'FAIL';
+	say(
+		`${leg.name}: ${files.length} files, ${errors} errors, ${warnings} warnings${limit} -> ${verdict}`,
+	);
+	return passed;
 }
 
 async function main() {
@@ -248,9 +303,10 @@ async function main() {
 		const config = await scannerConfig();
 		// The source is linted before the build, as the scanner sees the attested commit.
 		const sourcePassed = await lintLeg(LEGS[0], sourceDir, config);
+		const nodeCliPassed = await lintLeg(LEGS[2], sourceDir, await nodeCliConfig());
 		const tarballDir = buildAndUnpack(sourceDir, workDir);
 		const tarballPassed = await lintLeg(LEGS[1], tarballDir, config);
-		const passed = sourcePassed && tarballPassed;
+		const passed = sourcePassed && nodeCliPassed && tarballPassed;
 		say(`${passed ? 'passed' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 		return passed ? 0 : 1;
 	} finally {
@@ -270,4 +326,15 @@ if (require.main === module) {
 	);
 }
 
-module.exports = { SCANNER, LEGS, scannerConfig, lintLeg, copySource, buildAndUnpack, filesMatching, satisfies };
+module.exports = {
+	SCANNER,
+	NODE_CLI,
+	LEGS,
+	scannerConfig,
+	nodeCliConfig,
+	lintLeg,
+	copySource,
+	buildAndUnpack,
+	filesMatching,
+	satisfies,
+};
