@@ -42,7 +42,8 @@ export const DEFAULT_N8N_CHUNK_BYTES = 64 * 1024;
 
 async function readOnly(file: string, chunkBytes: number, end?: number): Promise<number> {
 	let bytes = 0;
-	for await (const chunk of fs.createReadStream(file, { end, highWaterMark: chunkBytes })) bytes += (chunk as Buffer).length;
+	for await (const chunk of fs.createReadStream(file, { end, highWaterMark: chunkBytes }))
+		bytes += (chunk as Buffer).length;
 	return bytes;
 }
 
@@ -54,7 +55,11 @@ async function splitOnly(
 	let bytes = 0;
 	let parts = 0;
 	let rows = 0;
-	for await (const part of splitLikeTheNode(file, { encoding, maxPartBytes: DEFAULT_MAX_PART_BYTES, end })) {
+	for await (const part of splitLikeTheNode(file, {
+		encoding,
+		maxPartBytes: DEFAULT_MAX_PART_BYTES,
+		end,
+	})) {
 		bytes += part.body.length; // stands in for the upload; the part is dropped afterwards
 		parts++;
 		rows += part.rows;
@@ -96,7 +101,8 @@ async function splitThroughput(
 				bestLargeReadMs = Math.min(bestLargeReadMs, large.ms);
 			} else {
 				const { ms, value } = await timed(() => splitOnly(file, encoding));
-				if (value.rows !== expectedRows) throw new Error(`split found ${value.rows} rows, expected ${expectedRows}`);
+				if (value.rows !== expectedRows)
+					throw new Error(`split found ${value.rows} rows, expected ${expectedRows}`);
 				bestSplitMs = Math.min(bestSplitMs, ms);
 			}
 		}
@@ -139,8 +145,13 @@ function splitMemory(ctx: BenchContext, label: string, file: string): BenchResul
 		{ cwd: ctx.rootDir, encoding: 'utf8', maxBuffer: 1024 * 1024 },
 	);
 	if (child.status !== 0) throw new Error(`memory probe failed: ${child.stderr}`);
-	const measured = JSON.parse(child.stdout.trim().split('\n').pop() ?? '{}') as { growthMB: number; parts: number };
-	ctx.log(`${label}: peak RSS growth ${measured.growthMB.toFixed(1)} MB over ${measured.parts} parts`);
+	const measured = JSON.parse(child.stdout.trim().split('\n').pop() ?? '{}') as {
+		growthMB: number;
+		parts: number;
+	};
+	ctx.log(
+		`${label}: peak RSS growth ${measured.growthMB.toFixed(1)} MB over ${measured.parts} parts`,
+	);
 	return {
 		name: `peak memory growth while splitting ${label}`,
 		value: measured.growthMB,
@@ -156,12 +167,24 @@ function splitMemory(ctx: BenchContext, label: string, file: string): BenchResul
  * its time as a ratio to one raw read of the file (target <= 2: the tie-back reads
  * each byte once, whatever the number of parts) and its memory growth (< 64 MB).
  */
-async function tieBackCost(ctx: BenchContext, label: string, file: string, fileBytes: number): Promise<BenchResult[]> {
+async function tieBackCost(
+	ctx: BenchContext,
+	label: string,
+	file: string,
+	fileBytes: number,
+): Promise<BenchResult[]> {
 	const probe = path.join(__dirname, 'csv', 'tieBackProbe.ts');
 	const runProbe = (): TieBackMeasured => {
 		const child = spawnSync(
 			process.execPath,
-			['--expose-gc', '-r', 'ts-node/register/transpile-only', probe, file, String(TIE_BACK_FAILURES_PER_PART)],
+			[
+				'--expose-gc',
+				'-r',
+				'ts-node/register/transpile-only',
+				probe,
+				file,
+				String(TIE_BACK_FAILURES_PER_PART),
+			],
 			{ cwd: ctx.rootDir, encoding: 'utf8', maxBuffer: 1024 * 1024 },
 		);
 		if (child.status !== 0) throw new Error(`tie-back probe failed: ${child.stderr}`);
@@ -173,7 +196,10 @@ async function tieBackCost(ctx: BenchContext, label: string, file: string, fileB
 	let measured: TieBackMeasured | undefined;
 	let worstGrowthMB = 0;
 	for (let round = 0; round < TIE_BACK_ROUNDS; round++) {
-		bestReadMs = Math.min(bestReadMs, (await timed(() => readOnly(file, DEFAULT_N8N_CHUNK_BYTES))).ms);
+		bestReadMs = Math.min(
+			bestReadMs,
+			(await timed(() => readOnly(file, DEFAULT_N8N_CHUNK_BYTES))).ms,
+		);
 		const run = runProbe();
 		worstGrowthMB = Math.max(worstGrowthMB, run.growthMB);
 		if (measured === undefined || run.ms < measured.ms) measured = run;
@@ -223,7 +249,12 @@ const TIE_BACK_FAILURES_PER_PART = 50;
 function failureParseRate(ctx: BenchContext, label: string, rows: number): BenchResult {
 	const text = failureFileText(rows);
 	ctx.log(`failure file: ${rows} rows, ${(Buffer.byteLength(text) / MB).toFixed(0)} MB`);
-	const referenceOptions = { columns: true, bom: true, relax_column_count: true, skip_empty_lines: true } as const;
+	const referenceOptions = {
+		columns: true,
+		bom: true,
+		relax_column_count: true,
+		skip_empty_lines: true,
+	} as const;
 	// Warm both parsers up on a slice so neither pays for JIT in the timed run.
 	const warmUp = text.slice(0, text.indexOf('\n', 2_000_000) + 1);
 	parseWithHeader(warmUp, ',');
@@ -238,11 +269,15 @@ function failureParseRate(ctx: BenchContext, label: string, rows: number): Bench
 	const ours = parseWithHeader(text, ',');
 	const oursMs = performance.now() - start;
 	if (ours.rows.length !== rows || referenceRows !== rows) {
-		throw new Error(`row counts differ: ours ${ours.rows.length}, csv-parse ${referenceRows}, generated ${rows}`);
+		throw new Error(
+			`row counts differ: ours ${ours.rows.length}, csv-parse ${referenceRows}, generated ${rows}`,
+		);
 	}
 	const oursRate = rows / (oursMs / 1000);
 	const referenceRate = rows / (referenceMs / 1000);
-	ctx.log(`parse: ours ${Math.round(oursRate)} rows/s, csv-parse ${Math.round(referenceRate)} rows/s`);
+	ctx.log(
+		`parse: ours ${Math.round(oursRate)} rows/s, csv-parse ${Math.round(referenceRate)} rows/s`,
+	);
 	return {
 		name: `failure file parse rate ratio (${label})`,
 		value: oursRate / referenceRate,
@@ -269,13 +304,27 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
 		const throughputName = `split throughput ratio ${size.label}`;
 		const memoryName = `peak memory growth while splitting ${size.label}`;
 		const tieBackName = `tie-back time ratio to one raw read ${size.label}`;
-		if (!ctx.wants(throughputName) && !ctx.wants(memoryName) && !(size.tieBack && ctx.wants(tieBackName))) continue;
+		if (
+			!ctx.wants(throughputName) &&
+			!ctx.wants(memoryName) &&
+			!(size.tieBack && ctx.wants(tieBackName))
+		)
+			continue;
 		const file = path.join(ctx.tmpDir, `leads-${size.label.replace(/\W/g, '')}.csv`);
 		const generated = writeLeadFile(file, size.bytes);
 		ctx.log(`generated ${file}: ${(generated.bytes / MB).toFixed(0)} MB, ${generated.rows} rows`);
 		try {
 			if (ctx.wants(throughputName)) {
-				results.push(await splitThroughput(ctx, size.label, file, generated.bytes, generated.rows, size.rounds));
+				results.push(
+					await splitThroughput(
+						ctx,
+						size.label,
+						file,
+						generated.bytes,
+						generated.rows,
+						size.rounds,
+					),
+				);
 			}
 			if (ctx.wants(memoryName)) results.push(splitMemory(ctx, size.label, file));
 			if (size.tieBack && ctx.wants(`tie-back time ratio to one raw read ${size.label}`)) {
@@ -293,9 +342,21 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
 		// Every character of the generated rows is in Windows-1252: write the same rows in it.
 		fs.writeFileSync(file, Buffer.from(fs.readFileSync(file, 'utf8'), 'latin1'));
 		const bytes = fs.statSync(file).size;
-		ctx.log(`generated ${file}: ${(bytes / MB).toFixed(0)} MB in Windows-1252, ${generated.rows} rows`);
+		ctx.log(
+			`generated ${file}: ${(bytes / MB).toFixed(0)} MB in Windows-1252, ${generated.rows} rows`,
+		);
 		try {
-			results.push(await splitThroughput(ctx, transcodingLabel, file, bytes, generated.rows, 3, 'windows-1252'));
+			results.push(
+				await splitThroughput(
+					ctx,
+					transcodingLabel,
+					file,
+					bytes,
+					generated.rows,
+					3,
+					'windows-1252',
+				),
+			);
 		} finally {
 			fs.rmSync(file, { force: true });
 		}

@@ -75,7 +75,9 @@ interface Measured {
 
 /** Pure: the calls a part cost: its own status/failures/warnings calls plus its share of token and create calls. */
 export function callsPerPart(calls: CallRecord[], batchIds: number[]): Map<number, number> {
-	const shared = calls.filter((call) => call.route === 'identity' || call.route === 'importLeads').length;
+	const shared = calls.filter(
+		(call) => call.route === 'identity' || call.route === 'importLeads',
+	).length;
 	const share = shared / Math.max(1, batchIds.length);
 	const perPart = new Map(batchIds.map((id) => [id, share]));
 	for (const call of calls) {
@@ -102,7 +104,10 @@ async function runOnce(
 	label = withForeignJobs ? 'crowded' : 'alone',
 ): Promise<Measured> {
 	const userFolder = n8n.createUserFolder('n8n-bench-');
-	const simulator: RunningSimulator = await startSimulator({ rowsPerSecond: shape.rowsPerSecond, seed: 5 });
+	const simulator: RunningSimulator = await startSimulator({
+		rowsPerSecond: shape.rowsPerSecond,
+		seed: 5,
+	});
 	try {
 		n8n.installPackage(runtime, userFolder, tarball);
 		const credential = {
@@ -117,18 +122,24 @@ async function runOnce(
 			},
 		};
 		await n8n.importCredentials(runtime, userFolder, [credential]);
-		const workflow = examples.exampleWorkflow('03-large-file-in-parts.json', { credential, filePath: file });
+		const workflow = examples.exampleWorkflow('03-large-file-in-parts.json', {
+			credential,
+			filePath: file,
+		});
 		const importNode = workflow.nodes.find((node) => node.type.endsWith('.marketoBulkImport'))!;
 		importNode.parameters.options = largeImportOptions(shape);
 		await n8n.importWorkflow(runtime, userFolder, workflow);
 
 		let sampler: ReturnType<typeof samplePeakRss> | undefined;
 		let n8nPid = 0;
-		ctx.log(`e2e-throughput: n8n run ${withForeignJobs ? `with ${shape.foreignJobs} foreign jobs` : label}...`);
+		ctx.log(
+			`e2e-throughput: n8n run ${withForeignJobs ? `with ${shape.foreignJobs} foreign jobs` : label}...`,
+		);
 		const result = await n8n.executeWorkflow(runtime, userFolder, workflow.id, {
 			timeoutMs: 60 * 60 * 1000,
 			onSpawn: (child) => {
-				if (withForeignJobs) simulator.state.addForeignJobs(shape.foreignJobs, shape.foreignRowsEach);
+				if (withForeignJobs)
+					simulator.state.addForeignJobs(shape.foreignJobs, shape.foreignRowsEach);
 				n8nPid = child.pid!;
 				const own = samplePeakRss([n8nPid]);
 				sampler = own;
@@ -140,7 +151,9 @@ async function runOnce(
 		const run = result.run;
 		if (result.code !== 0 || !run || run.data.resultData.error) {
 			const error = run?.data.resultData.error;
-			throw new Error(`the n8n run failed: ${error?.message ?? (result.stdout + result.stderr).slice(-2000)}`);
+			throw new Error(
+				`the n8n run failed: ${error?.message ?? (result.stdout + result.stderr).slice(-2000)}`,
+			);
 		}
 
 		const timing = importTiming(run.data, 'Import leads', 'Wait for batches');
@@ -150,21 +163,37 @@ async function runOnce(
 			simulator.state.calls,
 			parts.map((part) => part.batchId),
 		);
-		const overAllowance = parts.map((part) => perPart.get(part.batchId)! - allowedCalls(part.rows, shape.rowsPerSecond));
+		const overAllowance = parts.map(
+			(part) => perPart.get(part.batchId)! - allowedCalls(part.rows, shape.rowsPerSecond),
+		);
 		const worst = Math.max(...overAllowance);
-		const mean = overAllowance.reduce((sum, over) => sum + over, 0) / Math.max(1, overAllowance.length);
+		const mean =
+			overAllowance.reduce((sum, over) => sum + over, 0) / Math.max(1, overAllowance.length);
 		const byRoute = new Map<string, number>();
-		for (const call of simulator.state.calls) byRoute.set(call.route, (byRoute.get(call.route) ?? 0) + 1);
+		for (const call of simulator.state.calls)
+			byRoute.set(call.route, (byRoute.get(call.route) ?? 0) + 1);
 		ctx.log(`e2e-throughput: calls by route ${JSON.stringify(Object.fromEntries(byRoute))}`);
 		const fixed = Math.max(...parts.map((part) => allowedCalls(part.rows, shape.rowsPerSecond)));
 		const foreignLaneMsAfterStart = simulator.state.queue
-			.filter((job) => job.owner === 'foreign' && job.startedAt !== undefined && job.finishedAt !== undefined)
-			.reduce((sum, job) => sum + Math.max(0, job.finishedAt! - Math.max(job.startedAt!, importStart)), 0);
+			.filter(
+				(job) =>
+					job.owner === 'foreign' && job.startedAt !== undefined && job.finishedAt !== undefined,
+			)
+			.reduce(
+				(sum, job) => sum + Math.max(0, job.finishedAt! - Math.max(job.startedAt!, importStart)),
+				0,
+			);
 		// For diagnosing a slow makespan: BENCH_E2E_TIMELINE=<file> writes the call log and the queue.
 		const timelineFile = process.env.BENCH_E2E_TIMELINE;
 		if (timelineFile) {
 			const suffix = `.${label}.json`;
-			const timeline = { importStart, waitEnd, parts, calls: simulator.state.calls, queue: simulator.state.queue };
+			const timeline = {
+				importStart,
+				waitEnd,
+				parts,
+				calls: simulator.state.calls,
+				queue: simulator.state.queue,
+			};
 			fs.writeFileSync(timelineFile + suffix, JSON.stringify(timeline));
 		}
 		return {
@@ -201,9 +230,16 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
 }
 
 /** The three runs (alone, with foreign jobs, with overlapping keys) and their result lines. */
-async function measure(ctx: BenchContext, runtime: Runtime, tarball: string, shape: Shape): Promise<BenchResult[]> {
+async function measure(
+	ctx: BenchContext,
+	runtime: Runtime,
+	tarball: string,
+	shape: Shape,
+): Promise<BenchResult[]> {
 	const { file, bytes, expected } = await generateLargeImportFile(ctx, shape);
-	ctx.log(`e2e-throughput: ${shape.rows} rows, ${(bytes / 1e6).toFixed(1)} MB at ${shape.rowsPerSecond} rows/s`);
+	ctx.log(
+		`e2e-throughput: ${shape.rows} rows, ${(bytes / 1e6).toFixed(1)} MB at ${shape.rowsPerSecond} rows/s`,
+	);
 
 	const totalProcessingMs = processingMs(shape);
 	const alone = await runOnce(ctx, runtime, tarball, file, shape, false);
@@ -223,11 +259,24 @@ async function measure(ctx: BenchContext, runtime: Runtime, tarball: string, sha
 		repeatEmailEvery: 500,
 		repeatEmailDistance: Math.round(rowsPerPart * 0.75),
 	});
-	const overlapped = await runOnce(ctx, runtime, tarball, overlap.file, shape, false, 'overlapping keys');
+	const overlapped = await runOnce(
+		ctx,
+		runtime,
+		tarball,
+		overlap.file,
+		shape,
+		false,
+		'overlapping keys',
+	);
 	assertRowsAccountedFor('e2e-throughput, overlapping keys', overlapped, expected);
 	fs.rmSync(overlap.file, { force: true });
 
-	const details = { rows: shape.rows, bytes, parts: alone.parts.length, rowsPerSecond: shape.rowsPerSecond };
+	const details = {
+		rows: shape.rows,
+		bytes,
+		parts: alone.parts.length,
+		rowsPerSecond: shape.rowsPerSecond,
+	};
 	return [
 		makespanResult(
 			'e2e-throughput makespan ratio (ideal / actual)',

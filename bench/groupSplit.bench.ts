@@ -52,13 +52,18 @@ function writeRegistrantFile(file: string, targetBytes: number): { bytes: number
 
 async function readOnly(file: string): Promise<number> {
 	let bytes = 0;
-	for await (const chunk of fs.createReadStream(file, { highWaterMark: DEFAULT_N8N_CHUNK_BYTES })) bytes += (chunk as Buffer).length;
+	for await (const chunk of fs.createReadStream(file, { highWaterMark: DEFAULT_N8N_CHUNK_BYTES }))
+		bytes += (chunk as Buffer).length;
 	return bytes;
 }
 
 async function splitByStatus(file: string): Promise<number> {
 	let rows = 0;
-	for await (const part of groupSplitLikeTheNode(file, { maxPartBytes: DEFAULT_MAX_PART_BYTES, statusColumn: 0 })) rows += part.rows;
+	for await (const part of groupSplitLikeTheNode(file, {
+		maxPartBytes: DEFAULT_MAX_PART_BYTES,
+		statusColumn: 0,
+	}))
+		rows += part.rows;
 	return rows;
 }
 
@@ -75,7 +80,9 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
 	if (!ctx.wants(throughputName) && !ctx.wants(memoryName)) return [];
 	const file = path.join(ctx.tmpDir, 'registrants.csv');
 	const generated = writeRegistrantFile(file, ctx.quick ? 10 * MB : 100 * MB);
-	ctx.log(`generated ${file}: ${(generated.bytes / MB).toFixed(0)} MB, ${generated.rows} rows, 3 statuses`);
+	ctx.log(
+		`generated ${file}: ${(generated.bytes / MB).toFixed(0)} MB, ${generated.rows} rows, 3 statuses`,
+	);
 	const results: BenchResult[] = [];
 	try {
 		if (ctx.wants(throughputName)) {
@@ -88,37 +95,66 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
 				for (const which of order) {
 					if (which === 'read') {
 						const { ms, value } = await timed(() => readOnly(file));
-						if (value !== generated.bytes) throw new Error(`read ${value} bytes of ${generated.bytes}`);
+						if (value !== generated.bytes)
+							throw new Error(`read ${value} bytes of ${generated.bytes}`);
 						bestReadMs = Math.min(bestReadMs, ms);
 					} else {
 						const { ms, value } = await timed(() => splitByStatus(file));
-						if (value !== generated.rows) throw new Error(`split found ${value} rows, expected ${generated.rows}`);
+						if (value !== generated.rows)
+							throw new Error(`split found ${value} rows, expected ${generated.rows}`);
 						bestSplitMs = Math.min(bestSplitMs, ms);
 					}
 				}
 			}
 			const readRate = generated.bytes / (bestReadMs / 1000);
 			const splitRate = generated.bytes / (bestSplitMs / 1000);
-			ctx.log(`${label}: read ${(readRate / MB).toFixed(0)} MB/s, check + split by status ${(splitRate / MB).toFixed(0)} MB/s`);
+			ctx.log(
+				`${label}: read ${(readRate / MB).toFixed(0)} MB/s, check + split by status ${(splitRate / MB).toFixed(0)} MB/s`,
+			);
 			results.push({
 				name: throughputName,
 				value: splitRate / readRate,
 				unit: 'x',
 				reported: true,
-				details: { fileBytes: generated.bytes, rows: generated.rows, readMBps: readRate / MB, splitMBps: splitRate / MB, rounds },
+				details: {
+					fileBytes: generated.bytes,
+					rows: generated.rows,
+					readMBps: readRate / MB,
+					splitMBps: splitRate / MB,
+					rounds,
+				},
 			});
 		}
 		if (ctx.wants(memoryName)) {
 			const probe = path.join(__dirname, 'csv', 'splitMemoryProbe.ts');
 			const child = spawnSync(
 				process.execPath,
-				['--expose-gc', '-r', 'ts-node/register/transpile-only', probe, file, String(DEFAULT_MAX_PART_BYTES), 'by-status'],
+				[
+					'--expose-gc',
+					'-r',
+					'ts-node/register/transpile-only',
+					probe,
+					file,
+					String(DEFAULT_MAX_PART_BYTES),
+					'by-status',
+				],
 				{ cwd: ctx.rootDir, encoding: 'utf8', maxBuffer: 1024 * 1024 },
 			);
 			if (child.status !== 0) throw new Error(`memory probe failed: ${child.stderr}`);
-			const measured = JSON.parse(child.stdout.trim().split('\n').pop() ?? '{}') as { growthMB: number; parts: number };
-			ctx.log(`${label}: peak RSS growth ${measured.growthMB.toFixed(1)} MB over ${measured.parts} parts`);
-			results.push({ name: memoryName, value: measured.growthMB, unit: 'MB', target: { op: '<', value: 64 }, details: measured });
+			const measured = JSON.parse(child.stdout.trim().split('\n').pop() ?? '{}') as {
+				growthMB: number;
+				parts: number;
+			};
+			ctx.log(
+				`${label}: peak RSS growth ${measured.growthMB.toFixed(1)} MB over ${measured.parts} parts`,
+			);
+			results.push({
+				name: memoryName,
+				value: measured.growthMB,
+				unit: 'MB',
+				target: { op: '<', value: 64 },
+				details: measured,
+			});
 		}
 	} finally {
 		fs.rmSync(file, { force: true });

@@ -21,8 +21,16 @@ export interface LargeImportShape {
 }
 
 /** Full run: 1,000,000 rows (~125 MB, parts of 10 MB). --quick: 10,000 rows in 10 small parts. */
-export const LARGE_IMPORT_FULL: LargeImportShape = { rows: 1_000_000, rowsPerSecond: 20_000, partSizeMb: 10 };
-export const LARGE_IMPORT_QUICK: LargeImportShape = { rows: 10_000, rowsPerSecond: 500, partSizeMb: 0.125 };
+export const LARGE_IMPORT_FULL: LargeImportShape = {
+	rows: 1_000_000,
+	rowsPerSecond: 20_000,
+	partSizeMb: 10,
+};
+export const LARGE_IMPORT_QUICK: LargeImportShape = {
+	rows: 10_000,
+	rowsPerSecond: 500,
+	partSizeMb: 0.125,
+};
 
 /** One row in 10,000 refused by Marketo, one in 10,000 imported with a warning. */
 export const LARGE_IMPORT_FILE_SHAPE = { failEvery: 10_000, warnEvery: 10_000 };
@@ -42,8 +50,16 @@ export async function generateLargeImportFile(
 ): Promise<LargeImportFile> {
 	const { fileName = 'bench-leads.csv', ...repeats } = options;
 	const file = path.join(ctx.tmpDir, fileName);
-	const generated = await generateLeadsCsv(file, { rows: shape.rows, ...LARGE_IMPORT_FILE_SHAPE, ...repeats });
-	return { file, bytes: generated.bytes, expected: expectedOutcomes(shape.rows, LARGE_IMPORT_FILE_SHAPE) };
+	const generated = await generateLeadsCsv(file, {
+		rows: shape.rows,
+		...LARGE_IMPORT_FILE_SHAPE,
+		...repeats,
+	});
+	return {
+		file,
+		bytes: generated.bytes,
+		expected: expectedOutcomes(shape.rows, LARGE_IMPORT_FILE_SHAPE),
+	};
 }
 
 /** The Import node's options in both benches: parts of the shape's size, and room to wait for the queue. */
@@ -98,7 +114,11 @@ function lastTask(data: N8nRun['data'], node: string) {
 }
 
 /** Pure: the parts and the makespan of an import, from n8n's run data (`n8n execute` or a stored execution). */
-export function importTiming(data: N8nRun['data'], importNode: string, waitNode: string): ImportTiming {
+export function importTiming(
+	data: N8nRun['data'],
+	importNode: string,
+	waitNode: string,
+): ImportTiming {
 	const importTask = lastTask(data, importNode);
 	const waitTask = lastTask(data, waitNode);
 	const items = importTask.data?.main?.[0] ?? [];
@@ -123,7 +143,10 @@ export function assertRowsAccountedFor(
 	counted: { failedRows: number; warningRows: number },
 	expected: LargeImportFile['expected'],
 ): void {
-	if (counted.failedRows !== expected.failed.length || counted.warningRows !== expected.warned.length) {
+	if (
+		counted.failedRows !== expected.failed.length ||
+		counted.warningRows !== expected.warned.length
+	) {
 		throw new Error(
 			`${label}: rows unaccounted for: ${counted.failedRows}/${expected.failed.length} failed, ${counted.warningRows}/${expected.warned.length} warnings`,
 		);

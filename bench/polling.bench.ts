@@ -15,7 +15,12 @@ import {
 	recordObservation,
 	type BatchPollState,
 } from '../nodes/shared/jobs/pollScheduler';
-import { createFakeClock, startSimulator, type FakeClock, type RunningSimulator } from '../test/simulator';
+import {
+	createFakeClock,
+	startSimulator,
+	type FakeClock,
+	type RunningSimulator,
+} from '../test/simulator';
 import type { BenchContext, BenchResult } from './types';
 
 const FIXED_INTERVAL_MS = 5000;
@@ -55,7 +60,10 @@ async function submitLeads(session: Session, rows: number, tag: string): Promise
 		headers: { Authorization: `Bearer ${session.token}` },
 		body: form,
 	});
-	const envelope = (await response.json()) as { success: boolean; result: Array<{ batchId: number }> };
+	const envelope = (await response.json()) as {
+		success: boolean;
+		result: Array<{ batchId: number }>;
+	};
 	if (!envelope.success) throw new Error(`create failed: ${JSON.stringify(envelope)}`);
 	return { batchId: envelope.result[0].batchId, submittedAt: session.clock.now(), rows };
 }
@@ -64,14 +72,19 @@ async function readStatus(session: Session, batchId: number) {
 	const response = await fetch(`${session.sim.baseUrl}/bulk/v1/leads/batch/${batchId}.json`, {
 		headers: { Authorization: `Bearer ${session.token}` },
 	});
-	const envelope = (await response.json()) as { success: boolean; result: Array<Record<string, unknown>> };
+	const envelope = (await response.json()) as {
+		success: boolean;
+		result: Array<Record<string, unknown>>;
+	};
 	if (!envelope.success) throw new Error(`status failed: ${JSON.stringify(envelope)}`);
 	return normalizeBatchStatus(envelope.result[0] as never, batchId);
 }
 
 /** When each batch really finished, from the simulator's own records. */
 function realEnds(session: Session, batches: Submitted[]): number[] {
-	return batches.map((b) => session.sim.state.queue.find((job) => job.batchId === b.batchId)?.finishedAt ?? NaN);
+	return batches.map(
+		(b) => session.sim.state.queue.find((job) => job.batchId === b.batchId)?.finishedAt ?? NaN,
+	);
 }
 
 interface PollRun {
@@ -182,16 +195,15 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
 	if (ctx.wants(single)) {
 		const rows = 600 * ROWS_PER_SECOND; // 10 minutes at the simulator's speed
 		ctx.log(`polling: one ${rows}-row batch (10 minutes of simulated processing)`);
-		const { scheduler, callResults } = await compareWithFixedPolling(single, '10-minute batch', [rows]);
-		results.push(
-			...callResults,
-			{
-				name: 'seconds from batch end to Wait for Batch noticing it (10-minute batch)',
-				value: scheduler.noticeDelays[0] / 1000,
-				unit: 's',
-				reported: true,
-			},
-		);
+		const { scheduler, callResults } = await compareWithFixedPolling(single, '10-minute batch', [
+			rows,
+		]);
+		results.push(...callResults, {
+			name: 'seconds from batch end to Wait for Batch noticing it (10-minute batch)',
+			value: scheduler.noticeDelays[0] / 1000,
+			unit: 's',
+			reported: true,
+		});
 	}
 
 	const many = 'status calls vs fixed 5 s polling (10 batches awaited together)';
@@ -199,17 +211,18 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
 		// 10 one-minute batches through Marketo's 2 lanes: about 5 minutes in all
 		const sizes = Array.from({ length: 10 }, () => 60 * ROWS_PER_SECOND);
 		ctx.log('polling: 10 one-minute batches awaited together');
-		const { scheduler, fixed, callResults } = await compareWithFixedPolling(many, '10 batches', sizes);
-		results.push(
-			...callResults,
-			{
-				name: 'mean seconds from batch end to Wait for Batch noticing it (10 batches)',
-				value: mean(scheduler.noticeDelays) / 1000,
-				unit: 's',
-				reported: true,
-				details: { fixedMeanSeconds: mean(fixed.noticeDelays) / 1000 },
-			},
+		const { scheduler, fixed, callResults } = await compareWithFixedPolling(
+			many,
+			'10 batches',
+			sizes,
 		);
+		results.push(...callResults, {
+			name: 'mean seconds from batch end to Wait for Batch noticing it (10 batches)',
+			value: mean(scheduler.noticeDelays) / 1000,
+			unit: 's',
+			reported: true,
+			details: { fixedMeanSeconds: mean(fixed.noticeDelays) / 1000 },
+		});
 	}
 	return results;
 }

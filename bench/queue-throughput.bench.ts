@@ -65,7 +65,9 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
 	if (!ctx.wants('queue-throughput')) return [];
 	const shape = ctx.quick ? LARGE_IMPORT_QUICK : LARGE_IMPORT_FULL;
 	const { file, bytes, expected } = await generateLargeImportFile(ctx, shape);
-	ctx.log(`queue-throughput: ${shape.rows} rows, ${(bytes / 1e6).toFixed(1)} MB at ${shape.rowsPerSecond} rows/s`);
+	ctx.log(
+		`queue-throughput: ${shape.rows} rows, ${(bytes / 1e6).toFixed(1)} MB at ${shape.rowsPerSecond} rows/s`,
+	);
 
 	const tarball = n8n.buildAndPack();
 	let simulator: RunningSimulator | undefined;
@@ -90,11 +92,19 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
 		// What the workers hold before the file comes (n8n itself), to tell the import's share.
 		const rssBeforeKb = workerPids.map((pid) => readMemoryKb(pid, 'VmRSS'));
 		sampler = samplePeakRss([...workerPids, mainPid]);
-		ctx.log(`queue-throughput: posting the file to the webhook of n8n ${cluster.runtime.version} in queue mode...`);
+		ctx.log(
+			`queue-throughput: posting the file to the webhook of n8n ${cluster.runtime.version} in queue mode...`,
+		);
 		// Example 4 answers when Wait for Batch is done: minutes, more than fetch waits by default.
-		const response = await postFile(`${cluster.main.url}/webhook/${WEBHOOK_PATH}`, 'data', 'bench-leads.csv', fs.readFileSync(file), {
-			answerTimeoutMs: 60 * 60 * 1000,
-		});
+		const response = await postFile(
+			`${cluster.main.url}/webhook/${WEBHOOK_PATH}`,
+			'data',
+			'bench-leads.csv',
+			fs.readFileSync(file),
+			{
+				answerTimeoutMs: 60 * 60 * 1000,
+			},
+		);
 		if (response.status !== 200) {
 			throw new Error(
 				`the webhook answered HTTP ${response.status}: ${response.text.slice(0, 2000)}\n` +
@@ -103,33 +113,55 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
 		}
 		const answer = response.body as Record<string, unknown>;
 		const executionId = String(answer.executionId);
-		const data = expectSucceeded(cluster, await finishedExecution(cluster, executionId, 10 * 60 * 1000));
+		const data = expectSucceeded(
+			cluster,
+			await finishedExecution(cluster, executionId, 10 * 60 * 1000),
+		);
 		sampler.stop();
 
 		// Every row accounted for: in the caller's answer, in the run data and in Marketo's batches.
-		const counted = { failedRows: Number(answer.rowsFailed), warningRows: Number(answer.rowsWithWarning) };
+		const counted = {
+			failedRows: Number(answer.rowsFailed),
+			warningRows: Number(answer.rowsWithWarning),
+		};
 		assertRowsAccountedFor('queue-throughput (webhook answer)', counted, expected);
 		if (Number(answer.rowsImported) + counted.failedRows !== shape.rows) {
-			throw new Error(`queue-throughput: ${String(answer.rowsImported)} imported + ${counted.failedRows} failed is not ${shape.rows} rows`);
+			throw new Error(
+				`queue-throughput: ${String(answer.rowsImported)} imported + ${counted.failedRows} failed is not ${shape.rows} rows`,
+			);
 		}
-		const stored = { failedRows: outputOf(data, 'Failed rows').length, warningRows: outputOf(data, 'Warning rows').length };
+		const stored = {
+			failedRows: outputOf(data, 'Failed rows').length,
+			warningRows: outputOf(data, 'Warning rows').length,
+		};
 		assertRowsAccountedFor('queue-throughput (stored execution)', stored, expected);
 		const jobs = simulator.state.queue.filter((job) => job.owner !== 'foreign');
 		const rowsInBatches = jobs.reduce((sum, job) => sum + job.rows, 0);
 		if (rowsInBatches !== shape.rows || jobs.some((job) => job.status !== 'Complete')) {
-			throw new Error(`queue-throughput: Marketo's batches hold ${rowsInBatches} of ${shape.rows} rows, not all of them Complete`);
+			throw new Error(
+				`queue-throughput: Marketo's batches hold ${rowsInBatches} of ${shape.rows} rows, not all of them Complete`,
+			);
 		}
 
 		const ran = cluster.workersThatRan(executionId);
-		if (ran.length === 0) throw new Error(`queue-throughput: no worker says it ran execution ${executionId}`);
+		if (ran.length === 0)
+			throw new Error(`queue-throughput: no worker says it ran execution ${executionId}`);
 		const peakMbOf = (pid: number) => Math.round(sampler!.peakKb(pid) / 1024);
-		const workerPeaks = Object.fromEntries(cluster.workers.map((worker) => [worker.name, peakMbOf(worker.handle.pid!)]));
-		const ranPeakMb = Math.max(...cluster.workers.filter((worker) => ran.includes(worker.name)).map((worker) => peakMbOf(worker.handle.pid!)));
+		const workerPeaks = Object.fromEntries(
+			cluster.workers.map((worker) => [worker.name, peakMbOf(worker.handle.pid!)]),
+		);
+		const ranPeakMb = Math.max(
+			...cluster.workers
+				.filter((worker) => ran.includes(worker.name))
+				.map((worker) => peakMbOf(worker.handle.pid!)),
+		);
 
 		const timing = importTiming(data, 'Import leads', 'Wait for batches');
 		const waitStart = data.resultData.runData['Wait for batches'].at(-1)!.startTime;
 		const ideal = idealMakespanMs(processingMs(shape), timing.firstUploadMs);
-		ctx.log(`queue-throughput: ${ran.join(', ')} ran it; makespan ${(timing.makespanMs / 1000).toFixed(1)} s, ideal ${(ideal / 1000).toFixed(1)} s`);
+		ctx.log(
+			`queue-throughput: ${ran.join(', ')} ran it; makespan ${(timing.makespanMs / 1000).toFixed(1)} s, ideal ${(ideal / 1000).toFixed(1)} s`,
+		);
 		const details = {
 			n8n: cluster.runtime.version,
 			rows: shape.rows,
@@ -147,10 +179,13 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
 					{
 						...details,
 						// Where the time went: each part's submission and the Wait node's start, in s from the Import node's start.
-						partsSubmittedAtS: timing.parts.map((part) => (part.submittedAt - timing.importStart) / 1000),
+						partsSubmittedAtS: timing.parts.map(
+							(part) => (part.submittedAt - timing.importStart) / 1000,
+						),
 						waitStartS: (waitStart - timing.importStart) / 1000,
 						// When Marketo's lanes were done with our batches: the rest is Wait for Batch noticing and tying back.
-						lastBatchFinishedS: (Math.max(...jobs.map((job) => job.finishedAt ?? 0)) - timing.importStart) / 1000,
+						lastBatchFinishedS:
+							(Math.max(...jobs.map((job) => job.finishedAt ?? 0)) - timing.importStart) / 1000,
 					},
 				),
 				reported: true,

@@ -43,12 +43,16 @@ export function parseArgs(argv: string[]): RunOptions {
 		else if (arg.startsWith('--only=')) options.only = arg.slice('--only='.length);
 		else if (arg === '--runs') options.runs = Number(argv[++i]);
 		else if (arg.startsWith('--runs=')) options.runs = Number(arg.slice('--runs='.length));
-		else throw new Error(`Unknown argument ${arg}: use --quick, --only <substring> and/or --runs <n>`);
+		else
+			throw new Error(`Unknown argument ${arg}: use --quick, --only <substring> and/or --runs <n>`);
 	}
 	if (options.only === '') throw new Error('--only needs a substring');
-	if (!Number.isInteger(options.runs) || options.runs < 1) throw new Error('--runs needs a whole number of at least 1');
+	if (!Number.isInteger(options.runs) || options.runs < 1)
+		throw new Error('--runs needs a whole number of at least 1');
 	if ((options.module === undefined) !== (options.outcomeFile === undefined)) {
-		throw new Error('--module and --outcome-file go together (the runner passes them to its child processes)');
+		throw new Error(
+			'--module and --outcome-file go together (the runner passes them to its child processes)',
+		);
 	}
 	return options;
 }
@@ -92,7 +96,8 @@ export function summarizeRuns(results: RecordedResult[]): ResultSpread[] {
 		const values = list.map((result) => result.value);
 		const sorted = [...values].sort((a, b) => a - b);
 		const middle = Math.floor(sorted.length / 2);
-		const median = sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+		const median =
+			sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 		const judged = list.filter((result) => result.pass !== null);
 		return {
 			name: list[0].name,
@@ -156,7 +161,12 @@ interface ModuleOutcome {
 }
 
 /** Runs one module in this process (the child's side): its wanted results, or its crash. */
-async function runModuleHere(options: RunOptions, file: string, benchDir: string, rootDir: string): Promise<ModuleOutcome> {
+async function runModuleHere(
+	options: RunOptions,
+	file: string,
+	benchDir: string,
+	rootDir: string,
+): Promise<ModuleOutcome> {
 	const moduleName = file.replace(/\.bench\.ts$/, '');
 	const wholeModule = matches(file, options.only);
 	const wants = (name: string) => wholeModule || matches(name, options.only);
@@ -180,21 +190,34 @@ async function runModuleHere(options: RunOptions, file: string, benchDir: string
 		const results = await benchModule.run(ctx);
 		return { results: results.filter((result) => wants(result.name)) };
 	} catch (error) {
-		return { results: [], crash: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+		return {
+			results: [],
+			crash: error instanceof Error ? (error.stack ?? error.message) : String(error),
+		};
 	} finally {
 		fs.rmSync(tmpDir, { recursive: true, force: true });
 	}
 }
 
 /** Runs one module in a fresh process (see the file comment) and reads back its outcome. */
-async function runModuleInChild(options: RunOptions, file: string, benchDir: string, rootDir: string): Promise<ModuleOutcome> {
+async function runModuleInChild(
+	options: RunOptions,
+	file: string,
+	benchDir: string,
+	rootDir: string,
+): Promise<ModuleOutcome> {
 	const outcomeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'marketo-bench-outcome-'));
 	const outcomeFile = path.join(outcomeDir, 'outcome.json');
 	try {
 		const code = await new Promise<number | null>((resolve, reject) => {
 			const child = spawn(
 				process.execPath,
-				['-r', 'ts-node/register/transpile-only', path.join(benchDir, 'run.ts'), ...childArgs(options, file, outcomeFile)],
+				[
+					'-r',
+					'ts-node/register/transpile-only',
+					path.join(benchDir, 'run.ts'),
+					...childArgs(options, file, outcomeFile),
+				],
 				{ cwd: rootDir, stdio: ['ignore', 'inherit', 'inherit'] },
 			);
 			// Ctrl-C reaches the child through the terminal; a kill of the runner alone must not leave it behind.
@@ -206,7 +229,11 @@ async function runModuleInChild(options: RunOptions, file: string, benchDir: str
 				resolve(exitCode);
 			});
 		});
-		if (!fs.existsSync(outcomeFile)) return { results: [], crash: `the bench process of ${file} ended (exit ${code}) without results` };
+		if (!fs.existsSync(outcomeFile))
+			return {
+				results: [],
+				crash: `the bench process of ${file} ended (exit ${code}) without results`,
+			};
 		return JSON.parse(fs.readFileSync(outcomeFile, 'utf8')) as ModuleOutcome;
 	} finally {
 		fs.rmSync(outcomeDir, { recursive: true, force: true });
@@ -228,7 +255,8 @@ async function runModulesOnce(
 		const outcome = await runModuleInChild(options, file, benchDir, rootDir);
 		for (const result of outcome.results) {
 			process.stdout.write(prefix + formatLine(result) + '\n');
-			const pass = result.target && !result.reported ? meetsTarget(result.value, result.target) : null;
+			const pass =
+				result.target && !result.reported ? meetsTarget(result.value, result.target) : null;
 			results.push({ ...result, module: moduleName, pass, run });
 		}
 		if (outcome.crash !== undefined) {
@@ -263,7 +291,12 @@ async function main(): Promise<number> {
 		only: options.only ?? null,
 		runs: options.runs,
 		summary: summarizeRuns(results),
-		machine: { node: process.version, platform: process.platform, arch: process.arch, cpus: os.cpus().length },
+		machine: {
+			node: process.version,
+			platform: process.platform,
+			arch: process.arch,
+			cpus: os.cpus().length,
+		},
 		results,
 		crashes,
 	};
@@ -271,8 +304,12 @@ async function main(): Promise<number> {
 	fs.mkdirSync(resultsDir, { recursive: true });
 	const json = JSON.stringify(report, null, 2) + '\n';
 	fs.writeFileSync(path.join(resultsDir, 'latest.json'), json);
-	fs.writeFileSync(path.join(resultsDir, `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`), json);
-	if (options.runs > 1) for (const spread of report.summary) process.stdout.write(formatSpread(spread) + '\n');
+	fs.writeFileSync(
+		path.join(resultsDir, `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`),
+		json,
+	);
+	if (options.runs > 1)
+		for (const spread of report.summary) process.stdout.write(formatSpread(spread) + '\n');
 	const failed = results.filter((result) => result.pass === false);
 	process.stdout.write(
 		`bench: ${results.filter((result) => result.pass === true).length} targets met, ${failed.length} failed` +

@@ -88,8 +88,15 @@ export function tokenFieldsFromAnswer(
 	if (statusCode === 401 || answer.error === 'invalid_client' || answer.error === 'unauthorized') {
 		throw new UserError(INVALID_CLIENT_MESSAGE);
 	}
-	if (statusCode < 200 || statusCode > 299 || typeof answer.access_token !== 'string' || answer.access_token === '') {
-		throw new UserError(unreachableIdentityMessage(identityUrl, `HTTP ${statusCode}, not a Marketo token answer`));
+	if (
+		statusCode < 200 ||
+		statusCode > 299 ||
+		typeof answer.access_token !== 'string' ||
+		answer.access_token === ''
+	) {
+		throw new UserError(
+			unreachableIdentityMessage(identityUrl, `HTTP ${statusCode}, not a Marketo token answer`),
+		);
 	}
 	// A token with under 60 s left cannot be renewed early: Marketo hands back the same token
 	// until it dies. So its real expiry is stored, and the transport refreshes on 601/602.
@@ -107,7 +114,8 @@ export class MarketoApi implements ICredentialType {
 	icon: Icon = { light: 'file:marketo.svg', dark: 'file:marketo.dark.svg' };
 
 	// A full URL: a community package links its own docs (the camelCase slug rule is off for it).
-	documentationUrl = 'https://github.com/n8n-nodes-marketo-bulk/n8n-nodes-marketo-bulk#the-marketo-api-credential';
+	documentationUrl =
+		'https://github.com/n8n-nodes-marketo-bulk/n8n-nodes-marketo-bulk#the-marketo-api-credential';
 
 	properties: INodeProperties[] = [
 		{
@@ -187,7 +195,12 @@ export class MarketoApi implements ICredentialType {
 			})) as { statusCode: number; body: unknown };
 		} catch (error) {
 			// Only the error code travels on: the request error carries the URL WITH the secret.
-			throw new UserError(unreachableIdentityMessage(identityUrl, networkProblemInWords((error as IDataObject)?.code)));
+			throw new UserError(
+				unreachableIdentityMessage(
+					identityUrl,
+					networkProblemInWords((error as IDataObject)?.code),
+				),
+			);
 		}
 		return tokenFieldsFromAnswer(response.statusCode, response.body, identityUrl, Date.now());
 	}
@@ -236,7 +249,8 @@ export class MarketoApi implements ICredentialType {
 				properties: {
 					key: 'errors[0].code',
 					value: '601',
-					message: 'Marketo did not accept the access token (601): check that the Client ID belongs to an active LaunchPoint service',
+					message:
+						'Marketo did not accept the access token (601): check that the Client ID belongs to an active LaunchPoint service',
 				},
 			},
 			{
@@ -244,7 +258,8 @@ export class MarketoApi implements ICredentialType {
 				properties: {
 					key: 'success',
 					value: false,
-					message: 'Marketo answered with an error: check the REST API Endpoint (Admin > Web Services) and the API user\'s role',
+					message:
+						"Marketo answered with an error: check the REST API Endpoint (Admin > Web Services) and the API user's role",
 				},
 			},
 		],

@@ -39,9 +39,14 @@ function summaryLines({ run, calls, seconds, sourceRows }) {
 		`Imported: ${imported} (of which ${warned.length} with a warning), failed: ${failed.length}`,
 		'',
 		`Failed rows (output "Failed Rows"):`,
-		...failed.map((row) => `  row ${row._marketo.rowNumber ?? '?'} ${row.email || '(no email)'}: ${row._marketo.reason}`),
+		...failed.map(
+			(row) =>
+				`  row ${row._marketo.rowNumber ?? '?'} ${row.email || '(no email)'}: ${row._marketo.reason}`,
+		),
 		`Warning rows (output "Warning Rows"):`,
-		...warned.map((row) => `  row ${row._marketo.rowNumber ?? '?'} ${row.email}: ${row._marketo.reason}`),
+		...warned.map(
+			(row) => `  row ${row._marketo.rowNumber ?? '?'} ${row.email}: ${row._marketo.reason}`,
+		),
 		'',
 		`Marketo API calls: ${calls.length} (${countByRoute(calls)})`,
 		`Time: ${seconds.toFixed(1)} s for the workflow run`,
@@ -57,7 +62,9 @@ function countByRoute(calls) {
 
 async function main() {
 	const started = Date.now();
-	say('Marketo Bulk Import demo: a real n8n, the package installed as a community node, a simulated Marketo.\n');
+	say(
+		'Marketo Bulk Import demo: a real n8n, the package installed as a community node, a simulated Marketo.\n',
+	);
 	const { runtime: n8n, userFolder } = prepareN8n({ line: '2' });
 	const { startSimulator } = loadSimulator();
 	// 20 rows/s: long enough to watch the batch go Queued -> Importing -> Complete.
@@ -65,10 +72,15 @@ async function main() {
 	try {
 		const credential = simulatorCredential(simulator);
 		await runtime.importCredentials(n8n, userFolder, [credential]);
-		const workflow = examples.exampleWorkflow('01-csv-file-to-leads.json', { credential, filePath: CSV_FILE });
+		const workflow = examples.exampleWorkflow('01-csv-file-to-leads.json', {
+			credential,
+			filePath: CSV_FILE,
+		});
 		await runtime.importWorkflow(n8n, userFolder, workflow);
 
-		say(`Running "${workflow.name}" in n8n ${n8n.version} on ${path.relative(process.cwd(), CSV_FILE)} ...`);
+		say(
+			`Running "${workflow.name}" in n8n ${n8n.version} on ${path.relative(process.cwd(), CSV_FILE)} ...`,
+		);
 		const runStarted = Date.now();
 		const result = await runtime.executeWorkflow(n8n, userFolder, workflow.id);
 		const seconds = (Date.now() - runStarted) / 1000;
@@ -80,14 +92,24 @@ async function main() {
 		}
 		const sourceRows = fs.readFileSync(CSV_FILE, 'utf8').trimEnd().split('\n').length - 1;
 		say('');
-		for (const line of summaryLines({ run: result.run, calls: simulator.state.calls, seconds, sourceRows })) say(line);
-		say(`Static list 2001 now has ${simulator.state.listMembers(2001).length} members in the simulator.`);
+		for (const line of summaryLines({
+			run: result.run,
+			calls: simulator.state.calls,
+			seconds,
+			sourceRows,
+		}))
+			say(line);
+		say(
+			`Static list 2001 now has ${simulator.state.listMembers(2001).length} members in the simulator.`,
+		);
 		return 0;
 	} finally {
 		await simulator.close();
 		runtime.killAllChildren();
 		fs.rmSync(userFolder, { recursive: true, force: true });
-		say(`\nDone in ${((Date.now() - started) / 1000).toFixed(0)} s; the simulator and n8n are stopped.`);
+		say(
+			`\nDone in ${((Date.now() - started) / 1000).toFixed(0)} s; the simulator and n8n are stopped.`,
+		);
 	}
 }
 

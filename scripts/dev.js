@@ -33,7 +33,11 @@ const FILE_EXAMPLES = [
 	['08-validate-before-import.json', 'leads.csv'],
 ];
 /** The examples that need a webhook or a schedule (imported by --queue). */
-const QUEUE_EXAMPLE_FILES = ['04-webhook-csv-upload.json', '05-scheduled-spreadsheet.json', '06-long-import-frees-the-worker.json'];
+const QUEUE_EXAMPLE_FILES = [
+	'04-webhook-csv-upload.json',
+	'05-scheduled-spreadsheet.json',
+	'06-long-import-frees-the-worker.json',
+];
 
 function option(name, fallback) {
 	const index = process.argv.indexOf(`--${name}`);
@@ -72,7 +76,13 @@ async function mainQueue() {
 	process.on('SIGINT', () => void stop('SIGINT'));
 	process.on('SIGTERM', () => void stop('SIGTERM'));
 	try {
-		cluster = await createQueueN8n({ line, tarball, name: 'dev', mainPort: port, owner: DEV_OWNER });
+		cluster = await createQueueN8n({
+			line,
+			tarball,
+			name: 'dev',
+			mainPort: port,
+			owner: DEV_OWNER,
+		});
 		fs.rmSync(path.dirname(tarball), { recursive: true, force: true });
 		credential = simulatorCredential(simulator);
 		await cluster.importCredentials([credential]);
@@ -81,17 +91,35 @@ async function mainQueue() {
 		const leadsCsv = path.join(dataDir, 'leads.csv');
 		fs.copyFileSync(path.join(examples.EXAMPLES_DIR, 'data', 'leads.csv'), leadsCsv);
 		const largeFile = path.join(dataDir, 'large-leads.csv');
-		await require('./generate-leads').generateLeadsCsv(largeFile, { rows: 3000, failEvery: 1000, warnEvery: 1000, addressLength: 4000 });
+		await require('./generate-leads').generateLeadsCsv(largeFile, {
+			rows: 3000,
+			failEvery: 1000,
+			warnEvery: 1000,
+			addressLength: 4000,
+		});
 		const [header, ...rows] = fs.readFileSync(leadsCsv, 'utf8').trimEnd().split('\n');
 		const columns = header.split(',');
-		const sheetRows = rows.map((row) => Object.fromEntries(row.split(',').map((cell, i) => [columns[i], cell]).filter(([, cell]) => cell !== '')));
+		const sheetRows = rows.map((row) =>
+			Object.fromEntries(
+				row
+					.split(',')
+					.map((cell, i) => [columns[i], cell])
+					.filter(([, cell]) => cell !== ''),
+			),
+		);
 		writeSpreadsheet(cluster.runtime, sheetRows, path.join(dataDir, 'leads.xlsx'), 'Leads');
 		for (const file of [...examples.EXAMPLE_FILES, ...QUEUE_EXAMPLE_FILES]) {
-			const filePath = file.startsWith('03') ? largeFile : file.startsWith('05') ? undefined : leadsCsv;
+			const filePath = file.startsWith('03')
+				? largeFile
+				: file.startsWith('05')
+					? undefined
+					: leadsCsv;
 			const workflow = examples.exampleWorkflow(file, { credential, filePath });
 			for (const node of workflow.nodes) {
-				if (node.name === 'Read spreadsheet') node.parameters.fileSelector = path.join(dataDir, 'leads.xlsx');
-				if (node.name === 'Write failed rows') node.parameters.fileName = path.join(dataDir, 'failed-leads.xlsx');
+				if (node.name === 'Read spreadsheet')
+					node.parameters.fileSelector = path.join(dataDir, 'leads.xlsx');
+				if (node.name === 'Write failed rows')
+					node.parameters.fileName = path.join(dataDir, 'failed-leads.xlsx');
 			}
 			await cluster.importWorkflow(workflow);
 		}
@@ -114,11 +142,17 @@ async function mainQueue() {
 	}
 
 	say('');
-	say(`n8n ${cluster.runtime.version} in queue mode: ${cluster.main.url} (main) and ${cluster.workers.length} workers`);
+	say(
+		`n8n ${cluster.runtime.version} in queue mode: ${cluster.main.url} (main) and ${cluster.workers.length} workers`,
+	);
 	say(`  Log in (LOCAL ONLY account): ${DEV_OWNER.email} / ${DEV_OWNER.password}`);
-	say(`  Redis 127.0.0.1:${cluster.stack.redis.port}, PostgreSQL 127.0.0.1:${cluster.stack.postgres.port} (user postgres), binary data in the database`);
+	say(
+		`  Redis 127.0.0.1:${cluster.stack.redis.port}, PostgreSQL 127.0.0.1:${cluster.stack.postgres.port} (user postgres), binary data in the database`,
+	);
 	say(`  Credential "${credential.name}" -> Marketo simulator at ${simulator.restUrl}`);
-	say('  Workflows: examples 1-6. Active: 4 and 6 (webhooks); activate 5 to run it on its schedule.');
+	say(
+		'  Workflows: examples 1-6. Active: 4 and 6 (webhooks); activate 5 to run it on its schedule.',
+	);
 	say(`    curl -F "data=@examples/data/leads.csv" ${cluster.main.url}/webhook/marketo-csv-upload`);
 	say(`    curl -F "data=@examples/data/leads.csv" ${cluster.main.url}/webhook/marketo-csv-import`);
 	say(`  Files the examples read and write: ${path.relative(process.cwd(), cluster.dataDir)}`);
@@ -142,20 +176,37 @@ async function main() {
 	// A copy of the lead fixture where the editor's Read/Write Files node may read it.
 	const dataDir = path.join(userFolder, 'data');
 	fs.mkdirSync(dataDir, { recursive: true });
-	fs.copyFileSync(path.join(examples.EXAMPLES_DIR, 'data', 'leads.csv'), path.join(dataDir, 'leads.csv'));
+	fs.copyFileSync(
+		path.join(examples.EXAMPLES_DIR, 'data', 'leads.csv'),
+		path.join(dataDir, 'leads.csv'),
+	);
 	const largeFile = path.join(dataDir, 'large-leads.csv');
 	for (const file of examples.EXAMPLE_FILES) {
 		const filePath = file.startsWith('03') ? largeFile : path.join(dataDir, 'leads.csv');
-		await runtime.importWorkflow(n8n, userFolder, examples.exampleWorkflow(file, { credential, filePath }));
+		await runtime.importWorkflow(
+			n8n,
+			userFolder,
+			examples.exampleWorkflow(file, { credential, filePath }),
+		);
 	}
 	for (const [file, dataFile] of FILE_EXAMPLES) {
 		const filePath = path.join(dataDir, dataFile);
-		if (!fs.existsSync(filePath)) fs.copyFileSync(path.join(examples.EXAMPLES_DIR, 'data', dataFile), filePath);
-		await runtime.importWorkflow(n8n, userFolder, examples.exampleWorkflow(file, { credential, filePath }));
+		if (!fs.existsSync(filePath))
+			fs.copyFileSync(path.join(examples.EXAMPLES_DIR, 'data', dataFile), filePath);
+		await runtime.importWorkflow(
+			n8n,
+			userFolder,
+			examples.exampleWorkflow(file, { credential, filePath }),
+		);
 	}
 	if (!fs.existsSync(largeFile)) {
 		// ~12 MB in few rows: two parts, quick for the simulator. See scripts/generate-leads.js.
-		await require('./generate-leads').generateLeadsCsv(largeFile, { rows: 3000, failEvery: 1000, warnEvery: 1000, addressLength: 4000 });
+		await require('./generate-leads').generateLeadsCsv(largeFile, {
+			rows: 3000,
+			failEvery: 1000,
+			warnEvery: 1000,
+			addressLength: 4000,
+		});
 	}
 
 	const server = await runtime.startN8n(n8n, userFolder, { port, readyTimeoutMs: 300000 });
@@ -182,9 +233,13 @@ async function main() {
 
 	say('');
 	say(`n8n ${n8n.version} is running: ${server.url}`);
-	say(`  Log in (LOCAL ONLY account, created for this dev instance): ${DEV_OWNER.email} / ${DEV_OWNER.password}`);
+	say(
+		`  Log in (LOCAL ONLY account, created for this dev instance): ${DEV_OWNER.email} / ${DEV_OWNER.password}`,
+	);
 	say(`  Credential "${credential.name}" -> Marketo simulator at ${simulator.restUrl}`);
-	say('  Workflows: examples 1-3, 7 and 8 (they read data/leads.csv, a 12 MB file and data/webinar-registrants.csv in the dev user folder)');
+	say(
+		'  Workflows: examples 1-3, 7 and 8 (they read data/leads.csv, a 12 MB file and data/webinar-registrants.csv in the dev user folder)',
+	);
 	say(`  n8n data: ${path.relative(process.cwd(), userFolder)} (run with --fresh to start over)`);
 	say('Press Ctrl+C to stop.');
 }

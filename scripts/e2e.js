@@ -21,7 +21,8 @@ function parseArguments(argv) {
 		const argument = argv[i];
 		if (argument === '--line' || argument.startsWith('--line=')) {
 			const value = argument.includes('=') ? argument.split('=')[1] : argv[++i];
-			if (!['1', '2', 'both'].includes(value)) throw new Error(`--line takes 1, 2 or both, not "${value}"`);
+			if (!['1', '2', 'both'].includes(value))
+				throw new Error(`--line takes 1, 2 or both, not "${value}"`);
 			options.lines = value === 'both' ? ['2', '1'] : [value];
 		} else {
 			options.jestArgs.push(argument);
@@ -52,7 +53,12 @@ function integrationOnLine1(line1) {
 			env: { ...process.env, N8N_LINE1_NODE_MODULES: path.join(line1.dir, 'node_modules') },
 		},
 	);
-	return { line: '1', version: `${line1.version} (integration tests)`, ok: jest.status === 0, seconds: (Date.now() - started) / 1000 };
+	return {
+		line: '1',
+		version: `${line1.version} (integration tests)`,
+		ok: jest.status === 0,
+		seconds: (Date.now() - started) / 1000,
+	};
 }
 
 function main() {
@@ -86,7 +92,12 @@ function main() {
 				env: { ...process.env, N8N_E2E_LINE: line, N8N_E2E_TARBALL: tarball },
 			},
 		);
-		results.push({ line, version, ok: jest.status === 0, seconds: (Date.now() - lineStarted) / 1000 });
+		results.push({
+			line,
+			version,
+			ok: jest.status === 0,
+			seconds: (Date.now() - lineStarted) / 1000,
+		});
 	}
 	fs.rmSync(path.dirname(tarball), { recursive: true, force: true });
 

@@ -19,5 +19,10 @@ export const EXAMPLE_FILES: string[];
 export function loadExample(fileName: string): ExampleWorkflow;
 export function exampleWorkflow(
 	fileName: string,
-	options: { id?: string; nameSuffix?: string; credential: { id: string; name: string }; filePath?: string },
+	options: {
+		id?: string;
+		nameSuffix?: string;
+		credential: { id: string; name: string };
+		filePath?: string;
+	},
 ): ExampleWorkflow;

@@ -12,7 +12,11 @@ const EXAMPLES_DIR = path.resolve(__dirname, '..', 'examples');
 /** What the example files carry instead of a real credential id (README tells users to pick theirs). */
 const CREDENTIAL_PLACEHOLDER_ID = 'MARKETO_CREDENTIAL_ID';
 
-const EXAMPLE_FILES = ['01-csv-file-to-leads.json', '02-items-to-program-members.json', '03-large-file-in-parts.json'];
+const EXAMPLE_FILES = [
+	'01-csv-file-to-leads.json',
+	'02-items-to-program-members.json',
+	'03-large-file-in-parts.json',
+];
 
 function loadExample(fileName) {
 	return JSON.parse(fs.readFileSync(path.join(EXAMPLES_DIR, fileName), 'utf8'));
@@ -38,4 +42,10 @@ function exampleWorkflow(fileName, options) {
 	return workflow;
 }
 
-module.exports = { EXAMPLES_DIR, CREDENTIAL_PLACEHOLDER_ID, EXAMPLE_FILES, loadExample, exampleWorkflow };
+module.exports = {
+	EXAMPLES_DIR,
+	CREDENTIAL_PLACEHOLDER_ID,
+	EXAMPLE_FILES,
+	loadExample,
+	exampleWorkflow,
+};

@@ -13,7 +13,19 @@ export const HEADER: string;
 export function leadEmail(rowNumber: number): string;
 export function leadRow(
 	rowNumber: number,
-	options: { failEvery: number; warnEvery: number; addressLength?: number; repeatEmailEvery?: number; repeatEmailDistance?: number },
+	options: {
+		failEvery: number;
+		warnEvery: number;
+		addressLength?: number;
+		repeatEmailEvery?: number;
+		repeatEmailDistance?: number;
+	},
 ): string;
-export function expectedOutcomes(rows: number, options?: LeadFileOptions): { failed: number[]; warned: number[] };
-export function generateLeadsCsv(file: string, options?: LeadFileOptions): Promise<{ file: string; rows: number; bytes: number }>;
+export function expectedOutcomes(
+	rows: number,
+	options?: LeadFileOptions,
+): { failed: number[]; warned: number[] };
+export function generateLeadsCsv(
+	file: string,
+	options?: LeadFileOptions,
+): Promise<{ file: string; rows: number; bytes: number }>;

@@ -28,19 +28,33 @@ function headerLine(addressLength) {
 /** A deterministic street address of exactly `length` characters (no delimiter or quote in it). */
 function addressOf(rowNumber, length) {
 	let text = `${rowNumber}`;
-	for (let word = rowNumber; text.length < length; word += 3) text += ` ${ADDRESS_WORDS[word % ADDRESS_WORDS.length]}`;
+	for (let word = rowNumber; text.length < length; word += 3)
+		text += ` ${ADDRESS_WORDS[word % ADDRESS_WORDS.length]}`;
 	return text.slice(0, length);
 }
 const CITIES = ['Amsterdam', 'Lisbon', 'Paris', 'Berlin', 'Lyon', 'Porto', 'Utrecht', 'Hamburg'];
-const COUNTRIES = ['Netherlands', 'Portugal', 'France', 'Germany', 'France', 'Portugal', 'Netherlands', 'Germany'];
+const COUNTRIES = [
+	'Netherlands',
+	'Portugal',
+	'France',
+	'Germany',
+	'France',
+	'Portugal',
+	'Netherlands',
+	'Germany',
+];
 const TITLES = ['Marketing Manager', 'Sales Director', 'Data Analyst', 'Operations Lead'];
 
 function leadEmail(rowNumber) {
 	return `lead${String(rowNumber).padStart(7, '0')}@example.com`;
 }
 
-function leadRow(rowNumber, { failEvery, warnEvery, addressLength = 0, repeatEmailEvery = 0, repeatEmailDistance = 0 }) {
-	const repeats = repeatEmailEvery > 0 && rowNumber % repeatEmailEvery === 0 && rowNumber > repeatEmailDistance;
+function leadRow(
+	rowNumber,
+	{ failEvery, warnEvery, addressLength = 0, repeatEmailEvery = 0, repeatEmailDistance = 0 },
+) {
+	const repeats =
+		repeatEmailEvery > 0 && rowNumber % repeatEmailEvery === 0 && rowNumber > repeatEmailDistance;
 	const failed = failEvery > 0 && rowNumber % failEvery === 0;
 	const warned = !failed && warnEvery > 0 && rowNumber % warnEvery === 1 % warnEvery;
 	const place = rowNumber % CITIES.length;
@@ -72,7 +86,14 @@ function expectedOutcomes(rows, { failEvery = 10000, warnEvery = 10000 } = {}) {
 /** Streams the file to disk in ~1 MB writes; resolves { file, rows, bytes }. */
 async function generateLeadsCsv(
 	file,
-	{ rows = 100000, failEvery = 10000, warnEvery = 10000, addressLength = 0, repeatEmailEvery = 0, repeatEmailDistance = 0 } = {},
+	{
+		rows = 100000,
+		failEvery = 10000,
+		warnEvery = 10000,
+		addressLength = 0,
+		repeatEmailEvery = 0,
+		repeatEmailDistance = 0,
+	} = {},
 ) {
 	const out = fs.createWriteStream(file);
 	let failure;
@@ -101,7 +122,9 @@ module.exports = { HEADER, leadEmail, leadRow, expectedOutcomes, generateLeadsCs
 if (require.main === module) {
 	const [file, rows, failEvery, warnEvery, addressLength] = process.argv.slice(2);
 	if (!file) {
-		process.stderr.write('usage: node scripts/generate-leads.js <file> [rows] [failEvery] [warnEvery] [addressLength]\n');
+		process.stderr.write(
+			'usage: node scripts/generate-leads.js <file> [rows] [failEvery] [warnEvery] [addressLength]\n',
+		);
 		process.exit(2);
 	}
 	generateLeadsCsv(file, {
@@ -110,7 +133,8 @@ if (require.main === module) {
 		warnEvery: warnEvery ? Number(warnEvery) : undefined,
 		addressLength: addressLength ? Number(addressLength) : undefined,
 	}).then(
-		(result) => process.stdout.write(`${result.file}: ${result.rows} rows, ${result.bytes} bytes\n`),
+		(result) =>
+			process.stdout.write(`${result.file}: ${result.rows} rows, ${result.bytes} bytes\n`),
 		(error) => {
 			process.stderr.write(`${error.message}\n`);
 			process.exit(1);

@@ -69,7 +69,12 @@ export interface QueueCluster {
 
 export const QUEUE_OWNER: { email: string; password: string; firstName: string; lastName: string };
 
-export function queueEnv(line: RuntimeLine, stack: Stack, dataDir: string, extra?: Record<string, string>): Record<string, string>;
+export function queueEnv(
+	line: RuntimeLine,
+	stack: Stack,
+	dataDir: string,
+	extra?: Record<string, string>,
+): Record<string, string>;
 
 export function createQueueN8n(options: {
 	line?: RuntimeLine;
@@ -83,5 +88,13 @@ export function createQueueN8n(options: {
 	owner?: { email: string; password: string; firstName: string; lastName: string };
 }): Promise<QueueCluster>;
 
-export function writeSpreadsheet(runtime: Runtime, rows: Array<Record<string, unknown>>, file: string, sheetName?: string): void;
-export function readSpreadsheet(runtime: Runtime, file: string): Record<string, Array<Record<string, unknown>>>;
+export function writeSpreadsheet(
+	runtime: Runtime,
+	rows: Array<Record<string, unknown>>,
+	file: string,
+	sheetName?: string,
+): void;
+export function readSpreadsheet(
+	runtime: Runtime,
+	file: string,
+): Record<string, Array<Record<string, unknown>>>;

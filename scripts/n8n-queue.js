@@ -73,7 +73,14 @@ function queueEnv(line, stack, dataDir, extra = {}) {
  *            mainPort, env = {}, owner = QUEUE_OWNER (the editor account signIn() sets up) }
  */
 async function createQueueN8n(options) {
-	const { line = '2', tarball, workers: workerCount = 2, concurrency = 5, name = 'queue', echo = false } = options;
+	const {
+		line = '2',
+		tarball,
+		workers: workerCount = 2,
+		concurrency = 5,
+		name = 'queue',
+		echo = false,
+	} = options;
 	const n8nRuntime = runtime.ensureRuntime(line);
 	const stack = await stackModule.startStack({ name: `${name}-line${line}` });
 	const processes = [];
@@ -103,7 +110,9 @@ async function createQueueN8n(options) {
 		async cli(args) {
 			const result = await runtime.runN8n(n8nRuntime, folders.main, args, { env });
 			if (result.code !== 0) {
-				throw new Error(`n8n ${args.join(' ')} exited with ${result.code}\n${(result.stdout + result.stderr).slice(-4000)}`);
+				throw new Error(
+					`n8n ${args.join(' ')} exited with ${result.code}\n${(result.stdout + result.stderr).slice(-4000)}`,
+				);
 			}
 			migrated = true;
 			return result;
@@ -144,16 +153,23 @@ async function createQueueN8n(options) {
 							N8N_WORKER_SERVER_ADDRESS: '127.0.0.1',
 						}),
 						logFile: path.join(stack.dir, `worker-${index + 1}.log`),
-						onOutput: echo ? (chunk) => process.stderr.write(prefixLines(`worker-${index + 1}`, chunk)) : undefined,
+						onOutput: echo
+							? (chunk) => process.stderr.write(prefixLines(`worker-${index + 1}`, chunk))
+							: undefined,
 					},
 				);
 				processes.push(handle);
 				stackModule.registerProcess(stack.dir, handle.pid, folder);
 				const worker = { name: `worker-${index + 1}`, handle, healthPort, folder };
 				cluster.workers[index] = worker;
-				await waitUntil(`n8n worker ${index + 1}`, handle, readyTimeoutMs, async () =>
-					handle.output().includes('n8n worker is now ready') &&
-					(await runtime.httpGetStatus(`http://127.0.0.1:${healthPort}/healthz/readiness`)) === 200,
+				await waitUntil(
+					`n8n worker ${index + 1}`,
+					handle,
+					readyTimeoutMs,
+					async () =>
+						handle.output().includes('n8n worker is now ready') &&
+						(await runtime.httpGetStatus(`http://127.0.0.1:${healthPort}/healthz/readiness`)) ===
+							200,
 				);
 			});
 			// The database is migrated (above), so the main process and the workers start together.
@@ -180,30 +196,48 @@ async function createQueueN8n(options) {
 			);
 			processes.push(handle);
 			stackModule.registerProcess(stack.dir, handle.pid, folders.main);
-			cluster.main = { name: 'main', handle, port, url: `http://localhost:${port}`, folder: folders.main };
+			cluster.main = {
+				name: 'main',
+				handle,
+				port,
+				url: `http://localhost:${port}`,
+				folder: folders.main,
+			};
 			const base = `http://127.0.0.1:${port}`;
 			await Promise.all([
-				waitUntil('n8n main', handle, readyTimeoutMs, async () =>
-					(await runtime.httpGetStatus(`${base}/healthz/readiness`)) === 200 &&
-					(await runtime.httpGetStatus(`${base}/rest/settings`)) === 200,
+				waitUntil(
+					'n8n main',
+					handle,
+					readyTimeoutMs,
+					async () =>
+						(await runtime.httpGetStatus(`${base}/healthz/readiness`)) === 200 &&
+						(await runtime.httpGetStatus(`${base}/rest/settings`)) === 200,
 				),
 				...workerStarts,
 			]);
-			log(`n8n ${n8nRuntime.version} in queue mode: main ${cluster.main.url} and ${workerCount} workers ready after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+			log(
+				`n8n ${n8nRuntime.version} in queue mode: main ${cluster.main.url} and ${workerCount} workers ready after ${((Date.now() - started) / 1000).toFixed(1)} s`,
+			);
 			return cluster;
 		},
 
 		/** Owner set up (first time) and logged in; the cookie is kept for the REST calls below. */
 		async signIn() {
-			if (!cluster.cookie) cluster.cookie = await runtime.signInOwner(cluster.main.url, options.owner ?? QUEUE_OWNER);
+			if (!cluster.cookie)
+				cluster.cookie = await runtime.signInOwner(cluster.main.url, options.owner ?? QUEUE_OWNER);
 			return cluster.cookie;
 		},
 
 		async rest(method, pathName, body) {
 			const cookie = await cluster.signIn();
-			const response = await runtime.restRequest(cluster.main.url, method, pathName, { body, cookie });
+			const response = await runtime.restRequest(cluster.main.url, method, pathName, {
+				body,
+				cookie,
+			});
 			if (response.status >= 400) {
-				throw new Error(`${method} ${pathName}: HTTP ${response.status} ${JSON.stringify(response.body).slice(0, 2000)}`);
+				throw new Error(
+					`${method} ${pathName}: HTTP ${response.status} ${JSON.stringify(response.body).slice(0, 2000)}`,
+				);
 			}
 			return response.body?.data ?? response.body;
 		},
@@ -215,16 +249,24 @@ async function createQueueN8n(options) {
 		async activate(workflowId) {
 			const workflow = await cluster.rest('GET', `/rest/workflows/${workflowId}`);
 			if (line === '1') {
-				await cluster.rest('PATCH', `/rest/workflows/${workflowId}`, { active: true, versionId: workflow.versionId });
+				await cluster.rest('PATCH', `/rest/workflows/${workflowId}`, {
+					active: true,
+					versionId: workflow.versionId,
+				});
 			} else {
-				await cluster.rest('POST', `/rest/workflows/${workflowId}/activate`, { versionId: workflow.versionId });
+				await cluster.rest('POST', `/rest/workflows/${workflowId}/activate`, {
+					versionId: workflow.versionId,
+				});
 			}
 		},
 
 		async deactivate(workflowId) {
 			const workflow = await cluster.rest('GET', `/rest/workflows/${workflowId}`);
 			if (line === '1') {
-				await cluster.rest('PATCH', `/rest/workflows/${workflowId}`, { active: false, versionId: workflow.versionId });
+				await cluster.rest('PATCH', `/rest/workflows/${workflowId}`, {
+					active: false,
+					versionId: workflow.versionId,
+				});
 			} else {
 				await cluster.rest('POST', `/rest/workflows/${workflowId}/deactivate`, {});
 			}
@@ -236,8 +278,13 @@ async function createQueueN8n(options) {
 		 */
 		async execution(executionId) {
 			const execution = await cluster.rest('GET', `/rest/executions/${executionId}`);
-			const flatted = createRequire(path.join(n8nRuntime.dir, 'node_modules', 'n8n', 'package.json'))('flatted');
-			return { ...execution, data: typeof execution.data === 'string' ? flatted.parse(execution.data) : execution.data };
+			const flatted = createRequire(
+				path.join(n8nRuntime.dir, 'node_modules', 'n8n', 'package.json'),
+			)('flatted');
+			return {
+				...execution,
+				data: typeof execution.data === 'string' ? flatted.parse(execution.data) : execution.data,
+			};
 		},
 
 		/** The executions of a workflow, newest first (id, status, mode, startedAt, stoppedAt). */
@@ -250,7 +297,9 @@ async function createQueueN8n(options) {
 		/** The workers that ran (a part of) an execution, by their log ("Worker started execution <id>"). */
 		workersThatRan(executionId) {
 			const started = new RegExp(`Worker started execution ${executionId} \\(job`);
-			return cluster.workers.filter((worker) => started.test(worker.handle.output())).map((worker) => worker.name);
+			return cluster.workers
+				.filter((worker) => started.test(worker.handle.output()))
+				.map((worker) => worker.name);
 		},
 
 		/**
@@ -259,12 +308,16 @@ async function createQueueN8n(options) {
 		 */
 		workerStarts(executionId) {
 			const started = new RegExp(`Worker started execution ${executionId} \\(job`, 'g');
-			return cluster.workers.flatMap((worker) => Array((worker.handle.output().match(started) ?? []).length).fill(worker.name));
+			return cluster.workers.flatMap((worker) =>
+				Array((worker.handle.output().match(started) ?? []).length).fill(worker.name),
+			);
 		},
 
 		/** True once the main process has enqueued the execution (sent it to the workers). */
 		enqueuedByMain(executionId) {
-			return new RegExp(`Enqueued execution ${executionId} \\(job`).test(cluster.main.handle.output());
+			return new RegExp(`Enqueued execution ${executionId} \\(job`).test(
+				cluster.main.handle.output(),
+			);
 		},
 
 		/** Every process of the cluster's logs, for a failure message. */
@@ -308,17 +361,23 @@ async function waitUntil(what, handle, timeoutMs, check) {
 	const deadline = Date.now() + timeoutMs;
 	while (Date.now() < deadline) {
 		if (handle.hasExited()) {
-			throw new Error(`${what} exited (${JSON.stringify(handle.exitInfo())}) before it was ready:\n${handle.output().slice(-4000)}`);
+			throw new Error(
+				`${what} exited (${JSON.stringify(handle.exitInfo())}) before it was ready:\n${handle.output().slice(-4000)}`,
+			);
 		}
 		if (await check()) return;
 		await new Promise((resolve) => setTimeout(resolve, 500));
 	}
-	throw new Error(`${what} was not ready within ${timeoutMs / 1000} s:\n${handle.output().slice(-4000)}`);
+	throw new Error(
+		`${what} was not ready within ${timeoutMs / 1000} s:\n${handle.output().slice(-4000)}`,
+	);
 }
 
 /** SheetJS as the installed n8n's own nodes use it (1.x: xlsx, 2.x: @e965/xlsx). */
 function spreadsheetLibrary(n8nRuntime) {
-	const nodesRequire = createRequire(path.join(n8nRuntime.dir, 'node_modules', 'n8n-nodes-base', 'package.json'));
+	const nodesRequire = createRequire(
+		path.join(n8nRuntime.dir, 'node_modules', 'n8n-nodes-base', 'package.json'),
+	);
 	for (const name of ['xlsx', '@e965/xlsx']) {
 		try {
 			return nodesRequire(name);
@@ -341,7 +400,9 @@ function writeSpreadsheet(n8nRuntime, rows, file, sheetName = 'Sheet1') {
 function readSpreadsheet(n8nRuntime, file) {
 	const xlsx = spreadsheetLibrary(n8nRuntime);
 	const workbook = xlsx.read(fs.readFileSync(file), { type: 'buffer' });
-	return Object.fromEntries(workbook.SheetNames.map((name) => [name, xlsx.utils.sheet_to_json(workbook.Sheets[name])]));
+	return Object.fromEntries(
+		workbook.SheetNames.map((name) => [name, xlsx.utils.sheet_to_json(workbook.Sheets[name])]),
+	);
 }
 
 module.exports = { createQueueN8n, queueEnv, QUEUE_OWNER, writeSpreadsheet, readSpreadsheet };

@@ -46,7 +46,12 @@ export interface N8nRun {
 	data: {
 		resultData: {
 			runData: Record<string, N8nTaskData[]>;
-			error?: { message?: string; description?: string | null; node?: { name?: string }; [key: string]: unknown };
+			error?: {
+				message?: string;
+				description?: string | null;
+				node?: { name?: string };
+				[key: string]: unknown;
+			};
 			lastNodeExecuted?: string;
 		};
 	};
@@ -74,25 +79,62 @@ export interface RunningN8n {
 export const REPO_ROOT: string;
 export const PACKAGE_NAME: string;
 export const E2E_ENCRYPTION_KEY: string;
-export const RUNTIME_LINES: Record<RuntimeLine, { version: string; nativeModules: string[]; overrides?: Record<string, string> }>;
+export const RUNTIME_LINES: Record<
+	RuntimeLine,
+	{ version: string; nativeModules: string[]; overrides?: Record<string, string> }
+>;
 
 export function describeRuntime(line?: string): Runtime;
 export function ensureRuntime(line?: string): Runtime;
 export function buildAndPack(options?: { skipBuild?: boolean }): string;
 export function createUserFolder(prefix?: string): string;
 export function installPackage(runtime: Runtime, userFolder: string, tarball: string): string;
-export function n8nEnv(runtime: Runtime, userFolder: string, extra?: Record<string, string>): NodeJS.ProcessEnv;
-export function runN8n(runtime: Runtime, userFolder: string, args: string[], options?: RunOptions): Promise<CommandResult>;
-export function importCredentials(runtime: Runtime, userFolder: string, credentials: StoredCredential[]): Promise<void>;
-export function importWorkflow(runtime: Runtime, userFolder: string, workflow: { id: string; [key: string]: unknown }): Promise<string>;
-export function exportCredentials(runtime: Runtime, userFolder: string): Promise<StoredCredential[]>;
-export function executeWorkflow(runtime: Runtime, userFolder: string, workflowId: string, options?: RunOptions): Promise<ExecuteResult>;
+export function n8nEnv(
+	runtime: Runtime,
+	userFolder: string,
+	extra?: Record<string, string>,
+): NodeJS.ProcessEnv;
+export function runN8n(
+	runtime: Runtime,
+	userFolder: string,
+	args: string[],
+	options?: RunOptions,
+): Promise<CommandResult>;
+export function importCredentials(
+	runtime: Runtime,
+	userFolder: string,
+	credentials: StoredCredential[],
+): Promise<void>;
+export function importWorkflow(
+	runtime: Runtime,
+	userFolder: string,
+	workflow: { id: string; [key: string]: unknown },
+): Promise<string>;
+export function exportCredentials(
+	runtime: Runtime,
+	userFolder: string,
+): Promise<StoredCredential[]>;
+export function executeWorkflow(
+	runtime: Runtime,
+	userFolder: string,
+	workflowId: string,
+	options?: RunOptions,
+): Promise<ExecuteResult>;
 export function parseExecuteOutput(stdout: string): N8nRun | undefined;
-export function nodeOutput(run: N8nRun | undefined, nodeName: string, outputIndex?: number): N8nItem[] | undefined;
+export function nodeOutput(
+	run: N8nRun | undefined,
+	nodeName: string,
+	outputIndex?: number,
+): N8nItem[] | undefined;
 export function startN8n(
 	runtime: Runtime,
 	userFolder: string,
-	options?: { port?: number; env?: Record<string, string>; readyTimeoutMs?: number; echo?: boolean },
+	options?: {
+		port?: number;
+		env?: Record<string, string>;
+		readyTimeoutMs?: number;
+		echo?: boolean;
+	},
 ): Promise<RunningN8n>;
 export function findFreePort(): Promise<number>;
 export function killAllChildren(): void;

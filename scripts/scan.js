@@ -73,12 +73,16 @@ const LEGS = [
 /** Rules of eslint-plugin-n8n-nodes-base the scanner switches off, per file group, and why. */
 const RULES_OFF = {
 	credentials: {
-		'n8n-nodes-base/cred-class-field-documentation-url-miscased': 'a community credential links a full URL',
-		'n8n-nodes-base/cred-class-field-type-options-password-missing': 'credential-password-field (community plugin) covers it',
+		'n8n-nodes-base/cred-class-field-documentation-url-miscased':
+			'a community credential links a full URL',
+		'n8n-nodes-base/cred-class-field-type-options-password-missing':
+			'credential-password-field (community plugin) covers it',
 	},
 	nodes: {
-		'n8n-nodes-base/node-class-description-inputs-wrong-regular-node': 'inputs may be NodeConnectionTypes values',
-		'n8n-nodes-base/node-class-description-outputs-wrong': 'outputs may be NodeConnectionTypes values',
+		'n8n-nodes-base/node-class-description-inputs-wrong-regular-node':
+			'inputs may be NodeConnectionTypes values',
+		'n8n-nodes-base/node-class-description-outputs-wrong':
+			'outputs may be NodeConnectionTypes values',
 		'n8n-nodes-base/node-param-type-options-max-value-present': 'an API may have a real maximum',
 	},
 };
@@ -117,7 +121,8 @@ function checkVersions() {
 	const wrong = [];
 	for (const [name, pin] of Object.entries(SCANNER.pins)) {
 		const version = installedVersion(name);
-		if (!version || !satisfies(version, pin)) wrong.push(`${name} is ${version ?? 'not installed'}, the scanner uses ${pin}`);
+		if (!version || !satisfies(version, pin))
+			wrong.push(`${name} is ${version ?? 'not installed'}, the scanner uses ${pin}`);
 	}
 	if (wrong.length > 0) {
 		throw new Error(
@@ -125,7 +130,11 @@ function checkVersions() {
 				'Install those versions (package.json devDependencies), then run npm run scan again.',
 		);
 	}
-	say(`linting as ${SCANNER.release}: ${Object.keys(SCANNER.pins).map((name) => `${name}@${installedVersion(name)}`).join(', ')}`);
+	say(
+		`linting as ${SCANNER.release}: ${Object.keys(SCANNER.pins)
+			.map((name) => `${name}@${installedVersion(name)}`)
+			.join(', ')}`,
+	);
 	checkNodeCliVersion();
 }
 
@@ -153,7 +162,8 @@ async function scannerConfig() {
 	const nodesBaseModule = await import('eslint-plugin-n8n-nodes-base');
 	const parser = parserModule.default ?? parserModule;
 	const nodesBase = nodesBaseModule.default ?? nodesBaseModule;
-	const off = (group) => Object.fromEntries(Object.keys(RULES_OFF[group]).map((rule) => [rule, 'off']));
+	const off = (group) =>
+		Object.fromEntries(Object.keys(RULES_OFF[group]).map((rule) => [rule, 'off']));
 
 	return defineConfig(
 		// n8n Cloud's profile: the rules a verified package must pass.
@@ -162,7 +172,10 @@ async function scannerConfig() {
 		// The older rule sets, registered once and applied by file group.
 		{ plugins: { 'n8n-nodes-base': nodesBase } },
 		{ files: ['package.json'], rules: { ...nodesBase.configs.community.rules } },
-		{ files: ['**/credentials/**/*.ts'], rules: { ...nodesBase.configs.credentials.rules, ...off('credentials') } },
+		{
+			files: ['**/credentials/**/*.ts'],
+			rules: { ...nodesBase.configs.credentials.rules, ...off('credentials') },
+		},
 		{ files: ['**/nodes/**/*.ts'], rules: { ...nodesBase.configs.nodes.rules, ...off('nodes') } },
 		// JSON (package.json above all) and TypeScript are read by the TypeScript parser.
 		{ files: ['**/*.json'], languageOptions: { parser } },
@@ -192,7 +205,11 @@ function patternToRegExp(pattern) {
 			source += '[^/]*';
 		} else if (char === '{') {
 			const end = pattern.indexOf('}', i);
-			source += `(?:${pattern.slice(i + 1, end).split(',').map(escapeRegExp).join('|')})`;
+			source += `(?:${pattern
+				.slice(i + 1, end)
+				.split(',')
+				.map(escapeRegExp)
+				.join('|')})`;
 			i = end;
 		} else {
 			source += escapeRegExp(char);
@@ -214,7 +231,12 @@ function filesMatching(dir, patterns) {
 			if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
 			const child = relative ? `${relative}/${entry.name}` : entry.name;
 			if (entry.isDirectory()) walk(child);
-			else if (entry.isFile() && !child.endsWith('package-lock.json') && matchers.some((m) => m.test(child))) found.push(child);
+			else if (
+				entry.isFile() &&
+				!child.endsWith('package-lock.json') &&
+				matchers.some((m) => m.test(child))
+			)
+				found.push(child);
 		}
 	};
 	walk('');
@@ -226,14 +248,18 @@ function filesMatching(dir, patterns) {
 function run(command, args, options) {
 	const result = spawnSync(command, args, { encoding: 'utf8', ...options });
 	if (result.status !== 0) {
-		throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status}):\n${result.stdout ?? ''}${result.stderr ?? ''}`);
+		throw new Error(
+			`${command} ${args.join(' ')} failed (exit ${result.status}):\n${result.stdout ?? ''}${result.stderr ?? ''}`,
+		);
 	}
 	return result.stdout;
 }
 
 /** The working tree as a fresh checkout would have it: tracked and untracked-not-ignored files. */
 function copySource(destination) {
-	const listed = run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: REPO_ROOT })
+	const listed = run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+		cwd: REPO_ROOT,
+	})
 		.split('\0')
 		.filter(Boolean);
 	let copied = 0;
@@ -245,19 +271,29 @@ function copySource(destination) {
 		copied++;
 	}
 	// Build tools come from this repository's install; a clean CI checkout runs `npm ci` instead.
-	fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(destination, 'node_modules'), 'dir');
+	fs.symlinkSync(
+		path.join(REPO_ROOT, 'node_modules'),
+		path.join(destination, 'node_modules'),
+		'dir',
+	);
 	say(`copied ${copied} files of the working tree (as a fresh checkout)`);
 }
 
 /** Builds and packs the copy as publish.yml does; returns the folder holding the tarball's content. */
 function buildAndUnpack(sourceDir, workDir) {
 	run('npm', ['run', 'build', '--silent'], { cwd: sourceDir });
-	const packed = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', workDir], { cwd: sourceDir }));
+	const packed = JSON.parse(
+		run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', workDir], {
+			cwd: sourceDir,
+		}),
+	);
 	const tarball = path.join(workDir, path.basename(packed[0].filename));
 	const unpacked = path.join(workDir, 'package');
 	fs.mkdirSync(unpacked);
 	run('tar', ['-xzf', tarball, '-C', unpacked, '--strip-components=1']);
-	say(`built and packed ${path.basename(tarball)}: ${packed[0].entryCount} files, ${packed[0].size} bytes`);
+	say(
+		`built and packed ${path.basename(tarball)}: ${packed[0].entryCount} files, ${packed[0].size} bytes`,
+	);
 	return unpacked;
 }
 

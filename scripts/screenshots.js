@@ -69,9 +69,13 @@ function ensureChromium() {
 	if (fs.existsSync(CHROMIUM)) return;
 	const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 	if (!isRoot) {
-		throw new Error(`${CHROMIUM} is missing. Install Debian's Chromium first:\n  sudo sh -c '${INSTALL_CHROMIUM}'`);
+		throw new Error(
+			`${CHROMIUM} is missing. Install Debian's Chromium first:\n  sudo sh -c '${INSTALL_CHROMIUM}'`,
+		);
 	}
-	say(`${CHROMIUM} is missing: installing Debian's chromium package (${INSTALL_CHROMIUM}); this takes a minute or two`);
+	say(
+		`${CHROMIUM} is missing: installing Debian's chromium package (${INSTALL_CHROMIUM}); this takes a minute or two`,
+	);
 	const result = spawnSync('sh', ['-c', INSTALL_CHROMIUM], {
 		stdio: 'inherit',
 		env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
@@ -107,7 +111,11 @@ async function startEnvironment({ line, userFolder, cleanups }) {
 	cleanups.push(['n8n', () => server.stop()]);
 	await runtime.signInOwner(server.url, OWNER);
 	say(`n8n ${n8n.version} ready on ${server.url}, simulator on ${simulator.baseUrl}`);
-	return { url: server.url, workflowId, nodeCount: examples.loadExample(WORKFLOW_FILE).nodes.length };
+	return {
+		url: server.url,
+		workflowId,
+		nodeCount: examples.loadExample(WORKFLOW_FILE).nodes.length,
+	};
 }
 
 /** Only the n8n and simulator on this machine: anything else (fonts, telemetry, CDNs) is refused at once. */
@@ -121,22 +129,43 @@ async function localOnly(context) {
 
 /** Closes n8n's toasts; fails on an error toast (its text in the message). */
 async function dismissToasts(page) {
-	const errors = page.locator('.el-notification--error, .el-notification:has(.el-notification__icon.--error)');
+	const errors = page.locator(
+		'.el-notification--error, .el-notification:has(.el-notification__icon.--error)',
+	);
 	if ((await errors.count()) > 0) {
-		throw new Error(`n8n shows an error: ${(await errors.first().innerText()).replace(/\s+/g, ' ').trim()}`);
+		throw new Error(
+			`n8n shows an error: ${(await errors.first().innerText()).replace(/\s+/g, ' ').trim()}`,
+		);
 	}
-	for (const button of await page.locator('.el-notification__closeBtn').all()) await button.click().catch(() => {});
-	await page.locator('.el-notification').first().waitFor({ state: 'detached', timeout: 10000 }).catch(() => {});
-	if ((await page.locator('.el-notification:visible').count()) > 0) throw new Error('a toast does not go away');
+	for (const button of await page.locator('.el-notification__closeBtn').all())
+		await button.click().catch(() => {});
+	await page
+		.locator('.el-notification')
+		.first()
+		.waitFor({ state: 'detached', timeout: 10000 })
+		.catch(() => {});
+	if ((await page.locator('.el-notification:visible').count()) > 0)
+		throw new Error('a toast does not go away');
 }
 
 /** The union of the elements' boxes, padded and kept inside `within`. */
 function unionBox(boxes, padding, within) {
 	const left = Math.max(within.x, Math.min(...boxes.map((b) => b.x)) - padding.left);
 	const top = Math.max(within.y, Math.min(...boxes.map((b) => b.y)) - padding.top);
-	const right = Math.min(within.x + within.width, Math.max(...boxes.map((b) => b.x + b.width)) + padding.right);
-	const bottom = Math.min(within.y + within.height, Math.max(...boxes.map((b) => b.y + b.height)) + padding.bottom);
-	return { x: Math.round(left), y: Math.round(top), width: Math.round(right - left), height: Math.round(bottom - top) };
+	const right = Math.min(
+		within.x + within.width,
+		Math.max(...boxes.map((b) => b.x + b.width)) + padding.right,
+	);
+	const bottom = Math.min(
+		within.y + within.height,
+		Math.max(...boxes.map((b) => b.y + b.height)) + padding.bottom,
+	);
+	return {
+		x: Math.round(left),
+		y: Math.round(top),
+		width: Math.round(right - left),
+		height: Math.round(bottom - top),
+	};
 }
 
 async function signIn(page, url) {
@@ -152,7 +181,8 @@ async function runWorkflow(page, nodeCount) {
 	await page.locator('[data-test-id=execute-workflow-button]').click();
 	const handle = await page.waitForFunction(
 		(expected) => {
-			if (document.querySelector('.el-notification--error, [data-test-id=node-issues]')) return 'error';
+			if (document.querySelector('.el-notification--error, [data-test-id=node-issues]'))
+				return 'error';
 			const done = document.querySelectorAll('[data-test-id=canvas-node-status-success]').length;
 			return done >= expected ? 'success' : false;
 		},
@@ -160,7 +190,11 @@ async function runWorkflow(page, nodeCount) {
 		{ timeout: 180000, polling: 500 },
 	);
 	if ((await handle.jsonValue()) !== 'success') {
-		const text = await page.locator('.el-notification').first().innerText().catch(() => '');
+		const text = await page
+			.locator('.el-notification')
+			.first()
+			.innerText()
+			.catch(() => '');
 		throw new Error(`the workflow run failed in the editor ${text.replace(/\s+/g, ' ').trim()}`);
 	}
 }
@@ -172,7 +206,8 @@ function canvasNode(page, name) {
 /** Box of every canvas node, padded for the labels under them and the edge labels after the last ones. */
 async function nodesBox(page, within) {
 	const boxes = [];
-	for (const node of await page.locator('[data-test-id=canvas-node]').all()) boxes.push(await node.boundingBox());
+	for (const node of await page.locator('[data-test-id=canvas-node]').all())
+		boxes.push(await node.boundingBox());
 	return unionBox(boxes, { left: 40, top: 40, right: 100, bottom: 60 }, within);
 }
 
@@ -186,7 +221,8 @@ async function canvasRegion(page) {
 }
 
 /** Styles applied only while a picture is taken: overlays that would cover or clutter it. */
-const HIDE_CANVAS_BUTTONS = '[data-test-id=canvas-wrapper] [class*=_nodeButtonsWrapper_] { visibility: hidden !important; }';
+const HIDE_CANVAS_BUTTONS =
+	'[data-test-id=canvas-wrapper] [class*=_nodeButtonsWrapper_] { visibility: hidden !important; }';
 const HIDE_NEIGHBOUR_NODES = '[data-test-id=floating-nodes] { visibility: hidden !important; }';
 
 /** Opens a node's panel (NDV) from the canvas. */
@@ -203,8 +239,13 @@ async function closeNode(page) {
 
 /** Table / Schema / JSON in the input or output pane of the open panel. */
 async function displayMode(page, pane, mode) {
-	const panel = page.locator(pane === 'input' ? '[data-test-id=ndv-input-panel]' : '[data-test-id=output-panel]');
-	await panel.locator('[data-test-id=ndv-run-data-display-mode]').getByText(mode, { exact: true }).click();
+	const panel = page.locator(
+		pane === 'input' ? '[data-test-id=ndv-input-panel]' : '[data-test-id=output-panel]',
+	);
+	await panel
+		.locator('[data-test-id=ndv-run-data-display-mode]')
+		.getByText(mode, { exact: true })
+		.click();
 }
 
 /**
@@ -228,7 +269,11 @@ async function panelBox(page) {
 		await page.locator('[data-test-id=output-panel]').boundingBox(),
 		await page.locator('[data-test-id=ndv-input-panel]').boundingBox(),
 	];
-	return unionBox(boxes.filter(Boolean), { left: 1, top: 24, right: 1, bottom: 1 }, { x: 0, y: 0, ...VIEWPORT });
+	return unionBox(
+		boxes.filter(Boolean),
+		{ left: 1, top: 24, right: 1, bottom: 1 },
+		{ x: 0, y: 0, ...VIEWPORT },
+	);
 }
 
 /** Moves the middle (parameters) pane of the open panel `dx` pixels sideways. */
@@ -269,7 +314,10 @@ async function takeScreenshots(browser, { url, workflowId, nodeCount }) {
 	await dismissToasts(page);
 
 	// 1. The canvas after the run: zoomed to fit, cropped to the nodes, their notes and edge labels.
-	shots['canvas-after-run.png'] = await page.screenshot({ clip: await canvasRegion(page), style: HIDE_CANVAS_BUTTONS });
+	shots['canvas-after-run.png'] = await page.screenshot({
+		clip: await canvasRegion(page),
+		style: HIDE_CANVAS_BUTTONS,
+	});
 
 	// 2. Marketo Bulk Import: its parameters between the file it read and the batch it queued.
 	await openNode(page, 'Import leads');
@@ -277,28 +325,43 @@ async function takeScreenshots(browser, { url, workflowId, nodeCount }) {
 	await displayMode(page, 'output', 'Table');
 	await settle();
 	await dismissToasts(page);
-	shots['bulk-import-panel.png'] = await page.screenshot({ clip: await panelBox(page), style: HIDE_NEIGHBOUR_NODES });
+	shots['bulk-import-panel.png'] = await page.screenshot({
+		clip: await panelBox(page),
+		style: HIDE_NEIGHBOUR_NODES,
+	});
 	await closeNode(page);
 
 	// 3. Marketo Wait for Batch: its parameters and the batch summary on the Done output.
 	await openNode(page, 'Wait for batches');
 	await displayMode(page, 'input', 'Table');
 	await displayMode(page, 'output', 'Schema');
-	await page.locator('[data-test-id=output-panel] [data-test-id=branches]').getByText(/^Done/).click();
+	await page
+		.locator('[data-test-id=output-panel] [data-test-id=branches]')
+		.getByText(/^Done/)
+		.click();
 	await settle();
 	await dismissToasts(page);
-	shots['wait-for-batch-panel.png'] = await page.screenshot({ clip: await panelBox(page), style: HIDE_NEIGHBOUR_NODES });
+	shots['wait-for-batch-panel.png'] = await page.screenshot({
+		clip: await panelBox(page),
+		style: HIDE_NEIGHBOUR_NODES,
+	});
 
 	// 4. The Failed Rows output as a table, widened: _marketoReason is the first column.
-	await page.locator('[data-test-id=output-panel] [data-test-id=branches]').getByText(/^Failed Rows/).click();
+	await page
+		.locator('[data-test-id=output-panel] [data-test-id=branches]')
+		.getByText(/^Failed Rows/)
+		.click();
 	await displayMode(page, 'output', 'Table');
 	await dragParameters(page, -450);
 	await settle();
 	await dismissToasts(page);
 	const output = await page.locator('[data-test-id=output-panel]').boundingBox();
 	const table = await page.locator('[data-test-id=output-panel] table').first().boundingBox();
-	const firstHeader = (await page.locator('[data-test-id=output-panel] table th').first().innerText()).trim();
-	if (firstHeader !== '_marketoReason') throw new Error(`the Failed Rows table starts with "${firstHeader}", not _marketoReason`);
+	const firstHeader = (
+		await page.locator('[data-test-id=output-panel] table th').first().innerText()
+	).trim();
+	if (firstHeader !== '_marketoReason')
+		throw new Error(`the Failed Rows table starts with "${firstHeader}", not _marketoReason`);
 	shots['failed-rows-table.png'] = await page.screenshot({
 		clip: {
 			x: output.x,
@@ -354,14 +417,20 @@ async function main() {
 		const environment = await startEnvironment({ line: '2', userFolder, cleanups });
 		say(`starting Chromium (${CHROMIUM})`);
 		// Playwright gives every launch a new, empty profile (user data dir) and deletes it on close.
-		const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+		const browser = await chromium.launch({
+			executablePath: CHROMIUM,
+			headless: true,
+			args: CHROMIUM_ARGS,
+		});
 		cleanups.push(['Chromium', () => browser.close()]);
 		const shotsStarted = Date.now();
 		const shots = await takeScreenshots(browser, environment);
 		fs.mkdirSync(outDir, { recursive: true });
 		for (const [name, png] of Object.entries(shots)) {
 			fs.writeFileSync(path.join(outDir, name), png);
-			say(`wrote ${path.relative(process.cwd(), path.join(outDir, name))} (${Math.round(png.length / 1024)} KB)`);
+			say(
+				`wrote ${path.relative(process.cwd(), path.join(outDir, name))} (${Math.round(png.length / 1024)} KB)`,
+			);
 		}
 		say(`browser part took ${seconds(shotsStarted)}`);
 	} finally {
@@ -370,7 +439,15 @@ async function main() {
 	say(`done in ${seconds(started)}; n8n, the simulator and Chromium are stopped`);
 }
 
-module.exports = { startEnvironment, takeScreenshots, ensureChromium, CHROMIUM, CHROMIUM_ARGS, VIEWPORT, OWNER };
+module.exports = {
+	startEnvironment,
+	takeScreenshots,
+	ensureChromium,
+	CHROMIUM,
+	CHROMIUM_ARGS,
+	VIEWPORT,
+	OWNER,
+};
 
 if (require.main === module) {
 	main().catch((error) => {

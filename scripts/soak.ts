@@ -21,7 +21,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 
-import { EXAMPLES_DIR, N8nInstance, exampleWorkflow, simulatorCredential, type Workflow, type WorkflowNode } from '../test/e2e/support';
+import {
+	EXAMPLES_DIR,
+	N8nInstance,
+	exampleWorkflow,
+	simulatorCredential,
+	type Workflow,
+	type WorkflowNode,
+} from '../test/e2e/support';
 import { startSimulator, type RunningSimulator } from '../test/simulator';
 import { parseDelimited } from '../test/simulator/delimited';
 import { isBlankRow } from '../test/simulator/rows';
@@ -30,7 +37,14 @@ import * as runtime from './n8n-runtime';
 import type { ExecuteResult, RuntimeLine, StoredCredential } from './n8n-runtime';
 import { accountRun, type RunAccount, type SourceRow } from './soak/accounting';
 import { directFaults, simulatorOptions } from './soak/director';
-import { EXAMPLE_FILES, LARGE_FILE_PART_SIZE_MB, describePlan, planRun, type ExampleId, type RunPlan } from './soak/plan';
+import {
+	EXAMPLE_FILES,
+	LARGE_FILE_PART_SIZE_MB,
+	describePlan,
+	planRun,
+	type ExampleId,
+	type RunPlan,
+} from './soak/plan';
 
 const RESULTS_FILE = path.join(runtime.REPO_ROOT, 'bench', 'results', 'soak-latest.json');
 const LEADS_CSV = path.join(EXAMPLES_DIR, 'data', 'leads.csv');
@@ -61,8 +75,10 @@ export function parseArgs(argv: string[]): Options {
 		else if (flag === '--line') options.line = value() as RuntimeLine;
 		else throw new Error(`Unknown argument ${argv[i]}: use --runs N, --seed S, --line 1|2`);
 	}
-	if (!Number.isInteger(options.runs) || options.runs < 1) throw new Error('--runs takes a whole number of at least 1');
-	if (!Number.isInteger(options.seed) || options.seed < 0) throw new Error('--seed takes a whole number of at least 0');
+	if (!Number.isInteger(options.runs) || options.runs < 1)
+		throw new Error('--runs takes a whole number of at least 1');
+	if (!Number.isInteger(options.seed) || options.seed < 0)
+		throw new Error('--seed takes a whole number of at least 0');
 	if (options.line !== '1' && options.line !== '2') throw new Error('--line takes 1 or 2');
 	return options;
 }
@@ -118,9 +134,18 @@ function workflowId(example: ExampleId, continueOnFail: boolean): string {
  * names the batches) before the harness gives up, and On Error of the import node per the plan.
  */
 function soakWorkflow(context: SoakContext, example: ExampleId, continueOnFail: boolean): Workflow {
-	const credential: StoredCredential = { id: CREDENTIAL_ID, name: CREDENTIAL_NAME, type: 'marketoApi', data: {} };
+	const credential: StoredCredential = {
+		id: CREDENTIAL_ID,
+		name: CREDENTIAL_NAME,
+		type: 'marketoApi',
+		data: {},
+	};
 	const filePath = example === '01' ? LEADS_CSV : example === '03' ? context.largeFile : undefined;
-	const workflow = exampleWorkflow(EXAMPLE_FILES[example], { id: workflowId(example, continueOnFail), credential, filePath });
+	const workflow = exampleWorkflow(EXAMPLE_FILES[example], {
+		id: workflowId(example, continueOnFail),
+		credential,
+		filePath,
+	});
 	workflow.name = `Soak ${example} (${continueOnFail ? 'continue on fail' : 'stop on error'})`;
 	const importNode = importNodeOf(workflow);
 	importNode.parameters.options = {
@@ -148,7 +173,9 @@ async function workflowFor(context: SoakContext, plan: RunPlan): Promise<Workflo
 /** The data rows of a delimited file, numbered as the nodes number them (blank lines are no rows). */
 function fileRows(file: string): SourceRow[] {
 	const [, ...rows] = parseDelimited(fs.readFileSync(file, 'utf8'), ',');
-	return rows.filter((cells) => !isBlankRow(cells)).map((cells, index) => ({ rowNumber: index + 1, cells }));
+	return rows
+		.filter((cells) => !isBlankRow(cells))
+		.map((cells, index) => ({ rowNumber: index + 1, cells }));
 }
 
 /**
@@ -157,18 +184,30 @@ function fileRows(file: string): SourceRow[] {
  */
 function itemRows(workflow: Workflow): SourceRow[] {
 	const code = String(nodeOfType(workflow, '.code').parameters.jsCode);
-	const items = vm.runInNewContext(`(function () {\n${code}\n})()`, {}, { timeout: 1000 }) as Array<{ json: Record<string, unknown> }>;
+	const items = vm.runInNewContext(
+		`(function () {\n${code}\n})()`,
+		{},
+		{ timeout: 1000 },
+	) as Array<{ json: Record<string, unknown> }>;
 	const columns = String(importNodeOf(workflow).parameters.columns)
 		.split(',')
 		.map((column) => column.trim())
 		.filter(Boolean);
 	return items.map((item, index) => ({
 		rowNumber: index + 1,
-		cells: columns.map((column) => (item.json[column] === undefined || item.json[column] === null ? '' : String(item.json[column]))),
+		cells: columns.map((column) =>
+			item.json[column] === undefined || item.json[column] === null
+				? ''
+				: String(item.json[column]),
+		),
 	}));
 }
 
-async function sourceRowsFor(context: SoakContext, plan: RunPlan, workflow: Workflow): Promise<SourceRow[]> {
+async function sourceRowsFor(
+	context: SoakContext,
+	plan: RunPlan,
+	workflow: Workflow,
+): Promise<SourceRow[]> {
 	if (plan.example === '01') return fileRows(LEADS_CSV);
 	if (plan.example === '02') return itemRows(workflow);
 	await generateLeadsCsv(context.largeFile, plan.largeFile);
@@ -179,7 +218,9 @@ async function sourceRowsFor(context: SoakContext, plan: RunPlan, workflow: Work
 async function drainQueue(simulator: RunningSimulator): Promise<boolean> {
 	const deadline = Date.now() + DRAIN_LIMIT_MS;
 	const unfinished = () =>
-		simulator.state.queue.some((job) => job.owner === 'own' && (job.status === 'Queued' || job.status === 'Importing'));
+		simulator.state.queue.some(
+			(job) => job.owner === 'own' && (job.status === 'Queued' || job.status === 'Importing'),
+		);
 	while (unfinished()) {
 		if (Date.now() > deadline) return false;
 		await new Promise((resolve) => setTimeout(resolve, 200));
@@ -189,7 +230,8 @@ async function drainQueue(simulator: RunningSimulator): Promise<boolean> {
 
 function countFaults(simulator: RunningSimulator): Record<string, number> {
 	const counts: Record<string, number> = {};
-	for (const call of simulator.state.calls) if (call.fault) counts[call.fault] = (counts[call.fault] ?? 0) + 1;
+	for (const call of simulator.state.calls)
+		if (call.fault) counts[call.fault] = (counts[call.fault] ?? 0) + 1;
 	return counts;
 }
 
@@ -203,7 +245,9 @@ async function soakRun(context: SoakContext, plan: RunPlan): Promise<RunRecord> 
 	try {
 		// A fresh credential: no token from the previous run's simulator, so the only token
 		// trouble a run meets is the one its plan draws.
-		await context.instance.importCredentials([simulatorCredential(simulator, CREDENTIAL_ID, { name: CREDENTIAL_NAME })]);
+		await context.instance.importCredentials([
+			simulatorCredential(simulator, CREDENTIAL_ID, { name: CREDENTIAL_NAME }),
+		]);
 		const stopFaults = directFaults(simulator.state, plan);
 		let result: ExecuteResult;
 		let harnessError: string | undefined;
@@ -216,7 +260,10 @@ async function soakRun(context: SoakContext, plan: RunPlan): Promise<RunRecord> 
 			stopFaults();
 		}
 		const queueDrained = await drainQueue(simulator);
-		context.nextBatchId = Math.max(context.nextBatchId, ...simulator.state.queue.map((job) => job.batchId + 1));
+		context.nextBatchId = Math.max(
+			context.nextBatchId,
+			...simulator.state.queue.map((job) => job.batchId + 1),
+		);
 		const account = accountRun({
 			sourceRows,
 			ledger: simulator.state.jobLedger(),
@@ -258,15 +305,18 @@ function progressLine(record: RunRecord, runs: number): string {
 		a.failedNamedInError > 0 ? `${a.failedNamedInError} failed (batch named in the error)` : '',
 		a.pendingNamedInError > 0 ? `${a.pendingNamedInError} in a named batch still importing` : '',
 		a.notSubmittedNamedInError > 0 ? `${a.notSubmittedNamedInError} named not submitted` : '',
-		a.uncertainNamedInError > 0 ? `${a.uncertainNamedInError} named "may or may not be in Marketo"` : '',
+		a.uncertainNamedInError > 0
+			? `${a.uncertainNamedInError} named "may or may not be in Marketo"`
+			: '',
 		`${a.lost} lost`,
 	].filter(Boolean);
 	const error = a.errorVerdict
 		? `; error at "${a.errors[0].where}"${a.errorVerdict.namedWhatWasSubmitted ? ', named what was submitted' : `, did NOT name what was submitted (${a.errorVerdict.why.join('; ')})`}`
 		: '';
-	const twice = a.importedTwiceAtOnce + a.importedTwiceOneAfterTheOther > 0
-		? `; imported twice: ${a.importedTwiceAtOnce} at once, ${a.importedTwiceOneAfterTheOther} one after the other`
-		: '';
+	const twice =
+		a.importedTwiceAtOnce + a.importedTwiceOneAfterTheOther > 0
+			? `; imported twice: ${a.importedTwiceAtOnce} at once, ${a.importedTwiceOneAfterTheOther} one after the other`
+			: '';
 	return `${runLabel(record)} ${record.run}/${runs} in ${record.seconds} s: ${a.rows} rows: ${placed.join(', ')}${twice}${error}`;
 }
 
@@ -289,7 +339,8 @@ interface Totals {
 }
 
 function totalsOf(records: RunRecord[]): Totals {
-	const sum = (pick: (account: RunAccount) => number) => records.reduce((total, record) => total + pick(record.account), 0);
+	const sum = (pick: (account: RunAccount) => number) =>
+		records.reduce((total, record) => total + pick(record.account), 0);
 	return {
 		runs: records.length,
 		rows: sum((a) => a.rows),
@@ -303,7 +354,9 @@ function totalsOf(records: RunRecord[]): Totals {
 		rowsImportedByTwoBatchesAtOnce: sum((a) => a.importedTwiceAtOnce),
 		rowsImportedTwiceOneAfterTheOther: sum((a) => a.importedTwiceOneAfterTheOther),
 		runsWithAnError: records.filter((record) => record.account.errorVerdict).length,
-		errorsThatDidNotNameWhatWasSubmitted: records.filter((record) => record.account.errorVerdict?.namedWhatWasSubmitted === false).length,
+		errorsThatDidNotNameWhatWasSubmitted: records.filter(
+			(record) => record.account.errorVerdict?.namedWhatWasSubmitted === false,
+		).length,
 		unplacedBatchRows: sum((a) => a.unplacedBatchRows),
 		runsWhoseQueueDidNotDrain: records.filter((record) => !record.queueDrained).length,
 	};
@@ -313,11 +366,15 @@ function totalsOf(records: RunRecord[]): Totals {
 function failuresOf(totals: Totals, interrupted: boolean): string[] {
 	const failures: string[] = [];
 	if (totals.rowsLost > 0) failures.push(`${totals.rowsLost} rows lost`);
-	if (totals.rowsImportedByTwoBatchesAtOnce > 0) failures.push(`${totals.rowsImportedByTwoBatchesAtOnce} rows imported by two batches at once`);
+	if (totals.rowsImportedByTwoBatchesAtOnce > 0)
+		failures.push(`${totals.rowsImportedByTwoBatchesAtOnce} rows imported by two batches at once`);
 	if (totals.errorsThatDidNotNameWhatWasSubmitted > 0) {
-		failures.push(`${totals.errorsThatDidNotNameWhatWasSubmitted} errors did not name what was submitted`);
+		failures.push(
+			`${totals.errorsThatDidNotNameWhatWasSubmitted} errors did not name what was submitted`,
+		);
 	}
-	if (totals.unplacedBatchRows > 0) failures.push(`${totals.unplacedBatchRows} batch rows the harness could not place`);
+	if (totals.unplacedBatchRows > 0)
+		failures.push(`${totals.unplacedBatchRows} batch rows the harness could not place`);
 	if (interrupted) failures.push('interrupted');
 	return failures;
 }
@@ -333,8 +390,12 @@ function printSummary(records: RunRecord[], totals: Totals, failures: string[]):
 	);
 	say(`rows lost: ${totals.rowsLost}`);
 	say(`rows imported by two batches at once: ${totals.rowsImportedByTwoBatchesAtOnce}`);
-	say(`rows imported twice, one batch after the other: ${totals.rowsImportedTwiceOneAfterTheOther}`);
-	say(`runs that ended in an error, and whether each error named what was submitted: ${totals.runsWithAnError}`);
+	say(
+		`rows imported twice, one batch after the other: ${totals.rowsImportedTwiceOneAfterTheOther}`,
+	);
+	say(
+		`runs that ended in an error, and whether each error named what was submitted: ${totals.runsWithAnError}`,
+	);
 	for (const record of records) {
 		const verdict = record.account.errorVerdict;
 		if (!verdict) continue;
@@ -344,11 +405,15 @@ function printSummary(records: RunRecord[], totals: Totals, failures: string[]):
 			: verdict.couldNotTell.length > 0
 				? `yes, saying what it could not tell: ${verdict.couldNotTell.join('; ')}`
 				: `yes (${verdict.statement === 'implicit' ? 'nothing submitted, nothing output' : 'named'})`;
-		say(`  ${runLabel(record)}: ${first.kind} at "${first.where}": ${first.message.slice(0, 160)} -> named what was submitted: ${named}`);
+		say(
+			`  ${runLabel(record)}: ${first.kind} at "${first.where}": ${first.message.slice(0, 160)} -> named what was submitted: ${named}`,
+		);
 	}
 	for (const record of records) {
-		for (const lost of record.account.lostRows.slice(0, 5)) say(`  lost: ${runLabel(record)} row ${lost.rowNumber}: ${lost.why}`);
-		if (record.account.lostRows.length > 5) say(`  lost: ${runLabel(record)}: ... and ${record.account.lostRows.length - 5} more rows`);
+		for (const lost of record.account.lostRows.slice(0, 5))
+			say(`  lost: ${runLabel(record)} row ${lost.rowNumber}: ${lost.why}`);
+		if (record.account.lostRows.length > 5)
+			say(`  lost: ${runLabel(record)}: ... and ${record.account.lostRows.length - 5} more rows`);
 	}
 	say(`results: ${path.relative(process.cwd(), RESULTS_FILE)}`);
 	say(`soak: ${failures.length === 0 ? 'PASS' : `FAIL (${failures.join(', ')})`}`);
@@ -357,7 +422,9 @@ function printSummary(records: RunRecord[], totals: Totals, failures: string[]):
 async function main(): Promise<number> {
 	const options = parseArgs(process.argv.slice(2));
 	const startedAt = new Date();
-	const plans = Array.from({ length: options.runs }, (_, index) => planRun(options.seed, index + 1));
+	const plans = Array.from({ length: options.runs }, (_, index) =>
+		planRun(options.seed, index + 1),
+	);
 	const { version } = runtime.RUNTIME_LINES[options.line];
 	progress(`${options.runs} runs, seed ${options.seed}, n8n ${version} (line ${options.line})`);
 
@@ -380,11 +447,22 @@ async function main(): Promise<number> {
 
 	const records: RunRecord[] = [];
 	try {
-		const instance = N8nInstance.create({ line: options.line, folderPrefix: `n8n-soak-line${options.line}-` });
-		context = { instance, port: await runtime.findFreePort(), largeFile: instance.dataFile('soak-large-leads.csv'), workflows: new Map(), nextBatchId: 1001 };
+		const instance = N8nInstance.create({
+			line: options.line,
+			folderPrefix: `n8n-soak-line${options.line}-`,
+		});
+		context = {
+			instance,
+			port: await runtime.findFreePort(),
+			largeFile: instance.dataFile('soak-large-leads.csv'),
+			workflows: new Map(),
+			nextBatchId: 1001,
+		};
 		for (const plan of plans) {
 			if (interrupted) break;
-			progress(`run ${plan.run}/${options.runs}: example ${plan.example}; ${describePlan(plan).join('; ')}`);
+			progress(
+				`run ${plan.run}/${options.runs}: example ${plan.example}; ${describePlan(plan).join('; ')}`,
+			);
 			const record = await soakRun(context, plan);
 			records.push(record);
 			progress(progressLine(record, options.runs));
@@ -419,7 +497,9 @@ if (require.main === module) {
 			process.exitCode = code;
 		},
 		(error: unknown) => {
-			process.stderr.write(`[soak] ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+			process.stderr.write(
+				`[soak] ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+			);
 			process.exitCode = 1;
 		},
 	);

@@ -19,12 +19,18 @@ const runtime = require('./n8n-runtime');
 const stack = require('./queue-stack');
 
 function parseArguments(argv) {
-	const options = { lines: ['2', '1'], jestArgs: [], tarball: undefined, binaryDataMode: undefined };
+	const options = {
+		lines: ['2', '1'],
+		jestArgs: [],
+		tarball: undefined,
+		binaryDataMode: undefined,
+	};
 	for (let i = 0; i < argv.length; i++) {
 		const argument = argv[i];
 		if (argument === '--line' || argument.startsWith('--line=')) {
 			const value = argument.includes('=') ? argument.split('=')[1] : argv[++i];
-			if (!['1', '2', 'both'].includes(value)) throw new Error(`--line takes 1, 2 or both, not "${value}"`);
+			if (!['1', '2', 'both'].includes(value))
+				throw new Error(`--line takes 1, 2 or both, not "${value}"`);
 			options.lines = value === 'both' ? ['2', '1'] : [value];
 		} else if (argument === '--binary-data-mode') {
 			// Another N8N_DEFAULT_BINARY_DATA_MODE than database, to see what n8n does with it.
@@ -47,7 +53,13 @@ function leftovers() {
 		try {
 			const cwd = fs.readlinkSync(`/proc/${entry}/cwd`);
 			// PostgreSQL works in its data folder: under the run, or in the temporary folder (queue-stack.js).
-			if (cwd.startsWith(stack.RUNS_DIR) || cwd.startsWith(path.join(os.tmpdir(), 'marketo-bulk-pg-'))) found.push(`${entry} ${fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ').slice(0, 120)}`);
+			if (
+				cwd.startsWith(stack.RUNS_DIR) ||
+				cwd.startsWith(path.join(os.tmpdir(), 'marketo-bulk-pg-'))
+			)
+				found.push(
+					`${entry} ${fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ').slice(0, 120)}`,
+				);
 		} catch {
 			// gone, or not ours to read
 		}
@@ -91,7 +103,12 @@ function main() {
 				},
 			},
 		);
-		results.push({ line, version, ok: jest.status === 0, seconds: (Date.now() - lineStarted) / 1000 });
+		results.push({
+			line,
+			version,
+			ok: jest.status === 0,
+			seconds: (Date.now() - lineStarted) / 1000,
+		});
 	}
 	if (!options.tarball) fs.rmSync(path.dirname(tarball), { recursive: true, force: true });
 
@@ -102,7 +119,9 @@ function main() {
 			`  n8n ${result.version} (line ${result.line}): ${result.ok ? 'passed' : 'FAILED'} in ${result.seconds.toFixed(0)} s\n`,
 		);
 	}
-	process.stderr.write(`  left running: ${left.length === 0 ? 'nothing' : `\n    ${left.join('\n    ')}`}\n`);
+	process.stderr.write(
+		`  left running: ${left.length === 0 ? 'nothing' : `\n    ${left.join('\n    ')}`}\n`,
+	);
 	process.stderr.write(`  total ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
 	return results.every((result) => result.ok) && left.length === 0 ? 0 : 1;
 }

@@ -5,9 +5,40 @@
  */
 import * as fs from 'fs';
 
-const FIRST_NAMES = ['Ann', 'Bruno', 'Chloé', 'Dmitri', 'Eva', 'François', 'Grace', 'Hiro', 'Inês', 'José'];
-const LAST_NAMES = ['Smith', "O'Neil", 'Müller', 'García', 'Dubois', 'Kowalski', 'Tanaka', 'Silva', 'Jansen', 'Rossi'];
-const CITIES = ['Paris', 'Berlin', 'San Francisco', 'São Paulo', 'Amsterdam', 'Tokyo', 'Lisbon', 'Zürich'];
+const FIRST_NAMES = [
+	'Ann',
+	'Bruno',
+	'Chloé',
+	'Dmitri',
+	'Eva',
+	'François',
+	'Grace',
+	'Hiro',
+	'Inês',
+	'José',
+];
+const LAST_NAMES = [
+	'Smith',
+	"O'Neil",
+	'Müller',
+	'García',
+	'Dubois',
+	'Kowalski',
+	'Tanaka',
+	'Silva',
+	'Jansen',
+	'Rossi',
+];
+const CITIES = [
+	'Paris',
+	'Berlin',
+	'San Francisco',
+	'São Paulo',
+	'Amsterdam',
+	'Tokyo',
+	'Lisbon',
+	'Zürich',
+];
 const TITLES = ['Sales Manager', 'CTO', 'Marketing Ops', 'Director, EMEA', 'Analyst'];
 
 export const LEAD_HEADER =

@@ -6,7 +6,12 @@
 import * as fs from 'fs';
 
 import { READ_CHUNK_BYTES } from '../../nodes/shared/csv/encoding';
-import { cutGroupParts, DEFAULT_GROUP_BUDGET_BYTES, scanGroups, type GroupPart } from '../../nodes/shared/csv/groupSplitter';
+import {
+	cutGroupParts,
+	DEFAULT_GROUP_BUDGET_BYTES,
+	scanGroups,
+	type GroupPart,
+} from '../../nodes/shared/csv/groupSplitter';
 import { planParts } from '../../nodes/shared/csv/splitter';
 
 const STATUSES = ['Registered', 'Attended', 'No Show'];
@@ -21,9 +26,14 @@ export async function* groupSplitLikeTheNode(
 	options: { maxPartBytes: number; statusColumn: number },
 ): AsyncGenerator<GroupPart, void, undefined> {
 	const open = async () => fs.createReadStream(file, { highWaterMark: READ_CHUNK_BYTES });
-	const plan = await planParts(open, { encoding: 'utf-8', maxPartBytes: options.maxPartBytes, delimiterFor: () => ',' });
+	const plan = await planParts(open, {
+		encoding: 'utf-8',
+		maxPartBytes: options.maxPartBytes,
+		delimiterFor: () => ',',
+	});
 	const groups = await scanGroups(open, plan, [options.statusColumn], 200);
-	if (groups.length !== STATUSES.length) throw new Error(`found ${groups.length} statuses, expected ${STATUSES.length}`);
+	if (groups.length !== STATUSES.length)
+		throw new Error(`found ${groups.length} statuses, expected ${STATUSES.length}`);
 	yield* cutGroupParts(open, plan, {
 		columns: [options.statusColumn],
 		maxPartBytes: options.maxPartBytes,

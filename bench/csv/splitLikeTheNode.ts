@@ -12,7 +12,8 @@ export function splitLikeTheNode(
 	file: string,
 	options: { encoding: ResolvedEncoding; maxPartBytes: number; end?: number },
 ): AsyncGenerator<FilePart, unknown, undefined> {
-	const open = async () => fs.createReadStream(file, { end: options.end, highWaterMark: READ_CHUNK_BYTES });
+	const open = async () =>
+		fs.createReadStream(file, { end: options.end, highWaterMark: READ_CHUNK_BYTES });
 	return splitIntoParts(open, {
 		encoding: options.encoding,
 		maxPartBytes: options.maxPartBytes,

@@ -25,7 +25,12 @@ function partsOf(mode: Mode, file: string, maxPartBytes: number): AsyncIterable<
 		: splitLikeTheNode(file, { encoding: 'utf-8', maxPartBytes });
 }
 
-async function consume(mode: Mode, file: string, maxPartBytes: number, onPart: () => void): Promise<{ parts: number; bytes: number }> {
+async function consume(
+	mode: Mode,
+	file: string,
+	maxPartBytes: number,
+	onPart: () => void,
+): Promise<{ parts: number; bytes: number }> {
 	let parts = 0;
 	let bytes = 0;
 	for await (const part of partsOf(mode, file, maxPartBytes)) {
@@ -64,7 +69,13 @@ async function main(): Promise<void> {
 	clearInterval(timer);
 	sample();
 	process.stdout.write(
-		JSON.stringify({ baselineMB: baseline / 1e6, peakMB: peak / 1e6, growthMB: (peak - baseline) / 1e6, parts, bytes }) + '\n',
+		JSON.stringify({
+			baselineMB: baseline / 1e6,
+			peakMB: peak / 1e6,
+			growthMB: (peak - baseline) / 1e6,
+			parts,
+			bytes,
+		}) + '\n',
 	);
 }
 

@@ -39,7 +39,9 @@ async function main(): Promise<void> {
 		}
 		return parseResultFile(lines.join(''), ',');
 	});
-	const order = plan.parts.map((_, index) => (index % 2 === 0 ? Math.min(index + 1, plan.parts.length - 1) : index - 1));
+	const order = plan.parts.map((_, index) =>
+		index % 2 === 0 ? Math.min(index + 1, plan.parts.length - 1) : index - 1,
+	);
 
 	const gc = (globalThis as { gc?: () => void }).gc;
 	gc?.();
@@ -58,7 +60,11 @@ async function main(): Promise<void> {
 	const ties = await Promise.all(
 		order.map(async (index) => {
 			const part = plan.parts[index];
-			const [partTies] = await tieBackResultFiles([failureFiles[index]], { reader, delimiter: ',', ...part });
+			const [partTies] = await tieBackResultFiles([failureFiles[index]], {
+				reader,
+				delimiter: ',',
+				...part,
+			});
 			sample();
 			return partTies;
 		}),

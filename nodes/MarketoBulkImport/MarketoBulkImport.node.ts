@@ -29,7 +29,8 @@ export class MarketoBulkImport implements INodeType {
 			'Import large files of leads, program members or custom objects into Adobe Marketo Engage with its Bulk Import API',
 		// The editor's "Docs" link: this package's README section (the codex URL gets query
 		// parameters appended after the anchor; this one is used as it is).
-		documentationUrl: 'https://github.com/n8n-nodes-marketo-bulk/n8n-nodes-marketo-bulk#marketo-bulk-import',
+		documentationUrl:
+			'https://github.com/n8n-nodes-marketo-bulk/n8n-nodes-marketo-bulk#marketo-bulk-import',
 		defaults: { name: 'Marketo Bulk Import' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],

@@ -20,7 +20,8 @@ export class MarketoWaitForBatch implements INodeType {
 		description:
 			'Wait for Marketo bulk import batches to finish and output their failed and warning rows as items',
 		// The editor's "Docs" link: this package's README section.
-		documentationUrl: 'https://github.com/n8n-nodes-marketo-bulk/n8n-nodes-marketo-bulk#marketo-wait-for-batch',
+		documentationUrl:
+			'https://github.com/n8n-nodes-marketo-bulk/n8n-nodes-marketo-bulk#marketo-wait-for-batch',
 		defaults: { name: 'Marketo Wait for Batch' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],

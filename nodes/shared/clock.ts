@@ -41,7 +41,10 @@ export async function cancellableSleep(ms: number, signal?: AbortSignal): Promis
 }
 
 /** Resolves when `wake` is called or the signal aborts (then rejects); for queue hand-offs. */
-export async function waitForWake(register: (wake: () => void) => void, signal?: AbortSignal): Promise<void> {
+export async function waitForWake(
+	register: (wake: () => void) => void,
+	signal?: AbortSignal,
+): Promise<void> {
 	throwIfCancelled(signal);
 	let onAbort: (() => void) | undefined;
 	try {

@@ -46,7 +46,12 @@ export function itemRangesFrom(value: unknown): ItemRange[] | undefined {
 	const ranges: ItemRange[] = [];
 	for (const entry of value as unknown[]) {
 		const { from, to } = (entry ?? {}) as { from?: unknown; to?: unknown };
-		if (!Number.isInteger(from) || !Number.isInteger(to) || (from as number) < 0 || (to as number) < (from as number)) {
+		if (
+			!Number.isInteger(from) ||
+			!Number.isInteger(to) ||
+			(from as number) < 0 ||
+			(to as number) < (from as number)
+		) {
 			return undefined;
 		}
 		ranges.push({ from: from as number, to: to as number });

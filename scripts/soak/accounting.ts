@@ -94,7 +94,12 @@ export interface RunAccount {
 	 * of a fresh n8n process lost its answer, docs/DECISIONS.md): named, with what the node could
 	 * not know said plainly; listed apart so the figure is not hidden.
 	 */
-	errorVerdict?: { namedWhatWasSubmitted: boolean; statement: Statement; why: string[]; couldNotTell: string[] };
+	errorVerdict?: {
+		namedWhatWasSubmitted: boolean;
+		statement: Statement;
+		why: string[];
+		couldNotTell: string[];
+	};
 	/** Rows of a batch that match no input rows: the harness cannot place them (should never happen). */
 	unplacedBatchRows: number;
 }
@@ -113,12 +118,18 @@ function contentKey(cells: string[]): string {
  * place where all its rows match in order (a batch is one part: a contiguous slice). Null
  * when no place matches.
  */
-export function locateBatchRows(source: SourceRow[], batchRows: string[][], hint?: number): number | null {
+export function locateBatchRows(
+	source: SourceRow[],
+	batchRows: string[][],
+	hint?: number,
+): number | null {
 	if (batchRows.length === 0) return null;
 	const matchesAt = (start: number) =>
 		start >= 0 &&
 		start + batchRows.length <= source.length &&
-		batchRows.every((cells, index) => contentKey(source[start + index].cells) === contentKey(cells));
+		batchRows.every(
+			(cells, index) => contentKey(source[start + index].cells) === contentKey(cells),
+		);
 	if (hint !== undefined && matchesAt(hint)) return hint;
 	const first = contentKey(batchRows[0]);
 	for (let start = 0; start < source.length; start++) {
@@ -139,7 +150,9 @@ export function batchIdsInText(text: string): number[] {
 /** "Not submitted: rows 41-60." / "row 60" / "rows 41 to the end of the file"; `to` null = to the end. */
 export function notSubmittedInText(text: string): Array<{ from: number; to: number | null }> {
 	const ranges: Array<{ from: number; to: number | null }> = [];
-	for (const match of text.matchAll(/Not submitted:\s*rows?\s+(\d+)(?:\s*-\s*(\d+)|\s+(to the end of the file))?/gi)) {
+	for (const match of text.matchAll(
+		/Not submitted:\s*rows?\s+(\d+)(?:\s*-\s*(\d+)|\s+(to the end of the file))?/gi,
+	)) {
 		const from = Number(match[1]);
 		ranges.push({ from, to: match[3] ? null : match[2] !== undefined ? Number(match[2]) : from });
 	}
@@ -149,7 +162,9 @@ export function notSubmittedInText(text: string): Array<{ from: number; to: numb
 /** "Marketo may or may not have made a batch for rows 121-180" / "for row 7". */
 export function uncertainInText(text: string): Range[] {
 	const ranges: Range[] = [];
-	for (const match of text.matchAll(/may or may not have made a batch for rows?\s+(\d+)(?:\s*-\s*(\d+))?/gi)) {
+	for (const match of text.matchAll(
+		/may or may not have made a batch for rows?\s+(\d+)(?:\s*-\s*(\d+))?/gi,
+	)) {
 		const from = Number(match[1]);
 		ranges.push({ from, to: match[2] !== undefined ? Number(match[2]) : from });
 	}
@@ -169,7 +184,11 @@ function outputItems(run: N8nRun | undefined, node: string, output: number): N8n
 }
 
 function textOf(value: unknown): string {
-	return typeof value === 'string' ? value : value === undefined || value === null ? '' : JSON.stringify(value);
+	return typeof value === 'string'
+		? value
+		: value === undefined || value === null
+			? ''
+			: JSON.stringify(value);
 }
 
 /** "rows 1-3, 7" / "row 5". */
@@ -200,18 +219,27 @@ export function accountRun(evidence: RunEvidence): RunAccount {
 	// (firstRowNumber); a batch nobody told of is found by content.
 	const importOutput = outputItems(run, evidence.importNode, 0);
 	const batchItems = importOutput.filter((item) => typeof item.json.batchId === 'number');
-	const firstRowHint = new Map(batchItems.map((item) => [Number(item.json.batchId), Number(item.json.firstRowNumber) - 1]));
+	const firstRowHint = new Map(
+		batchItems.map((item) => [Number(item.json.batchId), Number(item.json.firstRowNumber) - 1]),
+	);
 	const rowsInBatches = new Map<number, RowInBatch[]>();
 	/** Input row numbers of each batch's rows. */
 	const rowNumbersOfBatch = new Map<number, number[]>();
 	let unplacedBatchRows = 0;
 	for (const entry of own) {
-		const start = locateBatchRows(sourceRows, entry.rows.map((row) => row.cells), firstRowHint.get(entry.batchId));
+		const start = locateBatchRows(
+			sourceRows,
+			entry.rows.map((row) => row.cells),
+			firstRowHint.get(entry.batchId),
+		);
 		if (start === null) {
 			unplacedBatchRows += entry.rows.length;
 			continue;
 		}
-		rowNumbersOfBatch.set(entry.batchId, entry.rows.map((_, index) => sourceRows[start + index].rowNumber));
+		rowNumbersOfBatch.set(
+			entry.batchId,
+			entry.rows.map((_, index) => sourceRows[start + index].rowNumber),
+		);
 		entry.rows.forEach((row, index) => {
 			const rowNumber = sourceRows[start + index].rowNumber;
 			const list = rowsInBatches.get(rowNumber) ?? [];
@@ -225,13 +253,15 @@ export function accountRun(evidence: RunEvidence): RunAccount {
 	const toldBatches = new Set<number>(batchItems.map((item) => Number(item.json.batchId)));
 	// A resent part's item names the batches its lost upload may have made.
 	for (const item of batchItems) {
-		if (Array.isArray(item.json.possibleDuplicateBatchIds)) for (const id of item.json.possibleDuplicateBatchIds) toldBatches.add(Number(id));
+		if (Array.isArray(item.json.possibleDuplicateBatchIds))
+			for (const id of item.json.possibleDuplicateBatchIds) toldBatches.add(Number(id));
 	}
 	const notSubmitted: Range[] = [];
 	const uncertain: Range[] = [];
 	const found = new Set<Statement>();
 	const runError = run?.data.resultData.error;
-	const errorNode = runError?.node?.name ?? (runError ? run?.data.resultData.lastNodeExecuted : undefined);
+	const errorNode =
+		runError?.node?.name ?? (runError ? run?.data.resultData.lastNodeExecuted : undefined);
 	const explicitRange = (from: number, to: number | null) => {
 		notSubmitted.push({ from, to: to ?? lastRow });
 		found.add('explicit');
@@ -245,12 +275,18 @@ export function accountRun(evidence: RunEvidence): RunAccount {
 
 	for (const item of importOutput.filter(isErrorItem)) {
 		const json = item.json;
-		errors.push({ where: evidence.importNode, kind: 'error item', message: textOf(json.error), description: textOf(json.description) || undefined });
+		errors.push({
+			where: evidence.importNode,
+			kind: 'error item',
+			message: textOf(json.error),
+			description: textOf(json.description) || undefined,
+		});
 		readUncertain(`${textOf(json.error)} ${textOf(json.description)}`);
 		const ids = Array.isArray(json.submittedBatchIds) ? json.submittedBatchIds.map(Number) : [];
 		for (const id of ids) toldBatches.add(id);
 		const range = json.rowsNotSubmitted as { from?: unknown; to?: unknown } | undefined;
-		if (range && typeof range.from === 'number') explicitRange(range.from, typeof range.to === 'number' ? range.to : null);
+		if (range && typeof range.from === 'number')
+			explicitRange(range.from, typeof range.to === 'number' ? range.to : null);
 		else if (ids.length === 0 && batchItems.length === 0) {
 			// Nothing output but this error: nothing was submitted, by what n8n shows.
 			notSubmitted.push({ from: 1, to: lastRow });
@@ -260,13 +296,22 @@ export function accountRun(evidence: RunEvidence): RunAccount {
 	if (runError) {
 		const message = textOf(runError.message);
 		const description = textOf(runError.description);
-		errors.push({ where: errorNode ?? 'n8n', kind: 'stopped', message, description: description || undefined });
+		errors.push({
+			where: errorNode ?? 'n8n',
+			kind: 'stopped',
+			message,
+			description: description || undefined,
+		});
 		const text = `${message} ${description}`;
 		for (const id of batchIdsInText(text)) toldBatches.add(id);
 		const ranges = notSubmittedInText(text);
 		for (const range of ranges) explicitRange(range.from, range.to);
 		readUncertain(text);
-		if (errorNode === evidence.importNode && ranges.length === 0 && batchIdsInText(text).length === 0) {
+		if (
+			errorNode === evidence.importNode &&
+			ranges.length === 0 &&
+			batchIdsInText(text).length === 0
+		) {
 			// The import node stopped and output nothing: by n8n's rules, nothing was submitted
 			// (the rows it calls uncertain excepted: that statement wins for them).
 			notSubmitted.push({ from: 1, to: lastRow });
@@ -276,22 +321,40 @@ export function accountRun(evidence: RunEvidence): RunAccount {
 		errors.push({
 			where: 'n8n',
 			kind: 'stopped',
-			message: evidence.harnessError ?? `n8n exited with code ${evidence.exitCode} and printed no run error`,
+			message:
+				evidence.harnessError ??
+				`n8n exited with code ${evidence.exitCode} and printed no run error`,
 		});
 	}
 	const ranError = errors.length > 0;
-	const within = (ranges: Range[], rowNumber: number) => ranges.some((range) => rowNumber >= range.from && rowNumber <= range.to);
+	const within = (ranges: Range[], rowNumber: number) =>
+		ranges.some((range) => rowNumber >= range.from && rowNumber <= range.to);
 	const isUncertain = (rowNumber: number) => within(uncertain, rowNumber);
-	const isNotSubmitted = (rowNumber: number) => !isUncertain(rowNumber) && within(notSubmitted, rowNumber);
-	const statement: Statement = (['explicit', 'uncertain', 'implicit'] as const).find((kind) => found.has(kind)) ?? 'none';
+	const isNotSubmitted = (rowNumber: number) =>
+		!isUncertain(rowNumber) && within(notSubmitted, rowNumber);
+	const statement: Statement =
+		(['explicit', 'uncertain', 'implicit'] as const).find((kind) => found.has(kind)) ?? 'none';
 
 	// Failed Rows output: each item consumed once, matched by batch and row number (or, when the
 	// tie-back could not prove the row, by batch and reason).
-	const failedItems = outputItems(run, evidence.waitNode, 1).map((item) => item.json._marketo as Record<string, unknown> | undefined);
-	const unusedFailed = failedItems.filter((meta): meta is Record<string, unknown> => meta !== undefined);
-	const takeFailedItem = (batchId: number, rowNumber: number, reason: string | undefined): boolean => {
-		let index = unusedFailed.findIndex((meta) => meta.batchId === batchId && meta.rowNumber === rowNumber);
-		if (index < 0) index = unusedFailed.findIndex((meta) => meta.batchId === batchId && meta.rowNumber === null && meta.reason === reason);
+	const failedItems = outputItems(run, evidence.waitNode, 1).map(
+		(item) => item.json._marketo as Record<string, unknown> | undefined,
+	);
+	const unusedFailed = failedItems.filter(
+		(meta): meta is Record<string, unknown> => meta !== undefined,
+	);
+	const takeFailedItem = (
+		batchId: number,
+		rowNumber: number,
+		reason: string | undefined,
+	): boolean => {
+		let index = unusedFailed.findIndex(
+			(meta) => meta.batchId === batchId && meta.rowNumber === rowNumber,
+		);
+		if (index < 0)
+			index = unusedFailed.findIndex(
+				(meta) => meta.batchId === batchId && meta.rowNumber === null && meta.reason === reason,
+			);
 		if (index < 0) return false;
 		unusedFailed.splice(index, 1);
 		return true;
@@ -323,31 +386,50 @@ export function accountRun(evidence: RunEvidence): RunAccount {
 	};
 	for (const { rowNumber } of sourceRows) {
 		const inBatches = rowsInBatches.get(rowNumber) ?? [];
-		const applied = inBatches.filter((row) => row.outcome === 'imported' || row.outcome === 'warning');
+		const applied = inBatches.filter(
+			(row) => row.outcome === 'imported' || row.outcome === 'warning',
+		);
 		const failed = inBatches.filter((row) => row.outcome === 'failed');
 		const pending = inBatches.filter((row) => row.outcome === 'not-processed');
 		if (applied.length > 0) {
 			account.imported++;
 			if (applied.some((row) => row.outcome === 'warning')) account.warned++;
 		} else if (failed.length > 0) {
-			if (failed.some((row) => takeFailedItem(row.batchId, rowNumber, row.reason))) account.failedReported++;
-			else if (ranError && failed.some((row) => toldBatches.has(row.batchId))) account.failedNamedInError++;
+			if (failed.some((row) => takeFailedItem(row.batchId, rowNumber, row.reason)))
+				account.failedReported++;
+			else if (ranError && failed.some((row) => toldBatches.has(row.batchId)))
+				account.failedNamedInError++;
 			// The error names the row as one it could not tell about, and one batch (the lost upload's) holds it:
 			// the user is told to look it up before importing it again, which brings Marketo's reason back.
-			else if (ranError && isUncertain(rowNumber) && inBatches.length === 1) account.uncertainNamedInError++;
+			else if (ranError && isUncertain(rowNumber) && inBatches.length === 1)
+				account.uncertainNamedInError++;
 			else {
-				lose(rowNumber, `failed in batch ${failed[0].batchId} ("${failed[0].reason}"), on no Failed Rows output and named by no error`);
+				lose(
+					rowNumber,
+					`failed in batch ${failed[0].batchId} ("${failed[0].reason}"), on no Failed Rows output and named by no error`,
+				);
 			}
 		} else if (pending.length > 0) {
-			if (ranError && pending.some((row) => toldBatches.has(row.batchId))) account.pendingNamedInError++;
-			else if (ranError && isUncertain(rowNumber) && inBatches.length === 1) account.uncertainNamedInError++;
-			else lose(rowNumber, `in batch ${pending[0].batchId}, which never processed it, and no error names that batch`);
+			if (ranError && pending.some((row) => toldBatches.has(row.batchId)))
+				account.pendingNamedInError++;
+			else if (ranError && isUncertain(rowNumber) && inBatches.length === 1)
+				account.uncertainNamedInError++;
+			else
+				lose(
+					rowNumber,
+					`in batch ${pending[0].batchId}, which never processed it, and no error names that batch`,
+				);
 		} else if (ranError && isUncertain(rowNumber)) {
 			account.uncertainNamedInError++;
 		} else if (ranError && isNotSubmitted(rowNumber)) {
 			account.notSubmittedNamedInError++;
 		} else {
-			lose(rowNumber, ranError ? 'in no batch, and no error says it was not submitted' : 'in no batch, and the run reported no error');
+			lose(
+				rowNumber,
+				ranError
+					? 'in no batch, and no error says it was not submitted'
+					: 'in no batch, and the run reported no error',
+			);
 		}
 	}
 
@@ -355,46 +437,76 @@ export function accountRun(evidence: RunEvidence): RunAccount {
 	const ownIds = new Set(own.map((entry) => entry.batchId));
 	const atOnce = new Set<string>();
 	for (const duplicate of evidence.concurrentDuplicates) {
-		if (duplicate.batchIds.every((id) => ownIds.has(id))) for (const key of duplicate.keys) atOnce.add(key);
+		if (duplicate.batchIds.every((id) => ownIds.has(id)))
+			for (const key of duplicate.keys) atOnce.add(key);
 	}
 	const writers = new Map<string, number>();
 	for (const entry of own) {
-		for (const key of new Set(entry.rows.flatMap((row) => (row.key === undefined ? [] : [row.key])))) {
+		for (const key of new Set(
+			entry.rows.flatMap((row) => (row.key === undefined ? [] : [row.key])),
+		)) {
 			writers.set(key, (writers.get(key) ?? 0) + 1);
 		}
 	}
 	account.importedTwiceAtOnce = atOnce.size;
-	account.importedTwiceOneAfterTheOther = [...writers].filter(([key, count]) => count > 1 && !atOnce.has(key)).length;
+	account.importedTwiceOneAfterTheOther = [...writers].filter(
+		([key, count]) => count > 1 && !atOnce.has(key),
+	).length;
 
 	if (ranError) {
 		const why: string[] = [];
 		const couldNotTell: string[] = [];
-		const batchesOfRows = (rows: number[]) => [...new Set(rows.flatMap((rowNumber) => (rowsInBatches.get(rowNumber) ?? []).map((r) => r.batchId)))];
+		const batchesOfRows = (rows: number[]) => [
+			...new Set(
+				rows.flatMap((rowNumber) => (rowsInBatches.get(rowNumber) ?? []).map((r) => r.batchId)),
+			),
+		];
 		for (const range of uncertain) {
-			const rows = sourceRows.map((row) => row.rowNumber).filter((rowNumber) => rowNumber >= range.from && rowNumber <= range.to);
+			const rows = sourceRows
+				.map((row) => row.rowNumber)
+				.filter((rowNumber) => rowNumber >= range.from && rowNumber <= range.to);
 			const holders = batchesOfRows(rows);
-			const held = holders.length > 0 ? `batch ${holders.join(', ')} holds them` : 'no batch holds them';
+			const held =
+				holders.length > 0 ? `batch ${holders.join(', ')} holds them` : 'no batch holds them';
 			// True when at most one batch holds them: the lost upload's, or none.
-			if (holders.length <= 1) couldNotTell.push(`${describeRanges(rows)} may or may not be in Marketo (${held})`);
+			if (holders.length <= 1)
+				couldNotTell.push(`${describeRanges(rows)} may or may not be in Marketo (${held})`);
 			else why.push(`says ${describeRanges(rows)} may or may not be in Marketo (${held})`);
 		}
 		// Batches holding only rows the error called uncertain are reported just above.
-		const missing = account.batchesNotToldOf.filter((id) => !(rowNumbersOfBatch.get(id) ?? [0]).every(isUncertain));
+		const missing = account.batchesNotToldOf.filter(
+			(id) => !(rowNumbersOfBatch.get(id) ?? [0]).every(isUncertain),
+		);
 		if (missing.length > 0) {
-			why.push(`${missing.length === 1 ? 'batch' : 'batches'} ${missing.join(', ')} in Marketo but named nowhere`);
+			why.push(
+				`${missing.length === 1 ? 'batch' : 'batches'} ${missing.join(', ')} in Marketo but named nowhere`,
+			);
 		}
 		const saidNotSubmittedButIn = sourceRows
 			.map((row) => row.rowNumber)
-			.filter((rowNumber) => isNotSubmitted(rowNumber) && (rowsInBatches.get(rowNumber) ?? []).length > 0);
+			.filter(
+				(rowNumber) => isNotSubmitted(rowNumber) && (rowsInBatches.get(rowNumber) ?? []).length > 0,
+			);
 		if (saidNotSubmittedButIn.length > 0) {
-			why.push(`${describeRanges(saidNotSubmittedButIn)} called not submitted but in a batch in Marketo`);
+			why.push(
+				`${describeRanges(saidNotSubmittedButIn)} called not submitted but in a batch in Marketo`,
+			);
 		}
 		const inNoBatchUnsaid = sourceRows
 			.map((row) => row.rowNumber)
-			.filter((rowNumber) => !rowsInBatches.has(rowNumber) && !isNotSubmitted(rowNumber) && !isUncertain(rowNumber));
-		if (inNoBatchUnsaid.length > 0) why.push(`${describeRanges(inNoBatchUnsaid)} in no batch but not called not submitted`);
+			.filter(
+				(rowNumber) =>
+					!rowsInBatches.has(rowNumber) && !isNotSubmitted(rowNumber) && !isUncertain(rowNumber),
+			);
+		if (inNoBatchUnsaid.length > 0)
+			why.push(`${describeRanges(inNoBatchUnsaid)} in no batch but not called not submitted`);
 		if (unplacedBatchRows > 0) why.push(`${unplacedBatchRows} batch rows match no input row`);
-		account.errorVerdict = { namedWhatWasSubmitted: why.length === 0, statement, why, couldNotTell };
+		account.errorVerdict = {
+			namedWhatWasSubmitted: why.length === 0,
+			statement,
+			why,
+			couldNotTell,
+		};
 	}
 	return account;
 }

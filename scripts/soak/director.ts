@@ -13,7 +13,8 @@ const CREATE_ROUTES = new Set(['importLeads', 'importProgramMembers', 'importCus
 /** The REST and bulk APIs; the identity endpoint never answers a rate limit. */
 const API_PATHS = /^\/(rest|bulk)\//;
 
-export const FAILED_BATCH_MESSAGE = 'Import failed: the file could not be read (simulated by the soak)';
+export const FAILED_BATCH_MESSAGE =
+	'Import failed: the file could not be read (simulated by the soak)';
 
 const RATE_LIMIT_MESSAGES: Record<'606' | '615', string> = {
 	'606': "Max rate limit '100' exceeded with in '20' secs",
@@ -24,7 +25,11 @@ export function isCreateCall(call: Pick<CallRecord, 'route'>): boolean {
 	return CREATE_ROUTES.has(call.route);
 }
 
-export function simulatorOptions(plan: RunPlan, port: number, firstBatchId = 1001): SimulatorOptions {
+export function simulatorOptions(
+	plan: RunPlan,
+	port: number,
+	firstBatchId = 1001,
+): SimulatorOptions {
 	return {
 		port,
 		// One Marketo for the whole soak: batch ids go on rising from run to run, as they do in Marketo.
@@ -45,16 +50,26 @@ export function directFaults(state: SimulatorState, plan: RunPlan): () => void {
 		apiCalls++;
 		if (plan.rateBurst && apiCalls === plan.rateBurst.atApiCall) {
 			const { code, times } = plan.rateBurst;
-			state.scriptFault({ path: API_PATHS, times, answer: { kind: 'envelope', code, message: RATE_LIMIT_MESSAGES[code] } });
+			state.scriptFault({
+				path: API_PATHS,
+				times,
+				answer: { kind: 'envelope', code, message: RATE_LIMIT_MESSAGES[code] },
+			});
 		}
 		if (plan.revokeTokensAtApiCall === apiCalls) state.revokeTokens();
 		if (!isCreateCall(call)) return;
 		createCalls++;
 		// Before this create is handled: it finds the queue holding the other integration's jobs.
-		if (plan.foreignJobs && createCalls === 1) state.addForeignJobs(plan.foreignJobs.count, plan.foreignJobs.rowsEach);
+		if (plan.foreignJobs && createCalls === 1)
+			state.addForeignJobs(plan.foreignJobs.count, plan.foreignJobs.rowsEach);
 		if (plan.failBatchAtCreateCall === createCalls) state.failNextBatch(FAILED_BATCH_MESSAGE);
 		if (plan.createFault?.onCreateCall === createCalls) {
-			state.scriptFault({ route: call.route, times: 1, when: 'after', answer: plan.createFault.answer });
+			state.scriptFault({
+				route: call.route,
+				times: 1,
+				when: 'after',
+				answer: plan.createFault.answer,
+			});
 		}
 	});
 	return () => {

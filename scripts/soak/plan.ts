@@ -88,7 +88,12 @@ function round(value: number, digits = 3): number {
 /** How many create-import calls example 03 needs for this file, roughly (the fault may target any of them). */
 export function expectedParts(plan: Pick<RunPlan, 'example' | 'largeFile'>): number {
 	if (plan.example !== '03' || !plan.largeFile) return 1;
-	return Math.max(1, Math.ceil((plan.largeFile.rows * APPROX_GENERATED_ROW_BYTES) / (LARGE_FILE_PART_SIZE_MB * 1_000_000)));
+	return Math.max(
+		1,
+		Math.ceil(
+			(plan.largeFile.rows * APPROX_GENERATED_ROW_BYTES) / (LARGE_FILE_PART_SIZE_MB * 1_000_000),
+		),
+	);
 }
 
 /**
@@ -109,7 +114,11 @@ export function planRun(seed: number, run: number): RunPlan {
 		random: {},
 	};
 
-	const largeFile = { rows: integerBetween(prng, 150, 400), failEvery: integerBetween(prng, 20, 60), warnEvery: integerBetween(prng, 20, 60) };
+	const largeFile = {
+		rows: integerBetween(prng, 150, 400),
+		failEvery: integerBetween(prng, 20, 60),
+		warnEvery: integerBetween(prng, 20, 60),
+	};
 	if (example === '03') plan.largeFile = largeFile;
 
 	// A batch lasts 0.5-3 s: long enough that a create-import sent twice is still queued or
@@ -152,12 +161,18 @@ export function planRun(seed: number, run: number): RunPlan {
 		onCreateCall: integerBetween(prng, 1, parts),
 		answer: CREATE_FAULT_ANSWERS[integerBetween(prng, 0, CREATE_FAULT_ANSWERS.length - 1)].answer,
 	};
-	if (createFault.present) plan.createFault = { onCreateCall: createFault.onCreateCall, answer: createFault.answer };
+	if (createFault.present)
+		plan.createFault = { onCreateCall: createFault.onCreateCall, answer: createFault.answer };
 
 	// 606 makes the nodes wait out a 20 s window per hit: at most two in a row.
 	const burstCode = chance(prng, 0.5) ? '606' : '615';
-	const burst = { present: chance(prng, 0.3), atApiCall: integerBetween(prng, 1, 10), times: integerBetween(prng, 1, burstCode === '606' ? 2 : 3) };
-	if (burst.present) plan.rateBurst = { atApiCall: burst.atApiCall, code: burstCode, times: burst.times };
+	const burst = {
+		present: chance(prng, 0.3),
+		atApiCall: integerBetween(prng, 1, 10),
+		times: integerBetween(prng, 1, burstCode === '606' ? 2 : 3),
+	};
+	if (burst.present)
+		plan.rateBurst = { atApiCall: burst.atApiCall, code: burstCode, times: burst.times };
 
 	const shortToken = { present: chance(prng, 0.25), seconds: integerBetween(prng, 2, 6) };
 	if (shortToken.present) plan.tokenLifetimeSeconds = shortToken.seconds;
@@ -169,7 +184,11 @@ export function planRun(seed: number, run: number): RunPlan {
 		count: integerBetween(prng, 4, 10),
 		seconds: between(prng, 0.5, 2.5),
 	};
-	if (foreign.present) plan.foreignJobs = { count: foreign.count, rowsEach: Math.max(1, Math.round(plan.rowsPerSecond * foreign.seconds)) };
+	if (foreign.present)
+		plan.foreignJobs = {
+			count: foreign.count,
+			rowsEach: Math.max(1, Math.round(plan.rowsPerSecond * foreign.seconds)),
+		};
 
 	const failBatch = { present: chance(prng, 0.15), atCreateCall: integerBetween(prng, 1, parts) };
 	if (failBatch.present) plan.failBatchAtCreateCall = failBatch.atCreateCall;
@@ -199,16 +218,28 @@ export function describePlan(plan: RunPlan): string[] {
 	if (random.http5xxRate) rates.push(`5xx ${random.http5xxRate}`);
 	if (random.gateway502Rate) rates.push(`502 ${random.gateway502Rate}`);
 	if (random.connectionResetRate) rates.push(`reset ${random.connectionResetRate}`);
-	for (const [code, value] of Object.entries(random.envelopeErrorRates ?? {})) rates.push(`${code} ${value}`);
-	if (random.slowResponseRate) rates.push(`slow ${random.slowResponseRate} x ${random.slowResponseMs} ms`);
+	for (const [code, value] of Object.entries(random.envelopeErrorRates ?? {}))
+		rates.push(`${code} ${value}`);
+	if (random.slowResponseRate)
+		rates.push(`slow ${random.slowResponseRate} x ${random.slowResponseMs} ms`);
 	parts.push(rates.length > 0 ? `random per call: ${rates.join(', ')}` : 'no random faults');
 	if (plan.createFault) {
-		parts.push(`create call #${plan.createFault.onCreateCall} handled, then answered ${describeAnswer(plan.createFault.answer)}`);
+		parts.push(
+			`create call #${plan.createFault.onCreateCall} handled, then answered ${describeAnswer(plan.createFault.answer)}`,
+		);
 	}
-	if (plan.rateBurst) parts.push(`${plan.rateBurst.times} x ${plan.rateBurst.code} from API call #${plan.rateBurst.atApiCall}`);
+	if (plan.rateBurst)
+		parts.push(
+			`${plan.rateBurst.times} x ${plan.rateBurst.code} from API call #${plan.rateBurst.atApiCall}`,
+		);
 	if (plan.tokenLifetimeSeconds < 3600) parts.push(`tokens live ${plan.tokenLifetimeSeconds} s`);
-	if (plan.revokeTokensAtApiCall) parts.push(`tokens revoked at API call #${plan.revokeTokensAtApiCall}`);
-	if (plan.foreignJobs) parts.push(`${plan.foreignJobs.count} foreign jobs of ${plan.foreignJobs.rowsEach} rows at the first create`);
-	if (plan.failBatchAtCreateCall) parts.push(`batch of create call #${plan.failBatchAtCreateCall} ends Failed`);
+	if (plan.revokeTokensAtApiCall)
+		parts.push(`tokens revoked at API call #${plan.revokeTokensAtApiCall}`);
+	if (plan.foreignJobs)
+		parts.push(
+			`${plan.foreignJobs.count} foreign jobs of ${plan.foreignJobs.rowsEach} rows at the first create`,
+		);
+	if (plan.failBatchAtCreateCall)
+		parts.push(`batch of create call #${plan.failBatchAtCreateCall} ends Failed`);
 	return parts;
 }

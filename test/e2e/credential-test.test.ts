@@ -95,7 +95,9 @@ describe(`credential test on n8n line ${E2E_LINE}`, () => {
 		expect(simulator.state.callsTo('identity').length).toBeGreaterThanOrEqual(1);
 		// The test request itself reached Marketo's REST API with the token.
 		const restCalls = simulator.state.calls.filter((call) => call.route !== 'identity');
-		expect(restCalls.some((call) => call.authStyle === 'bearer' && call.httpStatus === 200)).toBe(true);
+		expect(restCalls.some((call) => call.authStyle === 'bearer' && call.httpStatus === 200)).toBe(
+			true,
+		);
 	});
 
 	test.each(ENDPOINT_FORMS)('passes with the REST API Endpoint %j', async (restEndpoint) => {
@@ -103,14 +105,23 @@ describe(`credential test on n8n line ${E2E_LINE}`, () => {
 		const result = await testCredential(withEndpoint(restEndpoint));
 		expect(result).toMatchObject({ status: 'OK' });
 		// The token came from <instance>/identity and the Test request went to the right path.
-		expect(simulator.state.calls.map((call) => `${call.authStyle} ${call.path} ${call.httpStatus}`)).toEqual(
-			expect.arrayContaining(['none /identity/oauth/token 200', 'bearer /rest/v1/leads/describe2.json 200']),
+		expect(
+			simulator.state.calls.map((call) => `${call.authStyle} ${call.path} ${call.httpStatus}`),
+		).toEqual(
+			expect.arrayContaining([
+				'none /identity/oauth/token 200',
+				'bearer /rest/v1/leads/describe2.json 200',
+			]),
 		);
 	});
 
 	test('fails with a clear message and no secret in it when the client secret is wrong', async () => {
 		const wrongSecret = 'wrong-secret-0123456789abcdef';
-		const result = await testCredential({ ...credential.data, clientSecret: wrongSecret, accessToken: '' });
+		const result = await testCredential({
+			...credential.data,
+			clientSecret: wrongSecret,
+			accessToken: '',
+		});
 		expect(result.status).toBe('Error');
 		expect(result.message).toMatch(/Client ID or Client Secret/);
 		expect(result.message).not.toContain(wrongSecret);
@@ -146,10 +157,14 @@ describe(`credential test on n8n line ${E2E_LINE}`, () => {
 		const types = (await response.json()) as Array<{
 			name: string;
 			documentationUrl?: string;
-			codex?: { categories?: string[]; resources?: { primaryDocumentation?: Array<{ url: string }> } };
+			codex?: {
+				categories?: string[];
+				resources?: { primaryDocumentation?: Array<{ url: string }> };
+			};
 			properties: Array<{ name: string; options?: Array<{ name: string; value: unknown }> }>;
 		}>;
-		const byName = (name: string) => types.filter((type) => type.name === `n8n-nodes-marketo-bulk.${name}`).at(-1);
+		const byName = (name: string) =>
+			types.filter((type) => type.name === `n8n-nodes-marketo-bulk.${name}`).at(-1);
 		const readme = 'https://github.com/n8n-nodes-marketo-bulk/n8n-nodes-marketo-bulk';
 		for (const [name, anchor] of [
 			['marketoBulkImport', 'marketo-bulk-import'],
@@ -165,8 +180,13 @@ describe(`credential test on n8n line ${E2E_LINE}`, () => {
 		// (LoadNodesAndCredentials.injectCustomApiCallOptions). Bulk Import has versions 1 and 2,
 		// so its operations are the three imports and nothing it cannot run; other Marketo calls are
 		// made with the credential in an HTTP Request node (the next test).
-		const operations = byName('marketoBulkImport')?.properties.find((p) => p.name === 'operation')?.options ?? [];
-		expect(operations.map((option) => option.value).sort()).toEqual(['importCustomObjects', 'importLeads', 'importProgramMembers']);
+		const operations =
+			byName('marketoBulkImport')?.properties.find((p) => p.name === 'operation')?.options ?? [];
+		expect(operations.map((option) => option.value).sort()).toEqual([
+			'importCustomObjects',
+			'importLeads',
+			'importProgramMembers',
+		]);
 	});
 
 	// Last: it stops the server, because `n8n execute` needs the database to itself.
@@ -176,7 +196,10 @@ describe(`credential test on n8n line ${E2E_LINE}`, () => {
 		simulator.state.clearCalls();
 		const result = await instance.execute(CUSTOM_CALL_WORKFLOW_ID);
 		const items = outputOf(result.run, 'Marketo API call');
-		expect({ items: items.length, error: result.run?.data.resultData.error?.message }).toEqual({ items: 1, error: undefined });
+		expect({ items: items.length, error: result.run?.data.resultData.error?.message }).toEqual({
+			items: 1,
+			error: undefined,
+		});
 		expect(items[0].json).toMatchObject({ success: true });
 		// With the token n8n stored when the Test button fetched one (or a new one from identity).
 		const apiCalls = simulator.state.calls.filter((call) => call.route !== 'identity');

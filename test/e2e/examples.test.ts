@@ -45,7 +45,10 @@ describe(`example workflows on n8n line ${E2E_LINE}`, () => {
 
 	beforeAll(async () => {
 		// Fast processing: these tests are about correctness; lanes and timing are the bench's job.
-		({ simulator, n8n } = await startSimulatedN8n(CREDENTIAL_ID, { rowsPerSecond: 200_000, seed: 6 }));
+		({ simulator, n8n } = await startSimulatedN8n(CREDENTIAL_ID, {
+			rowsPerSecond: 200_000,
+			seed: 6,
+		}));
 	});
 
 	afterAll(async () => await stopSimulatedN8n({ simulator, n8n }));
@@ -86,7 +89,10 @@ describe(`example workflows on n8n line ${E2E_LINE}`, () => {
 			const lead = simulator.state.findLead('email', row.email);
 			expect(lead?.fields.lastName).toBe(row.lastName);
 		}
-		const listEmails = simulator.state.listMembers(2001).map((lead) => lead.fields.email).sort();
+		const listEmails = simulator.state
+			.listMembers(2001)
+			.map((lead) => lead.fields.email)
+			.sort();
 		expect(listEmails).toEqual(expectedImported.map((row) => row.email).sort());
 		expect(simulator.state.findLead('email', 'lancel.lannister@example.com')).toBeUndefined();
 	});
@@ -112,7 +118,9 @@ describe(`example workflows on n8n line ${E2E_LINE}`, () => {
 		expect(outputOf(run, 'Warning rows')).toHaveLength(0);
 
 		const members = simulator.state.programMembers(1002);
-		const expectedEmails = registrants.map((item) => String(item.email)).filter((email) => email !== '');
+		const expectedEmails = registrants
+			.map((item) => String(item.email))
+			.filter((email) => email !== '');
 		expect(members.map((member) => member.email).sort()).toEqual(expectedEmails.sort());
 		expect(new Set(members.map((member) => member.status))).toEqual(new Set(['Registered']));
 	});
@@ -155,7 +163,9 @@ describe(`example workflows on n8n line ${E2E_LINE}`, () => {
 		expect(rowNumbers(failed)).toEqual(expected.failed);
 		expect(rowNumbers(warned)).toEqual(expected.warned);
 		expect([...failed, ...warned].every((row) => metaOf(row).tieBack === 'exact')).toBe(true);
-		expect(failed.every((row) => metaOf(row).reason === 'Invalid data type in field Loyalty Points')).toBe(true);
+		expect(
+			failed.every((row) => metaOf(row).reason === 'Invalid data type in field Loyalty Points'),
+		).toBe(true);
 
 		expect(simulator.state.leads.length - leadsBefore).toBe(rows - expected.failed.length);
 		expect(simulator.state.findLead('email', leadEmail(rows - 1))).toBeDefined();

@@ -53,7 +53,10 @@ describe(`Items input on n8n line ${E2E_LINE}`, () => {
 	let n8n: N8nInstance;
 
 	beforeAll(async () => {
-		({ simulator, n8n } = await startSimulatedN8n(CREDENTIAL_ID, { rowsPerSecond: 200_000, seed: 14 }));
+		({ simulator, n8n } = await startSimulatedN8n(CREDENTIAL_ID, {
+			rowsPerSecond: 200_000,
+			seed: 14,
+		}));
 	});
 
 	afterAll(async () => await stopSimulatedN8n({ simulator, n8n }));
@@ -76,23 +79,53 @@ describe(`Items input on n8n line ${E2E_LINE}`, () => {
 
 		const batches = jsonOf(outputOf(run, 'Import program members'));
 		expect(batches.map((batch) => [batch.listId, batch.rows, batch.sourceItemRanges])).toEqual([
-			[2003, 2, [{ from: 0, to: 0 }, { from: 2, to: 2 }]],
-			[2001, 2, [{ from: 1, to: 1 }, { from: 3, to: 3 }]],
+			[
+				2003,
+				2,
+				[
+					{ from: 0, to: 0 },
+					{ from: 2, to: 2 },
+				],
+			],
+			[
+				2001,
+				2,
+				[
+					{ from: 1, to: 1 },
+					{ from: 3, to: 3 },
+				],
+			],
 		]);
 		const failed = jsonOf(outputOf(run, 'Failed rows'));
 		expect(failed.map((row) => [row.email, (row._marketo as RowMeta).sourceItemIndex])).toEqual([
 			['perlist.c@example.com', 2],
 		]);
 
-		const emailsOf = (listId: number) => simulator.state.listMembers(listId).map((lead) => lead.fields.email).sort();
+		const emailsOf = (listId: number) =>
+			simulator.state
+				.listMembers(listId)
+				.map((lead) => lead.fields.email)
+				.sort();
 		expect(emailsOf(2003)).toEqual(['perlist.a@example.com']);
 		expect(emailsOf(2001)).toEqual(['perlist.b@example.com', 'perlist.d@example.com']);
 	});
 
 	test('items mapped manually with the resource mapper arrive in the right Marketo fields', async () => {
 		const people = [
-			{ mail: 'mapped.ada@example.com', given: 'Ada', family: 'Lovelace', points: '12', org: 'Analytical Engines' },
-			{ mail: 'mapped.grace@example.com', given: 'Grace', family: 'Hopper', points: 7, org: 'US Navy' },
+			{
+				mail: 'mapped.ada@example.com',
+				given: 'Ada',
+				family: 'Lovelace',
+				points: '12',
+				org: 'Analytical Engines',
+			},
+			{
+				mail: 'mapped.grace@example.com',
+				given: 'Grace',
+				family: 'Hopper',
+				points: 7,
+				org: 'US Navy',
+			},
 		];
 		// The value as the editor saves it (n8n 1.123 and 2.40 alike): mode, values, the schema it showed.
 		const field = (id: string, displayName: string, type: string, required = false) => ({

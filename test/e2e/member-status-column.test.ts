@@ -29,7 +29,13 @@ const CREDENTIAL_ID = 'e2eMemberStatus1';
 const REGISTRANTS = path.join(EXAMPLES_DIR, 'data', 'webinar-registrants.csv');
 
 function metaOf(row: Record<string, unknown>) {
-	return row._marketo as { kind: string; reason: string; batchId: number; rowNumber: number | null; tieBack: string };
+	return row._marketo as {
+		kind: string;
+		reason: string;
+		batchId: number;
+		rowNumber: number | null;
+		tieBack: string;
+	};
 }
 
 describe(`Member Status from a column on n8n line ${E2E_LINE}`, () => {
@@ -37,7 +43,10 @@ describe(`Member Status from a column on n8n line ${E2E_LINE}`, () => {
 	let n8n: N8nInstance;
 
 	beforeAll(async () => {
-		({ simulator, n8n } = await startSimulatedN8n(CREDENTIAL_ID, { rowsPerSecond: 200_000, seed: 7 }));
+		({ simulator, n8n } = await startSimulatedN8n(CREDENTIAL_ID, {
+			rowsPerSecond: 200_000,
+			seed: 7,
+		}));
 	});
 
 	afterAll(async () => await stopSimulatedN8n({ simulator, n8n }));
@@ -53,19 +62,36 @@ describe(`Member Status from a column on n8n line ${E2E_LINE}`, () => {
 		const run = expectSuccess(await n8n.execute(workflow.id));
 
 		const batches = jsonOf(outputOf(run, 'Import program members'));
-		expect(batches.map((batch) => batch.programMemberStatus)).toEqual(['Attended', 'No Show', 'Registered']);
+		expect(batches.map((batch) => batch.programMemberStatus)).toEqual([
+			'Attended',
+			'No Show',
+			'Registered',
+		]);
 		expect(batches.every((batch) => batch.programId === 1002)).toBe(true);
-		expect(jsonOf(outputOf(run, 'Batch results')).map((batch) => batch.status)).toEqual(['Complete', 'Complete', 'Complete']);
+		expect(jsonOf(outputOf(run, 'Batch results')).map((batch) => batch.status)).toEqual([
+			'Complete',
+			'Complete',
+			'Complete',
+		]);
 
 		// Jon (row 4, an Attended row) has text in the integer field attendedMinutes.
 		const failed = jsonOf(outputOf(run, 'Failed rows'));
-		expect(failed.map((row) => [row.email, metaOf(row).rowNumber, metaOf(row).tieBack, metaOf(row).reason])).toEqual([
+		expect(
+			failed.map((row) => [
+				row.email,
+				metaOf(row).rowNumber,
+				metaOf(row).tieBack,
+				metaOf(row).reason,
+			]),
+		).toEqual([
 			['jon.snow@example.com', 4, 'exact', 'Invalid data type in field Attended Minutes'],
 		]);
 		expect(metaOf(failed[0]).batchId).toBe(batches[0].batchId);
 
 		const source = readSimpleCsv(REGISTRANTS).filter((row) => row.email !== 'jon.snow@example.com');
-		const members = new Map(simulator.state.programMembers(1002).map((member) => [member.email, member]));
+		const members = new Map(
+			simulator.state.programMembers(1002).map((member) => [member.email, member]),
+		);
 		expect(new Map(source.map((row) => [row.email, row.status]))).toEqual(
 			new Map([...members].map(([email, member]) => [email, member.status])),
 		);
@@ -92,12 +118,17 @@ describe(`Member Status from a column on n8n line ${E2E_LINE}`, () => {
 		const result = await n8n.execute(workflow.id);
 
 		const error = result.run?.data.resultData.error;
-		if (!error) throw new Error(`the run was expected to fail on "Import program members": ${explain(result)}`);
+		if (!error)
+			throw new Error(
+				`the run was expected to fail on "Import program members": ${explain(result)}`,
+			);
 		const text = `${error.message ?? ''} ${error.description ?? ''}`;
 		expect(text).toContain("'Atended' (row 2), did you mean 'Attended'?");
 		expect(text).toContain("'Registered', 'Attended', 'No Show'");
 		expect(text).toMatch(/Nothing was uploaded/);
 		expect(simulator.state.callsTo('importProgramMembers')).toHaveLength(uploadsBefore);
-		expect(simulator.state.programMembers(1002).map((member) => member.email)).not.toContain('ann@example.com');
+		expect(simulator.state.programMembers(1002).map((member) => member.email)).not.toContain(
+			'ann@example.com',
+		);
 	});
 });

@@ -54,7 +54,11 @@ function routedRequest(...args) {
 	if (!Object.keys(headers).some((name) => name.toLowerCase() === 'host')) headers.host = host;
 	if (!target) {
 		// An unknown Munchkin host: the connection fails before any byte is sent.
-		return originalRequest.call(https, { ...options, hostname: host, host, port: 443, path, headers, lookup: unknownHostLookup }, callback);
+		return originalRequest.call(
+			https,
+			{ ...options, hostname: host, host, port: 443, path, headers, lookup: unknownHostLookup },
+			callback,
+		);
 	}
 	const address = new URL(target);
 	const plain = {

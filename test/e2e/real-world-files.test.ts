@@ -66,13 +66,20 @@ function expectedResolvedEncoding(file: RealWorldFile): string {
 }
 
 /** What differs between a lead in the simulator and the row it must hold ([] when equal). */
-function leadMismatches(lead: LeadRecord | undefined, row: ExpectedRow, columns: string[]): string[] {
-	if (!lead) return [`row ${row.rowNumber}: no lead with email ${JSON.stringify(row.values.email)}`];
+function leadMismatches(
+	lead: LeadRecord | undefined,
+	row: ExpectedRow,
+	columns: string[],
+): string[] {
+	if (!lead)
+		return [`row ${row.rowNumber}: no lead with email ${JSON.stringify(row.values.email)}`];
 	const problems: string[] = [];
 	for (const column of columns) {
 		const stored = lead.fields[column] ?? '';
 		if (stored !== row.values[column]) {
-			problems.push(`row ${row.rowNumber} ${column}: stored ${JSON.stringify(stored)}, file ${JSON.stringify(row.values[column])}`);
+			problems.push(
+				`row ${row.rowNumber} ${column}: stored ${JSON.stringify(stored)}, file ${JSON.stringify(row.values[column])}`,
+			);
 		}
 	}
 	return problems;
@@ -85,12 +92,16 @@ function echoMismatches(item: Record<string, unknown>, row: ExpectedRow): string
 		if (key === '_marketo') continue;
 		// The reason again, first, so a table view shows it (docs/ARCHITECTURE.md).
 		if (key === '_marketoReason') {
-			if (value !== row.reason) problems.push(`row ${row.rowNumber}: _marketoReason ${JSON.stringify(value)}`);
+			if (value !== row.reason)
+				problems.push(`row ${row.rowNumber}: _marketoReason ${JSON.stringify(value)}`);
 			continue;
 		}
-		if (!(key in row.values)) problems.push(`row ${row.rowNumber}: unexpected column ${JSON.stringify(key)}`);
+		if (!(key in row.values))
+			problems.push(`row ${row.rowNumber}: unexpected column ${JSON.stringify(key)}`);
 		else if (value !== row.values[key]) {
-			problems.push(`row ${row.rowNumber} ${key}: item has ${JSON.stringify(value)}, file ${JSON.stringify(row.values[key])}`);
+			problems.push(
+				`row ${row.rowNumber} ${key}: item has ${JSON.stringify(value)}, file ${JSON.stringify(row.values[key])}`,
+			);
 		}
 	}
 	return problems;
@@ -103,7 +114,11 @@ describe(`real-world files through example 01 on n8n line ${E2E_LINE}`, () => {
 
 	beforeAll(async () => {
 		// Fast processing and room for all batches in the queue: these tests are about reading files.
-		({ simulator, n8n } = await startSimulatedN8n(CREDENTIAL_ID, { rowsPerSecond: 200_000, seed: 10, queue: { maxQueued: 20 } }));
+		({ simulator, n8n } = await startSimulatedN8n(CREDENTIAL_ID, {
+			rowsPerSecond: 200_000,
+			seed: 10,
+			queue: { maxQueued: 20 },
+		}));
 		dataDir = path.dirname(n8n.dataFile('real-world'));
 	});
 
@@ -131,7 +146,9 @@ describe(`real-world files through example 01 on n8n line ${E2E_LINE}`, () => {
 	}
 
 	function leadsOf(file: RealWorldFile): LeadRecord[] {
-		return simulator.state.leads.filter((lead) => (lead.fields.email ?? '').startsWith(file.emailPrefix));
+		return simulator.state.leads.filter((lead) =>
+			(lead.fields.email ?? '').startsWith(file.emailPrefix),
+		);
 	}
 
 	async function expectRefusedBeforeUpload(file: RealWorldFile, workflowId: string): Promise<void> {
@@ -145,7 +162,8 @@ describe(`real-world files through example 01 on n8n line ${E2E_LINE}`, () => {
 		const result = await n8n.execute(workflow.id);
 
 		const error = result.run?.data.resultData.error;
-		if (!error) throw new Error(`the run was expected to fail on "Import leads": ${explain(result)}`);
+		if (!error)
+			throw new Error(`the run was expected to fail on "Import leads": ${explain(result)}`);
 		expect(error.node?.name ?? result.run?.data.resultData.lastNodeExecuted).toBe('Import leads');
 		const text = `${error.message ?? ''} ${error.description ?? ''}`;
 		// The row and column, whatever the prose around them.
@@ -171,11 +189,25 @@ describe(`real-world files through example 01 on n8n line ${E2E_LINE}`, () => {
 
 	test('01-09 in one run: every row imported with its exact text, failed or warned with its reason and row number', async () => {
 		const files = FILES.filter((file) => file.importsWith !== undefined);
-		expect(files.map((file) => file.id)).toEqual(['01', '02', '03', '04', '05', '06', '07', '08', '09']);
+		expect(files.map((file) => file.id)).toEqual([
+			'01',
+			'02',
+			'03',
+			'04',
+			'05',
+			'06',
+			'07',
+			'08',
+			'09',
+		]);
 		const dir = writeFiles('import', files);
 		// One input item per file; each item gets its own File Encoding.
-		const windows1252 = files.filter((file) => file.importsWith === 'windows-1252').map((file) => file.name);
-		expect(files.every((file) => file.importsWith === 'auto' || windows1252.includes(file.name))).toBe(true);
+		const windows1252 = files
+			.filter((file) => file.importsWith === 'windows-1252')
+			.map((file) => file.name);
+		expect(
+			files.every((file) => file.importsWith === 'auto' || windows1252.includes(file.name)),
+		).toBe(true);
 		const encodingExpression = `={{ ${JSON.stringify(windows1252)}.includes($binary.data.fileName) ? 'windows-1252' : 'auto' }}`;
 		const workflow = workflowFor('e2eRealWorldAll1', path.join(dir, '*'), encodingExpression);
 		await n8n.importWorkflow(workflow);
@@ -190,8 +222,14 @@ describe(`real-world files through example 01 on n8n line ${E2E_LINE}`, () => {
 		const fileOfBatch = new Map<number, RealWorldFile>();
 		for (const file of files) {
 			const parts = batches.filter((batch) => batch.fileName === file.name);
-			expect({ file: file.name, parts: parts.length >= Math.max(1, file.minParts) }).toEqual({ file: file.name, parts: true });
-			expect({ file: file.name, rows: parts.reduce((sum, part) => sum + Number(part.rows), 0) }).toEqual({
+			expect({ file: file.name, parts: parts.length >= Math.max(1, file.minParts) }).toEqual({
+				file: file.name,
+				parts: true,
+			});
+			expect({
+				file: file.name,
+				rows: parts.reduce((sum, part) => sum + Number(part.rows), 0),
+			}).toEqual({
 				file: file.name,
 				rows: file.rows.length,
 			});
@@ -207,7 +245,9 @@ describe(`real-world files through example 01 on n8n line ${E2E_LINE}`, () => {
 			if (file.uploadedBytes !== undefined) {
 				// The UTF-8 BOM is not uploaded: the part is the file minus its 3 BOM bytes.
 				expect(parts.map((part) => Number(part.bytes))).toEqual([file.uploadedBytes]);
-				const uploads = simulator.state.callsTo('importLeads').filter((call) => call.fileName === file.name);
+				const uploads = simulator.state
+					.callsTo('importLeads')
+					.filter((call) => call.fileName === file.name);
 				expect(uploads.map((call) => call.fileBytes)).toEqual([file.uploadedBytes]);
 			}
 		}
@@ -236,7 +276,9 @@ describe(`real-world files through example 01 on n8n line ${E2E_LINE}`, () => {
 		const warningItems = jsonOf(outputOf(run, 'Warning rows'));
 		const listMembers = new Set(simulator.state.listMembers(LIST_ID).map((lead) => lead.id));
 		const allLeads = simulator.state.leads;
-		const leadByEmail = new Map(allLeads.map((lead) => [(lead.fields.email ?? '').toLowerCase(), lead]));
+		const leadByEmail = new Map(
+			allLeads.map((lead) => [(lead.fields.email ?? '').toLowerCase(), lead]),
+		);
 
 		// Everything per file is gathered first and compared at the end, so a failure shows every file.
 		const actualReport: Record<string, unknown> = {};
@@ -253,9 +295,15 @@ describe(`real-world files through example 01 on n8n line ${E2E_LINE}`, () => {
 			] as const) {
 				const expected = file.rows.filter((row) => row.outcome === outcome);
 				const summary = (rows: unknown[][]) => rows.map((row) => JSON.stringify(row)).sort();
-				const got = items.map((item) => [metaOf(item).rowNumber, metaOf(item).reason, metaOf(item).tieBack]);
+				const got = items.map((item) => [
+					metaOf(item).rowNumber,
+					metaOf(item).reason,
+					metaOf(item).tieBack,
+				]);
 				actualReport[`${file.name} ${outcome}`] = summary(got);
-				expectedReport[`${file.name} ${outcome}`] = summary(expected.map((row) => [row.rowNumber, row.reason, row.tieBack]));
+				expectedReport[`${file.name} ${outcome}`] = summary(
+					expected.map((row) => [row.rowNumber, row.reason, row.tieBack]),
+				);
 				for (const item of items) {
 					const row = file.rows.find((candidate) => candidate.rowNumber === metaOf(item).rowNumber);
 					if (row) problems.push(...echoMismatches(item, row));
@@ -268,18 +316,24 @@ describe(`real-world files through example 01 on n8n line ${E2E_LINE}`, () => {
 
 			// Imported and warned rows: stored with exactly the file's values, and in the list.
 			for (const row of file.rows) {
-				const lead = row.values.email === '' ? undefined : leadByEmail.get(row.values.email.toLowerCase());
+				const lead =
+					row.values.email === '' ? undefined : leadByEmail.get(row.values.email.toLowerCase());
 				if (row.outcome === 'failed') {
-					if (lead) problems.push(`row ${row.rowNumber} failed but a lead ${row.values.email} exists`);
+					if (lead)
+						problems.push(`row ${row.rowNumber} failed but a lead ${row.values.email} exists`);
 					continue;
 				}
 				problems.push(...leadMismatches(lead, row, file.columns));
-				if (lead && !listMembers.has(lead.id)) problems.push(`row ${row.rowNumber}: lead not in list ${LIST_ID}`);
+				if (lead && !listMembers.has(lead.id))
+					problems.push(`row ${row.rowNumber}: lead not in list ${LIST_ID}`);
 			}
 			// No lead from this file beyond its imported and warned rows.
-			const stored = allLeads.filter((lead) => (lead.fields.email ?? '').startsWith(file.emailPrefix)).length;
+			const stored = allLeads.filter((lead) =>
+				(lead.fields.email ?? '').startsWith(file.emailPrefix),
+			).length;
 			const expectedStored = file.rows.filter((row) => row.outcome !== 'failed').length;
-			if (stored !== expectedStored) problems.push(`${stored} leads stored, ${expectedStored} expected`);
+			if (stored !== expectedStored)
+				problems.push(`${stored} leads stored, ${expectedStored} expected`);
 
 			actualReport[`${file.name} problems`] = problems.slice(0, 20);
 			expectedReport[`${file.name} problems`] = [];
@@ -288,6 +342,8 @@ describe(`real-world files through example 01 on n8n line ${E2E_LINE}`, () => {
 		expect(failedItems.every((item) => metaOf(item).kind === 'failed')).toBe(true);
 		expect(warningItems.every((item) => metaOf(item).kind === 'warning')).toBe(true);
 		// Nothing on Failed / Warning Rows that belongs to no file's batch.
-		expect([...failedItems, ...warningItems].filter((item) => !fileOfBatch.has(metaOf(item).batchId))).toEqual([]);
+		expect(
+			[...failedItems, ...warningItems].filter((item) => !fileOfBatch.has(metaOf(item).batchId)),
+		).toEqual([]);
 	});
 });

@@ -78,14 +78,17 @@ export interface RealWorldFile {
 
 /** Windows-1252's 0x80-0x9F (WHATWG Encoding Standard); undefined bytes map to themselves. */
 const WINDOWS_1252_80_9F = [
-	0x20ac, 0x81, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0x8d, 0x017d,
-	0x8f, 0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0x9d,
-	0x017e, 0x0178,
+	0x20ac, 0x81, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039,
+	0x0152, 0x8d, 0x017d, 0x8f, 0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc,
+	0x2122, 0x0161, 0x203a, 0x0153, 0x9d, 0x017e, 0x0178,
 ];
 
 /** Code point -> Windows-1252 byte. */
 const WINDOWS_1252_BYTE_OF = new Map<number, number>(
-	Array.from({ length: 256 }, (_, byte) => [byte >= 0x80 && byte <= 0x9f ? WINDOWS_1252_80_9F[byte - 0x80] : byte, byte]),
+	Array.from({ length: 256 }, (_, byte) => [
+		byte >= 0x80 && byte <= 0x9f ? WINDOWS_1252_80_9F[byte - 0x80] : byte,
+		byte,
+	]),
 );
 
 /** Encodes text as Windows-1252; throws on a character it cannot hold. */
@@ -93,7 +96,10 @@ export function encodeWindows1252(text: string): Buffer {
 	const bytes = Buffer.alloc(text.length);
 	for (let i = 0; i < text.length; i++) {
 		const byte = WINDOWS_1252_BYTE_OF.get(text.charCodeAt(i));
-		if (byte === undefined) throw new Error(`'${text[i]}' (U+${text.charCodeAt(i).toString(16)}) has no Windows-1252 byte`);
+		if (byte === undefined)
+			throw new Error(
+				`'${text[i]}' (U+${text.charCodeAt(i).toString(16)}) has no Windows-1252 byte`,
+			);
 		bytes[i] = byte;
 	}
 	return bytes;
@@ -147,7 +153,9 @@ function render(layout: Layout): { text: string; rows: ExpectedRow[] } {
 		}
 		for (const value of line.fields) {
 			if (value.startsWith('"') || value.includes(delimiter) || /[\r\n]/.test(value)) {
-				throw new Error(`value ${JSON.stringify(value)} would need quoting; the generator writes none`);
+				throw new Error(
+					`value ${JSON.stringify(value)} would need quoting; the generator writes none`,
+				);
 			}
 		}
 		text += line.fields.join(delimiter) + end;
@@ -175,13 +183,22 @@ export function reasonTooManyValues(values: number, columns: number): string {
 }
 
 const ok = (fields: string[]): Line => ({ fields, outcome: 'imported' });
-const failed = (fields: string[], reason: string, tieBack: ExpectedRow['tieBack'] = 'exact'): Line => ({
+const failed = (
+	fields: string[],
+	reason: string,
+	tieBack: ExpectedRow['tieBack'] = 'exact',
+): Line => ({
 	fields,
 	outcome: 'failed',
 	reason,
 	tieBack,
 });
-const warned = (fields: string[], reason: string): Line => ({ fields, outcome: 'warned', reason, tieBack: 'exact' });
+const warned = (fields: string[], reason: string): Line => ({
+	fields,
+	outcome: 'warned',
+	reason,
+	tieBack: 'exact',
+});
 
 /** A file from its layout: what every case shares, then what this one says (`meta`). */
 function fileFrom(
@@ -216,10 +233,31 @@ function excelWindows1252(): RealWorldFile {
 		lines: [
 			// Row 1 is plain ASCII: the first byte that is not UTF-8 is in row 2, column firstName (é = 0xE9).
 			ok([`${p}anna.smith@example.com`, 'Anna', 'Smith', 'Acme Inc', 'Buyer', 'Boston']),
-			ok([`${p}jose.pena@example.com`, 'José', 'Peña', 'Café “Olé” S.L.', 'Jefe de ventas – €5M', 'Málaga']),
-			ok([`${p}jurgen.muller@example.com`, 'Jürgen', 'Müller', 'Müller & Söhne GmbH', 'Einkäufer', 'Köln']),
+			ok([
+				`${p}jose.pena@example.com`,
+				'José',
+				'Peña',
+				'Café “Olé” S.L.',
+				'Jefe de ventas – €5M',
+				'Málaga',
+			]),
+			ok([
+				`${p}jurgen.muller@example.com`,
+				'Jürgen',
+				'Müller',
+				'Müller & Söhne GmbH',
+				'Einkäufer',
+				'Köln',
+			]),
 			failed(['', 'Zoë', 'Brontë', 'Haworth ‘Books’ Ltd', 'Author', 'Haworth'], REASON_NO_EMAIL),
-			ok([`${p}francois.lefevre@example.com`, 'François', 'Lefèvre', 'Œuvre & Cie', 'Directeur général', 'Besançon']),
+			ok([
+				`${p}francois.lefevre@example.com`,
+				'François',
+				'Lefèvre',
+				'Œuvre & Cie',
+				'Directeur général',
+				'Besançon',
+			]),
 		],
 	};
 	return fileFrom(layout, {
@@ -229,7 +267,12 @@ function excelWindows1252(): RealWorldFile {
 		emailPrefix: p,
 		encode: encodeWindows1252,
 		importsWith: 'windows-1252',
-		refusal: { fileEncoding: 'auto', rowNumber: 2, column: 'firstName', mentions: [/File Encoding/i] },
+		refusal: {
+			fileEncoding: 'auto',
+			rowNumber: 2,
+			column: 'firstName',
+			mentions: [/File Encoding/i],
+		},
 	});
 }
 
@@ -241,9 +284,19 @@ function excelUnicodeText(): RealWorldFile {
 		delimiter: '\t',
 		eol: '\r\n',
 		lines: [
-			ok([`${p}zoe.martin@example.com`, 'Zoë', 'Martin', 'Zoë’s Café “Chez Nous”', 'Orléans', '120']),
+			ok([
+				`${p}zoe.martin@example.com`,
+				'Zoë',
+				'Martin',
+				'Zoë’s Café “Chez Nous”',
+				'Orléans',
+				'120',
+			]),
 			ok([`${p}lucia.pena@example.com`, 'Lucía', 'Peña', 'Niño & Peña €', 'A Coruña', '7']),
-			failed([`${p}bad.points@example.com`, 'Björn', 'Ångström', 'Fjäll AB', 'Umeå', 'lots'], reasonInvalidType('Loyalty Points')),
+			failed(
+				[`${p}bad.points@example.com`, 'Björn', 'Ångström', 'Fjäll AB', 'Umeå', 'lots'],
+				reasonInvalidType('Loyalty Points'),
+			),
 			ok([`${p}tanaka@example.com`, '太郎', '田中', '東京商事 😀', '東京', '']),
 			ok([`${p}ozil@example.com`, 'Mesut', 'Özil', 'Straße 5 GmbH', 'Gelsenkirchen', '3']),
 		],
@@ -265,9 +318,29 @@ function utf8BomCrlf(): RealWorldFile {
 		delimiter: ',',
 		eol: '\r\n',
 		lines: [
-			ok([`${p}klaus.muller@example.com`, 'Klaus', 'Müller', 'Müller AG', `${p}billing.muller@example.com`, '2026-01-31']),
-			warned([`${p}zoe.dupont@example.com`, 'Zoë', 'Dupont', 'Zoë et Fils', 'zoë at example', '2026-02-28'], REASON_INVALID_EMAIL),
-			failed([`${p}renata.pena@example.com`, 'Renata', 'Peña', 'Peña SA', '', 'next week'], reasonInvalidType('Renewal Date')),
+			ok([
+				`${p}klaus.muller@example.com`,
+				'Klaus',
+				'Müller',
+				'Müller AG',
+				`${p}billing.muller@example.com`,
+				'2026-01-31',
+			]),
+			warned(
+				[
+					`${p}zoe.dupont@example.com`,
+					'Zoë',
+					'Dupont',
+					'Zoë et Fils',
+					'zoë at example',
+					'2026-02-28',
+				],
+				REASON_INVALID_EMAIL,
+			),
+			failed(
+				[`${p}renata.pena@example.com`, 'Renata', 'Peña', 'Peña SA', '', 'next week'],
+				reasonInvalidType('Renewal Date'),
+			),
 			ok([`${p}euro.buyer@example.com`, 'Eero', 'Mäkinen', 'Hinta €100 Oy', '', '']),
 		],
 	};
@@ -330,7 +403,11 @@ function loneCr(): RealWorldFile {
 		eol: '\n',
 		lines: [
 			ok([`${p}one@example.com`, 'Una', 'First', 'Alpha Ltd']),
-			{ fields: [`${p}two@example.com`, 'Dos', 'Second', 'Beta Ltd'], outcome: 'imported', end: '\r' },
+			{
+				fields: [`${p}two@example.com`, 'Dos', 'Second', 'Beta Ltd'],
+				outcome: 'imported',
+				end: '\r',
+			},
 			ok([`${p}three@example.com`, 'Tres', 'Third', 'Gamma Ltd']),
 			failed(['', 'Quatro', 'Fourth', 'Delta Ltd'], REASON_NO_EMAIL),
 			ok([`${p}five@example.com`, 'Cinq', 'Fifth', 'Epsilon Ltd']),
@@ -354,7 +431,10 @@ function raggedRows(): RealWorldFile {
 		eol: '\n',
 		lines: [
 			ok([`${p}full@example.com`, 'Full', 'Row', 'Complete Co', 'Lyon']),
-			failed([`${p}long@example.com`, 'Long', 'Row', 'Extra Co', 'Nice', 'surplus'], reasonTooManyValues(6, columns.length)),
+			failed(
+				[`${p}long@example.com`, 'Long', 'Row', 'Extra Co', 'Nice', 'surplus'],
+				reasonTooManyValues(6, columns.length),
+			),
 			ok([`${p}short@example.com`, 'Short', 'Row']),
 			ok([`${p}last@example.com`, 'Last', 'Row', 'Final Co', 'Metz']),
 		],
@@ -461,7 +541,12 @@ function unclosedQuote(): RealWorldFile {
 		format: 'csv',
 		emailPrefix: p,
 		rows: [],
-		refusal: { fileEncoding: 'auto', rowNumber: 3, column: 'lastName', mentions: [/never closed/i] },
+		refusal: {
+			fileEncoding: 'auto',
+			rowNumber: 3,
+			column: 'lastName',
+			mentions: [/never closed/i],
+		},
 		minParts: 0,
 	};
 }

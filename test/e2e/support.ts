@@ -11,7 +11,14 @@ import * as path from 'node:path';
 
 import * as examples from '../../scripts/examples';
 import * as n8n from '../../scripts/n8n-runtime';
-import type { ExecuteResult, N8nItem, N8nRun, Runtime, RuntimeLine, StoredCredential } from '../../scripts/n8n-runtime';
+import type {
+	ExecuteResult,
+	N8nItem,
+	N8nRun,
+	Runtime,
+	RuntimeLine,
+	StoredCredential,
+} from '../../scripts/n8n-runtime';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../simulator';
 
 export const E2E_LINE: RuntimeLine = process.env.N8N_E2E_LINE === '1' ? '1' : '2';
@@ -61,7 +68,9 @@ export class N8nInstance {
 	}
 
 	async storedCredential(id: string): Promise<StoredCredential | undefined> {
-		return (await n8n.exportCredentials(this.runtime, this.userFolder)).find((credential) => credential.id === id);
+		return (await n8n.exportCredentials(this.runtime, this.userFolder)).find(
+			(credential) => credential.id === id,
+		);
 	}
 
 	/** A folder the Read/Write Files node may read (n8n restricts file access to configured folders). */
@@ -162,7 +171,10 @@ interface SimulatedN8n {
 }
 
 /** For a test file's `beforeAll`: starts the simulator, installs the package, adds the credential. */
-export async function startSimulatedN8n(credentialId: string, options: SimulatorOptions): Promise<SimulatedN8n> {
+export async function startSimulatedN8n(
+	credentialId: string,
+	options: SimulatorOptions,
+): Promise<SimulatedN8n> {
 	const simulator = await startSimulator(options);
 	let n8n: N8nInstance | undefined;
 	try {

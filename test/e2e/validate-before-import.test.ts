@@ -42,7 +42,10 @@ describe(`validate before you import (example 08) on n8n line ${E2E_LINE}`, () =
 	let n8n: N8nInstance;
 
 	beforeAll(async () => {
-		({ simulator, n8n } = await startSimulatedN8n(CREDENTIAL_ID, { rowsPerSecond: 200_000, seed: 8 }));
+		({ simulator, n8n } = await startSimulatedN8n(CREDENTIAL_ID, {
+			rowsPerSecond: 200_000,
+			seed: 8,
+		}));
 	});
 
 	afterAll(async () => await stopSimulatedN8n({ simulator, n8n }));
@@ -50,7 +53,11 @@ describe(`validate before you import (example 08) on n8n line ${E2E_LINE}`, () =
 	test('predicts, uploading nothing, exactly the rows the import of the same file then fails and warns', async () => {
 		const csvPath = path.join(EXAMPLES_DIR, 'data', 'leads.csv');
 		const credential = simulatorCredential(simulator, CREDENTIAL_ID);
-		const validate = exampleWorkflow('08-validate-before-import.json', { id: 'e2eExample08Bad', credential, filePath: csvPath });
+		const validate = exampleWorkflow('08-validate-before-import.json', {
+			id: 'e2eExample08Bad',
+			credential,
+			filePath: csvPath,
+		});
 		await n8n.importWorkflow(validate);
 
 		simulator.state.clearCalls();
@@ -58,13 +65,26 @@ describe(`validate before you import (example 08) on n8n line ${E2E_LINE}`, () =
 		expect(uploadCalls(simulator)).toEqual([]);
 		expect(outputOf(validation, 'Import leads')).toEqual([]);
 		const [summary, ...rows] = jsonOf(outputOf(validation, 'Validation report'));
-		expect(summary).toMatchObject({ validateOnly: true, rowsChecked: 20, rowsWouldFail: 2, rowsWouldWarn: 2, wouldUpload: true });
+		expect(summary).toMatchObject({
+			validateOnly: true,
+			rowsChecked: 20,
+			rowsWouldFail: 2,
+			rowsWouldWarn: 2,
+			wouldUpload: true,
+		});
 
 		// The real import of the same file (example 01), side by side.
-		const importing = exampleWorkflow('01-csv-file-to-leads.json', { id: 'e2eExample08Real', credential, filePath: csvPath });
+		const importing = exampleWorkflow('01-csv-file-to-leads.json', {
+			id: 'e2eExample08Real',
+			credential,
+			filePath: csvPath,
+		});
 		await n8n.importWorkflow(importing);
 		const run = expectSuccess(await n8n.execute(importing.id));
-		const actual = verdictsOf([...jsonOf(outputOf(run, 'Failed rows')), ...jsonOf(outputOf(run, 'Warning rows'))]);
+		const actual = verdictsOf([
+			...jsonOf(outputOf(run, 'Failed rows')),
+			...jsonOf(outputOf(run, 'Warning rows')),
+		]);
 		expect(verdictsOf(rows)).toEqual(actual);
 		expect(actual).toEqual([
 			['failed', 6, 'Invalid data type in field Loyalty Points'],
@@ -75,7 +95,10 @@ describe(`validate before you import (example 08) on n8n line ${E2E_LINE}`, () =
 	});
 
 	test('a file no row of which would fail is imported; its warnings are the predicted ones', async () => {
-		const lines = fs.readFileSync(path.join(EXAMPLES_DIR, 'data', 'leads.csv'), 'utf8').trimEnd().split('\n');
+		const lines = fs
+			.readFileSync(path.join(EXAMPLES_DIR, 'data', 'leads.csv'), 'utf8')
+			.trimEnd()
+			.split('\n');
 		// Without data rows 6 and 9 (the two that fail); rows 10 and 15 become 8 and 13.
 		const clean = lines.filter((_, index) => index !== 6 && index !== 9).join('\n') + '\n';
 		const filePath = writeDataFile(n8n, 'clean-leads.csv', clean);
@@ -95,7 +118,12 @@ describe(`validate before you import (example 08) on n8n line ${E2E_LINE}`, () =
 			['warning', 13, 'Invalid email address'],
 		]);
 		expect(jsonOf(outputOf(run, 'Batch results'))).toEqual([
-			expect.objectContaining({ status: 'Complete', rowsProcessed: 18, rowsFailed: 0, rowsWithWarning: 2 }),
+			expect.objectContaining({
+				status: 'Complete',
+				rowsProcessed: 18,
+				rowsFailed: 0,
+				rowsWithWarning: 2,
+			}),
 		]);
 		expect(outputOf(run, 'Failed rows')).toEqual([]);
 		expect(verdictsOf(jsonOf(outputOf(run, 'Warning rows')))).toEqual(verdictsOf(report));

@@ -79,7 +79,10 @@ function buildNodeUnderTest(opts: BuildOptions): NodeUnderTest {
 	const credentialTypes = new HarnessCredentialTypes(opts.extraCredentialTypes);
 	const credentialsHelper = new HarnessCredentialsHelper(credentialTypes, opts.credentials ?? {});
 	const nodeCredentials = Object.fromEntries(
-		Object.keys(opts.credentials ?? {}).map((type) => [type, { id: `cred-${type}`, name: `${type} account` }]),
+		Object.keys(opts.credentials ?? {}).map((type) => [
+			type,
+			{ id: `cred-${type}`, name: `${type} account` },
+		]),
 	);
 	const node: INode = {
 		id: randomUUID(),
@@ -128,7 +131,13 @@ function buildNodeUnderTest(opts: BuildOptions): NodeUnderTest {
 			throw new Error('Harness: task runners are not supported');
 		},
 	} as unknown as IWorkflowExecuteAdditionalData;
-	return { typeName, node: workflow.getNode(node.name) ?? node, workflow, additionalData, credentialsHelper };
+	return {
+		typeName,
+		node: workflow.getNode(node.name) ?? node,
+		workflow,
+		additionalData,
+		credentialsHelper,
+	};
 }
 
 function assertEveryItemIsPaired(outputs: INodeExecutionData[][], nodeName: string): void {
@@ -156,7 +165,8 @@ export interface RunNodeResult {
 
 export async function runNode(opts: RunNodeOptions): Promise<RunNodeResult> {
 	await ensureBinaryDataService();
-	if (typeof opts.node.execute !== 'function') throw new Error('Harness: this node type has no execute()');
+	if (typeof opts.node.execute !== 'function')
+		throw new Error('Harness: this node type has no execute()');
 	const { node, workflow, additionalData, credentialsHelper } = buildNodeUnderTest(opts);
 	const inputData = { main: [opts.input] };
 	const executeData: IExecuteData = { node, data: inputData, source: null };
@@ -175,7 +185,9 @@ export async function runNode(opts: RunNodeOptions): Promise<RunNodeResult> {
 	);
 	const result = await opts.node.execute.call(context);
 	if (result !== null && !Array.isArray(result)) {
-		throw new Error('Harness: the node asked the engine for sub-node work (EngineRequest), which is not supported');
+		throw new Error(
+			'Harness: the node asked the engine for sub-node work (EngineRequest), which is not supported',
+		);
 	}
 	const outputs = (result ?? []).map((items: INodeExecutionData[] | null) => items ?? []);
 	assertEveryItemIsPaired(outputs, node.name);
@@ -219,7 +231,11 @@ export async function listSearch(
  * and no inline data, so a node must read it with getBinaryStream / getBinaryDataBuffer.
  * `data` as a string is a file path, streamed so large fixtures never sit in memory twice.
  */
-export async function createBinary(data: Buffer | string, fileName: string, mimeType: string): Promise<IBinaryData> {
+export async function createBinary(
+	data: Buffer | string,
+	fileName: string,
+	mimeType: string,
+): Promise<IBinaryData> {
 	const service = await ensureBinaryDataService();
 	const content: Buffer | Readable = typeof data === 'string' ? createReadStream(data) : data;
 	const extension = extname(fileName).replace(/^\./, '');
@@ -229,7 +245,11 @@ export async function createBinary(data: Buffer | string, fileName: string, mime
 		fileName,
 		...(extension ? { fileExtension: extension } : {}),
 	};
-	return await service.store(FileLocation.ofExecution(WORKFLOW_ID, 'harness-input'), content, binaryData);
+	return await service.store(
+		FileLocation.ofExecution(WORKFLOW_ID, 'harness-input'),
+		content,
+		binaryData,
+	);
 }
 
 export async function readBinary(binary: IBinaryData): Promise<Buffer> {

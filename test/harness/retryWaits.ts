@@ -10,9 +10,13 @@ import { configurePacing, pacing } from '../../nodes/shared/pacing';
 /** The recording clock in force for a test's clock, so a run given that clock keeps recording. */
 const recorders = new Map<Clock, Clock>();
 
-export function routeRetryWaitsTo(clock: Clock): jest.Mock<Promise<void>, [number, AbortSignal | undefined]> {
+export function routeRetryWaitsTo(
+	clock: Clock,
+): jest.Mock<Promise<void>, [number, AbortSignal | undefined]> {
 	const previous = pacing().clock;
-	const retryWaits = jest.fn(async (ms: number, signal: AbortSignal | undefined) => await clock.sleep(ms, signal, 'retry'));
+	const retryWaits = jest.fn(
+		async (ms: number, signal: AbortSignal | undefined) => await clock.sleep(ms, signal, 'retry'),
+	);
 	const recording: Clock = {
 		now: () => clock.now(),
 		sleep: async (ms, signal, reason) =>

@@ -45,9 +45,33 @@ describe('Items input: per-item settings', () => {
 
 		const outputs = result.outputs[0];
 		expect(outputs).toHaveLength(2);
-		expect(descriptorsOf(result).map((d) => [d.listId, d.rows, d.firstSourceItemIndex, d.sourceItemRanges])).toEqual([
-			[2003, 3, 0, [{ from: 0, to: 0 }, { from: 2, to: 2 }, { from: 4, to: 4 }]],
-			[2001, 2, 1, [{ from: 1, to: 1 }, { from: 3, to: 3 }]],
+		expect(
+			descriptorsOf(result).map((d) => [
+				d.listId,
+				d.rows,
+				d.firstSourceItemIndex,
+				d.sourceItemRanges,
+			]),
+		).toEqual([
+			[
+				2003,
+				3,
+				0,
+				[
+					{ from: 0, to: 0 },
+					{ from: 2, to: 2 },
+					{ from: 4, to: 4 },
+				],
+			],
+			[
+				2001,
+				2,
+				1,
+				[
+					{ from: 1, to: 1 },
+					{ from: 3, to: 3 },
+				],
+			],
 		]);
 		expect(outputs.map((item) => item.pairedItem)).toEqual([
 			[{ item: 0 }, { item: 2 }, { item: 4 }],
@@ -60,18 +84,21 @@ describe('Items input: per-item settings', () => {
 		expect(uploadCalls(sim()).map((call) => call.query?.listId)).toEqual(['2003', '2001']);
 
 		drainQueue(sim(), clock);
-		expect(sim().state.listMembers(2003).map((lead) => lead.fields.email).sort()).toEqual([
-			'grp0@example.com',
-			'grp2@example.com',
-			'grp4@example.com',
-		]);
-		expect(sim().state.listMembers(2001).map((lead) => lead.fields.email).sort()).toEqual([
-			'grp1@example.com',
-			'grp3@example.com',
-		]);
+		expect(
+			sim()
+				.state.listMembers(2003)
+				.map((lead) => lead.fields.email)
+				.sort(),
+		).toEqual(['grp0@example.com', 'grp2@example.com', 'grp4@example.com']);
+		expect(
+			sim()
+				.state.listMembers(2001)
+				.map((lead) => lead.fields.email)
+				.sort(),
+		).toEqual(['grp1@example.com', 'grp3@example.com']);
 	});
 
-	it("ties each failed row back to its own input item across groups (Wait for Batch)", async () => {
+	it('ties each failed row back to its own input item across groups (Wait for Batch)', async () => {
 		const people = [
 			{ email: 'tie0@example.com', leadScore: 1, listId: 2001 },
 			{ email: 'tie1@example.com', leadScore: 'bad-one', listId: 2003 },
@@ -84,7 +111,11 @@ describe('Items input: per-item settings', () => {
 
 		const run = await waitForBatches(sim(), batches);
 
-		const bySource = run.failedRows.map((row) => [marketoOf(row).sourceItemIndex, row.email, marketoOf(row).rowNumber]);
+		const bySource = run.failedRows.map((row) => [
+			marketoOf(row).sourceItemIndex,
+			row.email,
+			marketoOf(row).rowNumber,
+		]);
 		expect(bySource).toEqual([
 			[3, 'tie3@example.com', 3],
 			[1, 'tie1@example.com', 1],
@@ -98,11 +129,17 @@ describe('Items input: per-item settings', () => {
 			company: 'x'.repeat(40),
 			listId: i % 3 === 0 ? 2005 : 2004,
 		}));
-		const result = await runBulkImport(sim(), { ...PER_ITEM_LIST, options: { partSizeMb: 0.0002 } }, itemsOf(people));
+		const result = await runBulkImport(
+			sim(),
+			{ ...PER_ITEM_LIST, options: { partSizeMb: 0.0002 } },
+			itemsOf(people),
+		);
 		const descriptors = descriptorsOf(result);
 		const list2004 = result.outputs[0].filter((_, i) => descriptors[i].listId === 2004);
 		expect(list2004.length).toBeGreaterThan(1);
-		const paired = list2004.flatMap((item) => (item.pairedItem as Array<{ item: number }>).map((p) => p.item));
+		const paired = list2004.flatMap((item) =>
+			(item.pairedItem as Array<{ item: number }>).map((p) => p.item),
+		);
 		expect(paired).toEqual([1, 2, 4, 5, 7, 8, 10, 11]);
 		for (const item of list2004) {
 			const d = item.json as IDataObject;
@@ -139,7 +176,9 @@ describe('Items input: per-item settings', () => {
 		expect(error.message).toBe(
 			"'Options > Part Size Limit (MB)' must be the same for every item, but item 2 gives 2 and item 0 gives 5",
 		);
-		expect(error.description).toContain('Only Program, Member Status, Static List, Lookup Field, Partition and Custom Object may differ');
+		expect(error.description).toContain(
+			'Only Program, Member Status, Static List, Lookup Field, Partition and Custom Object may differ',
+		);
 		expect(uploadCalls(sim())).toHaveLength(0);
 	});
 
@@ -166,7 +205,12 @@ describe('Items input: member status and program from an item field', () => {
 		];
 		const result = await runBulkImport(
 			sim(),
-			{ operation: 'importProgramMembers', inputSource: 'items', memberStatusSource: 'column', programSource: 'column' },
+			{
+				operation: 'importProgramMembers',
+				inputSource: 'items',
+				memberStatusSource: 'column',
+				programSource: 'column',
+			},
 			itemsOf(people),
 		);
 		expect(descriptorsOf(result).map((d) => [d.programId, d.programMemberStatus, d.rows])).toEqual([
@@ -196,7 +240,10 @@ describe('Items input: member status and program from an item field', () => {
 					program: { __rl: true, mode: 'id', value: '1002' },
 					memberStatusSource: 'column',
 				},
-				itemsOf([{ email: 'a@example.com', status: 'Attended' }, { email: 'b@example.com', status: '  ' }]),
+				itemsOf([
+					{ email: 'a@example.com', status: 'Attended' },
+					{ email: 'b@example.com', status: '  ' },
+				]),
 			),
 		);
 		expect(error.message).toBe("Item 1 has no member status in field 'status'");
@@ -207,7 +254,12 @@ describe('Items input: member status and program from an item field', () => {
 		const error = await failureOf(
 			runBulkImport(
 				sim(),
-				{ operation: 'importProgramMembers', inputSource: 'items', memberStatusSource: 'column', programSource: 'column' },
+				{
+					operation: 'importProgramMembers',
+					inputSource: 'items',
+					memberStatusSource: 'column',
+					programSource: 'column',
+				},
 				itemsOf([
 					{ email: 'ok0@example.com', programId: 1002, status: 'Attended' },
 					{ email: 'ok1@example.com', programId: 1002, status: 'Atended' },
@@ -216,7 +268,7 @@ describe('Items input: member status and program from an item field', () => {
 				]),
 			),
 		);
-		expect(error.message).toContain('program 999999 in field \'programId\' was not found (item 2)');
+		expect(error.message).toContain("program 999999 in field 'programId' was not found (item 2)");
 		expect(error.message).toContain("'Atended' (items 1 and 3), did you mean 'Attended'?");
 		expect(error.description).toContain("in field 'status' of every item");
 		expect(error.description).toContain('Nothing was uploaded.');
@@ -245,10 +297,38 @@ describe('Items input: the resource mapper (node version 2)', () => {
 					},
 					matchingColumns: [],
 					schema: [
-						{ id: 'email', displayName: 'Email Address (email)', required: true, defaultMatch: false, display: true, type: 'string' },
-						{ id: 'firstName', displayName: 'First Name', required: false, defaultMatch: false, display: true, type: 'string' },
-						{ id: 'loyaltyPoints', displayName: 'Loyalty Points', required: false, defaultMatch: false, display: true, type: 'number' },
-						{ id: 'company', displayName: 'Company Name', required: false, defaultMatch: false, display: true, type: 'string' },
+						{
+							id: 'email',
+							displayName: 'Email Address (email)',
+							required: true,
+							defaultMatch: false,
+							display: true,
+							type: 'string',
+						},
+						{
+							id: 'firstName',
+							displayName: 'First Name',
+							required: false,
+							defaultMatch: false,
+							display: true,
+							type: 'string',
+						},
+						{
+							id: 'loyaltyPoints',
+							displayName: 'Loyalty Points',
+							required: false,
+							defaultMatch: false,
+							display: true,
+							type: 'number',
+						},
+						{
+							id: 'company',
+							displayName: 'Company Name',
+							required: false,
+							defaultMatch: false,
+							display: true,
+							type: 'string',
+						},
 					],
 					attemptToConvertTypes: false,
 					convertFieldsToString: false,
@@ -257,7 +337,9 @@ describe('Items input: the resource mapper (node version 2)', () => {
 			itemsOf(people),
 		);
 		const file = (await readBinary(result.outputs[0][0].binary!.data)).toString('utf8');
-		expect(file).toBe('email,firstName,loyaltyPoints,company\nmap0@example.com,Ada,7,Analytical\nmap1@example.com,Grace,9,Navy\n');
+		expect(file).toBe(
+			'email,firstName,loyaltyPoints,company\nmap0@example.com,Ada,7,Analytical\nmap1@example.com,Grace,9,Navy\n',
+		);
 
 		drainQueue(sim(), clock);
 		expect(sim().state.findLead('email', 'map0@example.com')?.fields).toMatchObject({
@@ -265,17 +347,26 @@ describe('Items input: the resource mapper (node version 2)', () => {
 			loyaltyPoints: '7',
 			company: 'Analytical',
 		});
-		expect(sim().state.findLead('email', 'map1@example.com')?.fields).toMatchObject({ firstName: 'Grace', company: 'Navy' });
+		expect(sim().state.findLead('email', 'map1@example.com')?.fields).toMatchObject({
+			firstName: 'Grace',
+			company: 'Navy',
+		});
 	});
 
 	it('Map Automatically stops on a field spelled like a Marketo field instead of dropping it', async () => {
 		const error = await failureOf(
-			runBulkImport(sim(), { operation: 'importLeads', inputSource: 'items' }, itemsOf([
-				{ email: 'a@example.com', firstName: 'A' },
-				{ email: 'b@example.com', FirstName: 'B' },
-			])),
+			runBulkImport(
+				sim(),
+				{ operation: 'importLeads', inputSource: 'items' },
+				itemsOf([
+					{ email: 'a@example.com', firstName: 'A' },
+					{ email: 'b@example.com', FirstName: 'B' },
+				]),
+			),
 		);
-		expect(error.message).toBe("Item 1, field 'FirstName' is not a Marketo field; did you mean 'firstName'?");
+		expect(error.message).toBe(
+			"Item 1, field 'FirstName' is not a Marketo field; did you mean 'firstName'?",
+		);
 		expect(uploadCalls(sim())).toHaveLength(0);
 	});
 
@@ -300,7 +391,10 @@ describe('Items input: the resource mapper (node version 2)', () => {
 		});
 		expect(leads.fields[0]).toMatchObject({ id: 'sfdcLeadId', required: true });
 		expect(leads.fields.filter((f) => f.required)).toHaveLength(1);
-		expect(leads.fields.find((f) => f.id === 'loyaltyPoints')).toMatchObject({ type: 'number', required: false });
+		expect(leads.fields.find((f) => f.id === 'loyaltyPoints')).toMatchObject({
+			type: 'number',
+			required: false,
+		});
 		expect(leads.fields.find((f) => f.id === 'externalCompanyId')).toBeDefined();
 
 		const members = await resourceMapping({

@@ -47,7 +47,11 @@ function leadFile(rows: number, prefix: string): string {
 /** The create call of part `failingPart` (1-based) answers `answer`; the ones before it go through. */
 function failCreateOfPart(failingPart: number, answer: FaultAnswer): void {
 	if (failingPart > 1) {
-		sim().state.scriptFault({ route: 'importLeads', times: failingPart - 1, answer: { kind: 'delay', ms: 0 } });
+		sim().state.scriptFault({
+			route: 'importLeads',
+			times: failingPart - 1,
+			answer: { kind: 'delay', ms: 0 },
+		});
 	}
 	sim().state.scriptFault({ route: 'importLeads', answer });
 }
@@ -72,11 +76,18 @@ describe('Marketo Bulk Import: an import that stops after some parts were submit
 		const stopped = await fileItem(leadFile(60, 'bin'), 'stopped.csv');
 		const next = await fileItem(leadFile(2, 'next'), 'next.csv');
 
-		const result = await runBulkImport(sim(), { operation: 'importLeads', options: TINY_PARTS }, [stopped, next], true);
+		const result = await runBulkImport(
+			sim(),
+			{ operation: 'importLeads', options: TINY_PARTS },
+			[stopped, next],
+			true,
+		);
 
 		const output = result.outputs[0];
 		// Two batches of item 0, its error item, then item 1's batch: Continue On Fail goes on.
-		expect(output.map((item) => [item.json.error === undefined ? 'batch' : 'error', item.pairedItem])).toEqual([
+		expect(
+			output.map((item) => [item.json.error === undefined ? 'batch' : 'error', item.pairedItem]),
+		).toEqual([
 			['batch', { item: 0 }],
 			['batch', { item: 0 }],
 			['error', { item: 0 }],
@@ -117,8 +128,12 @@ describe('Marketo Bulk Import: an import that stops after some parts were submit
 
 		// Exactly the submitted rows reach Marketo.
 		drainQueue(sim(), clock);
-		expect(sim().state.findLead('email', `bin${notSubmittedFrom - 1}@partial.example.com`)).toBeDefined();
-		expect(sim().state.findLead('email', `bin${notSubmittedFrom}@partial.example.com`)).toBeUndefined();
+		expect(
+			sim().state.findLead('email', `bin${notSubmittedFrom - 1}@partial.example.com`),
+		).toBeDefined();
+		expect(
+			sim().state.findLead('email', `bin${notSubmittedFrom}@partial.example.com`),
+		).toBeUndefined();
 	});
 
 	it('Binary File input without Continue On Fail: the error names the submitted batch and the rows not submitted', async () => {
@@ -135,7 +150,9 @@ describe('Marketo Bulk Import: an import that stops after some parts were submit
 		const batchId = sim().state.queue.at(-1)!.batchId;
 		expect(created.httpStatus).toBe(200);
 		const firstPartRows = sim().state.queue.at(-1)!.rows;
-		expect(error.description).toContain(`already in Marketo as batch ${batchId} (rows 1-${firstPartRows})`);
+		expect(error.description).toContain(
+			`already in Marketo as batch ${batchId} (rows 1-${firstPartRows})`,
+		);
 		expect(error.description).toContain(`Not submitted: rows ${firstPartRows + 1}-60`);
 	});
 
@@ -155,10 +172,17 @@ describe('Marketo Bulk Import: an import that stops after some parts were submit
 		const [batchItem, errorItem] = output;
 		const descriptor = batchItem.json as unknown as BatchDescriptor;
 		expect(simulatorBatchIds()).toContain(descriptor.batchId);
-		expect(descriptor).toMatchObject({ part: 1, partCount: 1, firstRowNumber: 1, firstSourceItemIndex: 0 });
+		expect(descriptor).toMatchObject({
+			part: 1,
+			partCount: 1,
+			firstRowNumber: 1,
+			firstSourceItemIndex: 0,
+		});
 		expect(descriptor.submittedFile).toMatchObject({ binaryProperty: 'data' });
 		expect(batchItem.binary?.data).toBeDefined();
-		expect(batchItem.pairedItem).toEqual(Array.from({ length: descriptor.rows }, (_, item) => ({ item })));
+		expect(batchItem.pairedItem).toEqual(
+			Array.from({ length: descriptor.rows }, (_, item) => ({ item })),
+		);
 
 		const from = descriptor.rows + 1;
 		expect(errorItem.json).toMatchObject({
@@ -167,7 +191,9 @@ describe('Marketo Bulk Import: an import that stops after some parts were submit
 			rowsNotSubmitted: { from, to: 60 },
 		});
 		expect(errorItem.json.description).toContain(`Not submitted: rows ${from}-60`);
-		expect(errorItem.pairedItem).toEqual(Array.from({ length: 60 - from + 1 }, (_, k) => ({ item: from - 1 + k })));
+		expect(errorItem.pairedItem).toEqual(
+			Array.from({ length: 60 - from + 1 }, (_, k) => ({ item: from - 1 + k })),
+		);
 	});
 
 	it('Items input without Continue On Fail: the error names the submitted batch and the rows not submitted', async () => {
@@ -206,8 +232,15 @@ describe('Marketo Bulk Import: an import that stops after some parts were submit
 		const run = await waitForBatches(sim(), submittedOnSimulatorClock(sim(), output));
 
 		expect(run.done).toHaveLength(2);
-		expect(run.done[0]).toMatchObject({ batchId: batchItem.json.batchId, status: 'Complete', rowsFailed: 0 });
-		expect(run.done[1]).toEqual({ ...errorItem.json, note: expect.stringContaining('error item from an earlier node') });
+		expect(run.done[0]).toMatchObject({
+			batchId: batchItem.json.batchId,
+			status: 'Complete',
+			rowsFailed: 0,
+		});
+		expect(run.done[1]).toEqual({
+			...errorItem.json,
+			note: expect.stringContaining('error item from an earlier node'),
+		});
 		expect(run.outputs[0].map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
 		expect(run.failedRows).toEqual([]);
 	});

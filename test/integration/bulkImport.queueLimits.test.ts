@@ -4,10 +4,22 @@
  * node's queue waits and its rate limiter share one fake clock moved only by the node's
  * waits, so hours of queue pass in no real time, in the same order on every run.
  */
-import { createFakeClock, startSimulator, type FakeClock, type RunningSimulator } from '../simulator';
+import {
+	createFakeClock,
+	startSimulator,
+	type FakeClock,
+	type RunningSimulator,
+} from '../simulator';
 import { assertRequestsMatchContract } from '../simulator/contract';
 import { runNode, simulatorCredentials } from '../harness';
-import { bulkImportNode, descriptorsOf, failureOf, fileItem, runBulkImport, uploadCalls } from './support';
+import {
+	bulkImportNode,
+	descriptorsOf,
+	failureOf,
+	fileItem,
+	runBulkImport,
+	uploadCalls,
+} from './support';
 import { configurePacing, resetPacing } from '../../nodes/shared/pacing';
 
 const ONE_ROW = 'email,firstName\nlimit@queue.example.com,Ada\n';
@@ -41,9 +53,11 @@ describe('Queue Wait Limit', () => {
 		// Ten foreign jobs of 3 hours each: the queue stays full until the first two end, 3 hours on.
 		sim.state.addForeignJobs(10, 3 * 3600 * 1_000);
 
-		const result = await runBulkImport(sim, { operation: 'importLeads', options: { queueWaitMinutes: 300 } }, [
-			await fileItem(ONE_ROW, 'patient.csv'),
-		]);
+		const result = await runBulkImport(
+			sim,
+			{ operation: 'importLeads', options: { queueWaitMinutes: 300 } },
+			[await fileItem(ONE_ROW, 'patient.csv')],
+		);
 
 		const uploads = uploadCalls(sim);
 		// More refused uploads than the transport's 60-attempt guard: only the user's limit counts.
@@ -54,12 +68,14 @@ describe('Queue Wait Limit', () => {
 		expect(uploads[uploads.length - 1].time - uploads[0].time).toBeGreaterThanOrEqual(3 * 3600_000);
 	});
 
-	it('a limit of 30 minutes against the same queue gives up with the node\'s own message after 30 minutes', async () => {
+	it("a limit of 30 minutes against the same queue gives up with the node's own message after 30 minutes", async () => {
 		const clock = sharedFakeClock();
 		sim = await startSimulator({ rowsPerSecond: 1_000, clock });
 		sim.state.addForeignJobs(10, 3 * 3600 * 1_000);
 		const failure = await failureOf(
-			runBulkImport(sim, { operation: 'importLeads', options: { queueWaitMinutes: 30 } }, [await fileItem(ONE_ROW, 'hurried.csv')]),
+			runBulkImport(sim, { operation: 'importLeads', options: { queueWaitMinutes: 30 } }, [
+				await fileItem(ONE_ROW, 'hurried.csv'),
+			]),
 		);
 		expect(failure.message).toBe('Gave up waiting for a free Marketo import slot after 30 min');
 	});
@@ -71,14 +87,16 @@ describe('cancelling during a queue wait', () => {
 		// them, so the run can settle only if the node hands that signal to its queue wait.
 		const clock = createFakeClock();
 		let waiting = false;
-		configurePacing({ clock: {
-			now: () => clock.now(),
-			sleep: async (_ms, signal) =>
-				await new Promise<void>((_resolve, reject) => {
-					waiting = true;
-					signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
-				}),
-		} });
+		configurePacing({
+			clock: {
+				now: () => clock.now(),
+				sleep: async (_ms, signal) =>
+					await new Promise<void>((_resolve, reject) => {
+						waiting = true;
+						signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+					}),
+			},
+		});
 		sim = await startSimulator({ rowsPerSecond: 1, clock });
 		sim.state.addForeignJobs(10, 1_000_000);
 		const controller = new AbortController();
@@ -97,7 +115,8 @@ describe('cancelling during a queue wait', () => {
 		while (!waiting) await new Promise((resolve) => setImmediate(resolve));
 		expect(uploadCalls(sim).map((call) => call.marketoCode)).toEqual(['1016']);
 		controller.abort();
-		for (let turn = 0; turn < 1_000 && !settled; turn++) await new Promise((resolve) => setImmediate(resolve));
+		for (let turn = 0; turn < 1_000 && !settled; turn++)
+			await new Promise((resolve) => setImmediate(resolve));
 		expect(settled).toBe(true);
 		expect((await outcome).message).toBe('The execution was cancelled while waiting for Marketo');
 		expect(uploadCalls(sim)).toHaveLength(1);

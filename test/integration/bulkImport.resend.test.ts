@@ -7,10 +7,19 @@
  */
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import { forgetKnownBatchIds, SETTLE_MS } from '../../nodes/MarketoBulkImport/helpers/upload/uncertainCreate';
+import {
+	forgetKnownBatchIds,
+	SETTLE_MS,
+} from '../../nodes/MarketoBulkImport/helpers/upload/uncertainCreate';
 import type { BatchDescriptor } from '../../nodes/shared/batch';
 import { assertRequestsMatchContract } from '../simulator/contract';
-import { createFakeClock, startSimulator, type FakeClock, type FaultAnswer, type RunningSimulator } from '../simulator';
+import {
+	createFakeClock,
+	startSimulator,
+	type FakeClock,
+	type FaultAnswer,
+	type RunningSimulator,
+} from '../simulator';
 import { runNode, simulatorCredentials } from '../harness';
 import { bulkImportNode, failureOf, fileItem, runBulkImport, uploadCalls } from './support';
 import { configurePacing, resetPacing } from '../../nodes/shared/pacing';
@@ -19,7 +28,10 @@ import { configurePacing, resetPacing } from '../../nodes/shared/pacing';
 const TINY_PARTS = { partSizeMb: 0.001 };
 
 function leadFile(rows: number, email: (i: number) => string): string {
-	const lines = Array.from({ length: rows }, (_, i) => `${email(i + 1)},First${i + 1},Last${i + 1}`);
+	const lines = Array.from(
+		{ length: rows },
+		(_, i) => `${email(i + 1)},First${i + 1},Last${i + 1}`,
+	);
 	return ['email,firstName,lastName', ...lines].join('\n') + '\n';
 }
 
@@ -34,14 +46,16 @@ beforeEach(async () => {
 	// batches run while (and only while) the node waits, the same way on every run.
 	clock = createFakeClock();
 	sleeps = [];
-	configurePacing({ clock: {
-		now: () => clock.now(),
-		sleep: async (ms) => {
-			sleeps.push(ms);
-			clock.advance(ms);
-			await new Promise((resolve) => setImmediate(resolve));
+	configurePacing({
+		clock: {
+			now: () => clock.now(),
+			sleep: async (ms) => {
+				sleeps.push(ms);
+				clock.advance(ms);
+				await new Promise((resolve) => setImmediate(resolve));
+			},
 		},
-	} });
+	});
 	// 100 rows/s: a 20-row part runs 0.2 s of the fake clock, long enough to overlap another.
 	sim = await startSimulator({ rowsPerSecond: 100, clock });
 	forgetKnownBatchIds();
@@ -57,13 +71,25 @@ afterEach(async () => {
 });
 
 /** The create call of part `part` (1-based) answers `answer`, before or after the batch is made. */
-function loseCreateOfPart(part: number, answer: FaultAnswer, when: 'before' | 'after', times = 1): void {
-	if (part > 1) sim.state.scriptFault({ route: 'importLeads', times: part - 1, answer: { kind: 'delay', ms: 0 } });
+function loseCreateOfPart(
+	part: number,
+	answer: FaultAnswer,
+	when: 'before' | 'after',
+	times = 1,
+): void {
+	if (part > 1)
+		sim.state.scriptFault({
+			route: 'importLeads',
+			times: part - 1,
+			answer: { kind: 'delay', ms: 0 },
+		});
 	sim.state.scriptFault({ route: 'importLeads', times, answer, when });
 }
 
 function descriptors(output: INodeExecutionData[]): BatchDescriptor[] {
-	return output.filter((item) => item.json.batchId !== undefined).map((item) => item.json as unknown as BatchDescriptor);
+	return output
+		.filter((item) => item.json.batchId !== undefined)
+		.map((item) => item.json as unknown as BatchDescriptor);
 }
 
 /** Lets every queued batch finish on the fake clock (Bulk Import itself does not wait for them). */
@@ -105,7 +131,9 @@ describe('Marketo Bulk Import: a create whose answer was lost', () => {
 			expect(lost.finishedAt! - lost.createdAt).toBeGreaterThan(SETTLE_MS);
 			const part2 = `rows ${batches[1].firstRowNumber}-${batches[1].firstRowNumber + batches[1].rows - 1}`;
 			expect(batches[1].notice).toContain(`first upload of ${part2} was lost`);
-			expect(batches[1].notice).toMatch(/batch 1004 .*imported twice, one after the other, never at the same time/);
+			expect(batches[1].notice).toMatch(
+				/batch 1004 .*imported twice, one after the other, never at the same time/,
+			);
 			// The resend was made only once the lost upload's batch had finished.
 			expect(lost.finishedAt).toBeDefined();
 			expect(resent.createdAt).toBeGreaterThanOrEqual(lost.finishedAt!);
@@ -113,8 +141,11 @@ describe('Marketo Bulk Import: a create whose answer was lost', () => {
 			drain();
 			expect(sim.state.concurrentDuplicates()).toEqual([]);
 			// Every row of the file is in Marketo once, as a lead.
-			for (let i = 1; i <= 60; i++) expect(sim.state.findLead('email', `lost${i}@resend.example.com`)).toBeDefined();
-			expect(sim.state.leads.filter((lead) => String(lead.fields.email).startsWith('lost'))).toHaveLength(60);
+			for (let i = 1; i <= 60; i++)
+				expect(sim.state.findLead('email', `lost${i}@resend.example.com`)).toBeDefined();
+			expect(
+				sim.state.leads.filter((lead) => String(lead.fields.email).startsWith('lost')),
+			).toHaveLength(60);
 			expect(batches.map((d) => d.partCount)).toEqual([3, 3, 3]);
 		},
 	);
@@ -132,7 +163,9 @@ describe('Marketo Bulk Import: a create whose answer was lost', () => {
 		expect(batches[0].possibleDuplicateBatchIds).toBeUndefined();
 		expect(uploadCalls(sim)).toHaveLength(4);
 		drain();
-		expect(sim.state.leads.filter((lead) => String(lead.fields.email).startsWith('none'))).toHaveLength(60);
+		expect(
+			sim.state.leads.filter((lead) => String(lead.fields.email).startsWith('none')),
+		).toHaveLength(60);
 	});
 
 	it('on the first upload with no batch id known: uploads part 2 first, finds the lost batch below its id, then sends part 1 again', async () => {
@@ -146,12 +179,18 @@ describe('Marketo Bulk Import: a create whose answer was lost', () => {
 		// Output in file order, whatever the upload order.
 		expect(batches.map((d) => d.part)).toEqual([1, 2, 3]);
 		const [lost, part2, resent, part3] = sim.state.jobLedger().slice(2);
-		expect([part2.batchId, resent.batchId, part3.batchId]).toEqual([batches[1].batchId, batches[0].batchId, batches[2].batchId]);
+		expect([part2.batchId, resent.batchId, part3.batchId]).toEqual([
+			batches[1].batchId,
+			batches[0].batchId,
+			batches[2].batchId,
+		]);
 		expect(batches[0].possibleDuplicateBatchIds).toEqual([lost.batchId]);
 		expect(resent.createdAt).toBeGreaterThanOrEqual(lost.finishedAt!);
 		drain();
 		expect(sim.state.concurrentDuplicates()).toEqual([]);
-		expect(sim.state.leads.filter((lead) => String(lead.fields.email).startsWith('first'))).toHaveLength(60);
+		expect(
+			sim.state.leads.filter((lead) => String(lead.fields.email).startsWith('first')),
+		).toHaveLength(60);
 	});
 
 	it('on the first upload of a later execution in a new n8n process: finds the lost batch from the id the workflow saved', async () => {
@@ -159,7 +198,13 @@ describe('Marketo Bulk Import: a create whose answer was lost', () => {
 		const staticData: IDataObject = {};
 		const credentials = { marketoApi: simulatorCredentials(sim) };
 		const run = async (content: string, name: string) =>
-			await runNode({ node: bulkImportNode, parameters: { operation: 'importLeads' }, input: [await fileItem(content, name)], credentials, staticData });
+			await runNode({
+				node: bulkImportNode,
+				parameters: { operation: 'importLeads' },
+				input: [await fileItem(content, name)],
+				credentials,
+				staticData,
+			});
 		await run(leadFile(5, distinctEmails('earlier')), 'earlier.csv');
 		forgetKnownBatchIds();
 		sim.state.addForeignJobs(2, 2_000);
@@ -169,23 +214,31 @@ describe('Marketo Bulk Import: a create whose answer was lost', () => {
 
 		const [batch] = descriptors(result.outputs[0]);
 		const jobs = sim.state.jobLedger();
-		const lost = jobs.find((job) => job.owner === 'own' && job.batchId > 1001 && job.batchId !== batch.batchId)!;
+		const lost = jobs.find(
+			(job) => job.owner === 'own' && job.batchId > 1001 && job.batchId !== batch.batchId,
+		)!;
 		expect(batch.possibleDuplicateBatchIds).toEqual([lost.batchId]);
-		expect(jobs.find((job) => job.batchId === batch.batchId)!.createdAt).toBeGreaterThanOrEqual(lost.finishedAt!);
+		expect(jobs.find((job) => job.batchId === batch.batchId)!.createdAt).toBeGreaterThanOrEqual(
+			lost.finishedAt!,
+		);
 		drain();
 		expect(sim.state.concurrentDuplicates()).toEqual([]);
 	});
 
-	it('when part 2\'s answer is lost too, before any batch id is known: stops and names both parts\' rows as possibly in Marketo', async () => {
+	it("when part 2's answer is lost too, before any batch id is known: stops and names both parts' rows as possibly in Marketo", async () => {
 		loseCreateOfPart(1, GATEWAY_502, 'after', 2);
 		const failure = await failureOf(
 			runBulkImport(sim, { operation: 'importLeads', options: TINY_PARTS }, [
 				await fileItem(leadFile(60, distinctEmails('both')), 'both.csv'),
 			]),
 		);
-		const [, from2, to2] = /^Marketo may or may not have made a batch for rows (\d+)-(\d+)/.exec(failure.message)!;
+		const [, from2, to2] = /^Marketo may or may not have made a batch for rows (\d+)-(\d+)/.exec(
+			failure.message,
+		)!;
 		expect(Number(from2)).toBeGreaterThan(1);
-		expect(failure.description).toContain(`Marketo may or may not have made a batch for rows 1-${Number(from2) - 1}: the answer to their upload was lost.`);
+		expect(failure.description).toContain(
+			`Marketo may or may not have made a batch for rows 1-${Number(from2) - 1}: the answer to their upload was lost.`,
+		);
 		expect(failure.description).toContain(`did not send rows ${from2}-${to2} again`);
 		expect(uploadCalls(sim)).toHaveLength(2);
 	});
@@ -193,18 +246,27 @@ describe('Marketo Bulk Import: a create whose answer was lost', () => {
 	it('on the first upload of a one-part file with no batch id known: does not send it again, and says the rows may be in Marketo', async () => {
 		loseCreateOfPart(1, GATEWAY_502, 'after');
 		const failure = await failureOf(
-			runBulkImport(sim, { operation: 'importLeads' }, [await fileItem(leadFile(10, distinctEmails('single')), 'single.csv')]),
+			runBulkImport(sim, { operation: 'importLeads' }, [
+				await fileItem(leadFile(10, distinctEmails('single')), 'single.csv'),
+			]),
 		);
-		expect(failure.message).toMatch(/^Marketo may or may not have made a batch for rows 1-10: Marketo error 502/);
-		expect(failure.description).toMatch(/did not send rows 1-10 again, so they cannot be imported twice at the same time/);
+		expect(failure.message).toMatch(
+			/^Marketo may or may not have made a batch for rows 1-10: Marketo error 502/,
+		);
+		expect(failure.description).toMatch(
+			/did not send rows 1-10 again, so they cannot be imported twice at the same time/,
+		);
 		expect(uploadCalls(sim)).toHaveLength(1);
 	});
 
 	it('on the first upload with no batch id known, when part 2 shares emails with part 1: stops before uploading part 2', async () => {
 		loseCreateOfPart(1, RESET, 'after');
-		const email = (i: number) => (i >= 30 && i <= 35 ? `overlap${i - 25}@resend.example.com` : `overlap${i}@resend.example.com`);
+		const email = (i: number) =>
+			i >= 30 && i <= 35 ? `overlap${i - 25}@resend.example.com` : `overlap${i}@resend.example.com`;
 		const failure = await failureOf(
-			runBulkImport(sim, { operation: 'importLeads', options: TINY_PARTS }, [await fileItem(leadFile(60, email), 'overlap.csv')]),
+			runBulkImport(sim, { operation: 'importLeads', options: TINY_PARTS }, [
+				await fileItem(leadFile(60, email), 'overlap.csv'),
+			]),
 		);
 		expect(failure.message).toMatch(/^Marketo may or may not have made a batch for rows 1-\d+/);
 		expect(uploadCalls(sim)).toHaveLength(1);
@@ -217,9 +279,13 @@ describe('Marketo Bulk Import: a create whose answer was lost', () => {
 				await fileItem(leadFile(60, distinctEmails('many')), 'many.csv'),
 			]),
 		);
-		const [, from] = /^Marketo may or may not have made a batch for rows (\d+)-(\d+)/.exec(failure.message)!;
+		const [, from] = /^Marketo may or may not have made a batch for rows (\d+)-(\d+)/.exec(
+			failure.message,
+		)!;
 		expect(failure.description).toMatch(/answers to 4 uploads of these rows were lost in a row/);
-		expect(failure.description).toContain(`already in Marketo as batch 1001 (rows 1-${Number(from) - 1})`);
+		expect(failure.description).toContain(
+			`already in Marketo as batch 1001 (rows 1-${Number(from) - 1})`,
+		);
 		expect(failure.description).toContain(`Not submitted: rows ${from}-60`);
 		// Part 1, then part 2 sent once and again three times; part 3 never.
 		expect(uploadCalls(sim)).toHaveLength(5);
@@ -242,14 +308,19 @@ describe('Marketo Bulk Import: a create whose answer was lost', () => {
 describe('Marketo Bulk Import: the same lookup value in two parts', () => {
 	it('holds a part that shares emails with the part before until that part has finished, and says how many', async () => {
 		// Rows 15-25 repeat rows 1-11 (same emails, other case): they fall in part 2.
-		const email = (i: number) => (i >= 15 && i <= 25 ? `Shared${i - 14}@Resend.Example.com` : `shared${i}@resend.example.com`);
+		const email = (i: number) =>
+			i >= 15 && i <= 25 ? `Shared${i - 14}@Resend.Example.com` : `shared${i}@resend.example.com`;
 		const result = await runBulkImport(sim, { operation: 'importLeads', options: TINY_PARTS }, [
 			await fileItem(leadFile(60, email), 'shared.csv'),
 		]);
 
 		const batches = descriptors(result.outputs[0]);
 		expect(batches.length).toBe(3);
-		expect(batches.map((d) => d.keysSharedWithPreviousPart)).toEqual([undefined, expect.any(Number), 0]);
+		expect(batches.map((d) => d.keysSharedWithPreviousPart)).toEqual([
+			undefined,
+			expect.any(Number),
+			0,
+		]);
 		expect(batches[1].keysSharedWithPreviousPart).toBeGreaterThan(0);
 		const jobs = sim.state.jobLedger();
 		expect(jobs[0].finishedAt).toBeDefined();
@@ -262,13 +333,17 @@ describe('Marketo Bulk Import: the same lookup value in two parts', () => {
 
 	it('without the guard the same file runs the shared emails in both lanes at once (what the guard prevents)', async () => {
 		// A control: the simulator does see such overlaps, so the assertion above is not empty.
-		const email = (i: number) => (i >= 15 && i <= 25 ? `Shared${i - 14}@Resend.Example.com` : `shared${i}@resend.example.com`);
+		const email = (i: number) =>
+			i >= 15 && i <= 25 ? `Shared${i - 14}@Resend.Example.com` : `shared${i}@resend.example.com`;
 		const file = leadFile(60, email);
 		const lines = file.trimEnd().split('\n');
 		const header = lines[0];
 		const partA = [header, ...lines.slice(1, 15)].join('\n') + '\n';
 		const partB = [header, ...lines.slice(15, 30)].join('\n') + '\n';
-		await runBulkImport(sim, { operation: 'importLeads' }, [await fileItem(partA, 'a.csv'), await fileItem(partB, 'b.csv')]);
+		await runBulkImport(sim, { operation: 'importLeads' }, [
+			await fileItem(partA, 'a.csv'),
+			await fileItem(partB, 'b.csv'),
+		]);
 		drain();
 		expect(sim.state.concurrentDuplicates().length).toBeGreaterThan(0);
 	});

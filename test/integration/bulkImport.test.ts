@@ -78,16 +78,19 @@ describe('Marketo Bulk Import: leads', () => {
 		const grace = sim().state.findLead('email', 'grace@example.com');
 		expect(grace?.fields).toMatchObject({ firstName: 'Grace', company: 'Navy, US' });
 		expect(grace?.partitionId).toBe(2);
-		expect(sim().state.listMembers(2003).map((lead) => lead.fields.email).sort()).toEqual([
-			'ada@example.com',
-			'alan@example.com',
-			'grace@example.com',
-		]);
+		expect(
+			sim()
+				.state.listMembers(2003)
+				.map((lead) => lead.fields.email)
+				.sort(),
+		).toEqual(['ada@example.com', 'alan@example.com', 'grace@example.com']);
 	});
 
 	it('detects a semicolon file saved as .csv and strips its BOM', async () => {
 		const ssv = '\ufeffemail;firstName;lastName\nbom@example.com;Bo;Mark\n';
-		const result = await runBulkImport(sim(), { operation: 'importLeads' }, [await fileItem(ssv, 'excel.csv')]);
+		const result = await runBulkImport(sim(), { operation: 'importLeads' }, [
+			await fileItem(ssv, 'excel.csv'),
+		]);
 
 		const [descriptor] = descriptorsOf(result);
 		expect(descriptor.format).toBe('ssv');
@@ -116,11 +119,9 @@ describe('Marketo Bulk Import: leads', () => {
 
 describe('Marketo Bulk Import: program members and custom objects', () => {
 	it('imports the Lannister file as program members with status On List', async () => {
-		const result = await runBulkImport(
-			sim(),
-			PROGRAM_1001_ON_LIST,
-			[await fileItem(LANNISTER_CSV, 'Lead-House-Lannister.csv')],
-		);
+		const result = await runBulkImport(sim(), PROGRAM_1001_ON_LIST, [
+			await fileItem(LANNISTER_CSV, 'Lead-House-Lannister.csv'),
+		]);
 
 		const [descriptor] = descriptorsOf(result);
 		expect(descriptor).toMatchObject({
@@ -143,25 +144,41 @@ describe('Marketo Bulk Import: program members and custom objects', () => {
 	});
 
 	it('imports custom object records', async () => {
-		const cars = ['vin,make,model,year', '1HGCM82633A004352,Honda,Accord,2003', 'WVWZZZ1JZXW000001,VW,Golf,1999', ''].join(
-			'\n',
+		const cars = [
+			'vin,make,model,year',
+			'1HGCM82633A004352,Honda,Accord,2003',
+			'WVWZZZ1JZXW000001,VW,Golf,1999',
+			'',
+		].join('\n');
+		const result = await runBulkImport(
+			sim(),
+			{ operation: 'importCustomObjects', customObject: 'car_c' },
+			[await fileItem(cars, 'cars.csv')],
 		);
-		const result = await runBulkImport(sim(), { operation: 'importCustomObjects', customObject: 'car_c' }, [
-			await fileItem(cars, 'cars.csv'),
-		]);
 
-		expect(descriptorsOf(result)[0]).toMatchObject({ importType: 'customObjects', objectApiName: 'car_c', rows: 2 });
+		expect(descriptorsOf(result)[0]).toMatchObject({
+			importType: 'customObjects',
+			objectApiName: 'car_c',
+			rows: 2,
+		});
 		expect(uploadCalls(sim())[0].path).toBe('/bulk/v1/customobjects/car_c/import.json');
 		drainQueue(sim(), clock);
 		const records = sim().state.customObjectRecords('car_c');
-		expect(records.find((r) => r.fields.vin === 'WVWZZZ1JZXW000001')?.fields).toMatchObject({ make: 'VW', model: 'Golf' });
+		expect(records.find((r) => r.fields.vin === 'WVWZZZ1JZXW000001')?.fields).toMatchObject({
+			make: 'VW',
+			model: 'Golf',
+		});
 	});
 
 	it('stops a custom object file without its dedupe field before upload', async () => {
-		const promise = runBulkImport(sim(), { operation: 'importCustomObjects', customObject: 'car_c' }, [
-			await fileItem('make,model\nHonda,Accord\n', 'cars.csv'),
-		]);
-		await expect(promise).rejects.toMatchObject({ description: expect.stringContaining("Missing column 'vin'") });
+		const promise = runBulkImport(
+			sim(),
+			{ operation: 'importCustomObjects', customObject: 'car_c' },
+			[await fileItem('make,model\nHonda,Accord\n', 'cars.csv')],
+		);
+		await expect(promise).rejects.toMatchObject({
+			description: expect.stringContaining("Missing column 'vin'"),
+		});
 		expect(uploadCalls(sim())).toHaveLength(0);
 	});
 });
@@ -169,13 +186,27 @@ describe('Marketo Bulk Import: program members and custom objects', () => {
 describe('Marketo Bulk Import: items input', () => {
 	it('writes all items into one file and round-trips commas, quotes and newlines', async () => {
 		const people = [
-			{ email: 'quote@example.com', firstName: 'Say "hi"', lastName: 'Comma, Jr.', title: 'Line one\nLine two' },
+			{
+				email: 'quote@example.com',
+				firstName: 'Say "hi"',
+				lastName: 'Comma, Jr.',
+				title: 'Line one\nLine two',
+			},
 			{ email: 'plain@example.com', firstName: 'Plain', lastName: 'Person', title: '' },
-			{ email: 'semi@example.com', firstName: 'Semi;colon', lastName: ' spaced ', title: 'CR\r\nLF' },
+			{
+				email: 'semi@example.com',
+				firstName: 'Semi;colon',
+				lastName: ' spaced ',
+				title: 'CR\r\nLF',
+			},
 		];
 		const result = await runBulkImport(
 			sim(),
-			{ operation: 'importLeads', inputSource: 'items', columns: 'email, firstName, lastName, title' },
+			{
+				operation: 'importLeads',
+				inputSource: 'items',
+				columns: 'email, firstName, lastName, title',
+			},
 			people.map((json) => ({ json: { ...json, ignored: 'not a column' } })),
 			false,
 			1, // the Columns list of node version 1
@@ -185,7 +216,12 @@ describe('Marketo Bulk Import: items input', () => {
 		const [output] = result.outputs[0];
 		expect(output.pairedItem).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
 		const descriptor = descriptorsOf(result)[0];
-		expect(descriptor).toMatchObject({ rows: 3, firstRowNumber: 1, firstSourceItemIndex: 0, format: 'csv' });
+		expect(descriptor).toMatchObject({
+			rows: 3,
+			firstRowNumber: 1,
+			firstSourceItemIndex: 0,
+			format: 'csv',
+		});
 
 		// The generated part file rides along, with the data row range inside it.
 		const file = await readBinary(output.binary!.data);
@@ -199,7 +235,10 @@ describe('Marketo Bulk Import: items input', () => {
 		drainQueue(sim(), clock);
 		for (const person of people) {
 			const lead = sim().state.findLead('email', person.email);
-			expect(lead?.fields).toMatchObject({ firstName: person.firstName, lastName: person.lastName });
+			expect(lead?.fields).toMatchObject({
+				firstName: person.firstName,
+				lastName: person.lastName,
+			});
 			expect(lead?.fields.title ?? '').toBe(person.title);
 		}
 	});
@@ -235,7 +274,9 @@ describe('Marketo Bulk Import: checks before upload', () => {
 		const promise = runBulkImport(sim(), { operation: 'importLeads', lookupField: 'sfdcLeadId' }, [
 			await fileItem('email,firstName\nx@example.com,X\n', 'leads.csv'),
 		]);
-		await expect(promise).rejects.toMatchObject({ description: expect.stringContaining("Missing column 'sfdcLeadId'") });
+		await expect(promise).rejects.toMatchObject({
+			description: expect.stringContaining("Missing column 'sfdcLeadId'"),
+		});
 		expect(uploadCalls(sim())).toHaveLength(0);
 	});
 
@@ -251,7 +292,9 @@ describe('Marketo Bulk Import: checks before upload', () => {
 		['an empty file', ''],
 		['a header-only file', 'email,firstName\n'],
 	])('rejects %s naming the item and the binary property', async (_label, content) => {
-		const promise = runBulkImport(sim(), { operation: 'importLeads' }, [await fileItem(content, 'empty.csv')]);
+		const promise = runBulkImport(sim(), { operation: 'importLeads' }, [
+			await fileItem(content, 'empty.csv'),
+		]);
 		const error = await failureOf(promise);
 		expect(error.message).toMatch(/item 0, binary property 'data'/);
 		expect(error.description).toContain('Nothing was uploaded');
@@ -272,8 +315,14 @@ describe('Marketo Bulk Import: checks before upload', () => {
 		const result = await runBulkImport(sim(), { operation: 'importLeads' }, [bad, good], true);
 
 		expect(result.outputs[0]).toHaveLength(2);
-		expect(result.outputs[0][0]).toMatchObject({ json: { error: expect.stringMatching(/no data rows/) }, pairedItem: { item: 0 } });
-		expect(result.outputs[0][1]).toMatchObject({ json: { fileName: 'good.csv', rows: 1 }, pairedItem: { item: 1 } });
+		expect(result.outputs[0][0]).toMatchObject({
+			json: { error: expect.stringMatching(/no data rows/) },
+			pairedItem: { item: 0 },
+		});
+		expect(result.outputs[0][1]).toMatchObject({
+			json: { fileName: 'good.csv', rows: 1 },
+			pairedItem: { item: 1 },
+		});
 		expect(uploadCalls(sim())).toHaveLength(1);
 	});
 });

@@ -1,4 +1,12 @@
-import { descriptorsOf, drainQueue, fileItem, runBulkImport, uploadCalls, useFakeClock, useSimulator } from './support';
+import {
+	descriptorsOf,
+	drainQueue,
+	fileItem,
+	runBulkImport,
+	uploadCalls,
+	useFakeClock,
+	useSimulator,
+} from './support';
 
 /**
  * A deterministic ~25 MB lead file. Rows are wide (a ~2.4 KB address) so the
@@ -39,8 +47,11 @@ it('splits a 25 MB file into 3 batches of at most 10,000,000 bytes that import e
 	expect(descriptors.reduce((sum, d) => sum + d.rows, 0)).toBe(rows);
 	descriptors.forEach((d, index) => {
 		expect(d.bytes).toBeLessThanOrEqual(10_000_000);
-		expect(d.firstRowNumber).toBe(index === 0 ? 1 : descriptors[index - 1].firstRowNumber + descriptors[index - 1].rows);
-		if (index > 0) expect(d.submittedFile?.dataStart).toBe(descriptors[index - 1].submittedFile?.dataEnd);
+		expect(d.firstRowNumber).toBe(
+			index === 0 ? 1 : descriptors[index - 1].firstRowNumber + descriptors[index - 1].rows,
+		);
+		if (index > 0)
+			expect(d.submittedFile?.dataStart).toBe(descriptors[index - 1].submittedFile?.dataEnd);
 		// Every output item carries the same input binary, not a copy.
 		expect(result.outputs[0][index].binary?.data).toBe(input.binary?.data);
 	});
@@ -52,8 +63,12 @@ it('splits a 25 MB file into 3 batches of at most 10,000,000 bytes that import e
 
 	// Every part starts with the header: otherwise its first row would be read as a header and lost.
 	drainQueue(sim(), clock);
-	expect(sim().state.leads.filter((lead) => lead.fields.email?.endsWith('@bulk.example.com'))).toHaveLength(rows);
+	expect(
+		sim().state.leads.filter((lead) => lead.fields.email?.endsWith('@bulk.example.com')),
+	).toHaveLength(rows);
 	const lastRow = rows - 1;
-	expect(sim().state.findLead('email', `lead${lastRow}@bulk.example.com`)?.fields.lastName).toBe(`Last, ${lastRow}`);
+	expect(sim().state.findLead('email', `lead${lastRow}@bulk.example.com`)?.fields.lastName).toBe(
+		`Last, ${lastRow}`,
+	);
 	for (const job of sim().state.queue) expect(job.numFailed).toBe(0);
 });

@@ -19,7 +19,9 @@ describe('Marketo Bulk Import dropdowns against the simulator', () => {
 		expect(values.slice(0, 2)).toEqual(['email', 'id']);
 		expect(values).toEqual(expect.arrayContaining(['sfdcLeadId', 'twitterId', 'cookies']));
 		// the seeded custom fields of those types...
-		expect(values).toEqual(expect.arrayContaining(['customerTier', 'loyaltyPoints', 'billingEmail', 'crmAccountNumber']));
+		expect(values).toEqual(
+			expect.arrayContaining(['customerTier', 'loyaltyPoints', 'billingEmail', 'crmAccountNumber']),
+		);
 		// ...but no standard field and no custom field of another type
 		for (const excluded of ['firstName', 'company', 'discountRate', 'isPartner', 'renewalDate']) {
 			expect(values).not.toContain(excluded);
@@ -28,13 +30,27 @@ describe('Marketo Bulk Import dropdowns against the simulator', () => {
 	});
 
 	it('lists partitions after a "no partition" choice, named so that none reads like another', async () => {
-		const options = await loadOptions({ node, methodName: 'getPartitions', parameters: {}, credentials: credentials() });
+		const options = await loadOptions({
+			node,
+			methodName: 'getPartitions',
+			parameters: {},
+			credentials: credentials(),
+		});
 		expect(options.map((o) => o.value)).toEqual(['', 'Default', 'EMEA']);
-		expect(options.map((o) => o.name)).toEqual(['No Partition (Marketo Decides)', 'Partition: Default', 'Partition: EMEA']);
+		expect(options.map((o) => o.name)).toEqual([
+			'No Partition (Marketo Decides)',
+			'Partition: Default',
+			'Partition: EMEA',
+		]);
 	});
 
 	it('lists custom objects by API name', async () => {
-		const options = await loadOptions({ node, methodName: 'getCustomObjects', parameters: {}, credentials: credentials() });
+		const options = await loadOptions({
+			node,
+			methodName: 'getCustomObjects',
+			parameters: {},
+			credentials: credentials(),
+		});
 		expect(options.map((o) => o.value)).toEqual(['car_c', 'subscription_c']);
 		expect(options[0].name).toBe('Car (car_c)');
 	});
@@ -43,7 +59,10 @@ describe('Marketo Bulk Import dropdowns against the simulator', () => {
 		const options = await loadOptions({
 			node,
 			methodName: 'getProgramMemberStatuses',
-			parameters: { operation: 'importProgramMembers', program: { __rl: true, mode: 'id', value: '1002' } },
+			parameters: {
+				operation: 'importProgramMembers',
+				program: { __rl: true, mode: 'id', value: '1002' },
+			},
 			credentials: credentials(),
 		});
 		expect(options.map((o) => o.value)).toEqual([
@@ -65,17 +84,33 @@ describe('Marketo Bulk Import dropdowns against the simulator', () => {
 		const options = await loadOptions({
 			node,
 			methodName: 'getProgramMemberStatuses',
-			parameters: { operation: 'importProgramMembers', program: { __rl: true, mode: 'list', value: '' } },
+			parameters: {
+				operation: 'importProgramMembers',
+				program: { __rl: true, mode: 'list', value: '' },
+			},
 			credentials: credentials(),
 		});
 		// One entry whose value is the field's default, so the editor shows it instead of "not supported".
-		expect(options).toEqual([expect.objectContaining({ name: 'Choose a Program First', value: '' })]);
+		expect(options).toEqual([
+			expect.objectContaining({ name: 'Choose a Program First', value: '' }),
+		]);
 		expect(sim().state.calls.filter((c) => c.route !== 'identity')).toEqual([]);
 	});
 
 	it('searches static lists by part of their name', async () => {
-		const all = await listSearch({ node, methodName: 'searchStaticLists', parameters: {}, credentials: credentials() });
-		expect(all.results.map((r) => r.value).sort()).toEqual(['2001', '2002', '2003', '2004', '2005']);
+		const all = await listSearch({
+			node,
+			methodName: 'searchStaticLists',
+			parameters: {},
+			credentials: credentials(),
+		});
+		expect(all.results.map((r) => r.value).sort()).toEqual([
+			'2001',
+			'2002',
+			'2003',
+			'2004',
+			'2005',
+		]);
 		const vip = await listSearch({
 			node,
 			methodName: 'searchStaticLists',
@@ -87,7 +122,12 @@ describe('Marketo Bulk Import dropdowns against the simulator', () => {
 	});
 
 	it('searches programs across pages and filters by name', async () => {
-		const all = await listSearch({ node, methodName: 'searchPrograms', parameters: {}, credentials: credentials() });
+		const all = await listSearch({
+			node,
+			methodName: 'searchPrograms',
+			parameters: {},
+			credentials: credentials(),
+		});
 		expect(all.results).toHaveLength(30);
 		expect(all.paginationToken).toBeUndefined();
 		const lannister = await listSearch({

@@ -69,7 +69,11 @@ describe("Marketo's shared import queue", () => {
 		const uploads = uploadCalls(sim);
 		// The first part took the 10th slot; the second met the full queue once, and only once:
 		// it waited by watching its own batch, not by uploading again every few seconds.
-		expect(uploads.map((call) => call.marketoCode)).toEqual([undefined, '1016', ...descriptors.slice(1).map(() => undefined)]);
+		expect(uploads.map((call) => call.marketoCode)).toEqual([
+			undefined,
+			'1016',
+			...descriptors.slice(1).map(() => undefined),
+		]);
 		const ownFirst = sim.state.queue.find((job) => job.batchId === descriptors[0].batchId)!;
 		const calls = sim.state.calls;
 		const rejected = calls.indexOf(uploads[1]);
@@ -90,7 +94,9 @@ describe("Marketo's shared import queue", () => {
 
 		clock.advance(60_000);
 		expect(queueIsEmpty(sim)).toBe(true);
-		expect(sim.state.leads.filter((lead) => lead.fields.email?.endsWith('@queue.example.com'))).toHaveLength(60);
+		expect(
+			sim.state.leads.filter((lead) => lead.fields.email?.endsWith('@queue.example.com')),
+		).toHaveLength(60);
 	});
 
 	it('with ten of its own batches in the queue, looks at the oldest instead of uploading into a 1016', async () => {
@@ -99,9 +105,11 @@ describe("Marketo's shared import queue", () => {
 		// still while the node uploads, so ten of ours fill the queue before any of them ends.
 		sim = await startSimulator({ rowsPerSecond: 400, clock });
 		const content = smallLeadFile(600, 'own');
-		const result = await runBulkImport(sim, { operation: 'importLeads', options: { partSizeMb: 0.0016 } }, [
-			await fileItem(content, 'own-queue.csv'),
-		]);
+		const result = await runBulkImport(
+			sim,
+			{ operation: 'importLeads', options: { partSizeMb: 0.0016 } },
+			[await fileItem(content, 'own-queue.csv')],
+		);
 
 		const descriptors = descriptorsOf(result);
 		expect(descriptors.length).toBeGreaterThan(10);
@@ -114,7 +122,10 @@ describe("Marketo's shared import queue", () => {
 			.slice(10)
 			.forEach((upload, index) => {
 				const before = calls[calls.indexOf(upload) - 1];
-				expect([before.route, batchIdOf(before)]).toEqual(['leadBatchStatus', descriptors[index].batchId]);
+				expect([before.route, batchIdOf(before)]).toEqual([
+					'leadBatchStatus',
+					descriptors[index].batchId,
+				]);
 				const job = sim.state.queue.find((j) => j.batchId === descriptors[index].batchId)!;
 				expect(before.time).toBeGreaterThanOrEqual(job.finishedAt!);
 			});
@@ -122,11 +133,17 @@ describe("Marketo's shared import queue", () => {
 		expect(polledInOrder).toEqual([...polledInOrder].sort((a, b) => a - b));
 		// The batches it saw end carry that status, so Wait for Batch needs no call for them.
 		const seen = descriptors.filter((d) => d.finalStatus !== undefined);
-		expect(seen.map((d) => d.batchId)).toEqual(descriptors.slice(0, descriptors.length - 10).map((d) => d.batchId));
+		expect(seen.map((d) => d.batchId)).toEqual(
+			descriptors.slice(0, descriptors.length - 10).map((d) => d.batchId),
+		);
 		for (const d of seen) {
 			const job = sim.state.queue.find((j) => j.batchId === d.batchId)!;
 			expect(d.status).toBe('Complete');
-			expect(d.finalStatus).toMatchObject({ status: 'Complete', rowsProcessed: job.numImported, rowsFailed: 0 });
+			expect(d.finalStatus).toMatchObject({
+				status: 'Complete',
+				rowsProcessed: job.numImported,
+				rowsFailed: 0,
+			});
 		}
 
 		// The rest ends while nobody looks; Wait for Batch (on the same clock) then finds every batch done.
@@ -144,7 +161,13 @@ describe("Marketo's shared import queue", () => {
 		const checked = await waitForBatches(sim, batches, { mode: 'checkOnce' }, { clock });
 		expect(statusCalls(sim)).toHaveLength(descriptors.length - seen.length);
 		expect(checked.done.filter((d) => seen.some((s) => s.batchId === d.batchId))).toEqual(
-			seen.map((d) => expect.objectContaining({ batchId: d.batchId, status: 'Complete', endedAt: d.finalStatus!.seenAt })),
+			seen.map((d) =>
+				expect.objectContaining({
+					batchId: d.batchId,
+					status: 'Complete',
+					endedAt: d.finalStatus!.seenAt,
+				}),
+			),
 		);
 	});
 
@@ -176,13 +199,22 @@ describe('limits and tokens', () => {
 		const sim = await startSimulator({ rowsPerSecond: 1e6, clock });
 		const retryWaits = routeRetryWaitsTo(clock);
 		try {
-			sim.state.scriptFault({ route: 'describeLeads', times: 2, answer: { kind: 'envelope', code: '606' } });
-			sim.state.scriptFault({ route: 'importLeads', times: 2, answer: { kind: 'envelope', code: '615' } });
+			sim.state.scriptFault({
+				route: 'describeLeads',
+				times: 2,
+				answer: { kind: 'envelope', code: '606' },
+			});
+			sim.state.scriptFault({
+				route: 'importLeads',
+				times: 2,
+				answer: { kind: 'envelope', code: '615' },
+			});
 			const result = await runBulkImport(sim, { operation: 'importLeads' }, [
 				await fileItem(smallLeadFile(5, 's'), 'storm.csv'),
 			]);
 			expect(descriptorsOf(result)).toHaveLength(1);
-			const answers = (route: string) => sim.state.callsTo(route).map((call) => call.marketoCode ?? 'ok');
+			const answers = (route: string) =>
+				sim.state.callsTo(route).map((call) => call.marketoCode ?? 'ok');
 			expect(answers('describeLeads')).toEqual(['606', '606', 'ok']);
 			expect(answers('importLeads')).toEqual(['615', '615', 'ok']);
 			// One wait before each resend: the 606s a whole rate window each, the 615s a backoff.
@@ -191,7 +223,9 @@ describe('limits and tokens', () => {
 			expect(waits.slice(0, 2).every((ms) => ms >= 20_000)).toBe(true);
 			expect(waits.slice(2).every((ms) => ms > 0 && ms < 20_000)).toBe(true);
 			drainQueue(sim, clock);
-			expect(sim.state.leads.filter((lead) => lead.fields.email?.endsWith('@queue.example.com'))).toHaveLength(5);
+			expect(
+				sim.state.leads.filter((lead) => lead.fields.email?.endsWith('@queue.example.com')),
+			).toHaveLength(5);
 		} finally {
 			retryWaits.mockRestore();
 			await sim.close();
@@ -221,19 +255,26 @@ describe('limits and tokens', () => {
 			const result = await runBulkImport(sim, { operation: 'importLeads' }, inputs);
 			expect(descriptorsOf(result)).toHaveLength(4);
 
-			const limited = sim.state.calls.filter((call) => call.marketoCode === '606' || call.marketoCode === '615');
+			const limited = sim.state.calls.filter(
+				(call) => call.marketoCode === '606' || call.marketoCode === '615',
+			);
 			expect(limited).toEqual([]);
 			// The run needed more calls than one window allows, so the limiter had to hold some back.
 			const counted = sim.state.calls.filter((call) => call.route !== 'identity');
 			expect(counted.length).toBeGreaterThan(4);
 			expect(sleeps.length).toBeGreaterThan(0);
 			counted.forEach((call) => {
-				expect(counted.filter((other) => other.time > call.time - 2_000 && other.time <= call.time).length).toBeLessThanOrEqual(4);
+				expect(
+					counted.filter((other) => other.time > call.time - 2_000 && other.time <= call.time)
+						.length,
+				).toBeLessThanOrEqual(4);
 			});
 
 			clock.advance(60_000);
 			expect(queueIsEmpty(sim)).toBe(true);
-			expect(sim.state.leads.filter((lead) => lead.fields.email?.endsWith('@queue.example.com'))).toHaveLength(12);
+			expect(
+				sim.state.leads.filter((lead) => lead.fields.email?.endsWith('@queue.example.com')),
+			).toHaveLength(12);
 		} finally {
 			retryWaits.mockRestore();
 			resetPacing();
@@ -261,7 +302,9 @@ describe('limits and tokens', () => {
 			const calls = sim.state.calls;
 			const refused = calls.findIndex((call) => call.marketoCode !== undefined);
 			expect(refused).toBeGreaterThan(calls.indexOf(sim.state.callsTo('importLeads')[0]));
-			expect(calls.slice(refused, refused + 3).map((call) => [call.route, call.marketoCode])).toEqual([
+			expect(
+				calls.slice(refused, refused + 3).map((call) => [call.route, call.marketoCode]),
+			).toEqual([
 				[calls[refused].route, '602'],
 				['identity', undefined],
 				[calls[refused].route, undefined],

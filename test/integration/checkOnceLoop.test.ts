@@ -15,16 +15,20 @@ const sim = useSimulator({ clock, rowsPerSecond: 10 });
 function leadsTsv(count: number, badEvery: number): string {
 	const lines = ['email\tleadScore'];
 	for (let i = 1; i <= count; i++) {
-		lines.push(`loop${i}-${Math.random().toString(36).slice(2, 8)}@example.com\t${i % badEvery === 0 ? 'x' : i}`);
+		lines.push(
+			`loop${i}-${Math.random().toString(36).slice(2, 8)}@example.com\t${i % badEvery === 0 ? 'x' : i}`,
+		);
 	}
 	return lines.join('\n') + '\n';
 }
 
 describe('Check Once in a loop', () => {
 	it('a still-running item goes back into Check Once and its failed rows still tie back to the file', async () => {
-		const batches: INodeExecutionData[] = await bulkImportOutput(sim(), { operation: 'importLeads' }, [
-			await fileItem(leadsTsv(20, 10), 'leads.tsv'),
-		]);
+		const batches: INodeExecutionData[] = await bulkImportOutput(
+			sim(),
+			{ operation: 'importLeads' },
+			[await fileItem(leadsTsv(20, 10), 'leads.tsv')],
+		);
 		const submitted = batches[0].json as IDataObject;
 		clock.advance(1000); // half done
 
@@ -46,9 +50,16 @@ describe('Check Once in a loop', () => {
 		clock.advance(5000);
 		// The loop: the still-running items are the next check's input.
 		const second = await waitForBatches(sim(), running, { mode: 'checkOnce' }, { clock });
-		expect(second.done[0]).toMatchObject({ batchId: submitted.batchId, status: 'Complete', rowsFailed: 2, failedRowItems: 2 });
+		expect(second.done[0]).toMatchObject({
+			batchId: submitted.batchId,
+			status: 'Complete',
+			rowsFailed: 2,
+			failedRowItems: 2,
+		});
 		expect(second.done[0]).not.toHaveProperty('stillRunning');
-		expect(second.failedRows.map((row) => [marketoOf(row).rowNumber, marketoOf(row).tieBack])).toEqual([
+		expect(
+			second.failedRows.map((row) => [marketoOf(row).rowNumber, marketoOf(row).tieBack]),
+		).toEqual([
 			[10, 'exact'],
 			[20, 'exact'],
 		]);

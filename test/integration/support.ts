@@ -54,7 +54,8 @@ export const PROGRAM_1002_STATUS_FROM_COLUMN: INodeParameters = {
 export function useSimulator(options: SimulatorOptions = {}): () => RunningSimulator {
 	let sim: RunningSimulator | undefined;
 	const running = () => {
-		if (sim === undefined) throw new Error('The simulator is started in beforeAll; use it inside a test');
+		if (sim === undefined)
+			throw new Error('The simulator is started in beforeAll; use it inside a test');
 		return sim;
 	};
 	beforeAll(async () => {
@@ -121,11 +122,16 @@ export async function runBulkImport(
  * the simulator created that batch instead, on the simulator's clock, so that Wait for Batch
  * run on that clock (or a fake one started from it) counts from the same moment on every run.
  */
-export function submittedOnSimulatorClock(sim: RunningSimulator, items: INodeExecutionData[]): INodeExecutionData[] {
+export function submittedOnSimulatorClock(
+	sim: RunningSimulator,
+	items: INodeExecutionData[],
+): INodeExecutionData[] {
 	const createdAt = new Map(sim.state.queue.map((job) => [job.batchId, job.createdAt]));
 	return items.map((item) => {
 		const at = createdAt.get(item.json.batchId as number);
-		return at === undefined ? item : { ...item, json: { ...item.json, submittedAt: new Date(at).toISOString() } };
+		return at === undefined
+			? item
+			: { ...item, json: { ...item.json, submittedAt: new Date(at).toISOString() } };
 	});
 }
 
@@ -166,7 +172,9 @@ export async function waitForBatches(
 			credentials: { marketoApi: simulatorCredentials(sim) },
 			...options,
 		});
-		const [done, failedRows, warningRows] = result.outputs.map((items) => items.map((item) => item.json));
+		const [done, failedRows, warningRows] = result.outputs.map((items) =>
+			items.map((item) => item.json),
+		);
 		return { ...result, done, failedRows, warningRows };
 	} finally {
 		configurePacing({ clock: previousClock });
@@ -181,10 +189,16 @@ function queueBusy(sim: RunningSimulator): boolean {
  * Moves the simulator's fake clock in `stepMs` steps until every job it knows has finished
  * (Bulk Import itself does not wait); returns how far it moved.
  */
-export function drainQueue(sim: RunningSimulator, clock: FakeClock, stepMs = 10, maxMs = 600_000): number {
+export function drainQueue(
+	sim: RunningSimulator,
+	clock: FakeClock,
+	stepMs = 10,
+	maxMs = 600_000,
+): number {
 	let moved = 0;
 	while (queueBusy(sim)) {
-		if (moved >= maxMs) throw new Error(`The simulator queue did not drain within ${maxMs} ms of its clock`);
+		if (moved >= maxMs)
+			throw new Error(`The simulator queue did not drain within ${maxMs} ms of its clock`);
 		clock.advance(stepMs);
 		moved += stepMs;
 	}
@@ -200,7 +214,9 @@ export function fileCalls(sim: RunningSimulator) {
 }
 
 /** The error a run rejects with; fails the test if the run succeeds. */
-export async function failureOf(run: Promise<unknown>): Promise<{ message: string; description: string }> {
+export async function failureOf(
+	run: Promise<unknown>,
+): Promise<{ message: string; description: string }> {
 	try {
 		await run;
 	} catch (error) {

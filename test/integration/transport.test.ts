@@ -8,7 +8,12 @@ import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
 import { runNode, simulatorCredentials } from '../harness';
 import { routeRetryWaitsTo } from '../harness/retryWaits';
-import { createFakeClock, holdableClock, startSimulator, type RunningSimulator } from '../simulator';
+import {
+	createFakeClock,
+	holdableClock,
+	startSimulator,
+	type RunningSimulator,
+} from '../simulator';
 import { probe } from '../unit/transport/transportProbe';
 import { configurePacing, resetPacing } from '../../nodes/shared/pacing';
 
@@ -72,14 +77,20 @@ it('refreshes a token that expired between calls and stores the new one', async 
 	const newToken = second.credentialUpdates.at(-1)!;
 	expect(newToken.accessToken).not.toBe(stored.accessToken);
 	expect(newToken.accessToken).toBe(sim.state.tokens.at(-1)!.accessToken);
-	expect(Number(newToken.accessTokenExpiresAt)).toBeGreaterThan(Number(stored.accessTokenExpiresAt));
+	expect(Number(newToken.accessTokenExpiresAt)).toBeGreaterThan(
+		Number(stored.accessTokenExpiresAt),
+	);
 	// Marketo refused the expired token, the transport fetched a new one and sent the call again.
 	expect(sim.state.calls.map((call) => [call.route, call.marketoCode])).toEqual([
 		['describeLeads', '602'],
 		['identity', undefined],
 		['describeLeads', undefined],
 	]);
-	expect(sim.state.calls.filter((call) => call.route !== 'identity').every((call) => call.authStyle === 'bearer')).toBe(true);
+	expect(
+		sim.state.calls
+			.filter((call) => call.route !== 'identity')
+			.every((call) => call.authStyle === 'bearer'),
+	).toBe(true);
 });
 
 it('refreshes before the call when the stored token says it has expired', async () => {
@@ -109,7 +120,9 @@ it('rides out a 606 storm when the instance allows only 4 calls per second', asy
 	sim.state.resetUsage();
 	sim.state.clearCalls();
 
-	const runs = await Promise.all(Array.from({ length: 3 }, async () => await describeCalls(credentials, 3)));
+	const runs = await Promise.all(
+		Array.from({ length: 3 }, async () => await describeCalls(credentials, 3)),
+	);
 
 	expect(runs.flatMap((run) => run.outputs[0])).toHaveLength(9);
 	const answers = sim.state.calls.filter((call) => call.route !== 'identity');
@@ -149,18 +162,29 @@ it('rides out a 615 storm when the instance allows one call at a time', async ()
 			const mine = turn.then(async () => await marketoIdle(running));
 			turn = mine.then(async () => {
 				const sent = running.state.calls.length;
-				while (running.state.calls.length === sent) await new Promise((resolve) => setImmediate(resolve));
+				while (running.state.calls.length === sent)
+					await new Promise((resolve) => setImmediate(resolve));
 				await marketoIdle(running);
 			});
 			await mine;
 		},
 	});
 
-	const runs = await Promise.all(Array.from({ length: 4 }, async () => await describeCalls(credentials, 1)));
+	const runs = await Promise.all(
+		Array.from({ length: 4 }, async () => await describeCalls(credentials, 1)),
+	);
 	stopWatching();
 
 	expect(runs.flatMap((run) => run.outputs[0])).toHaveLength(4);
 	const answers = sim.state.calls.filter((call) => call.route !== 'identity');
-	expect(answers.map((call) => call.marketoCode ?? 'ok')).toEqual(['ok', '615', '615', '615', 'ok', 'ok', 'ok']);
+	expect(answers.map((call) => call.marketoCode ?? 'ok')).toEqual([
+		'ok',
+		'615',
+		'615',
+		'615',
+		'ok',
+		'ok',
+		'ok',
+	]);
 	expect(retryWaits).toHaveBeenCalledTimes(3);
 });

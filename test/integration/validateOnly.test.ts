@@ -45,11 +45,17 @@ interface SideBySide {
 }
 
 /** Validate Only, then the real import and Wait for Batch, on the same parameters and input. */
-async function validateThenImport(parameters: INodeParameters, input: INodeExecutionData[]): Promise<SideBySide> {
+async function validateThenImport(
+	parameters: INodeParameters,
+	input: INodeExecutionData[],
+): Promise<SideBySide> {
 	const jobsBefore = sim().state.queue.length;
 	const validation = await runBulkImport(
 		sim(),
-		{ ...parameters, options: { ...((parameters.options as IDataObject) ?? {}), validateOnly: true } },
+		{
+			...parameters,
+			options: { ...((parameters.options as IDataObject) ?? {}), validateOnly: true },
+		},
 		input,
 	);
 	// Nothing uploaded: no create-import call reached Marketo, and its queue holds no new job.
@@ -69,9 +75,16 @@ async function validateThenImport(parameters: INodeParameters, input: INodeExecu
 
 describe("Adobe's example files", () => {
 	it('Lead-House-Lannister.csv as program members: nothing fails, nothing warns', async () => {
-		const result = await validateThenImport(PROGRAM_1001_ON_LIST, [await fileItem(LANNISTER_CSV, 'Lead-House-Lannister.csv')]);
+		const result = await validateThenImport(PROGRAM_1001_ON_LIST, [
+			await fileItem(LANNISTER_CSV, 'Lead-House-Lannister.csv'),
+		]);
 		expect(result.predicted).toEqual(result.actual);
-		expect(result.summary).toMatchObject({ rowsChecked: 8, rowsWouldFail: 0, rowsWouldWarn: 0, wouldUpload: true });
+		expect(result.summary).toMatchObject({
+			rowsChecked: 8,
+			rowsWouldFail: 0,
+			rowsWouldWarn: 0,
+			wouldUpload: true,
+		});
 		// The summary keeps the input's file, so an If node can hand it on to the real import.
 		expect(result.validationItems[0].binary?.data?.fileName).toBe('Lead-House-Lannister.csv');
 	});
@@ -82,26 +95,39 @@ describe("Adobe's example files", () => {
 		['leads', { operation: 'importLeads' }],
 	];
 
-	it.each(AS_MEMBERS_AND_LEADS)("Aerys-invalid-lead-score.csv as %s: the failure Adobe's page shows", async (_label, parameters) => {
-		const result = await validateThenImport(parameters, [await fileItem(fixture('Aerys-invalid-lead-score.csv'), 'Aerys.csv')]);
-		expect(result.predicted).toEqual([['failed', 1, 'Invalid data type in field Lead Score']]);
-		expect(result.predicted).toEqual(result.actual);
-	});
+	it.each(AS_MEMBERS_AND_LEADS)(
+		"Aerys-invalid-lead-score.csv as %s: the failure Adobe's page shows",
+		async (_label, parameters) => {
+			const result = await validateThenImport(parameters, [
+				await fileItem(fixture('Aerys-invalid-lead-score.csv'), 'Aerys.csv'),
+			]);
+			expect(result.predicted).toEqual([['failed', 1, 'Invalid data type in field Lead Score']]);
+			expect(result.predicted).toEqual(result.actual);
+		},
+	);
 
-	it.each(AS_MEMBERS_AND_LEADS)("Aerys-invalid-email.csv as %s: the warning Adobe's page shows", async (_label, parameters) => {
-		const result = await validateThenImport(parameters, [await fileItem(fixture('Aerys-invalid-email.csv'), 'Aerys.csv')]);
-		expect(result.predicted).toEqual([['warning', 1, 'Invalid email address']]);
-		expect(result.predicted).toEqual(result.actual);
-		expect(result.summary).toMatchObject({ rowsWouldImport: 1, rowsWouldWarn: 1 });
-	});
+	it.each(AS_MEMBERS_AND_LEADS)(
+		"Aerys-invalid-email.csv as %s: the warning Adobe's page shows",
+		async (_label, parameters) => {
+			const result = await validateThenImport(parameters, [
+				await fileItem(fixture('Aerys-invalid-email.csv'), 'Aerys.csv'),
+			]);
+			expect(result.predicted).toEqual([['warning', 1, 'Invalid email address']]);
+			expect(result.predicted).toEqual(result.actual);
+			expect(result.summary).toMatchObject({ rowsWouldImport: 1, rowsWouldWarn: 1 });
+		},
+	);
 
 	it("lead_data.csv (headers in Adobe's own case) with the Preflight Check off", async () => {
-		const result = await validateThenImport({ operation: 'importLeads', options: { preflightCheck: false } }, [
-			await fileItem(fixture('lead_data.csv'), 'lead_data.csv'),
-		]);
+		const result = await validateThenImport(
+			{ operation: 'importLeads', options: { preflightCheck: false } },
+			[await fileItem(fixture('lead_data.csv'), 'lead_data.csv')],
+		);
 		expect(result.predicted).toEqual(result.actual);
 		expect(result.summary.rowsChecked).toBe(3);
-		expect(result.summary.notPredicted).toEqual([expect.stringContaining("'FirstName' for 'firstName'")]);
+		expect(result.summary.notPredicted).toEqual([
+			expect.stringContaining("'FirstName' for 'firstName'"),
+		]);
 	});
 });
 
@@ -133,7 +159,9 @@ const BAD_LEADS = [
 
 describe('a generated file with every kind of bad value', () => {
 	it('leads: Validate Only predicts exactly what the import fails and warns', async () => {
-		const result = await validateThenImport({ operation: 'importLeads' }, [await fileItem(BAD_LEADS, 'bad-leads.csv')]);
+		const result = await validateThenImport({ operation: 'importLeads' }, [
+			await fileItem(BAD_LEADS, 'bad-leads.csv'),
+		]);
 		expect(result.predicted).toEqual(result.actual);
 		expect(result.predicted).toEqual([
 			['failed', 2, "Value for lookup field 'email' not found"],
@@ -171,8 +199,12 @@ describe('a generated file with every kind of bad value', () => {
 	});
 
 	it("a row item has Wait for Batch's shape: reason first, the row's columns, then _marketo", async () => {
-		const result = await validateThenImport({ operation: 'importLeads' }, [await fileItem(BAD_LEADS, 'bad-leads.csv')]);
-		const row17 = result.validationItems.find((item) => (item.json._marketo as IDataObject | undefined)?.rowNumber === 17);
+		const result = await validateThenImport({ operation: 'importLeads' }, [
+			await fileItem(BAD_LEADS, 'bad-leads.csv'),
+		]);
+		const row17 = result.validationItems.find(
+			(item) => (item.json._marketo as IDataObject | undefined)?.rowNumber === 17,
+		);
 		expect(Object.keys(row17?.json ?? {})[0]).toBe('_marketoReason');
 		expect(row17?.json).toMatchObject({
 			_marketoReason: 'Invalid data type in field Lead Score',
@@ -202,7 +234,9 @@ describe('a generated file with every kind of bad value', () => {
 			'not-an-email,,,,,', // warning
 			'm6@example.com,,,,,high', // lead field
 		].join('\n');
-		const result = await validateThenImport(PROGRAM_1001_ON_LIST, [await fileItem(csv, 'members.csv')]);
+		const result = await validateThenImport(PROGRAM_1001_ON_LIST, [
+			await fileItem(csv, 'members.csv'),
+		]);
 		expect(result.predicted).toEqual(result.actual);
 		expect(result.predicted.map(([kind, row]) => [kind, row])).toEqual([
 			['failed', 2],
@@ -225,9 +259,10 @@ describe('a generated file with every kind of bad value', () => {
 			'A-7,Pro,,,,ops at example', // email: a warning
 			'ACCOUNT-NUMBER-TOO-LONG-1,Pro,,,,', // string length
 		].join('\n');
-		const result = await validateThenImport({ operation: 'importCustomObjects', customObject: 'subscription_c' }, [
-			await fileItem(csv, 'subscriptions.csv'),
-		]);
+		const result = await validateThenImport(
+			{ operation: 'importCustomObjects', customObject: 'subscription_c' },
+			[await fileItem(csv, 'subscriptions.csv')],
+		);
 		expect(result.predicted).toEqual(result.actual);
 		expect(result.predicted).toEqual([
 			['failed', 2, "Value for dedupe field 'plan' not found"],
@@ -246,7 +281,10 @@ describe('a generated file with every kind of bad value', () => {
 			{ json: { email: 'i2@example.com', leadScore: 'lots' } },
 			{ json: { email: 'i3', leadScore: 3 } },
 		];
-		const result = await validateThenImport({ operation: 'importLeads', inputSource: 'items' }, input);
+		const result = await validateThenImport(
+			{ operation: 'importLeads', inputSource: 'items' },
+			input,
+		);
 		expect(result.predicted).toEqual(result.actual);
 		const rows = result.validationItems.slice(1);
 		expect(rows.map((item) => [marketoOf(item.json).sourceItemIndex, item.pairedItem])).toEqual([
@@ -280,7 +318,13 @@ describe('Items input with per-item settings', () => {
 			[2, [{ item: 1 }, { item: 3 }]],
 		]);
 		const rows = items.filter((item) => item.json.rowsChecked === undefined);
-		expect(rows.map((item) => [marketoOf(item.json).kind, marketoOf(item.json).sourceItemIndex, item.pairedItem])).toEqual([
+		expect(
+			rows.map((item) => [
+				marketoOf(item.json).kind,
+				marketoOf(item.json).sourceItemIndex,
+				item.pairedItem,
+			]),
+		).toEqual([
 			['warning', 2, { item: 2 }],
 			['failed', 3, { item: 3 }],
 		]);
@@ -300,13 +344,19 @@ describe('Member Status from a column', () => {
 
 	it('Binary File: the import refuses the row with an unknown status; Validate Only says so and predicts the rest as the import of the fixed file does', async () => {
 		// The import of the bad file: refused, naming the row, nothing uploaded.
-		const refused = await failureOf(runBulkImport(sim(), PROGRAM_1002_STATUS_FROM_COLUMN, [await fileItem(BAD.join('\n'), 'registrants.csv')]));
+		const refused = await failureOf(
+			runBulkImport(sim(), PROGRAM_1002_STATUS_FROM_COLUMN, [
+				await fileItem(BAD.join('\n'), 'registrants.csv'),
+			]),
+		);
 		expect(refused.message).toContain("'Atended' (row 5), did you mean 'Attended'?");
 		expect(uploadCalls(sim())).toEqual([]);
 
-		const validation = await runBulkImport(sim(), { ...PROGRAM_1002_STATUS_FROM_COLUMN, options: { validateOnly: true } }, [
-			await fileItem(BAD.join('\n'), 'registrants.csv'),
-		]);
+		const validation = await runBulkImport(
+			sim(),
+			{ ...PROGRAM_1002_STATUS_FROM_COLUMN, options: { validateOnly: true } },
+			[await fileItem(BAD.join('\n'), 'registrants.csv')],
+		);
 		expect(uploadCalls(sim())).toEqual([]);
 		const [summary, ...rowItems] = validation.outputs[0];
 		// The same refusal as the import's, reported instead of thrown.
@@ -333,7 +383,9 @@ describe('Member Status from a column', () => {
 		// The row item shows the row as the user wrote it, status included.
 		expect(rowItems[0].json).toMatchObject({ status: 'Attended', attendedMinutes: 'lots' });
 
-		const fixed = await validateThenImport(PROGRAM_1002_STATUS_FROM_COLUMN, [await fileItem(FIXED.join('\n'), 'registrants.csv')]);
+		const fixed = await validateThenImport(PROGRAM_1002_STATUS_FROM_COLUMN, [
+			await fileItem(FIXED.join('\n'), 'registrants.csv'),
+		]);
 		expect(fixed.summary).toMatchObject({ wouldUpload: true, refusals: [], rowsChecked: 4 });
 		expect(fixed.actual).toEqual(predicted);
 		expect(fixed.predicted).toEqual(fixed.actual);
@@ -348,14 +400,22 @@ describe('Member Status from a column', () => {
 		};
 		// Program 1001 is a List Import program: 'Attended' is no status of its channel.
 		const csv = ['programId,email', '1002,p1@example.com', '1001,p2@example.com', ''].join('\n');
-		const refused = await failureOf(runBulkImport(sim(), parameters, [await fileItem(csv, 'members.csv')]));
-		expect(refused.message).toContain("a Member Status program 1001 does not have: 'Attended' (row 2)");
-		expect(refused.description).toContain("Choose a Member Status every program in column 'programId' has");
+		const refused = await failureOf(
+			runBulkImport(sim(), parameters, [await fileItem(csv, 'members.csv')]),
+		);
+		expect(refused.message).toContain(
+			"a Member Status program 1001 does not have: 'Attended' (row 2)",
+		);
+		expect(refused.description).toContain(
+			"Choose a Member Status every program in column 'programId' has",
+		);
 		expect(uploadCalls(sim())).toEqual([]);
 
-		const validation = await runBulkImport(sim(), { ...parameters, options: { validateOnly: true } }, [
-			await fileItem(csv, 'members.csv'),
-		]);
+		const validation = await runBulkImport(
+			sim(),
+			{ ...parameters, options: { validateOnly: true } },
+			[await fileItem(csv, 'members.csv')],
+		);
 		expect(uploadCalls(sim())).toEqual([]);
 		expect(validation.outputs[0][0].json).toMatchObject({
 			wouldUpload: false,
@@ -367,10 +427,14 @@ describe('Member Status from a column', () => {
 	});
 
 	it('Items input: a group with an unknown status is refused in its own summary, naming the items; the other rows are still predicted', async () => {
-		const input: INodeExecutionData[] = FIXED.slice(1).concat(BAD.slice(-1)).map((line) => {
-			const [email, firstName, status, attendedMinutes] = line.split(',');
-			return { json: { email, firstName, status, ...(attendedMinutes ? { attendedMinutes } : {}) } };
-		});
+		const input: INodeExecutionData[] = FIXED.slice(1)
+			.concat(BAD.slice(-1))
+			.map((line) => {
+				const [email, firstName, status, attendedMinutes] = line.split(',');
+				return {
+					json: { email, firstName, status, ...(attendedMinutes ? { attendedMinutes } : {}) },
+				};
+			});
 		const validation = await runBulkImport(
 			sim(),
 			{ ...PROGRAM_1002_STATUS_FROM_COLUMN, inputSource: 'items', options: { validateOnly: true } },
@@ -378,7 +442,13 @@ describe('Member Status from a column', () => {
 		);
 		expect(uploadCalls(sim())).toEqual([]);
 		const summaries = validation.outputs[0].filter((item) => item.json.validateOnly === true);
-		expect(summaries.map((item) => [item.json.programMemberStatus, item.json.wouldUpload, item.pairedItem])).toEqual([
+		expect(
+			summaries.map((item) => [
+				item.json.programMemberStatus,
+				item.json.wouldUpload,
+				item.pairedItem,
+			]),
+		).toEqual([
 			['Registered', true, [{ item: 0 }]],
 			['Attended', true, [{ item: 1 }, { item: 3 }]],
 			['No Show', true, [{ item: 2 }]],
@@ -392,7 +462,9 @@ describe('Member Status from a column', () => {
 		]);
 		for (const summary of summaries) expect(summary.json.notPredicted).toEqual([]);
 		const rows = validation.outputs[0].filter((item) => item.json.validateOnly !== true);
-		expect(rows.map((item) => [marketoOf(item.json).kind, marketoOf(item.json).reason, item.pairedItem])).toEqual([
+		expect(
+			rows.map((item) => [marketoOf(item.json).kind, marketoOf(item.json).reason, item.pairedItem]),
+		).toEqual([
 			['failed', 'Invalid data type in field Attended Minutes', { item: 1 }],
 			['warning', 'Invalid email address', { item: 2 }],
 		]);
@@ -404,10 +476,18 @@ describe('what one execution asks Marketo', () => {
 	function programReads(calls: readonly CallRecord[]) {
 		return {
 			program: calls.filter((call) => call.path === '/rest/asset/v1/program/1002.json').length,
-			channelLists: calls.filter((call) => call.path === '/rest/asset/v1/channels.json' && !Number(call.query.offset ?? 0)).length,
+			channelLists: calls.filter(
+				(call) => call.path === '/rest/asset/v1/channels.json' && !Number(call.query.offset ?? 0),
+			).length,
 		};
 	}
-	const input: INodeExecutionData[] = ['Registered', 'Attended', 'No Show', 'Atended', 'Attended'].map((status, n) => ({
+	const input: INodeExecutionData[] = [
+		'Registered',
+		'Attended',
+		'No Show',
+		'Atended',
+		'Attended',
+	].map((status, n) => ({
 		json: { email: `m${n}@example.com`, status },
 	}));
 
@@ -436,12 +516,14 @@ describe('what one execution asks Marketo', () => {
 			input.map(({ json: { email, status } }) => ({ json: { email, wantedStatus: status } })),
 		);
 		const summaries = byExpression.outputs[0].filter((item) => item.json.validateOnly === true);
-		expect(summaries.map((item) => [item.json.programMemberStatus, item.json.wouldUpload])).toEqual([
-			['Registered', true],
-			['Attended', true],
-			['No Show', true],
-			['Atended', false],
-		]);
+		expect(summaries.map((item) => [item.json.programMemberStatus, item.json.wouldUpload])).toEqual(
+			[
+				['Registered', true],
+				['Attended', true],
+				['No Show', true],
+				['Atended', false],
+			],
+		);
 		expect(programReads(sim().state.calls.slice(before))).toEqual({ program: 1, channelLists: 1 });
 		expect(uploadCalls(sim())).toEqual([]);
 	});
@@ -450,7 +532,9 @@ describe('what one execution asks Marketo', () => {
 describe('what Validate Only does not predict, and what stops an import before upload', () => {
 	it('a lookup by id: says that a missing lead cannot be predicted (the import then fails it)', async () => {
 		const csv = 'id,firstName\n999999,Ghost\nabc,Typo\n';
-		const result = await validateThenImport({ operation: 'importLeads', lookupField: 'id' }, [await fileItem(csv, 'ids.csv')]);
+		const result = await validateThenImport({ operation: 'importLeads', lookupField: 'id' }, [
+			await fileItem(csv, 'ids.csv'),
+		]);
 		expect(result.predicted).toEqual([['failed', 2, 'Invalid data type in field Id']]);
 		// Marketo fails row 1 too, for a reason that depends on its data: the node said so instead of guessing.
 		expect(result.actual).toEqual([['failed', 1, 'Lead not found'], ...result.predicted]);
@@ -467,9 +551,10 @@ describe('what Validate Only does not predict, and what stops an import before u
 			'1HGCM82633A0043560,46,,,', // string length (a VIN has 17 characters)
 			',47,2020,,', // dedupe field missing
 		].join('\n');
-		const result = await validateThenImport({ operation: 'importCustomObjects', customObject: 'car_c' }, [
-			await fileItem(csv, 'cars.csv'),
-		]);
+		const result = await validateThenImport(
+			{ operation: 'importCustomObjects', customObject: 'car_c' },
+			[await fileItem(csv, 'cars.csv')],
+		);
 		expect(result.predicted).toEqual(result.actual);
 		expect(result.predicted).toEqual([
 			['failed', 2, 'Invalid data type in field Year'],
@@ -478,7 +563,9 @@ describe('what Validate Only does not predict, and what stops an import before u
 			['failed', 5, 'Value too long for field VIN (max 17 characters)'],
 			['failed', 6, "Value for dedupe field 'vin' not found"],
 		]);
-		expect(result.summary.notPredicted).toEqual([expect.stringContaining("'customerId' link each record to a parent")]);
+		expect(result.summary.notPredicted).toEqual([
+			expect.stringContaining("'customerId' link each record to a parent"),
+		]);
 	});
 
 	it('a member status the program does not have: refused, with the valid statuses, nothing uploaded', async () => {
@@ -502,7 +589,11 @@ describe('what Validate Only does not predict, and what stops an import before u
 	it('a program that does not exist: refused with the fix, nothing uploaded', async () => {
 		const validation = await runBulkImport(
 			sim(),
-			{ ...PROGRAM_1001_ON_LIST, program: { __rl: true, mode: 'id', value: '999999' }, options: { validateOnly: true } },
+			{
+				...PROGRAM_1001_ON_LIST,
+				program: { __rl: true, mode: 'id', value: '999999' },
+				options: { validateOnly: true },
+			},
 			[await fileItem(LANNISTER_CSV, 'Lead-House-Lannister.csv')],
 		);
 		expect(uploadCalls(sim())).toEqual([]);
@@ -518,21 +609,32 @@ describe('what Validate Only does not predict, and what stops an import before u
 	});
 
 	it('a header the preflight refuses, and a file the look-before-upload pass refuses: reported, not thrown', async () => {
-		const validation = await runBulkImport(sim(), { operation: 'importLeads', options: { validateOnly: true } }, [
-			await fileItem('email,First Name\na@example.com,Ann\n', 'header.csv'),
-			await fileItem('email,firstName\n"a@example.com,Ann\n', 'quote.csv'),
-		]);
+		const validation = await runBulkImport(
+			sim(),
+			{ operation: 'importLeads', options: { validateOnly: true } },
+			[
+				await fileItem('email,First Name\na@example.com,Ann\n', 'header.csv'),
+				await fileItem('email,firstName\n"a@example.com,Ann\n', 'quote.csv'),
+			],
+		);
 		expect(uploadCalls(sim())).toEqual([]);
 		const summaries = validation.outputs[0].filter((item) => item.json.validateOnly === true);
-		expect(summaries.map((item) => [item.json.fileName, item.json.wouldUpload, item.pairedItem])).toEqual([
+		expect(
+			summaries.map((item) => [item.json.fileName, item.json.wouldUpload, item.pairedItem]),
+		).toEqual([
 			['header.csv', false, { item: 0 }],
 			['quote.csv', false, { item: 1 }],
 		]);
 		expect(summaries[0].json.refusals).toEqual([
-			expect.objectContaining({ description: expect.stringContaining("did you mean 'firstName'?") }),
+			expect.objectContaining({
+				description: expect.stringContaining("did you mean 'firstName'?"),
+			}),
 		]);
 		expect(summaries[1].json.refusals).toEqual([
-			expect.objectContaining({ message: expect.stringContaining('quote'), description: expect.stringContaining('Nothing was uploaded') }),
+			expect.objectContaining({
+				message: expect.stringContaining('quote'),
+				description: expect.stringContaining('Nothing was uploaded'),
+			}),
 		]);
 	});
 });

@@ -8,20 +8,31 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { waitForWake } from '../../nodes/shared/clock';
 import { createFakeClock, type Clock } from '../simulator';
-import { bulkImportOutput, fileItem, marketoOf, statusCalls, useSimulator, waitForBatches } from './support';
+import {
+	bulkImportOutput,
+	fileItem,
+	marketoOf,
+	statusCalls,
+	useSimulator,
+	waitForBatches,
+} from './support';
 
 const clock = createFakeClock();
 // 10 rows per simulated second: a batch of 20 rows takes 2 s of the hand-moved clock
 const sim = useSimulator({ clock, rowsPerSecond: 10 });
 
 async function submitLeads(csv: string, fileName = 'leads.csv'): Promise<INodeExecutionData[]> {
-	return await bulkImportOutput(sim(), { operation: 'importLeads' }, [await fileItem(csv, fileName)]);
+	return await bulkImportOutput(sim(), { operation: 'importLeads' }, [
+		await fileItem(csv, fileName),
+	]);
 }
 
 function leadsCsv(count: number, badEvery = 0): string {
 	const lines = ['email,leadScore'];
 	for (let i = 1; i <= count; i++) {
-		lines.push(`c${i}-${Math.random().toString(36).slice(2, 8)}@example.com,${badEvery && i % badEvery === 0 ? 'x' : i}`);
+		lines.push(
+			`c${i}-${Math.random().toString(36).slice(2, 8)}@example.com,${badEvery && i % badEvery === 0 ? 'x' : i}`,
+		);
 	}
 	return lines.join('\n') + '\n';
 }
@@ -48,7 +59,12 @@ describe('Check Once', () => {
 
 		clock.advance(5000);
 		const finished = await waitForBatches(sim(), batches, { mode: 'checkOnce' }, { clock });
-		expect(finished.done[0]).toMatchObject({ batchId, status: 'Complete', rowsFailed: 2, failedRowItems: 2 });
+		expect(finished.done[0]).toMatchObject({
+			batchId,
+			status: 'Complete',
+			rowsFailed: 2,
+			failedRowItems: 2,
+		});
 		expect(finished.done[0]).not.toHaveProperty('stillRunning');
 		expect(finished.failedRows.map((row) => marketoOf(row).rowNumber)).toEqual([10, 20]);
 		expect(statusCalls(sim())).toHaveLength(2);
@@ -67,7 +83,9 @@ describe('time limit', () => {
 		const promise = waitForBatches(sim(), batches, { timeLimit: 0.05 }, { clock: nodeClock }); // 3 s
 		await expect(promise).rejects.toMatchObject({
 			message: expect.stringMatching(
-				new RegExp(`Time limit of 0.05 minutes reached; still running in Marketo: batch ${batchId}: Importing, 30 of 100 rows done`),
+				new RegExp(
+					`Time limit of 0.05 minutes reached; still running in Marketo: batch ${batchId}: Importing, 30 of 100 rows done`,
+				),
 			),
 		});
 		// It waited exactly up to the limit, polling on the way.
@@ -121,7 +139,12 @@ describe('cancellation', () => {
 				await waitForWake(() => undefined, signal);
 			},
 		};
-		const outcome = waitForBatches(sim(), batches, {}, { abortSignal: controller.signal, clock: nodeClock }).then(
+		const outcome = waitForBatches(
+			sim(),
+			batches,
+			{},
+			{ abortSignal: controller.signal, clock: nodeClock },
+		).then(
 			() => 'resolved',
 			(error: Error) => error.message,
 		);

@@ -11,7 +11,15 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import type { FakeClock } from '../simulator';
 import { createFakeClock } from '../simulator';
-import { bulkImportOutput, failureOf, fileItem, marketoOf, useSimulator, waitForBatches, type WaitRun } from './support';
+import {
+	bulkImportOutput,
+	failureOf,
+	fileItem,
+	marketoOf,
+	useSimulator,
+	waitForBatches,
+	type WaitRun,
+} from './support';
 import { configurePacing, resetPacing } from '../../nodes/shared/pacing';
 
 const clock = createFakeClock();
@@ -25,7 +33,9 @@ afterAll(() => resetPacing());
 const FAILURE = 'Import failed: file could not be read';
 
 async function submitLeads(csv: string, fileName: string): Promise<INodeExecutionData[]> {
-	return await bulkImportOutput(sim(), { operation: 'importLeads' }, [await fileItem(csv, fileName)]);
+	return await bulkImportOutput(sim(), { operation: 'importLeads' }, [
+		await fileItem(csv, fileName),
+	]);
 }
 
 /** Wait for Batch on a fake clock started at Marketo's time; Marketo's clock stands still meanwhile. */
@@ -72,7 +82,10 @@ describe('On Failed Batch "Output It on Done"', () => {
 	it('outputs the Failed batch on Done and every row of the batches that finished, in both modes', async () => {
 		const first = await submitLeads(rowsWithProblems(), 'first.csv');
 		const failing = await submitFailing();
-		const last = await submitLeads(`email,firstName\n${uniqueEmail('l')},Last\n,NoEmail\n`, 'last.csv');
+		const last = await submitLeads(
+			`email,firstName\n${uniqueEmail('l')},Last\n,NoEmail\n`,
+			'last.csv',
+		);
 		clock.advance(5000); // every batch has ended
 		const input = [...first, ...failing, ...last];
 
@@ -99,11 +112,20 @@ describe('On Failed Batch "Output It on Done"', () => {
 					warningRowItems: 0,
 					fileName: 'failing.csv',
 				}),
-				expect.objectContaining({ batchId: idOf(last), status: 'Complete', rowsFailed: 1, failedRowItems: 1 }),
+				expect.objectContaining({
+					batchId: idOf(last),
+					status: 'Complete',
+					rowsFailed: 1,
+					failedRowItems: 1,
+				}),
 			]);
 			expect(run.done[1]).not.toHaveProperty('error');
 			expect(run.done[1]).not.toHaveProperty('stillRunning');
-			expect(run.outputs[0].map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+			expect(run.outputs[0].map((item) => item.pairedItem)).toEqual([
+				{ item: 0 },
+				{ item: 1 },
+				{ item: 2 },
+			]);
 			expect(rowsOf(run.failedRows)).toEqual([
 				[idOf(first), 3],
 				[idOf(last), 2],
@@ -126,22 +148,37 @@ describe('On Failed Batch "Stop With an Error"', () => {
 
 		const error = await failureOf(waitForBatchesNow(input));
 
-		expect(error.message).toBe(`Marketo ended batch ${idOf(failing)} (failing.csv) as Failed: ${FAILURE}`);
+		expect(error.message).toBe(
+			`Marketo ended batch ${idOf(failing)} (failing.csv) as Failed: ${FAILURE}`,
+		);
 		expect(error.description).toContain('Nothing was output.');
-		expect(error.description).toContain(`Finished in Marketo: ${finishedFirst}; ${finishedFailing}.`);
-		expect(error.description).toMatch(new RegExp(`Still running in Marketo: batch ${idOf(running)}: (Queued|Importing)`));
+		expect(error.description).toContain(
+			`Finished in Marketo: ${finishedFirst}; ${finishedFailing}.`,
+		);
+		expect(error.description).toMatch(
+			new RegExp(`Still running in Marketo: batch ${idOf(running)}: (Queued|Importing)`),
+		);
 		expect(error.description).toContain(
 			`To get the results and the failed and warning rows of batch ${idOf(first)}, run Mode "Check Once" with Batch Source "Define Below" (Batch ID ${idOf(first)}), or on the same input with On Failed Batch set to "Output It on Done".`,
 		);
 
 		// Check Once stops the same way by default...
 		const checkError = await failureOf(waitForBatchesNow(input, { mode: 'checkOnce' }));
-		expect(checkError.description).toContain(`Finished in Marketo: ${finishedFirst}; ${finishedFailing}.`);
-		expect(checkError.description).toContain(`Still running in Marketo: batch ${idOf(running)}: Importing, 8 of 100 rows done.`);
+		expect(checkError.description).toContain(
+			`Finished in Marketo: ${finishedFirst}; ${finishedFailing}.`,
+		);
+		expect(checkError.description).toContain(
+			`Still running in Marketo: batch ${idOf(running)}: Importing, 8 of 100 rows done.`,
+		);
 
 		// ...and, as the error says, fetches the finished batch's rows on the same input with "Output It on Done".
-		const check = await waitForBatchesNow(input, { mode: 'checkOnce', onFailedBatch: 'outputOnDone' });
-		expect(check.done.map((summary) => [summary.batchId, summary.status, summary.stillRunning ?? false])).toEqual([
+		const check = await waitForBatchesNow(input, {
+			mode: 'checkOnce',
+			onFailedBatch: 'outputOnDone',
+		});
+		expect(
+			check.done.map((summary) => [summary.batchId, summary.status, summary.stillRunning ?? false]),
+		).toEqual([
 			[idOf(first), 'Complete', false],
 			[idOf(failing), 'Failed', false],
 			[idOf(running), 'Importing', true],
@@ -154,7 +191,11 @@ describe('On Failed Batch "Stop With an Error"', () => {
 		const run = await waitForBatchesNow(input, {}, { continueOnFail: true });
 		expect(run.done).toEqual([
 			expect.objectContaining({ batchId: idOf(first), status: 'Complete' }),
-			expect.objectContaining({ error: expect.stringContaining(FAILURE), batchId: idOf(failing), status: 'Failed' }),
+			expect.objectContaining({
+				error: expect.stringContaining(FAILURE),
+				batchId: idOf(failing),
+				status: 'Failed',
+			}),
 			expect.objectContaining({ batchId: idOf(running), status: 'Complete', rowsProcessed: 100 }),
 		]);
 		expect(rowsOf(run.failedRows)).toEqual([[idOf(first), 3]]);
@@ -173,23 +214,41 @@ describe('time limit', () => {
 
 		const started = clock.now();
 		const nodeClock = createFakeClock(started);
-		const error = await failureOf(waitForBatchesNow(ids, { ...defineBelow, timeLimit: 0.05 }, { nodeClock })); // 3 s
+		const error = await failureOf(
+			waitForBatchesNow(ids, { ...defineBelow, timeLimit: 0.05 }, { nodeClock }),
+		); // 3 s
 		expect(nodeClock.now() - started).toBe(3000);
 
-		expect(error.message).toBe(`Time limit of 0.05 minutes reached; still running in Marketo: batch ${idOf(running)}: Importing`);
+		expect(error.message).toBe(
+			`Time limit of 0.05 minutes reached; still running in Marketo: batch ${idOf(running)}: Importing`,
+		);
 		expect(error.description).toContain(
 			`Nothing was output. Finished in Marketo: batch ${idOf(first)}: Complete, 2 rows processed, 1 failed, 1 with warning.`,
 		);
-		expect(error.description).toContain(`Still running in Marketo: batch ${idOf(running)}: Importing.`);
+		expect(error.description).toContain(
+			`Still running in Marketo: batch ${idOf(running)}: Importing.`,
+		);
 		const named = /Batch ID (\d+)\)/.exec(error.description);
 		expect(named?.[1]).toBe(String(idOf(first)));
 
-		const check = await waitForBatchesNow([{ json: { id: Number(named?.[1]) } }], { ...defineBelow, mode: 'checkOnce' });
+		const check = await waitForBatchesNow([{ json: { id: Number(named?.[1]) } }], {
+			...defineBelow,
+			mode: 'checkOnce',
+		});
 		expect(check.done).toEqual([
-			expect.objectContaining({ batchId: idOf(first), status: 'Complete', failedRowItems: 1, warningRowItems: 1 }),
+			expect.objectContaining({
+				batchId: idOf(first),
+				status: 'Complete',
+				failedRowItems: 1,
+				warningRowItems: 1,
+			}),
 		]);
-		expect(check.failedRows.map((row) => [row.firstName, marketoOf(row).kind])).toEqual([['Bad', 'failed']]);
-		expect(check.warningRows.map((row) => [row.firstName, marketoOf(row).kind])).toEqual([['Warn', 'warning']]);
+		expect(check.failedRows.map((row) => [row.firstName, marketoOf(row).kind])).toEqual([
+			['Bad', 'failed'],
+		]);
+		expect(check.warningRows.map((row) => [row.firstName, marketoOf(row).kind])).toEqual([
+			['Warn', 'warning'],
+		]);
 		clock.advance(60_000); // let the big batch finish so it frees its lane
 	});
 });

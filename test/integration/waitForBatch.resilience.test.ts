@@ -12,7 +12,8 @@ import { bulkImportOutput, fileCalls, fileItem, statusCalls, waitForBatches } fr
 
 function leads(prefix: string, count: number, badRows: number[] = []): string {
 	const lines = ['email,leadScore'];
-	for (let i = 1; i <= count; i++) lines.push(`${prefix}${i}@example.com,${badRows.includes(i) ? 'bad' : i}`);
+	for (let i = 1; i <= count; i++)
+		lines.push(`${prefix}${i}@example.com,${badRows.includes(i) ? 'bad' : i}`);
 	return lines.join('\n') + '\n';
 }
 
@@ -37,8 +38,11 @@ it('a token that expires several times during the wait is refreshed and the wait
 		// the only refusals were token ones (each followed by a refresh and a retry)
 		const statusAnswers = statusCalls(sim);
 		expect(statusAnswers.length).toBeGreaterThanOrEqual(2);
-		expect(statusAnswers.filter((call) => call.marketoCode !== undefined && !['601', '602'].includes(call.marketoCode)))
-			.toEqual([]);
+		expect(
+			statusAnswers.filter(
+				(call) => call.marketoCode !== undefined && !['601', '602'].includes(call.marketoCode),
+			),
+		).toEqual([]);
 		expect(statusAnswers[statusAnswers.length - 1].success).toBe(true);
 		expect(sim.state.calls.every((call) => call.authStyle !== 'query')).toBe(true);
 		const tokens = sim.state.tokens.map((token) => token.accessToken);
@@ -72,7 +76,9 @@ it('a token revoked mid-wait (601) is refreshed once and the wait goes on', asyn
 		expect(refused.marketoCode).toBe('601');
 		// One new token, then the same status call again, and the wait went on.
 		const calls = sim.state.calls;
-		expect(calls.slice(calls.indexOf(refused) + 1, calls.indexOf(resent)).map((call) => call.route)).toEqual(['identity']);
+		expect(
+			calls.slice(calls.indexOf(refused) + 1, calls.indexOf(resent)).map((call) => call.route),
+		).toEqual(['identity']);
 		expect(resent.success).toBe(true);
 		expect(sim.state.tokens.filter((token) => !token.revoked)).toHaveLength(1);
 	} finally {
@@ -102,7 +108,9 @@ it('606 answers while polling several batches are waited out and every batch com
 		expect(run.failedRows.map((row) => (row._marketo as IDataObject).rowNumber)).toEqual([1, 2, 3]);
 		const limited = sim.state.calls.filter((call) => call.marketoCode === '606');
 		expect(limited.length).toBeGreaterThan(0);
-		expect([...statusCalls(sim), ...fileCalls(sim)].filter((call) => call.success !== false).length).toBe(6);
+		expect(
+			[...statusCalls(sim), ...fileCalls(sim)].filter((call) => call.success !== false).length,
+		).toBe(6);
 		// Each 606 was waited out for Marketo's 20 s window, never less.
 		const waits = retryWaits.mock.calls.map(([ms]) => ms);
 		expect(waits).toHaveLength(limited.length);

@@ -4,7 +4,15 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { bulkImportOutput, columnsOf, fileItem, marketoOf, useFakeClock, useSimulator, waitForBatches } from './support';
+import {
+	bulkImportOutput,
+	columnsOf,
+	fileItem,
+	marketoOf,
+	useFakeClock,
+	useSimulator,
+	waitForBatches,
+} from './support';
 
 // Marketo and the nodes' waits share one fake clock: polls cost no real time.
 const clock = useFakeClock();
@@ -22,7 +30,9 @@ it('SSV with semicolons and quotes inside quoted values', async () => {
 		'ssv1@example.com;"Smith; Sons";1\n' +
 		'ssv2@example.com;"Say ""hi""; twice";none\n' +
 		'ssv3@example.com;"A;B;C";oops\n';
-	const batches = await bulkImportOutput(sim(), { operation: 'importLeads' }, [await fileItem(ssv, 'excel.csv')]);
+	const batches = await bulkImportOutput(sim(), { operation: 'importLeads' }, [
+		await fileItem(ssv, 'excel.csv'),
+	]);
 	expect((batches[0].json as IDataObject).format).toBe('ssv');
 
 	const run = await waitForBatches(sim(), batches);
@@ -66,7 +76,9 @@ it('values with embedded newlines, and a failures file that leaves out an empty 
 		'nl1@example.com,Ann,"Head of\nSales",1\n' +
 		'nl2@example.com,,"Line one\r\nLine two, with comma",bad\n' +
 		'nl3@example.com,,"Quote ""q""\nand newline",worse\n';
-	const batches = await bulkImportOutput(sim(), { operation: 'importLeads' }, [await fileItem(csv, 'newlines.csv')]);
+	const batches = await bulkImportOutput(sim(), { operation: 'importLeads' }, [
+		await fileItem(csv, 'newlines.csv'),
+	]);
 
 	const run = await waitForBatches(sim(), batches);
 
@@ -90,7 +102,9 @@ it('binary input with duplicate rows: identical failures are assigned in order, 
 		'dup@example.com,Same,x\n' + // 3 fails (identical to 1)
 		'tri@example.com,T,2\n' + // 4
 		'solo@example.com,T,y\n'; // 5 fails
-	const batches = await bulkImportOutput(sim(), { operation: 'importLeads' }, [await fileItem(csv, 'dups.csv')]);
+	const batches = await bulkImportOutput(sim(), { operation: 'importLeads' }, [
+		await fileItem(csv, 'dups.csv'),
+	]);
 
 	const run = await waitForBatches(sim(), batches);
 
@@ -111,13 +125,21 @@ it('items input: each failed row names the input item it came from', async () =>
 		{ email: 'item4@example.com', firstName: 'Four', leadScore: 4 },
 		{ email: 'same@example.com', firstName: 'Dup', leadScore: 'x' },
 	];
-	const batches = await bulkImportOutput(sim(), { operation: 'importLeads', inputSource: 'items' }, people.map((json) => ({ json })));
+	const batches = await bulkImportOutput(
+		sim(),
+		{ operation: 'importLeads', inputSource: 'items' },
+		people.map((json) => ({ json })),
+	);
 	expect(batches).toHaveLength(1);
 	expect((batches[0].json as IDataObject).firstSourceItemIndex).toBe(0);
 
 	const run = await waitForBatches(sim(), batches);
 
-	const bySource = run.failedRows.map((row) => [marketoOf(row).sourceItemIndex, row.email, marketoOf(row).tieBack]);
+	const bySource = run.failedRows.map((row) => [
+		marketoOf(row).sourceItemIndex,
+		row.email,
+		marketoOf(row).tieBack,
+	]);
 	expect(bySource).toEqual([
 		[1, 'item1@example.com', 'exact'],
 		[2, 'item2@example.com', 'exact'],

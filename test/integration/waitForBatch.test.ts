@@ -36,11 +36,9 @@ beforeEach(() => {
 
 describe('Marketo Wait for Batch: results', () => {
 	it('a clean batch: one summary, no result-file calls, nothing on the row outputs', async () => {
-		const batches = await bulkImportOutput(
-			sim(),
-			PROGRAM_1001_ON_LIST,
-			[await fileItem(LANNISTER_CSV, 'Lead-House-Lannister.csv')],
-		);
+		const batches = await bulkImportOutput(sim(), PROGRAM_1001_ON_LIST, [
+			await fileItem(LANNISTER_CSV, 'Lead-House-Lannister.csv'),
+		]);
 		sim().state.clearCalls();
 
 		const run = await waitForBatches(sim(), batches);
@@ -76,7 +74,9 @@ describe('Marketo Wait for Batch: results', () => {
 		expect(run.warningRows).toEqual([]);
 		expect(fileCalls(sim())).toHaveLength(0);
 		expect(statusCalls(sim())).toHaveLength(1);
-		expect(statusCalls(sim())[0].path).toMatch(/^\/bulk\/v1\/program\/members\/import\/\d+\/status\.json$/);
+		expect(statusCalls(sim())[0].path).toMatch(
+			/^\/bulk\/v1\/program\/members\/import\/\d+\/status\.json$/,
+		);
 	});
 
 	it('leads with failures and warnings: rows as items, tied back, raw files attached', async () => {
@@ -86,7 +86,9 @@ describe('Marketo Wait for Batch: results', () => {
 			'not-an-email,Warn,Two,20\n' +
 			'bad@example.com,Bad,Three,lots\n' +
 			',NoEmail,Four,40\n';
-		const batches = await bulkImportOutput(sim(), { operation: 'importLeads' }, [await fileItem(csv, 'leads.csv')]);
+		const batches = await bulkImportOutput(sim(), { operation: 'importLeads' }, [
+			await fileItem(csv, 'leads.csv'),
+		]);
 		sim().state.clearCalls();
 
 		const run = await waitForBatches(sim(), batches, { options: { attachResultFiles: true } });
@@ -115,7 +117,11 @@ describe('Marketo Wait for Batch: results', () => {
 				sourceItemIndex: null,
 				tieBack: 'exact',
 			},
-			expect.objectContaining({ reason: "Value for lookup field 'email' not found", rowNumber: 4, tieBack: 'exact' }),
+			expect.objectContaining({
+				reason: "Value for lookup field 'email' not found",
+				rowNumber: 4,
+				tieBack: 'exact',
+			}),
 		]);
 		expect(run.warningRows).toEqual([
 			{
@@ -124,17 +130,27 @@ describe('Marketo Wait for Batch: results', () => {
 				firstName: 'Warn',
 				lastName: 'Two',
 				leadScore: '20',
-				_marketo: expect.objectContaining({ kind: 'warning', reason: 'Invalid email address', rowNumber: 2 }),
+				_marketo: expect.objectContaining({
+					kind: 'warning',
+					reason: 'Invalid email address',
+					rowNumber: 2,
+				}),
 			},
 		]);
 		for (const output of [1, 2]) {
-			expect(run.outputs[output].every((item) => JSON.stringify(item.pairedItem) === '{"item":0}')).toBe(true);
+			expect(
+				run.outputs[output].every((item) => JSON.stringify(item.pairedItem) === '{"item":0}'),
+			).toBe(true);
 		}
 		const binary = run.outputs[0][0].binary ?? {};
 		expect(Object.keys(binary).sort()).toEqual(['failures', 'warnings']);
 		expect((await readBinary(binary.failures)).toString()).toContain('Import Failure Reason');
 		expect(binary.warnings.fileName).toMatch(/warnings\.csv$/);
-		expect(fileCalls(sim()).map((call) => call.path.split('/').pop()).sort()).toEqual(['failures.json', 'warnings.json']);
+		expect(
+			fileCalls(sim())
+				.map((call) => call.path.split('/').pop())
+				.sort(),
+		).toEqual(['failures.json', 'warnings.json']);
 	});
 
 	it('program members with failures and warnings', async () => {
@@ -143,15 +159,17 @@ describe('Marketo Wait for Batch: results', () => {
 			'pm1@example.com,One,Member\n' +
 			',Two,NoEmail\n' +
 			'pm-bad-email,Three,Warn\n';
-		const batches = await bulkImportOutput(
-			sim(),
-			PROGRAM_1001_ON_LIST,
-			[await fileItem(csv, 'members.csv')],
-		);
+		const batches = await bulkImportOutput(sim(), PROGRAM_1001_ON_LIST, [
+			await fileItem(csv, 'members.csv'),
+		]);
 
 		const run = await waitForBatches(sim(), batches);
 
-		expect(run.done[0]).toMatchObject({ importType: 'programMembers', rowsFailed: 1, rowsWithWarning: 1 });
+		expect(run.done[0]).toMatchObject({
+			importType: 'programMembers',
+			rowsFailed: 1,
+			rowsWithWarning: 1,
+		});
 		expect(run.failedRows).toHaveLength(1);
 		expect(marketoOf(run.failedRows[0])).toMatchObject({
 			kind: 'failed',
@@ -161,8 +179,14 @@ describe('Marketo Wait for Batch: results', () => {
 		});
 		// email was empty in the only failed row, so the simulator's file leaves that column out
 		expect(columnsOf(run.failedRows[0])).toEqual({ firstName: 'Two', lastName: 'NoEmail' });
-		expect(marketoOf(run.warningRows[0])).toMatchObject({ kind: 'warning', rowNumber: 3, tieBack: 'exact' });
-		expect(fileCalls(sim()).every((call) => call.path.startsWith('/bulk/v1/program/members/import/'))).toBe(true);
+		expect(marketoOf(run.warningRows[0])).toMatchObject({
+			kind: 'warning',
+			rowNumber: 3,
+			tieBack: 'exact',
+		});
+		expect(
+			fileCalls(sim()).every((call) => call.path.startsWith('/bulk/v1/program/members/import/')),
+		).toBe(true);
 	});
 
 	it('custom objects with failures and warnings, and Count Warnings as Failed', async () => {
@@ -171,9 +195,11 @@ describe('Marketo Wait for Batch: results', () => {
 			'A-1,gold,10,owner@example.com\n' +
 			'A-2,gold,many,owner@example.com\n' +
 			'A-3,silver,5,not-an-email\n';
-		const batches = await bulkImportOutput(sim(), { operation: 'importCustomObjects', customObject: 'subscription_c' }, [
-			await fileItem(csv, 'subscriptions.csv'),
-		]);
+		const batches = await bulkImportOutput(
+			sim(),
+			{ operation: 'importCustomObjects', customObject: 'subscription_c' },
+			[await fileItem(csv, 'subscriptions.csv')],
+		);
 
 		const run = await waitForBatches(sim(), batches, { options: { countWarningsAsFailed: true } });
 
@@ -186,7 +212,13 @@ describe('Marketo Wait for Batch: results', () => {
 			warningRowItems: 0,
 		});
 		expect(run.warningRows).toEqual([]);
-		expect(run.failedRows.map((row) => [row.accountNumber, marketoOf(row).kind, marketoOf(row).rowNumber])).toEqual([
+		expect(
+			run.failedRows.map((row) => [
+				row.accountNumber,
+				marketoOf(row).kind,
+				marketoOf(row).rowNumber,
+			]),
+		).toEqual([
 			['A-2', 'failed', 2],
 			['A-3', 'warning', 3],
 		]);
@@ -195,8 +227,12 @@ describe('Marketo Wait for Batch: results', () => {
 			reason: 'Invalid data type in field Seats',
 		});
 		expect(fileCalls(sim()).map((call) => call.path)).toEqual([
-			expect.stringMatching(/^\/bulk\/v1\/customobjects\/subscription_c\/import\/\d+\/failures\.json$/),
-			expect.stringMatching(/^\/bulk\/v1\/customobjects\/subscription_c\/import\/\d+\/warnings\.json$/),
+			expect.stringMatching(
+				/^\/bulk\/v1\/customobjects\/subscription_c\/import\/\d+\/failures\.json$/,
+			),
+			expect.stringMatching(
+				/^\/bulk\/v1\/customobjects\/subscription_c\/import\/\d+\/warnings\.json$/,
+			),
 		]);
 	});
 
@@ -205,7 +241,10 @@ describe('Marketo Wait for Batch: results', () => {
 			await fileItem('email,leadScore\nmm1@example.com,bad\nmm2@example.com,2\n', 'mismatch.csv'),
 		]);
 		// Marketo answers the failures download with an empty body although it counted a failed row
-		sim().state.scriptFault({ path: /\/failures\.json$/, answer: { kind: 'http', status: 200, body: '' } });
+		sim().state.scriptFault({
+			path: /\/failures\.json$/,
+			answer: { kind: 'http', status: 200, body: '' },
+		});
 
 		const run = await waitForBatches(sim(), batches);
 
@@ -242,7 +281,10 @@ describe('Marketo Wait for Batch: failed batches and bad input', () => {
 			batchId: (failing[0].json as IDataObject).batchId,
 			status: 'Failed',
 		});
-		expect(run.done[1]).toMatchObject({ batchId: (batches[0].json as IDataObject).batchId, status: 'Complete' });
+		expect(run.done[1]).toMatchObject({
+			batchId: (batches[0].json as IDataObject).batchId,
+			status: 'Complete',
+		});
 		expect(run.outputs[0].map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
 	});
 
@@ -250,15 +292,28 @@ describe('Marketo Wait for Batch: failed batches and bad input', () => {
 		await expect(waitForBatches(sim(), [{ json: { hello: 'world' } }])).rejects.toMatchObject({
 			message: expect.stringContaining('Item 0 carries no Marketo batch'),
 		});
-		const run = await waitForBatches(sim(), [{ json: { hello: 'world' } }], {}, { continueOnFail: true });
-		expect(run.done).toEqual([{ error: expect.stringContaining('Item 0 carries no Marketo batch') }]);
+		const run = await waitForBatches(
+			sim(),
+			[{ json: { hello: 'world' } }],
+			{},
+			{ continueOnFail: true },
+		);
+		expect(run.done).toEqual([
+			{ error: expect.stringContaining('Item 0 carries no Marketo batch') },
+		]);
 		expect(statusCalls(sim())).toHaveLength(0);
 	});
 
 	it("passes an earlier node's error item through on Done with a note, without failing", async () => {
-		const run = await waitForBatches(sim(), [{ json: { error: 'upstream', rowsNotSubmitted: { from: 5, to: 9 } } }]);
+		const run = await waitForBatches(sim(), [
+			{ json: { error: 'upstream', rowsNotSubmitted: { from: 5, to: 9 } } },
+		]);
 		expect(run.done).toEqual([
-			{ error: 'upstream', rowsNotSubmitted: { from: 5, to: 9 }, note: expect.stringContaining('error item from an earlier node') },
+			{
+				error: 'upstream',
+				rowsNotSubmitted: { from: 5, to: 9 },
+				note: expect.stringContaining('error item from an earlier node'),
+			},
 		]);
 		expect(run.outputs[0][0].pairedItem).toEqual({ item: 0 });
 		expect(statusCalls(sim())).toHaveLength(0);
@@ -268,7 +323,9 @@ describe('Marketo Wait for Batch: failed batches and bad input', () => {
 describe('Marketo Wait for Batch: batch sources', () => {
 	it('Define Below awaits a batch started elsewhere (no submitted file to tie rows back to)', async () => {
 		const csv = 'email,leadScore\nx1@example.com,1\nx2@example.com,oops\n';
-		const batches = await bulkImportOutput(sim(), { operation: 'importLeads' }, [await fileItem(csv, 'x.csv')]);
+		const batches = await bulkImportOutput(sim(), { operation: 'importLeads' }, [
+			await fileItem(csv, 'x.csv'),
+		]);
 		const batchId = (batches[0].json as IDataObject).batchId;
 
 		const run = await waitForBatches(sim(), [{ json: { started: String(batchId) } }], {
@@ -277,7 +334,12 @@ describe('Marketo Wait for Batch: batch sources', () => {
 			importType: 'leads',
 		});
 
-		expect(run.done[0]).toMatchObject({ batchId, status: 'Complete', submittedAt: null, durationSeconds: null });
+		expect(run.done[0]).toMatchObject({
+			batchId,
+			status: 'Complete',
+			submittedAt: null,
+			durationSeconds: null,
+		});
 		expect(run.failedRows).toEqual([
 			{
 				_marketoReason: 'Invalid data type in field Lead Score',
@@ -296,18 +358,26 @@ describe('Marketo Wait for Batch: batch sources', () => {
 		}
 		const csv = lines.join('\n') + '\n';
 		expect(Buffer.byteLength(csv)).toBeGreaterThan(2 * 1000);
-		const batches = await bulkImportOutput(sim(), { operation: 'importLeads', options: { partSizeMb: 0.001 } }, [
-			await fileItem(csv, 'split.csv'),
-		]);
+		const batches = await bulkImportOutput(
+			sim(),
+			{ operation: 'importLeads', options: { partSizeMb: 0.001 } },
+			[await fileItem(csv, 'split.csv')],
+		);
 		expect(batches.length).toBeGreaterThanOrEqual(3);
 		sim().state.clearCalls();
 
 		const run = await waitForBatches(sim(), batches);
 
 		expect(run.done.map((d) => d.part)).toEqual(batches.map((_, i) => i + 1));
-		expect(run.done.every((d) => d.status === 'Complete' && d.partCount === batches.length)).toBe(true);
-		expect(run.done.reduce((sum, d) => sum + (d.rowsProcessed as number) + (d.rowsFailed as number), 0)).toBe(60);
-		expect(run.failedRows.map((row) => [row.email, marketoOf(row).rowNumber, marketoOf(row).tieBack])).toEqual([
+		expect(run.done.every((d) => d.status === 'Complete' && d.partCount === batches.length)).toBe(
+			true,
+		);
+		expect(
+			run.done.reduce((sum, d) => sum + (d.rowsProcessed as number) + (d.rowsFailed as number), 0),
+		).toBe(60);
+		expect(
+			run.failedRows.map((row) => [row.email, marketoOf(row).rowNumber, marketoOf(row).tieBack]),
+		).toEqual([
 			['split25@example.com', 25, 'exact'],
 			['split50@example.com', 50, 'exact'],
 		]);
@@ -318,17 +388,23 @@ describe('Marketo Wait for Batch: batch sources', () => {
 				const first = json.firstRowNumber as number;
 				return rowNumber >= first && rowNumber < first + (json.rows as number);
 			});
-		expect(run.outputs[1].map((item) => item.pairedItem)).toEqual([{ item: partOf(25) }, { item: partOf(50) }]);
+		expect(run.outputs[1].map((item) => item.pairedItem)).toEqual([
+			{ item: partOf(25) },
+			{ item: partOf(50) },
+		]);
 		// one status call per batch is enough for fast batches; never more than a handful
 		expect(statusCalls(sim()).length).toBeLessThanOrEqual(batches.length * 2);
 	});
 
 	it('batches that already ended are all found while the first one is still fetching its result files', async () => {
 		const lines = ['email,leadScore'];
-		for (let i = 1; i <= 40; i++) lines.push(`slow${i}@example.com,${i % 10 === 0 ? 'not-a-number' : i}`);
-		const batches = await bulkImportOutput(sim(), { operation: 'importLeads', options: { partSizeMb: 0.0003 } }, [
-			await fileItem(lines.join('\n') + '\n', 'slow.csv'),
-		]);
+		for (let i = 1; i <= 40; i++)
+			lines.push(`slow${i}@example.com,${i % 10 === 0 ? 'not-a-number' : i}`);
+		const batches = await bulkImportOutput(
+			sim(),
+			{ operation: 'importLeads', options: { partSizeMb: 0.0003 } },
+			[await fileItem(lines.join('\n') + '\n', 'slow.csv')],
+		);
 		expect(batches.length).toBeGreaterThanOrEqual(3);
 		drainQueue(sim(), clock);
 		sim().state.clearCalls();
@@ -364,9 +440,13 @@ describe('Marketo Wait for Batch: batch sources', () => {
 		expect(statusCalls(sim())).toHaveLength(batches.length);
 		// The download had arrived (and was held) before the last status call.
 		const calls = sim().state.calls;
-		expect(calls.indexOf(fileCalls(sim())[0])).toBeLessThan(calls.indexOf(statusCalls(sim())[batches.length - 1]));
+		expect(calls.indexOf(fileCalls(sim())[0])).toBeLessThan(
+			calls.indexOf(statusCalls(sim())[batches.length - 1]),
+		);
 		// and the outputs still follow the input order
-		expect(run.done.map((d) => d.batchId)).toEqual(batches.map((b) => (b.json as IDataObject).batchId));
+		expect(run.done.map((d) => d.batchId)).toEqual(
+			batches.map((b) => (b.json as IDataObject).batchId),
+		);
 		expect(run.failedRows.map((row) => marketoOf(row).rowNumber)).toEqual([10, 20, 30, 40]);
 	});
 });

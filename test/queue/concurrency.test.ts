@@ -39,7 +39,12 @@ interface MarketoRowMeta {
 }
 
 /** Example 4 with its own id and path, cut into parts of 10 kB (about 80 rows) to make many batches. */
-function uploadWorkflow(id: string, pathName: string, webhookId: string, credential: ReturnType<typeof simulatorCredential>): Workflow {
+function uploadWorkflow(
+	id: string,
+	pathName: string,
+	webhookId: string,
+	credential: ReturnType<typeof simulatorCredential>,
+): Workflow {
 	const workflow = exampleWorkflow('04-webhook-csv-upload.json', id, credential);
 	const webhook = findNode(workflow, 'CSV upload');
 	webhook.parameters.path = pathName;
@@ -65,8 +70,22 @@ describe(`two imports at once from two workers, n8n line ${QUEUE_LINE}`, () => {
 		cluster = await createCluster('concurrency', { concurrency: 1 });
 		const credential = simulatorCredential(simulator, CREDENTIAL_ID);
 		await cluster.importCredentials([credential]);
-		await cluster.importWorkflow(uploadWorkflow('queueConcurrentA', 'marketo-upload-a', '6d1f4a0e-0007-4c3e-9a51-00000000a00a', credential));
-		await cluster.importWorkflow(uploadWorkflow('queueConcurrentB', 'marketo-upload-b', '6d1f4a0e-0007-4c3e-9a51-00000000a00b', credential));
+		await cluster.importWorkflow(
+			uploadWorkflow(
+				'queueConcurrentA',
+				'marketo-upload-a',
+				'6d1f4a0e-0007-4c3e-9a51-00000000a00a',
+				credential,
+			),
+		);
+		await cluster.importWorkflow(
+			uploadWorkflow(
+				'queueConcurrentB',
+				'marketo-upload-b',
+				'6d1f4a0e-0007-4c3e-9a51-00000000a00b',
+				credential,
+			),
+		);
 		await cluster.start();
 		await cluster.activate('queueConcurrentA');
 		await cluster.activate('queueConcurrentB');
@@ -94,9 +113,15 @@ describe(`two imports at once from two workers, n8n line ${QUEUE_LINE}`, () => {
 		const responses = await Promise.all(
 			files.map(async ({ name, text }) => ({
 				name,
-				response: await postFile(`${cluster.main.url}/webhook/marketo-upload-${name}`, 'data', `leads-${name}.csv`, text, {
-					registerWaitMs: 30_000,
-				}),
+				response: await postFile(
+					`${cluster.main.url}/webhook/marketo-upload-${name}`,
+					'data',
+					`leads-${name}.csv`,
+					text,
+					{
+						registerWaitMs: 30_000,
+					},
+				),
 			})),
 		);
 		const seconds = (Date.now() - started) / 1000;
@@ -105,7 +130,9 @@ describe(`two imports at once from two workers, n8n line ${QUEUE_LINE}`, () => {
 		for (const { name, response } of responses) {
 			const workflowId = name === 'a' ? 'queueConcurrentA' : 'queueConcurrentB';
 			if (response.status !== 200) {
-				throw new Error(`${name}: HTTP ${response.status}: ${response.text}\n${await newestExecutionError(cluster, workflowId)}\n${cluster.logs(40)}`);
+				throw new Error(
+					`${name}: HTTP ${response.status}: ${response.text}\n${await newestExecutionError(cluster, workflowId)}\n${cluster.logs(40)}`,
+				);
 			}
 			const body = response.body as Record<string, unknown>;
 			expect(body).toMatchObject({
@@ -118,7 +145,9 @@ describe(`two imports at once from two workers, n8n line ${QUEUE_LINE}`, () => {
 			expect(batches.every((batch) => batch.status === 'Complete')).toBe(true);
 			const failed = body.failedRows as Array<Record<string, unknown>>;
 			const meta = failed.map((row) => row._marketo as MarketoRowMeta);
-			expect(meta.map((m) => m.rowNumber).sort((x, y) => (x as number) - (y as number))).toEqual(expected.failed);
+			expect(meta.map((m) => m.rowNumber).sort((x, y) => (x as number) - (y as number))).toEqual(
+				expected.failed,
+			);
 			expect(meta.every((m) => m.tieBack === 'exact')).toBe(true);
 
 			const executionId = String(body.executionId);
@@ -126,7 +155,11 @@ describe(`two imports at once from two workers, n8n line ${QUEUE_LINE}`, () => {
 			expect(ran).toHaveLength(1);
 			workers.add(ran[0]);
 			const data = expectSucceeded(cluster, await finishedExecution(cluster, executionId));
-			expect(jsonOf(outputOf(data, 'Warning rows')).map((row) => (row._marketo as MarketoRowMeta).rowNumber).sort((x, y) => (x as number) - (y as number))).toEqual(expected.warned);
+			expect(
+				jsonOf(outputOf(data, 'Warning rows'))
+					.map((row) => (row._marketo as MarketoRowMeta).rowNumber)
+					.sort((x, y) => (x as number) - (y as number)),
+			).toEqual(expected.warned);
 		}
 		expect(workers.size).toBe(2);
 

@@ -72,7 +72,8 @@ function spreadsheetRows(): Array<Record<string, unknown>> {
 		for (const [column, value] of Object.entries(row)) {
 			if (value === '') continue;
 			if (column === 'email') cells[column] = `sheet.${value}`;
-			else cells[column] = column === 'loyaltyPoints' && /^\d+$/.test(value) ? Number(value) : value;
+			else
+				cells[column] = column === 'loyaltyPoints' && /^\d+$/.test(value) ? Number(value) : value;
 		}
 		return cells;
 	});
@@ -92,19 +93,36 @@ describe(`example workflows in queue mode, n8n line ${QUEUE_LINE}`, () => {
 		const credential = simulatorCredential(simulator, CREDENTIAL_ID);
 		const slowCredential = simulatorCredential(slowSimulator, SLOW_CREDENTIAL_ID);
 		await cluster.importCredentials([credential, slowCredential]);
-		await cluster.importWorkflow(exampleWorkflow('04-webhook-csv-upload.json', 'queueExample04Wh', credential));
+		await cluster.importWorkflow(
+			exampleWorkflow('04-webhook-csv-upload.json', 'queueExample04Wh', credential),
+		);
 
 		// Example 5 reads and writes in the folder every process of the cluster shares, and runs
 		// every 10 seconds instead of every morning.
 		example05 = exampleWorkflow('05-scheduled-spreadsheet.json', 'queueExample05Sc', credential);
-		findNode(example05, 'Every morning').parameters.rule = { interval: [{ field: 'seconds', secondsInterval: 10 }] };
-		findNode(example05, 'Read spreadsheet').parameters.fileSelector = path.join(cluster.dataDir, 'leads.xlsx');
-		findNode(example05, 'Write failed rows').parameters.fileName = path.join(cluster.dataDir, 'failed-leads.xlsx');
+		findNode(example05, 'Every morning').parameters.rule = {
+			interval: [{ field: 'seconds', secondsInterval: 10 }],
+		};
+		findNode(example05, 'Read spreadsheet').parameters.fileSelector = path.join(
+			cluster.dataDir,
+			'leads.xlsx',
+		);
+		findNode(example05, 'Write failed rows').parameters.fileName = path.join(
+			cluster.dataDir,
+			'failed-leads.xlsx',
+		);
 		await cluster.importWorkflow(example05);
 
 		// Example 6 waits 66 seconds (just over the 65 s that n8n keeps in process) instead of 10 minutes.
-		const example06 = exampleWorkflow('06-long-import-frees-the-worker.json', 'queueExample06Lg', slowCredential);
-		Object.assign(findNode(example06, 'Wait 10 minutes').parameters, { amount: 66, unit: 'seconds' });
+		const example06 = exampleWorkflow(
+			'06-long-import-frees-the-worker.json',
+			'queueExample06Lg',
+			slowCredential,
+		);
+		Object.assign(findNode(example06, 'Wait 10 minutes').parameters, {
+			amount: 66,
+			unit: 'seconds',
+		});
 		await cluster.importWorkflow(example06);
 
 		await cluster.start();
@@ -128,15 +146,27 @@ describe(`example workflows in queue mode, n8n line ${QUEUE_LINE}`, () => {
 		);
 
 		if (response.status !== 200) {
-			throw new Error(`HTTP ${response.status}: ${response.text}\n${await newestExecutionError(cluster, 'queueExample04Wh')}\n${cluster.logs(40)}`);
+			throw new Error(
+				`HTTP ${response.status}: ${response.text}\n${await newestExecutionError(cluster, 'queueExample04Wh')}\n${cluster.logs(40)}`,
+			);
 		}
 		const body = response.body as Record<string, unknown>;
-		expect(body).toMatchObject({ fileName: 'leads.csv', rowsImported: 18, rowsFailed: 2, rowsWithWarning: 2 });
+		expect(body).toMatchObject({
+			fileName: 'leads.csv',
+			rowsImported: 18,
+			rowsFailed: 2,
+			rowsWithWarning: 2,
+		});
 		expect(body.batches).toEqual([expect.objectContaining({ status: 'Complete' })]);
 		const failed = body.failedRows as Array<Record<string, unknown>>;
-		expect(failed.map((row) => [metaOf(row).rowNumber, metaOf(row).reason]).sort()).toEqual(EXPECTED_FAILED);
+		expect(failed.map((row) => [metaOf(row).rowNumber, metaOf(row).reason]).sort()).toEqual(
+			EXPECTED_FAILED,
+		);
 		expect(failed.every((row) => metaOf(row).tieBack === 'exact')).toBe(true);
-		expect(failed.find((row) => metaOf(row).rowNumber === 6)).toMatchObject({ email: 'lancel.lannister@example.com', loyaltyPoints: 'lots' });
+		expect(failed.find((row) => metaOf(row).rowNumber === 6)).toMatchObject({
+			email: 'lancel.lannister@example.com',
+			loyaltyPoints: 'lots',
+		});
 
 		// The simulator holds every row but the two refused ones.
 		const rows = leadRows();
@@ -153,14 +183,18 @@ describe(`example workflows in queue mode, n8n line ${QUEUE_LINE}`, () => {
 		expect(cluster.workersThatRan(executionId)).toHaveLength(1);
 		const data = expectSucceeded(cluster, await finishedExecution(cluster, executionId));
 		expect(jsonOf(outputOf(data, 'Failed rows'))).toHaveLength(2);
-		expect(jsonOf(outputOf(data, 'Warning rows')).map((row) => row.email).sort()).toEqual([
-			'myrcella.baratheon@example.com',
-			'shae.lys@example.com',
-		]);
+		expect(
+			jsonOf(outputOf(data, 'Warning rows'))
+				.map((row) => row.email)
+				.sort(),
+		).toEqual(['myrcella.baratheon@example.com', 'shae.lys@example.com']);
 		// The upload was kept in the database, where any worker can read it.
 		const upload = outputOf(data, 'CSV upload')[0].binary?.data as { id?: string } | undefined;
 		if (BINARY_DATA_MODE === 'database') expect(upload?.id).toMatch(/^database:/);
-		else process.stderr.write(`binary data mode ${BINARY_DATA_MODE}: the upload is stored as ${JSON.stringify(upload?.id ?? 'inline data')}\n`);
+		else
+			process.stderr.write(
+				`binary data mode ${BINARY_DATA_MODE}: the upload is stored as ${JSON.stringify(upload?.id ?? 'inline data')}\n`,
+			);
 	});
 
 	test('05: on a schedule kept by the main process, a worker imports a spreadsheet and writes the failed rows to one', async () => {
@@ -170,12 +204,19 @@ describe(`example workflows in queue mode, n8n line ${QUEUE_LINE}`, () => {
 
 		await cluster.activate(example05.id);
 		// The first run is enough: deactivate as soon as it started.
-		const [first] = await eventually('a scheduled execution', async () => {
-			const executions = await cluster.executions(example05.id);
-			return executions.length > 0 ? executions : undefined;
-		}, 60_000, 500);
+		const [first] = await eventually(
+			'a scheduled execution',
+			async () => {
+				const executions = await cluster.executions(example05.id);
+				return executions.length > 0 ? executions : undefined;
+			},
+			60_000,
+			500,
+		);
 		await cluster.deactivate(example05.id);
-		const firstId = [...(await cluster.executions(example05.id))].sort((a, b) => Number(a.id) - Number(b.id))[0]?.id ?? first.id;
+		const firstId =
+			[...(await cluster.executions(example05.id))].sort((a, b) => Number(a.id) - Number(b.id))[0]
+				?.id ?? first.id;
 
 		const execution = await finishedExecution(cluster, firstId, 120_000);
 		const data = expectSucceeded(cluster, execution);
@@ -185,7 +226,14 @@ describe(`example workflows in queue mode, n8n line ${QUEUE_LINE}`, () => {
 
 		expect(outputOf(data, 'Extract rows')).toHaveLength(20);
 		const batches = jsonOf(outputOf(data, 'Batch results'));
-		expect(batches).toEqual([expect.objectContaining({ status: 'Complete', rowsProcessed: 18, rowsFailed: 2, rowsWithWarning: 2 })]);
+		expect(batches).toEqual([
+			expect.objectContaining({
+				status: 'Complete',
+				rowsProcessed: 18,
+				rowsFailed: 2,
+				rowsWithWarning: 2,
+			}),
+		]);
 		// The sheet went into Marketo: every row but the refused ones.
 		expect(simulator.state.leads.length - leadsBefore).toBe(18);
 		rows.forEach((row, index) => {
@@ -196,15 +244,28 @@ describe(`example workflows in queue mode, n8n line ${QUEUE_LINE}`, () => {
 
 		// The failed rows, written back as a spreadsheet: the reason first, the row's own cells,
 		// and where each came from (the item = the sheet's row - 2).
-		const written = readSpreadsheet(cluster.runtime, path.join(cluster.dataDir, 'failed-leads.xlsx'));
+		const written = readSpreadsheet(
+			cluster.runtime,
+			path.join(cluster.dataDir, 'failed-leads.xlsx'),
+		);
 		expect(Object.keys(written)).toEqual(['Failed rows']);
 		const failed = written['Failed rows'];
-		expect(failed.map((row) => [row['_marketo.rowNumber'], row._marketoReason]).sort()).toEqual(EXPECTED_FAILED);
+		expect(failed.map((row) => [row['_marketo.rowNumber'], row._marketoReason]).sort()).toEqual(
+			EXPECTED_FAILED,
+		);
 		expect(Object.keys(failed[0])[0]).toBe('_marketoReason');
 		const lancel = failed.find((row) => row['_marketo.rowNumber'] === 6);
-		expect(lancel).toMatchObject({ email: 'sheet.lancel.lannister@example.com', loyaltyPoints: 'lots', '_marketo.sourceItemIndex': 5 });
+		expect(lancel).toMatchObject({
+			email: 'sheet.lancel.lannister@example.com',
+			loyaltyPoints: 'lots',
+			'_marketo.sourceItemIndex': 5,
+		});
 		const joy = failed.find((row) => row['_marketo.rowNumber'] === 9);
-		expect(joy).toMatchObject({ firstName: 'Joy', lastName: 'Hill', '_marketo.sourceItemIndex': 8 });
+		expect(joy).toMatchObject({
+			firstName: 'Joy',
+			lastName: 'Hill',
+			'_marketo.sourceItemIndex': 8,
+		});
 	});
 
 	test('06: a long import is checked, put to sleep in the database, resumed by a worker, and its failed rows still tie back to the file', async () => {
@@ -216,11 +277,23 @@ describe(`example workflows in queue mode, n8n line ${QUEUE_LINE}`, () => {
 		await generateLeadsCsv(file, { rows, ...shape });
 		const expected = expectedOutcomes(rows, shape);
 
-		const response = await postFile(`${cluster.main.url}/webhook/marketo-csv-import`, 'data', 'long-leads.csv', fs.readFileSync(file));
+		const response = await postFile(
+			`${cluster.main.url}/webhook/marketo-csv-import`,
+			'data',
+			'long-leads.csv',
+			fs.readFileSync(file),
+		);
 		if (response.status !== 202) {
-			throw new Error(`HTTP ${response.status}: ${response.text}\n${await newestExecutionError(cluster, 'queueExample06Lg')}\n${cluster.logs(40)}`);
+			throw new Error(
+				`HTTP ${response.status}: ${response.text}\n${await newestExecutionError(cluster, 'queueExample06Lg')}\n${cluster.logs(40)}`,
+			);
 		}
-		const accepted = response.body as { accepted: boolean; fileName: string; batchIds: number[]; executionId: string };
+		const accepted = response.body as {
+			accepted: boolean;
+			fileName: string;
+			batchIds: number[];
+			executionId: string;
+		};
 		expect(accepted).toMatchObject({ accepted: true, fileName: 'long-leads.csv' });
 		expect(accepted.batchIds).toHaveLength(1);
 		const executionId = String(accepted.executionId);
@@ -245,13 +318,21 @@ describe(`example workflows in queue mode, n8n line ${QUEUE_LINE}`, () => {
 
 		const checks = runsOf(data, 'Check once');
 		expect(checks.length).toBeGreaterThanOrEqual(2);
-		expect(checks[0][0][0].json).toMatchObject({ stillRunning: true, batchId: accepted.batchIds[0] });
+		expect(checks[0][0][0].json).toMatchObject({
+			stillRunning: true,
+			batchId: accepted.batchIds[0],
+		});
 		expect(jsonOf(outputOf(data, 'Batch results'))).toEqual([
-			expect.objectContaining({ status: 'Complete', rowsFailed: expected.failed.length, rowsWithWarning: expected.warned.length }),
+			expect.objectContaining({
+				status: 'Complete',
+				rowsFailed: expected.failed.length,
+				rowsWithWarning: expected.warned.length,
+			}),
 		]);
 		const failed = jsonOf(outputOf(data, 'Failed rows'));
 		const warned = jsonOf(outputOf(data, 'Warning rows'));
-		const rowNumbers = (items: Array<Record<string, unknown>>) => items.map((row) => metaOf(row).rowNumber as number).sort((a, b) => a - b);
+		const rowNumbers = (items: Array<Record<string, unknown>>) =>
+			items.map((row) => metaOf(row).rowNumber as number).sort((a, b) => a - b);
 		expect(rowNumbers(failed)).toEqual(expected.failed);
 		expect(rowNumbers(warned)).toEqual(expected.warned);
 		expect([...failed, ...warned].every((row) => metaOf(row).tieBack === 'exact')).toBe(true);

@@ -13,7 +13,12 @@ import { Agent } from 'undici';
 import * as examples from '../../scripts/examples';
 import * as n8n from '../../scripts/n8n-runtime';
 import type { N8nItem, N8nRun, RuntimeLine, StoredCredential } from '../../scripts/n8n-runtime';
-import { createQueueN8n, type ExecutionSummary, type QueueCluster, type StoredExecution } from '../../scripts/n8n-queue';
+import {
+	createQueueN8n,
+	type ExecutionSummary,
+	type QueueCluster,
+	type StoredExecution,
+} from '../../scripts/n8n-queue';
 import type { RunningSimulator } from '../simulator';
 
 export const QUEUE_LINE: RuntimeLine = process.env.N8N_QUEUE_LINE === '1' ? '1' : '2';
@@ -32,10 +37,19 @@ export async function createCluster(
 	const tarball = ownPack ? n8n.buildAndPack() : (given as string);
 	try {
 		const env: Record<string, string> = {
-			...(BINARY_DATA_MODE === 'database' ? {} : { N8N_DEFAULT_BINARY_DATA_MODE: BINARY_DATA_MODE }),
+			...(BINARY_DATA_MODE === 'database'
+				? {}
+				: { N8N_DEFAULT_BINARY_DATA_MODE: BINARY_DATA_MODE }),
 			...options.env,
 		};
-		return await createQueueN8n({ line: QUEUE_LINE, tarball, name, workers: 2, env, concurrency: options.concurrency });
+		return await createQueueN8n({
+			line: QUEUE_LINE,
+			tarball,
+			name,
+			workers: 2,
+			env,
+			concurrency: options.concurrency,
+		});
 	} finally {
 		if (ownPack) fs.rmSync(path.dirname(tarball), { recursive: true, force: true });
 	}
@@ -57,7 +71,11 @@ export function simulatorCredential(simulator: RunningSimulator, id: string): St
 }
 
 /** An example workflow with its own id and the credential filled in (file paths: see `setParameter`). */
-export function exampleWorkflow(fileName: string, id: string, credential: StoredCredential): Workflow {
+export function exampleWorkflow(
+	fileName: string,
+	id: string,
+	credential: StoredCredential,
+): Workflow {
 	return examples.exampleWorkflow(fileName, { id, nameSuffix: `(${id})`, credential });
 }
 
@@ -76,7 +94,9 @@ export function outputOf(data: N8nRun['data'], nodeName: string, outputIndex = 0
 
 /** Every run of a node (a node in a loop runs several times). */
 export function runsOf(data: N8nRun['data'], nodeName: string): N8nItem[][][] {
-	return (data.resultData.runData[nodeName] ?? []).map((run) => (run.data?.main ?? []).map((items) => items ?? []));
+	return (data.resultData.runData[nodeName] ?? []).map((run) =>
+		(run.data?.main ?? []).map((items) => items ?? []),
+	);
 }
 
 export function jsonOf(items: N8nItem[]): Array<Record<string, unknown>> {
@@ -88,7 +108,12 @@ export async function sleep(ms: number): Promise<void> {
 }
 
 /** Polls `check` every `everyMs` until it returns a value (not undefined) or `timeoutMs` passes. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number, everyMs = 1000): Promise<T> {
+export async function eventually<T>(
+	what: string,
+	check: () => Promise<T | undefined>,
+	timeoutMs: number,
+	everyMs = 1000,
+): Promise<T> {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
 		const value = await check();
@@ -119,7 +144,11 @@ export async function finishedExecutions(
 }
 
 /** The execution once it has ended (a webhook's answer can come before the last nodes ran). */
-export async function finishedExecution(cluster: QueueCluster, executionId: string, timeoutMs = 60_000): Promise<StoredExecution> {
+export async function finishedExecution(
+	cluster: QueueCluster,
+	executionId: string,
+	timeoutMs = 60_000,
+): Promise<StoredExecution> {
 	return await eventually(
 		`execution ${executionId} to end`,
 		async () => {
@@ -131,8 +160,13 @@ export async function finishedExecution(cluster: QueueCluster, executionId: stri
 }
 
 /** What went wrong in the workflow's newest execution (for a failure message). */
-export async function newestExecutionError(cluster: QueueCluster, workflowId: string): Promise<string> {
-	const [newest] = (await cluster.executions(workflowId)).sort((a, b) => Number(b.id) - Number(a.id));
+export async function newestExecutionError(
+	cluster: QueueCluster,
+	workflowId: string,
+): Promise<string> {
+	const [newest] = (await cluster.executions(workflowId)).sort(
+		(a, b) => Number(b.id) - Number(a.id),
+	);
 	if (!newest) return 'no execution';
 	const error = (await cluster.execution(newest.id)).data?.resultData?.error;
 	return `execution ${newest.id} (${newest.status}): ${error ? `${error.message} ${error.description ?? ''}` : 'no error'}`;
@@ -168,12 +202,18 @@ export async function postFile(
 ): Promise<{ status: number; body: any; text: string }> {
 	const deadline = Date.now() + registerWaitMs;
 	const dispatcher =
-		answerTimeoutMs === undefined ? undefined : new Agent({ headersTimeout: answerTimeoutMs, bodyTimeout: answerTimeoutMs });
+		answerTimeoutMs === undefined
+			? undefined
+			: new Agent({ headersTimeout: answerTimeoutMs, bodyTimeout: answerTimeoutMs });
 	try {
 		for (;;) {
 			const form = new FormData();
 			form.append(field, new Blob([content], { type: mimeType }), fileName);
-			const response = await fetch(url, { method: 'POST', body: form, ...(dispatcher ? { dispatcher } : {}) } as RequestInit);
+			const response = await fetch(url, {
+				method: 'POST',
+				body: form,
+				...(dispatcher ? { dispatcher } : {}),
+			} as RequestInit);
 			const text = await response.text();
 			if (response.status === 404 && /not registered/.test(text) && Date.now() < deadline) {
 				await sleep(500);

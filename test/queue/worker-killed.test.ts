@@ -56,7 +56,12 @@ function checkBatchWorkflow(credential: { id: string; name: string }): Workflow 
 				typeVersion: 2,
 				position: [0, 300],
 				webhookId: '6d1f4a0e-0008-4c3e-9a51-00000000a008',
-				parameters: { httpMethod: 'POST', path: 'marketo-check-batch', responseMode: 'onReceived', options: {} },
+				parameters: {
+					httpMethod: 'POST',
+					path: 'marketo-check-batch',
+					responseMode: 'onReceived',
+					options: {},
+				},
 			},
 			{
 				id: '6d1f4a0e-0008-4c3e-9a51-000000000002',
@@ -99,7 +104,9 @@ describe(`a worker killed during Wait for Batch, n8n line ${QUEUE_LINE}`, () => 
 		});
 		const credential = simulatorCredential(simulator, CREDENTIAL_ID);
 		await cluster.importCredentials([credential]);
-		await cluster.importWorkflow(exampleWorkflow('04-webhook-csv-upload.json', 'queueKillUpload1', credential));
+		await cluster.importWorkflow(
+			exampleWorkflow('04-webhook-csv-upload.json', 'queueKillUpload1', credential),
+		);
 		await cluster.importWorkflow(checkBatchWorkflow(credential));
 		await cluster.start();
 		await cluster.activate('queueKillUpload1');
@@ -115,10 +122,21 @@ describe(`a worker killed during Wait for Batch, n8n line ${QUEUE_LINE}`, () => 
 		const expected = expectedOutcomes(ROWS, SHAPE);
 		const file = path.join(cluster.dataDir, 'leads-killed.csv');
 		await generateLeadsCsv(file, { rows: ROWS, ...SHAPE });
-		const answer = postFile(`${cluster.main.url}/webhook/marketo-csv-upload`, 'data', 'leads-killed.csv', fs.readFileSync(file));
+		const answer = postFile(
+			`${cluster.main.url}/webhook/marketo-csv-upload`,
+			'data',
+			'leads-killed.csv',
+			fs.readFileSync(file),
+		);
 
 		// The batch is importing and Wait for Batch is waiting for it: kill that worker.
-		await eventually('a batch importing', async () => (simulator.state.queue.some((job) => job.status === 'Importing') ? true : undefined), 60_000, 200);
+		await eventually(
+			'a batch importing',
+			async () =>
+				simulator.state.queue.some((job) => job.status === 'Importing') ? true : undefined,
+			60_000,
+			200,
+		);
 		await sleep(2000);
 		const [executionSummary] = await cluster.executions('queueKillUpload1');
 		const executionId = executionSummary.id;
@@ -141,7 +159,9 @@ describe(`a worker killed during Wait for Batch, n8n line ${QUEUE_LINE}`, () => 
 		if (QUEUE_LINE === '2') {
 			// n8n 2.x runs a job once (Bull maxStalledCount 0): the execution fails and the caller gets a 500.
 			expect(execution.status).toBe('error');
-			expect(execution.data.resultData.error?.message).toMatch(/failed to be processed too many times/);
+			expect(execution.data.resultData.error?.message).toMatch(
+				/failed to be processed too many times/,
+			);
 			expect(response.status).toBe(500);
 			expect(cluster.workerStarts(executionId)).toEqual([victimName]);
 		} else {
@@ -150,12 +170,21 @@ describe(`a worker killed during Wait for Batch, n8n line ${QUEUE_LINE}`, () => 
 			const data = expectSucceeded(cluster, execution);
 			expect(cluster.workerStarts(executionId)).toHaveLength(2);
 			expect(response.status).toBe(200);
-			expect(response.body).toMatchObject({ rowsImported: ROWS - expected.failed.length, rowsFailed: expected.failed.length });
+			expect(response.body).toMatchObject({
+				rowsImported: ROWS - expected.failed.length,
+				rowsFailed: expected.failed.length,
+			});
 			const failed = jsonOf(outputOf(data, 'Failed rows'));
-			expect(failed.map((row) => (row._marketo as MarketoRowMeta).rowNumber).sort((a, b) => Number(a) - Number(b))).toEqual(expected.failed);
+			expect(
+				failed
+					.map((row) => (row._marketo as MarketoRowMeta).rowNumber)
+					.sort((a, b) => Number(a) - Number(b)),
+			).toEqual(expected.failed);
 		}
 		expect(imported.map((item) => item.batchId)).toEqual(batchIds);
-		const keptBatchIds = jsonOf(outputOf(execution.data, 'Import leads')).map((item) => item.batchId);
+		const keptBatchIds = jsonOf(outputOf(execution.data, 'Import leads')).map(
+			(item) => item.batchId,
+		);
 		process.stderr.write(
 			`worker killed on line ${QUEUE_LINE}: execution ${execution.status} ${seconds} s after the kill; caller got HTTP ${response.status}; ` +
 				`workers that took it up: ${cluster.workerStarts(executionId).join(', ')}; ` +
@@ -163,7 +192,11 @@ describe(`a worker killed during Wait for Batch, n8n line ${QUEUE_LINE}`, () => 
 		);
 
 		// Rerun: Check Once on the batch ID gets every row of it.
-		await eventually('the batch to end in Marketo', async () => (simulator.state.queue[0].status === 'Complete' ? true : undefined), 120_000);
+		await eventually(
+			'the batch to end in Marketo',
+			async () => (simulator.state.queue[0].status === 'Complete' ? true : undefined),
+			120_000,
+		);
 		const check = await fetch(`${cluster.main.url}/webhook/marketo-check-batch`, {
 			method: 'POST',
 			headers: { 'content-type': 'application/json' },
@@ -190,11 +223,22 @@ describe(`a worker killed during Wait for Batch, n8n line ${QUEUE_LINE}`, () => 
 		]);
 		const failedRows = jsonOf(outputOf(checkData, 'Check once', 1));
 		const warnedRows = jsonOf(outputOf(checkData, 'Check once', 2));
-		expect(failedRows.map((row) => row.email).sort()).toEqual(expected.failed.map(leadEmail).sort());
-		expect(warnedRows.map((row) => row.email).sort()).toEqual(expected.warned.map(leadEmail).sort());
-		expect(failedRows.every((row) => (row._marketo as MarketoRowMeta).reason === 'Invalid data type in field Loyalty Points')).toBe(true);
+		expect(failedRows.map((row) => row.email).sort()).toEqual(
+			expected.failed.map(leadEmail).sort(),
+		);
+		expect(warnedRows.map((row) => row.email).sort()).toEqual(
+			expected.warned.map(leadEmail).sort(),
+		);
+		expect(
+			failedRows.every(
+				(row) =>
+					(row._marketo as MarketoRowMeta).reason === 'Invalid data type in field Loyalty Points',
+			),
+		).toBe(true);
 		// Without the submitted file, the rows say so instead of guessing a row number.
-		expect(failedRows.every((row) => (row._marketo as MarketoRowMeta).tieBack === 'no-submitted-file')).toBe(true);
+		expect(
+			failedRows.every((row) => (row._marketo as MarketoRowMeta).tieBack === 'no-submitted-file'),
+		).toBe(true);
 		expect(simulator.state.leads.length).toBe(ROWS - expected.failed.length);
 	});
 });

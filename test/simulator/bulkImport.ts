@@ -69,7 +69,16 @@ export interface ImportSettings {
 
 export type NewJob = Pick<
 	ImportJob,
-	'kind' | 'format' | 'objectApiName' | 'programId' | 'programMemberStatus' | 'listId' | 'lookupField' | 'partitionId' | 'header' | 'rows'
+	| 'kind'
+	| 'format'
+	| 'objectApiName'
+	| 'programId'
+	| 'programMemberStatus'
+	| 'listId'
+	| 'lookupField'
+	| 'partitionId'
+	| 'header'
+	| 'rows'
 >;
 
 /** How long one slice of `catchUp` may run before it yields to other requests. */
@@ -117,7 +126,14 @@ export class ImportQueue {
 		const ids: number[] = [];
 		for (let i = 0; i < count; i++) {
 			const job = this.newJob(
-				{ kind: 'leads', format: 'csv', header: [], rows: [], owner: 'foreign', rowCount: rowsEach },
+				{
+					kind: 'leads',
+					format: 'csv',
+					header: [],
+					rows: [],
+					owner: 'foreign',
+					rowCount: rowsEach,
+				},
 				now,
 			);
 			ids.push(job.batchId);
@@ -158,7 +174,9 @@ export class ImportQueue {
 	}
 
 	private finishTime(job: ImportJob): number {
-		return job.batchFailure !== undefined ? (job.startedAt as number) : (job.startedAt as number) + this.durationMs(job);
+		return job.batchFailure !== undefined
+			? (job.startedAt as number)
+			: (job.startedAt as number) + this.durationMs(job);
 	}
 
 	/** Replays the queue up to `now`: starts, row progress and finishes in time order. */
@@ -195,7 +213,9 @@ export class ImportQueue {
 			const laneFree = processing.length < this.settings.queue.maxProcessing;
 			const finishAt = nextToFinish ? this.finishTime(nextToFinish) : Infinity;
 			const startAt =
-				head && laneFree ? Math.max(this.simTime, head.createdAt + this.settings.queue.startDelayMs) : Infinity;
+				head && laneFree
+					? Math.max(this.simTime, head.createdAt + this.settings.queue.startDelayMs)
+					: Infinity;
 			const eventAt = Math.min(finishAt, startAt);
 			if (eventAt > now) break;
 			this.simTime = eventAt;
@@ -227,7 +247,8 @@ export class ImportQueue {
 	private finish(job: ImportJob, at: number, stopAt: number): boolean {
 		if (job.batchFailure === undefined && !this.applyRowsUpTo(job, at, true, stopAt)) return false;
 		job.finishedAt = at;
-		job.status = job.batchFailure !== undefined || job.forcedFailure !== undefined ? 'Failed' : 'Complete';
+		job.status =
+			job.batchFailure !== undefined || job.forcedFailure !== undefined ? 'Failed' : 'Complete';
 		return true;
 	}
 
@@ -263,14 +284,17 @@ export class ImportQueue {
 
 	private fieldSetsFor(job: ImportJob) {
 		if (job.kind === 'leads') return [this.schema.leadFields];
-		if (job.kind === 'programMembers') return [this.schema.leadFields, this.schema.programMemberFields];
+		if (job.kind === 'programMembers')
+			return [this.schema.leadFields, this.schema.programMemberFields];
 		const object = this.schema.customObjects.find((o) => o.apiName === job.objectApiName);
 		return [object?.fields ?? []];
 	}
 
 	private rulesFor(job: ImportJob): RowRules {
-		if (job.kind === 'leads') return { keyFields: [job.lookupField ?? 'email'], keyLabel: 'lookup', fieldSetCount: 1 };
-		if (job.kind === 'programMembers') return { keyFields: ['email'], keyLabel: 'lookup', fieldSetCount: 2 };
+		if (job.kind === 'leads')
+			return { keyFields: [job.lookupField ?? 'email'], keyLabel: 'lookup', fieldSetCount: 1 };
+		if (job.kind === 'programMembers')
+			return { keyFields: ['email'], keyLabel: 'lookup', fieldSetCount: 2 };
 		const object = this.schema.customObjects.find((o) => o.apiName === job.objectApiName);
 		return { keyFields: object?.dedupeFields ?? [], keyLabel: 'dedupe', fieldSetCount: 1 };
 	}
@@ -288,7 +312,9 @@ export class ImportQueue {
 			const lookupValue = verdict.keys[lookupField];
 			const partitionId = job.partitionId ?? DEFAULT_PARTITION_ID;
 			const existing =
-				lookupField === 'id' ? this.db.leadById(Number(lookupValue)) : this.db.findLead(lookupField, lookupValue, partitionId);
+				lookupField === 'id'
+					? this.db.leadById(Number(lookupValue))
+					: this.db.findLead(lookupField, lookupValue, partitionId);
 			// lookupField=id makes the import update-only.
 			if (!existing && lookupField === 'id') return fail('Lead not found');
 			const lead = existing ?? this.db.createLead(verdict.values[0], partitionId, now);
@@ -300,12 +326,20 @@ export class ImportQueue {
 			const lead = existing ?? this.db.createLead(verdict.values[0], DEFAULT_PARTITION_ID, now);
 			if (existing) this.db.updateLead(existing, verdict.values[0], now);
 			const programId = job.programId as number;
-			const current = this.db.programMembers(programId).find((member) => member.leadId === lead.id)?.status;
-			const status = statusAfterImport(current, job.programMemberStatus as string, this.statusSteps(programId));
+			const current = this.db
+				.programMembers(programId)
+				.find((member) => member.leadId === lead.id)?.status;
+			const status = statusAfterImport(
+				current,
+				job.programMemberStatus as string,
+				this.statusSteps(programId),
+			);
 			this.db.upsertProgramMember(programId, lead, status, verdict.values[1]);
 		} else {
 			// The rules' key fields are the object's dedupe fields, in order.
-			const dedupeValues = (job.rules ?? this.rulesFor(job)).keyFields.map((name) => verdict.keys[name]);
+			const dedupeValues = (job.rules ?? this.rulesFor(job)).keyFields.map(
+				(name) => verdict.keys[name],
+			);
 			this.db.upsertCustomObject(job.objectApiName as string, dedupeValues, verdict.values[0]);
 		}
 		job.numImported++;
@@ -322,7 +356,11 @@ export class ImportQueue {
  * member's status back"): Marketo's program statuses only move forward, as its flow step and its
  * status sync do; its bulk import documentation is silent. The row still counts as imported.
  */
-function statusAfterImport(current: string | undefined, imported: string, steps: Map<string, number>): string {
+function statusAfterImport(
+	current: string | undefined,
+	imported: string,
+	steps: Map<string, number>,
+): string {
 	if (current === undefined) return imported;
 	const currentStep = steps.get(current);
 	const importedStep = steps.get(imported);
@@ -336,11 +374,13 @@ function statusAfterImport(current: string | undefined, imported: string, steps:
  */
 export function statusMessage(job: ImportJob): string {
 	if (job.status === 'Queued') return 'Queued for processing';
-	if (job.status === 'Importing') return `Import in progress, ${job.rowsProcessed} of ${job.rowCount} rows processed`;
+	if (job.status === 'Importing')
+		return `Import in progress, ${job.rowsProcessed} of ${job.rowCount} rows processed`;
 	if (job.status === 'Failed') return job.batchFailure ?? job.forcedFailure ?? 'Import failed';
 	const imported = `${job.numImported} records imported (${job.numImported} members)`;
 	const warned = job.numWarnings > 0 ? `, ${job.numWarnings} warning.` : '';
-	if (job.numFailed > 0) return `Import completed with errors, ${imported}, ${job.numFailed} failed${warned}`;
+	if (job.numFailed > 0)
+		return `Import completed with errors, ${imported}, ${job.numFailed} failed${warned}`;
 	return `Import succeeded, ${imported}${warned}`;
 }
 

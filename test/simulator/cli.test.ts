@@ -7,7 +7,11 @@ describe('simulator CLI', () => {
 	it('reads flags, then MARKETO_SIMULATOR_PORT, then defaults to 8765', () => {
 		expect(parseCliArgs([], {}).port).toBe(8765);
 		expect(parseCliArgs([], { MARKETO_SIMULATOR_PORT: '9000' }).port).toBe(9000);
-		expect(parseCliArgs(['--port', '9100', '--rows-per-second=500', '--token-lifetime', '60'], { MARKETO_SIMULATOR_PORT: '9000' })).toMatchObject({
+		expect(
+			parseCliArgs(['--port', '9100', '--rows-per-second=500', '--token-lifetime', '60'], {
+				MARKETO_SIMULATOR_PORT: '9000',
+			}),
+		).toMatchObject({
 			port: 9100,
 			rowsPerSecond: 500,
 			tokenLifetimeSeconds: 60,
@@ -16,10 +20,14 @@ describe('simulator CLI', () => {
 	});
 
 	it('prints the endpoints and credentials, serves tokens and stops cleanly on SIGINT', async () => {
-		const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(__dirname, 'cli.ts'), '--port', '0'], {
-			cwd: join(__dirname, '..', '..'),
-			stdio: ['ignore', 'pipe', 'pipe'],
-		});
+		const child = spawn(
+			process.execPath,
+			['-r', 'ts-node/register/transpile-only', join(__dirname, 'cli.ts'), '--port', '0'],
+			{
+				cwd: join(__dirname, '..', '..'),
+				stdio: ['ignore', 'pipe', 'pipe'],
+			},
+		);
 		let output = '';
 		try {
 			await new Promise<void>((resolve, reject) => {

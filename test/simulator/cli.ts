@@ -9,7 +9,10 @@
 import { startSimulator } from './index';
 import type { SimulatorOptions } from './types';
 
-export function parseCliArgs(argv: string[], env: Record<string, string | undefined>): SimulatorOptions {
+export function parseCliArgs(
+	argv: string[],
+	env: Record<string, string | undefined>,
+): SimulatorOptions {
 	const flags = new Map<string, string>();
 	for (let i = 0; i < argv.length; i++) {
 		const arg = argv[i];

@@ -1,5 +1,10 @@
 import Ajv from 'ajv';
-import { assertRequestsMatchContract, contractProblems, OPERATION_FACTS, type OperationFact } from './contract';
+import {
+	assertRequestsMatchContract,
+	contractProblems,
+	OPERATION_FACTS,
+	type OperationFact,
+} from './contract';
 import { startSimulator, type RunningSimulator } from './index';
 import { ROUTES } from './routes';
 import { apiGet, firstResult, getToken, upload, type HttpResult } from './testkit';
@@ -8,16 +13,23 @@ import { apiGet, firstResult, getToken, upload, type HttpResult } from './testki
  * Where Adobe's own docs contradict the generated OpenAPI schema, the simulator follows the
  * docs. Each deviation is applied to a copy of the schema before validation, with its reason.
  */
-const DEVIATIONS: Array<{ reason: string; applies: (fact: OperationFact) => boolean; change: (schema: Schema) => void }> = [
+const DEVIATIONS: Array<{
+	reason: string;
+	applies: (fact: OperationFact) => boolean;
+	change: (schema: Schema) => void;
+}> = [
 	{
-		reason: 'Doc examples omit errors/warnings on success and result on errors; the lead database API sends only what it has',
+		reason:
+			'Doc examples omit errors/warnings on success and result on errors; the lead database API sends only what it has',
 		applies: () => true,
 		change: (schema) => {
-			if (Array.isArray(schema.required)) schema.required = schema.required.filter((k) => k === 'requestId' || k === 'success');
+			if (Array.isArray(schema.required))
+				schema.required = schema.required.filter((k) => k === 'requestId' || k === 'success');
 		},
 	},
 	{
-		reason: 'The create-import example (batchId 3404) answers {batchId, importId, status} without numOfLeadsProcessed',
+		reason:
+			'The create-import example (batchId 3404) answers {batchId, importId, status} without numOfLeadsProcessed',
 		applies: (fact) => fact.operationId === 'importLeadUsingPOST',
 		change: (schema) => {
 			const item = (schema.properties?.result as Schema).items as Schema;
@@ -25,10 +37,12 @@ const DEVIATIONS: Array<{ reason: string; applies: (fact: OperationFact) => bool
 		},
 	},
 	{
-		reason: "program/{id}.json's type enum says 'default' where browse (and real instances) say 'program'",
+		reason:
+			"program/{id}.json's type enum says 'default' where browse (and real instances) say 'program'",
 		applies: (fact) => fact.operationId === 'getProgramByIdUsingGET',
 		change: (schema) => {
-			const type = ((schema.properties?.result as Schema).items as Schema).properties?.type as Schema;
+			const type = ((schema.properties?.result as Schema).items as Schema).properties
+				?.type as Schema;
 			type.enum = [...(type.enum ?? []), 'program'];
 		},
 	},
@@ -67,13 +81,21 @@ describe('the simulator against the OpenAPI contract', () => {
 
 	it('every route reads only contract parameters, in the same place, and every required one', () => {
 		for (const route of ROUTES) {
-			const fact = OPERATION_FACTS.find((f) => f.operationId === route.operationId) as OperationFact;
+			const fact = OPERATION_FACTS.find(
+				(f) => f.operationId === route.operationId,
+			) as OperationFact;
 			const contract = fact.parameters.map((p) => `${p.in}:${p.name}`);
 			const required = fact.parameters.filter((p) => p.required).map((p) => `${p.in}:${p.name}`);
 			const served = route.params.map((p) => `${p.in}:${p.name}`);
 			// Optional filters the simulator ignores (e.g. programs' filterType) are allowed to be missing.
-			expect({ route: route.name, unknown: served.filter((p) => !contract.includes(p)) }).toEqual({ route: route.name, unknown: [] });
-			expect({ route: route.name, missing: required.filter((p) => !served.includes(p)) }).toEqual({ route: route.name, missing: [] });
+			expect({ route: route.name, unknown: served.filter((p) => !contract.includes(p)) }).toEqual({
+				route: route.name,
+				unknown: [],
+			});
+			expect({ route: route.name, missing: required.filter((p) => !served.includes(p)) }).toEqual({
+				route: route.name,
+				missing: [],
+			});
 		}
 	});
 
@@ -81,57 +103,131 @@ describe('the simulator against the OpenAPI contract', () => {
 		const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
 		const csv = 'email,firstName\na@example.com,A\n';
 		const lead = firstResult(await upload(sim, '/bulk/v1/leads.json?format=csv', csv, token));
-		const member = firstResult(await upload(sim, '/bulk/v1/program/1001/members/import.json?format=csv&programMemberStatus=On%20List', csv, token));
-		const car = firstResult(await upload(sim, '/bulk/v1/customobjects/car_c/import.json?format=csv', 'vin\nV1\n', token));
+		const member = firstResult(
+			await upload(
+				sim,
+				'/bulk/v1/program/1001/members/import.json?format=csv&programMemberStatus=On%20List',
+				csv,
+				token,
+			),
+		);
+		const car = firstResult(
+			await upload(sim, '/bulk/v1/customobjects/car_c/import.json?format=csv', 'vin\nV1\n', token),
+		);
 		const responses: Array<[string, HttpResult]> = [
 			['importLeadUsingPOST', await upload(sim, '/bulk/v1/leads.json?format=csv', csv, token)],
-			['importProgramMemberUsingPOST', await upload(sim, '/bulk/v1/program/1001/members/import.json?format=csv&programMemberStatus=On%20List', csv, token)],
-			['importCustomObjectUsingPOST', await upload(sim, '/bulk/v1/customobjects/car_c/import.json?format=csv', 'vin\nV2\n', token)],
-			['getImportLeadStatusUsingGET', await apiGet(sim, `/bulk/v1/leads/batch/${lead.batchId}.json`, token)],
-			['getImportProgramMemberStatusUsingGET', await apiGet(sim, `/bulk/v1/program/members/import/${member.batchId}/status.json`, token)],
-			['getImportCustomObjectStatusUsingGET', await apiGet(sim, `/bulk/v1/customobjects/car_c/import/${car.batchId}/status.json`, token)],
+			[
+				'importProgramMemberUsingPOST',
+				await upload(
+					sim,
+					'/bulk/v1/program/1001/members/import.json?format=csv&programMemberStatus=On%20List',
+					csv,
+					token,
+				),
+			],
+			[
+				'importCustomObjectUsingPOST',
+				await upload(
+					sim,
+					'/bulk/v1/customobjects/car_c/import.json?format=csv',
+					'vin\nV2\n',
+					token,
+				),
+			],
+			[
+				'getImportLeadStatusUsingGET',
+				await apiGet(sim, `/bulk/v1/leads/batch/${lead.batchId}.json`, token),
+			],
+			[
+				'getImportProgramMemberStatusUsingGET',
+				await apiGet(sim, `/bulk/v1/program/members/import/${member.batchId}/status.json`, token),
+			],
+			[
+				'getImportCustomObjectStatusUsingGET',
+				await apiGet(sim, `/bulk/v1/customobjects/car_c/import/${car.batchId}/status.json`, token),
+			],
 			['describeUsingGET_6', await apiGet(sim, '/rest/v1/leads/describe2.json', token)],
 			['getLeadPartitionsUsingGET', await apiGet(sim, '/rest/v1/leads/partitions.json', token)],
 			['getListsUsingGET', await apiGet(sim, '/rest/v1/lists.json?batchSize=2', token)],
-			['describeProgramMemberUsingGET2', await apiGet(sim, '/rest/v1/programs/members/describe.json', token)],
+			[
+				'describeProgramMemberUsingGET2',
+				await apiGet(sim, '/rest/v1/programs/members/describe.json', token),
+			],
 			['listCustomObjectsUsingGET', await apiGet(sim, '/rest/v1/customobjects.json', token)],
-			['describeUsingGET_1', await apiGet(sim, '/rest/v1/customobjects/car_c/describe.json', token)],
+			[
+				'describeUsingGET_1',
+				await apiGet(sim, '/rest/v1/customobjects/car_c/describe.json', token),
+			],
 			['getDailyUsageUsingGET', await apiGet(sim, '/rest/v1/stats/usage.json', token)],
 			['getStaticListsUsingGET', await apiGet(sim, '/rest/asset/v1/staticLists.json', token)],
-			['browseProgramsUsingGET', await apiGet(sim, '/rest/asset/v1/programs.json?maxReturn=200', token)],
+			[
+				'browseProgramsUsingGET',
+				await apiGet(sim, '/rest/asset/v1/programs.json?maxReturn=200', token),
+			],
 			['getProgramByIdUsingGET', await apiGet(sim, '/rest/asset/v1/program/1001.json', token)],
 			['getAllChannelsUsingGET', await apiGet(sim, '/rest/asset/v1/channels.json', token)],
-			['getChannelByNameUsingGET', await apiGet(sim, '/rest/asset/v1/channel/byName.json?Name=Webinar', token)],
-			['identityUsingGET', await apiGet(sim, `/identity/oauth/token?grant_type=client_credentials&client_id=${sim.clientId}&client_secret=${sim.clientSecret}`)],
+			[
+				'getChannelByNameUsingGET',
+				await apiGet(sim, '/rest/asset/v1/channel/byName.json?Name=Webinar', token),
+			],
+			[
+				'identityUsingGET',
+				await apiGet(
+					sim,
+					`/identity/oauth/token?grant_type=client_credentials&client_id=${sim.clientId}&client_secret=${sim.clientSecret}`,
+				),
+			],
 			// An error envelope is still a valid 200 answer.
 			['getImportLeadStatusUsingGET', await apiGet(sim, '/bulk/v1/leads/batch/1.json', token)],
 		];
-		const jsonRoutes = ROUTES.filter((r) => !r.file && r.operationId !== 'identityUsingPOST').map((r) => r.operationId);
+		const jsonRoutes = ROUTES.filter((r) => !r.file && r.operationId !== 'identityUsingPOST').map(
+			(r) => r.operationId,
+		);
 		expect(new Set(responses.map(([id]) => id))).toEqual(new Set(jsonRoutes));
 		for (const [operationId, response] of responses) {
 			const fact = OPERATION_FACTS.find((f) => f.operationId === operationId) as OperationFact;
 			const validate = ajv.compile(schemaFor(fact));
 			const valid = validate(response.json());
-			expect({ operationId, errors: valid ? null : validate.errors }).toEqual({ operationId, errors: null });
+			expect({ operationId, errors: valid ? null : validate.errors }).toEqual({
+				operationId,
+				errors: null,
+			});
 		}
 	});
 
 	it('the schemas are strict enough to catch a wrong answer', () => {
 		const ajv = new Ajv({ strict: false, validateFormats: false });
-		const fact = OPERATION_FACTS.find((f) => f.operationId === 'getImportLeadStatusUsingGET') as OperationFact;
+		const fact = OPERATION_FACTS.find(
+			(f) => f.operationId === 'getImportLeadStatusUsingGET',
+		) as OperationFact;
 		const validate = ajv.compile(schemaFor(fact));
-		expect(validate({ requestId: 'a#b', success: true, result: [{ batchId: '12', status: 'Complete', numOfLeadsProcessed: 1 }] })).toBe(false);
-		expect(validate({ requestId: 'a#b', success: true, errors: [{ code: 601, message: 'x' }] })).toBe(false);
+		expect(
+			validate({
+				requestId: 'a#b',
+				success: true,
+				result: [{ batchId: '12', status: 'Complete', numOfLeadsProcessed: 1 }],
+			}),
+		).toBe(false);
+		expect(
+			validate({ requestId: 'a#b', success: true, errors: [{ code: 601, message: 'x' }] }),
+		).toBe(false);
 	});
 
 	it('assertRequestsMatchContract accepts what the tests sent and names what breaks the contract', async () => {
 		sim.state.clearCalls();
-		await upload(sim, '/bulk/v1/leads.json?format=csv&lookupField=email', 'email\nz@example.com\n', token);
+		await upload(
+			sim,
+			'/bulk/v1/leads.json?format=csv&lookupField=email',
+			'email\nz@example.com\n',
+			token,
+		);
 		await apiGet(sim, '/rest/asset/v1/channel/byName.json?Name=Webinar', token);
 		await getToken(sim);
 		expect(() => assertRequestsMatchContract(sim.state.calls)).not.toThrow();
 
-		await upload(sim, '/bulk/v1/leads.json', 'email\nz@example.com\n', token, { fields: { format: 'csv' } });
+		await upload(sim, '/bulk/v1/leads.json', 'email\nz@example.com\n', token, {
+			fields: { format: 'csv' },
+		});
 		await apiGet(sim, '/rest/asset/v1/channel/byName.json?name=Webinar', token);
 		await apiGet(sim, '/rest/v1/leads/describe2.json?access_token=abc', token);
 		await apiGet(sim, '/rest/v1/not-an-endpoint.json', token);

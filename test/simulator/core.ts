@@ -10,7 +10,13 @@ import { TokenStore } from './identity';
 import { ApiLimiter } from './limits';
 import { createPrng, type Prng } from './prng';
 import { buildInstanceSchema, type InstanceSchema } from './schema';
-import type { Clock, QueueOptions, SimulatorLimits, SimulatorOptions, SimulatorPermissions } from './types';
+import type {
+	Clock,
+	QueueOptions,
+	SimulatorLimits,
+	SimulatorOptions,
+	SimulatorPermissions,
+} from './types';
 
 export const DEFAULT_CLIENT_ID = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
 export const DEFAULT_CLIENT_SECRET = 'Zm9rZVNlY3JldEZvclNpbXVsYXRvcg0123456789ab';
@@ -43,7 +49,13 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
 		tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3600,
 		rowsPerSecond: options.rowsPerSecond ?? 2000,
 		queue: { maxProcessing: 2, maxQueued: 10, startDelayMs: 0, ...options.queue },
-		limits: { callsPerWindow: 100, windowSeconds: 20, maxConcurrent: 10, dailyQuota: 50000, ...options.limits },
+		limits: {
+			callsPerWindow: 100,
+			windowSeconds: 20,
+			maxConcurrent: 10,
+			dailyQuota: 50000,
+			...options.limits,
+		},
 		maxUploadBytes: options.maxUploadBytes ?? 10_000_000,
 		uploadLimitAppliesTo: options.uploadLimitAppliesTo ?? 'body',
 		batchExpiryDays: options.batchExpiryDays ?? 7,

@@ -11,7 +11,9 @@ describe('bulk custom object import', () => {
 	afterEach(async () => await sim.close());
 
 	const importObjects = async (apiName: string, csv: string) => {
-		const created = firstResult(await upload(sim, `/bulk/v1/customobjects/${apiName}/import.json?format=csv`, csv, token));
+		const created = firstResult(
+			await upload(sim, `/bulk/v1/customobjects/${apiName}/import.json?format=csv`, csv, token),
+		);
 		const base = `/bulk/v1/customobjects/${apiName}/import/${created.batchId}`;
 		return {
 			created,
@@ -26,7 +28,13 @@ describe('bulk custom object import', () => {
 			'car_c',
 			'vin,make,model,year\n1HGCM82633A004352,Honda,Accord,2003\n1HGCM82633A004352,Honda,Accord LX,2004\nWVWZZZ1JZXW000001,VW,Golf,1999\n',
 		);
-		expect(created).toEqual({ batchId: expect.any(Number), importId: String(created.batchId), status: 'Queued', operation: 'upsert', objectApiName: 'car_c' });
+		expect(created).toEqual({
+			batchId: expect.any(Number),
+			importId: String(created.batchId),
+			status: 'Queued',
+			operation: 'upsert',
+			objectApiName: 'car_c',
+		});
 		expect(status).toMatchObject({
 			batchId: created.batchId,
 			operation: 'upsert',
@@ -42,7 +50,10 @@ describe('bulk custom object import', () => {
 		expect(warnings.status).toBe(404);
 		const records = sim.state.customObjectRecords('car_c');
 		expect(records).toHaveLength(2);
-		expect(records.find((r) => r.fields.vin === '1HGCM82633A004352')?.fields).toMatchObject({ model: 'Accord LX', year: '2004' });
+		expect(records.find((r) => r.fields.vin === '1HGCM82633A004352')?.fields).toMatchObject({
+			model: 'Accord LX',
+			year: '2004',
+		});
 	});
 
 	it('fails rows missing a compound dedupe value, naming the field; types are checked', async () => {
@@ -50,7 +61,11 @@ describe('bulk custom object import', () => {
 			'subscription_c',
 			'accountNumber,plan,seats,contactEmail\nA-1,gold,10,ok@example.com\nA-1,,5,x@example.com\nA-2,silver,many,y@example.com\nA-3,bronze,1,not-an-email\n',
 		);
-		expect(status).toMatchObject({ numOfObjectsProcessed: 2, numOfRowsFailed: 2, numOfRowsWithWarning: 1 });
+		expect(status).toMatchObject({
+			numOfObjectsProcessed: 2,
+			numOfRowsFailed: 2,
+			numOfRowsWithWarning: 1,
+		});
 		expect(failures.text).toBe(
 			'accountNumber,plan,seats,contactEmail,Import Failure Reason\n' +
 				"A-1,,5,x@example.com,Value for dedupe field 'plan' not found\n" +
@@ -69,8 +84,20 @@ describe('bulk custom object import', () => {
 	});
 
 	it('refuses an unknown object and a status call under another object name', async () => {
-		expect(errorCode(await upload(sim, '/bulk/v1/customobjects/boat_c/import.json?format=csv', 'x\n1\n', token))).toBe('1013');
+		expect(
+			errorCode(
+				await upload(sim, '/bulk/v1/customobjects/boat_c/import.json?format=csv', 'x\n1\n', token),
+			),
+		).toBe('1013');
 		const { created } = await importObjects('car_c', 'vin\nABC\n');
-		expect(errorCode(await apiGet(sim, `/bulk/v1/customobjects/subscription_c/import/${created.batchId}/status.json`, token))).toBe('1003');
+		expect(
+			errorCode(
+				await apiGet(
+					sim,
+					`/bulk/v1/customobjects/subscription_c/import/${created.batchId}/status.json`,
+					token,
+				),
+			),
+		).toBe('1003');
 	});
 });

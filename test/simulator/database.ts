@@ -78,14 +78,25 @@ export class InstanceDatabase {
 		let best: LeadRecord | undefined;
 		for (const lead of bucket) {
 			if (partitionId !== undefined && lead.partitionId !== partitionId) continue;
-			if (!best || lead.updatedAt > best.updatedAt || (lead.updatedAt === best.updatedAt && lead.id > best.id)) best = lead;
+			if (
+				!best ||
+				lead.updatedAt > best.updatedAt ||
+				(lead.updatedAt === best.updatedAt && lead.id > best.id)
+			)
+				best = lead;
 		}
 		return best;
 	}
 
 	createLead(values: Record<string, string>, partitionId: number, now: number): LeadRecord {
 		const id = this.nextLeadId++;
-		const lead: LeadRecord = { id, partitionId, fields: { ...values, id: String(id) }, createdAt: now, updatedAt: now };
+		const lead: LeadRecord = {
+			id,
+			partitionId,
+			fields: { ...values, id: String(id) },
+			createdAt: now,
+			updatedAt: now,
+		};
 		this.leads.push(lead);
 		this.leadsById.set(id, lead);
 		for (const [fieldName, index] of this.indexes) this.addToIndex(index, fieldName, lead);
@@ -122,10 +133,17 @@ export class InstanceDatabase {
 	/** Members in lead id order (the order leads were created). */
 	listMembers(listId: number): LeadRecord[] {
 		const ids = [...(this.lists.get(listId) ?? [])].sort((a, b) => a - b);
-		return ids.map((id) => this.leadsById.get(id)).filter((lead): lead is LeadRecord => lead !== undefined);
+		return ids
+			.map((id) => this.leadsById.get(id))
+			.filter((lead): lead is LeadRecord => lead !== undefined);
 	}
 
-	upsertProgramMember(programId: number, lead: LeadRecord, status: string, fields: Record<string, string>): void {
+	upsertProgramMember(
+		programId: number,
+		lead: LeadRecord,
+		status: string,
+		fields: Record<string, string>,
+	): void {
 		const byLead = this.members.get(programId) ?? new Map<number, ProgramMemberRecord>();
 		const existing = byLead.get(lead.id);
 		byLead.set(lead.id, {
@@ -143,7 +161,11 @@ export class InstanceDatabase {
 	}
 
 	/** Upserts by the dedupe key (all dedupe field values, in order). */
-	upsertCustomObject(apiName: string, dedupeValues: string[], fields: Record<string, string>): CustomObjectRecord {
+	upsertCustomObject(
+		apiName: string,
+		dedupeValues: string[],
+		fields: Record<string, string>,
+	): CustomObjectRecord {
 		const records = this.objects.get(apiName) ?? new Map<string, CustomObjectRecord>();
 		const key = JSON.stringify(dedupeValues);
 		const existing = records.get(key);

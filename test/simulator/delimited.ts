@@ -101,7 +101,12 @@ export function parseDelimited(text: string, delimiter: string): string[][] {
 
 /** Quotes a value when it holds the delimiter, a quote, CR or LF (RFC 4180). */
 export function quoteValue(value: string, delimiter: string): string {
-	if (value.includes(delimiter) || value.includes('"') || value.includes('\n') || value.includes('\r')) {
+	if (
+		value.includes(delimiter) ||
+		value.includes('"') ||
+		value.includes('\n') ||
+		value.includes('\r')
+	) {
 		return `"${value.replace(/"/g, '""')}"`;
 	}
 	return value;
@@ -109,7 +114,9 @@ export function quoteValue(value: string, delimiter: string): string {
 
 /** Writes rows, every line ending with "\n" (the line break the Adobe examples show). */
 export function writeDelimited(rows: string[][], delimiter: string): string {
-	return rows.map((row) => row.map((value) => quoteValue(value, delimiter)).join(delimiter) + '\n').join('');
+	return rows
+		.map((row) => row.map((value) => quoteValue(value, delimiter)).join(delimiter) + '\n')
+		.join('');
 }
 
 /** Accepts csv/tsv/ssv in any letter case (the OpenAPI enum says CSV, the docs csv). */

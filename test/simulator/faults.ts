@@ -103,7 +103,9 @@ export class FaultInjector {
 			decision.label = 'random:http5xx';
 		} else {
 			let cumulative = 0;
-			for (const [code, rate] of Object.entries(r.envelopeErrorRates) as Array<[TransientEnvelopeCode, number]>) {
+			for (const [code, rate] of Object.entries(r.envelopeErrorRates) as Array<
+				[TransientEnvelopeCode, number]
+			>) {
 				cumulative += rate;
 				if (draws.envelope < cumulative) {
 					decision.before = { kind: 'envelope', code, message: ENVELOPE_FAULT_MESSAGES[code] };

@@ -6,7 +6,11 @@ describe('identity and bearer-only authentication', () => {
 	let sim: RunningSimulator;
 
 	beforeAll(async () => {
-		sim = await startSimulator({ clock, tokenLifetimeSeconds: 3600, limits: { callsPerWindow: 1 } });
+		sim = await startSimulator({
+			clock,
+			tokenLifetimeSeconds: 3600,
+			limits: { callsPerWindow: 1 },
+		});
 	});
 	afterAll(async () => await sim.close());
 	beforeEach(() => sim.state.resetUsage());
@@ -15,7 +19,10 @@ describe('identity and bearer-only authentication', () => {
 		`${sim.identityUrl}/oauth/token?grant_type=client_credentials&client_id=${encodeURIComponent(id)}&client_secret=${encodeURIComponent(secret)}`;
 
 	it('issues a bearer token with the API user as scope, and the same token with its remaining life', async () => {
-		const first = (await (await fetch(tokenUrl(sim.clientId, sim.clientSecret))).json()) as Record<string, unknown>;
+		const first = (await (await fetch(tokenUrl(sim.clientId, sim.clientSecret))).json()) as Record<
+			string,
+			unknown
+		>;
 		expect(first).toEqual({
 			access_token: expect.any(String),
 			token_type: 'bearer',
@@ -23,23 +30,35 @@ describe('identity and bearer-only authentication', () => {
 			scope: 'n8n-api-user@simulator.example.com',
 		});
 		clock.advance(100_000);
-		const again = (await (await fetch(tokenUrl(sim.clientId, sim.clientSecret), { method: 'POST' })).json()) as Record<string, unknown>;
+		const again = (await (
+			await fetch(tokenUrl(sim.clientId, sim.clientSecret), { method: 'POST' })
+		).json()) as Record<string, unknown>;
 		expect(again.access_token).toBe(first.access_token);
 		expect(again.expires_in).toBe(3500);
 	});
 
 	it('accepts POST with the credentials as form fields', async () => {
-		const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: sim.clientId, client_secret: sim.clientSecret });
+		const body = new URLSearchParams({
+			grant_type: 'client_credentials',
+			client_id: sim.clientId,
+			client_secret: sim.clientSecret,
+		});
 		const response = await fetch(`${sim.identityUrl}/oauth/token`, { method: 'POST', body });
 		expect(response.status).toBe(200);
 		expect(((await response.json()) as Record<string, unknown>).token_type).toBe('bearer');
 	});
 
 	it('answers 401 invalid_client for a wrong secret or id, without echoing the secret', async () => {
-		for (const url of [tokenUrl(sim.clientId, 'wrong-secret'), tokenUrl('nobody', sim.clientSecret)]) {
+		for (const url of [
+			tokenUrl(sim.clientId, 'wrong-secret'),
+			tokenUrl('nobody', sim.clientSecret),
+		]) {
 			const response = await fetch(url);
 			expect(response.status).toBe(401);
-			expect(await response.json()).toEqual({ error: 'invalid_client', error_description: 'Bad client credentials' });
+			expect(await response.json()).toEqual({
+				error: 'invalid_client',
+				error_description: 'Bad client credentials',
+			});
 		}
 		const logged = JSON.stringify(sim.state.callsTo('identity'));
 		expect(logged).not.toContain(sim.clientSecret);
@@ -58,16 +77,23 @@ describe('identity and bearer-only authentication', () => {
 		clock.advance(3601_000);
 		const first = await apiGet(sim, '/rest/v1/leads/partitions.json', token);
 		expect(first.status).toBe(200);
-		expect(first.json()).toMatchObject({ success: false, errors: [{ code: '602', message: 'Access token expired' }] });
+		expect(first.json()).toMatchObject({
+			success: false,
+			errors: [{ code: '602', message: 'Access token expired' }],
+		});
 		const second = await apiGet(sim, '/rest/v1/leads/partitions.json', token);
-		expect(second.json()).toMatchObject({ errors: [{ code: '601', message: 'Access token invalid' }] });
+		expect(second.json()).toMatchObject({
+			errors: [{ code: '601', message: 'Access token invalid' }],
+		});
 		const fresh = await getToken(sim);
 		expect(fresh).not.toBe(token);
 		expect(errorCode(await apiGet(sim, '/rest/v1/leads/partitions.json', fresh))).toBeUndefined();
 	});
 
 	it('answers 601 for an unknown token and for revoked tokens', async () => {
-		expect(errorCode(await apiGet(sim, '/rest/v1/leads/partitions.json', 'not-a-token'))).toBe('601');
+		expect(errorCode(await apiGet(sim, '/rest/v1/leads/partitions.json', 'not-a-token'))).toBe(
+			'601',
+		);
 		const token = await getToken(sim);
 		sim.state.revokeTokens();
 		expect(errorCode(await apiGet(sim, '/rest/v1/leads/partitions.json', token))).toBe('601');
@@ -79,12 +105,17 @@ describe('identity and bearer-only authentication', () => {
 		const token = await getToken(sim);
 		const viaQuery = await apiGet(sim, `/rest/v1/leads/partitions.json?access_token=${token}`);
 		expect(viaQuery.json()).toMatchObject({ success: false, errors: [{ code: '601' }] });
-		expect(viaQuery.json<{ errors: Array<{ message: string }> }>().errors[0].message).toMatch(/no longer supported.*Authorization header/);
+		expect(viaQuery.json<{ errors: Array<{ message: string }> }>().errors[0].message).toMatch(
+			/no longer supported.*Authorization header/,
+		);
 		const form = new FormData();
 		form.append('access_token', token);
 		form.append('format', 'csv');
 		form.append('file', new Blob(['email\na@b.co\n']), 'a.csv');
-		const viaForm = await fetch(`${sim.baseUrl}/bulk/v1/leads.json`, { method: 'POST', body: form });
+		const viaForm = await fetch(`${sim.baseUrl}/bulk/v1/leads.json`, {
+			method: 'POST',
+			body: form,
+		});
 		const body = (await viaForm.json()) as { errors: Array<{ code: string }> };
 		expect(body.errors[0].code).toBe('601');
 		const styles = sim.state.calls.slice(-2).map((c) => c.authStyle);

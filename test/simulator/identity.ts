@@ -24,13 +24,24 @@ export class TokenStore {
 	) {}
 
 	get tokens(): TokenRecord[] {
-		return this.entries.map(({ accessToken, issuedAt, expiresAt, revoked }) => ({ accessToken, issuedAt, expiresAt, revoked }));
+		return this.entries.map(({ accessToken, issuedAt, expiresAt, revoked }) => ({
+			accessToken,
+			issuedAt,
+			expiresAt,
+			revoked,
+		}));
 	}
 
 	/** The live token (same one while it lives) and its remaining life in whole seconds. */
 	issue(now: number): { accessToken: string; expiresIn: number } {
-		const live = this.entries.find((t) => !t.revoked && !t.expiredEarly && t.expiresAt - now >= 1000);
-		if (live) return { accessToken: live.accessToken, expiresIn: Math.floor((live.expiresAt - now) / 1000) };
+		const live = this.entries.find(
+			(t) => !t.revoked && !t.expiredEarly && t.expiresAt - now >= 1000,
+		);
+		if (live)
+			return {
+				accessToken: live.accessToken,
+				expiresIn: Math.floor((live.expiresAt - now) / 1000),
+			};
 		// Marketo tokens look like "<uuid>:<datacenter>".
 		const p = this.prng;
 		const accessToken = `${p.hex(8)}-${p.hex(4)}-4${p.hex(3)}-a${p.hex(3)}-${p.hex(12)}:sj`;

@@ -16,21 +16,45 @@ describe('the job ledger (fake clock, 100 rows/s)', () => {
 		firstResult(await upload(sim, '/bulk/v1/leads.json?format=csv', csv, token)).batchId as number;
 
 	it("gives each job's interval and each row's outcome and record key", async () => {
-		const batchId = await create('email,loyaltyPoints\nAda@Example.com,1\n,2\nbob@example.com,x\ncy@example.com,3\n');
+		const batchId = await create(
+			'email,loyaltyPoints\nAda@Example.com,1\n,2\nbob@example.com,x\ncy@example.com,3\n',
+		);
 		clock.advance(20);
 		let [entry] = sim.state.jobLedger();
-		expect(entry).toMatchObject({ batchId, owner: 'own', status: 'Importing', startedAt: clock.now() - 20 });
-		expect(entry.rows.map((row) => row.outcome)).toEqual(['imported', 'failed', 'not-processed', 'not-processed']);
+		expect(entry).toMatchObject({
+			batchId,
+			owner: 'own',
+			status: 'Importing',
+			startedAt: clock.now() - 20,
+		});
+		expect(entry.rows.map((row) => row.outcome)).toEqual([
+			'imported',
+			'failed',
+			'not-processed',
+			'not-processed',
+		]);
 
 		clock.advance(1000);
 		[entry] = sim.state.jobLedger();
 		expect(entry.status).toBe('Complete');
 		expect(entry.finishedAt).toBe((entry.startedAt as number) + 40);
 		expect(entry.rows).toEqual([
-			{ cells: ['Ada@Example.com', '1'], outcome: 'imported', key: 'lead/partition 1/email=ada@example.com' },
+			{
+				cells: ['Ada@Example.com', '1'],
+				outcome: 'imported',
+				key: 'lead/partition 1/email=ada@example.com',
+			},
 			{ cells: ['', '2'], outcome: 'failed', reason: "Value for lookup field 'email' not found" },
-			{ cells: ['bob@example.com', 'x'], outcome: 'failed', reason: 'Invalid data type in field Loyalty Points' },
-			{ cells: ['cy@example.com', '3'], outcome: 'imported', key: 'lead/partition 1/email=cy@example.com' },
+			{
+				cells: ['bob@example.com', 'x'],
+				outcome: 'failed',
+				reason: 'Invalid data type in field Loyalty Points',
+			},
+			{
+				cells: ['cy@example.com', '3'],
+				outcome: 'imported',
+				key: 'lead/partition 1/email=cy@example.com',
+			},
 		]);
 	});
 
@@ -58,9 +82,15 @@ describe('the job ledger (fake clock, 100 rows/s)', () => {
 		const stop = sim.state.onCall((call) => {
 			seen.push(call.route);
 			// Scripted from the listener, the fault applies to this very call.
-			if (call.route === 'importLeads') sim.state.scriptFault({ route: 'importLeads', answer: { kind: 'http', status: 503 } });
+			if (call.route === 'importLeads')
+				sim.state.scriptFault({ route: 'importLeads', answer: { kind: 'http', status: 503 } });
 		});
-		const answer = await upload(sim, '/bulk/v1/leads.json?format=csv', 'email\na@example.com\n', token);
+		const answer = await upload(
+			sim,
+			'/bulk/v1/leads.json?format=csv',
+			'email\na@example.com\n',
+			token,
+		);
 		expect(answer.status).toBe(503);
 		stop();
 		await upload(sim, '/bulk/v1/leads.json?format=csv', 'email\na@example.com\n', token);

@@ -20,13 +20,19 @@ import type { ConcurrentDuplicate, JobLedgerEntry, LedgerRow } from './types';
  * program and email, custom objects by object and dedupe values. Email values are compared
  * without letter case, as Marketo (and the database here) dedupe them.
  */
-export function recordKey(job: ImportJob, keys: Record<string, string>, emailFields: ReadonlySet<string>): string {
-	const value = (field: string) => (emailFields.has(field) ? (keys[field] ?? '').toLowerCase() : (keys[field] ?? ''));
+export function recordKey(
+	job: ImportJob,
+	keys: Record<string, string>,
+	emailFields: ReadonlySet<string>,
+): string {
+	const value = (field: string) =>
+		emailFields.has(field) ? (keys[field] ?? '').toLowerCase() : (keys[field] ?? '');
 	if (job.kind === 'leads') {
 		const field = job.lookupField ?? 'email';
 		return `lead/partition ${job.partitionId ?? 1}/${field}=${value(field)}`;
 	}
-	if (job.kind === 'programMembers') return `programMember/program ${job.programId}/email=${value('email')}`;
+	if (job.kind === 'programMembers')
+		return `programMember/program ${job.programId}/email=${value('email')}`;
 	const fields = job.rules?.keyFields ?? Object.keys(keys);
 	return `customObject/${job.objectApiName}/${JSON.stringify(fields.map((field) => keys[field] ?? ''))}`;
 }
@@ -45,7 +51,9 @@ function ledgerRows(job: ImportJob, emailFields: ReadonlySet<string>): LedgerRow
 		const verdict = checkRow(job.mapping as HeaderMapping, cells, job.rules as RowRules);
 		const key = recordKey(job, verdict.keys, emailFields);
 		const warning = warned.get(cells);
-		return warning !== undefined ? { cells, outcome: 'warning', reason: warning, key } : { cells, outcome: 'imported', key };
+		return warning !== undefined
+			? { cells, outcome: 'warning', reason: warning, key }
+			: { cells, outcome: 'imported', key };
 	});
 }
 
@@ -79,10 +87,18 @@ export function appliedKeys(entry: JobLedgerEntry): Set<string> {
  * A job still importing counts as processing until `now`. Intervals that only touch (one job
  * ends the instant the other starts, as on one lane) do not overlap.
  */
-export function concurrentDuplicates(entries: JobLedgerEntry[], now: number): ConcurrentDuplicate[] {
+export function concurrentDuplicates(
+	entries: JobLedgerEntry[],
+	now: number,
+): ConcurrentDuplicate[] {
 	const started = entries
 		.filter((entry) => entry.startedAt !== undefined && entry.rows.length > 0)
-		.map((entry) => ({ entry, from: entry.startedAt as number, to: entry.finishedAt ?? now, keys: appliedKeys(entry) }));
+		.map((entry) => ({
+			entry,
+			from: entry.startedAt as number,
+			to: entry.finishedAt ?? now,
+			keys: appliedKeys(entry),
+		}));
 	const found: ConcurrentDuplicate[] = [];
 	for (let i = 0; i < started.length; i++) {
 		for (let j = i + 1; j < started.length; j++) {

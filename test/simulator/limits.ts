@@ -4,7 +4,9 @@
  */
 import type { SimulatorLimits } from './types';
 
-export type LimitVerdict = { ok: true } | { ok: false; code: '606' | '607' | '615'; message: string };
+export type LimitVerdict =
+	| { ok: true }
+	| { ok: false; code: '606' | '607' | '615'; message: string };
 
 const centralDay = new Intl.DateTimeFormat('en-CA', {
 	timeZone: 'America/Chicago',
@@ -29,7 +31,11 @@ export class ApiLimiter {
 	enter(): LimitVerdict {
 		this.inFlight++;
 		if (this.inFlight > this.limits.maxConcurrent) {
-			return { ok: false, code: '615', message: `Concurrent access limit '${this.limits.maxConcurrent}' reached` };
+			return {
+				ok: false,
+				code: '615',
+				message: `Concurrent access limit '${this.limits.maxConcurrent}' reached`,
+			};
 		}
 		return { ok: true };
 	}
@@ -48,7 +54,8 @@ export class ApiLimiter {
 			this.quotaDay = day;
 			this.quotaCount = 0;
 		}
-		if (this.quotaCount >= this.limits.dailyQuota) return { ok: false, code: '607', message: 'Daily quota reached' };
+		if (this.quotaCount >= this.limits.dailyQuota)
+			return { ok: false, code: '607', message: 'Daily quota reached' };
 		const windowStart = now - this.limits.windowSeconds * 1000;
 		this.windowCalls = this.windowCalls.filter((t) => t > windowStart);
 		if (this.windowCalls.length >= this.limits.callsPerWindow) {

@@ -32,7 +32,11 @@ describe('bulk program member import', () => {
 
 	it('imports the Lannister file: 8 members with status On List', async () => {
 		const { created, status, failures } = await importMembers(fixture('Lead-House-Lannister.csv'));
-		expect(created).toEqual({ batchId: expect.any(Number), importId: String(created.batchId), status: 'Queued' });
+		expect(created).toEqual({
+			batchId: expect.any(Number),
+			importId: String(created.batchId),
+			status: 'Queued',
+		});
 		expect(status).toEqual({
 			batchId: created.batchId,
 			importId: String(created.batchId),
@@ -47,7 +51,10 @@ describe('bulk program member import', () => {
 		const members = sim.state.programMembers(1001);
 		expect(members).toHaveLength(8);
 		expect(members.every((m) => m.status === 'On List')).toBe(true);
-		expect(sim.state.findLead('email', 'tyrion@lannister.com')?.fields).toMatchObject({ firstName: 'Tyrion', leadScore: '0' });
+		expect(sim.state.findLead('email', 'tyrion@lannister.com')?.fields).toMatchObject({
+			firstName: 'Tyrion',
+			leadScore: '0',
+		});
 	});
 
 	it('reproduces the Aerys failure file exactly', async () => {
@@ -80,12 +87,19 @@ describe('bulk program member import', () => {
 	});
 
 	it('needs email on every row, accepts program member custom fields and updates membership', async () => {
-		const csv = 'email,firstName,registrationCode,seatsReserved\nsansa@stark.com,Sansa,R-1,2\n,NoEmail,R-2,1\n';
+		const csv =
+			'email,firstName,registrationCode,seatsReserved\nsansa@stark.com,Sansa,R-1,2\n,NoEmail,R-2,1\n';
 		const { status, failures } = await importMembers(csv, 1002, 'Registered');
 		expect(status).toMatchObject({ numOfLeadsProcessed: 1, numOfRowsFailed: 1 });
 		expect(failures.text).toContain("Value for lookup field 'email' not found");
 		expect(sim.state.programMembers(1002)).toEqual([
-			{ programId: 1002, leadId: expect.any(Number), email: 'sansa@stark.com', status: 'Registered', fields: { registrationCode: 'R-1', seatsReserved: '2' } },
+			{
+				programId: 1002,
+				leadId: expect.any(Number),
+				email: 'sansa@stark.com',
+				status: 'Registered',
+				fields: { registrationCode: 'R-1', seatsReserved: '2' },
+			},
 		]);
 		await importMembers('email\nSANSA@stark.com\n', 1002, 'Attended');
 		expect(sim.state.programMembers(1002).map((m) => m.status)).toEqual(['Attended']);
@@ -94,11 +108,29 @@ describe('bulk program member import', () => {
 
 	it('checks the program (1013), the status against the channel (1025), format in any case', async () => {
 		const csv = 'email\na@example.com\n';
-		const unknownProgram = await upload(sim, '/bulk/v1/program/999/members/import.json?format=csv&programMemberStatus=On%20List', csv, token);
+		const unknownProgram = await upload(
+			sim,
+			'/bulk/v1/program/999/members/import.json?format=csv&programMemberStatus=On%20List',
+			csv,
+			token,
+		);
 		expect(errorCode(unknownProgram)).toBe('1013');
-		const wrongStatus = await upload(sim, '/bulk/v1/program/1001/members/import.json?format=csv&programMemberStatus=Attended', csv, token);
-		expect(envelopeOf(wrongStatus).errors?.[0]).toEqual({ code: '1025', message: 'Program status not found' });
-		const noStatus = await upload(sim, '/bulk/v1/program/1001/members/import.json?format=csv', csv, token);
+		const wrongStatus = await upload(
+			sim,
+			'/bulk/v1/program/1001/members/import.json?format=csv&programMemberStatus=Attended',
+			csv,
+			token,
+		);
+		expect(envelopeOf(wrongStatus).errors?.[0]).toEqual({
+			code: '1025',
+			message: 'Program status not found',
+		});
+		const noStatus = await upload(
+			sim,
+			'/bulk/v1/program/1001/members/import.json?format=csv',
+			csv,
+			token,
+		);
 		expect(errorCode(noStatus)).toBe('1003');
 		const asFields = await upload(sim, '/bulk/v1/program/1001/members/import.json', csv, token, {
 			fields: { format: 'CSV', programMemberStatus: 'On List' },
@@ -107,8 +139,16 @@ describe('bulk program member import', () => {
 	});
 
 	it('never moves a member back to a status of a lower step, but still updates its fields', async () => {
-		await importMembers('email,webinarQuestion,attendedMinutes\narya@stark.com,Q1,\n', 1002, 'Attended');
-		const back = await importMembers('email,webinarQuestion\narya@stark.com,Q2\n', 1002, 'Registered');
+		await importMembers(
+			'email,webinarQuestion,attendedMinutes\narya@stark.com,Q1,\n',
+			1002,
+			'Attended',
+		);
+		const back = await importMembers(
+			'email,webinarQuestion\narya@stark.com,Q2\n',
+			1002,
+			'Registered',
+		);
 		// The row is imported (not failed): Marketo keeps the higher status and takes the fields.
 		expect(back.status).toMatchObject({ numOfLeadsProcessed: 1, numOfRowsFailed: 0 });
 		expect(sim.state.programMembers(1002)).toEqual([
@@ -119,31 +159,52 @@ describe('bulk program member import', () => {
 	});
 
 	it('describes custom program member fields (webinarQuestion, attendedMinutes)', async () => {
-		const described = firstResult(await apiGet(sim, '/rest/v1/programs/members/describe.json', token));
-		const fields = described.fields as Array<{ name: string; dataType: string; updateable: boolean }>;
-		expect(fields.find((f) => f.name === 'webinarQuestion')).toMatchObject({ dataType: 'string', updateable: true });
-		expect(fields.find((f) => f.name === 'attendedMinutes')).toMatchObject({ dataType: 'integer', updateable: true });
+		const described = firstResult(
+			await apiGet(sim, '/rest/v1/programs/members/describe.json', token),
+		);
+		const fields = described.fields as Array<{
+			name: string;
+			dataType: string;
+			updateable: boolean;
+		}>;
+		expect(fields.find((f) => f.name === 'webinarQuestion')).toMatchObject({
+			dataType: 'string',
+			updateable: true,
+		});
+		expect(fields.find((f) => f.name === 'attendedMinutes')).toMatchObject({
+			dataType: 'integer',
+			updateable: true,
+		});
 	});
 });
 
 describe('custom program member fields: at most MAX_CUSTOM_PROGRAM_MEMBER_FIELDS (20) per instance', () => {
 	const withCustomFields = (count: number): FieldDefinition[] => [
 		...SEED_PROGRAM_MEMBER_FIELDS.filter((f) => !f.updateable),
-		...Array.from({ length: count }, (_, i): FieldDefinition => ({
-			name: `custom${i + 1}`,
-			displayName: `Custom ${i + 1}`,
-			dataType: 'string',
-			length: 255,
-			updateable: true,
-		})),
+		...Array.from(
+			{ length: count },
+			(_, i): FieldDefinition => ({
+				name: `custom${i + 1}`,
+				displayName: `Custom ${i + 1}`,
+				dataType: 'string',
+				length: 255,
+				updateable: true,
+			}),
+		),
 	];
 
 	it('serves an instance with as many custom fields as Marketo allows', async () => {
-		const sim = await startSimulator({ schema: { programMemberFields: withCustomFields(MAX_CUSTOM_PROGRAM_MEMBER_FIELDS) } });
+		const sim = await startSimulator({
+			schema: { programMemberFields: withCustomFields(MAX_CUSTOM_PROGRAM_MEMBER_FIELDS) },
+		});
 		try {
-			const described = firstResult(await apiGet(sim, '/rest/v1/programs/members/describe.json', await getToken(sim)));
+			const described = firstResult(
+				await apiGet(sim, '/rest/v1/programs/members/describe.json', await getToken(sim)),
+			);
 			const names = (described.fields as Array<{ name: string }>).map((f) => f.name);
-			expect(names.filter((name) => name.startsWith('custom'))).toHaveLength(MAX_CUSTOM_PROGRAM_MEMBER_FIELDS);
+			expect(names.filter((name) => name.startsWith('custom'))).toHaveLength(
+				MAX_CUSTOM_PROGRAM_MEMBER_FIELDS,
+			);
 		} finally {
 			await sim.close();
 		}

@@ -9,7 +9,12 @@ import { DEFAULT_PARTITION_ID } from './database';
 import { DELIMITERS, parseDelimited, parseFormat } from './delimited';
 import { isBlankRow } from './rows';
 import { allowedLookupFields } from './schema';
-import type { CustomObjectDefinition, FieldDefinition, ImportKind, SimulatorPermissions } from './types';
+import type {
+	CustomObjectDefinition,
+	FieldDefinition,
+	ImportKind,
+	SimulatorPermissions,
+} from './types';
 
 export interface UploadedFile {
 	fieldName: string;
@@ -57,7 +62,11 @@ export interface RouteDefinition {
 	handle?: (ctx: RequestContext, core: SimulatorCore) => RouteAnswer;
 }
 
-const ok = (result: unknown[], extra?: Record<string, unknown>): RouteAnswer => ({ type: 'result', result, extra });
+const ok = (result: unknown[], extra?: Record<string, unknown>): RouteAnswer => ({
+	type: 'result',
+	result,
+	extra,
+});
 const fail = (code: string, message: string): RouteAnswer => ({ type: 'error', code, message });
 
 /** Parameters the bulk docs send either in the query or as multipart fields; both work. */
@@ -87,7 +96,8 @@ function parseUpload(ctx: RequestContext): ParsedUpload | RouteAnswer {
 	}
 	const format = parseFormat(rawFormat);
 	if (!format) return fail('1003', `Invalid format '${rawFormat}', must be one of csv, tsv, ssv`);
-	if (!ctx.file) return fail('1003', "File is required: send it as a multipart/form-data part named 'file'");
+	if (!ctx.file)
+		return fail('1003', "File is required: send it as a multipart/form-data part named 'file'");
 	const text = ctx.file.bytes.toString('utf8');
 	if (text.replace(/^\uFEFF/, '').trim() === '') return fail('1003', 'Empty file');
 	const all = parseDelimited(text, DELIMITERS[format]);
@@ -95,11 +105,18 @@ function parseUpload(ctx: RequestContext): ParsedUpload | RouteAnswer {
 	return { format, header, rows: rest.filter((row) => !isBlankRow(row)) };
 }
 
-function queueRefusal(core: SimulatorCore, ctx: RequestContext, listId?: number): RouteAnswer | undefined {
+function queueRefusal(
+	core: SimulatorCore,
+	ctx: RequestContext,
+	listId?: number,
+): RouteAnswer | undefined {
 	core.queue.advanceTo(ctx.now);
 	const active = core.queue.activeJobs();
 	if (active.length >= core.options.queue.maxQueued) {
-		return fail('1016', `There are ${active.length} imports currently being processed. Please try again later`);
+		return fail(
+			'1016',
+			`There are ${active.length} imports currently being processed. Please try again later`,
+		);
 	}
 	if (listId !== undefined && core.options.rejectConcurrentListImports) {
 		if (active.some((job) => job.kind === 'leads' && job.listId === listId)) {
@@ -111,7 +128,8 @@ function queueRefusal(core: SimulatorCore, ctx: RequestContext, listId?: number)
 
 function createdAnswer(job: ImportJob): RouteAnswer {
 	const base = { batchId: job.batchId, importId: String(job.batchId), status: job.status };
-	if (job.kind === 'customObjects') return ok([{ ...base, operation: 'upsert', objectApiName: job.objectApiName }]);
+	if (job.kind === 'customObjects')
+		return ok([{ ...base, operation: 'upsert', objectApiName: job.objectApiName }]);
 	return ok([base]);
 }
 
@@ -126,7 +144,8 @@ function importLeads(ctx: RequestContext, core: SimulatorCore): RouteAnswer {
 	const rawListId = param(ctx, 'listId');
 	if (rawListId !== undefined && rawListId !== '') {
 		listId = /^\d+$/.test(rawListId) ? Number(rawListId) : NaN;
-		if (!core.schema.staticLists.some((list) => list.id === listId)) return fail('1013', 'Static list not found');
+		if (!core.schema.staticLists.some((list) => list.id === listId))
+			return fail('1013', 'Static list not found');
 	}
 	let partitionId = DEFAULT_PARTITION_ID;
 	const partitionName = param(ctx, 'partitionName');
@@ -137,7 +156,10 @@ function importLeads(ctx: RequestContext, core: SimulatorCore): RouteAnswer {
 	}
 	const refusal = queueRefusal(core, ctx, listId);
 	if (refusal) return refusal;
-	const job = core.queue.enqueue({ kind: 'leads', ...upload, lookupField, listId, partitionId }, ctx.now);
+	const job = core.queue.enqueue(
+		{ kind: 'leads', ...upload, lookupField, listId, partitionId },
+		ctx.now,
+	);
 	return createdAnswer(job);
 }
 
@@ -160,11 +182,17 @@ function importProgramMembers(ctx: RequestContext, core: SimulatorCore): RouteAn
 	if ('type' in upload) return upload;
 	const refusal = queueRefusal(core, ctx);
 	if (refusal) return refusal;
-	const job = core.queue.enqueue({ kind: 'programMembers', ...upload, programId, programMemberStatus: status }, ctx.now);
+	const job = core.queue.enqueue(
+		{ kind: 'programMembers', ...upload, programId, programMemberStatus: status },
+		ctx.now,
+	);
 	return createdAnswer(job);
 }
 
-function findCustomObject(core: SimulatorCore, apiName: string): CustomObjectDefinition | undefined {
+function findCustomObject(
+	core: SimulatorCore,
+	apiName: string,
+): CustomObjectDefinition | undefined {
 	return core.schema.customObjects.find((o) => o.apiName === apiName);
 }
 
@@ -175,13 +203,20 @@ function importCustomObjects(ctx: RequestContext, core: SimulatorCore): RouteAns
 	if ('type' in upload) return upload;
 	const refusal = queueRefusal(core, ctx);
 	if (refusal) return refusal;
-	const job = core.queue.enqueue({ kind: 'customObjects', ...upload, objectApiName: object.apiName }, ctx.now);
+	const job = core.queue.enqueue(
+		{ kind: 'customObjects', ...upload, objectApiName: object.apiName },
+		ctx.now,
+	);
 	return createdAnswer(job);
 }
 
 /* ---------------- bulk import: status and files ---------------- */
 
-function findBatch(ctx: RequestContext, core: SimulatorCore, kind: ImportKind): ImportJob | undefined {
+function findBatch(
+	ctx: RequestContext,
+	core: SimulatorCore,
+	kind: ImportKind,
+): ImportJob | undefined {
 	const raw = ctx.pathParams.batchId;
 	if (!/^\d+$/.test(raw)) return undefined;
 	const job = core.queue.find(Number(raw), ctx.now);
@@ -232,7 +267,11 @@ function batchFile(kind: ImportKind, which: 'failures' | 'warnings') {
 		const job = findBatch(ctx, core, kind);
 		if (!job) return batchNotFound();
 		const body = problemFile(job, which, core.options.failureFileOmitsEmptyColumns);
-		if (body === '' && kind === 'customObjects' && core.options.customObjectEmptyFileStatus === 404) {
+		if (
+			body === '' &&
+			kind === 'customObjects' &&
+			core.options.customObjectEmptyFileStatus === 404
+		) {
 			return { type: 'text', status: 404, body: '', contentType: 'text/plain' };
 		}
 		return { type: 'text', status: 200, body, contentType: 'text/plain;charset=UTF-8' };
@@ -254,8 +293,16 @@ function describeFields(fields: FieldDefinition[]) {
 
 function describeLeads(_ctx: RequestContext, core: SimulatorCore): RouteAnswer {
 	const names = new Set(core.schema.leadFields.map((f) => f.name));
-	const searchable = [...allowedLookupFields(core.schema.leadFields)].filter((n) => names.has(n)).map((n) => [n]);
-	return ok([{ name: 'API Lead', searchableFields: searchable, fields: describeFields(core.schema.leadFields) }]);
+	const searchable = [...allowedLookupFields(core.schema.leadFields)]
+		.filter((n) => names.has(n))
+		.map((n) => [n]);
+	return ok([
+		{
+			name: 'API Lead',
+			searchableFields: searchable,
+			fields: describeFields(core.schema.leadFields),
+		},
+	]);
 }
 
 function describeProgramMembers(_ctx: RequestContext, core: SimulatorCore): RouteAnswer {
@@ -273,7 +320,13 @@ function describeProgramMembers(_ctx: RequestContext, core: SimulatorCore): Rout
 }
 
 function partitions(_ctx: RequestContext, core: SimulatorCore): RouteAnswer {
-	return ok(core.schema.partitions.map((p) => ({ id: p.id, name: p.name, description: p.description ?? '' })));
+	return ok(
+		core.schema.partitions.map((p) => ({
+			id: p.id,
+			name: p.name,
+			description: p.description ?? '',
+		})),
+	);
 }
 
 /** Paging token of lists.json: an opaque-looking encoding of the next offset. */
@@ -322,7 +375,10 @@ function lists(ctx: RequestContext, core: SimulatorCore): RouteAnswer {
 		updatedAt: SEED_TIME,
 	}));
 	const more = offset + batchSize < matching.length;
-	return ok(page, more ? { nextPageToken: encodePageToken(offset + batchSize), moreResult: true } : undefined);
+	return ok(
+		page,
+		more ? { nextPageToken: encodePageToken(offset + batchSize), moreResult: true } : undefined,
+	);
 }
 
 /** offset/maxReturn paging of the asset API; past the end answers 702. */
@@ -332,7 +388,8 @@ function assetPage<T>(ctx: RequestContext, items: T[], defaultMax: number): Rout
 	if (!Number.isInteger(maxReturn) || maxReturn < 1 || maxReturn > 200) {
 		return fail('1003', 'maxReturn must be between 1 and 200');
 	}
-	if (!Number.isInteger(offset) || offset < 0) return fail('1003', 'offset must be a non-negative integer');
+	if (!Number.isInteger(offset) || offset < 0)
+		return fail('1003', 'offset must be a non-negative integer');
 	const page = items.slice(offset, offset + maxReturn);
 	if (page.length === 0) return fail('702', 'No assets found for the given search criteria.');
 	return page;
@@ -453,12 +510,22 @@ function usage(ctx: RequestContext, core: SimulatorCore): RouteAnswer {
 	const day = new Date(ctx.now);
 	day.setUTCHours(0, 0, 0, 0);
 	const total = core.limiter.dailyCount;
-	return ok([{ date: isoTime(day.getTime()), total, users: [{ userId: core.options.apiUserEmail, count: total }] }]);
+	return ok([
+		{
+			date: isoTime(day.getTime()),
+			total,
+			users: [{ userId: core.options.apiUserEmail, count: total }],
+		},
+	]);
 }
 
 /* ---------------- the table ---------------- */
 
-const q = (name: string, aliases?: string[]): ParamSpec => ({ name, in: 'query', ...(aliases ? { aliases } : {}) });
+const q = (name: string, aliases?: string[]): ParamSpec => ({
+	name,
+	in: 'query',
+	...(aliases ? { aliases } : {}),
+});
 const p = (name: string): ParamSpec => ({ name, in: 'path' });
 const fileParam: ParamSpec = { name: 'file', in: 'formData' };
 
@@ -633,7 +700,14 @@ export const ROUTES: RouteDefinition[] = [
 		method: 'GET',
 		template: '/rest/v1/lists.json',
 		operationId: 'getListsUsingGET',
-		params: [q('id'), q('name'), q('programName'), q('workspaceName'), q('batchSize'), q('nextPageToken')],
+		params: [
+			q('id'),
+			q('name'),
+			q('programName'),
+			q('workspaceName'),
+			q('batchSize'),
+			q('nextPageToken'),
+		],
 		permission: 'readLead',
 		api: 'mapi',
 		handle: lists,

@@ -5,27 +5,37 @@
  */
 import type { FieldDefinition } from './types';
 
-export type CellCheck = { kind: 'ok' } | { kind: 'fail'; reason: string } | { kind: 'warn'; reason: string };
+export type CellCheck =
+	| { kind: 'ok' }
+	| { kind: 'fail'; reason: string }
+	| { kind: 'warn'; reason: string };
 
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
 
 function isValidCalendarDate(year: number, month: number, day: number): boolean {
 	const date = new Date(Date.UTC(year, month - 1, day));
-	return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+	return (
+		date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
+	);
 }
 
 export function isIsoDate(value: string): boolean {
 	const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-	return match !== null && isValidCalendarDate(Number(match[1]), Number(match[2]), Number(match[3]));
+	return (
+		match !== null && isValidCalendarDate(Number(match[1]), Number(match[2]), Number(match[3]))
+	);
 }
 
 /** ISO 8601 date-time with a 'T'; seconds, fraction and offset optional. */
 export function isIsoDateTime(value: string): boolean {
-	const match = /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):([0-5]\d)(:([0-5]\d)(\.\d{1,9})?)?(Z|[+-]([01]\d|2[0-3]):?([0-5]\d))?$/.exec(
-		value,
+	const match =
+		/^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):([0-5]\d)(:([0-5]\d)(\.\d{1,9})?)?(Z|[+-]([01]\d|2[0-3]):?([0-5]\d))?$/.exec(
+			value,
+		);
+	return (
+		match !== null && isValidCalendarDate(Number(match[1]), Number(match[2]), Number(match[3]))
 	);
-	return match !== null && isValidCalendarDate(Number(match[1]), Number(match[2]), Number(match[3]));
 }
 
 export function isPlausibleEmail(value: string): boolean {
@@ -40,7 +50,10 @@ const BOOLEAN_WORDS = new Set(['true', 'false', '1', '0', 'yes', 'no']);
  * as the Adobe docs show.
  */
 export function checkValue(field: FieldDefinition, value: string): CellCheck {
-	const invalidType: CellCheck = { kind: 'fail', reason: `Invalid data type in field ${field.displayName}` };
+	const invalidType: CellCheck = {
+		kind: 'fail',
+		reason: `Invalid data type in field ${field.displayName}`,
+	};
 	switch (field.dataType) {
 		case 'integer': {
 			if (!/^[+-]?\d+$/.test(value)) return invalidType;
@@ -58,7 +71,9 @@ export function checkValue(field: FieldDefinition, value: string): CellCheck {
 			return isIsoDateTime(value) ? { kind: 'ok' } : invalidType;
 		case 'email':
 			if (field.length !== undefined && value.length > field.length) return tooLong(field);
-			return isPlausibleEmail(value) ? { kind: 'ok' } : { kind: 'warn', reason: 'Invalid email address' };
+			return isPlausibleEmail(value)
+				? { kind: 'ok' }
+				: { kind: 'warn', reason: 'Invalid email address' };
 		default:
 			if (field.length !== undefined && value.length > field.length) return tooLong(field);
 			return { kind: 'ok' };
@@ -66,7 +81,10 @@ export function checkValue(field: FieldDefinition, value: string): CellCheck {
 }
 
 function tooLong(field: FieldDefinition): CellCheck {
-	return { kind: 'fail', reason: `Value too long for field ${field.displayName} (max ${field.length} characters)` };
+	return {
+		kind: 'fail',
+		reason: `Value too long for field ${field.displayName} (max ${field.length} characters)`,
+	};
 }
 
 export interface MappedColumn {
@@ -124,7 +142,10 @@ export interface RowRules {
 
 /** Decides one row. Missing cells count as empty; extra cells fail the row. */
 export function checkRow(mapping: HeaderMapping, row: string[], rules: RowRules): RowVerdict {
-	const values: Array<Record<string, string>> = Array.from({ length: rules.fieldSetCount }, () => ({}));
+	const values: Array<Record<string, string>> = Array.from(
+		{ length: rules.fieldSetCount },
+		() => ({}),
+	);
 	const keys: Record<string, string> = {};
 	if (row.length > mapping.columns.length) {
 		return {
@@ -138,7 +159,12 @@ export function checkRow(mapping: HeaderMapping, row: string[], rules: RowRules)
 		const index = mapping.columns.findIndex((c) => c.field?.name === keyField);
 		const value = index >= 0 ? (row[index] ?? '') : '';
 		if (value === '') {
-			return { outcome: 'failed', reason: `Value for ${rules.keyLabel} field '${keyField}' not found`, values, keys };
+			return {
+				outcome: 'failed',
+				reason: `Value for ${rules.keyLabel} field '${keyField}' not found`,
+				values,
+				keys,
+			};
 		}
 		keys[keyField] = value;
 	}

@@ -58,7 +58,9 @@ function referenceParse(text: string, delimiter: string): string[][] {
 
 describe('parseDelimited (slice-based)', () => {
 	it('reads exactly what a character-at-a-time reader reads, for any input (seeded)', () => {
-		const text = fc.string({ unit: fc.constantFrom('a', 'b', ',', ';', '\t', '"', '\n', '\r', ' ', 'é', '\uFEFF') });
+		const text = fc.string({
+			unit: fc.constantFrom('a', 'b', ',', ';', '\t', '"', '\n', '\r', ' ', 'é', '\uFEFF'),
+		});
 		for (const delimiter of [',', '\t', ';']) {
 			fc.assert(
 				fc.property(text, (input) => {
@@ -143,7 +145,10 @@ function leadsCsv(count: number, prefix: string): string {
 describe('processing a backlog in slices', () => {
 	const enqueue = (core: ReturnType<typeof createCore>, rows: number) => {
 		const all = parseDelimited(leadsCsv(rows, 'u'), ',');
-		return core.queue.enqueue({ kind: 'leads', format: 'csv', header: all[0], rows: all.slice(1), lookupField: 'email' }, 0);
+		return core.queue.enqueue(
+			{ kind: 'leads', format: 'csv', header: all[0], rows: all.slice(1), lookupField: 'email' },
+			0,
+		);
 	};
 
 	it('yields between slices and ends in the same state as one synchronous advance', async () => {
@@ -181,8 +186,9 @@ describe('processing on the real clock', () => {
 		const sim = await startSimulator({ rowsPerSecond: 2000, tokenLifetimeSeconds: 30 * 24 * 3600 });
 		try {
 			const token = await getToken(sim);
-			const batchId = firstResult(await upload(sim, '/bulk/v1/leads.json?format=csv', leadsCsv(200, 'q'), token))
-				.batchId as number;
+			const batchId = firstResult(
+				await upload(sim, '/bulk/v1/leads.json?format=csv', leadsCsv(200, 'q'), token),
+			).batchId as number;
 			const callsBefore = sim.state.calls.length;
 			// Waits for the event (0.1 s of processing), giving up after 1,000 looks; no request comes in meanwhile.
 			const replayed = () => sim.state.replayedQueue.find((job) => job.batchId === batchId);
@@ -191,7 +197,9 @@ describe('processing on the real clock', () => {
 			}
 			expect(replayed()?.status).toBe('Complete');
 			expect(sim.state.calls).toHaveLength(callsBefore);
-			expect(sim.state.replayedQueue.find((job) => job.batchId === batchId)).toMatchObject({ rowsProcessed: 200 });
+			expect(sim.state.replayedQueue.find((job) => job.batchId === batchId)).toMatchObject({
+				rowsProcessed: 200,
+			});
 		} finally {
 			await sim.close();
 		}
@@ -202,25 +210,40 @@ describe('a 200,000-row import over HTTP', () => {
 	const clock = createFakeClock();
 
 	it('stores every row as a lead and updates them on a second pass', async () => {
-		const sim = await startSimulator({ clock, rowsPerSecond: 100_000, tokenLifetimeSeconds: 30 * 24 * 3600 });
+		const sim = await startSimulator({
+			clock,
+			rowsPerSecond: 100_000,
+			tokenLifetimeSeconds: 30 * 24 * 3600,
+		});
 		try {
 			const token = await getToken(sim);
 			const create = async (csv: string) =>
-				firstResult(await upload(sim, '/bulk/v1/leads.json?format=csv', csv, token)).batchId as number;
-			const status = async (batchId: number) => firstResult(await apiGet(sim, `/bulk/v1/leads/batch/${batchId}.json`, token));
+				firstResult(await upload(sim, '/bulk/v1/leads.json?format=csv', csv, token))
+					.batchId as number;
+			const status = async (batchId: number) =>
+				firstResult(await apiGet(sim, `/bulk/v1/leads/batch/${batchId}.json`, token));
 
 			const first = await create(leadsCsv(100_000, 'a'));
 			const second = await create(leadsCsv(100_000, 'b'));
 			clock.advance(1000);
-			expect(await status(first)).toMatchObject({ status: 'Complete', numOfLeadsProcessed: 100_000 });
-			expect(await status(second)).toMatchObject({ status: 'Complete', numOfLeadsProcessed: 100_000 });
+			expect(await status(first)).toMatchObject({
+				status: 'Complete',
+				numOfLeadsProcessed: 100_000,
+			});
+			expect(await status(second)).toMatchObject({
+				status: 'Complete',
+				numOfLeadsProcessed: 100_000,
+			});
 			expect(sim.state.leads).toHaveLength(200_000);
 			expect(sim.state.findLead('email', 'B99999@example.com')?.fields.firstName).toBe('N99999');
 
 			// The same emails again update instead of creating.
 			const again = await create(leadsCsv(100_000, 'a').replace(/,N(\d+),/g, ',M$1,'));
 			clock.advance(1000);
-			expect(await status(again)).toMatchObject({ status: 'Complete', numOfLeadsProcessed: 100_000 });
+			expect(await status(again)).toMatchObject({
+				status: 'Complete',
+				numOfLeadsProcessed: 100_000,
+			});
 			expect(sim.state.leads).toHaveLength(200_000);
 			expect(sim.state.findLead('email', 'a12345@example.com')?.fields.firstName).toBe('M12345');
 		} finally {

@@ -122,7 +122,9 @@ function isSeedCustom(name: string): boolean {
 
 /** Lookup fields accepted for a given lead schema. */
 export function allowedLookupFields(leadFields: FieldDefinition[]): Set<string> {
-	const allowed = new Set(DOCUMENTED_LOOKUP_FIELDS.filter((name) => leadFields.some((f) => f.name === name)));
+	const allowed = new Set(
+		DOCUMENTED_LOOKUP_FIELDS.filter((name) => leadFields.some((f) => f.name === name)),
+	);
 	for (const f of leadFields) {
 		const custom = !STANDARD_LEAD_FIELD_NAMES.has(f.name);
 		if (custom && ['string', 'email', 'integer'].includes(f.dataType)) allowed.add(f.name);
@@ -172,7 +174,10 @@ export const SEED_PARTITIONS: PartitionDefinition[] = [
 	{ id: 2, name: 'EMEA', description: 'Leads managed by the EMEA team' },
 ];
 
-function statuses(names: string[], successNames: string[]): ChannelDefinition['progressionStatuses'] {
+function statuses(
+	names: string[],
+	successNames: string[],
+): ChannelDefinition['progressionStatuses'] {
 	return names.map((name, index) => ({
 		name,
 		step: index === 0 && name === 'Not in Program' ? 0 : index,
@@ -197,9 +202,10 @@ export const SEED_CHANNELS: ChannelDefinition[] = [
 		id: 1002,
 		name: 'Tradeshow',
 		applicableProgramType: 'event',
-		progressionStatuses: statuses(['Not in Program', 'Invited', 'Registered', 'Visited Booth', 'No Show'], [
-			'Visited Booth',
-		]),
+		progressionStatuses: statuses(
+			['Not in Program', 'Invited', 'Registered', 'Visited Booth', 'No Show'],
+			['Visited Booth'],
+		),
 	},
 	{
 		id: 1003,
@@ -232,8 +238,20 @@ const PROGRAM_THEMES: Array<[string, string, ProgramDefinition['type']]> = [
 /** 30 programs so browsing with maxReturn must page; id 1001 is the Lannister example ("On List"). */
 function seedPrograms(): ProgramDefinition[] {
 	const programs: ProgramDefinition[] = [
-		{ id: 1001, name: 'House Lannister Import', channel: 'List Import', type: 'program', folderId: 30 },
-		{ id: 1002, name: '2025 Spring Product Webinar', channel: 'Webinar', type: 'event', folderId: 31 },
+		{
+			id: 1001,
+			name: 'House Lannister Import',
+			channel: 'List Import',
+			type: 'program',
+			folderId: 30,
+		},
+		{
+			id: 1002,
+			name: '2025 Spring Product Webinar',
+			channel: 'Webinar',
+			type: 'event',
+			folderId: 31,
+		},
 	];
 	for (let i = 0; programs.length < 30; i++) {
 		const [label, channel, type] = PROGRAM_THEMES[i % PROGRAM_THEMES.length];
@@ -253,9 +271,19 @@ export const SEED_PROGRAMS: ProgramDefinition[] = seedPrograms();
 
 export const SEED_STATIC_LISTS: StaticListDefinition[] = [
 	{ id: 2001, name: 'Newsletter Subscribers', workspaceName: 'Default' },
-	{ id: 2002, name: 'Imported from Trade Show', programName: '2024-02 Tradeshow 2', workspaceName: 'Default' },
+	{
+		id: 2002,
+		name: 'Imported from Trade Show',
+		programName: '2024-02 Tradeshow 2',
+		workspaceName: 'Default',
+	},
 	{ id: 2003, name: 'VIP Customers', workspaceName: 'Default' },
-	{ id: 2004, name: 'Webinar Registrants', programName: '2025 Spring Product Webinar', workspaceName: 'Default' },
+	{
+		id: 2004,
+		name: 'Webinar Registrants',
+		programName: '2025 Spring Product Webinar',
+		workspaceName: 'Default',
+	},
 	{ id: 2005, name: 'EMEA Prospects', workspaceName: 'EMEA' },
 ];
 
@@ -311,10 +339,15 @@ export interface InstanceSchema {
 }
 
 export function buildInstanceSchema(overrides: SchemaOverrides = {}): InstanceSchema {
-	const leadFields = [...(overrides.leadFields ?? SEED_LEAD_FIELDS), ...(overrides.extraLeadFields ?? [])];
+	const leadFields = [
+		...(overrides.leadFields ?? SEED_LEAD_FIELDS),
+		...(overrides.extraLeadFields ?? []),
+	];
 	return {
 		leadFields,
-		programMemberFields: checkedProgramMemberFields(overrides.programMemberFields ?? SEED_PROGRAM_MEMBER_FIELDS),
+		programMemberFields: checkedProgramMemberFields(
+			overrides.programMemberFields ?? SEED_PROGRAM_MEMBER_FIELDS,
+		),
 		partitions: overrides.partitions ?? SEED_PARTITIONS,
 		channels: overrides.channels ?? SEED_CHANNELS,
 		programs: overrides.programs ?? SEED_PROGRAMS,

@@ -9,7 +9,13 @@ import type { Socket } from 'node:net';
 import { REAL_CLOCK } from '../../nodes/shared/clock';
 import { createCore } from './core';
 import { ENVELOPE_FAULT_MESSAGES, GATEWAY_502_HTML } from './faults';
-import { matchRoute, type RequestContext, type RouteAnswer, type RouteDefinition, type UploadedFile } from './routes';
+import {
+	matchRoute,
+	type RequestContext,
+	type RouteAnswer,
+	type RouteDefinition,
+	type UploadedFile,
+} from './routes';
 import { SimulatorStateImpl } from './state';
 import type { AuthStyle, CallRecord, FaultAnswer, SimulatorOptions } from './types';
 
@@ -19,7 +25,8 @@ const BACKGROUND_CATCH_UP_MS = 100;
 
 function redact(values: Record<string, string>): Record<string, string> {
 	const out: Record<string, string> = {};
-	for (const [key, value] of Object.entries(values)) out[key] = SECRET_PARAMS.has(key) ? '***' : value;
+	for (const [key, value] of Object.entries(values))
+		out[key] = SECRET_PARAMS.has(key) ? '***' : value;
 	return out;
 }
 
@@ -48,14 +55,17 @@ function parseMultipart(req: IncomingMessage, body: Buffer): Promise<ParsedBody>
 			stream.on('data', (chunk: Buffer) => chunks.push(chunk));
 			stream.on('end', () => {
 				// Only the part named `file` is the upload; any file name is fine.
-				if (name === 'file' && !file) file = { fieldName: name, fileName: info.filename ?? '', bytes: Buffer.concat(chunks) };
+				if (name === 'file' && !file)
+					file = { fieldName: name, fileName: info.filename ?? '', bytes: Buffer.concat(chunks) };
 			});
 		});
 		parser.on('field', (name, value) => {
 			form[name] = value;
 		});
 		parser.on('close', () => resolve({ form, file }));
-		parser.on('error', () => resolve({ form, problem: { code: '613', message: 'Invalid multipart request' } }));
+		parser.on('error', () =>
+			resolve({ form, problem: { code: '613', message: 'Invalid multipart request' } }),
+		);
 		parser.end(body);
 	});
 }
@@ -97,7 +107,11 @@ export function createSimulatorServer(options: SimulatorOptions): SimulatorServe
 
 	const requestId = (now: number) => `${core.idPrng.hex(4)}#${now.toString(16)}`;
 
-	const envelope = (route: RouteDefinition | undefined, answer: RouteAnswer, now: number): HttpAnswer => {
+	const envelope = (
+		route: RouteDefinition | undefined,
+		answer: RouteAnswer,
+		now: number,
+	): HttpAnswer => {
 		const asset = route?.api === 'asset';
 		if (answer.type === 'text') {
 			return { status: answer.status, contentType: answer.contentType, body: answer.body };
@@ -121,7 +135,12 @@ export function createSimulatorServer(options: SimulatorOptions): SimulatorServe
 		return jsonAnswer(200, json, undefined, true);
 	};
 
-	const jsonAnswer = (status: number, json: unknown, marketoCode?: string, success?: boolean): HttpAnswer => ({
+	const jsonAnswer = (
+		status: number,
+		json: unknown,
+		marketoCode?: string,
+		success?: boolean,
+	): HttpAnswer => ({
 		status,
 		contentType: 'application/json;charset=UTF-8',
 		body: JSON.stringify(json),
@@ -129,7 +148,11 @@ export function createSimulatorServer(options: SimulatorOptions): SimulatorServe
 		success,
 	});
 
-	const faultAnswer = (route: RouteDefinition | undefined, fault: FaultAnswer, now: number): HttpAnswer | 'reset' => {
+	const faultAnswer = (
+		route: RouteDefinition | undefined,
+		fault: FaultAnswer,
+		now: number,
+	): HttpAnswer | 'reset' => {
 		switch (fault.kind) {
 			case 'reset':
 				return 'reset';
@@ -143,7 +166,9 @@ export function createSimulatorServer(options: SimulatorOptions): SimulatorServe
 				};
 			case 'envelope': {
 				const message =
-					fault.message ?? ENVELOPE_FAULT_MESSAGES[fault.code as keyof typeof ENVELOPE_FAULT_MESSAGES] ?? 'Error';
+					fault.message ??
+					ENVELOPE_FAULT_MESSAGES[fault.code as keyof typeof ENVELOPE_FAULT_MESSAGES] ??
+					'Error';
 				return envelope(route, { type: 'error', code: fault.code, message }, now);
 			}
 			default:
@@ -152,7 +177,10 @@ export function createSimulatorServer(options: SimulatorOptions): SimulatorServe
 	};
 
 	/** Reads the body; past `limit` bytes it keeps draining (so the client can read the 413) but stops buffering. */
-	const readBody = (req: IncomingMessage, limit: number): Promise<{ body: Buffer; tooLarge: boolean }> =>
+	const readBody = (
+		req: IncomingMessage,
+		limit: number,
+	): Promise<{ body: Buffer; tooLarge: boolean }> =>
 		new Promise((resolve, reject) => {
 			const chunks: Buffer[] = [];
 			let size = 0;
@@ -162,17 +190,28 @@ export function createSimulatorServer(options: SimulatorOptions): SimulatorServe
 				if (size > limit) tooLarge = true;
 				if (!tooLarge) chunks.push(chunk);
 			});
-			req.on('end', () => resolve({ body: tooLarge ? Buffer.alloc(0) : Buffer.concat(chunks), tooLarge }));
+			req.on('end', () =>
+				resolve({ body: tooLarge ? Buffer.alloc(0) : Buffer.concat(chunks), tooLarge }),
+			);
 			req.on('error', reject);
 		});
 
 	const identity = (ctx: RequestContext): HttpAnswer => {
 		const value = (name: string) => ctx.query[name] ?? ctx.form[name];
 		if (value('grant_type') !== 'client_credentials') {
-			return jsonAnswer(400, { error: 'unsupported_grant_type', error_description: 'Unsupported grant type' });
+			return jsonAnswer(400, {
+				error: 'unsupported_grant_type',
+				error_description: 'Unsupported grant type',
+			});
 		}
-		if (value('client_id') !== core.options.clientId || value('client_secret') !== core.options.clientSecret) {
-			return jsonAnswer(401, { error: 'invalid_client', error_description: 'Bad client credentials' });
+		if (
+			value('client_id') !== core.options.clientId ||
+			value('client_secret') !== core.options.clientSecret
+		) {
+			return jsonAnswer(401, {
+				error: 'invalid_client',
+				error_description: 'Bad client credentials',
+			});
 		}
 		const token = core.tokens.issue(ctx.now);
 		return jsonAnswer(200, {
@@ -183,7 +222,10 @@ export function createSimulatorServer(options: SimulatorOptions): SimulatorServe
 		});
 	};
 
-	const authStyleOf = (req: IncomingMessage, ctx: RequestContext): { style: AuthStyle; token?: string } => {
+	const authStyleOf = (
+		req: IncomingMessage,
+		ctx: RequestContext,
+	): { style: AuthStyle; token?: string } => {
 		const header = req.headers.authorization;
 		const bearer = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
 		if (bearer) return { style: 'bearer', token: bearer[1] };
@@ -245,7 +287,10 @@ export function createSimulatorServer(options: SimulatorOptions): SimulatorServe
 		if (decision.before?.kind === 'reset') return reset();
 
 		// Gateway: an upload over the limit is refused before anything else looks at it.
-		const bodyLimit = route?.upload && core.options.uploadLimitAppliesTo === 'body' ? core.options.maxUploadBytes : 64 * 1024 * 1024;
+		const bodyLimit =
+			route?.upload && core.options.uploadLimitAppliesTo === 'body'
+				? core.options.maxUploadBytes
+				: 64 * 1024 * 1024;
 		const declared = Number(req.headers['content-length'] ?? '0');
 		const { body, tooLarge } = await readBody(req, declared > bodyLimit ? -1 : bodyLimit);
 		if (tooLarge) {
@@ -277,12 +322,26 @@ export function createSimulatorServer(options: SimulatorOptions): SimulatorServe
 			const answer = faultAnswer(route, decision.before, now);
 			return answer === 'reset' ? reset() : send(answer);
 		}
-		if (!route) return send(envelope(undefined, { type: 'error', code: '610', message: 'Requested resource not found' }, now));
+		if (!route)
+			return send(
+				envelope(
+					undefined,
+					{ type: 'error', code: '610', message: 'Requested resource not found' },
+					now,
+				),
+			);
 		if (isIdentity) return send(identity(ctx));
 
 		// Apply a big processing backlog in slices first, so the handler's own advanceTo has nothing left to do.
 		await core.queue.catchUp(now);
-		const answer = await apiAnswer(req, record, route, ctx, parsed, concurrency.ok ? undefined : concurrency);
+		const answer = await apiAnswer(
+			req,
+			record,
+			route,
+			ctx,
+			parsed,
+			concurrency.ok ? undefined : concurrency,
+		);
 		if (decision.after) {
 			const replaced = faultAnswer(route, decision.after, now);
 			return replaced === 'reset' ? reset() : send(replaced);
@@ -298,7 +357,8 @@ export function createSimulatorServer(options: SimulatorOptions): SimulatorServe
 		parsed: ParsedBody,
 		concurrencyRefusal: { code: string; message: string } | undefined,
 	): Promise<HttpAnswer> => {
-		const error = (code: string, message: string) => envelope(route, { type: 'error', code, message }, ctx.now);
+		const error = (code: string, message: string) =>
+			envelope(route, { type: 'error', code, message }, ctx.now);
 		const auth = authStyleOf(req, ctx);
 		record.authStyle = auth.style;
 		if (concurrencyRefusal) return error(concurrencyRefusal.code, concurrencyRefusal.message);
@@ -311,20 +371,31 @@ export function createSimulatorServer(options: SimulatorOptions): SimulatorServe
 		if (auth.style === 'none' || !auth.token) return error('601', 'Access token invalid');
 		const tokenCheck = core.tokens.check(auth.token, ctx.now);
 		if (!tokenCheck.ok) return error(tokenCheck.code, tokenCheck.message);
-		if (route.permission && !core.permissions[route.permission]) return error('603', 'Access denied');
+		if (route.permission && !core.permissions[route.permission])
+			return error('603', 'Access denied');
 		const counted = core.limiter.count(ctx.now);
 		if (!counted.ok) return error(counted.code, counted.message);
 		if (route.upload) {
-			if (parsed.problem) return withRefund(error(parsed.problem.code, parsed.problem.message), ctx.now);
+			if (parsed.problem)
+				return withRefund(error(parsed.problem.code, parsed.problem.message), ctx.now);
 			const type = (req.headers['content-type'] ?? '').toLowerCase();
 			if (!type.startsWith('multipart/form-data')) {
 				return withRefund(error('612', 'Invalid Content Type'), ctx.now);
 			}
-			if (core.options.uploadLimitAppliesTo === 'file' && (parsed.file?.bytes.length ?? 0) > core.options.maxUploadBytes) {
-				return { status: 413, contentType: 'text/html', body: '<html><body><h1>413 Request Entity Too Large</h1></body></html>' };
+			if (
+				core.options.uploadLimitAppliesTo === 'file' &&
+				(parsed.file?.bytes.length ?? 0) > core.options.maxUploadBytes
+			) {
+				return {
+					status: 413,
+					contentType: 'text/html',
+					body: '<html><body><h1>413 Request Entity Too Large</h1></body></html>',
+				};
 			}
 		}
-		const answer = route.handle ? route.handle(ctx, core) : ({ type: 'error', code: '610', message: 'Requested resource not found' } as RouteAnswer);
+		const answer = route.handle
+			? route.handle(ctx, core)
+			: ({ type: 'error', code: '610', message: 'Requested resource not found' } as RouteAnswer);
 		const http = envelope(route, answer, ctx.now);
 		return answer.type === 'error' ? withRefund(http, ctx.now) : http;
 	};

@@ -96,7 +96,9 @@ export class SimulatorStateImpl implements SimulatorState {
 
 	jobLedger(): JobLedgerEntry[] {
 		this.advance();
-		const emailFields = new Set(this.core.schema.leadFields.filter((f) => f.dataType === 'email').map((f) => f.name));
+		const emailFields = new Set(
+			this.core.schema.leadFields.filter((f) => f.dataType === 'email').map((f) => f.name),
+		);
 		return this.core.queue.jobs.map((job) => ledgerEntry(job, emailFields));
 	}
 

@@ -30,7 +30,11 @@ export async function getToken(sim: RunningSimulator): Promise<string> {
 	return body.access_token;
 }
 
-export async function apiGet(sim: RunningSimulator, pathAndQuery: string, token?: string): Promise<HttpResult> {
+export async function apiGet(
+	sim: RunningSimulator,
+	pathAndQuery: string,
+	token?: string,
+): Promise<HttpResult> {
 	const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
 	return toResult(await fetch(`${sim.baseUrl}${pathAndQuery}`, { headers }));
 }
@@ -56,10 +60,16 @@ export async function upload(
 	for (const [name, value] of Object.entries(options.fields ?? {})) form.append(name, value);
 	if (!options.omitFile) {
 		const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-		form.append(options.fileField ?? 'file', new Blob([bytes], { type: 'text/csv' }), options.fileName ?? 'upload.csv');
+		form.append(
+			options.fileField ?? 'file',
+			new Blob([bytes], { type: 'text/csv' }),
+			options.fileName ?? 'upload.csv',
+		);
 	}
 	const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
-	return toResult(await fetch(`${sim.baseUrl}${pathAndQuery}`, { method: 'POST', body: form, headers }));
+	return toResult(
+		await fetch(`${sim.baseUrl}${pathAndQuery}`, { method: 'POST', body: form, headers }),
+	);
 }
 
 export function fixture(name: string): string {
@@ -84,7 +94,8 @@ export function errorCode(result: HttpResult): string | undefined {
 
 export function firstResult(result: HttpResult): Record<string, unknown> {
 	const envelope = envelopeOf(result);
-	if (!envelope.success || !envelope.result?.[0]) throw new Error(`Expected a result, got ${result.text}`);
+	if (!envelope.success || !envelope.result?.[0])
+		throw new Error(`Expected a result, got ${result.text}`);
 	return envelope.result[0];
 }
 

@@ -16,12 +16,14 @@ export const inputDescription: INodeProperties[] = [
 			{
 				name: 'Binary File',
 				value: 'binary',
-				description: 'Upload a CSV, TSV or semicolon file from a binary property of each input item',
+				description:
+					'Upload a CSV, TSV or semicolon file from a binary property of each input item',
 			},
 			{
 				name: 'Items',
 				value: 'items',
-				description: "Write the incoming items into one file (one per distinct per-item setting), one row per item",
+				description:
+					'Write the incoming items into one file (one per distinct per-item setting), one row per item',
 			},
 		],
 		default: 'binary',
@@ -76,7 +78,8 @@ export const inputDescription: INodeProperties[] = [
 		noDataExpression: true,
 		default: { mappingMode: 'autoMapInputData', value: null },
 		required: true,
-		description: 'Which Marketo field each column of the file fills, from the fields the instance describes',
+		description:
+			'Which Marketo field each column of the file fills, from the fields the instance describes',
 		typeOptions: {
 			loadOptionsDependsOn: ['operation', 'lookupField', 'customObject'],
 			resourceMapper: {
@@ -87,7 +90,8 @@ export const inputDescription: INodeProperties[] = [
 				addAllFields: false,
 				multiKeyMatch: false,
 				supportAutoMap: true,
-				noFieldsError: 'Marketo described no fields for this import: check the credential and the custom object.',
+				noFieldsError:
+					'Marketo described no fields for this import: check the credential and the custom object.',
 			},
 		},
 		displayOptions: { show: { inputSource: ['items'], '@version': [{ _cnd: { gte: 2 } }] } },

@@ -1,4 +1,9 @@
-import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
+import {
+	NodeOperationError,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeProperties,
+} from 'n8n-workflow';
 
 import type { ImportPlan } from '../helpers/plan/importPlan';
 import { customObjectHeaderRules, customObjectKeyColumns } from '../helpers/plan/preflight';
@@ -31,7 +36,8 @@ export function buildCustomObjectPlan(this: IExecuteFunctions, itemIndex: number
 		query: {},
 		targetFields: { objectApiName },
 		label: `${objectApiName} records`,
-		headerRules: async (context, cache, index) => await customObjectHeaderRules(context, cache, objectApiName, index),
+		headerRules: async (context, cache, index) =>
+			await customObjectHeaderRules(context, cache, objectApiName, index),
 		keyColumns: async (context, cache, index, header) =>
 			await customObjectKeyColumns(context, cache, objectApiName, index, header),
 	};

@@ -1,4 +1,9 @@
-import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
+import {
+	NodeOperationError,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeProperties,
+} from 'n8n-workflow';
 
 import type { ImportPlan } from '../helpers/plan/importPlan';
 import { isBlank, parseMarketoId } from '../helpers/plan/ids';
@@ -38,7 +43,12 @@ export const description: INodeProperties[] = [
 				name: 'id',
 				type: 'string',
 				placeholder: 'e.g. 1043',
-				validation: [{ type: 'regex', properties: { regex: '^\\s*\\d+\\s*$', errorMessage: 'A list ID is a number' } }],
+				validation: [
+					{
+						type: 'regex',
+						properties: { regex: '^\\s*\\d+\\s*$', errorMessage: 'A list ID is a number' },
+					},
+				],
 			},
 		],
 	},
@@ -55,7 +65,9 @@ export const description: INodeProperties[] = [
 ];
 
 export function buildLeadPlan(this: IExecuteFunctions, itemIndex: number): ImportPlan {
-	const lookupField = String(this.getNodeParameter('lookupField', itemIndex, 'email') || 'email').trim();
+	const lookupField = String(
+		this.getNodeParameter('lookupField', itemIndex, 'email') || 'email',
+	).trim();
 	const listValue = this.getNodeParameter('list', itemIndex, '', { extractValue: true });
 	const partitionName = String(this.getNodeParameter('partitionName', itemIndex, '') ?? '').trim();
 
@@ -63,10 +75,15 @@ export function buildLeadPlan(this: IExecuteFunctions, itemIndex: number): Impor
 	if (!isBlank(listValue)) {
 		listId = parseMarketoId(listValue);
 		if (listId === undefined) {
-			throw new NodeOperationError(this.getNode(), `Static List '${String(listValue)}' is not a list ID`, {
-				itemIndex,
-				description: 'Pick the list from the dropdown, or enter its numeric ID (Marketo shows it in the list URL).',
-			});
+			throw new NodeOperationError(
+				this.getNode(),
+				`Static List '${String(listValue)}' is not a list ID`,
+				{
+					itemIndex,
+					description:
+						'Pick the list from the dropdown, or enter its numeric ID (Marketo shows it in the list URL).',
+				},
+			);
 		}
 	}
 
@@ -83,7 +100,8 @@ export function buildLeadPlan(this: IExecuteFunctions, itemIndex: number): Impor
 			...(partitionName !== '' ? { partitionName } : {}),
 		},
 		label: 'leads',
-		headerRules: async (context, cache, index) => await leadHeaderRules(context, cache, lookupField, index),
+		headerRules: async (context, cache, index) =>
+			await leadHeaderRules(context, cache, lookupField, index),
 		keyColumns: async () => [lookupField],
 	};
 }

@@ -1,4 +1,9 @@
-import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
+import {
+	NodeOperationError,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeProperties,
+} from 'n8n-workflow';
 
 import type { ImportPlan } from '../helpers/plan/importPlan';
 import { parseMarketoId } from '../helpers/plan/ids';
@@ -18,11 +23,16 @@ export const description: INodeProperties[] = [
 		type: 'options',
 		noDataExpression: true,
 		options: [
-			{ name: 'One Program for All Rows', value: 'fixed', description: 'Every row joins the program chosen below' },
+			{
+				name: 'One Program for All Rows',
+				value: 'fixed',
+				description: 'Every row joins the program chosen below',
+			},
 			{
 				name: 'From a Column',
 				value: 'column',
-				description: 'Each row names its program (by ID) in a column of the file: one batch per program and status',
+				description:
+					'Each row names its program (by ID) in a column of the file: one batch per program and status',
 			},
 		],
 		default: 'fixed',
@@ -35,7 +45,7 @@ export const description: INodeProperties[] = [
 		default: DEFAULT_PROGRAM_COLUMN,
 		required: true,
 		description:
-			'The column of the file (with Items input: the item field) that holds each row\'s program ID. Every program is checked to exist before anything is uploaded; the column itself is not uploaded.',
+			"The column of the file (with Items input: the item field) that holds each row's program ID. Every program is checked to exist before anything is uploaded; the column itself is not uploaded.",
 		displayOptions: { show: { operation: ['importProgramMembers'], programSource: ['column'] } },
 	},
 	{
@@ -60,7 +70,10 @@ export const description: INodeProperties[] = [
 				type: 'string',
 				placeholder: 'e.g. 1001',
 				validation: [
-					{ type: 'regex', properties: { regex: '^\\s*\\d+\\s*$', errorMessage: 'A program ID is a number' } },
+					{
+						type: 'regex',
+						properties: { regex: '^\\s*\\d+\\s*$', errorMessage: 'A program ID is a number' },
+					},
 				],
 			},
 		],
@@ -71,7 +84,11 @@ export const description: INodeProperties[] = [
 		type: 'options',
 		noDataExpression: true,
 		options: [
-			{ name: 'One Status for All Rows', value: 'fixed', description: 'Every member gets the status chosen below' },
+			{
+				name: 'One Status for All Rows',
+				value: 'fixed',
+				description: 'Every member gets the status chosen below',
+			},
 			{
 				name: 'From a Column',
 				value: 'column',
@@ -90,18 +107,25 @@ export const description: INodeProperties[] = [
 		required: true,
 		description:
 			"The column of the file (with Items input: the item field) that holds each row's status, e.g. 'Attended' or 'No Show', spelled as in the program's channel. Every status is checked against the channel before anything is uploaded; the column itself is not uploaded.",
-		displayOptions: { show: { operation: ['importProgramMembers'], memberStatusSource: ['column'] } },
+		displayOptions: {
+			show: { operation: ['importProgramMembers'], memberStatusSource: ['column'] },
+		},
 	},
 	{
 		displayName: 'Member Status Name or ID',
 		name: 'programMemberStatus',
 		type: 'options',
-		typeOptions: { loadOptionsMethod: 'getProgramMemberStatuses', loadOptionsDependsOn: ['program.value'] },
+		typeOptions: {
+			loadOptionsMethod: 'getProgramMemberStatuses',
+			loadOptionsDependsOn: ['program.value'],
+		},
 		default: '',
 		required: true,
 		description:
 			'Program status every imported member gets, e.g. "On List". The list shows the statuses of the chosen program\'s channel, so choose the Program first. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
-		displayOptions: { show: { operation: ['importProgramMembers'], memberStatusSource: ['fixed'] } },
+		displayOptions: {
+			show: { operation: ['importProgramMembers'], memberStatusSource: ['fixed'] },
+		},
 	},
 ];
 
@@ -112,41 +136,58 @@ export function programMemberPlan(programId: number, programMemberStatus: string
 		query: { programMemberStatus },
 		targetFields: { programId, programMemberStatus },
 		label: `members of program ${programId}`,
-		headerRules: async (context, cache, index) => await programMemberHeaderRules(context, cache, index),
+		headerRules: async (context, cache, index) =>
+			await programMemberHeaderRules(context, cache, index),
 		// Marketo finds or creates each member's lead by email.
 		keyColumns: async () => ['email'],
 	};
 }
 
-function columnParameter(context: IExecuteFunctions, name: string, fallback: string, itemIndex: number): string {
+function columnParameter(
+	context: IExecuteFunctions,
+	name: string,
+	fallback: string,
+	itemIndex: number,
+): string {
 	const column = String(context.getNodeParameter(name, itemIndex, fallback) ?? '').trim();
 	if (column === '') {
-		throw new NodeOperationError(context.getNode(), `The column name in '${name === 'programColumn' ? 'Program Column' : 'Member Status Column'}' is empty`, {
-			itemIndex,
-			description: `Enter the header of the file's column that holds it, e.g. '${fallback}'.`,
-		});
+		throw new NodeOperationError(
+			context.getNode(),
+			`The column name in '${name === 'programColumn' ? 'Program Column' : 'Member Status Column'}' is empty`,
+			{
+				itemIndex,
+				description: `Enter the header of the file's column that holds it, e.g. '${fallback}'.`,
+			},
+		);
 	}
 	return column;
 }
 
 export function buildProgramMemberPlan(this: IExecuteFunctions, itemIndex: number): ImportPlan {
 	const programFromColumn = this.getNodeParameter('programSource', itemIndex, 'fixed') === 'column';
-	const statusFromColumn = this.getNodeParameter('memberStatusSource', itemIndex, 'fixed') === 'column';
+	const statusFromColumn =
+		this.getNodeParameter('memberStatusSource', itemIndex, 'fixed') === 'column';
 
 	let programId: number | undefined;
 	if (!programFromColumn) {
 		const programValue = this.getNodeParameter('program', itemIndex, '', { extractValue: true });
 		programId = parseMarketoId(programValue);
 		if (programId === undefined) {
-			throw new NodeOperationError(this.getNode(), `Program '${String(programValue)}' is not a program ID`, {
-				itemIndex,
-				description: 'Pick the program from the dropdown, or enter its numeric ID.',
-			});
+			throw new NodeOperationError(
+				this.getNode(),
+				`Program '${String(programValue)}' is not a program ID`,
+				{
+					itemIndex,
+					description: 'Pick the program from the dropdown, or enter its numeric ID.',
+				},
+			);
 		}
 	}
 	let programMemberStatus = '';
 	if (!statusFromColumn) {
-		programMemberStatus = String(this.getNodeParameter('programMemberStatus', itemIndex, '') ?? '').trim();
+		programMemberStatus = String(
+			this.getNodeParameter('programMemberStatus', itemIndex, '') ?? '',
+		).trim();
 		if (programMemberStatus === '') {
 			throw new NodeOperationError(this.getNode(), 'Member Status is empty', {
 				itemIndex,
@@ -155,10 +196,13 @@ export function buildProgramMemberPlan(this: IExecuteFunctions, itemIndex: numbe
 			});
 		}
 	}
-	if (!programFromColumn && !statusFromColumn) return programMemberPlan(programId as number, programMemberStatus);
+	if (!programFromColumn && !statusFromColumn)
+		return programMemberPlan(programId as number, programMemberStatus);
 
 	const spec = {
-		programColumn: programFromColumn ? columnParameter(this, 'programColumn', DEFAULT_PROGRAM_COLUMN, itemIndex) : undefined,
+		programColumn: programFromColumn
+			? columnParameter(this, 'programColumn', DEFAULT_PROGRAM_COLUMN, itemIndex)
+			: undefined,
 		statusColumn: statusFromColumn
 			? columnParameter(this, 'memberStatusColumn', DEFAULT_MEMBER_STATUS_COLUMN, itemIndex)
 			: undefined,
@@ -184,11 +228,17 @@ export function buildProgramMemberPlan(this: IExecuteFunctions, itemIndex: numbe
  * per-item setting (importItems.ts's item groups); the fields are not uploaded, and every group's
  * values are checked against Marketo before the first upload (`itemSettingsCheck`).
  */
-function itemSettingsPlan(this: IExecuteFunctions, itemIndex: number, spec: MemberGroupingSpec): ImportPlan {
+function itemSettingsPlan(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	spec: MemberGroupingSpec,
+): ImportPlan {
 	const json = this.getInputData()[itemIndex]?.json ?? {};
 	const fieldValue = (field: string): string => {
 		const value = json[field];
-		return value === null || value === undefined || typeof value === 'object' ? '' : String(value).trim();
+		return value === null || value === undefined || typeof value === 'object'
+			? ''
+			: String(value).trim();
 	};
 	const values: string[] = [];
 	const settingFields: string[] = [];
@@ -203,10 +253,14 @@ function itemSettingsPlan(this: IExecuteFunctions, itemIndex: number, spec: Memb
 	const grouping = memberGrouping({ ...spec, rowNoun: 'item' }, programMemberPlan);
 	const empty = grouping.columns.find((_, at) => values[at] === '');
 	if (empty !== undefined) {
-		throw new NodeOperationError(this.getNode(), `Item ${itemIndex} has no ${empty.parameter.toLowerCase()} in field '${empty.name}'`, {
-			itemIndex,
-			description: `${empty.parameter} comes from each item's field '${empty.name}' (${empty.parameter} Source: From a Column). Give every item a value there. Nothing was uploaded.`,
-		});
+		throw new NodeOperationError(
+			this.getNode(),
+			`Item ${itemIndex} has no ${empty.parameter.toLowerCase()} in field '${empty.name}'`,
+			{
+				itemIndex,
+				description: `${empty.parameter} comes from each item's field '${empty.name}' (${empty.parameter} Source: From a Column). Give every item a value there. Nothing was uploaded.`,
+			},
+		);
 	}
 	// A program that is not a number gets a plan only to be refused by the check, which names the items.
 	const plan = grouping.planFor(values);

@@ -6,7 +6,10 @@ import * as importProgramMembers from './importProgramMembers.operation';
 
 export type Operation = 'importLeads' | 'importProgramMembers' | 'importCustomObjects';
 
-const OPERATIONS: Record<Operation, { execute: (this: IExecuteFunctions) => Promise<INodeExecutionData[]> }> = {
+const OPERATIONS: Record<
+	Operation,
+	{ execute: (this: IExecuteFunctions) => Promise<INodeExecutionData[]> }
+> = {
 	importLeads,
 	importProgramMembers,
 	importCustomObjects,
@@ -22,16 +25,23 @@ export const CUSTOM_API_CALL = '__CUSTOM_API_CALL__';
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const operation = this.getNodeParameter('operation', 0) as Operation;
 	if ((operation as string) === CUSTOM_API_CALL) {
-		throw new NodeOperationError(this.getNode(), 'A Custom API Call is made with an HTTP Request node', {
-			description:
-				"Add an HTTP Request node and set Authentication to 'Predefined Credential Type' and Credential Type to " +
-				"'Marketo API': it gets and renews the token for you. Its URL is the instance's address plus the API path, " +
-				"e.g. https://123-ABC-456.mktorest.com/rest/v1/leads.json. In this node, pick one of the import operations.",
-		});
+		throw new NodeOperationError(
+			this.getNode(),
+			'A Custom API Call is made with an HTTP Request node',
+			{
+				description:
+					"Add an HTTP Request node and set Authentication to 'Predefined Credential Type' and Credential Type to " +
+					"'Marketo API': it gets and renews the token for you. Its URL is the instance's address plus the API path, " +
+					'e.g. https://123-ABC-456.mktorest.com/rest/v1/leads.json. In this node, pick one of the import operations.',
+			},
+		);
 	}
 	const handler = OPERATIONS[operation];
 	if (!handler) {
-		throw new NodeOperationError(this.getNode(), `The operation '${String(operation)}' is not supported`);
+		throw new NodeOperationError(
+			this.getNode(),
+			`The operation '${String(operation)}' is not supported`,
+		);
 	}
 	return [await handler.execute.call(this)];
 }

@@ -1,4 +1,8 @@
-import type { ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult } from 'n8n-workflow';
+import type {
+	ILoadOptionsFunctions,
+	INodeListSearchItems,
+	INodeListSearchResult,
+} from 'n8n-workflow';
 
 import { marketoApiRequest, marketoApiRequestAllItems } from '../../shared/transport';
 
@@ -27,7 +31,10 @@ function toSearchItem(record: NamedRecord, detail?: string): INodeListSearchItem
  * names only, so the lists are read (300 per page) and filtered here - what a
  * user typing "vip" expects.
  */
-export async function searchStaticLists(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
+export async function searchStaticLists(
+	this: ILoadOptionsFunctions,
+	filter?: string,
+): Promise<INodeListSearchResult> {
 	const lists = (await marketoApiRequestAllItems.call(this, {
 		method: 'GET',
 		path: '/rest/v1/lists.json',
@@ -35,7 +42,10 @@ export async function searchStaticLists(this: ILoadOptionsFunctions, filter?: st
 		idempotent: true,
 	})) as NamedRecord[];
 	const results = lists
-		.filter((list) => typeof list.name === 'string' && list.id !== undefined && matchesFilter(list.name, filter))
+		.filter(
+			(list) =>
+				typeof list.name === 'string' && list.id !== undefined && matchesFilter(list.name, filter),
+		)
 		.sort((a, b) => String(a.name).localeCompare(String(b.name)))
 		.map((list) => toSearchItem(list, list.programName ?? list.workspaceName));
 	return { results };
@@ -48,7 +58,11 @@ const PROGRAM_PAGES_PER_REQUEST = 5;
 const PROGRAM_RESULTS_TARGET = 50;
 
 /** Pure: the next offset to read, or undefined once a short page said there is no more. */
-export function nextProgramOffset(offset: number, pageLength: number, pageSize: number): number | undefined {
+export function nextProgramOffset(
+	offset: number,
+	pageLength: number,
+	pageSize: number,
+): number | undefined {
 	return pageLength < pageSize ? undefined : offset + pageSize;
 }
 
@@ -72,7 +86,11 @@ export async function searchPrograms(
 			idempotent: true,
 		})) as NamedRecord[];
 		for (const program of programs) {
-			if (typeof program.name === 'string' && program.id !== undefined && matchesFilter(program.name, filter)) {
+			if (
+				typeof program.name === 'string' &&
+				program.id !== undefined &&
+				matchesFilter(program.name, filter)
+			) {
 				results.push(toSearchItem(program));
 			}
 		}

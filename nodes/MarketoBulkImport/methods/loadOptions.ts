@@ -8,7 +8,11 @@ import { marketoApiRequest } from '../../shared/transport';
 import { DOCUMENTED_LOOKUP_FIELDS } from '../helpers/plan/lookupFields';
 import { isBlank, parseMarketoId } from '../helpers/plan/ids';
 import { fetchDescribe, LEAD_DESCRIBE_PATH, type DescribedField } from '../helpers/plan/preflight';
-import { fetchProgramChannel, progressionStatusesOf, type ChannelRecord } from '../helpers/plan/programChannel';
+import {
+	fetchProgramChannel,
+	progressionStatusesOf,
+	type ChannelRecord,
+} from '../helpers/plan/programChannel';
 
 /**
  * Marketo's standard lead fields. describe2 does not flag custom fields, and
@@ -16,16 +20,79 @@ import { fetchProgramChannel, progressionStatusesOf, type ChannelRecord } from '
  * standard ones are left out of the lookup dropdown by name.
  */
 const STANDARD_LEAD_FIELDS = new Set([
-	'id', 'email', 'firstName', 'lastName', 'middleName', 'salutation', 'company', 'title', 'phone', 'mobilePhone',
-	'fax', 'website', 'leadScore', 'annualRevenue', 'numberOfEmployees', 'industry', 'leadSource', 'leadStatus',
-	'rating', 'unsubscribed', 'unsubscribedReason', 'doNotCall', 'doNotCallReason', 'dateOfBirth', 'address', 'city',
-	'state', 'postalCode', 'country', 'twitterId', 'facebookId', 'linkedInId', 'sfdcLeadId', 'sfdcContactId',
-	'sfdcAccountId', 'sfdcLeadOwnerId', 'sfdcOpptyId', 'sfdcType', 'sfdcId', 'cookies', 'externalCompanyId',
-	'externalSalesPersonId', 'createdAt', 'updatedAt', 'anonymousIP', 'billingCity', 'billingCountry',
-	'billingPostalCode', 'billingState', 'billingStreet', 'department', 'emailInvalid', 'emailInvalidCause',
-	'inferredCompany', 'inferredCountry', 'leadPartitionId', 'leadPerson', 'leadRole', 'mainPhone', 'marketingSuspended',
-	'mktoName', 'personType', 'priority', 'relativeScore', 'sicCode', 'site', 'urgency', 'acquisitionProgramId',
-	'isAnonymous', 'personTimeZone', 'facebookDisplayName', 'linkedInDisplayName', 'twitterDisplayName',
+	'id',
+	'email',
+	'firstName',
+	'lastName',
+	'middleName',
+	'salutation',
+	'company',
+	'title',
+	'phone',
+	'mobilePhone',
+	'fax',
+	'website',
+	'leadScore',
+	'annualRevenue',
+	'numberOfEmployees',
+	'industry',
+	'leadSource',
+	'leadStatus',
+	'rating',
+	'unsubscribed',
+	'unsubscribedReason',
+	'doNotCall',
+	'doNotCallReason',
+	'dateOfBirth',
+	'address',
+	'city',
+	'state',
+	'postalCode',
+	'country',
+	'twitterId',
+	'facebookId',
+	'linkedInId',
+	'sfdcLeadId',
+	'sfdcContactId',
+	'sfdcAccountId',
+	'sfdcLeadOwnerId',
+	'sfdcOpptyId',
+	'sfdcType',
+	'sfdcId',
+	'cookies',
+	'externalCompanyId',
+	'externalSalesPersonId',
+	'createdAt',
+	'updatedAt',
+	'anonymousIP',
+	'billingCity',
+	'billingCountry',
+	'billingPostalCode',
+	'billingState',
+	'billingStreet',
+	'department',
+	'emailInvalid',
+	'emailInvalidCause',
+	'inferredCompany',
+	'inferredCountry',
+	'leadPartitionId',
+	'leadPerson',
+	'leadRole',
+	'mainPhone',
+	'marketingSuspended',
+	'mktoName',
+	'personType',
+	'priority',
+	'relativeScore',
+	'sicCode',
+	'site',
+	'urgency',
+	'acquisitionProgramId',
+	'isAnonymous',
+	'personTimeZone',
+	'facebookDisplayName',
+	'linkedInDisplayName',
+	'twitterDisplayName',
 ]);
 
 const LOOKUP_DATA_TYPES = new Set(['string', 'email', 'integer']);
@@ -50,7 +117,9 @@ export function lookupFieldOptions(fields: DescribedField[]): INodePropertyOptio
 	return [...DOCUMENTED_LOOKUP_FIELDS, ...custom];
 }
 
-export async function getLookupFields(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
+export async function getLookupFields(
+	this: ILoadOptionsFunctions,
+): Promise<INodePropertyOptions[]> {
 	return lookupFieldOptions((await fetchDescribe(this, LEAD_DESCRIBE_PATH))?.fields ?? []);
 }
 
@@ -67,15 +136,21 @@ export async function getPartitions(this: ILoadOptionsFunctions): Promise<INodeP
  * Pure: the partition dropdown. "Send no partition" and a partition an admin named "Default"
  * must not read alike, so the first says what it does and every real one says it is a partition.
  */
-export function partitionOptions(partitions: Array<{ name?: string; description?: string }>): INodePropertyOptions[] {
+export function partitionOptions(
+	partitions: Array<{ name?: string; description?: string }>,
+): INodePropertyOptions[] {
 	return [
 		{
 			name: 'No Partition (Marketo Decides)',
 			value: '',
-			description: 'Sends no partition name: Marketo picks the partition, as it does for any import without one',
+			description:
+				'Sends no partition name: Marketo picks the partition, as it does for any import without one',
 		},
 		...partitions
-			.filter((p): p is { name: string; description?: string } => typeof p.name === 'string' && p.name !== '')
+			.filter(
+				(p): p is { name: string; description?: string } =>
+					typeof p.name === 'string' && p.name !== '',
+			)
 			.map((p) => ({
 				name: `Partition: ${p.name}`,
 				value: p.name,
@@ -84,7 +159,9 @@ export function partitionOptions(partitions: Array<{ name?: string; description?
 	];
 }
 
-export async function getCustomObjects(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
+export async function getCustomObjects(
+	this: ILoadOptionsFunctions,
+): Promise<INodePropertyOptions[]> {
 	const objects = (await marketoApiRequest.call(this, {
 		method: 'GET',
 		path: '/rest/v1/customobjects.json',
@@ -101,8 +178,7 @@ export async function getCustomObjects(this: ILoadOptionsFunctions): Promise<INo
 			description: object.description || undefined,
 		});
 	}
-	return options
-		.sort((a, b) => a.name.localeCompare(b.name));
+	return options.sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** Pure: the status dropdown from a channel, in the channel's step order. */
@@ -122,18 +198,25 @@ export function memberStatusOptions(channel: ChannelRecord): INodePropertyOption
 export const CHOOSE_PROGRAM_FIRST: INodePropertyOptions = {
 	name: 'Choose a Program First',
 	value: '',
-	description: "The statuses come from the program's channel: choose the Program above, then pick one here",
+	description:
+		"The statuses come from the program's channel: choose the Program above, then pick one here",
 };
 
 /** Member statuses of the selected program (helpers/plan/programChannel.ts). */
-export async function getProgramMemberStatuses(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
+export async function getProgramMemberStatuses(
+	this: ILoadOptionsFunctions,
+): Promise<INodePropertyOptions[]> {
 	const programValue = this.getCurrentNodeParameter('program', { extractValue: true });
 	if (isBlank(programValue)) return [CHOOSE_PROGRAM_FIRST];
 	const programId = parseMarketoId(programValue);
 	if (programId === undefined) {
-		throw new NodeOperationError(this.getNode(), `Program '${String(programValue)}' is not a program ID`, {
-			description: 'Pick the program first, or enter its numeric ID.',
-		});
+		throw new NodeOperationError(
+			this.getNode(),
+			`Program '${String(programValue)}' is not a program ID`,
+			{
+				description: 'Pick the program first, or enter its numeric ID.',
+			},
+		);
 	}
 	const channel = await fetchProgramChannel(this, programId);
 	return memberStatusOptions(channel);

@@ -1,4 +1,9 @@
-import type { FieldType, ILoadOptionsFunctions, ResourceMapperField, ResourceMapperFields } from 'n8n-workflow';
+import type {
+	FieldType,
+	ILoadOptionsFunctions,
+	ResourceMapperField,
+	ResourceMapperFields,
+} from 'n8n-workflow';
 
 import {
 	customObjectDescribePath,
@@ -38,7 +43,10 @@ function mapperLabel(field: DescribedField & { name: string }): string {
  * let an import write (updateable: false) is offered only when it is required (e.g. the lead `id`
  * as lookup field).
  */
-export function mapperFields(answers: DescribedField[][], required: readonly string[]): ResourceMapperField[] {
+export function mapperFields(
+	answers: DescribedField[][],
+	required: readonly string[],
+): ResourceMapperField[] {
 	const requiredSet = new Set(required);
 	const seen = new Set<string>();
 	const fields: ResourceMapperField[] = [];
@@ -73,18 +81,27 @@ function plainParameter(context: ILoadOptionsFunctions, name: string): string {
 	return typeof value === 'string' && !value.startsWith('=') ? value.trim() : '';
 }
 
-export async function getMappingColumns(this: ILoadOptionsFunctions): Promise<ResourceMapperFields> {
+export async function getMappingColumns(
+	this: ILoadOptionsFunctions,
+): Promise<ResourceMapperFields> {
 	const operation = plainParameter(this, 'operation') || 'importLeads';
 	if (operation === 'importCustomObjects') {
 		const objectApiName = plainParameter(this, 'customObject');
 		if (objectApiName === '') {
-			return { fields: [], emptyFieldsNotice: 'Choose the Custom Object first: its fields are listed here.' };
+			return {
+				fields: [],
+				emptyFieldsNotice: 'Choose the Custom Object first: its fields are listed here.',
+			};
 		}
 		const answer = await describe(this, customObjectDescribePath(objectApiName));
 		return { fields: mapperFields([answer.fields ?? []], answer.dedupeFields ?? []) };
 	}
 	const lead = await describe(this, LEAD_DESCRIBE_PATH);
-	const link = LEAD_IMPORT_LINK_COLUMNS.map(({ name, displayName }) => ({ name, displayName, dataType: 'string' }));
+	const link = LEAD_IMPORT_LINK_COLUMNS.map(({ name, displayName }) => ({
+		name,
+		displayName,
+		dataType: 'string',
+	}));
 	if (operation === 'importProgramMembers') {
 		const member = await describe(this, PROGRAM_MEMBER_DESCRIBE_PATH);
 		return { fields: mapperFields([lead.fields ?? [], member.fields ?? []], ['email']) };

@@ -5,11 +5,19 @@
  */
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
-import { fetchBatchStatus, isFinishedStatus, type BatchStatus } from '../../shared/jobs/batchStatus';
+import {
+	fetchBatchStatus,
+	isFinishedStatus,
+	type BatchStatus,
+} from '../../shared/jobs/batchStatus';
 import { targetOf, type AwaitedBatch } from '../helpers/input/batchSource';
 import { stillRunningJson } from '../helpers/output/summary';
 import { handedOverStatus, readBatches } from '../helpers/input/readBatches';
-import { readResultOptions, stopsOnFailedBatch, type ResultOptions } from '../helpers/input/options';
+import {
+	readResultOptions,
+	stopsOnFailedBatch,
+	type ResultOptions,
+} from '../helpers/input/options';
 import { cancelledError, failedBatchError, handleBatchError } from '../helpers/output/batchErrors';
 import { outputFinishedBatch } from '../helpers/output/finishedBatch';
 import { OUTPUT_DONE, OutputCollector, pairedTo } from '../helpers/output/outputCollector';
@@ -31,7 +39,9 @@ async function checkStatus(
 ): Promise<Checked | null> {
 	try {
 		// A batch Bulk Import already saw end will not change: no call for it.
-		const last = handedOverStatus(batch) ?? (await fetchBatchStatus.call(this, targetOf(batch), batch.itemIndex));
+		const last =
+			handedOverStatus(batch) ??
+			(await fetchBatchStatus.call(this, targetOf(batch), batch.itemIndex));
 		return { batch, last };
 	} catch (error) {
 		handleBatchError.call(this, collector, batch, error as Error);
@@ -88,7 +98,12 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	const batches = readBatches.call(this, collector);
 	// Every status first: a Failed batch that stops the node names all the others.
 	const checked = (
-		await inGroups(this, batches, async (batch) => await checkStatus.call(this, collector, batch), signal)
+		await inGroups(
+			this,
+			batches,
+			async (batch) => await checkStatus.call(this, collector, batch),
+			signal,
+		)
 	).filter((c): c is Checked => c !== null);
 	if (stopsOnFailedBatch.call(this, options)) {
 		const failed = checked.find((c) => c.last.status === 'Failed');
@@ -104,7 +119,9 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	}
 	if (signal?.aborted) throw cancelledError.call(this);
 	try {
-		await Promise.all(checked.map(async (c) => await outputChecked.call(this, collector, c, options, files)));
+		await Promise.all(
+			checked.map(async (c) => await outputChecked.call(this, collector, c, options, files)),
+		);
 	} finally {
 		await files.close();
 	}

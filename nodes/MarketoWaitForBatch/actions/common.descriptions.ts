@@ -8,7 +8,6 @@ import {
 
 export { OUTPUT_NAMES } from '../helpers/output/outputCollector';
 
-
 export const modeDescription: INodeProperties = {
 	displayName: 'Mode',
 	name: 'mode',
@@ -58,7 +57,7 @@ export const batchSourceDescription: INodeProperties[] = [
 		type: 'number',
 		default: 0,
 		required: true,
-		description: "The batchId Marketo returned when the import was created (valid for 7 days)",
+		description: 'The batchId Marketo returned when the import was created (valid for 7 days)',
 		displayOptions: { show: { batchSource: ['define'] } },
 	},
 	{
@@ -87,7 +86,8 @@ export const batchSourceDescription: INodeProperties[] = [
 		displayName: 'File Format',
 		name: 'fileFormat',
 		type: 'options',
-		description: 'Delimiter of the uploaded file; Marketo returns failed and warning rows in the same one',
+		description:
+			'Delimiter of the uploaded file; Marketo returns failed and warning rows in the same one',
 		options: [...FORMAT_OPTIONS],
 		default: 'csv',
 		displayOptions: { show: { batchSource: ['define'] } },

@@ -6,5 +6,7 @@ import * as waitUntilDone from './waitUntilDone.operation';
 
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const mode = this.getNodeParameter('mode', 0, 'waitUntilDone') as WaitMode;
-	return mode === 'checkOnce' ? await checkOnce.execute.call(this) : await waitUntilDone.execute.call(this);
+	return mode === 'checkOnce'
+		? await checkOnce.execute.call(this)
+		: await waitUntilDone.execute.call(this);
 }

@@ -62,10 +62,21 @@ interface WaitSettings {
 }
 
 function readWaitSettings(this: IExecuteFunctions): WaitSettings {
-	const maxPollSeconds = this.getNodeParameter('maxPollInterval', 0, DEFAULT_MAX_POLL_INTERVAL_SECONDS) as number;
-	const timeLimitMinutes = this.getNodeParameter('timeLimit', 0, DEFAULT_TIME_LIMIT_MINUTES) as number;
+	const maxPollSeconds = this.getNodeParameter(
+		'maxPollInterval',
+		0,
+		DEFAULT_MAX_POLL_INTERVAL_SECONDS,
+	) as number;
+	const timeLimitMinutes = this.getNodeParameter(
+		'timeLimit',
+		0,
+		DEFAULT_TIME_LIMIT_MINUTES,
+	) as number;
 	if (!(maxPollSeconds > 0) || !(timeLimitMinutes > 0)) {
-		throw new NodeOperationError(this.getNode(), 'Max Poll Interval and Time Limit must be positive numbers');
+		throw new NodeOperationError(
+			this.getNode(),
+			'Max Poll Interval and Time Limit must be positive numbers',
+		);
 	}
 	const results = readResultOptions.call(this);
 	return {
@@ -80,7 +91,9 @@ function readWaitSettings(this: IExecuteFunctions): WaitSettings {
 function track(batch: AwaitedBatch, startedAt: number, settings: PollSettings): Tracked {
 	// Unknown submission time (Define Below): the batch may be long done, so poll at once.
 	const submittedAt =
-		batch.submittedAt !== null ? Date.parse(batch.submittedAt) : startedAt - settings.firstPollDelayMs;
+		batch.submittedAt !== null
+			? Date.parse(batch.submittedAt)
+			: startedAt - settings.firstPollDelayMs;
 	return {
 		batch,
 		poll: newPollState({ submittedAt, batchId: batch.batchId, totalRows: batch.rows }),
@@ -102,11 +115,18 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	const collector = new OutputCollector(this.getInputData().length);
 	const settings = readWaitSettings.call(this);
 	const deadline = startedAt + settings.timeLimitMs;
-	const tracked = readBatches.call(this, collector).map((batch) => track(batch, startedAt, settings.poll));
+	const tracked = readBatches
+		.call(this, collector)
+		.map((batch) => track(batch, startedAt, settings.poll));
 	// Bulk Import may have measured the instance's speed already: no need to learn it again.
-	const handedOverRowsPerMs = rowsPerMsFromItems(this.getInputData().map((item) => item.json.observedRowsPerSecond));
+	const handedOverRowsPerMs = rowsPerMsFromItems(
+		this.getInputData().map((item) => item.json.observedRowsPerSecond),
+	);
 
-	const files = new RunFiles(this, tracked.map((t) => t.batch));
+	const files = new RunFiles(
+		this,
+		tracked.map((t) => t.batch),
+	);
 	const finishing = new FinishingBatches(files);
 	// Batches Bulk Import already saw end need no status call.
 	for (const t of tracked) {
@@ -115,7 +135,12 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	}
 
 	try {
-		return await waitForAll.call(this, collector, tracked, settings, { finishing, files, deadline, handedOverRowsPerMs });
+		return await waitForAll.call(this, collector, tracked, settings, {
+			finishing,
+			files,
+			deadline,
+			handedOverRowsPerMs,
+		});
 	} finally {
 		// Stopped or failed: no batch waits for a turn that will not come, no file stays open.
 		finishing.stop();
@@ -128,14 +153,21 @@ async function waitForAll(
 	collector: OutputCollector,
 	tracked: Tracked[],
 	settings: WaitSettings,
-	run: { finishing: FinishingBatches; files: RunFiles; deadline: number; handedOverRowsPerMs: number | null },
+	run: {
+		finishing: FinishingBatches;
+		files: RunFiles;
+		deadline: number;
+		handedOverRowsPerMs: number | null;
+	},
 ): Promise<INodeExecutionData[][]> {
 	const { finishing, files, deadline, handedOverRowsPerMs } = run;
 	const signal = this.getExecutionCancelSignal?.();
 	for (;;) {
 		if (signal?.aborted) throw cancelledError.call(this);
 		finishing.throwIfFailed();
-		const failed = settings.stopOnFailedBatch ? tracked.find((t) => t.last.status === 'Failed') : undefined;
+		const failed = settings.stopOnFailedBatch
+			? tracked.find((t) => t.last.status === 'Failed')
+			: undefined;
 		if (failed !== undefined) {
 			// Nothing is output, so no more result files are fetched; the error names every batch.
 			await finishing.abandon();
@@ -163,7 +195,8 @@ async function waitForAll(
 		// At most three batches are due at once (see planPolls): a small, bounded concurrency.
 		await Promise.all(
 			plan.due.map(
-				async (index) => await pollOnce.call(this, collector, tracked[index], settings, finishing, files),
+				async (index) =>
+					await pollOnce.call(this, collector, tracked[index], settings, finishing, files),
 			),
 		);
 	}
@@ -302,9 +335,13 @@ function handleTimeLimit(
 			this,
 			collector,
 			t.batch,
-			new NodeOperationError(this.getNode(), `Time limit reached; ${describeRunning(t.batch, t.last)}`, {
-				itemIndex: t.batch.itemIndex,
-			}),
+			new NodeOperationError(
+				this.getNode(),
+				`Time limit reached; ${describeRunning(t.batch, t.last)}`,
+				{
+					itemIndex: t.batch.itemIndex,
+				},
+			),
 			t.last,
 		);
 	}

@@ -32,15 +32,32 @@ export type FileEncoding = 'auto' | 'utf-8' | 'windows-1252' | 'iso-8859-1' | 'u
 /** What a file was found to be in. */
 export type ResolvedEncoding = 'utf-8' | 'windows-1252' | 'iso-8859-1' | 'utf-16le' | 'utf-16be';
 
-export const FILE_ENCODING_OPTIONS: ReadonlyArray<{ name: string; value: FileEncoding; description: string }> = [
+export const FILE_ENCODING_OPTIONS: ReadonlyArray<{
+	name: string;
+	value: FileEncoding;
+	description: string;
+}> = [
 	{
 		name: 'Auto',
 		value: 'auto',
-		description: 'A byte order mark decides; otherwise the file must be UTF-8, or it is refused naming the first invalid byte',
+		description:
+			'A byte order mark decides; otherwise the file must be UTF-8, or it is refused naming the first invalid byte',
 	},
-	{ name: 'UTF-8', value: 'utf-8', description: '"CSV UTF-8" from Excel, Google Sheets, most exports' },
-	{ name: 'Windows-1252', value: 'windows-1252', description: '"CSV" saved by Excel on Windows (Western Europe, Americas)' },
-	{ name: 'ISO-8859-1 (Latin-1)', value: 'iso-8859-1', description: 'Older Unix and database exports' },
+	{
+		name: 'UTF-8',
+		value: 'utf-8',
+		description: '"CSV UTF-8" from Excel, Google Sheets, most exports',
+	},
+	{
+		name: 'Windows-1252',
+		value: 'windows-1252',
+		description: '"CSV" saved by Excel on Windows (Western Europe, Americas)',
+	},
+	{
+		name: 'ISO-8859-1 (Latin-1)',
+		value: 'iso-8859-1',
+		description: 'Older Unix and database exports',
+	},
 	{ name: 'UTF-16', value: 'utf-16', description: '"Unicode Text" saved by Excel (tab-separated)' },
 ];
 
@@ -50,7 +67,11 @@ export function isFileEncoding(value: unknown): value is FileEncoding {
 
 export function isResolvedEncoding(value: unknown): value is ResolvedEncoding {
 	return (
-		value === 'utf-8' || value === 'windows-1252' || value === 'iso-8859-1' || value === 'utf-16le' || value === 'utf-16be'
+		value === 'utf-8' ||
+		value === 'windows-1252' ||
+		value === 'iso-8859-1' ||
+		value === 'utf-16le' ||
+		value === 'utf-16be'
 	);
 }
 
@@ -128,19 +149,23 @@ function bomContradiction(found: string, chosen: string): EncodingError {
  * the WHATWG Encoding Standard (every browser) does.
  */
 const WINDOWS_1252_HIGH = [
-	0x20ac, 0x81, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0x8d, 0x017d,
-	0x8f, 0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0x9d,
-	0x017e, 0x0178,
+	0x20ac, 0x81, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039,
+	0x0152, 0x8d, 0x017d, 0x8f, 0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc,
+	0x2122, 0x0161, 0x203a, 0x0153, 0x9d, 0x017e, 0x0178,
 ].map((code) => String.fromCharCode(code));
 const C1_RANGE = /[\u0080-\u009f]/g;
 
 function decodeWindows1252(bytes: Buffer): string {
-	return bytes.toString('latin1').replace(C1_RANGE, (c) => WINDOWS_1252_HIGH[c.charCodeAt(0) - 0x80]);
+	return bytes
+		.toString('latin1')
+		.replace(C1_RANGE, (c) => WINDOWS_1252_HIGH[c.charCodeAt(0) - 0x80]);
 }
 
 function asBuffer(chunk: Uint8Array | string): Buffer {
 	if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
-	return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+	return Buffer.isBuffer(chunk)
+		? chunk
+		: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
 /** A chunked byte source that can be read more than once (two passes, then the tie-back). */
@@ -183,7 +208,10 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
 		if (words !== undefined && i >= alignment && ((i - alignment) & 3) === 0) {
 			let word = (i - alignment) >> 2;
 			const lastBlock = words.length - 3;
-			while (word < lastBlock && ((words[word] | words[word + 1] | words[word + 2] | words[word + 3]) & 0x80808080) === 0) {
+			while (
+				word < lastBlock &&
+				((words[word] | words[word + 1] | words[word + 2] | words[word + 3]) & 0x80808080) === 0
+			) {
 				word += 4;
 			}
 			while (word < words.length && (words[word] & 0x80808080) === 0) word++;
@@ -219,8 +247,15 @@ function unfinishedUtf8Tail(bytes: Uint8Array): number {
 }
 
 function notUtf8Error(offset: number, byte: number | undefined): EncodingError {
-	const shown = byte === undefined ? 'the end of the file' : `the byte 0x${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-	return new EncodingError(`The file is not valid UTF-8: ${shown} at byte offset ${offset} is not UTF-8`, offset, byte);
+	const shown =
+		byte === undefined
+			? 'the end of the file'
+			: `the byte 0x${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+	return new EncodingError(
+		`The file is not valid UTF-8: ${shown} at byte offset ${offset} is not UTF-8`,
+		offset,
+		byte,
+	);
 }
 
 function nulByteError(offset: number): EncodingError {
@@ -335,7 +370,12 @@ async function* transcode(source: ByteSource, encoding: ResolvedEncoding): Async
 			if (decoded === null) {
 				// Hand on the characters before the lone surrogate (so the reader knows its row), then refuse.
 				const at = firstLoneSurrogate(bytes, pendingHigh !== undefined);
-				let valid = at <= 0 ? '' : Buffer.concat([pendingHigh ?? Buffer.alloc(0), bytes.subarray(0, at)]).toString('utf16le');
+				let valid =
+					at <= 0
+						? ''
+						: Buffer.concat([pendingHigh ?? Buffer.alloc(0), bytes.subarray(0, at)]).toString(
+								'utf16le',
+							);
 				if (offset === 0 && valid.startsWith('\ufeff')) valid = valid.slice(1);
 				if (valid.length > 0) {
 					const out = Buffer.from(valid, 'utf8');
@@ -351,7 +391,9 @@ async function* transcode(source: ByteSource, encoding: ResolvedEncoding): Async
 			}
 			if (bytes.length >= 2) {
 				const last = bytes[bytes.length - 2] | (bytes[bytes.length - 1] << 8);
-				pendingHigh = isHighSurrogate(last) ? Buffer.from(bytes.subarray(bytes.length - 2)) : undefined;
+				pendingHigh = isHighSurrogate(last)
+					? Buffer.from(bytes.subarray(bytes.length - 2))
+					: undefined;
 			}
 			text = decoded;
 			offset += bytes.length;
@@ -364,7 +406,11 @@ async function* transcode(source: ByteSource, encoding: ResolvedEncoding): Async
 		yield out;
 	}
 	if (odd) {
-		throw new EncodingError(`The file ends in the middle of a ${encodingLabelOf(encoding)} character`, written, odd[0]);
+		throw new EncodingError(
+			`The file ends in the middle of a ${encodingLabelOf(encoding)} character`,
+			written,
+			odd[0],
+		);
 	}
 	if (decoder) {
 		const rest = tryDecode(decoder);
@@ -385,7 +431,9 @@ export function readAsUtf8(
 	encoding: ResolvedEncoding,
 	options: ReadOptions = {},
 ): AsyncIterable<Buffer> {
-	return encoding === 'utf-8' ? readUtf8(source, options.validate === true) : transcode(source, encoding);
+	return encoding === 'utf-8'
+		? readUtf8(source, options.validate === true)
+		: transcode(source, encoding);
 }
 
 /** The first bytes of a source (at least `count` when it has them), for `resolveEncoding`. */

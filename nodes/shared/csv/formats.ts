@@ -189,7 +189,8 @@ function sniffFormat(counts: DelimiterCounts): CsvFormat | null {
  */
 export function detectFormat(input: DetectFormatInput): FormatDetection | null {
 	const declared = declaredFormatOf(input);
-	const counts = input.head && input.head.length > 0 ? countDelimitersInHeaderLine(input.head) : undefined;
+	const counts =
+		input.head && input.head.length > 0 ? countDelimitersInHeaderLine(input.head) : undefined;
 	const sniffed = counts ? sniffFormat(counts) : null;
 
 	if (declared?.format) {
@@ -209,7 +210,10 @@ export function detectFormat(input: DetectFormatInput): FormatDetection | null {
 	}
 
 	if (sniffed && counts) {
-		const found = describeCount(counts[DELIMITER_BY_FORMAT[sniffed] as keyof DelimiterCounts], sniffed);
+		const found = describeCount(
+			counts[DELIMITER_BY_FORMAT[sniffed] as keyof DelimiterCounts],
+			sniffed,
+		);
 		return {
 			format: sniffed,
 			reason: declared

@@ -40,7 +40,12 @@ export function groupValueOf(field: string | undefined): string {
  * excluded), as pairs [start0, end0, start1, end1, ...]. A field that starts with a
  * quote runs to its closing quote (a doubled quote is data), then to the next delimiter.
  */
-export function fieldSpans(bytes: Uint8Array, start: number, end: number, delimiter: number): number[] {
+export function fieldSpans(
+	bytes: Uint8Array,
+	start: number,
+	end: number,
+	delimiter: number,
+): number[] {
 	const spans: number[] = [];
 	fieldSpansInto(bytes, start, end, delimiter, spans, Infinity);
 	return spans;
@@ -50,7 +55,14 @@ export function fieldSpans(bytes: Uint8Array, start: number, end: number, delimi
  * `fieldSpans` into `spans` (cleared first; reused so the hot loop makes no array per row),
  * stopping after `maxFields` fields. Returns the number of fields found.
  */
-function fieldSpansInto(bytes: Uint8Array, start: number, end: number, delimiter: number, spans: number[], maxFields: number): number {
+function fieldSpansInto(
+	bytes: Uint8Array,
+	start: number,
+	end: number,
+	delimiter: number,
+	spans: number[],
+	maxFields: number,
+): number {
 	spans.length = 0;
 	const buffer = bytes as Buffer;
 	let pos = start;
@@ -85,8 +97,16 @@ function fieldSpansInto(bytes: Uint8Array, start: number, end: number, delimiter
  * fields are kept byte for byte, so they need not be found): spans as `fieldSpansInto`.
  * Returns the number of pieces.
  */
-function rowPieces(bytes: Uint8Array, start: number, contentEnd: number, delimiter: number, spans: number[], dropped: number[]): number {
-	if (dropped.length === 0) return fieldSpansInto(bytes, start, contentEnd, delimiter, spans, Infinity);
+function rowPieces(
+	bytes: Uint8Array,
+	start: number,
+	contentEnd: number,
+	delimiter: number,
+	spans: number[],
+	dropped: number[],
+): number {
+	if (dropped.length === 0)
+		return fieldSpansInto(bytes, start, contentEnd, delimiter, spans, Infinity);
 	const maxFields = dropped[dropped.length - 1] + 1;
 	const count = fieldSpansInto(bytes, start, contentEnd, delimiter, spans, maxFields);
 	const lastEnd = spans[2 * count - 1];
@@ -96,7 +116,12 @@ function rowPieces(bytes: Uint8Array, start: number, contentEnd: number, delimit
 }
 
 /** Pure: the bytes the row takes without the `dropped` fields (sorted), line break included, and whether it is written `""`. */
-function keptRowBytes(spans: number[], fieldCount: number, dropped: number[], lineBreakBytes: number): { size: number; emptyRow: boolean } {
+function keptRowBytes(
+	spans: number[],
+	fieldCount: number,
+	dropped: number[],
+	lineBreakBytes: number,
+): { size: number; emptyRow: boolean } {
 	let size = lineBreakBytes;
 	let kept = 0;
 	for (let f = 0, d = 0; f < fieldCount; f++) {
@@ -144,7 +169,10 @@ function writeKeptRow(
 function fieldValue(bytes: Buffer, start: number, end: number, delimiter: string): string {
 	if (start >= end) return '';
 	if (bytes[start] !== QUOTE) return bytes.toString('utf8', start, end);
-	return parseDelimited(bytes.toString('utf8', start, end), delimiter, { atFileStart: false })[0]?.[0] ?? '';
+	return (
+		parseDelimited(bytes.toString('utf8', start, end), delimiter, { atFileStart: false })[0]?.[0] ??
+		''
+	);
 }
 
 /**
@@ -169,7 +197,18 @@ export function withoutFields(
 	);
 	const { size, emptyRow } = keptRowBytes(spans, fieldCount, dropped, rowEnd - contentEnd);
 	const row = Buffer.allocUnsafe(size);
-	writeKeptRow(bytes, spans, fieldCount, dropped, contentEnd, rowEnd, delimiterByte, emptyRow, row, 0);
+	writeKeptRow(
+		bytes,
+		spans,
+		fieldCount,
+		dropped,
+		contentEnd,
+		rowEnd,
+		delimiterByte,
+		emptyRow,
+		row,
+		0,
+	);
 	return { row, values };
 }
 
@@ -209,7 +248,9 @@ export class TooManyGroupsError extends Error {
 		readonly limit: number,
 		readonly rowNumber: number,
 	) {
-		super(`The file has more than ${limit} different values in its group columns (row ${rowNumber} adds one more)`);
+		super(
+			`The file has more than ${limit} different values in its group columns (row ${rowNumber} adds one more)`,
+		);
 		this.name = 'TooManyGroupsError';
 	}
 }
@@ -239,9 +280,20 @@ export async function scanGroups(
 	const lastColumn = sorted[sorted.length - 1];
 	const visit: RowVisitor = (bytes, start, contentEnd, position) => {
 		const rowNumber = position + 1;
-		const fieldCount = fieldSpansInto(bytes, start, contentEnd, delimiterByte, spans, lastColumn + 1);
+		const fieldCount = fieldSpansInto(
+			bytes,
+			start,
+			contentEnd,
+			delimiterByte,
+			spans,
+			lastColumn + 1,
+		);
 		const byPosition = sorted.map((index) =>
-			groupValueOf(index < fieldCount ? fieldValue(bytes, spans[2 * index], spans[2 * index + 1], plan.delimiter) : ''),
+			groupValueOf(
+				index < fieldCount
+					? fieldValue(bytes, spans[2 * index], spans[2 * index + 1], plan.delimiter)
+					: '',
+			),
 		);
 		const values = order.map((position) => byPosition[position]);
 		const key = groupKeyOf(values);
@@ -298,7 +350,8 @@ export interface GroupPart {
 export function headerWithout(plan: SplitPlan, dropped: number[]): Buffer {
 	const line = plan.headerLine;
 	let contentEnd = line.length;
-	while (contentEnd > 0 && (line[contentEnd - 1] === 0x0a || line[contentEnd - 1] === 0x0d)) contentEnd--;
+	while (contentEnd > 0 && (line[contentEnd - 1] === 0x0a || line[contentEnd - 1] === 0x0d))
+		contentEnd--;
 	return withoutFields(line, 0, contentEnd, line.length, dropped, plan.delimiter).row;
 }
 
@@ -413,7 +466,11 @@ export async function* cutGroupParts(
 		const fieldCount = rowPieces(bytes, start, contentEnd, delimiterByte, spans, sorted);
 		const values = order.map((position) => {
 			const index = sorted[position];
-			return groupValueOf(index < fieldCount ? fieldValue(bytes, spans[2 * index], spans[2 * index + 1], plan.delimiter) : '');
+			return groupValueOf(
+				index < fieldCount
+					? fieldValue(bytes, spans[2 * index], spans[2 * index + 1], plan.delimiter)
+					: '',
+			);
 		});
 		const key = groupKeyOf(values);
 		let writer = writers.get(key);
@@ -424,12 +481,24 @@ export async function* cutGroupParts(
 		const { size, emptyRow } = keptRowBytes(spans, fieldCount, sorted, rowEnd - contentEnd);
 		if (writer.rows > 0 && writer.size + size > maxRowBytes) handOut(writer);
 		const target = writer.reserve(size);
-		writeKeptRow(bytes, spans, fieldCount, sorted, contentEnd, rowEnd, delimiterByte, emptyRow, target.bytes, target.at);
+		writeKeptRow(
+			bytes,
+			spans,
+			fieldCount,
+			sorted,
+			contentEnd,
+			rowEnd,
+			delimiterByte,
+			emptyRow,
+			target.bytes,
+			target.at,
+		);
 		writer.added(size, fileOffset, fileOffset + rowEnd - start, rowNumber);
 		held += size;
 		if (held > options.memoryBudgetBytes) {
 			let fullest = writer;
-			for (const candidate of writers.values()) if (candidate.size > fullest.size) fullest = candidate;
+			for (const candidate of writers.values())
+				if (candidate.size > fullest.size) fullest = candidate;
 			handOut(fullest);
 		}
 	};
@@ -438,8 +507,11 @@ export async function* cutGroupParts(
 			yield part;
 			// A buffer's written pages stay memory while it lives: recycle one only while every group's
 			// writer can hold a whole part within the budget, else let it go (the budget then bounds memory).
-			const recycle = options.reusePartBuffers === true && writers.size * options.maxPartBytes <= options.memoryBudgetBytes;
-			if (recycle && buffer.length === options.maxPartBytes && free.length < writers.size) free.push(buffer);
+			const recycle =
+				options.reusePartBuffers === true &&
+				writers.size * options.maxPartBytes <= options.memoryBudgetBytes;
+			if (recycle && buffer.length === options.maxPartBytes && free.length < writers.size)
+				free.push(buffer);
 		}
 	}
 	const rows = new RowReader(plan.delimiter);
@@ -449,7 +521,9 @@ export async function* cutGroupParts(
 		yield* handReady();
 	}
 	rows.finish(visit);
-	const rest = [...writers.values()].filter((writer) => writer.rows > 0).sort((a, b) => a.dataStart - b.dataStart);
+	const rest = [...writers.values()]
+		.filter((writer) => writer.rows > 0)
+		.sort((a, b) => a.dataStart - b.dataStart);
 	for (const writer of rest) handOut(writer);
 	yield* handReady();
 }

@@ -36,7 +36,9 @@ const BOM = '\ufeff';
 
 function assertDelimiter(delimiter: string): void {
 	if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\r' || delimiter === '\n') {
-		throw new Error(`Unsupported delimiter ${JSON.stringify(delimiter)}: use one character such as , ; or a tab`);
+		throw new Error(
+			`Unsupported delimiter ${JSON.stringify(delimiter)}: use one character such as , ; or a tab`,
+		);
 	}
 }
 
@@ -166,13 +168,22 @@ function withoutBom(text: string): number {
 }
 
 /** Parses a whole delimited text into rows of fields. */
-export function parseDelimited(text: string, delimiter: string, options: ParseOptions = {}): string[][] {
+export function parseDelimited(
+	text: string,
+	delimiter: string,
+	options: ParseOptions = {},
+): string[][] {
 	assertDelimiter(delimiter);
 	const rows: string[][] = [];
 	scanRows(
 		text,
 		options.atFileStart === false ? 0 : withoutBom(text),
-		{ delimiter, skipEmptyLines: options.skipEmptyLines === true, isFinal: true, maxRows: Infinity },
+		{
+			delimiter,
+			skipEmptyLines: options.skipEmptyLines === true,
+			isFinal: true,
+			maxRows: Infinity,
+		},
 		rows,
 	);
 	return rows;
@@ -182,7 +193,12 @@ export function parseDelimited(text: string, delimiter: string, options: ParseOp
 export function parseFirstRow(text: string, delimiter: string): string[] {
 	assertDelimiter(delimiter);
 	const rows: string[][] = [];
-	scanRows(text, withoutBom(text), { delimiter, skipEmptyLines: true, isFinal: true, maxRows: 1 }, rows);
+	scanRows(
+		text,
+		withoutBom(text),
+		{ delimiter, skipEmptyLines: true, isFinal: true, maxRows: 1 },
+		rows,
+	);
 	return rows[0] ?? [];
 }
 
@@ -282,7 +298,12 @@ export function parseWithHeader(text: string, delimiter: string): ParsedTable {
 			const value = c < fields.length ? fields[c] : '';
 			if (hasUnsafeKey && isPrototypeKey(header[c])) {
 				// A column literally named __proto__ must become a key, not a prototype.
-				Object.defineProperty(record, header[c], { value, enumerable: true, writable: true, configurable: true });
+				Object.defineProperty(record, header[c], {
+					value,
+					enumerable: true,
+					writable: true,
+					configurable: true,
+				});
 			} else {
 				record[header[c]] = value;
 			}

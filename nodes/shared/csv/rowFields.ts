@@ -24,7 +24,13 @@ export function hashBytes(bytes: Uint8Array, start: number, end: number): number
  * than the loop. -1 when a quoted field is in the way (parse the row then). Equals
  * `hashBytes` over the bounds `findUnquotedField` gives.
  */
-export function hashOfUnquotedField(bytes: Uint8Array, start: number, end: number, index: number, delimiter: number): number {
+export function hashOfUnquotedField(
+	bytes: Uint8Array,
+	start: number,
+	end: number,
+	index: number,
+	delimiter: number,
+): number {
 	let pos = start;
 	for (let field = 0; field < index; field++) {
 		if (pos < end && bytes[pos] === QUOTE) return -1;
@@ -109,7 +115,14 @@ export class RowReader {
 		const { rowStart, chunk, chunkStart } = this;
 		if (contentEnd > rowStart) {
 			if (rowStart >= chunkStart && rowEnd <= chunkStart + chunk.length) {
-				this.visit(chunk, rowStart - chunkStart, contentEnd - chunkStart, this.position++, rowEnd - chunkStart, rowStart);
+				this.visit(
+					chunk,
+					rowStart - chunkStart,
+					contentEnd - chunkStart,
+					this.position++,
+					rowEnd - chunkStart,
+					rowStart,
+				);
 			} else {
 				const row = Buffer.concat([
 					this.carried.subarray(rowStart - this.carriedStart),
@@ -128,7 +141,9 @@ export class RowReader {
 	/** Reads the next chunk of the stream and visits each row it ends. */
 	read(raw: Uint8Array, visit: RowVisitor): void {
 		if (raw.length === 0) return;
-		const chunk = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+		const chunk = Buffer.isBuffer(raw)
+			? raw
+			: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
 		this.visit = visit;
 		this.chunk = chunk;
 		this.scanner.scan(chunk, this.onRowEnd);

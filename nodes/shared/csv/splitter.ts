@@ -25,12 +25,7 @@
  *   (about 8 KiB: 2 MB per GB of file); pass 2 one part.
  */
 
-import {
-	EncodingError,
-	readAsUtf8,
-	type OpenSource,
-	type ResolvedEncoding,
-} from './encoding';
+import { EncodingError, readAsUtf8, type OpenSource, type ResolvedEncoding } from './encoding';
 import { createRowReader, parseFirstRow } from './parser';
 import { RowBoundaryScanner } from './rowBoundaries';
 
@@ -107,14 +102,20 @@ export class CsvFileError extends Error {
 
 export class EmptyFileError extends CsvFileError {
 	constructor() {
-		super('empty-file', 'The file is empty: it needs a header line naming the columns and at least one row');
+		super(
+			'empty-file',
+			'The file is empty: it needs a header line naming the columns and at least one row',
+		);
 		this.name = 'EmptyFileError';
 	}
 }
 
 export class HeaderOnlyError extends CsvFileError {
 	constructor() {
-		super('header-only', 'The file has a header line but no data rows, so there is nothing to import');
+		super(
+			'header-only',
+			'The file has a header line but no data rows, so there is nothing to import',
+		);
 		this.name = 'HeaderOnlyError';
 	}
 }
@@ -163,7 +164,8 @@ async function* streamWithoutBom(
 		if (head.length < UTF8_BOM_LENGTH) continue;
 		if (found.head === undefined) found.bomLength = hasUtf8Bom(head) ? UTF8_BOM_LENGTH : 0;
 		const rest = head.subarray(found.bomLength);
-		if (rest.length < HEAD_BYTES && rest.indexOf(0x0a) === -1 && rest.indexOf(0x0d) === -1) continue;
+		if (rest.length < HEAD_BYTES && rest.indexOf(0x0a) === -1 && rest.indexOf(0x0d) === -1)
+			continue;
 		found.head = rest;
 		head = undefined;
 		if (rest.length > 0) yield rest;
@@ -204,7 +206,11 @@ const BOUNDARY_SPACING = 8 * 1024;
  * aiming at `targetDataBytes`. Stretches without a data row (empty lines at the
  * end) form no part.
  */
-export function cutPlan(boundaries: Boundaries, maxDataBytes: number, targetDataBytes: number): PartPlan[] {
+export function cutPlan(
+	boundaries: Boundaries,
+	maxDataBytes: number,
+	targetDataBytes: number,
+): PartPlan[] {
 	const { offsets, rowsBefore } = boundaries;
 	const parts: PartPlan[] = [];
 	let start = 0;
@@ -240,7 +246,10 @@ export async function planParts(open: OpenSource, options: PlanOptions): Promise
 		throw new RangeError(`maxPartBytes must be an integer of at least 2, got ${maxPartBytes}`);
 	}
 	const found: { bomLength: number; head?: Buffer } = { bomLength: 0 };
-	const stream = streamWithoutBom(readAsUtf8(await open(), options.encoding, { validate: true }), found);
+	const stream = streamWithoutBom(
+		readAsUtf8(await open(), options.encoding, { validate: true }),
+		found,
+	);
 
 	let scanner: RowBoundaryScanner | undefined;
 	let delimiter = ',';
@@ -258,13 +267,19 @@ export async function planParts(open: OpenSource, options: PlanOptions): Promise
 	const onRowEnd = (contentEnd: number, rowEnd: number) => {
 		if (headerLine === undefined) {
 			if (contentEnd === 0) {
-				throw new CsvFileError('empty-header', 'The first line of the file is empty: it must be the header line naming the columns');
+				throw new CsvFileError(
+					'empty-header',
+					'The first line of the file is empty: it must be the header line naming the columns',
+				);
 			}
 			if (rowEnd >= maxPartBytes) throw headerTooLarge(rowEnd, maxPartBytes);
 			headerBytes = rowEnd;
 			headerLine = Buffer.concat(headChunks ?? []).subarray(0, rowEnd);
 			headChunks = undefined;
-			spacing = Math.max(1, Math.min(BOUNDARY_SPACING, Math.floor((maxPartBytes - headerBytes) / 4)));
+			spacing = Math.max(
+				1,
+				Math.min(BOUNDARY_SPACING, Math.floor((maxPartBytes - headerBytes) / 4)),
+			);
 			boundaries.add(rowEnd, 0);
 			previousEnd = lastKept = rowEnd;
 			return;
@@ -294,7 +309,8 @@ export async function planParts(open: OpenSource, options: PlanOptions): Promise
 			if (headChunks !== undefined) headChunks.push(chunk);
 			streamLength += chunk.length;
 			scanner.scan(chunk, onRowEnd);
-			if (headerLine === undefined && streamLength >= maxPartBytes) throw headerTooLarge(streamLength, maxPartBytes);
+			if (headerLine === undefined && streamLength >= maxPartBytes)
+				throw headerTooLarge(streamLength, maxPartBytes);
 		}
 	} catch (error) {
 		// Bytes not in the encoding: say where, in the user's terms (row and column).
@@ -327,11 +343,13 @@ export async function planParts(open: OpenSource, options: PlanOptions): Promise
 
 	const totalBytes = streamLength + found.bomLength;
 	const target = Math.min(maxPartBytes, options.targetPartBytes?.(totalBytes) ?? maxPartBytes);
-	const parts = cutPlan(boundaries, maxPartBytes - headerBytes, target - headerBytes).map((part) => ({
-		...part,
-		dataStart: part.dataStart + found.bomLength,
-		dataEnd: part.dataEnd + found.bomLength,
-	}));
+	const parts = cutPlan(boundaries, maxPartBytes - headerBytes, target - headerBytes).map(
+		(part) => ({
+			...part,
+			dataStart: part.dataStart + found.bomLength,
+			dataEnd: part.dataEnd + found.bomLength,
+		}),
+	);
 	return {
 		encoding: options.encoding,
 		delimiter,
@@ -374,7 +392,9 @@ async function readRange(
 		const chunkStart = offset;
 		offset += chunk.length;
 		if (offset <= start) continue;
-		wanted.push(chunk.subarray(Math.max(0, start - chunkStart), Math.min(chunk.length, end - chunkStart)));
+		wanted.push(
+			chunk.subarray(Math.max(0, start - chunkStart), Math.min(chunk.length, end - chunkStart)),
+		);
 		if (offset >= end) break;
 	}
 	return Buffer.concat(wanted);
@@ -394,7 +414,9 @@ function columnAt(rowPrefix: Buffer, place: ProblemPlace): string {
 	const reader = createRowReader(place.delimiter, { atFileStart: false });
 	const fields = [...reader.write(rowPrefix), ...reader.end()][0] ?? [''];
 	const index = fields.length - 1;
-	const names = place.headerLine ? parseFirstRow(place.headerLine.toString('utf8'), place.delimiter) : [];
+	const names = place.headerLine
+		? parseFirstRow(place.headerLine.toString('utf8'), place.delimiter)
+		: [];
 	return names[index] !== undefined && names[index] !== '' ? names[index] : `column ${index + 1}`;
 }
 
@@ -415,11 +437,18 @@ async function encodingProblem(
 		const rowPrefix =
 			offset === place.rowStart
 				? Buffer.alloc(0)
-				: await readRange(open, encoding, place.bomLength, place.rowStart, offset).catch(() => undefined);
+				: await readRange(open, encoding, place.bomLength, place.rowStart, offset).catch(
+						() => undefined,
+					);
 		if (rowPrefix !== undefined) column = columnAt(rowPrefix, place);
 	}
 	const where = `${rowLabel(place.rowNumber)}${column ? `, column '${column}'` : ''}`;
-	return new CsvFileError('invalid-encoding', `${error.message} (${where})`, place.rowNumber, column);
+	return new CsvFileError(
+		'invalid-encoding',
+		`${error.message} (${where})`,
+		place.rowNumber,
+		column,
+	);
 }
 
 async function unclosedQuote(
@@ -429,7 +458,10 @@ async function unclosedQuote(
 	place: ProblemPlace,
 ): Promise<CsvFileError> {
 	const rowStart = scanner.quoteOpenedRowStart;
-	const column = columnAt(await readRange(open, encoding, place.bomLength, rowStart, scanner.quoteOpenedAt + 1), place);
+	const column = columnAt(
+		await readRange(open, encoding, place.bomLength, rowStart, scanner.quoteOpenedAt + 1),
+		place,
+	);
 	return new CsvFileError(
 		'unclosed-quote',
 		`A quoted value that starts in ${rowLabel(place.rowNumber)}, column '${column}', is never closed: ` +
@@ -461,7 +493,8 @@ export async function* cutParts(
 	const { headerLine, parts } = plan;
 	if (parts.length === 0) return;
 	const largest = Math.max(...parts.map((part) => part.dataEnd - part.dataStart));
-	const shared = options.reusePartBuffer === true ? Buffer.allocUnsafe(headerLine.length + largest) : undefined;
+	const shared =
+		options.reusePartBuffer === true ? Buffer.allocUnsafe(headerLine.length + largest) : undefined;
 	let index = 0;
 	let part = parts[0];
 	let body = shared ?? Buffer.allocUnsafe(headerLine.length + part.dataEnd - part.dataStart);
@@ -473,7 +506,13 @@ export async function* cutParts(
 		while (part !== undefined && chunkStart < part.dataEnd) {
 			const from = Math.max(part.dataStart, chunkStart);
 			const to = Math.min(part.dataEnd, offset);
-			if (to > from) chunk.copy(body, headerLine.length + from - part.dataStart, from - chunkStart, to - chunkStart);
+			if (to > from)
+				chunk.copy(
+					body,
+					headerLine.length + from - part.dataStart,
+					from - chunkStart,
+					to - chunkStart,
+				);
 			if (offset < part.dataEnd) break;
 			yield { ...part, body: body.subarray(0, headerLine.length + part.dataEnd - part.dataStart) };
 			part = parts[++index];

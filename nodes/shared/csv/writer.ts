@@ -63,7 +63,8 @@ function fieldText(value: unknown, itemIndex: number, field: string): string {
 			return String(value);
 		case 'object':
 			if (value instanceof Date) {
-				if (Number.isNaN(value.getTime())) throw new NestedValueError(itemIndex, field, 'an invalid date');
+				if (Number.isNaN(value.getTime()))
+					throw new NestedValueError(itemIndex, field, 'an invalid date');
 				return value.toISOString();
 			}
 			throw new NestedValueError(itemIndex, field, Array.isArray(value) ? 'an array' : 'an object');
@@ -97,8 +98,13 @@ export function toDelimitedFile(
 		const fields: string[] = new Array(columns.length);
 		for (let c = 0; c < columns.length; c++) {
 			const column = columns[c];
-			const value = Object.prototype.hasOwnProperty.call(record, column) ? record[column] : undefined;
-			fields[c] = quoteField(fieldText(value, options.itemIndices?.[itemIndex] ?? itemIndex, column), delimiter);
+			const value = Object.prototype.hasOwnProperty.call(record, column)
+				? record[column]
+				: undefined;
+			fields[c] = quoteField(
+				fieldText(value, options.itemIndices?.[itemIndex] ?? itemIndex, column),
+				delimiter,
+			);
 		}
 		// A one-column row with an empty value would be an empty line, which readers
 		// (and the splitter) skip: quote it so the row still counts.

@@ -1,4 +1,10 @@
-import { NodeApiError, NodeOperationError, type IDataObject, type IExecuteFunctions, type ILoadOptionsFunctions } from 'n8n-workflow';
+import {
+	NodeApiError,
+	NodeOperationError,
+	type IDataObject,
+	type IExecuteFunctions,
+	type ILoadOptionsFunctions,
+} from 'n8n-workflow';
 
 import { batchPath, type ImportTarget } from '../importTypes';
 import type { BatchStatusName } from '../batch';
@@ -48,7 +54,9 @@ export function normalizeBatchStatus(
 	readAt = 0,
 	readUncertaintyMs = 0,
 ): BatchStatus {
-	const status = KNOWN_STATUSES.find((s) => s.toLowerCase() === String(raw.status ?? '').toLowerCase());
+	const status = KNOWN_STATUSES.find(
+		(s) => s.toLowerCase() === String(raw.status ?? '').toLowerCase(),
+	);
 	return {
 		batchId: raw.batchId === undefined ? batchId : Number(raw.batchId),
 		status: status ?? 'Importing',
@@ -63,7 +71,9 @@ export function normalizeBatchStatus(
 }
 
 /** Pure: what a status answer tells the schedule. */
-export function observationOf(status: BatchStatus): StatusObservation & { status: BatchStatusName } {
+export function observationOf(
+	status: BatchStatus,
+): StatusObservation & { status: BatchStatusName } {
 	return {
 		at: status.readAt,
 		uncertaintyMs: status.readUncertaintyMs,
@@ -147,7 +157,10 @@ const SINGLE_CALL_MS = 2_000;
  * call; a call long enough to have been retried read its counts on its last attempt,
  * shortly before the answer.
  */
-export function statusReadTime(sentAt: number, answeredAt: number): { at: number; uncertaintyMs: number } {
+export function statusReadTime(
+	sentAt: number,
+	answeredAt: number,
+): { at: number; uncertaintyMs: number } {
 	const took = Math.max(0, answeredAt - sentAt);
 	if (took > SINGLE_CALL_MS) return { at: answeredAt, uncertaintyMs: SINGLE_CALL_MS / 2 };
 	return { at: sentAt + took / 2, uncertaintyMs: took / 2 };
@@ -172,17 +185,23 @@ export function gapForTrustedRateMs(uncertaintyMs: number): number {
  * furthest apart among those precise enough (MAX_SPEED_ERROR); null when none is.
  * `at` is the newer reading's time.
  */
-export function trustedRate(readings: StatusObservation[]): { at: number; rowsPerMs: number } | null {
+export function trustedRate(
+	readings: StatusObservation[],
+): { at: number; rowsPerMs: number } | null {
 	const importing = readings.filter((o) => o.status === 'Importing');
 	let best: { at: number; rowsPerMs: number; elapsed: number } | null = null;
 	for (let i = 0; i < importing.length; i++) {
 		for (let j = i + 1; j < importing.length; j++) {
-			const [a, b] = importing[i].at <= importing[j].at ? [importing[i], importing[j]] : [importing[j], importing[i]];
+			const [a, b] =
+				importing[i].at <= importing[j].at
+					? [importing[i], importing[j]]
+					: [importing[j], importing[i]];
 			const elapsed = b.at - a.at;
 			const rows = b.rowsProcessed - a.rowsProcessed;
 			const error = (a.uncertaintyMs ?? 0) + (b.uncertaintyMs ?? 0);
 			if (rows <= 0 || elapsed <= 0 || error > MAX_SPEED_ERROR * elapsed) continue;
-			if (best === null || elapsed > best.elapsed) best = { at: b.at, rowsPerMs: rows / elapsed, elapsed };
+			if (best === null || elapsed > best.elapsed)
+				best = { at: b.at, rowsPerMs: rows / elapsed, elapsed };
 		}
 	}
 	return best === null ? null : { at: best.at, rowsPerMs: best.rowsPerMs };
@@ -281,7 +300,9 @@ export function learnRowsPerMs(batches: ScheduledBatch[]): number | null {
 }
 
 /** Pure: like learnRowsPerMs, telling whether the value is exact or only a lower bound. */
-export function learnSpeed(batches: ScheduledBatch[]): { rowsPerMs: number; exact: boolean } | null {
+export function learnSpeed(
+	batches: ScheduledBatch[],
+): { rowsPerMs: number; exact: boolean } | null {
 	let exact: { at: number; rowsPerMs: number } | null = null;
 	let lowerBound: number | null = null;
 	for (const batch of batches) {
@@ -290,7 +311,10 @@ export function learnSpeed(batches: ScheduledBatch[]): { rowsPerMs: number; exac
 		if (trusted !== null && (exact === null || trusted.at > exact.at)) exact = trusted;
 		const latest = importing[importing.length - 1];
 		if (latest !== undefined && latest.rowsProcessed > 0) {
-			const earliestStart = Math.max(batch.submittedAt, batch.lastQueuedAt ?? Number.NEGATIVE_INFINITY);
+			const earliestStart = Math.max(
+				batch.submittedAt,
+				batch.lastQueuedAt ?? Number.NEGATIVE_INFINITY,
+			);
 			const elapsed = latest.at - earliestStart;
 			if (elapsed > 0) lowerBound = Math.max(lowerBound ?? 0, latest.rowsProcessed / elapsed);
 		}

@@ -200,13 +200,19 @@ export function scheduledPollAt(
 	let at = run.end + pollMarginMs(run.end - runningSince);
 	if (run.hops >= HOPS_BEFORE_A_PLACING_READING) {
 		const duration = run.end - run.start;
-		at = Math.min(at, run.start + Math.max(settings.minIntervalMs, PLACING_READING_SHARE * duration));
+		at = Math.min(
+			at,
+			run.start + Math.max(settings.minIntervalMs, PLACING_READING_SHARE * duration),
+		);
 	}
 	at = Math.min(at, runningSince + maxMs);
 	if (last !== undefined) {
 		at = Math.max(at, last.at + settings.minIntervalMs);
 		if (last.status === 'Queued' && state.samePhasePolls >= 2) {
-			at = Math.max(at, last.at + backoffInterval(settings.queuedBackoffStartMs, state.samePhasePolls - 1, maxMs));
+			at = Math.max(
+				at,
+				last.at + backoffInterval(settings.queuedBackoffStartMs, state.samePhasePolls - 1, maxMs),
+			);
 		}
 	}
 	return at;
@@ -239,12 +245,17 @@ export function batchesWorthPolling(states: BatchPollState[]): number[] {
  * come from one instance, so the highest is taken. null when none is usable.
  */
 export function rowsPerMsFromItems(values: unknown[]): number | null {
-	const usable = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0);
+	const usable = values.filter(
+		(v): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0,
+	);
 	return usable.length === 0 ? null : Math.max(...usable) / 1000;
 }
 
 /** Pure: the instance's speed (rows per ms) from our answers, else the one handed over, else null. */
-export function instanceRowsPerMs(states: BatchPollState[], handedOverRowsPerMs: number | null = null): number | null {
+export function instanceRowsPerMs(
+	states: BatchPollState[],
+	handedOverRowsPerMs: number | null = null,
+): number | null {
 	const learnt = learnSpeed(states.map(scheduledBatchOf));
 	if (learnt?.exact) return learnt.rowsPerMs;
 	// Bulk Import hands over only exact speeds. A lower bound from our own answers is not
@@ -262,7 +273,8 @@ export function pollTimes(
 	const times = states.map(() => Number.POSITIVE_INFINITY);
 	const rowsPerMs = instanceRowsPerMs(states, handedOverRowsPerMs);
 	if (rowsPerMs === null) {
-		for (const index of batchesWorthPolling(states)) times[index] = nextPollAt(states[index], settings);
+		for (const index of batchesWorthPolling(states))
+			times[index] = nextPollAt(states[index], settings);
 		return times;
 	}
 	const order = queueOrder(states);
@@ -276,7 +288,9 @@ export function pollTimes(
 		if (olderQueued || isFinished(states[index])) return;
 		const run = runs[position];
 		times[index] =
-			run === null ? nextPollAt(states[index], settings) : scheduledPollAt(states[index], run, settings);
+			run === null
+				? nextPollAt(states[index], settings)
+				: scheduledPollAt(states[index], run, settings);
 		olderQueued = lastObservation(states[index])?.status === 'Queued';
 	});
 	return times;

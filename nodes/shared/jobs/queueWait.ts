@@ -53,7 +53,11 @@ export function foreignQueueBackoffMs(waitNumber: number): number {
  * With a predicted finish time: until just after it (bounded, since a
  * prediction can be off). Without one (still queued): a growing interval.
  */
-export function nextOwnBatchPollMs(now: number, predictedAt: number | null, pollsWithoutPrediction: number): number {
+export function nextOwnBatchPollMs(
+	now: number,
+	predictedAt: number | null,
+	pollsWithoutPrediction: number,
+): number {
 	if (predictedAt !== null) {
 		const untilPredicted = predictedAt - now + PREDICTION_MARGIN_MS;
 		return Math.min(PREDICTION_MAX_MS, Math.max(PREDICTION_MIN_MS, untilPredicted));
@@ -88,7 +92,13 @@ export interface TrackedBatch extends ScheduledBatch {
 export class SubmittedBatches {
 	private readonly batches: TrackedBatch[] = [];
 
-	add(target: ImportTarget, batchId: number, rows: number, status: string, submittedAt = currentClock().now()): void {
+	add(
+		target: ImportTarget,
+		batchId: number,
+		rows: number,
+		status: string,
+		submittedAt = currentClock().now(),
+	): void {
 		this.batches.push({
 			target,
 			batchId,
@@ -136,7 +146,10 @@ export class SubmittedBatches {
 
 	/** The highest batch id Marketo gave this execution, or null before the first. */
 	highestBatchId(): number | null {
-		return this.batches.reduce<number | null>((high, batch) => (high === null || batch.batchId > high ? batch.batchId : high), null);
+		return this.batches.reduce<number | null>(
+			(high, batch) => (high === null || batch.batchId > high ? batch.batchId : high),
+			null,
+		);
 	}
 
 	/** The instance's import speed learnt from our readings (rows per ms), or null. */
@@ -172,7 +185,9 @@ export class SubmittedBatches {
 		if (rowsPerMs === null) return null;
 		return freeSlotAt(
 			predictRuns(this.batches, rowsPerMs).map((run, index) =>
-				this.batches[index].finished || run === null ? null : run.end + pollMarginMs(run.end - run.start),
+				this.batches[index].finished || run === null
+					? null
+					: run.end + pollMarginMs(run.end - run.start),
 			),
 			now,
 		);
@@ -200,8 +215,14 @@ export function seenFinalStatus(status: BatchStatus): SeenFinalStatus | undefine
  * Pure: given when each of our batches is predicted to leave the queue (null when it
  * has left), the first moment at or after `now` with fewer than `capacity` of them in it.
  */
-export function freeSlotAt(leavesAt: Array<number | null>, now: number, capacity = MARKETO_QUEUE_CAPACITY): number {
-	const stillIn = leavesAt.filter((at): at is number => at !== null && at > now).sort((a, b) => a - b);
+export function freeSlotAt(
+	leavesAt: Array<number | null>,
+	now: number,
+	capacity = MARKETO_QUEUE_CAPACITY,
+): number {
+	const stillIn = leavesAt
+		.filter((at): at is number => at !== null && at > now)
+		.sort((a, b) => a - b);
 	if (stillIn.length < capacity) return now;
 	return stillIn[stillIn.length - capacity];
 }
@@ -249,7 +270,9 @@ export function createQueueSlotWaiter(
 ): (attempt: number, code: '1016' | '1019') => Promise<void> {
 	const now = options.now ?? (() => currentClock().now());
 	const cancelSignal = context.getExecutionCancelSignal?.();
-	const sleepMs = options.sleepMs ?? (async (ms: number) => await currentClock().sleep(ms, cancelSignal, 'queue'));
+	const sleepMs =
+		options.sleepMs ??
+		(async (ms: number) => await currentClock().sleep(ms, cancelSignal, 'queue'));
 	const { budget } = options;
 	let foreignWaits = 0;
 	let callStartedAt = 0;
@@ -260,10 +283,14 @@ export function createQueueSlotWaiter(
 			code === '1019'
 				? 'Marketo is still importing other data into the same static list (code 1019).'
 				: "Marketo's bulk import queue stayed full (code 1016). Each Marketo instance runs at most 10 import jobs at a time, shared by every integration.";
-		throw new NodeOperationError(context.getNode(), `Gave up waiting for a free Marketo import slot after ${waited}`, {
-			itemIndex: options.itemIndex,
-			description: `${reason} Other integrations or earlier runs are filling the queue. Retry later, schedule this workflow outside their busy hours, or raise "Queue Wait Limit" in the node's options.`,
-		});
+		throw new NodeOperationError(
+			context.getNode(),
+			`Gave up waiting for a free Marketo import slot after ${waited}`,
+			{
+				itemIndex: options.itemIndex,
+				description: `${reason} Other integrations or earlier runs are filling the queue. Retry later, schedule this workflow outside their busy hours, or raise "Queue Wait Limit" in the node's options.`,
+			},
+		);
 	};
 
 	return async (_attempt, code) => {
@@ -298,7 +325,11 @@ export function createQueueSlotWaiter(
 			}
 			// No speed known yet, or the queue is still full past a predicted end: look.
 			const polled = predicted?.batch ?? ours;
-			const status = await fetchBatchStatus.call(context, { ...polled.target, batchId: polled.batchId }, options.itemIndex);
+			const status = await fetchBatchStatus.call(
+				context,
+				{ ...polled.target, batchId: polled.batchId },
+				options.itemIndex,
+			);
 			submitted.record(polled, observationOf(status), status);
 			if (polled.finished) return;
 			if (now() >= deadline) giveUp(code);
@@ -324,7 +355,9 @@ export async function waitForPredictedSlot(
 ): Promise<void> {
 	const now = options.now ?? (() => currentClock().now());
 	const sleepMs =
-		options.sleepMs ?? (async (ms: number) => await currentClock().sleep(ms, context.getExecutionCancelSignal?.(), 'queue'));
+		options.sleepMs ??
+		(async (ms: number) =>
+			await currentClock().sleep(ms, context.getExecutionCancelSignal?.(), 'queue'));
 	const freeAt = submitted.predictedFreeSlotAt(now());
 	if (freeAt === null || freeAt <= now()) return;
 	// Bounded: past the limit, the create call and its 1016 handling take over.
@@ -379,7 +412,11 @@ export async function waitUntilFinished(
 			const observations = tracked?.batch.observations ?? [];
 			const predictedAt = tracked ? estimateCompletion(observations, tracked.batch.rows) : null;
 			const delay = nextOwnBatchPollMs(currentClock().now(), predictedAt, polls++);
-			await currentClock().sleep(boundedDelayMs(delay, currentClock().now(), deadline), cancelSignal, 'queue');
+			await currentClock().sleep(
+				boundedDelayMs(delay, currentClock().now(), deadline),
+				cancelSignal,
+				'queue',
+			);
 		}
 	} finally {
 		options.budget.charge(currentClock().now() - startedAt);

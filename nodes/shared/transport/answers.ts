@@ -50,7 +50,8 @@ function httpFailure(answer: RawAnswer): Failure {
 function envelopeFailure(envelope: MarketoEnvelope<unknown>, statusCode: number): Failure {
 	const first = envelope.errors?.[0];
 	const code = first?.code !== undefined ? String(first.code) : 'unknown';
-	const message = typeof first?.message === 'string' ? first.message : describeMarketoCode(code).meaning;
+	const message =
+		typeof first?.message === 'string' ? first.message : describeMarketoCode(code).meaning;
 	return { signal: { kind: 'envelope', code }, code, message, httpStatus: statusCode };
 }
 
@@ -58,7 +59,8 @@ export function readEnvelope<T>(answer: RawAnswer): Outcome<MarketoEnvelope<T>> 
 	const parsed = parseJson(answer.body.toString('utf8'));
 	if (answer.statusCode < 200 || answer.statusCode > 299) {
 		// Marketo sometimes wraps an envelope error in a non-200 (e.g. 401 on a bad token).
-		if (isEnvelope(parsed) && parsed.errors?.length) return { done: false, ...envelopeFailure(parsed, answer.statusCode) };
+		if (isEnvelope(parsed) && parsed.errors?.length)
+			return { done: false, ...envelopeFailure(parsed, answer.statusCode) };
 		return { done: false, ...httpFailure(answer) };
 	}
 	if (!isEnvelope(parsed)) {
@@ -71,7 +73,8 @@ export function readEnvelope<T>(answer: RawAnswer): Outcome<MarketoEnvelope<T>> 
 	if (parsed.success === false || (parsed.errors?.length ?? 0) > 0) {
 		const failure = envelopeFailure(parsed, answer.statusCode);
 		// 702 "no data found" is an empty answer, not an error.
-		if (failure.code === '702') return { done: true, value: { ...parsed, result: [] } as MarketoEnvelope<T> };
+		if (failure.code === '702')
+			return { done: true, value: { ...parsed, result: [] } as MarketoEnvelope<T> };
 		return { done: false, ...failure };
 	}
 	return { done: true, value: parsed as MarketoEnvelope<T> };
@@ -81,7 +84,8 @@ export function readEnvelope<T>(answer: RawAnswer): Outcome<MarketoEnvelope<T>> 
 export function readDownload(answer: RawAnswer): Outcome<string> {
 	if (answer.statusCode === 404) return { done: true, value: '' };
 	const text = answer.body.toString('utf8');
-	const looksJson = /json/i.test(answer.contentType) || /^\s*\{\s*"(requestId|success|errors)"/.test(text);
+	const looksJson =
+		/json/i.test(answer.contentType) || /^\s*\{\s*"(requestId|success|errors)"/.test(text);
 	if (looksJson) {
 		const parsed = parseJson(text);
 		if (isEnvelope(parsed) && (parsed.success === false || (parsed.errors?.length ?? 0) > 0)) {
@@ -90,7 +94,8 @@ export function readDownload(answer: RawAnswer): Outcome<string> {
 			return { done: false, ...failure };
 		}
 	}
-	if (answer.statusCode < 200 || answer.statusCode > 299) return { done: false, ...httpFailure(answer) };
+	if (answer.statusCode < 200 || answer.statusCode > 299)
+		return { done: false, ...httpFailure(answer) };
 	return { done: true, value: text };
 }
 
@@ -104,7 +109,10 @@ const NETWORK_CODE = /^(E[A-Z0-9_]+|UND_ERR_[A-Z_]+|ERR_[A-Z_]+)$/;
 export function networkCodeOf(error: unknown): string | undefined {
 	let current: unknown = error;
 	for (let depth = 0; depth < 4 && current !== null && typeof current === 'object'; depth++) {
-		for (const code of [(current as { code?: unknown }).code, (current as { httpCode?: unknown }).httpCode]) {
+		for (const code of [
+			(current as { code?: unknown }).code,
+			(current as { httpCode?: unknown }).httpCode,
+		]) {
 			if (typeof code === 'string' && NETWORK_CODE.test(code)) return code;
 		}
 		current = (current as { cause?: unknown }).cause;

@@ -100,7 +100,8 @@ export function instanceRootFrom(restEndpoint: string): string {
 	const root = normalizeRestEndpoint(pasted);
 	const url = parseUrl(root);
 	const isWebUrl = url !== undefined && (url.protocol === 'https:' || url.protocol === 'http:');
-	const looksLikeHost = url !== undefined && (url.hostname.includes('.') || url.hostname === 'localhost');
+	const looksLikeHost =
+		url !== undefined && (url.hostname.includes('.') || url.hostname === 'localhost');
 	if (!isWebUrl || !looksLikeHost) {
 		throw new Error(describeExpectedEndpoint(pasted));
 	}
@@ -119,7 +120,8 @@ export interface EndpointSettings {
 
 /** The identity service: the admin's override when given, else `<instance root>/identity`. */
 export function identityUrlFrom(credentials: EndpointSettings): string {
-	const override = typeof credentials.identityEndpoint === 'string' ? credentials.identityEndpoint.trim() : '';
+	const override =
+		typeof credentials.identityEndpoint === 'string' ? credentials.identityEndpoint.trim() : '';
 	if (override !== '') {
 		const root = isMunchkinId(override) ? `${instanceRootFrom(override)}/identity` : override;
 		// Accept the full token URL too: admins sometimes paste it from a cURL example.

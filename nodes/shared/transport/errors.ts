@@ -35,7 +35,11 @@ export const MARKETO_ERROR_CODES: Readonly<Record<string, MarketoCodeInfo>> = {
 		hint: "The API-only user's role lacks a permission this call needs: 'Read-Write Lead' for lead and program member imports, 'Read-Only Assets' for program, list and channel dropdowns, 'Read-Write Custom Object' for custom objects (Admin > Users & Roles > Roles). If the role is right, check the IP allow-list under Admin > Web Services.",
 		retry: 'fail',
 	},
-	'604': { meaning: 'Request timed out', hint: 'Marketo was slow to answer; the call was retried several times. Try again later.', retry: 'backoff' },
+	'604': {
+		meaning: 'Request timed out',
+		hint: 'Marketo was slow to answer; the call was retried several times. Try again later.',
+		retry: 'backoff',
+	},
 	'606': {
 		meaning: 'Max rate limit exceeded',
 		hint: 'More than 100 calls in 20 seconds reached this Marketo instance (all integrations together). Other integrations may be busy; try again later or poll less often.',
@@ -46,16 +50,36 @@ export const MARKETO_ERROR_CODES: Readonly<Record<string, MarketoCodeInfo>> = {
 		hint: "The instance's daily API quota is used up. It resets at midnight US Central time; Admin > Web Services shows the usage.",
 		retry: 'fail',
 	},
-	'608': { meaning: 'API temporarily unavailable', hint: 'Marketo is temporarily unavailable; the call was retried several times. Try again later.', retry: 'backoff' },
-	'609': { meaning: 'Invalid JSON', hint: 'Marketo could not read the request. This is a bug in the node: please report it.', retry: 'fail' },
+	'608': {
+		meaning: 'API temporarily unavailable',
+		hint: 'Marketo is temporarily unavailable; the call was retried several times. Try again later.',
+		retry: 'backoff',
+	},
+	'609': {
+		meaning: 'Invalid JSON',
+		hint: 'Marketo could not read the request. This is a bug in the node: please report it.',
+		retry: 'fail',
+	},
 	'610': {
 		meaning: 'Requested resource not found',
 		hint: 'Marketo does not know this URL. Check the REST API Endpoint in the credential (Admin > Web Services); if it is right, please report this as a bug.',
 		retry: 'fail',
 	},
-	'611': { meaning: 'System error', hint: 'Marketo had an internal error; the call was retried a few times. Try again later.', retry: 'backoff' },
-	'612': { meaning: 'Invalid Content Type', hint: 'Marketo refused the request format. This is a bug in the node: please report it.', retry: 'fail' },
-	'613': { meaning: 'Invalid Multipart Request', hint: 'Marketo could not read the uploaded file part. This is a bug in the node: please report it.', retry: 'fail' },
+	'611': {
+		meaning: 'System error',
+		hint: 'Marketo had an internal error; the call was retried a few times. Try again later.',
+		retry: 'backoff',
+	},
+	'612': {
+		meaning: 'Invalid Content Type',
+		hint: 'Marketo refused the request format. This is a bug in the node: please report it.',
+		retry: 'fail',
+	},
+	'613': {
+		meaning: 'Invalid Multipart Request',
+		hint: 'Marketo could not read the uploaded file part. This is a bug in the node: please report it.',
+		retry: 'fail',
+	},
 	'614': {
 		meaning: 'Invalid Subscription',
 		hint: 'Marketo did not recognise the subscription (often transient). If it persists, check the REST API Endpoint (Admin > Web Services).',
@@ -67,7 +91,11 @@ export const MARKETO_ERROR_CODES: Readonly<Record<string, MarketoCodeInfo>> = {
 		retry: 'backoff',
 	},
 	'702': { meaning: 'No data found', hint: 'Marketo found no matching records.', retry: 'empty' },
-	'713': { meaning: 'Transient error', hint: 'Marketo reported a transient error; the call was retried several times. Try again later.', retry: 'backoff' },
+	'713': {
+		meaning: 'Transient error',
+		hint: 'Marketo reported a transient error; the call was retried several times. Try again later.',
+		retry: 'backoff',
+	},
 	'1003': {
 		meaning: 'Invalid data',
 		hint: 'Marketo refused the data; for an upload this usually means an empty file or a file with only a header row.',
@@ -83,14 +111,26 @@ export const MARKETO_ERROR_CODES: Readonly<Record<string, MarketoCodeInfo>> = {
 		hint: "The API-only user's role has no access to that lead partition (Admin > Users & Roles > Roles > Workspaces & Partitions).",
 		retry: 'fail',
 	},
-	'1009': { meaning: 'Partition name must be given', hint: 'This instance has several lead partitions: choose a Partition Name.', retry: 'fail' },
-	'1013': { meaning: 'Object not found', hint: 'The list, program or object does not exist (or the API user cannot see it). Check the ID.', retry: 'fail' },
+	'1009': {
+		meaning: 'Partition name must be given',
+		hint: 'This instance has several lead partitions: choose a Partition Name.',
+		retry: 'fail',
+	},
+	'1013': {
+		meaning: 'Object not found',
+		hint: 'The list, program or object does not exist (or the API user cannot see it). Check the ID.',
+		retry: 'fail',
+	},
 	'1016': {
 		meaning: 'Too many imports',
 		hint: "Marketo's import queue (10 jobs, shared by all integrations) stayed full. Try again later or space out imports.",
 		retry: 'queue',
 	},
-	'1019': { meaning: 'Import to list in progress', hint: 'Another import into the same static list is still running. Try again when it has finished.', retry: 'queue' },
+	'1019': {
+		meaning: 'Import to list in progress',
+		hint: 'Another import into the same static list is still running. Try again when it has finished.',
+		retry: 'queue',
+	},
 	'1025': {
 		meaning: 'Program status not found',
 		hint: "The Program Member Status is not one of the program channel's statuses (Admin > Tags > Channels).",
@@ -121,8 +161,16 @@ export const MARKETO_ERROR_CODES: Readonly<Record<string, MarketoCodeInfo>> = {
 		hint: 'Marketo accepts files under 10 MB per upload. Lower the maximum part size so the file is split into smaller parts.',
 		retry: 'fail',
 	},
-	'http-414': { meaning: 'URI too long', hint: 'The request URL is too long for Marketo. Use fewer or shorter values.', retry: 'fail' },
-	'http-429': { meaning: 'Too many requests', hint: 'Marketo asked to slow down; the call was retried several times. Try again later.', retry: 'backoff' },
+	'http-414': {
+		meaning: 'URI too long',
+		hint: 'The request URL is too long for Marketo. Use fewer or shorter values.',
+		retry: 'fail',
+	},
+	'http-429': {
+		meaning: 'Too many requests',
+		hint: 'Marketo asked to slow down; the call was retried several times. Try again later.',
+		retry: 'backoff',
+	},
 	'http-5xx': {
 		meaning: 'Marketo gateway or server error',
 		hint: 'Marketo or its gateway failed to answer (HTTP 5xx); the call was retried where that was safe. Try again later.',
@@ -162,7 +210,8 @@ export function redactSecrets(text: string, secrets: unknown[] = []): string {
 	let clean = String(text ?? '');
 	for (const secret of secrets) {
 		// Very short values would redact ordinary words; real secrets are long.
-		if (typeof secret === 'string' && secret.length >= 6) clean = clean.split(secret).join(REDACTED);
+		if (typeof secret === 'string' && secret.length >= 6)
+			clean = clean.split(secret).join(REDACTED);
 	}
 	for (const [shape, replacement] of SECRET_SHAPES) clean = clean.replace(shape, replacement);
 	return clean;

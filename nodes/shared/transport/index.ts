@@ -30,12 +30,18 @@ export {
 
 const MAX_PAGES = 1_000;
 
-async function requestEnvelope<T>(context: MarketoContext, call: MarketoCall): Promise<MarketoEnvelope<T>> {
+async function requestEnvelope<T>(
+	context: MarketoContext,
+	call: MarketoCall,
+): Promise<MarketoEnvelope<T>> {
 	return await callMarketo(context, { ...call }, (answer) => readEnvelope<T>(answer));
 }
 
 /** The envelope's `result` ([] when Marketo says 702 "no data" or leaves it out). */
-export async function marketoApiRequest<T = IDataObject>(this: MarketoContext, call: MarketoCall): Promise<T[]> {
+export async function marketoApiRequest<T = IDataObject>(
+	this: MarketoContext,
+	call: MarketoCall,
+): Promise<T[]> {
 	const envelope = await requestEnvelope<T>(this, call);
 	return envelope.result ?? [];
 }
@@ -44,14 +50,18 @@ export async function marketoApiRequest<T = IDataObject>(this: MarketoContext, c
  * Every page of a list. Asset endpoints page with offset/maxReturn (pass `maxReturn` in qs);
  * lead-database endpoints with nextPageToken.
  */
-export async function marketoApiRequestAllItems<T = IDataObject>(this: MarketoContext, call: MarketoCall): Promise<T[]> {
+export async function marketoApiRequestAllItems<T = IDataObject>(
+	this: MarketoContext,
+	call: MarketoCall,
+): Promise<T[]> {
 	const all: T[] = [];
 	const qs = { ...(call.qs ?? {}) };
 	if (qs.maxReturn !== undefined) {
 		const pageSize = Number(qs.maxReturn);
 		let offset = Number(qs.offset ?? 0);
 		for (let page = 0; page < MAX_PAGES; page++) {
-			const result = (await requestEnvelope<T>(this, { ...call, qs: { ...qs, offset } })).result ?? [];
+			const result =
+				(await requestEnvelope<T>(this, { ...call, qs: { ...qs, offset } })).result ?? [];
 			all.push(...result);
 			if (result.length < pageSize) break;
 			offset += pageSize;
@@ -73,12 +83,18 @@ export async function marketoApiRequestAllItems<T = IDataObject>(this: MarketoCo
 }
 
 /** A failure or warning file as text; '' for an empty body or a 404 (no such file). */
-export async function marketoDownloadText(this: MarketoContext, call: MarketoCall): Promise<string> {
+export async function marketoDownloadText(
+	this: MarketoContext,
+	call: MarketoCall,
+): Promise<string> {
 	return await callMarketo(this, { ...call }, readDownload);
 }
 
 /** The instance the node's credential points at (its root URL): a key for what is known per Marketo instance. */
-export async function marketoInstanceRoot(this: MarketoContext, itemIndex?: number): Promise<string> {
+export async function marketoInstanceRoot(
+	this: MarketoContext,
+	itemIndex?: number,
+): Promise<string> {
 	const credentials = await readCredentials(this, itemIndex);
 	return instanceRootOrThrow(this.getNode(), credentials, itemIndex);
 }
@@ -90,9 +106,17 @@ interface CreateImportAnswer {
 }
 
 /** Uploads one file part as multipart/form-data (part `file`); format etc. go in the query. */
-export async function marketoCreateImport(this: MarketoContext, req: CreateImportRequest): Promise<CreateImportResult> {
+export async function marketoCreateImport(
+	this: MarketoContext,
+	req: CreateImportRequest,
+): Promise<CreateImportResult> {
 	const multipart = buildMultipartBody([
-		{ name: 'file', file: req.file.body, fileName: req.file.fileName, contentType: req.file.contentType },
+		{
+			name: 'file',
+			file: req.file.body,
+			fileName: req.file.fileName,
+			contentType: req.file.contentType,
+		},
 	]);
 	const envelope = await callMarketo(
 		this,

@@ -112,7 +112,11 @@ export function buildMultipartBody(fields: MultipartField[], boundary?: string):
 
 	const pieces: Buffer[] = [];
 	for (let i = 0; i < fields.length; i++) {
-		pieces.push(Buffer.from(fieldHeader(fields[i], chosen), 'utf8'), values[i], Buffer.from(LINE_BREAK));
+		pieces.push(
+			Buffer.from(fieldHeader(fields[i], chosen), 'utf8'),
+			values[i],
+			Buffer.from(LINE_BREAK),
+		);
 	}
 	pieces.push(Buffer.from(`--${chosen}--${LINE_BREAK}`));
 	return {

@@ -41,10 +41,15 @@ export const EARLY_REFRESH_MS = 60_000;
 /** Guards against a pathological loop (e.g. codes alternating forever); real runs stop far sooner. */
 const MAX_TOTAL_ATTEMPTS = 60;
 
-export function tokenNeedsEarlyRefresh(credentials: ICredentialDataDecryptedObject, nowMs: number): boolean {
+export function tokenNeedsEarlyRefresh(
+	credentials: ICredentialDataDecryptedObject,
+	nowMs: number,
+): boolean {
 	const expiresAt = Number(credentials.accessTokenExpiresAt);
 	const hasToken = typeof credentials.accessToken === 'string' && credentials.accessToken !== '';
-	return hasToken && Number.isFinite(expiresAt) && expiresAt > 0 && expiresAt - nowMs < EARLY_REFRESH_MS;
+	return (
+		hasToken && Number.isFinite(expiresAt) && expiresAt > 0 && expiresAt - nowMs < EARLY_REFRESH_MS
+	);
 }
 
 function cancelSignalOf(context: MarketoContext): AbortSignal | undefined {
@@ -58,14 +63,21 @@ function cancelledError(node: INode, itemIndex?: number): NodeOperationError {
 	});
 }
 
-export async function readCredentials(context: MarketoContext, itemIndex?: number): Promise<ICredentialDataDecryptedObject> {
+export async function readCredentials(
+	context: MarketoContext,
+	itemIndex?: number,
+): Promise<ICredentialDataDecryptedObject> {
 	return await (context as IExecuteFunctions).getCredentials<ICredentialDataDecryptedObject>(
 		MARKETO_CREDENTIAL_TYPE,
 		itemIndex,
 	);
 }
 
-export function instanceRootOrThrow(node: INode, credentials: ICredentialDataDecryptedObject, itemIndex?: number): string {
+export function instanceRootOrThrow(
+	node: INode,
+	credentials: ICredentialDataDecryptedObject,
+	itemIndex?: number,
+): string {
 	try {
 		return instanceRootFrom(String(credentials.restEndpoint ?? ''));
 	} catch (error) {
@@ -142,11 +154,17 @@ function innermostMessage(error: unknown): string {
 	return message;
 }
 
-function credentialFailure(node: INode, error: unknown, secrets: unknown[], itemIndex?: number): NodeApiError {
+function credentialFailure(
+	node: INode,
+	error: unknown,
+	secrets: unknown[],
+	itemIndex?: number,
+): NodeApiError {
 	const message = redactSecrets(innermostMessage(error), secrets);
 	const failure = new NodeApiError(node, { message } as JsonObject, {
 		message,
-		description: 'Check the Marketo API credential: REST API Endpoint, Client ID and Client Secret.',
+		description:
+			'Check the Marketo API credential: REST API Endpoint, Client ID and Client Secret.',
 		...(/invalid_client/.test(message) ? { httpCode: '401' } : {}),
 		...(itemIndex !== undefined ? { itemIndex } : {}),
 	});
@@ -174,7 +192,11 @@ export async function callMarketo<T>(
 		const root = instanceRootOrThrow(node, credentials, itemIndex);
 		const secrets = [credentials.clientSecret, credentials.accessToken];
 		const earlyRefreshKey = `${root}|${String(credentials.accessTokenExpiresAt)}`;
-		if (!tokenRefreshed && tokenNeedsEarlyRefresh(credentials, Date.now()) && !earlyRefreshesDone.has(earlyRefreshKey)) {
+		if (
+			!tokenRefreshed &&
+			tokenNeedsEarlyRefresh(credentials, Date.now()) &&
+			!earlyRefreshesDone.has(earlyRefreshKey)
+		) {
 			earlyRefreshesDone.add(earlyRefreshKey);
 			forceNewToken = true;
 		}
@@ -188,7 +210,8 @@ export async function callMarketo<T>(
 			);
 			outcome = read(answer);
 		} catch (error) {
-			if (signal?.aborted || error instanceof WaitCancelledError) throw cancelledError(node, itemIndex);
+			if (signal?.aborted || error instanceof WaitCancelledError)
+				throw cancelledError(node, itemIndex);
 			const networkCode = networkCodeOf(error);
 			// Without a network code the request never left: the credential could not get a token.
 			if (!networkCode) throw credentialFailure(node, error, secrets, itemIndex);
@@ -253,8 +276,16 @@ async function waitBeforeRetry(
 }
 
 /** Cancellation becomes n8n's cancellation error; a caller's own n8n error passes unchanged. */
-function asNodeError(node: INode, error: unknown, signal: AbortSignal | undefined, itemIndex?: number) {
-	if (signal?.aborted || error instanceof WaitCancelledError) return cancelledError(node, itemIndex);
+function asNodeError(
+	node: INode,
+	error: unknown,
+	signal: AbortSignal | undefined,
+	itemIndex?: number,
+) {
+	if (signal?.aborted || error instanceof WaitCancelledError)
+		return cancelledError(node, itemIndex);
 	if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
-	return new NodeOperationError(node, error as Error, { ...(itemIndex !== undefined ? { itemIndex } : {}) });
+	return new NodeOperationError(node, error as Error, {
+		...(itemIndex !== undefined ? { itemIndex } : {}),
+	});
 }

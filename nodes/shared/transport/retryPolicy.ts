@@ -83,7 +83,9 @@ const FAIL: RetryDecision = { action: 'fail', delayMs: 0 };
 const OUTCOME_UNKNOWN: RetryDecision = { action: 'outcome-unknown', delayMs: 0 };
 
 function backoff(attempt: number, maxAttempts: number): RetryDecision {
-	return attempt < maxAttempts ? { action: 'retry', delayMs: exponentialDelay(attempt, BACKOFF_BASE_MS, BACKOFF_CAP_MS) } : FAIL;
+	return attempt < maxAttempts
+		? { action: 'retry', delayMs: exponentialDelay(attempt, BACKOFF_BASE_MS, BACKOFF_CAP_MS) }
+		: FAIL;
 }
 
 function decideForEnvelope(code: string, attempt: number, context: RetryContext): RetryDecision {
@@ -98,10 +100,16 @@ function decideForEnvelope(code: string, attempt: number, context: RetryContext)
 				? { action: 'retry', delayMs: scaled(RATE_WINDOW_MS + pacing().retry.random() * 2_000) }
 				: FAIL;
 		case 'backoff':
-			return backoff(attempt, FEW_ATTEMPT_CODES.has(code) ? MAX_FEW_ATTEMPTS : MAX_BACKOFF_ATTEMPTS);
+			return backoff(
+				attempt,
+				FEW_ATTEMPT_CODES.has(code) ? MAX_FEW_ATTEMPTS : MAX_BACKOFF_ATTEMPTS,
+			);
 		case 'queue':
 			return attempt < MAX_QUEUE_ATTEMPTS
-				? { action: 'wait-for-queue', delayMs: exponentialDelay(attempt, QUEUE_BASE_MS, QUEUE_CAP_MS) }
+				? {
+						action: 'wait-for-queue',
+						delayMs: exponentialDelay(attempt, QUEUE_BASE_MS, QUEUE_CAP_MS),
+					}
 				: FAIL;
 		default:
 			return FAIL;
@@ -109,21 +117,32 @@ function decideForEnvelope(code: string, attempt: number, context: RetryContext)
 }
 
 function decideForHttp(status: number, attempt: number, context: RetryContext): RetryDecision {
-	if (status === 401) return context.tokenRefreshed ? FAIL : { action: 'refresh-token', delayMs: 0 };
+	if (status === 401)
+		return context.tokenRefreshed ? FAIL : { action: 'refresh-token', delayMs: 0 };
 	if (status === 429) return backoff(attempt, MAX_BACKOFF_ATTEMPTS);
 	// A gateway error says nothing about whether Marketo acted on the request.
-	if (status >= 500 && status <= 599) return context.idempotent ? backoff(attempt, MAX_BACKOFF_ATTEMPTS) : OUTCOME_UNKNOWN;
+	if (status >= 500 && status <= 599)
+		return context.idempotent ? backoff(attempt, MAX_BACKOFF_ATTEMPTS) : OUTCOME_UNKNOWN;
 	return FAIL;
 }
 
-function decideForNetwork(errorCode: string, attempt: number, context: RetryContext): RetryDecision {
+function decideForNetwork(
+	errorCode: string,
+	attempt: number,
+	context: RetryContext,
+): RetryDecision {
 	if (NEVER_SENT_ERRORS.has(errorCode)) return backoff(attempt, MAX_BACKOFF_ATTEMPTS);
-	if (MAYBE_SENT_ERRORS.has(errorCode)) return context.idempotent ? backoff(attempt, MAX_BACKOFF_ATTEMPTS) : OUTCOME_UNKNOWN;
+	if (MAYBE_SENT_ERRORS.has(errorCode))
+		return context.idempotent ? backoff(attempt, MAX_BACKOFF_ATTEMPTS) : OUTCOME_UNKNOWN;
 	return FAIL;
 }
 
 /** `attempt` is the 1-based number of the attempt that just failed. */
-export function decideRetry(signal: RetrySignal, attempt: number, context: RetryContext): RetryDecision {
+export function decideRetry(
+	signal: RetrySignal,
+	attempt: number,
+	context: RetryContext,
+): RetryDecision {
 	switch (signal.kind) {
 		case 'envelope':
 			return decideForEnvelope(signal.code, attempt, context);

@@ -33,7 +33,10 @@ class InstanceLimiter {
 
 	snapshot(now: number): { inFlight: number; callsInWindow: number } {
 		const { windowMs } = pacing().throttle;
-		return { inFlight: this.inFlight, callsInWindow: this.starts.filter((t) => now - t < windowMs).length };
+		return {
+			inFlight: this.inFlight,
+			callsInWindow: this.starts.filter((t) => now - t < windowMs).length,
+		};
 	}
 
 	private async waitForSlot(signal?: AbortSignal): Promise<void> {
@@ -75,12 +78,19 @@ function limiterFor(instanceRoot: string): InstanceLimiter {
 	return limiter;
 }
 
-export function throttleSnapshot(instanceRoot: string): { inFlight: number; callsInWindow: number } {
+export function throttleSnapshot(instanceRoot: string): {
+	inFlight: number;
+	callsInWindow: number;
+} {
 	return limiterFor(instanceRoot).snapshot(pacing().clock.now());
 }
 
 /** Runs `call` once the instance has a free slot; a cancelled execution stops waiting at once. */
-export async function throttled<T>(instanceRoot: string, call: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+export async function throttled<T>(
+	instanceRoot: string,
+	call: () => Promise<T>,
+	signal?: AbortSignal,
+): Promise<T> {
 	const limiter = limiterFor(instanceRoot);
 	await limiter.acquire(signal);
 	try {

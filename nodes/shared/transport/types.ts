@@ -2,7 +2,12 @@
  * What the transport takes and gives: the calls the nodes make and the answers they get back,
  * and the shapes the call loop passes between reading an answer and deciding a retry.
  */
-import type { IDataObject, IExecuteFunctions, ILoadOptionsFunctions, NodeApiError } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	ILoadOptionsFunctions,
+	NodeApiError,
+} from 'n8n-workflow';
 
 import type { RetrySignal } from './retryPolicy';
 

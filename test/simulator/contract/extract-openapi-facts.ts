@@ -46,14 +46,22 @@ function inline(node: unknown, definitions: Record<string, unknown>, depth = 0):
 	for (const [key, value] of Object.entries(record)) {
 		// `properties` holds field names (one may be called "description"): keep them all.
 		if (DROPPED_KEYS.has(key) && typeof value !== 'object') continue;
-		out[key] = key === 'properties' ? inlineProperties(value, definitions, depth) : inline(value, definitions, depth);
+		out[key] =
+			key === 'properties'
+				? inlineProperties(value, definitions, depth)
+				: inline(value, definitions, depth);
 	}
 	return out;
 }
 
-function inlineProperties(value: unknown, definitions: Record<string, unknown>, depth: number): unknown {
+function inlineProperties(
+	value: unknown,
+	definitions: Record<string, unknown>,
+	depth: number,
+): unknown {
 	const out: Record<string, unknown> = {};
-	for (const [name, schema] of Object.entries(value as Record<string, unknown>)) out[name] = inline(schema, definitions, depth);
+	for (const [name, schema] of Object.entries(value as Record<string, unknown>))
+		out[name] = inline(schema, definitions, depth);
 	return out;
 }
 
@@ -67,7 +75,10 @@ function main(): void {
 		const found = files
 			.map((file) => ({ file, op: file.paths[route.template]?.[route.method.toLowerCase()] }))
 			.find((candidate) => candidate.op?.operationId === route.operationId);
-		if (!found?.op) throw new Error(`No OpenAPI operation ${route.method} ${route.template} (${route.operationId})`);
+		if (!found?.op)
+			throw new Error(
+				`No OpenAPI operation ${route.method} ${route.template} (${route.operationId})`,
+			);
 		const { op, file } = found;
 		facts.push({
 			method: route.method,
@@ -85,7 +96,14 @@ function main(): void {
 		});
 	}
 	const target = join(__dirname, 'openapi-facts.json');
-	writeFileSync(target, JSON.stringify({ source: 'Adobe marketo-apis OpenAPI 2.0 (Apache-2.0)', operations: facts }, null, '\t') + '\n');
+	writeFileSync(
+		target,
+		JSON.stringify(
+			{ source: 'Adobe marketo-apis OpenAPI 2.0 (Apache-2.0)', operations: facts },
+			null,
+			'\t',
+		) + '\n',
+	);
 	process.stdout.write(`Wrote ${facts.length} operations to ${target}\n`);
 }
 

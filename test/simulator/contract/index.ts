@@ -24,12 +24,15 @@ export interface OperationFact {
 	response200: Record<string, unknown>;
 }
 
-export const OPERATION_FACTS: OperationFact[] = (factsFile as { operations: OperationFact[] }).operations;
+export const OPERATION_FACTS: OperationFact[] = (factsFile as { operations: OperationFact[] })
+	.operations;
 
 function templateRegex(template: string): RegExp {
 	const pattern = template
 		.split(/(\{[^}]+\})/)
-		.map((part) => (/^\{[^}]+\}$/.test(part) ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+		.map((part) =>
+			/^\{[^}]+\}$/.test(part) ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+		)
 		.join('');
 	return new RegExp(`^${pattern}$`);
 }
@@ -38,18 +41,26 @@ const matchers = OPERATION_FACTS.map((fact) => ({ fact, regex: templateRegex(fac
 
 /** The operation a concrete request path belongs to (the most specific template wins). */
 export function findOperation(method: string, path: string): OperationFact | undefined {
-	const candidates = matchers.filter((m) => m.fact.method === method.toUpperCase() && m.regex.test(path));
-	candidates.sort((a, b) => b.fact.path.replace(/\{[^}]+\}/g, '').length - a.fact.path.replace(/\{[^}]+\}/g, '').length);
+	const candidates = matchers.filter(
+		(m) => m.fact.method === method.toUpperCase() && m.regex.test(path),
+	);
+	candidates.sort(
+		(a, b) =>
+			b.fact.path.replace(/\{[^}]+\}/g, '').length - a.fact.path.replace(/\{[^}]+\}/g, '').length,
+	);
 	return candidates[0]?.fact;
 }
 
 /** Problems of one logged call against the contract; [] when it conforms. */
-export function contractProblems(call: Pick<CallRecord, 'method' | 'path' | 'query' | 'formFields' | 'fileField'>): string[] {
+export function contractProblems(
+	call: Pick<CallRecord, 'method' | 'path' | 'query' | 'formFields' | 'fileField'>,
+): string[] {
 	const label = `${call.method} ${call.path}`;
 	const fact = findOperation(call.method, call.path);
 	if (!fact) return [`${label}: no such operation in the OpenAPI contract`];
 	const problems: string[] = [];
-	const allowed = (place: string) => fact.parameters.filter((p) => p.in === place).map((p) => p.name);
+	const allowed = (place: string) =>
+		fact.parameters.filter((p) => p.in === place).map((p) => p.name);
 	const queryNames = Object.keys(call.query);
 	const formNames = [...Object.keys(call.formFields), ...(call.fileField ? [call.fileField] : [])];
 	for (const name of queryNames) {
@@ -74,8 +85,10 @@ export function contractProblems(call: Pick<CallRecord, 'method' | 'path' | 'que
 	}
 	for (const p of fact.parameters) {
 		if (!p.required) continue;
-		if (p.in === 'query' && !queryNames.includes(p.name)) problems.push(`${label}: required query parameter '${p.name}' missing`);
-		if (p.in === 'formData' && !formNames.includes(p.name)) problems.push(`${label}: required form field '${p.name}' missing`);
+		if (p.in === 'query' && !queryNames.includes(p.name))
+			problems.push(`${label}: required query parameter '${p.name}' missing`);
+		if (p.in === 'formData' && !formNames.includes(p.name))
+			problems.push(`${label}: required form field '${p.name}' missing`);
 		if (p.in === 'query' && p.enum && queryNames.includes(p.name)) {
 			const value = call.query[p.name];
 			// Enum letter case differs between the OpenAPI (CSV) and the docs (csv); compare without case.
@@ -88,9 +101,13 @@ export function contractProblems(call: Pick<CallRecord, 'method' | 'path' | 'que
 }
 
 /** Throws one error listing every call that does not match the contract. Identity calls included. */
-export function assertRequestsMatchContract(calls: ReadonlyArray<Pick<CallRecord, 'method' | 'path' | 'query' | 'formFields' | 'fileField'>>): void {
+export function assertRequestsMatchContract(
+	calls: ReadonlyArray<Pick<CallRecord, 'method' | 'path' | 'query' | 'formFields' | 'fileField'>>,
+): void {
 	const problems = calls.flatMap((call) => contractProblems(call));
 	if (problems.length > 0) {
-		throw new Error(`Requests that do not match the Marketo OpenAPI contract:\n- ${problems.join('\n- ')}`);
+		throw new Error(
+			`Requests that do not match the Marketo OpenAPI contract:\n- ${problems.join('\n- ')}`,
+		);
 	}
 }

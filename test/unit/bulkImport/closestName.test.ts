@@ -1,4 +1,8 @@
-import { closestFieldName, editDistance, normalizeFieldName } from '../../../nodes/MarketoBulkImport/helpers/plan/closestName';
+import {
+	closestFieldName,
+	editDistance,
+	normalizeFieldName,
+} from '../../../nodes/MarketoBulkImport/helpers/plan/closestName';
 
 const LEAD_FIELDS = [
 	{ name: 'email', displayName: 'Email Address' },

@@ -56,7 +56,9 @@ describe('Marketo Bulk Import description', () => {
 		['programMemberStatus', 'memberStatusSource', 'fixed'],
 		['memberStatusColumn', 'memberStatusSource', 'column'],
 	])('shows %s for program members when %s is %s', (name, source, value) => {
-		expect(property(name).displayOptions).toEqual({ show: { operation: ['importProgramMembers'], [source]: [value] } });
+		expect(property(name).displayOptions).toEqual({
+			show: { operation: ['importProgramMembers'], [source]: [value] },
+		});
 	});
 
 	it('reads the status and program from columns named status and programId by default', () => {
@@ -94,15 +96,32 @@ describe('Marketo Bulk Import description', () => {
 	});
 
 	it('shows the binary field and detected format for files, the format and columns for items', () => {
-		expect(property('binaryPropertyName')).toMatchObject({ default: 'data', displayOptions: { show: { inputSource: ['binary'] } } });
-		expect(property('fileFormat')).toMatchObject({ default: 'auto', displayOptions: { show: { inputSource: ['binary'] } } });
-		expect(property('itemsFormat')).toMatchObject({ default: 'csv', displayOptions: { show: { inputSource: ['items'] } } });
+		expect(property('binaryPropertyName')).toMatchObject({
+			default: 'data',
+			displayOptions: { show: { inputSource: ['binary'] } },
+		});
+		expect(property('fileFormat')).toMatchObject({
+			default: 'auto',
+			displayOptions: { show: { inputSource: ['binary'] } },
+		});
+		expect(property('itemsFormat')).toMatchObject({
+			default: 'csv',
+			displayOptions: { show: { inputSource: ['items'] } },
+		});
 		// Version 1 keeps the free-text Columns list; version 2 maps columns with a resource mapper.
-		expect(property('columns').displayOptions).toEqual({ show: { inputSource: ['items'], '@version': [1] } });
+		expect(property('columns').displayOptions).toEqual({
+			show: { inputSource: ['items'], '@version': [1] },
+		});
 		expect(property('columnMapping')).toMatchObject({
 			type: 'resourceMapper',
 			default: { mappingMode: 'autoMapInputData', value: null },
-			typeOptions: { resourceMapper: { resourceMapperMethod: 'getMappingColumns', mode: 'add', supportAutoMap: true } },
+			typeOptions: {
+				resourceMapper: {
+					resourceMapperMethod: 'getMappingColumns',
+					mode: 'add',
+					supportAutoMap: true,
+				},
+			},
 			displayOptions: { show: { inputSource: ['items'], '@version': [{ _cnd: { gte: 2 } }] } },
 		});
 		expect(node.methods.resourceMapping.getMappingColumns).toBeDefined();

@@ -11,7 +11,10 @@ import { Workflow } from 'n8n-workflow';
 import { MarketoApi } from '../../../credentials/MarketoApi.credentials';
 import { MarketoBulkImport } from '../../../nodes/MarketoBulkImport/MarketoBulkImport.node';
 import { CUSTOM_API_CALL, router } from '../../../nodes/MarketoBulkImport/actions/router';
-import { CHOOSE_PROGRAM_FIRST, partitionOptions } from '../../../nodes/MarketoBulkImport/methods/loadOptions';
+import {
+	CHOOSE_PROGRAM_FIRST,
+	partitionOptions,
+} from '../../../nodes/MarketoBulkImport/methods/loadOptions';
 import { MarketoWaitForBatch } from '../../../nodes/MarketoWaitForBatch/MarketoWaitForBatch.node';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
@@ -33,9 +36,20 @@ function subtitleFor(operation: string): unknown {
 		nodes: [node],
 		connections: {},
 		active: false,
-		nodeTypes: { getByName: () => nodeType, getByNameAndVersion: () => nodeType, getKnownTypes: () => ({}) },
+		nodeTypes: {
+			getByName: () => nodeType,
+			getByNameAndVersion: () => nodeType,
+			getKnownTypes: () => ({}),
+		},
 	});
-	return workflow.expression.getSimpleParameterValue(node, bulkImport.description.subtitle as string, 'internal', {}, undefined, '');
+	return workflow.expression.getSimpleParameterValue(
+		node,
+		bulkImport.description.subtitle as string,
+		'internal',
+		{},
+		undefined,
+		'',
+	);
 }
 
 describe('Marketo Bulk Import in the editor', () => {
@@ -53,20 +67,38 @@ describe('Marketo Bulk Import in the editor', () => {
 		expect(CUSTOM_API_CALL).toBe('__CUSTOM_API_CALL__');
 		const context = {
 			getNodeParameter: () => CUSTOM_API_CALL,
-			getNode: () => ({ name: 'Marketo Bulk Import', type: 'n8n-nodes-marketo-bulk.marketoBulkImport' }),
+			getNode: () => ({
+				name: 'Marketo Bulk Import',
+				type: 'n8n-nodes-marketo-bulk.marketoBulkImport',
+			}),
 		} as unknown as IExecuteFunctions;
-		const failure = await router.call(context).catch((error: Error & { description?: string }) => error);
-		expect(failure).toMatchObject({ message: 'A Custom API Call is made with an HTTP Request node' });
-		expect((failure as { description?: string }).description).toMatch(/Predefined Credential Type.*Marketo API/);
+		const failure = await router
+			.call(context)
+			.catch((error: Error & { description?: string }) => error);
+		expect(failure).toMatchObject({
+			message: 'A Custom API Call is made with an HTTP Request node',
+		});
+		expect((failure as { description?: string }).description).toMatch(
+			/Predefined Credential Type.*Marketo API/,
+		);
 	});
 
 	it('says to choose the program first, with the Member Status default as its value', () => {
-		const memberStatus = bulkImport.description.properties.find((p) => p.name === 'programMemberStatus');
-		expect(CHOOSE_PROGRAM_FIRST).toMatchObject({ name: 'Choose a Program First', value: memberStatus?.default });
+		const memberStatus = bulkImport.description.properties.find(
+			(p) => p.name === 'programMemberStatus',
+		);
+		expect(CHOOSE_PROGRAM_FIRST).toMatchObject({
+			name: 'Choose a Program First',
+			value: memberStatus?.default,
+		});
 	});
 
 	it('names "no partition" and a partition called Default so that they cannot be confused', () => {
-		const options = partitionOptions([{ name: 'Default' }, { name: 'EMEA', description: 'Europe' }, {}]);
+		const options = partitionOptions([
+			{ name: 'Default' },
+			{ name: 'EMEA', description: 'Europe' },
+			{},
+		]);
 		expect(options.map((o) => [o.name, o.value])).toEqual([
 			['No Partition (Marketo Decides)', ''],
 			['Partition: Default', 'Default'],
@@ -113,18 +145,27 @@ describe('icons and Docs links', () => {
 	}
 
 	const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-	const anchors = new Set([...readme.matchAll(/^#{1,6} (.+)$/gm)].map((match) => anchorOf(match[1])));
+	const anchors = new Set(
+		[...readme.matchAll(/^#{1,6} (.+)$/gm)].map((match) => anchorOf(match[1])),
+	);
 	// eslint-disable-next-line @typescript-eslint/no-require-imports
 	const homepage: string = require('../../../package.json').homepage;
 
-	it.each(descriptions)('links %s to its README section, in the node and in the codex', (folder, description, anchor) => {
-		const url = `${homepage}#${anchor}`;
-		expect(anchors).toContain(anchor);
-		expect(description.documentationUrl).toBe(url);
-		const codex = JSON.parse(fs.readFileSync(path.join(ROOT, 'nodes', folder, `${folder}.node.json`), 'utf8'));
-		expect(codex.resources.primaryDocumentation).toEqual([{ url }]);
-		expect(codex.resources.credentialDocumentation).toEqual([{ url: `${homepage}#the-marketo-api-credential` }]);
-	});
+	it.each(descriptions)(
+		'links %s to its README section, in the node and in the codex',
+		(folder, description, anchor) => {
+			const url = `${homepage}#${anchor}`;
+			expect(anchors).toContain(anchor);
+			expect(description.documentationUrl).toBe(url);
+			const codex = JSON.parse(
+				fs.readFileSync(path.join(ROOT, 'nodes', folder, `${folder}.node.json`), 'utf8'),
+			);
+			expect(codex.resources.primaryDocumentation).toEqual([{ url }]);
+			expect(codex.resources.credentialDocumentation).toEqual([
+				{ url: `${homepage}#the-marketo-api-credential` },
+			]);
+		},
+	);
 
 	it('links the credential to its README section', () => {
 		expect(anchors).toContain('the-marketo-api-credential');

@@ -2,15 +2,24 @@ import { NodeOperationError, type IExecuteFunctions, type INode } from 'n8n-work
 
 import { toNodeError } from '../../../nodes/shared/nodeErrors';
 import { isBlank, parseMarketoId } from '../../../nodes/MarketoBulkImport/helpers/plan/ids';
-import { openBinarySource, parseColumnList } from '../../../nodes/MarketoBulkImport/helpers/input/readInput';
+import {
+	openBinarySource,
+	parseColumnList,
+} from '../../../nodes/MarketoBulkImport/helpers/input/readInput';
 import { submitSettingsFrom } from '../../../nodes/MarketoBulkImport/helpers/run/importOptions';
 import {
 	effectiveMaxPartBytes,
 	MAX_UPLOAD_BYTES,
 	resolveFormat,
 } from '../../../nodes/MarketoBulkImport/helpers/upload/lookBeforeUpload';
-import { matchesFilter, nextProgramOffset } from '../../../nodes/MarketoBulkImport/methods/listSearch';
-import { lookupFieldOptions, memberStatusOptions } from '../../../nodes/MarketoBulkImport/methods/loadOptions';
+import {
+	matchesFilter,
+	nextProgramOffset,
+} from '../../../nodes/MarketoBulkImport/methods/listSearch';
+import {
+	lookupFieldOptions,
+	memberStatusOptions,
+} from '../../../nodes/MarketoBulkImport/methods/loadOptions';
 
 const node = { name: 'Marketo Bulk Import' } as INode;
 
@@ -67,25 +76,41 @@ describe('input helpers', () => {
 		expect(parseMarketoId('1001')).toBe(1001);
 		expect(parseMarketoId(' 42 ')).toBe(42);
 		expect(parseMarketoId(7)).toBe(7);
-		for (const bad of ['', 'abc', '12a', '-3', '0', 1.5, null, undefined, {}]) expect(parseMarketoId(bad)).toBeUndefined();
-		expect([isBlank(''), isBlank('  '), isBlank(undefined), isBlank(null), isBlank('x'), isBlank(0)]).toEqual([
-			true, true, true, true, false, false,
-		]);
+		for (const bad of ['', 'abc', '12a', '-3', '0', 1.5, null, undefined, {}])
+			expect(parseMarketoId(bad)).toBeUndefined();
+		expect([
+			isBlank(''),
+			isBlank('  '),
+			isBlank(undefined),
+			isBlank(null),
+			isBlank('x'),
+			isBlank(0),
+		]).toEqual([true, true, true, true, false, false]);
 	});
 
 	it('splits the Columns parameter', () => {
-		expect(parseColumnList(' email, firstName,,lastName ,')).toEqual(['email', 'firstName', 'lastName']);
+		expect(parseColumnList(' email, firstName,,lastName ,')).toEqual([
+			'email',
+			'firstName',
+			'lastName',
+		]);
 		expect(parseColumnList('')).toEqual([]);
 	});
 });
 
 describe('submit settings', () => {
 	it('defaults to 10 MB parts, preflight on and a 60-minute queue wait', () => {
-		expect(submitSettingsFrom({})).toEqual({ preflight: true, partSizeLimitBytes: 10_000_000, queueWaitLimitMs: 3_600_000 });
+		expect(submitSettingsFrom({})).toEqual({
+			preflight: true,
+			partSizeLimitBytes: 10_000_000,
+			queueWaitLimitMs: 3_600_000,
+		});
 	});
 
 	it('takes smaller parts and other limits, never more than 10 MB', () => {
-		expect(submitSettingsFrom({ partSizeMb: 0.001, preflightCheck: false, queueWaitMinutes: 0.5 })).toEqual({
+		expect(
+			submitSettingsFrom({ partSizeMb: 0.001, preflightCheck: false, queueWaitMinutes: 0.5 }),
+		).toEqual({
 			preflight: false,
 			partSizeLimitBytes: 1_000,
 			queueWaitLimitMs: 30_000,
@@ -93,7 +118,7 @@ describe('submit settings', () => {
 		expect(submitSettingsFrom({ partSizeMb: 50 }).partSizeLimitBytes).toBe(10_000_000);
 	});
 
-	it('leaves room for the multipart envelope only when the limit is near Marketo\'s maximum', () => {
+	it("leaves room for the multipart envelope only when the limit is near Marketo's maximum", () => {
 		const full = effectiveMaxPartBytes(MAX_UPLOAD_BYTES, 'leads.csv');
 		expect(full).toBeLessThan(MAX_UPLOAD_BYTES);
 		expect(full).toBeGreaterThan(MAX_UPLOAD_BYTES - 2_000);

@@ -11,14 +11,26 @@ import {
 	manualRecord,
 	withoutSettingFields,
 } from '../../../nodes/MarketoBulkImport/helpers/input/itemRecords';
-import { mapperFields, mapperFieldType } from '../../../nodes/MarketoBulkImport/methods/resourceMapping';
-import { itemAtOffset, itemRangesFrom, itemsOfRanges, toItemRanges } from '../../../nodes/shared/itemRanges';
+import {
+	mapperFields,
+	mapperFieldType,
+} from '../../../nodes/MarketoBulkImport/methods/resourceMapping';
+import {
+	itemAtOffset,
+	itemRangesFrom,
+	itemsOfRanges,
+	toItemRanges,
+} from '../../../nodes/shared/itemRanges';
 
 describe('grouping items by their settings', () => {
 	const listOf = ['2001', '2003', '2001', '2001', '2003', '2005'];
 
 	it('puts items with equal settings together, groups in first-seen order, items in input order', () => {
-		const groups = groupItems([0, 1, 2, 3, 4, 5], (i) => listOf[i], (list) => list);
+		const groups = groupItems(
+			[0, 1, 2, 3, 4, 5],
+			(i) => listOf[i],
+			(list) => list,
+		);
 		expect(groups.map((g) => [g.settings, g.itemIndices])).toEqual([
 			['2001', [0, 2, 3]],
 			['2003', [1, 4]],
@@ -27,14 +39,27 @@ describe('grouping items by their settings', () => {
 	});
 
 	it('groups only the items it is given (an item whose settings failed is left out)', () => {
-		const groups = groupItems([0, 2, 5], (i) => listOf[i], (list) => list);
+		const groups = groupItems(
+			[0, 2, 5],
+			(i) => listOf[i],
+			(list) => list,
+		);
 		expect(groups.map((g) => g.itemIndices)).toEqual([[0, 2], [5]]);
 	});
 
 	it('keys a plan by its target and query, whatever the order of their fields', () => {
-		const a = planKeyOf({ target: { importType: 'leads' }, query: { lookupField: 'email', listId: 2001 } });
-		const b = planKeyOf({ target: { importType: 'leads' }, query: { listId: 2001, lookupField: 'email' } });
-		const c = planKeyOf({ target: { importType: 'leads' }, query: { listId: 2003, lookupField: 'email' } });
+		const a = planKeyOf({
+			target: { importType: 'leads' },
+			query: { lookupField: 'email', listId: 2001 },
+		});
+		const b = planKeyOf({
+			target: { importType: 'leads' },
+			query: { listId: 2001, lookupField: 'email' },
+		});
+		const c = planKeyOf({
+			target: { importType: 'leads' },
+			query: { listId: 2003, lookupField: 'email' },
+		});
 		const d = planKeyOf({
 			target: { importType: 'programMembers', programId: 1001 },
 			query: { programMemberStatus: 'Attended' },
@@ -85,7 +110,14 @@ describe('item ranges', () => {
 
 	it('accepts only well-formed ranges from an item', () => {
 		expect(itemRangesFrom([{ from: 3, to: 5 }])).toEqual([{ from: 3, to: 5 }]);
-		for (const bad of [undefined, [], [{ from: 5, to: 3 }], [{ from: '1', to: 2 }], [{ from: -1, to: 2 }], 'x']) {
+		for (const bad of [
+			undefined,
+			[],
+			[{ from: 5, to: 3 }],
+			[{ from: '1', to: 2 }],
+			[{ from: -1, to: 2 }],
+			'x',
+		]) {
 			expect(itemRangesFrom(bad)).toBeUndefined();
 		}
 	});
@@ -98,12 +130,24 @@ describe('item records', () => {
 	]);
 
 	it('Map Automatically writes the Marketo fields and leaves the others out', () => {
-		const mapped = autoMappedRecord({ email: 'a@example.com', firstName: 'A', listId: 2001 }, known.fields, known.byNormalizedName);
-		expect(mapped).toEqual({ record: { email: 'a@example.com', firstName: 'A' }, leftOut: ['listId'], misspelled: [] });
+		const mapped = autoMappedRecord(
+			{ email: 'a@example.com', firstName: 'A', listId: 2001 },
+			known.fields,
+			known.byNormalizedName,
+		);
+		expect(mapped).toEqual({
+			record: { email: 'a@example.com', firstName: 'A' },
+			leftOut: ['listId'],
+			misspelled: [],
+		});
 	});
 
 	it('Map Automatically reports a field spelled like a Marketo field, instead of dropping its values', () => {
-		const mapped = autoMappedRecord({ email: 'a@example.com', FirstName: 'A', 'first name': 'B' }, known.fields, known.byNormalizedName);
+		const mapped = autoMappedRecord(
+			{ email: 'a@example.com', FirstName: 'A', 'first name': 'B' },
+			known.fields,
+			known.byNormalizedName,
+		);
 		expect(mapped.misspelled).toEqual([
 			{ field: 'FirstName', meant: 'firstName' },
 			{ field: 'first name', meant: 'firstName' },
@@ -112,12 +156,19 @@ describe('item records', () => {
 
 	it('Map Automatically writes every field when the instance described none', () => {
 		const none = fieldIndex([]);
-		expect(autoMappedRecord({ anything: 1 }, none.fields, none.byNormalizedName).record).toEqual({ anything: 1 });
+		expect(autoMappedRecord({ anything: 1 }, none.fields, none.byNormalizedName).record).toEqual({
+			anything: 1,
+		});
 	});
 
 	it('leaves out setting fields and empty manual values', () => {
-		expect(withoutSettingFields({ email: 'a', status: 'Attended' }, new Set(['status']))).toEqual({ email: 'a' });
-		expect(manualRecord({ email: 'a', firstName: null, lastName: '', score: 0 })).toEqual({ email: 'a', score: 0 });
+		expect(withoutSettingFields({ email: 'a', status: 'Attended' }, new Set(['status']))).toEqual({
+			email: 'a',
+		});
+		expect(manualRecord({ email: 'a', firstName: null, lastName: '', score: 0 })).toEqual({
+			email: 'a',
+			score: 0,
+		});
 		expect(manualRecord(null)).toEqual({});
 	});
 });
@@ -132,7 +183,12 @@ describe('resource mapper fields', () => {
 					{ name: 'firstName', displayName: 'First Name', dataType: 'string', updateable: true },
 					{ name: 'email', displayName: 'Email Address', dataType: 'email', updateable: true },
 					{ name: 'leadScore', displayName: 'Lead Score', dataType: 'integer', updateable: true },
-					{ name: 'unsubscribed', displayName: 'Unsubscribed', dataType: 'boolean', updateable: true },
+					{
+						name: 'unsubscribed',
+						displayName: 'Unsubscribed',
+						dataType: 'boolean',
+						updateable: true,
+					},
 				],
 				[{ name: 'email', displayName: 'Duplicate', dataType: 'string' }],
 			],
@@ -147,13 +203,16 @@ describe('resource mapper fields', () => {
 	});
 
 	it('offers a read-only field when it is required (the lead id as lookup field)', () => {
-		const fields = mapperFields([[{ name: 'id', displayName: 'Id', dataType: 'integer', updateable: false }]], ['id']);
+		const fields = mapperFields(
+			[[{ name: 'id', displayName: 'Id', dataType: 'integer', updateable: false }]],
+			['id'],
+		);
 		expect(fields).toEqual([expect.objectContaining({ id: 'id', type: 'number', required: true })]);
 	});
 
 	it('maps Marketo data types to the editor types', () => {
-		expect(['integer', 'float', 'currency', 'boolean', 'date', 'string', undefined].map(mapperFieldType)).toEqual([
-			'number', 'number', 'number', 'boolean', 'string', 'string', 'string',
-		]);
+		expect(
+			['integer', 'float', 'currency', 'boolean', 'date', 'string', undefined].map(mapperFieldType),
+		).toEqual(['number', 'number', 'number', 'boolean', 'string', 'string', 'string']);
 	});
 });

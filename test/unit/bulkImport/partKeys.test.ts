@@ -1,7 +1,11 @@
 import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
 
-import { countSharedKeys, keyColumnIndices, keysOfRows } from '../../../nodes/MarketoBulkImport/helpers/upload/partKeys';
+import {
+	countSharedKeys,
+	keyColumnIndices,
+	keysOfRows,
+} from '../../../nodes/MarketoBulkImport/helpers/upload/partKeys';
 
 describe('keyColumnIndices', () => {
 	it('finds the key columns whatever their case, and gives up when one is missing', () => {
@@ -14,28 +18,36 @@ describe('keyColumnIndices', () => {
 
 describe('keysOfRows', () => {
 	it('reads one key per row, folding case and spaces, skipping rows without a key', async () => {
-		const rows = Buffer.from('Ada@Example.com,Ada\n bob@example.com ,Bob\n,NoKey\r\nada@example.com,Again\n');
+		const rows = Buffer.from(
+			'Ada@Example.com,Ada\n bob@example.com ,Bob\n,NoKey\r\nada@example.com,Again\n',
+		);
 		expect([...(await keysOfRows(rows, ',', [0]))]).toEqual(['ada@example.com', 'bob@example.com']);
 	});
 
 	it('reads quoted values, with delimiters and line breaks inside, as the parser does', async () => {
 		const rows = Buffer.from('"x,1","a ""b""\nc"\n"y",plain\n');
-		expect([...(await keysOfRows(rows, ',', [1, 0]))]).toEqual(['a "b"\nc\u0000x,1', 'plain\u0000y']);
+		expect([...(await keysOfRows(rows, ',', [1, 0]))]).toEqual([
+			'a "b"\nc\u0000x,1',
+			'plain\u0000y',
+		]);
 	});
 
 	it('agrees with csv-parse on generated files', async () => {
 		const value = fc.stringMatching(/^[a-zA-Z0-9@., "\n-]{0,8}$/);
 		await fc.assert(
-			fc.asyncProperty(fc.array(fc.tuple(value, value), { minLength: 1, maxLength: 20 }), async (records) => {
-				const quote = (v: string) => `"${v.replace(/"/g, '""')}"`;
-				const text = records.map(([a, b]) => `${quote(a)},${quote(b)}`).join('\n') + '\n';
-				const expected = new Set<string>();
-				for (const [a, b] of parse(text, { relax_column_count: true }) as string[][]) {
-					const key = [b, a].map((v) => v.trim().toLowerCase());
-					if (key.some((v) => v !== '')) expected.add(key.join('\u0000'));
-				}
-				expect(await keysOfRows(Buffer.from(text), ',', [1, 0])).toEqual(expected);
-			}),
+			fc.asyncProperty(
+				fc.array(fc.tuple(value, value), { minLength: 1, maxLength: 20 }),
+				async (records) => {
+					const quote = (v: string) => `"${v.replace(/"/g, '""')}"`;
+					const text = records.map(([a, b]) => `${quote(a)},${quote(b)}`).join('\n') + '\n';
+					const expected = new Set<string>();
+					for (const [a, b] of parse(text, { relax_column_count: true }) as string[][]) {
+						const key = [b, a].map((v) => v.trim().toLowerCase());
+						if (key.some((v) => v !== '')) expected.add(key.join('\u0000'));
+					}
+					expect(await keysOfRows(Buffer.from(text), ',', [1, 0])).toEqual(expected);
+				},
+			),
 			{ numRuns: 200 },
 		);
 	});

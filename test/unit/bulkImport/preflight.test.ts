@@ -58,8 +58,13 @@ describe('checkHeader', () => {
 
 describe('formatHeaderProblems', () => {
 	it('names the columns in the message and the suggestions and the fix in the description', () => {
-		const problems = formatHeaderProblems(checkHeader(['emial', 'First Name'], rules), "Item 0's file");
-		expect(problems?.message).toBe("Item 0's file has columns Marketo does not know: 'emial', 'First Name'");
+		const problems = formatHeaderProblems(
+			checkHeader(['emial', 'First Name'], rules),
+			"Item 0's file",
+		);
+		expect(problems?.message).toBe(
+			"Item 0's file has columns Marketo does not know: 'emial', 'First Name'",
+		);
 		expect(problems?.description).toContain("'emial' (did you mean 'email'?)");
 		expect(problems?.description).toContain("'First Name' (did you mean 'firstName'?)");
 		expect(problems?.description).toContain("Missing column 'email'");
@@ -75,6 +80,8 @@ describe('formatHeaderProblems', () => {
 	it('explains a missing column alone', () => {
 		const problems = formatHeaderProblems(checkHeader(['firstName'], rules), 'The file');
 		expect(problems?.message).toBe('The file is missing a required column');
-		expect(problems?.description).toContain("Missing column 'email': Marketo finds existing leads by the lookup field.");
+		expect(problems?.description).toContain(
+			"Missing column 'email': Marketo finds existing leads by the lookup field.",
+		);
 	});
 });

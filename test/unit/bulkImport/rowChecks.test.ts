@@ -9,9 +9,17 @@ import {
 	type FieldType,
 	type RowRules,
 } from '../../../nodes/MarketoBulkImport/helpers/validate/rowChecks';
-import { columnNotes, countReasons } from '../../../nodes/MarketoBulkImport/helpers/validate/validateOnly';
+import {
+	columnNotes,
+	countReasons,
+} from '../../../nodes/MarketoBulkImport/helpers/validate/validateOnly';
 
-function field(name: string, displayName: string, dataType: string, extra: Partial<FieldType> = {}): FieldType {
+function field(
+	name: string,
+	displayName: string,
+	dataType: string,
+	extra: Partial<FieldType> = {},
+): FieldType {
 	return { name, displayName, dataType, updateable: true, ...extra };
 }
 
@@ -73,7 +81,10 @@ describe('checkValue: the formats of the types Marketo describes', () => {
 
 	it('an invalid email is a warning (Marketo imports the row); an over-long one fails', () => {
 		const email = field('email', 'Email Address', 'email', { length: 20 });
-		expect(checkValue(email, 'not-an-email')).toEqual({ kind: 'warn', reason: 'Invalid email address' });
+		expect(checkValue(email, 'not-an-email')).toEqual({
+			kind: 'warn',
+			reason: 'Invalid email address',
+		});
 		expect(checkValue(email, 'a@b.co')).toEqual({ kind: 'ok' });
 		expect(checkValue(email, 'someone.long@example.com').kind).toBe('fail');
 	});
@@ -93,7 +104,10 @@ describe('checkValue: the formats of the types Marketo describes', () => {
 
 describe('mapColumns', () => {
 	it('exact names win, then names that differ only in case; spaces are not trimmed; earlier field sets first', () => {
-		const columns = mapColumns(['email', 'FirstName', ' email', 'seats', 'nope'], [LEAD_FIELDS, MEMBER_FIELDS]);
+		const columns = mapColumns(
+			['email', 'FirstName', ' email', 'seats', 'nope'],
+			[LEAD_FIELDS, MEMBER_FIELDS],
+		);
 		expect(columns.map((c) => [c.header, c.field?.name, c.caseDiffers])).toEqual([
 			['email', 'email', false],
 			['FirstName', 'firstName', true],
@@ -105,10 +119,15 @@ describe('mapColumns', () => {
 });
 
 describe('predictRow: one reason per row, in the order Marketo decides', () => {
-	const columns = mapColumns(['email', 'firstName', 'leadScore', 'billingEmail', 'tier', 'id', 'createdAt'], [LEAD_FIELDS]);
+	const columns = mapColumns(
+		['email', 'firstName', 'leadScore', 'billingEmail', 'tier', 'id', 'createdAt'],
+		[LEAD_FIELDS],
+	);
 
 	it('a good row, and missing trailing cells, import', () => {
-		expect(predictRow(columns, ['a@example.com', 'Ann', '5', '', 'Gold', '', ''], LEADS)).toEqual({ outcome: 'imported' });
+		expect(predictRow(columns, ['a@example.com', 'Ann', '5', '', 'Gold', '', ''], LEADS)).toEqual({
+			outcome: 'imported',
+		});
 		expect(predictRow(columns, ['a@example.com'], LEADS)).toEqual({ outcome: 'imported' });
 	});
 
@@ -127,7 +146,11 @@ describe('predictRow: one reason per row, in the order Marketo decides', () => {
 	});
 
 	it('a key column missing from the header fails every row, with the dedupe wording for custom objects', () => {
-		const rules: RowRules = { fieldSets: [[field('vin', 'VIN', 'string')]], keyFields: ['vin'], keyLabel: 'dedupe' };
+		const rules: RowRules = {
+			fieldSets: [[field('vin', 'VIN', 'string')]],
+			keyFields: ['vin'],
+			keyLabel: 'dedupe',
+		};
 		expect(predictRow(mapColumns(['make'], rules.fieldSets), ['Ford'], rules)).toEqual({
 			outcome: 'failed',
 			reason: "Value for dedupe field 'vin' not found",
@@ -149,7 +172,9 @@ describe('predictRow: one reason per row, in the order Marketo decides', () => {
 	});
 
 	it('read-only fields are ignored, unless they are the key (an id lookup checks the id)', () => {
-		expect(predictRow(columns, ['a@example.com', '', '', '', '', 'abc', 'yesterday'], LEADS)).toEqual({ outcome: 'imported' });
+		expect(
+			predictRow(columns, ['a@example.com', '', '', '', '', 'abc', 'yesterday'], LEADS),
+		).toEqual({ outcome: 'imported' });
 		const byId: RowRules = { ...LEADS, keyFields: ['id'] };
 		expect(predictRow(columns, ['', '', '', '', '', 'abc'], byId)).toEqual({
 			outcome: 'failed',
@@ -163,13 +188,25 @@ describe('fieldTypesOf', () => {
 		expect(
 			fieldTypesOf({
 				fields: [
-					{ name: 'email', displayName: 'Email Address', dataType: 'email', length: 255, updateable: true },
+					{
+						name: 'email',
+						displayName: 'Email Address',
+						dataType: 'email',
+						length: 255,
+						updateable: true,
+					},
 					{ name: 'id', dataType: 'integer', updateable: false },
 					{ displayName: 'no name' },
 				],
 			}),
 		).toEqual([
-			{ name: 'email', displayName: 'Email Address', dataType: 'email', length: 255, updateable: true },
+			{
+				name: 'email',
+				displayName: 'Email Address',
+				dataType: 'email',
+				length: 255,
+				updateable: true,
+			},
 			{ name: 'id', displayName: 'id', dataType: 'integer', updateable: false },
 		]);
 	});
@@ -193,6 +230,9 @@ describe('the summary', () => {
 
 	it('names columns it does not check and columns matched ignoring case', () => {
 		const notes = columnNotes(mapColumns(['Email', 'shoeSize'], [LEAD_FIELDS]));
-		expect(notes).toEqual([expect.stringContaining("'shoeSize'"), expect.stringContaining("'Email' for 'email'")]);
+		expect(notes).toEqual([
+			expect.stringContaining("'shoeSize'"),
+			expect.stringContaining("'Email' for 'email'"),
+		]);
 	});
 });

@@ -38,7 +38,10 @@ async function preAuthenticate(answer: Answer, data: IDataObject = {}) {
 describe('preAuthentication', () => {
 	it('asks identity with client credentials and returns the token and its expiry', async () => {
 		const before = Date.now();
-		const { run, sent } = await preAuthenticate({ statusCode: 200, body: { access_token: 'tok-1', expires_in: 3599, token_type: 'bearer' } });
+		const { run, sent } = await preAuthenticate({
+			statusCode: 200,
+			body: { access_token: 'tok-1', expires_in: 3599, token_type: 'bearer' },
+		});
 		const fields = await run;
 		expect(sent[0]).toMatchObject({
 			method: 'GET',
@@ -60,26 +63,37 @@ describe('preAuthentication', () => {
 	});
 
 	it('explains a 401 in LaunchPoint words', async () => {
-		const { run } = await preAuthenticate({ statusCode: 401, body: { error: 'invalid_client', error_description: 'Bad client credentials' } });
+		const { run } = await preAuthenticate({
+			statusCode: 401,
+			body: { error: 'invalid_client', error_description: 'Bad client credentials' },
+		});
 		await expect(run).rejects.toThrow(INVALID_CLIENT_MESSAGE);
 	});
 
 	it.each([
 		['a 404 page', { statusCode: 404, body: '<html>Not Found</html>' }],
 		['a 200 that is not a token', { statusCode: 200, body: '<html>Welcome</html>' }],
-		['a refused connection', Object.assign(new Error(`connect ECONNREFUSED url?client_secret=${SECRET}`), { code: 'ECONNREFUSED' })],
+		[
+			'a refused connection',
+			Object.assign(new Error(`connect ECONNREFUSED url?client_secret=${SECRET}`), {
+				code: 'ECONNREFUSED',
+			}),
+		],
 		['an unknown host', Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' })],
-	])('says the identity service is unreachable for %s, without the secret', async (_name, answer) => {
-		const { run } = await preAuthenticate(answer as Answer);
-		const error = await run.catch((e: Error) => e);
-		expect(error).toBeInstanceOf(UserError);
-		expect((error as Error).message).toMatch(
-			/^Could not reach Marketo's identity service at https:\/\/123-ABC-456\.mktorest\.com\/identity .*check the REST API Endpoint \(Admin > Web Services\)$/,
-		);
-		expect((error as Error).message).not.toContain(SECRET);
-		// n8n rewrites messages containing raw network codes; ours must not contain them.
-		expect((error as Error).message).not.toMatch(/ECONNREFUSED|ENOTFOUND/);
-	});
+	])(
+		'says the identity service is unreachable for %s, without the secret',
+		async (_name, answer) => {
+			const { run } = await preAuthenticate(answer as Answer);
+			const error = await run.catch((e: Error) => e);
+			expect(error).toBeInstanceOf(UserError);
+			expect((error as Error).message).toMatch(
+				/^Could not reach Marketo's identity service at https:\/\/123-ABC-456\.mktorest\.com\/identity .*check the REST API Endpoint \(Admin > Web Services\)$/,
+			);
+			expect((error as Error).message).not.toContain(SECRET);
+			// n8n rewrites messages containing raw network codes; ours must not contain them.
+			expect((error as Error).message).not.toMatch(/ECONNREFUSED|ENOTFOUND/);
+		},
+	);
 });
 
 describe('token expiry', () => {
@@ -91,7 +105,9 @@ describe('token expiry', () => {
 	});
 
 	it('keeps a nearly expired token with its real expiry (Marketo cannot renew it early)', () => {
-		expect(tokenFieldsFromAnswer(200, { access_token: 'same', expires_in: 12 }, 'https://h/identity', 0)).toEqual({
+		expect(
+			tokenFieldsFromAnswer(200, { access_token: 'same', expires_in: 12 }, 'https://h/identity', 0),
+		).toEqual({
 			accessToken: 'same',
 			accessTokenExpiresAt: 12_000,
 		});
@@ -103,9 +119,15 @@ describe('credential shape', () => {
 		const byName = Object.fromEntries(credential.properties.map((p) => [p.name, p]));
 		expect(credential.name).toBe('marketoApi');
 		expect(byName.clientSecret.typeOptions?.password).toBe(true);
-		expect(byName.accessToken).toMatchObject({ type: 'hidden', default: '', typeOptions: { expirable: true } });
+		expect(byName.accessToken).toMatchObject({
+			type: 'hidden',
+			default: '',
+			typeOptions: { expirable: true },
+		});
 		expect(byName.accessTokenExpiresAt.type).toBe('hidden');
-		expect(credential.authenticate.properties.headers).toEqual({ Authorization: '=Bearer {{$credentials.accessToken}}' });
+		expect(credential.authenticate.properties.headers).toEqual({
+			Authorization: '=Bearer {{$credentials.accessToken}}',
+		});
 	});
 });
 
@@ -129,16 +151,26 @@ describe('credential test', () => {
 				.split('.')
 				.reduce<unknown>((value, key) => (value as IDataObject | undefined)?.[key], body);
 		for (const rule of credential.test.rules ?? []) {
-			const { key, value, message } = rule.properties as { key: string; value: unknown; message: string };
+			const { key, value, message } = rule.properties as {
+				key: string;
+				value: unknown;
+				message: string;
+			};
 			if (rule.type === 'responseSuccessBody' && valueAt(key) === value) return message;
 		}
 		return 'Connection successful!';
 	}
 
 	it('tells a missing permission, a used-up quota and other errors apart', () => {
-		expect(verdict({ success: false, errors: [{ code: '603', message: 'Access denied' }] })).toMatch(/603.*Read-Only Lead.*Users & Roles/);
-		expect(verdict({ success: false, errors: [{ code: '607', message: 'Daily quota reached' }] })).toMatch(/607.*midnight/);
-		expect(verdict({ success: false, errors: [{ code: '610', message: 'Not found' }] })).toMatch(/REST API Endpoint/);
+		expect(
+			verdict({ success: false, errors: [{ code: '603', message: 'Access denied' }] }),
+		).toMatch(/603.*Read-Only Lead.*Users & Roles/);
+		expect(
+			verdict({ success: false, errors: [{ code: '607', message: 'Daily quota reached' }] }),
+		).toMatch(/607.*midnight/);
+		expect(verdict({ success: false, errors: [{ code: '610', message: 'Not found' }] })).toMatch(
+			/REST API Endpoint/,
+		);
 		expect(verdict({ success: true, result: [{ fields: [] }] })).toBe('Connection successful!');
 	});
 });

@@ -7,16 +7,34 @@ import { Workflow } from 'n8n-workflow';
 
 import { MarketoApi } from '../../../credentials/MarketoApi.credentials';
 
-const node: INode = { id: '1', name: 'Probe', type: 'probe', typeVersion: 1, position: [0, 0], parameters: {} };
+const node: INode = {
+	id: '1',
+	name: 'Probe',
+	type: 'probe',
+	typeVersion: 1,
+	position: [0, 0],
+	parameters: {},
+};
 const nodeType = { description: { properties: [] } } as unknown as INodeType;
 const workflow = new Workflow({
 	nodes: [node],
 	connections: {},
 	active: false,
-	nodeTypes: { getByName: () => nodeType, getByNameAndVersion: () => nodeType, getKnownTypes: () => ({}) },
+	nodeTypes: {
+		getByName: () => nodeType,
+		getByNameAndVersion: () => nodeType,
+		getKnownTypes: () => ({}),
+	},
 });
 
 export function testBaseUrl(restEndpoint: string): unknown {
 	const baseURL = new MarketoApi().test.request.baseURL as string;
-	return workflow.expression.getSimpleParameterValue(node, baseURL, 'internal', { $credentials: { restEndpoint } }, undefined, '');
+	return workflow.expression.getSimpleParameterValue(
+		node,
+		baseURL,
+		'internal',
+		{ $credentials: { restEndpoint } },
+		undefined,
+		'',
+	);
 }

@@ -16,7 +16,13 @@ import fc from 'fast-check';
 import { readAsUtf8, type ResolvedEncoding } from '../../../nodes/shared/csv/encoding';
 import { createRowReader, parseDelimited } from '../../../nodes/shared/csv/parser';
 import { forEachRow } from '../../../nodes/shared/csv/rowFields';
-import { CsvFileError, cutParts, planParts, type FilePart, type SplitPlan } from '../../../nodes/shared/csv/splitter';
+import {
+	CsvFileError,
+	cutParts,
+	planParts,
+	type FilePart,
+	type SplitPlan,
+} from '../../../nodes/shared/csv/splitter';
 import { parseDelimited as simulatorParse } from '../../simulator/delimited';
 import { isBlankRow } from '../../simulator/rows';
 import { cutAt, FC_SEED } from './reference';
@@ -59,7 +65,10 @@ function oracleRead(text: string, delimiter: string): OracleFile {
 			const end = c === '\r' && source[i + 1] === '\n' ? i + 2 : i + 1;
 			// An empty line (nothing between two line breaks) is not a row.
 			if (i > lineStart) {
-				lines.push({ fields: [...fields, field], bytes: Buffer.byteLength(source.slice(lineStart, end)) });
+				lines.push({
+					fields: [...fields, field],
+					bytes: Buffer.byteLength(source.slice(lineStart, end)),
+				});
 			}
 			fields = [];
 			field = '';
@@ -87,7 +96,9 @@ function oracleRead(text: string, delimiter: string): OracleFile {
 		header: header?.fields ?? [],
 		headerBytes: header?.bytes ?? 0,
 		rows,
-		unclosed: inQuotes ? { rowNumber: quoteOpened.line, columnIndex: quoteOpened.column } : undefined,
+		unclosed: inQuotes
+			? { rowNumber: quoteOpened.line, columnIndex: quoteOpened.column }
+			: undefined,
 	};
 }
 
@@ -148,29 +159,56 @@ const PIECES = [
 /** A data-row shaped piece: fields from PIECES, joined by the delimiter, ended by a line break. */
 const rowPiece = fc
 	.tuple(
-		fc.array(fc.constantFrom('a', 'b c', '"q"', '"a""b"', `"x${D}y"`, '"l1\r\nl2"', '', ' ', 'Baker 5" 10', '"x" y'), {
-			minLength: 1,
-			maxLength: 5,
-		}),
+		fc.array(
+			fc.constantFrom(
+				'a',
+				'b c',
+				'"q"',
+				'"a""b"',
+				`"x${D}y"`,
+				'"l1\r\nl2"',
+				'',
+				' ',
+				'Baker 5" 10',
+				'"x" y',
+			),
+			{
+				minLength: 1,
+				maxLength: 5,
+			},
+		),
 		fc.constantFrom('\n', '\r\n', '\r'),
 	)
 	.map(([fields, lineBreak]) => fields.join(D) + lineBreak);
 
-const piece = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...PIECES) }, { weight: 1, arbitrary: rowPiece });
+const piece = fc.oneof(
+	{ weight: 3, arbitrary: fc.constantFrom(...PIECES) },
+	{ weight: 1, arbitrary: rowPiece },
+);
 const body = fc
 	.oneof(fc.array(piece, { maxLength: 12 }), fc.array(piece, { minLength: 20, maxLength: 100 }))
 	.map((pieces) => pieces.join(''));
 
 const headerLine = fc
 	.tuple(
-		fc.constantFrom(`h0${D}h1${D}h2`, `"h${D}0"${D}h1`, 'only', `h0${D}${D}h2 `, `"h""0"${D}h1`, `h0${D}"h1"x`),
+		fc.constantFrom(
+			`h0${D}h1${D}h2`,
+			`"h${D}0"${D}h1`,
+			'only',
+			`h0${D}${D}h2 `,
+			`"h""0"${D}h1`,
+			`h0${D}"h1"x`,
+		),
 		fc.constantFrom('\n', '\r\n', '\r'),
 	)
 	.map(([names, lineBreak]) => names + lineBreak);
 
 type FileEncoding = 'utf-8' | 'utf-8-bom' | 'utf-16le' | 'utf-16be';
 
-function encode(text: string, encoding: FileEncoding): { bytes: Buffer; resolved: ResolvedEncoding } {
+function encode(
+	text: string,
+	encoding: FileEncoding,
+): { bytes: Buffer; resolved: ResolvedEncoding } {
 	switch (encoding) {
 		case 'utf-8':
 			return { bytes: Buffer.from(text, 'utf8'), resolved: 'utf-8' };
@@ -218,7 +256,8 @@ const aCase: fc.Arbitrary<Case> = fc
 		// rows; a quarter get one opened that swallows the lines after it.
 		const unclosed = oracleRead(text, raw.delimiter).unclosed !== undefined;
 		if (raw.ending === 'close' && unclosed) text += '"';
-		if (raw.ending === 'open' && !unclosed) text += `${raw.delimiter}"never closed\r\n1${raw.delimiter}2\n`;
+		if (raw.ending === 'open' && !unclosed)
+			text += `${raw.delimiter}"never closed\r\n1${raw.delimiter}2\n`;
 		return {
 			delimiter: raw.delimiter,
 			text,
@@ -233,7 +272,8 @@ const aCase: fc.Arbitrary<Case> = fc
 /** Chunks of `bytes`: cut at random places, and right before and after some quotes and CRs. */
 function chunksOf(bytes: Buffer, cutSeeds: number[], quoteCutSeeds: number[]): Buffer[] {
 	const special: number[] = [];
-	for (let i = 0; i < bytes.length; i++) if (bytes[i] === 0x22 || bytes[i] === 0x0d) special.push(i);
+	for (let i = 0; i < bytes.length; i++)
+		if (bytes[i] === 0x22 || bytes[i] === 0x0d) special.push(i);
 	const positions = cutSeeds.map((seed) => seed % (bytes.length + 1));
 	for (const seed of quoteCutSeeds) {
 		if (special.length === 0) break;
@@ -245,7 +285,10 @@ function chunksOf(bytes: Buffer, cutSeeds: number[], quoteCutSeeds: number[]): B
 
 const opener = (chunks: Buffer[]) => async () => chunks;
 
-async function planOrError(open: () => Promise<Buffer[]>, options: Parameters<typeof planParts>[1]) {
+async function planOrError(
+	open: () => Promise<Buffer[]>,
+	options: Parameters<typeof planParts>[1],
+) {
 	try {
 		return { plan: await planParts(open, options) };
 	} catch (error) {
@@ -260,7 +303,11 @@ async function collect(parts: AsyncIterable<FilePart>): Promise<FilePart[]> {
 }
 
 /** The bytes [start, end) of a chunked source, in the chunks they come in. */
-async function* byteRange(source: AsyncIterable<Buffer>, start: number, end: number): AsyncGenerator<Buffer> {
+async function* byteRange(
+	source: AsyncIterable<Buffer>,
+	start: number,
+	end: number,
+): AsyncGenerator<Buffer> {
 	let offset = 0;
 	for await (const chunk of source) {
 		const chunkStart = offset;
@@ -279,7 +326,12 @@ async function* byteRange(source: AsyncIterable<Buffer>, start: number, end: num
  * The range starts inside the file, so a U+FEFF at its start is data
  * (`atFileStart: false`).
  */
-async function tieBackRows(chunks: Buffer[], encoding: ResolvedEncoding, part: FilePart, delimiter: string) {
+async function tieBackRows(
+	chunks: Buffer[],
+	encoding: ResolvedEncoding,
+	part: FilePart,
+	delimiter: string,
+) {
 	const reader = createRowReader(delimiter, { skipEmptyLines: true, atFileStart: false });
 	const rows: string[][] = [];
 	for await (const chunk of byteRange(readAsUtf8(chunks, encoding), part.dataStart, part.dataEnd)) {
@@ -293,11 +345,22 @@ async function tieBackRows(chunks: Buffer[], encoding: ResolvedEncoding, part: F
  * The other way to read a part's rows: the tie-back's own reading (tieBack.ts
  * forEachRow: a RowBoundaryScanner over the range, each row's bytes parsed alone).
  */
-async function scannedRows(chunks: Buffer[], encoding: ResolvedEncoding, part: FilePart, delimiter: string) {
+async function scannedRows(
+	chunks: Buffer[],
+	encoding: ResolvedEncoding,
+	part: FilePart,
+	delimiter: string,
+) {
 	const rows: string[][] = [];
-	await forEachRow(byteRange(readAsUtf8(chunks, encoding), part.dataStart, part.dataEnd), delimiter, (bytes, start, end) => {
-		rows.push(parseDelimited(bytes.toString('utf8', start, end), delimiter, { atFileStart: false })[0]);
-	});
+	await forEachRow(
+		byteRange(readAsUtf8(chunks, encoding), part.dataStart, part.dataEnd),
+		delimiter,
+		(bytes, start, end) => {
+			rows.push(
+				parseDelimited(bytes.toString('utf8', start, end), delimiter, { atFileStart: false })[0],
+			);
+		},
+	);
 	return rows;
 }
 
@@ -314,8 +377,12 @@ function productRows(text: string, delimiter: string): string[][] {
 describe('every reader agrees on malformed files', () => {
 	it('the oracle reads the grammar as written', () => {
 		const read = (text: string) => oracleRead(text, ',');
-		expect(read('h\nBaker 5" 10,O"Neil\n').rows.map((row) => row.fields)).toEqual([['Baker 5" 10', 'O"Neil']]);
-		expect(read('h\n"a""b"c"d, "x" \n').rows.map((row) => row.fields)).toEqual([['a"bc"d', ' "x" ']]);
+		expect(read('h\nBaker 5" 10,O"Neil\n').rows.map((row) => row.fields)).toEqual([
+			['Baker 5" 10', 'O"Neil'],
+		]);
+		expect(read('h\n"a""b"c"d, "x" \n').rows.map((row) => row.fields)).toEqual([
+			['a"bc"d', ' "x" '],
+		]);
 		expect(read('h\r1\r\r2\r\n\n3').rows.map((row) => row.fields)).toEqual([['1'], ['2'], ['3']]);
 		expect(read('h\n  \n""\n,\n').rows.map((row) => row.fields)).toEqual([['  '], [''], ['', '']]);
 		expect(read('h\n1\n2,"open\n3').unclosed).toEqual({ rowNumber: 2, columnIndex: 1 });
@@ -348,7 +415,10 @@ describe('every reader agrees on malformed files', () => {
 					expect(error).toMatchObject({
 						code: 'unclosed-quote',
 						rowNumber: oracle.unclosed.rowNumber,
-						column: columnName !== undefined && columnName !== '' ? columnName : `column ${oracle.unclosed.columnIndex + 1}`,
+						column:
+							columnName !== undefined && columnName !== ''
+								? columnName
+								: `column ${oracle.unclosed.columnIndex + 1}`,
 					});
 					return;
 				}
@@ -364,7 +434,9 @@ describe('every reader agrees on malformed files', () => {
 				const largest = Math.max(...oracle.rows.map((row) => row.bytes));
 				if (oracle.headerBytes + largest > maxPartBytes) {
 					expect(error).toMatchObject({ code: 'row-too-large' });
-					const firstTooLarge = oracle.rows.findIndex((row) => oracle.headerBytes + row.bytes > maxPartBytes);
+					const firstTooLarge = oracle.rows.findIndex(
+						(row) => oracle.headerBytes + row.bytes > maxPartBytes,
+					);
 					expect(error).toMatchObject({ rowNumber: firstTooLarge + 1 });
 					return;
 				}
@@ -374,7 +446,9 @@ describe('every reader agrees on malformed files', () => {
 				expect(split.header).toEqual(oracle.header);
 				expect(split.headerLine.length).toBe(oracle.headerBytes);
 
-				const parts = await collect(cutParts(opener(chunksOf(bytes, c.quoteCutSeeds, c.cutSeeds)), split));
+				const parts = await collect(
+					cutParts(opener(chunksOf(bytes, c.quoteCutSeeds, c.cutSeeds)), split),
+				);
 				expect(parts.map(({ body: _body, ...plan }) => plan)).toEqual(split.parts);
 				if (parts.length > 1) multiPart++;
 				const fromSplitter: string[][] = [];
@@ -383,7 +457,9 @@ describe('every reader agrees on malformed files', () => {
 				let nextRowNumber = 1;
 				for (const part of parts) {
 					expect(part.body.length).toBeLessThanOrEqual(maxPartBytes);
-					expect(part.body.subarray(0, split.headerLine.length).equals(split.headerLine)).toBe(true);
+					expect(part.body.subarray(0, split.headerLine.length).equals(split.headerLine)).toBe(
+						true,
+					);
 					expect(part.firstRowNumber).toBe(nextRowNumber);
 					nextRowNumber += part.rows;
 					const text = part.body.toString('utf8');
@@ -395,10 +471,20 @@ describe('every reader agrees on malformed files', () => {
 					expect(simulated).toHaveLength(part.rows);
 					fromSimulator.push(...simulated);
 					// What Wait for Batch reads again for the tie-back.
-					const tiedBack = await tieBackRows(chunksOf(bytes, c.cutSeeds.slice(1), c.quoteCutSeeds), resolved, part, c.delimiter);
+					const tiedBack = await tieBackRows(
+						chunksOf(bytes, c.cutSeeds.slice(1), c.quoteCutSeeds),
+						resolved,
+						part,
+						c.delimiter,
+					);
 					expect(tiedBack).toHaveLength(part.rows);
 					fromTieBack.push(...tiedBack);
-					const scanned = await scannedRows(chunksOf(bytes, c.cutSeeds.slice(2), c.quoteCutSeeds.slice(1)), resolved, part, c.delimiter);
+					const scanned = await scannedRows(
+						chunksOf(bytes, c.cutSeeds.slice(2), c.quoteCutSeeds.slice(1)),
+						resolved,
+						part,
+						c.delimiter,
+					);
 					expect(scanned).toEqual(tiedBack);
 				}
 				expect(fromSplitter).toEqual(expected);
@@ -429,7 +515,11 @@ describe('every reader agrees on malformed files', () => {
 		const bytes = Buffer.from(text);
 		for (let cut = 0; cut <= bytes.length; cut++) {
 			const chunks = cutAt(bytes, [cut, cut + 1]);
-			const plan = await planParts(opener(chunks), { encoding: 'utf-8', delimiterFor: () => ',', maxPartBytes: 30 });
+			const plan = await planParts(opener(chunks), {
+				encoding: 'utf-8',
+				delimiterFor: () => ',',
+				maxPartBytes: 30,
+			});
 			expect(plan.totalRows).toBe(expected.length);
 			const parts = await collect(cutParts(opener(chunks), plan));
 			expect(parts.flatMap((part) => productRows(part.body.toString(), ','))).toEqual(expected);
@@ -440,7 +530,7 @@ describe('every reader agrees on malformed files', () => {
 	});
 });
 
-describe('a U+FEFF inside the file is data, only the file\'s first one is a BOM', () => {
+describe("a U+FEFF inside the file is data, only the file's first one is a BOM", () => {
 	// Two exported files joined with `cat`: the second one's BOM starts a data row.
 	const text = '\ufeffemail,name\na@x.de,A\n\ufeffemail,name\nb@x.de,B\n';
 
@@ -453,7 +543,11 @@ describe('a U+FEFF inside the file is data, only the file\'s first one is a BOM'
 		expect(productRows(text, ',')).toEqual(expected);
 		expect(simulatorRows(text, ',')).toEqual(expected);
 		const bytes = Buffer.from(text);
-		const plan = await planParts(opener([bytes]), { encoding: 'utf-8', delimiterFor: () => ',', maxPartBytes: 30 });
+		const plan = await planParts(opener([bytes]), {
+			encoding: 'utf-8',
+			delimiterFor: () => ',',
+			maxPartBytes: 30,
+		});
 		const parts = await collect(cutParts(opener([bytes]), plan));
 		expect(parts.map((part) => part.body.toString())).toEqual([
 			'email,name\na@x.de,A\n',
@@ -473,7 +567,9 @@ describe('a U+FEFF inside the file is data, only the file\'s first one is a BOM'
 		};
 		const twoBoms = Buffer.from('\ufeff\ufeffa,b\n');
 		expect(read([twoBoms])).toEqual([['\ufeffa', 'b']]);
-		expect(read([twoBoms.subarray(0, 2), twoBoms.subarray(2, 4), twoBoms.subarray(4)])).toEqual([['\ufeffa', 'b']]);
+		expect(read([twoBoms.subarray(0, 2), twoBoms.subarray(2, 4), twoBoms.subarray(4)])).toEqual([
+			['\ufeffa', 'b'],
+		]);
 		expect(read(['\ufeff', '\ufeffa,b\n'])).toEqual([['\ufeffa', 'b']]);
 		expect(read([twoBoms], false)).toEqual([['\ufeff\ufeffa', 'b']]);
 		expect(read(['\ufeffx\n'], false)).toEqual([['\ufeffx']]);
@@ -481,6 +577,8 @@ describe('a U+FEFF inside the file is data, only the file\'s first one is a BOM'
 
 	it('parseDelimited too: one BOM skipped at the start of a file, none for rows from inside it', () => {
 		expect(parseDelimited('\ufeff\ufeffa,b', ',')).toEqual([['\ufeffa', 'b']]);
-		expect(parseDelimited('\ufeffemail,name', ',', { atFileStart: false })).toEqual([['\ufeffemail', 'name']]);
+		expect(parseDelimited('\ufeffemail,name', ',', { atFileStart: false })).toEqual([
+			['\ufeffemail', 'name'],
+		]);
 	});
 });

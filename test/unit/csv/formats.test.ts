@@ -43,13 +43,19 @@ describe('countDelimitersInHeaderLine', () => {
 			'\t': 0,
 			';': 2,
 		});
-		expect(countDelimitersInHeaderLine(head('a\tb\tc\r\nx,y'))).toEqual({ ',': 0, '\t': 2, ';': 0 });
+		expect(countDelimitersInHeaderLine(head('a\tb\tc\r\nx,y'))).toEqual({
+			',': 0,
+			'\t': 2,
+			';': 0,
+		});
 	});
 });
 
 describe('detectFormat', () => {
 	it('trusts the extension when the header agrees or says nothing', () => {
-		expect(detectFormat({ fileName: 'leads.csv', head: head('email,firstName\n') })?.format).toBe('csv');
+		expect(detectFormat({ fileName: 'leads.csv', head: head('email,firstName\n') })?.format).toBe(
+			'csv',
+		);
 		expect(detectFormat({ fileName: 'leads.tsv' })?.format).toBe('tsv');
 		expect(detectFormat({ fileName: 'leads.tab' })?.format).toBe('tsv');
 		expect(detectFormat({ fileName: 'leads.ssv' })?.format).toBe('ssv');
@@ -60,9 +66,14 @@ describe('detectFormat', () => {
 	});
 
 	it('reads an Excel semicolon "CSV" as ssv and says why', () => {
-		const detected = detectFormat({ fileName: 'Export.csv', head: head('\ufeffEmail;First Name;Company\r\n') });
+		const detected = detectFormat({
+			fileName: 'Export.csv',
+			head: head('\ufeffEmail;First Name;Company\r\n'),
+		});
 		expect(detected?.format).toBe('ssv');
-		expect(detected?.reason).toMatch(/extension \.csv says csv, but the header line has 2 semicolons and no commas/);
+		expect(detected?.reason).toMatch(
+			/extension \.csv says csv, but the header line has 2 semicolons and no commas/,
+		);
 	});
 
 	it('keeps csv when the header has commas as well as semicolons', () => {
@@ -70,9 +81,13 @@ describe('detectFormat', () => {
 	});
 
 	it('uses the MIME type when there is no usable extension', () => {
-		expect(detectFormat({ fileName: 'upload', mimeType: 'text/tab-separated-values' })?.format).toBe('tsv');
+		expect(
+			detectFormat({ fileName: 'upload', mimeType: 'text/tab-separated-values' })?.format,
+		).toBe('tsv');
 		expect(detectFormat({ mimeType: 'text/csv; charset=utf-8' })?.format).toBe('csv');
-		expect(detectFormat({ mimeType: 'application/vnd.ms-excel', head: head('a;b\n') })?.format).toBe('ssv');
+		expect(
+			detectFormat({ mimeType: 'application/vnd.ms-excel', head: head('a;b\n') })?.format,
+		).toBe('ssv');
 	});
 
 	it('sniffs .txt, text/plain and unnamed content', () => {
@@ -81,7 +96,10 @@ describe('detectFormat', () => {
 			reason: 'The file extension .txt does not name a delimiter; the header line has 2 tabs',
 		});
 		expect(detectFormat({ mimeType: 'text/plain', head: head('a;b\n') })?.format).toBe('ssv');
-		expect(detectFormat({ head: head('a,b,c\n') })).toEqual({ format: 'csv', reason: 'The header line has 2 commas' });
+		expect(detectFormat({ head: head('a,b,c\n') })).toEqual({
+			format: 'csv',
+			reason: 'The header line has 2 commas',
+		});
 	});
 
 	it('gives up when nothing tells the format', () => {

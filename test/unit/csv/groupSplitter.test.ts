@@ -10,19 +10,46 @@ import {
 	type GroupPart,
 } from '../../../nodes/shared/csv/groupSplitter';
 import { planParts, type SplitPlan } from '../../../nodes/shared/csv/splitter';
-import { awkwardValue, cutAt, DELIMITERS, FC_SEED, referenceParse, streamOf, writeReference, type LineEnding } from './reference';
+import {
+	awkwardValue,
+	cutAt,
+	DELIMITERS,
+	FC_SEED,
+	referenceParse,
+	streamOf,
+	writeReference,
+	type LineEnding,
+} from './reference';
 
 function fileOf(chunks: Buffer[]) {
 	return async () => streamOf(chunks);
 }
 
-async function planOf(chunks: Buffer[], delimiter: string, maxPartBytes = 10_000_000): Promise<SplitPlan> {
-	return await planParts(fileOf(chunks), { encoding: 'utf-8', delimiterFor: () => delimiter, maxPartBytes });
+async function planOf(
+	chunks: Buffer[],
+	delimiter: string,
+	maxPartBytes = 10_000_000,
+): Promise<SplitPlan> {
+	return await planParts(fileOf(chunks), {
+		encoding: 'utf-8',
+		delimiterFor: () => delimiter,
+		maxPartBytes,
+	});
 }
 
-async function allParts(chunks: Buffer[], plan: SplitPlan, columns: number[], maxPartBytes: number, budget: number) {
+async function allParts(
+	chunks: Buffer[],
+	plan: SplitPlan,
+	columns: number[],
+	maxPartBytes: number,
+	budget: number,
+) {
 	const parts: GroupPart[] = [];
-	for await (const part of cutGroupParts(fileOf(chunks), plan, { columns, maxPartBytes, memoryBudgetBytes: budget })) {
+	for await (const part of cutGroupParts(fileOf(chunks), plan, {
+		columns,
+		maxPartBytes,
+		memoryBudgetBytes: budget,
+	})) {
 		parts.push({ ...part, body: Buffer.from(part.body) });
 	}
 	return parts;
@@ -35,10 +62,13 @@ const groupedFile = fc.record({
 	lineEnding: fc.constantFrom<LineEnding>('\n', '\r\n'),
 	columns: fc.integer({ min: 1, max: 4 }),
 	statusAt: fc.nat(4),
-	rows: fc.array(fc.tuple(fc.array(awkwardValue(), { minLength: 4, maxLength: 4 }), fc.nat(STATUSES.length - 1)), {
-		minLength: 1,
-		maxLength: 25,
-	}),
+	rows: fc.array(
+		fc.tuple(fc.array(awkwardValue(), { minLength: 4, maxLength: 4 }), fc.nat(STATUSES.length - 1)),
+		{
+			minLength: 1,
+			maxLength: 25,
+		},
+	),
 	trailingNewline: fc.boolean(),
 	bom: fc.boolean(),
 	cuts: fc.array(fc.nat(2000), { maxLength: 6 }),
@@ -59,10 +89,19 @@ describe('groupSplitter', () => {
 					const spans = fieldSpans(bytes, 0, bytes.length, delimiter.charCodeAt(0));
 					expect(spans.length / 2).toBe(values.length);
 					const dropped = dropAt < values.length ? [dropAt] : [];
-					const { row, values: droppedValues } = withoutFields(bytes, 0, bytes.length, bytes.length, dropped, delimiter);
+					const { row, values: droppedValues } = withoutFields(
+						bytes,
+						0,
+						bytes.length,
+						bytes.length,
+						dropped,
+						delimiter,
+					);
 					const kept = values.filter((_, i) => !dropped.includes(i));
 					const expected = kept.length === 0 ? [] : [kept];
-					expect(row.length === 0 ? [] : referenceParse(row, delimiter)).toEqual(expected.length ? expected : []);
+					expect(row.length === 0 ? [] : referenceParse(row, delimiter)).toEqual(
+						expected.length ? expected : [],
+					);
 					expect(droppedValues).toEqual(dropped.map((i) => values[i]));
 				},
 			),
@@ -84,49 +123,72 @@ describe('groupSplitter', () => {
 						return row;
 					}),
 				];
-				const written = writeReference(table, spec.delimiter, spec.lineEnding, { trailingNewline: spec.trailingNewline });
-				const bytes = Buffer.concat([spec.bom ? Buffer.from([0xef, 0xbb, 0xbf]) : Buffer.alloc(0), Buffer.from(written.text)]);
+				const written = writeReference(table, spec.delimiter, spec.lineEnding, {
+					trailingNewline: spec.trailingNewline,
+				});
+				const bytes = Buffer.concat([
+					spec.bom ? Buffer.from([0xef, 0xbb, 0xbf]) : Buffer.alloc(0),
+					Buffer.from(written.text),
+				]);
 				const chunks = cutAt(bytes, spec.cuts);
 				const plan = await planOf(chunks, spec.delimiter).catch(() => undefined);
 				// Files the splitter refuses (e.g. nothing but empty rows) are its tests' business.
 				fc.pre(plan !== undefined);
 				const checked = plan as SplitPlan;
 
-				const reference = referenceParse(bytes, spec.delimiter, { skipEmptyLines: true, lineEnding: spec.lineEnding }).slice(1);
+				const reference = referenceParse(bytes, spec.delimiter, {
+					skipEmptyLines: true,
+					lineEnding: spec.lineEnding,
+				}).slice(1);
 				const statusOf = (row: string[]) => groupValueOf(row[statusAt]);
 
 				const groups = await scanGroups(fileOf(chunks), checked, [statusAt], 100);
 				const expectedCounts = new Map<string, number>();
-				for (const row of reference) expectedCounts.set(statusOf(row), (expectedCounts.get(statusOf(row)) ?? 0) + 1);
+				for (const row of reference)
+					expectedCounts.set(statusOf(row), (expectedCounts.get(statusOf(row)) ?? 0) + 1);
 				expect(new Map(groups.map((g) => [g.values[0], g.rows]))).toEqual(expectedCounts);
 				for (const group of groups) {
-					const rowNumbers = reference.map((row, i) => (statusOf(row) === group.values[0] ? i + 1 : 0)).filter(Boolean);
+					const rowNumbers = reference
+						.map((row, i) => (statusOf(row) === group.values[0] ? i + 1 : 0))
+						.filter(Boolean);
 					expect(group.firstRows).toEqual(rowNumbers.slice(0, 5));
 				}
 
-				const maxPartBytes = Math.max(spec.maxPartBytes, checked.headerLine.length + Math.max(...written.lines.map((l) => Buffer.byteLength(l))));
+				const maxPartBytes = Math.max(
+					spec.maxPartBytes,
+					checked.headerLine.length + Math.max(...written.lines.map((l) => Buffer.byteLength(l))),
+				);
 				const parts = await allParts(chunks, checked, [statusAt], maxPartBytes, spec.budget);
 				const withoutStatus = (row: string[]) => row.filter((_, i) => i !== statusAt);
 				const seen = new Map<string, string[][]>();
 				for (const part of parts) {
 					expect(part.body.length).toBeLessThanOrEqual(maxPartBytes);
-					const parsed = referenceParse(part.body, spec.delimiter, { skipEmptyLines: true, lineEnding: spec.lineEnding });
+					const parsed = referenceParse(part.body, spec.delimiter, {
+						skipEmptyLines: true,
+						lineEnding: spec.lineEnding,
+					});
 					expect(parsed[0]).toEqual(withoutStatus(header));
 					expect(parsed.length - 1).toBe(part.rows);
 					const rows = seen.get(part.values[0]) ?? [];
 					rows.push(...parsed.slice(1));
 					seen.set(part.values[0], rows);
 					// The tie-back's reading: the range's rows of this group are the part's rows, numbered from firstRowNumber.
-					const range = referenceParse(bytes.subarray(part.dataStart, part.dataEnd), spec.delimiter, {
-						skipEmptyLines: true,
-						lineEnding: spec.lineEnding,
-					});
+					const range = referenceParse(
+						bytes.subarray(part.dataStart, part.dataEnd),
+						spec.delimiter,
+						{
+							skipEmptyLines: true,
+							lineEnding: spec.lineEnding,
+						},
+					);
 					expect(range[0]).toEqual(reference[part.firstRowNumber - 1]);
 					const ofGroup = range.filter((row) => statusOf(row) === part.values[0]);
 					expect(ofGroup.map(withoutStatus)).toEqual(parsed.slice(1));
 				}
 				for (const [status, rows] of seen) {
-					expect(rows).toEqual(reference.filter((row) => statusOf(row) === status).map(withoutStatus));
+					expect(rows).toEqual(
+						reference.filter((row) => statusOf(row) === status).map(withoutStatus),
+					);
 				}
 				expect(parts.reduce((sum, part) => sum + part.rows, 0)).toBe(reference.length);
 			}),
@@ -135,7 +197,8 @@ describe('groupSplitter', () => {
 	});
 
 	it('groups by two columns (program and status), in the order the columns were asked', async () => {
-		const text = 'programId,email,status\n1002,a@x.com,Attended\n1003,b@x.com,Attended\n1002,c@x.com,No Show\n1002,d@x.com,Attended\n';
+		const text =
+			'programId,email,status\n1002,a@x.com,Attended\n1003,b@x.com,Attended\n1002,c@x.com,No Show\n1002,d@x.com,Attended\n';
 		const chunks = [Buffer.from(text)];
 		const plan = await planOf(chunks, ',');
 		const groups = await scanGroups(fileOf(chunks), plan, [2, 0], 100);
@@ -150,7 +213,9 @@ describe('groupSplitter', () => {
 			[['Attended', '1003'], 'email\nb@x.com\n', 2, 1],
 			[['No Show', '1002'], 'email\nc@x.com\n', 3, 1],
 		]);
-		expect(text.slice(parts[0].dataStart, parts[0].dataEnd)).toBe('1002,a@x.com,Attended\n1003,b@x.com,Attended\n1002,c@x.com,No Show\n1002,d@x.com,Attended\n');
+		expect(text.slice(parts[0].dataStart, parts[0].dataEnd)).toBe(
+			'1002,a@x.com,Attended\n1003,b@x.com,Attended\n1002,c@x.com,No Show\n1002,d@x.com,Attended\n',
+		);
 	});
 
 	it('hands out the fullest part early when the writers together pass the memory budget', async () => {
@@ -164,18 +229,28 @@ describe('groupSplitter', () => {
 		expect(parts.reduce((sum, part) => sum + part.rows, 0)).toBe(40);
 	});
 
-	it('with reusePartBuffers, gives a handed-out part\'s memory to the next part once asked, with the same bytes', async () => {
-		const rows = Array.from({ length: 3000 }, (_, i) => `r${i}@x.com,${['A', 'B', 'C'][i % 3]},"note ${i}, quoted"`);
+	it("with reusePartBuffers, gives a handed-out part's memory to the next part once asked, with the same bytes", async () => {
+		const rows = Array.from(
+			{ length: 3000 },
+			(_, i) => `r${i}@x.com,${['A', 'B', 'C'][i % 3]},"note ${i}, quoted"`,
+		);
 		const file = Buffer.from(['email,status,notes', ...rows, ''].join('\n'));
 		// Chunks far smaller than a part (as the node's 1 MiB chunks and 10 MB parts): few parts end in one chunk.
-		const chunks = cutAt(file, Array.from({ length: Math.ceil(file.length / 700) }, (_, i) => (i + 1) * 700));
+		const chunks = cutAt(
+			file,
+			Array.from({ length: Math.ceil(file.length / 700) }, (_, i) => (i + 1) * 700),
+		);
 		const plan = await planOf(chunks, ',');
 		const options = { columns: [1], maxPartBytes: 10_000, memoryBudgetBytes: 30_000 };
 		const fresh: string[] = [];
-		for await (const part of cutGroupParts(fileOf(chunks), plan, options)) fresh.push(part.body.toString());
+		for await (const part of cutGroupParts(fileOf(chunks), plan, options))
+			fresh.push(part.body.toString());
 		const reused: string[] = [];
 		const memory = new Set<ArrayBufferLike>();
-		for await (const part of cutGroupParts(fileOf(chunks), plan, { ...options, reusePartBuffers: true })) {
+		for await (const part of cutGroupParts(fileOf(chunks), plan, {
+			...options,
+			reusePartBuffers: true,
+		})) {
 			reused.push(part.body.toString()); // used before the next part is asked for
 			memory.add(part.body.buffer);
 		}

@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 
-import { createRowReader, parseDelimited, parseFirstRow, parseWithHeader } from '../../../nodes/shared/csv/parser';
+import {
+	createRowReader,
+	parseDelimited,
+	parseFirstRow,
+	parseWithHeader,
+} from '../../../nodes/shared/csv/parser';
 import {
 	awkwardTable,
 	cutAt,
@@ -11,7 +16,11 @@ import {
 	type LineEnding,
 } from './reference';
 
-function readInChunks(chunks: Array<string | Uint8Array>, delimiter: string, skipEmptyLines = false): string[][] {
+function readInChunks(
+	chunks: Array<string | Uint8Array>,
+	delimiter: string,
+	skipEmptyLines = false,
+): string[][] {
 	const reader = createRowReader(delimiter, { skipEmptyLines });
 	const rows: string[][] = [];
 	for (const chunk of chunks) rows.push(...reader.write(chunk));
@@ -49,7 +58,11 @@ describe('parseDelimited: examples', () => {
 	it('treats an empty line as one empty field unless told to skip it; "" is never skipped', () => {
 		const text = 'a,b\n\n""\n1,2\n';
 		expect(parseDelimited(text, ',')).toEqual([['a', 'b'], [''], [''], ['1', '2']]);
-		expect(parseDelimited(text, ',', { skipEmptyLines: true })).toEqual([['a', 'b'], [''], ['1', '2']]);
+		expect(parseDelimited(text, ',', { skipEmptyLines: true })).toEqual([
+			['a', 'b'],
+			[''],
+			['1', '2'],
+		]);
 	});
 
 	it('uses the given delimiter only', () => {
@@ -66,9 +79,15 @@ describe('parseDelimited: examples', () => {
 	});
 
 	it('rejects delimiters that cannot work', () => {
-		expect(() => parseDelimited('a', '')).toThrow('Unsupported delimiter "": use one character such as , ; or a tab');
-		expect(() => parseDelimited('a', '"')).toThrow('Unsupported delimiter "\\"": use one character such as , ; or a tab');
-		expect(() => parseDelimited('a', ',,')).toThrow('Unsupported delimiter ",,": use one character such as , ; or a tab');
+		expect(() => parseDelimited('a', '')).toThrow(
+			'Unsupported delimiter "": use one character such as , ; or a tab',
+		);
+		expect(() => parseDelimited('a', '"')).toThrow(
+			'Unsupported delimiter "\\"": use one character such as , ; or a tab',
+		);
+		expect(() => parseDelimited('a', ',,')).toThrow(
+			'Unsupported delimiter ",,": use one character such as , ; or a tab',
+		);
 	});
 
 	it('parseFirstRow reads only the header, even from a cut-off head', () => {
@@ -104,10 +123,14 @@ describe('parseDelimited: agrees with csv-parse', () => {
 
 	it('reproduces the written table exactly when no row is a lone empty field', () => {
 		fc.assert(
-			fc.property(awkwardTable({ minColumns: 2 }), fc.constantFrom(...DELIMITERS), (table, delimiter) => {
-				const file = writeReference(table, delimiter, '\r\n');
-				expect(parseDelimited(file.text, delimiter)).toEqual(table);
-			}),
+			fc.property(
+				awkwardTable({ minColumns: 2 }),
+				fc.constantFrom(...DELIMITERS),
+				(table, delimiter) => {
+					const file = writeReference(table, delimiter, '\r\n');
+					expect(parseDelimited(file.text, delimiter)).toEqual(table);
+				},
+			),
 			{ seed: FC_SEED, numRuns: 300 },
 		);
 	});
@@ -124,7 +147,8 @@ describe('createRowReader', () => {
 				fc.boolean(),
 				fc.array(fc.nat(), { maxLength: 40 }),
 				(table, delimiter, lineEnding, trailingNewline, skipEmptyLines, cutSeeds) => {
-					const text = '\ufeff' + writeReference(table, delimiter, lineEnding, { trailingNewline }).text;
+					const text =
+						'\ufeff' + writeReference(table, delimiter, lineEnding, { trailingNewline }).text;
 					const bytes = Buffer.from(text, 'utf8');
 					const chunks = cutAt(
 						bytes,
@@ -165,7 +189,8 @@ describe('createRowReader', () => {
 
 describe('parseWithHeader', () => {
 	it('maps rows to the header, fills short rows, reports long rows and skips empty lines', () => {
-		const text = 'email,firstName,Import Failure Reason\r\na@x.com,Ann,"bad, very bad"\r\n\r\nb@x.com\r\nc@x.com,C,r,extra\r\n';
+		const text =
+			'email,firstName,Import Failure Reason\r\na@x.com,Ann,"bad, very bad"\r\n\r\nb@x.com\r\nc@x.com,C,r,extra\r\n';
 		const table = parseWithHeader(text, ',');
 		expect(table.header).toEqual(['email', 'firstName', 'Import Failure Reason']);
 		expect(table.rows).toEqual([
@@ -189,14 +214,20 @@ describe('parseWithHeader', () => {
 
 	it('agrees with csv-parse columns mode on random files', () => {
 		fc.assert(
-			fc.property(awkwardTable({ minColumns: 2 }), fc.constantFrom(...DELIMITERS), (table, delimiter) => {
-				const header = table[0].map((_, index) => `col${index}`);
-				const text = writeReference([header, ...table], delimiter, '\n').text;
-				const expected = referenceParse(text, delimiter, { skipEmptyLines: true })
-					.slice(1)
-					.map((row) => Object.fromEntries(header.map((name, index) => [name, row[index] ?? ''])));
-				expect(parseWithHeader(text, delimiter).rows).toEqual(expected);
-			}),
+			fc.property(
+				awkwardTable({ minColumns: 2 }),
+				fc.constantFrom(...DELIMITERS),
+				(table, delimiter) => {
+					const header = table[0].map((_, index) => `col${index}`);
+					const text = writeReference([header, ...table], delimiter, '\n').text;
+					const expected = referenceParse(text, delimiter, { skipEmptyLines: true })
+						.slice(1)
+						.map((row) =>
+							Object.fromEntries(header.map((name, index) => [name, row[index] ?? ''])),
+						);
+					expect(parseWithHeader(text, delimiter).rows).toEqual(expected);
+				},
+			),
 			{ seed: FC_SEED, numRuns: 200 },
 		);
 	});

@@ -28,7 +28,9 @@ export function writeReference(
 ): ReferenceFile {
 	const trailing = options.trailingNewline ?? true;
 	const lines = table.map((row, index) => {
-		const body = row.map((value) => referenceField(value, delimiter, options.quoteAll)).join(delimiter);
+		const body = row
+			.map((value) => referenceField(value, delimiter, options.quoteAll))
+			.join(delimiter);
 		return index < table.length - 1 || trailing ? body + lineEnding : body;
 	});
 	return { text: lines.join(''), lines };
@@ -51,7 +53,24 @@ export function referenceParse(
 /** Characters that stress a CSV reader, mixed with arbitrary unicode. */
 export function awkwardValue(maxLength = 6): fc.Arbitrary<string> {
 	const piece = fc.oneof(
-		{ weight: 3, arbitrary: fc.constantFrom(',', '\t', ';', '"', '""', '\r', '\n', '\r\n', ' ', 'é', '😀', '中', 'ß') },
+		{
+			weight: 3,
+			arbitrary: fc.constantFrom(
+				',',
+				'\t',
+				';',
+				'"',
+				'""',
+				'\r',
+				'\n',
+				'\r\n',
+				' ',
+				'é',
+				'😀',
+				'中',
+				'ß',
+			),
+		},
 		{ weight: 4, arbitrary: fc.string({ unit: 'binary', maxLength: 4 }) },
 		{ weight: 3, arbitrary: fc.string({ maxLength: 8 }) },
 	);
@@ -59,7 +78,9 @@ export function awkwardValue(maxLength = 6): fc.Arbitrary<string> {
 }
 
 /** A table with `columns` columns whose rows all have that many fields. */
-export function awkwardTable(options: { minColumns?: number; maxColumns?: number; maxRows?: number } = {}) {
+export function awkwardTable(
+	options: { minColumns?: number; maxColumns?: number; maxRows?: number } = {},
+) {
 	return fc
 		.integer({ min: options.minColumns ?? 1, max: options.maxColumns ?? 5 })
 		.chain((columns) =>
@@ -74,7 +95,9 @@ export const DELIMITERS = [',', '\t', ';'] as const;
 
 /** Cuts `bytes` at the given positions (sorted, deduplicated, out-of-range ignored). */
 export function cutAt(bytes: Buffer, positions: number[]): Buffer[] {
-	const cuts = [...new Set(positions.filter((p) => p > 0 && p < bytes.length))].sort((a, b) => a - b);
+	const cuts = [...new Set(positions.filter((p) => p > 0 && p < bytes.length))].sort(
+		(a, b) => a - b,
+	);
 	const chunks: Buffer[] = [];
 	let start = 0;
 	for (const cut of cuts) {
@@ -85,7 +108,9 @@ export function cutAt(bytes: Buffer, positions: number[]): Buffer[] {
 	return chunks;
 }
 
-export async function* streamOf(chunks: Array<Buffer | Uint8Array>): AsyncGenerator<Buffer | Uint8Array> {
+export async function* streamOf(
+	chunks: Array<Buffer | Uint8Array>,
+): AsyncGenerator<Buffer | Uint8Array> {
 	for (const chunk of chunks) yield chunk;
 }
 

@@ -51,7 +51,10 @@ function fileOf(chunks: Chunk[]) {
 	return { open, state };
 }
 
-async function splitAll(chunks: Chunk[], options: SplitOptions = {}): Promise<{ parts: FilePart[]; plan: SplitPlan }> {
+async function splitAll(
+	chunks: Chunk[],
+	options: SplitOptions = {},
+): Promise<{ parts: FilePart[]; plan: SplitPlan }> {
 	const parts: FilePart[] = [];
 	const generator = splitIntoParts(fileOf(chunks).open, optionsOf(options));
 	for (;;) {
@@ -83,7 +86,8 @@ function everyCut(bytes: Buffer): Buffer[][] {
 	const ways: Buffer[][] = [[bytes]];
 	for (let a = 1; a < bytes.length; a++) {
 		ways.push([bytes.subarray(0, a), bytes.subarray(a)]);
-		for (let b = a + 1; b < bytes.length; b++) ways.push([bytes.subarray(0, a), bytes.subarray(a, b), bytes.subarray(b)]);
+		for (let b = a + 1; b < bytes.length; b++)
+			ways.push([bytes.subarray(0, a), bytes.subarray(a, b), bytes.subarray(b)]);
 	}
 	return ways;
 }
@@ -99,7 +103,9 @@ function withEmptyLines(lines: string[], lineEnding: LineEnding, before: number[
 
 /** Awkward tables, without NUL (a UTF-8 file with a NUL byte is refused: see the encoding tests). */
 const tableWithoutNul = (options: Parameters<typeof awkwardTable>[0]) =>
-	awkwardTable(options).map((table) => table.map((row) => row.map((value) => value.replace(/\0/g, ' '))));
+	awkwardTable(options).map((table) =>
+		table.map((row) => row.map((value) => value.replace(/\0/g, ' '))),
+	);
 
 describe('splitIntoParts: agrees with csv-parse on well-formed files', () => {
 	it('keeps every row once, in order, byte-exact, in parts within the limit that start with the header', async () => {
@@ -121,13 +127,19 @@ describe('splitIntoParts: agrees with csv-parse on well-formed files', () => {
 						trailingNewline: options.trailingNewline,
 					});
 					const lines = withEmptyLines(file.lines, lineEnding, options.emptyLinesBefore);
-					const original = Buffer.concat([options.bom ? BOM : Buffer.alloc(0), utf8(lines.join(''))]);
+					const original = Buffer.concat([
+						options.bom ? BOM : Buffer.alloc(0),
+						utf8(lines.join('')),
+					]);
 					const chunks = cutAt(
 						original,
 						options.cutSeeds.map((seed) => seed % (original.length + 1)),
 					);
 					const headerBytes = Buffer.byteLength(lines[0]);
-					const expectedRows = referenceParse(original, delimiter, { skipEmptyLines: true, lineEnding }).slice(1);
+					const expectedRows = referenceParse(original, delimiter, {
+						skipEmptyLines: true,
+						lineEnding,
+					}).slice(1);
 					const split = { delimiter, maxPartBytes: options.maxPartBytes };
 
 					const longestRow = Math.max(...lines.slice(1).map((line) => Buffer.byteLength(line)));
@@ -145,8 +157,15 @@ describe('splitIntoParts: agrees with csv-parse on well-formed files', () => {
 						expect(part.index).toBe(index);
 						expect(part.body.length).toBeLessThanOrEqual(options.maxPartBytes);
 						expect(part.body.subarray(0, headerLine.length).equals(headerLine)).toBe(true);
-						expect(original.subarray(part.dataStart, part.dataEnd).equals(part.body.subarray(headerLine.length))).toBe(true);
-						const partRows = referenceParse(part.body, delimiter, { skipEmptyLines: true, lineEnding }).slice(1);
+						expect(
+							original
+								.subarray(part.dataStart, part.dataEnd)
+								.equals(part.body.subarray(headerLine.length)),
+						).toBe(true);
+						const partRows = referenceParse(part.body, delimiter, {
+							skipEmptyLines: true,
+							lineEnding,
+						}).slice(1);
 						expect(part.rows).toBe(partRows.length);
 						expect(part.rows).toBeGreaterThan(0);
 						expect(part.firstRowNumber).toBe(nextRowNumber);
@@ -166,7 +185,8 @@ describe('splitIntoParts: agrees with csv-parse on well-formed files', () => {
 					});
 					// Parts cover the data contiguously from just after the header to the end of the file.
 					expect(parts[0].dataStart).toBe((options.bom ? 3 : 0) + headerBytes);
-					for (let i = 1; i < parts.length; i++) expect(parts[i].dataStart).toBe(parts[i - 1].dataEnd);
+					for (let i = 1; i < parts.length; i++)
+						expect(parts[i].dataStart).toBe(parts[i - 1].dataEnd);
 					expect(parts[parts.length - 1].dataEnd).toBe(original.length);
 				},
 			),
@@ -184,19 +204,29 @@ describe('splitIntoParts: agrees with csv-parse on well-formed files', () => {
 				async (table, planSeeds, cutSeeds, maxPartBytes) => {
 					const header = table[0].map((_, index) => `h${index}`);
 					const original = utf8(writeReference([header, ...table], ',', '\r\n').text);
-					const chunksFor = (seeds: number[]) => cutAt(original, seeds.map((seed) => seed % (original.length + 1)));
+					const chunksFor = (seeds: number[]) =>
+						cutAt(
+							original,
+							seeds.map((seed) => seed % (original.length + 1)),
+						);
 					let whole: { parts: FilePart[]; plan: SplitPlan };
 					try {
 						whole = await splitAll([original], { maxPartBytes });
 					} catch (error) {
 						// Refused in one piece: refused in any chunking, the same way.
-						await expect(splitAll(chunksFor(planSeeds), { maxPartBytes })).rejects.toThrow((error as Error).message);
+						await expect(splitAll(chunksFor(planSeeds), { maxPartBytes })).rejects.toThrow(
+							(error as Error).message,
+						);
 						return;
 					}
-					const plan = await planParts(fileOf(chunksFor(planSeeds)).open, optionsOf({ maxPartBytes }));
+					const plan = await planParts(
+						fileOf(chunksFor(planSeeds)).open,
+						optionsOf({ maxPartBytes }),
+					);
 					expect(plan).toEqual(whole.plan);
 					const parts: FilePart[] = [];
-					for await (const part of cutParts(fileOf(chunksFor(cutSeeds)).open, plan)) parts.push(part);
+					for await (const part of cutParts(fileOf(chunksFor(cutSeeds)).open, plan))
+						parts.push(part);
 					expect(parts).toEqual(whole.parts);
 				},
 			),
@@ -207,7 +237,8 @@ describe('splitIntoParts: agrees with csv-parse on well-formed files', () => {
 
 describe('splitIntoParts: how rows are read', () => {
 	const header = 'email,firstName,note\r\n';
-	const row = (n: number) => `u${n}@example.com,Name ${n},"line one\r\nline two, with ""quotes"""\r\n`;
+	const row = (n: number) =>
+		`u${n}@example.com,Name ${n},"line one\r\nline two, with ""quotes"""\r\n`;
 
 	it('puts as many whole rows in a part as fit, quoted CRLFs included', async () => {
 		const rowBytes = Buffer.byteLength(row(1));
@@ -217,7 +248,11 @@ describe('splitIntoParts: how rows are read', () => {
 		expect(parts.map((part) => part.rows)).toEqual([2, 2, 1]);
 		expect(parts.map((part) => part.firstRowNumber)).toEqual([1, 3, 5]);
 		expect(parts[1].body.toString()).toBe(header + row(3) + row(4));
-		expect(parts.map((part) => part.body.length)).toEqual([maxPartBytes, maxPartBytes, header.length + rowBytes]);
+		expect(parts.map((part) => part.body.length)).toEqual([
+			maxPartBytes,
+			maxPartBytes,
+			header.length + rowBytes,
+		]);
 		expect(plan.header).toEqual(['email', 'firstName', 'note']);
 		expect(plan.totalRows).toBe(5);
 	});
@@ -236,7 +271,12 @@ describe('splitIntoParts: how rows are read', () => {
 	});
 
 	it('ends a row at a lone CR, and at CR LF cut between two chunks', async () => {
-		for (const text of ['a,b\r1,2\r3,4\r', 'a,b\r\n1,2\r\n3,4\r\n', 'a,b\n1,2\r3,4\r\n', 'a,b\r1,2\n3,4']) {
+		for (const text of [
+			'a,b\r1,2\r3,4\r',
+			'a,b\r\n1,2\r\n3,4\r\n',
+			'a,b\n1,2\r3,4\r\n',
+			'a,b\r1,2\n3,4',
+		]) {
 			const lineBreaks = text.match(/\r\n|\r|\n/g) ?? [];
 			for (const chunks of everyCut(utf8(text))) {
 				const { parts, plan } = await splitAll(chunks, { maxPartBytes: 10 });
@@ -264,8 +304,11 @@ describe('splitIntoParts: how rows are read', () => {
 			for (let cut = 1; cut < bytes.length; cut++) {
 				if (bytes[cut - 1] !== 0x22) continue; // every chunk that ends with a quote
 				// One row per part: a part boundary right after each of these rows too.
-				const maxPartBytes = 'a,b\n'.length + Math.max(...rows.map((row) => Buffer.byteLength(row)));
-				const { parts, plan } = await splitAll([bytes.subarray(0, cut), bytes.subarray(cut)], { maxPartBytes });
+				const maxPartBytes =
+					'a,b\n'.length + Math.max(...rows.map((row) => Buffer.byteLength(row)));
+				const { parts, plan } = await splitAll([bytes.subarray(0, cut), bytes.subarray(cut)], {
+					maxPartBytes,
+				});
 				expect(plan.totalRows).toBe(rows.length);
 				expect(parts.map((part) => part.body.toString())).toEqual(rows.map((row) => 'a,b\n' + row));
 			}
@@ -274,15 +317,22 @@ describe('splitIntoParts: how rows are read', () => {
 
 	it('strips a BOM from the parts but counts it in the offsets', async () => {
 		const original = Buffer.concat([BOM, utf8('a;b\n1;2\n3;4')]);
-		const { parts, plan } = await splitAll([original.subarray(0, 1), original.subarray(1, 2), original.subarray(2)], {
-			delimiter: ';',
-		});
+		const { parts, plan } = await splitAll(
+			[original.subarray(0, 1), original.subarray(1, 2), original.subarray(2)],
+			{
+				delimiter: ';',
+			},
+		);
 		expect(parts).toHaveLength(1);
 		expect(parts[0].body.toString()).toBe('a;b\n1;2\n3;4');
 		expect(parts[0].dataStart).toBe(7);
 		expect(parts[0].dataEnd).toBe(original.length);
 		expect(original.subarray(7).toString()).toBe('1;2\n3;4');
-		expect(plan).toMatchObject({ hasBom: true, totalBytes: original.length, headerLine: utf8('a;b\n') });
+		expect(plan).toMatchObject({
+			hasBom: true,
+			totalBytes: original.length,
+			headerLine: utf8('a;b\n'),
+		});
 	});
 
 	it('keeps empty lines in place but does not count them; a line of spaces or "" is a row', async () => {
@@ -318,28 +368,54 @@ describe('splitIntoParts: how rows are read', () => {
 
 	it('reads Windows-1252 and UTF-16 files as UTF-8, with offsets in the file as read', async () => {
 		// "€uro,“x”" in Windows-1252: 0x80 and the curly quotes are one byte each.
-		const windows = Buffer.concat([utf8('name,q\n'), Buffer.from([0x80]), utf8('uro,'), Buffer.from([0x93, 0x78, 0x94, 0x0a])]);
+		const windows = Buffer.concat([
+			utf8('name,q\n'),
+			Buffer.from([0x80]),
+			utf8('uro,'),
+			Buffer.from([0x93, 0x78, 0x94, 0x0a]),
+		]);
 		const fromWindows = await splitAll([windows], { encoding: 'windows-1252' });
 		expect(fromWindows.parts.map((part) => part.body.toString())).toEqual(['name,q\n€uro,“x”\n']);
-		expect(fromWindows.plan).toMatchObject({ encoding: 'windows-1252', totalRows: 1, totalBytes: 22, hasBom: false });
+		expect(fromWindows.plan).toMatchObject({
+			encoding: 'windows-1252',
+			totalRows: 1,
+			totalBytes: 22,
+			hasBom: false,
+		});
 		expect(fromWindows.parts[0]).toMatchObject({ dataStart: 7, dataEnd: 22 });
 
 		for (const encoding of ['utf-16le', 'utf-16be'] as const) {
 			const le = Buffer.from('\ufeffemail\tname\r\nä@x.de\t😀\r\nb@x.de\tB\r\n', 'utf16le');
 			const bytes = encoding === 'utf-16le' ? le : Buffer.from(le).swap16();
-			const { parts, plan } = await splitAll(cutAt(bytes, [1, 3, 7, 30]), { encoding, delimiter: '\t', maxPartBytes: 30 });
+			const { parts, plan } = await splitAll(cutAt(bytes, [1, 3, 7, 30]), {
+				encoding,
+				delimiter: '\t',
+				maxPartBytes: 30,
+			});
 			expect(parts.map((part) => part.body.toString())).toEqual([
 				'email\tname\r\nä@x.de\t😀\r\n',
 				'email\tname\r\nb@x.de\tB\r\n',
 			]);
 			// The BOM is not in the file as read: the transcoder dropped it.
-			expect(plan).toMatchObject({ hasBom: false, totalRows: 2, totalBytes: Buffer.byteLength('email\tname\r\nä@x.de\t😀\r\nb@x.de\tB\r\n') });
-			const asRead = Buffer.concat(await (async () => {
-				const out: Buffer[] = [];
-				for await (const chunk of readAsUtf8([bytes], encoding as ResolvedEncoding)) out.push(chunk);
-				return out;
-			})());
-			for (const part of parts) expect(asRead.subarray(part.dataStart, part.dataEnd).equals(part.body.subarray(plan.headerLine.length))).toBe(true);
+			expect(plan).toMatchObject({
+				hasBom: false,
+				totalRows: 2,
+				totalBytes: Buffer.byteLength('email\tname\r\nä@x.de\t😀\r\nb@x.de\tB\r\n'),
+			});
+			const asRead = Buffer.concat(
+				await (async () => {
+					const out: Buffer[] = [];
+					for await (const chunk of readAsUtf8([bytes], encoding as ResolvedEncoding))
+						out.push(chunk);
+					return out;
+				})(),
+			);
+			for (const part of parts)
+				expect(
+					asRead
+						.subarray(part.dataStart, part.dataEnd)
+						.equals(part.body.subarray(plan.headerLine.length)),
+				).toBe(true);
 		}
 	});
 
@@ -354,7 +430,8 @@ describe('splitIntoParts: how rows are read', () => {
 		}
 		const original = utf8(headerLine + rows.join(''));
 		const chunks: Buffer[] = [];
-		for (let offset = 0; offset < original.length; offset += 1024 * 1024) chunks.push(original.subarray(offset, offset + 1024 * 1024));
+		for (let offset = 0; offset < original.length; offset += 1024 * 1024)
+			chunks.push(original.subarray(offset, offset + 1024 * 1024));
 		const { parts, plan } = await splitAll(chunks, { maxPartBytes: 10_000_000 });
 		expect(parts).toHaveLength(3);
 		expect(parts.every((part) => part.body.length <= 10_000_000)).toBe(true);
@@ -364,8 +441,15 @@ describe('splitIntoParts: how rows are read', () => {
 		expect(parts.reduce((sum, part) => sum + part.rows, 0)).toBe(rows.length);
 		const last = parts[2];
 		expect(last.dataEnd).toBe(original.length);
-		expect(original.subarray(last.dataStart, last.dataEnd).equals(last.body.subarray(headerLine.length))).toBe(true);
-		expect(last.body.subarray(headerLine.length).toString().startsWith(rows[last.firstRowNumber - 1])).toBe(true);
+		expect(
+			original.subarray(last.dataStart, last.dataEnd).equals(last.body.subarray(headerLine.length)),
+		).toBe(true);
+		expect(
+			last.body
+				.subarray(headerLine.length)
+				.toString()
+				.startsWith(rows[last.firstRowNumber - 1]),
+		).toBe(true);
 	});
 });
 
@@ -389,11 +473,15 @@ describe('splitIntoParts: refusals come before the first part', () => {
 	});
 
 	it('a header too large for any part, with or without its line break', async () => {
-		expect(await splitError([utf8('a'.repeat(500) + '\n1\n')], { maxPartBytes: 100 })).toMatchObject({
+		expect(
+			await splitError([utf8('a'.repeat(500) + '\n1\n')], { maxPartBytes: 100 }),
+		).toMatchObject({
 			code: 'header-too-large',
 			rowNumber: 0,
 		});
-		expect(await splitError([utf8('a'.repeat(60)), utf8('a'.repeat(60))], { maxPartBytes: 100 })).toMatchObject({
+		expect(
+			await splitError([utf8('a'.repeat(60)), utf8('a'.repeat(60))], { maxPartBytes: 100 }),
+		).toMatchObject({
 			code: 'header-too-large',
 		});
 		// A header of maxPartBytes - 1 bytes leaves one byte: a one-byte row fits.
@@ -405,11 +493,20 @@ describe('splitIntoParts: refusals come before the first part', () => {
 		const big = `2,"${'x'.repeat(300)}"\n`;
 		const error = await splitError([utf8('a,b\n1,2\n' + big + '3,4\n')], { maxPartBytes: 200 });
 		expect(error).toBeInstanceOf(RowTooLargeError);
-		expect(error).toMatchObject({ code: 'row-too-large', rowNumber: 2, rowBytes: Buffer.byteLength(big), maxPartBytes: 200 });
-		expect(error.message).toBe(`Row 2 is ${Buffer.byteLength(big)} bytes: with the 4-byte header it does not fit in one upload of at most 200 bytes`);
+		expect(error).toMatchObject({
+			code: 'row-too-large',
+			rowNumber: 2,
+			rowBytes: Buffer.byteLength(big),
+			maxPartBytes: 200,
+		});
+		expect(error.message).toBe(
+			`Row 2 is ${Buffer.byteLength(big)} bytes: with the 4-byte header it does not fit in one upload of at most 200 bytes`,
+		);
 
 		const small = Array.from({ length: 100 }, (_, n) => `${n},x\n`).join('');
-		const last = await splitError([utf8('a,b\n' + small + `101,${'y'.repeat(100)}\n`)], { maxPartBytes: 50 });
+		const last = await splitError([utf8('a,b\n' + small + `101,${'y'.repeat(100)}\n`)], {
+			maxPartBytes: 50,
+		});
 		expect(last).toMatchObject({ code: 'row-too-large', rowNumber: 101 });
 	});
 
@@ -422,34 +519,92 @@ describe('splitIntoParts: refusals come before the first part', () => {
 		// Before the row-too-large check: an unclosed quote makes one huge row of the rest.
 		const chunks = [utf8('a,b\n1,"open\n')];
 		for (let i = 0; i < 50; i++) chunks.push(utf8('more,text\n'.repeat(10)));
-		expect(await splitError(chunks, { maxPartBytes: 300 })).toMatchObject({ code: 'unclosed-quote', rowNumber: 1, column: 'b' });
+		expect(await splitError(chunks, { maxPartBytes: 300 })).toMatchObject({
+			code: 'unclosed-quote',
+			rowNumber: 1,
+			column: 'b',
+		});
 		// In the header; in a column the header has no name for; after a doubled quote; after a CR.
-		expect(await splitError([utf8('"a,b\n1,2\n')])).toMatchObject({ code: 'unclosed-quote', rowNumber: 0, column: 'column 1' });
-		expect(await splitError([utf8('a\n1,2,"x\n')])).toMatchObject({ rowNumber: 1, column: 'column 3' });
-		expect(await splitError([utf8('a,b\n1,"x""'), utf8('\n')])).toMatchObject({ rowNumber: 1, column: 'b' });
-		expect(await splitError([utf8('a,b\r'), utf8('"')])).toMatchObject({ rowNumber: 1, column: 'a' });
+		expect(await splitError([utf8('"a,b\n1,2\n')])).toMatchObject({
+			code: 'unclosed-quote',
+			rowNumber: 0,
+			column: 'column 1',
+		});
+		expect(await splitError([utf8('a\n1,2,"x\n')])).toMatchObject({
+			rowNumber: 1,
+			column: 'column 3',
+		});
+		expect(await splitError([utf8('a,b\n1,"x""'), utf8('\n')])).toMatchObject({
+			rowNumber: 1,
+			column: 'b',
+		});
+		expect(await splitError([utf8('a,b\r'), utf8('"')])).toMatchObject({
+			rowNumber: 1,
+			column: 'a',
+		});
 		// A quote that is not at the start of a value opens nothing.
 		expect((await splitAll([utf8('a,b\n1,x"y\n')])).plan.totalRows).toBe(1);
 	});
 
 	it('bytes not in the encoding, naming the row and column they are in', async () => {
 		const bytes = (...values: Array<string | number>) =>
-			Buffer.concat(values.map((value) => (typeof value === 'string' ? utf8(value) : Buffer.from([value]))));
+			Buffer.concat(
+				values.map((value) => (typeof value === 'string' ? utf8(value) : Buffer.from([value]))),
+			);
 		const cases: Array<{ chunks: Buffer[]; rowNumber: number; column: string; message: RegExp }> = [
-			{ chunks: [bytes('a,b\n1,2\n3,', 0xff, '\n')], rowNumber: 2, column: 'b', message: /the byte 0xFF at byte offset 10/ },
-			{ chunks: [bytes('a,', 0xe9, '\n1,2\n')], rowNumber: 0, column: 'column 2', message: /the byte 0xE9 at byte offset 2/ },
-			{ chunks: [bytes('a,b\n1,"x\n', 0xc3), bytes(0x28, '"\n')], rowNumber: 1, column: 'b', message: /0xC3 at byte offset 9/ },
+			{
+				chunks: [bytes('a,b\n1,2\n3,', 0xff, '\n')],
+				rowNumber: 2,
+				column: 'b',
+				message: /the byte 0xFF at byte offset 10/,
+			},
+			{
+				chunks: [bytes('a,', 0xe9, '\n1,2\n')],
+				rowNumber: 0,
+				column: 'column 2',
+				message: /the byte 0xE9 at byte offset 2/,
+			},
+			{
+				chunks: [bytes('a,b\n1,"x\n', 0xc3), bytes(0x28, '"\n')],
+				rowNumber: 1,
+				column: 'b',
+				message: /0xC3 at byte offset 9/,
+			},
 			// the bad byte right after a CR that ended a chunk: the CR ended a row
-			{ chunks: [bytes('a,b\n1,2\r'), bytes(0xff, ',3\n')], rowNumber: 2, column: 'a', message: /0xFF at byte offset 8/ },
-			{ chunks: [bytes('a,b\r'), bytes(0xff, '\n')], rowNumber: 1, column: 'a', message: /0xFF at byte offset 4/ },
-			{ chunks: [bytes('a,b\n1,2\r3,4\r'), bytes(0x00)], rowNumber: 3, column: 'a', message: /NUL byte at byte offset 12/ },
-			{ chunks: [bytes(...BOM, 'a;b\n1;', 0x00)], rowNumber: 1, column: 'b', message: /NUL byte at byte offset 9/ },
+			{
+				chunks: [bytes('a,b\n1,2\r'), bytes(0xff, ',3\n')],
+				rowNumber: 2,
+				column: 'a',
+				message: /0xFF at byte offset 8/,
+			},
+			{
+				chunks: [bytes('a,b\r'), bytes(0xff, '\n')],
+				rowNumber: 1,
+				column: 'a',
+				message: /0xFF at byte offset 4/,
+			},
+			{
+				chunks: [bytes('a,b\n1,2\r3,4\r'), bytes(0x00)],
+				rowNumber: 3,
+				column: 'a',
+				message: /NUL byte at byte offset 12/,
+			},
+			{
+				chunks: [bytes(...BOM, 'a;b\n1;', 0x00)],
+				rowNumber: 1,
+				column: 'b',
+				message: /NUL byte at byte offset 9/,
+			},
 		];
 		for (const { chunks, rowNumber, column, message } of cases) {
 			const error = await splitError(chunks, { delimiter: chunks[0].includes(';') ? ';' : ',' });
 			expect(error).toMatchObject({ code: 'invalid-encoding', rowNumber, column });
 			expect(error.message).toMatch(message);
-			expect(error.message).toContain(rowNumber === 0 ? `(the header line, column '${column}')` : `(row ${rowNumber}, column '${column}')`);
+			expect(error.message).toContain(
+				rowNumber === 0
+					? `(the header line, column '${column}')`
+					: `(row ${rowNumber}, column '${column}')`,
+			);
 		}
 	});
 
@@ -460,7 +615,10 @@ describe('splitIntoParts: refusals come before the first part', () => {
 			extra.forEach((unit, i) => tail.writeUInt16LE(unit, i * 2));
 			return Buffer.concat([head, tail]);
 		};
-		const le = Buffer.concat([units('\ufeffa,b\r\n1,2\r\n3,4\r\n5,x', 0xdc00), units('\r\n6,7\r\n')]);
+		const le = Buffer.concat([
+			units('\ufeffa,b\r\n1,2\r\n3,4\r\n5,x', 0xdc00),
+			units('\r\n6,7\r\n'),
+		]);
 		for (const [encoding, bytes] of [
 			['utf-16le', le],
 			['utf-16be', Buffer.from(le).swap16()],
@@ -494,7 +652,8 @@ describe('cutPlan and targetPartBytes', () => {
 			},
 		} as Kept;
 	};
-	const spans = (parts: PartPlan[]) => parts.map((part) => [part.dataStart, part.dataEnd, part.rows, part.firstRowNumber]);
+	const spans = (parts: PartPlan[]) =>
+		parts.map((part) => [part.dataStart, part.dataEnd, part.rows, part.firstRowNumber]);
 
 	it('takes the furthest kept row end within the target, and parts follow each other', () => {
 		const boundaries = kept([10, 0], [20, 1], [30, 2], [40, 3], [50, 4], [60, 5]);
@@ -538,7 +697,10 @@ describe('cutPlan and targetPartBytes', () => {
 
 	it('balances parts when the node asks for a target (targetPartBytes)', async () => {
 		const headerLine = 'id,value\n';
-		const rows = Array.from({ length: 30 }, (_, n) => `${String(n).padStart(4, '0')},${'v'.repeat(15)}\n`); // 21 bytes each
+		const rows = Array.from(
+			{ length: 30 },
+			(_, n) => `${String(n).padStart(4, '0')},${'v'.repeat(15)}\n`,
+		); // 21 bytes each
 		const original = utf8(headerLine + rows.join(''));
 		const maxPartBytes = headerLine.length + 21 * 4; // 4 rows fit (and every row end is kept)
 
@@ -555,11 +717,20 @@ describe('cutPlan and targetPartBytes', () => {
 		});
 		expect(asked).toEqual([original.length]);
 		expect(balanced.parts.map((part) => part.rows)).toEqual(Array(10).fill(3));
-		expect(balanced.parts.map((part) => part.firstRowNumber)).toEqual([1, 4, 7, 10, 13, 16, 19, 22, 25, 28]);
-		expect(Buffer.concat(balanced.parts.map((part) => part.body.subarray(headerLine.length))).equals(original.subarray(headerLine.length))).toBe(true);
+		expect(balanced.parts.map((part) => part.firstRowNumber)).toEqual([
+			1, 4, 7, 10, 13, 16, 19, 22, 25, 28,
+		]);
+		expect(
+			Buffer.concat(balanced.parts.map((part) => part.body.subarray(headerLine.length))).equals(
+				original.subarray(headerLine.length),
+			),
+		).toBe(true);
 
 		// A target above the maximum is capped by it.
-		const capped = await splitAll([original], { maxPartBytes, targetPartBytes: () => 10 * maxPartBytes });
+		const capped = await splitAll([original], {
+			maxPartBytes,
+			targetPartBytes: () => 10 * maxPartBytes,
+		});
 		expect(capped.parts.map(planOf)).toEqual(greedy.parts.map(planOf));
 	});
 
@@ -571,13 +742,15 @@ describe('cutPlan and targetPartBytes', () => {
 	});
 });
 
-
 describe('cutParts: reusePartBuffer', () => {
 	/** Splits with one reused buffer, copying each body before asking for the next part, as the node must. */
 	async function splitReusing(chunks: Chunk[], maxPartBytes: number, delimiter = ',') {
 		const parts: FilePart[] = [];
 		const memory = new Set<ArrayBufferLike>();
-		const generator = splitIntoParts(fileOf(chunks).open, optionsOf({ maxPartBytes, delimiter, reusePartBuffer: true }));
+		const generator = splitIntoParts(
+			fileOf(chunks).open,
+			optionsOf({ maxPartBytes, delimiter, reusePartBuffer: true }),
+		);
 		for (;;) {
 			const next = await generator.next();
 			if (next.done) return { parts, plan: next.value, memory };
@@ -606,7 +779,9 @@ describe('cutParts: reusePartBuffer', () => {
 						fresh = await splitAll(chunks, { maxPartBytes, delimiter: ';' });
 					} catch (error) {
 						// Both modes must refuse the same file the same way.
-						await expect(splitReusing(chunks, maxPartBytes, ';')).rejects.toThrow((error as Error).message);
+						await expect(splitReusing(chunks, maxPartBytes, ';')).rejects.toThrow(
+							(error as Error).message,
+						);
 						return;
 					}
 					const reused = await splitReusing(chunks, maxPartBytes, ';');
@@ -622,7 +797,10 @@ describe('cutParts: reusePartBuffer', () => {
 	it('overwrites a body when the next part is requested, while fresh bodies stay intact', async () => {
 		const text = 'id\n' + ['1', '2', '3', '4'].map((id) => `row ${id}\n`).join('');
 		const maxPartBytes = 'id\n'.length + 6;
-		const reusing = splitIntoParts(fileOf([text]).open, optionsOf({ maxPartBytes, reusePartBuffer: true }));
+		const reusing = splitIntoParts(
+			fileOf([text]).open,
+			optionsOf({ maxPartBytes, reusePartBuffer: true }),
+		);
 		const first = (await reusing.next()).value as FilePart;
 		const firstBody = first.body;
 		expect(firstBody.toString()).toBe('id\nrow 1\n');
@@ -630,7 +808,9 @@ describe('cutParts: reusePartBuffer', () => {
 		expect(firstBody.toString()).toBe('id\nrow 2\n'); // the documented rule: use it before asking for more
 
 		const { parts } = await splitAll([utf8(text)], { maxPartBytes });
-		expect(parts.map((part) => part.body.toString())).toEqual(['1', '2', '3', '4'].map((id) => `id\nrow ${id}\n`));
+		expect(parts.map((part) => part.body.toString())).toEqual(
+			['1', '2', '3', '4'].map((id) => `id\nrow ${id}\n`),
+		);
 	});
 
 	it('cuts many parts out of one big chunk, row by row', async () => {
@@ -656,7 +836,9 @@ describe('splitIntoParts: the source', () => {
 					return {
 						next: async () => {
 							state.pulled++;
-							return index < chunks.length ? { done: false, value: chunks[index++] } : { done: true, value: undefined };
+							return index < chunks.length
+								? { done: false, value: chunks[index++] }
+								: { done: true, value: undefined };
 						},
 						return: async () => {
 							state.closed++;
@@ -678,13 +860,20 @@ describe('splitIntoParts: the source', () => {
 	});
 
 	it('reads the whole file before refusing a row too large, and closes the source it stops reading', async () => {
-		const { open, state } = trackedFile(['a,b\n1,2\n', `2,"${'x'.repeat(400)}"\n`, '3,4\n', '5,6\n']);
+		const { open, state } = trackedFile([
+			'a,b\n1,2\n',
+			`2,"${'x'.repeat(400)}"\n`,
+			'3,4\n',
+			'5,6\n',
+		]);
 		const generator = splitIntoParts(open, optionsOf({ maxPartBytes: 100 }));
 		await expect(generator.next()).rejects.toBeInstanceOf(RowTooLargeError);
 		expect(state).toMatchObject({ opened: 1, pulled: 5 });
 
 		const early = trackedFile(['\n', 'a\n', '1\n']); // refused at its first line
-		await expect(splitIntoParts(early.open, optionsOf({})).next()).rejects.toMatchObject({ code: 'empty-header' });
+		await expect(splitIntoParts(early.open, optionsOf({})).next()).rejects.toMatchObject({
+			code: 'empty-header',
+		});
 		expect(early.state).toMatchObject({ closed: 1 });
 		expect(early.state.pulled).toBeLessThan(4);
 	});

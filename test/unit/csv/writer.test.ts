@@ -40,7 +40,10 @@ describe('toDelimitedFile', () => {
 	});
 
 	it('follows a given column list, leaving out other keys', () => {
-		const { body, columns } = toDelimitedFile([{ a: 1, b: 2, c: 3 }, { c: 'z' }], { delimiter: ';', columns: ['c', 'a'] });
+		const { body, columns } = toDelimitedFile([{ a: 1, b: 2, c: 3 }, { c: 'z' }], {
+			delimiter: ';',
+			columns: ['c', 'a'],
+		});
 		expect(columns).toEqual(['c', 'a']);
 		expect(body.toString()).toBe('c;a\n3;1\nz;\n');
 	});
@@ -55,7 +58,10 @@ describe('toDelimitedFile', () => {
 		const { body } = toDelimitedFile([{ email: 'a' }, { email: '' }, {}], { delimiter: ',' });
 		expect(body.toString()).toBe('email\na\n""\n""\n');
 		// The splitter counts the "" rows: a line holding anything is a row, only an empty line is not.
-		const generator = splitIntoParts(async () => streamOf([body]), { encoding: 'utf-8', delimiterFor: () => ',' });
+		const generator = splitIntoParts(async () => streamOf([body]), {
+			encoding: 'utf-8',
+			delimiterFor: () => ',',
+		});
 		const first = await generator.next();
 		expect(first.done).toBe(false);
 		expect(!first.done && first.value.rows).toBe(3);
@@ -82,7 +88,10 @@ describe('toDelimitedFile', () => {
 	});
 
 	it('does not look at nested values outside the chosen columns', () => {
-		const { body } = toDelimitedFile([{ email: 'a', meta: { x: 1 } }], { delimiter: ',', columns: ['email'] });
+		const { body } = toDelimitedFile([{ email: 'a', meta: { x: 1 } }], {
+			delimiter: ',',
+			columns: ['email'],
+		});
 		expect(body.toString()).toBe('email\na\n');
 	});
 
@@ -90,13 +99,18 @@ describe('toDelimitedFile', () => {
 		const key = fc.oneof(awkwardValue(3), fc.constantFrom('email', ' spaced ', 'a,b', 'x"y'));
 		fc.assert(
 			fc.property(
-				fc.array(fc.dictionary(key, awkwardValue(), { minKeys: 1, maxKeys: 5 }), { minLength: 1, maxLength: 20 }),
+				fc.array(fc.dictionary(key, awkwardValue(), { minKeys: 1, maxKeys: 5 }), {
+					minLength: 1,
+					maxLength: 20,
+				}),
 				fc.constantFrom(...DELIMITERS),
 				(records, delimiter) => {
 					const { body, columns } = toDelimitedFile(records, { delimiter });
 					const [header, ...rows] = referenceParse(body, delimiter, { lineEnding: '\n' });
 					expect(header).toEqual(columns);
-					expect(rows).toEqual(records.map((record) => columns.map((column) => record[column] ?? '')));
+					expect(rows).toEqual(
+						records.map((record) => columns.map((column) => record[column] ?? '')),
+					);
 				},
 			),
 			{ seed: FC_SEED, numRuns: 300 },

@@ -35,7 +35,12 @@ function endOf(batch: ModelBatch): number {
 }
 
 /** Runs the scheduler on a virtual clock; returns every poll (time and batch index). */
-function simulate(batches: ModelBatch[], deadline: number, pollSettings = settings, handedOverRowsPerMs: number | null = null) {
+function simulate(
+	batches: ModelBatch[],
+	deadline: number,
+	pollSettings = settings,
+	handedOverRowsPerMs: number | null = null,
+) {
 	let states: BatchPollState[] = batches.map((b) =>
 		newPollState({ submittedAt: b.submittedAt, batchId: b.batchId, totalRows: b.rows }),
 	);
@@ -117,7 +122,9 @@ describe('nextPollAt', () => {
 		overdue = recordObservation(overdue, { at: T0 + 1000, status: 'Importing', rowsProcessed: 99 });
 		// 1 row left at 0.099 rows/ms ends 10 ms later; the 250 ms minimum margin keeps it above the min interval
 		expect(nextPollAt(overdue, settings)).toBe(T0 + 1010 + 250);
-		expect(nextPollAt(overdue, settings) - (T0 + 1000)).toBeGreaterThanOrEqual(settings.minIntervalMs);
+		expect(nextPollAt(overdue, settings) - (T0 + 1000)).toBeGreaterThanOrEqual(
+			settings.minIntervalMs,
+		);
 	});
 
 	it('backs off while importing without a way to predict (unknown row count)', () => {
@@ -141,7 +148,11 @@ describe('nextPollAt', () => {
 });
 
 describe('batchesWorthPolling', () => {
-	function withStatus(batchId: number, submittedAt: number, status?: 'Queued' | 'Importing' | 'Complete') {
+	function withStatus(
+		batchId: number,
+		submittedAt: number,
+		status?: 'Queued' | 'Importing' | 'Complete',
+	) {
 		const state = newPollState({ submittedAt, batchId, totalRows: 10 });
 		return status ? recordObservation(state, { at: T0 + 10_000, status, rowsProcessed: 0 }) : state;
 	}
@@ -159,7 +170,11 @@ describe('batchesWorthPolling', () => {
 	});
 
 	it('orders by submission, not by input position', () => {
-		const states = [withStatus(30, T0 + 30), withStatus(10, T0 + 10, 'Queued'), withStatus(20, T0 + 20)];
+		const states = [
+			withStatus(30, T0 + 30),
+			withStatus(10, T0 + 10, 'Queued'),
+			withStatus(20, T0 + 20),
+		];
 		expect(batchesWorthPolling(states)).toEqual([1]);
 	});
 });
@@ -203,7 +218,9 @@ describe('planPolls on a virtual clock', () => {
 		expect(pollsBeforeStart.every((p) => p.index === 0)).toBe(true);
 		// and the wait is backed off to the max interval: ~10 calls for 5 minutes, not 60
 		expect(pollsBeforeStart.length).toBeLessThanOrEqual(14);
-		expect(run.states.every((s) => s.observations[s.observations.length - 1].status === 'Complete')).toBe(true);
+		expect(
+			run.states.every((s) => s.observations[s.observations.length - 1].status === 'Complete'),
+		).toBe(true);
 	});
 
 	it('never polls more than three batches at a time and reaches every end', () => {
@@ -226,7 +243,13 @@ describe('planPolls on a virtual clock', () => {
 	});
 
 	it('stops at the time limit and never sleeps past it', () => {
-		const batch: ModelBatch = { batchId: 1, submittedAt: T0, rows: 1e9, startsAt: T0, rowsPerMs: 1 };
+		const batch: ModelBatch = {
+			batchId: 1,
+			submittedAt: T0,
+			rows: 1e9,
+			startsAt: T0,
+			rowsPerMs: 1,
+		};
 		const deadline = T0 + 95_000;
 		const run = simulate([batch], deadline);
 		expect(run.timedOut).toBe(true);
@@ -288,7 +311,9 @@ describe('planPolls with a known instance speed', () => {
 			rowsPerMs: 1,
 		}));
 		const run = simulate(batches, T0 + 3_600_000, settings, 1);
-		expect(run.states.every((s) => s.observations[s.observations.length - 1].status === 'Complete')).toBe(true);
+		expect(
+			run.states.every((s) => s.observations[s.observations.length - 1].status === 'Complete'),
+		).toBe(true);
 		// the Queued answers back off instead of asking every few seconds for a minute
 		expect(run.polls.length).toBeLessThanOrEqual(20);
 	});
@@ -346,8 +371,11 @@ describe('planPolls replaying the bench run', () => {
 	 */
 	function replay(answerMs: (index: number, importingReadingsSoFar: number) => number) {
 		const batches = modelBatches();
-		let states = batches.map((b) => newPollState({ submittedAt: b.submittedAt, batchId: b.batchId, totalRows: b.rows }));
-		for (const [index, at] of HANDED_OVER) states[index] = recordObservation(states[index], statusAt(batches[index], T0 + at));
+		let states = batches.map((b) =>
+			newPollState({ submittedAt: b.submittedAt, batchId: b.batchId, totalRows: b.rows }),
+		);
+		for (const [index, at] of HANDED_OVER)
+			states[index] = recordObservation(states[index], statusAt(batches[index], T0 + at));
 		const polls: Array<{ at: number; index: number; status: string }> = [];
 		const importingReadings = batches.map(() => 0);
 		let now = T0 + WAIT_STARTS;
@@ -366,7 +394,9 @@ describe('planPolls replaying the bench run', () => {
 				if (counted.status === 'Importing') importingReadings[index]++;
 				polls.push({ at: now + delay, index, status: counted.status });
 				states = states.map((s, i) =>
-					i === index ? recordObservation(s, { ...counted, at: read.at, uncertaintyMs: read.uncertaintyMs }) : s,
+					i === index
+						? recordObservation(s, { ...counted, at: read.at, uncertaintyMs: read.uncertaintyMs })
+						: s,
 				);
 				answeredBy = Math.max(answeredBy, now + delay);
 			}
@@ -378,7 +408,9 @@ describe('planPolls replaying the bench run', () => {
 	}
 
 	function expectEveryBatchSeenEnded(run: ReturnType<typeof replay>): void {
-		expect(run.states.every((s) => s.observations[s.observations.length - 1].status === 'Complete')).toBe(true);
+		expect(
+			run.states.every((s) => s.observations[s.observations.length - 1].status === 'Complete'),
+		).toBe(true);
 		for (const poll of run.polls) {
 			if (poll.status === 'Complete') continue;
 			expect(poll.at).toBeLessThan(endOf(run.batches[poll.index]));

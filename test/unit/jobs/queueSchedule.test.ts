@@ -9,9 +9,18 @@ import { freeSlotAt, SubmittedBatches } from '../../../nodes/shared/jobs/queueWa
 
 const T0 = 1_000_000;
 
-function batch(submittedAt: number, rows: number, observations: ScheduledBatch['observations'] = []): ScheduledBatch {
+function batch(
+	submittedAt: number,
+	rows: number,
+	observations: ScheduledBatch['observations'] = [],
+): ScheduledBatch {
 	const queued = observations.filter((o) => o.status === 'Queued').map((o) => o.at);
-	return { submittedAt, rows, observations, lastQueuedAt: queued.length ? Math.max(...queued) : null };
+	return {
+		submittedAt,
+		rows,
+		observations,
+		lastQueuedAt: queued.length ? Math.max(...queued) : null,
+	};
 }
 
 describe('learnSpeed', () => {
@@ -24,7 +33,9 @@ describe('learnSpeed', () => {
 	});
 
 	it('gives a lower bound from one reading: the batch started no earlier than its submission or last Queued answer', () => {
-		const fromSubmission = batch(T0, 10_000, [{ at: T0 + 2000, status: 'Importing', rowsProcessed: 800 }]);
+		const fromSubmission = batch(T0, 10_000, [
+			{ at: T0 + 2000, status: 'Importing', rowsProcessed: 800 },
+		]);
 		expect(learnSpeed([fromSubmission])).toEqual({ rowsPerMs: 0.4, exact: false });
 		const wasQueued = batch(T0, 10_000, [
 			{ at: T0 + 1000, status: 'Queued', rowsProcessed: 0 },
@@ -62,7 +73,10 @@ describe('learnSpeed', () => {
 describe('predictRuns', () => {
 	it('follows the two-lane FIFO schedule', () => {
 		// 4 batches of 1,000 rows at 1 row/ms, all submitted at T0: two start at once, two follow
-		const runs = predictRuns([0, 1, 2, 3].map(() => batch(T0, 1000)), 1);
+		const runs = predictRuns(
+			[0, 1, 2, 3].map(() => batch(T0, 1000)),
+			1,
+		);
 		// hops: the first two stand on free lanes, the next two on one prediction more
 		expect(runs).toEqual([
 			{ start: T0, end: T0 + 1000, hops: 1 },
@@ -75,7 +89,10 @@ describe('predictRuns', () => {
 	it('counts the hops since a reading placed the lane; an end cut short by a Complete answer counts as two', () => {
 		const placed = batch(T0, 1000, [{ at: T0 + 500, status: 'Importing', rowsProcessed: 500 }]);
 		const cutShort = batch(T0, 1000, [{ at: T0 + 700, status: 'Complete', rowsProcessed: 1000 }]);
-		const runs = predictRuns([placed, cutShort, batch(T0, 1000), batch(T0, 1000), batch(T0, 1000)], 1);
+		const runs = predictRuns(
+			[placed, cutShort, batch(T0, 1000), batch(T0, 1000), batch(T0, 1000)],
+			1,
+		);
 		expect(runs.map((run) => run?.hops)).toEqual([0, 1, 2, 1, 3]);
 		// the batch after the cut-short end starts at that Complete answer
 		expect(runs[2]).toEqual({ start: T0 + 700, end: T0 + 1700, hops: 2 });
@@ -83,7 +100,9 @@ describe('predictRuns', () => {
 
 	it('moves with what the batches said: running counts, a late Queued answer, an early finish', () => {
 		const running = batch(T0, 1000, [{ at: T0 + 500, status: 'Importing', rowsProcessed: 100 }]); // started late
-		const finishedEarly = batch(T0, 1000, [{ at: T0 + 600, status: 'Complete', rowsProcessed: 1000 }]);
+		const finishedEarly = batch(T0, 1000, [
+			{ at: T0 + 600, status: 'Complete', rowsProcessed: 1000 },
+		]);
 		const stillQueued = batch(T0, 1000, [{ at: T0 + 2000, status: 'Queued', rowsProcessed: 0 }]);
 		const runs = predictRuns([running, finishedEarly, stillQueued], 1);
 		expect(runs[0]).toEqual({ start: T0 + 400, end: T0 + 1400, hops: 0 });
@@ -93,7 +112,9 @@ describe('predictRuns', () => {
 	});
 
 	it('has no prediction for a batch without a row count', () => {
-		expect(predictRuns([{ submittedAt: T0, rows: null, observations: [], lastQueuedAt: null }], 1)).toEqual([null]);
+		expect(
+			predictRuns([{ submittedAt: T0, rows: null, observations: [], lastQueuedAt: null }], 1),
+		).toEqual([null]);
 	});
 });
 

@@ -1,6 +1,10 @@
 import type { IExecuteFunctions, INode } from 'n8n-workflow';
 
-import { estimateCompletion, normalizeBatchStatus, statusReadTime } from '../../../nodes/shared/jobs/batchStatus';
+import {
+	estimateCompletion,
+	normalizeBatchStatus,
+	statusReadTime,
+} from '../../../nodes/shared/jobs/batchStatus';
 import {
 	boundedDelayMs,
 	createQueueSlotWaiter,
@@ -94,15 +98,36 @@ describe('estimateCompletion', () => {
 describe('normalizeBatchStatus', () => {
 	it('reads lead and program member counts', () => {
 		const status = normalizeBatchStatus(
-			{ batchId: 7, status: 'Complete', numOfLeadsProcessed: 8, numOfRowsFailed: 1, numOfRowsWithWarning: 2, message: 'done' },
+			{
+				batchId: 7,
+				status: 'Complete',
+				numOfLeadsProcessed: 8,
+				numOfRowsFailed: 1,
+				numOfRowsWithWarning: 2,
+				message: 'done',
+			},
 			7,
 		);
-		expect(status).toMatchObject({ batchId: 7, status: 'Complete', rowsProcessed: 8, rowsFailed: 1, rowsWithWarning: 2, message: 'done' });
+		expect(status).toMatchObject({
+			batchId: 7,
+			status: 'Complete',
+			rowsProcessed: 8,
+			rowsFailed: 1,
+			rowsWithWarning: 2,
+			message: 'done',
+		});
 	});
 
 	it('reads custom object counts and tolerates missing ones', () => {
 		const status = normalizeBatchStatus({ status: 'importing', numOfObjectsProcessed: 5 }, 9);
-		expect(status).toMatchObject({ batchId: 9, status: 'Importing', rowsProcessed: 5, rowsFailed: 0, rowsWithWarning: 0, message: '' });
+		expect(status).toMatchObject({
+			batchId: 9,
+			status: 'Importing',
+			rowsProcessed: 5,
+			rowsFailed: 0,
+			rowsWithWarning: 0,
+			message: '',
+		});
 	});
 });
 
@@ -128,14 +153,22 @@ describe('createQueueSlotWaiter when only foreign jobs fill the queue', () => {
 
 	it('backs off exponentially and makes no API call', async () => {
 		const time = fakeTime();
-		const wait = createQueueSlotWaiter(context, new SubmittedBatches(), { itemIndex: 0, budget: new QueueWaitBudget(60 * 60_000), ...time });
+		const wait = createQueueSlotWaiter(context, new SubmittedBatches(), {
+			itemIndex: 0,
+			budget: new QueueWaitBudget(60 * 60_000),
+			...time,
+		});
 		for (let attempt = 1; attempt <= 4; attempt++) await wait(attempt, '1016');
 		expect(time.sleeps).toEqual([5_000, 10_000, 20_000, 40_000]);
 	});
 
 	it('gives up at the Queue Wait Limit with a message that says why and what to do', async () => {
 		const time = fakeTime();
-		const wait = createQueueSlotWaiter(context, new SubmittedBatches(), { itemIndex: 2, budget: new QueueWaitBudget(60_000), ...time });
+		const wait = createQueueSlotWaiter(context, new SubmittedBatches(), {
+			itemIndex: 2,
+			budget: new QueueWaitBudget(60_000),
+			...time,
+		});
 		let failure: unknown;
 		try {
 			for (let attempt = 1; attempt < 20; attempt++) await wait(attempt, '1016');
@@ -154,30 +187,50 @@ describe('createQueueSlotWaiter when only foreign jobs fill the queue', () => {
 	it('counts the Queue Wait Limit per file: a second part waits only what the first left', async () => {
 		const time = fakeTime();
 		const budget = new QueueWaitBudget(60_000);
-		const part1 = createQueueSlotWaiter(context, new SubmittedBatches(), { itemIndex: 0, budget, ...time });
+		const part1 = createQueueSlotWaiter(context, new SubmittedBatches(), {
+			itemIndex: 0,
+			budget,
+			...time,
+		});
 		for (let attempt = 1; attempt <= 3; attempt++) await part1(attempt, '1016');
 		expect(budget.spentMs).toBe(35_000);
-		const part2 = createQueueSlotWaiter(context, new SubmittedBatches(), { itemIndex: 0, budget, ...time });
+		const part2 = createQueueSlotWaiter(context, new SubmittedBatches(), {
+			itemIndex: 0,
+			budget,
+			...time,
+		});
 		await expect(
 			(async () => {
 				for (let attempt = 1; attempt < 20; attempt++) await part2(attempt, '1016');
 			})(),
-		).rejects.toMatchObject({ message: 'Gave up waiting for a free Marketo import slot after 1 min' });
+		).rejects.toMatchObject({
+			message: 'Gave up waiting for a free Marketo import slot after 1 min',
+		});
 		// 5 + 10 + 20 s for part 1, then only the 25 s left for part 2 (a per-part limit would allow 60 s more).
 		expect(time.sleeps).toEqual([5_000, 10_000, 20_000, 5_000, 10_000, 10_000]);
 	});
 
 	it('says the list is busy on 1019', async () => {
 		const time = fakeTime();
-		const wait = createQueueSlotWaiter(context, new SubmittedBatches(), { itemIndex: 0, budget: new QueueWaitBudget(0), ...time });
-		await expect(wait(1, '1019')).rejects.toMatchObject({ description: expect.stringContaining('static list') });
+		const wait = createQueueSlotWaiter(context, new SubmittedBatches(), {
+			itemIndex: 0,
+			budget: new QueueWaitBudget(0),
+			...time,
+		});
+		await expect(wait(1, '1019')).rejects.toMatchObject({
+			description: expect.stringContaining('static list'),
+		});
 	});
 });
 
 describe('SubmittedBatches: own batches filling the queue, and finished statuses to hand over', () => {
 	const target = { importType: 'leads' as const };
 	const status = (name: 'Importing' | 'Complete' | 'Failed', rowsProcessed = 0, readAt = 0) =>
-		normalizeBatchStatus({ status: name, numOfLeadsProcessed: rowsProcessed, numOfRowsFailed: 1, message: 'm' }, 0, readAt);
+		normalizeBatchStatus(
+			{ status: name, numOfLeadsProcessed: rowsProcessed, numOfRowsFailed: 1, message: 'm' },
+			0,
+			readAt,
+		);
 
 	it('may fill the queue with ten batches not seen finished and no known speed', () => {
 		const batches = new SubmittedBatches();
@@ -187,7 +240,11 @@ describe('SubmittedBatches: own batches filling the queue, and finished statuses
 		expect(batches.mayFillQueue()).toBe(true);
 		// seeing the oldest finished frees a slot
 		const oldest = batches.oldestUnfinished()!;
-		batches.record(oldest, { at: 20, rowsProcessed: 100, status: 'Complete' }, status('Complete', 99));
+		batches.record(
+			oldest,
+			{ at: 20, rowsProcessed: 100, status: 'Complete' },
+			status('Complete', 99),
+		);
 		expect(batches.unfinishedCount()).toBe(9);
 		expect(batches.mayFillQueue()).toBe(false);
 	});
@@ -198,9 +255,17 @@ describe('SubmittedBatches: own batches filling the queue, and finished statuses
 		batches.add(target, 8, 100, 'Queued', 0);
 		const [first] = [batches.oldestUnfinished()!];
 		const readAt = Date.UTC(2026, 0, 1);
-		batches.record(first, { at: readAt, rowsProcessed: 100, status: 'Complete' }, status('Complete', 99, readAt));
+		batches.record(
+			first,
+			{ at: readAt, rowsProcessed: 100, status: 'Complete' },
+			status('Complete', 99, readAt),
+		);
 		const second = batches.oldestUnfinished()!;
-		batches.record(second, { at: 5, rowsProcessed: 10, status: 'Importing' }, status('Importing', 10));
+		batches.record(
+			second,
+			{ at: 5, rowsProcessed: 10, status: 'Importing' },
+			status('Importing', 10),
+		);
 		expect(batches.finalStatusOf(7)).toEqual({
 			status: 'Complete',
 			rowsProcessed: 99,

@@ -25,7 +25,9 @@ describe('soak plans', () => {
 		expect(plans.some((plan) => plan.tokenLifetimeSeconds < 3600)).toBe(true);
 		expect(plans.some((plan) => plan.foreignJobs)).toBe(true);
 		expect(plans.some((plan) => plan.failBatchAtCreateCall)).toBe(true);
-		expect(plans.some((plan) => plan.continueOnFail) && plans.some((plan) => !plan.continueOnFail)).toBe(true);
+		expect(
+			plans.some((plan) => plan.continueOnFail) && plans.some((plan) => !plan.continueOnFail),
+		).toBe(true);
 	});
 
 	it('split example 03 into several parts', () => {

@@ -1,4 +1,10 @@
-import { identityUrlFrom, instanceRootFrom, joinUrl, tokenUrlFrom, withoutQuery } from '../../../nodes/shared/transport/endpoints';
+import {
+	identityUrlFrom,
+	instanceRootFrom,
+	joinUrl,
+	tokenUrlFrom,
+	withoutQuery,
+} from '../../../nodes/shared/transport/endpoints';
 
 describe('instanceRootFrom', () => {
 	it.each([
@@ -17,18 +23,24 @@ describe('instanceRootFrom', () => {
 		expect(instanceRootFrom(pasted)).toBe(root);
 	});
 
-	it.each(['', '   ', 'not a url', 'ftp://123-ABC-456.mktorest.com/rest', 'https://intranet/rest', '12-ABC-456'])(
-		'rejects %j with a message pointing to Admin > Web Services',
-		(pasted) => {
-			expect(() => instanceRootFrom(pasted)).toThrow(
-				`The REST API Endpoint "${pasted.trim()}" is neither a URL like https://123-ABC-456.mktorest.com/rest ` +
-					'nor a Munchkin ID like 123-ABC-456. Copy the Endpoint from Admin > Web Services > REST API.',
-			);
-		},
-	);
+	it.each([
+		'',
+		'   ',
+		'not a url',
+		'ftp://123-ABC-456.mktorest.com/rest',
+		'https://intranet/rest',
+		'12-ABC-456',
+	])('rejects %j with a message pointing to Admin > Web Services', (pasted) => {
+		expect(() => instanceRootFrom(pasted)).toThrow(
+			`The REST API Endpoint "${pasted.trim()}" is neither a URL like https://123-ABC-456.mktorest.com/rest ` +
+				'nor a Munchkin ID like 123-ABC-456. Copy the Endpoint from Admin > Web Services > REST API.',
+		);
+	});
 
 	it('drops a query string or fragment pasted by mistake', () => {
-		expect(instanceRootFrom('https://123-ABC-456.mktorest.com/rest?x=1#y')).toBe('https://123-ABC-456.mktorest.com');
+		expect(instanceRootFrom('https://123-ABC-456.mktorest.com/rest?x=1#y')).toBe(
+			'https://123-ABC-456.mktorest.com',
+		);
 	});
 });
 
@@ -45,13 +57,24 @@ describe('joinUrl', () => {
 
 describe('identityUrlFrom', () => {
 	it('derives <instance root>/identity when no override is given', () => {
-		expect(identityUrlFrom({ restEndpoint: 'https://123-ABC-456.mktorest.com/rest/' })).toBe('https://123-ABC-456.mktorest.com/identity');
-		expect(identityUrlFrom({ restEndpoint: '123-ABC-456', identityEndpoint: '  ' })).toBe('https://123-ABC-456.mktorest.com/identity');
+		expect(identityUrlFrom({ restEndpoint: 'https://123-ABC-456.mktorest.com/rest/' })).toBe(
+			'https://123-ABC-456.mktorest.com/identity',
+		);
+		expect(identityUrlFrom({ restEndpoint: '123-ABC-456', identityEndpoint: '  ' })).toBe(
+			'https://123-ABC-456.mktorest.com/identity',
+		);
 	});
 
 	it('uses the override, accepting the full token URL too', () => {
-		expect(identityUrlFrom({ restEndpoint: 'x', identityEndpoint: 'https://id.example.com/identity/' })).toBe('https://id.example.com/identity');
-		expect(identityUrlFrom({ restEndpoint: 'x', identityEndpoint: 'https://id.example.com/identity/oauth/token' })).toBe('https://id.example.com/identity');
+		expect(
+			identityUrlFrom({ restEndpoint: 'x', identityEndpoint: 'https://id.example.com/identity/' }),
+		).toBe('https://id.example.com/identity');
+		expect(
+			identityUrlFrom({
+				restEndpoint: 'x',
+				identityEndpoint: 'https://id.example.com/identity/oauth/token',
+			}),
+		).toBe('https://id.example.com/identity');
 	});
 
 	it('builds the token URL and strips queries for messages', () => {

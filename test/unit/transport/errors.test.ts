@@ -1,13 +1,53 @@
 import type { INode } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
-import { MARKETO_ERROR_CODES, describeMarketoCode, redactSecrets, toNodeApiError } from '../../../nodes/shared/transport/errors';
+import {
+	MARKETO_ERROR_CODES,
+	describeMarketoCode,
+	redactSecrets,
+	toNodeApiError,
+} from '../../../nodes/shared/transport/errors';
 
-const node: INode = { id: '1', name: 'Marketo', type: 'x', typeVersion: 1, position: [0, 0], parameters: {} };
+const node: INode = {
+	id: '1',
+	name: 'Marketo',
+	type: 'x',
+	typeVersion: 1,
+	position: [0, 0],
+	parameters: {},
+};
 
 const DOCUMENTED_CODES = [
-	'601', '602', '603', '604', '606', '607', '608', '609', '610', '611', '612', '613', '614', '615', '702', '713',
-	'1003', '1006', '1008', '1009', '1013', '1016', '1019', '1025', '1026', '1029', 'http-401', 'http-413', 'http-414', 'http-5xx',
+	'601',
+	'602',
+	'603',
+	'604',
+	'606',
+	'607',
+	'608',
+	'609',
+	'610',
+	'611',
+	'612',
+	'613',
+	'614',
+	'615',
+	'702',
+	'713',
+	'1003',
+	'1006',
+	'1008',
+	'1009',
+	'1013',
+	'1016',
+	'1019',
+	'1025',
+	'1026',
+	'1029',
+	'http-401',
+	'http-413',
+	'http-414',
+	'http-5xx',
 ];
 
 describe('Marketo code table', () => {
@@ -53,7 +93,7 @@ describe('toNodeApiError', () => {
 	it('carries Marketo code and message, the hint, the item and no secret', () => {
 		const error = toNodeApiError(node, {
 			code: '1006',
-			message: 'Field \'leadScore\' not found; token s3cr3t-token-value',
+			message: "Field 'leadScore' not found; token s3cr3t-token-value",
 			path: '/bulk/v1/leads.json?access_token=s3cr3t-token-value',
 			itemIndex: 3,
 			secrets: ['s3cr3t-token-value'],
@@ -64,16 +104,29 @@ describe('toNodeApiError', () => {
 		expect(error.description).toContain('REST API field name');
 		expect(error.description).toContain('(/bulk/v1/leads.json)');
 		expect(error.context.itemIndex).toBe(3);
-		expect(JSON.stringify({ ...error, message: error.message })).not.toContain('s3cr3t-token-value');
+		expect(JSON.stringify({ ...error, message: error.message })).not.toContain(
+			's3cr3t-token-value',
+		);
 	});
 
 	it('keeps its own message for network codes n8n would otherwise rephrase', () => {
-		const error = toNodeApiError(node, { code: 'ECONNRESET', message: 'Network error ECONNRESET talking to https://h.com', path: '/rest/v1/x.json' });
-		expect(error.message).toBe('Marketo error ECONNRESET: Network error ECONNRESET talking to https://h.com');
+		const error = toNodeApiError(node, {
+			code: 'ECONNRESET',
+			message: 'Network error ECONNRESET talking to https://h.com',
+			path: '/rest/v1/x.json',
+		});
+		expect(error.message).toBe(
+			'Marketo error ECONNRESET: Network error ECONNRESET talking to https://h.com',
+		);
 	});
 
 	it('uses the HTTP status as the code for gateway errors', () => {
-		const error = toNodeApiError(node, { code: '503', httpStatus: 503, message: 'HTTP 503 - Service Unavailable', path: '/rest/v1/x.json' });
+		const error = toNodeApiError(node, {
+			code: '503',
+			httpStatus: 503,
+			message: 'HTTP 503 - Service Unavailable',
+			path: '/rest/v1/x.json',
+		});
 		expect(error.httpCode).toBe('503');
 		expect(error.description).toContain('HTTP 5xx');
 	});

@@ -34,7 +34,10 @@ export function marketoError(code: string, message: string): ScriptedResponse {
 	return { json: { requestId: 'req#1', success: false, errors: [{ code, message }] } };
 }
 
-export function marketoResult(result: unknown[], extra: Record<string, unknown> = {}): ScriptedResponse {
+export function marketoResult(
+	result: unknown[],
+	extra: Record<string, unknown> = {},
+): ScriptedResponse {
 	return { json: { requestId: 'req#1', success: true, result, ...extra } };
 }
 
@@ -119,7 +122,12 @@ export class ScriptedServer {
 			if (!scripted && target.pathname === TOKEN_PATH) {
 				this.tokensIssued += 1;
 				this.send(res, {
-					json: { access_token: `token-${this.tokensIssued}`, token_type: 'bearer', expires_in: this.tokenExpiresIn, scope: 'api@x' },
+					json: {
+						access_token: `token-${this.tokensIssued}`,
+						token_type: 'bearer',
+						expires_in: this.tokenExpiresIn,
+						scope: 'api@x',
+					},
 				});
 				return;
 			}

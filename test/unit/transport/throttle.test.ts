@@ -1,7 +1,4 @@
-import {
-	throttleSnapshot,
-	throttled,
-} from '../../../nodes/shared/transport/throttle';
+import { throttleSnapshot, throttled } from '../../../nodes/shared/transport/throttle';
 import { waitForWake, type Clock } from '../../../nodes/shared/clock';
 import { configurePacing, resetPacing } from '../../../nodes/shared/pacing';
 
@@ -53,18 +50,23 @@ afterEach(() => resetPacing());
 
 describe('per-instance throttle', () => {
 	it('never lets more than maxInFlight calls run at once, and runs them all', async () => {
-		configurePacing({ clock, throttle: { maxInFlight: 3, maxCallsPerWindow: 1_000, windowMs: 20_000 } });
+		configurePacing({
+			clock,
+			throttle: { maxInFlight: 3, maxCallsPerWindow: 1_000, windowMs: 20_000 },
+		});
 		let running = 0;
 		let peak = 0;
 		const results = await Promise.all(
-			Array.from({ length: 12 }, async (_unused, index) =>
-				await throttled('https://a.mktorest.com', async () => {
-					running += 1;
-					peak = Math.max(peak, running);
-					await settle();
-					running -= 1;
-					return index;
-				}),
+			Array.from(
+				{ length: 12 },
+				async (_unused, index) =>
+					await throttled('https://a.mktorest.com', async () => {
+						running += 1;
+						peak = Math.max(peak, running);
+						await settle();
+						running -= 1;
+						return index;
+					}),
 			),
 		);
 		expect(peak).toBe(3);
@@ -77,7 +79,10 @@ describe('per-instance throttle', () => {
 		configurePacing({ clock, throttle: { maxInFlight: 10, maxCallsPerWindow: 4, windowMs: 150 } });
 		const starts: number[] = [];
 		const all = Promise.all(
-			Array.from({ length: 10 }, async () => await throttled('https://b.mktorest.com', async () => starts.push(clock.now()))),
+			Array.from(
+				{ length: 10 },
+				async () => await throttled('https://b.mktorest.com', async () => starts.push(clock.now())),
+			),
 		);
 
 		await settle();
@@ -102,7 +107,8 @@ describe('per-instance throttle', () => {
 	it('counts the window as rolling: a slot frees when the oldest start is windowMs old', async () => {
 		configurePacing({ clock, throttle: { maxInFlight: 10, maxCallsPerWindow: 4, windowMs: 150 } });
 		const starts: number[] = [];
-		const call = async () => await throttled('https://f.mktorest.com', async () => starts.push(clock.now()));
+		const call = async () =>
+			await throttled('https://f.mktorest.com', async () => starts.push(clock.now()));
 		const early = [call(), call()];
 		await settle();
 		await clock.advanceTo(100);
@@ -121,9 +127,15 @@ describe('per-instance throttle', () => {
 	});
 
 	it('keeps separate budgets per instance (case-insensitive root)', async () => {
-		configurePacing({ clock, throttle: { maxInFlight: 1, maxCallsPerWindow: 1_000, windowMs: 20_000 } });
+		configurePacing({
+			clock,
+			throttle: { maxInFlight: 1, maxCallsPerWindow: 1_000, windowMs: 20_000 },
+		});
 		let releaseA!: () => void;
-		const blockerA = throttled('https://A.mktorest.com', async () => await new Promise<void>((resolve) => (releaseA = resolve)));
+		const blockerA = throttled(
+			'https://A.mktorest.com',
+			async () => await new Promise<void>((resolve) => (releaseA = resolve)),
+		);
 		await settle();
 		expect(throttleSnapshot('https://a.mktorest.com').inFlight).toBe(1);
 		// Another instance is not blocked by A's busy slot.
@@ -134,13 +146,21 @@ describe('per-instance throttle', () => {
 	});
 
 	it('frees the slot when a call throws', async () => {
-		configurePacing({ clock, throttle: { maxInFlight: 1, maxCallsPerWindow: 1_000, windowMs: 20_000 } });
-		await expect(throttled('https://d.mktorest.com', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+		configurePacing({
+			clock,
+			throttle: { maxInFlight: 1, maxCallsPerWindow: 1_000, windowMs: 20_000 },
+		});
+		await expect(
+			throttled('https://d.mktorest.com', async () => Promise.reject(new Error('boom'))),
+		).rejects.toThrow('boom');
 		await expect(throttled('https://d.mktorest.com', async () => 'next')).resolves.toBe('next');
 	});
 
 	it('stops waiting at once when the execution is cancelled, without blocking later callers', async () => {
-		configurePacing({ clock, throttle: { maxInFlight: 1, maxCallsPerWindow: 1, windowMs: 60_000 } });
+		configurePacing({
+			clock,
+			throttle: { maxInFlight: 1, maxCallsPerWindow: 1, windowMs: 60_000 },
+		});
 		await throttled('https://e.mktorest.com', async () => 'uses the only call of the window');
 		const controller = new AbortController();
 		const waiting = throttled('https://e.mktorest.com', async () => 'never', controller.signal);

@@ -4,7 +4,13 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { runNode } from '../../harness';
 import { routeRetryWaitsTo } from '../../harness/retryWaits';
 import { CreateOutcomeUnknownError } from '../../../nodes/shared/transport';
-import { ScriptedServer, TOKEN_PATH, marketoError, marketoResult, unusedPort } from './scriptedServer';
+import {
+	ScriptedServer,
+	TOKEN_PATH,
+	marketoError,
+	marketoResult,
+	unusedPort,
+} from './scriptedServer';
 import { probe } from './transportProbe';
 import { configurePacing, resetPacing } from '../../../nodes/shared/pacing';
 
@@ -20,7 +26,11 @@ function credentials(extra: ICredentialDataDecryptedObject = {}): ICredentialDat
 
 async function run(
 	parameters: Record<string, unknown>,
-	options: { credentials?: ICredentialDataDecryptedObject; abortSignal?: AbortSignal; node?: ReturnType<typeof probe> } = {},
+	options: {
+		credentials?: ICredentialDataDecryptedObject;
+		abortSignal?: AbortSignal;
+		node?: ReturnType<typeof probe>;
+	} = {},
 ) {
 	return await runNode({
 		node: options.node ?? probe(),
@@ -38,7 +48,12 @@ function first(outputs: INodeExecutionData[][]) {
 /** Everything a user could see of an error. */
 function visibleText(error: unknown): string {
 	const e = error as NodeApiError;
-	return JSON.stringify({ message: e.message, description: e.description, context: e.context, cause: String(e.cause) });
+	return JSON.stringify({
+		message: e.message,
+		description: e.description,
+		context: e.context,
+		cause: String(e.cause),
+	});
 }
 
 async function failure(promise: Promise<unknown>): Promise<NodeApiError> {
@@ -73,7 +88,11 @@ describe('token handling', () => {
 
 		expect(first(outputs).result).toEqual([{ name: 'email' }]);
 		const [tokenCall] = server.requestsTo(TOKEN_PATH);
-		expect(tokenCall.query).toMatchObject({ grant_type: 'client_credentials', client_id: 'client-id-1', client_secret: SECRET });
+		expect(tokenCall.query).toMatchObject({
+			grant_type: 'client_credentials',
+			client_id: 'client-id-1',
+			client_secret: SECRET,
+		});
 		const [apiCall] = server.apiRequests();
 		expect(apiCall.headers.authorization).toBe('Bearer token-1');
 		expect(apiCall.url).not.toContain('token-1');
@@ -83,15 +102,25 @@ describe('token handling', () => {
 		expect(credentialUpdates[0].accessToken).toBe('token-1');
 	});
 
-	it.each(['601', '602'])('refreshes exactly once on %s, stores the new token and retries', async (code) => {
-		server.script(DESCRIBE, marketoError(code, 'Access token invalid'), marketoResult([{ ok: 1 }]));
-		const { outputs, credentialUpdates } = await run({ call: 'request', path: DESCRIBE });
+	it.each(['601', '602'])(
+		'refreshes exactly once on %s, stores the new token and retries',
+		async (code) => {
+			server.script(
+				DESCRIBE,
+				marketoError(code, 'Access token invalid'),
+				marketoResult([{ ok: 1 }]),
+			);
+			const { outputs, credentialUpdates } = await run({ call: 'request', path: DESCRIBE });
 
-		expect(first(outputs).result).toEqual([{ ok: 1 }]);
-		expect(server.requestsTo(TOKEN_PATH)).toHaveLength(2);
-		expect(server.apiRequests().map((r) => r.headers.authorization)).toEqual(['Bearer token-1', 'Bearer token-2']);
-		expect(credentialUpdates.map((update) => update.accessToken)).toEqual(['token-1', 'token-2']);
-	});
+			expect(first(outputs).result).toEqual([{ ok: 1 }]);
+			expect(server.requestsTo(TOKEN_PATH)).toHaveLength(2);
+			expect(server.apiRequests().map((r) => r.headers.authorization)).toEqual([
+				'Bearer token-1',
+				'Bearer token-2',
+			]);
+			expect(credentialUpdates.map((update) => update.accessToken)).toEqual(['token-1', 'token-2']);
+		},
+	);
 
 	it('fails after one refresh when Marketo still refuses the new token', async () => {
 		server.script(DESCRIBE, marketoError('601', 'Access token invalid'));
@@ -107,8 +136,14 @@ describe('token handling', () => {
 
 	it('refreshes before the call when the stored token has under 60 s left', async () => {
 		server.script(DESCRIBE, marketoResult([]));
-		const stored = credentials({ accessToken: 'old-token-abc', accessTokenExpiresAt: Date.now() + 30_000 });
-		const { credentialUpdates } = await run({ call: 'request', path: DESCRIBE }, { credentials: stored });
+		const stored = credentials({
+			accessToken: 'old-token-abc',
+			accessTokenExpiresAt: Date.now() + 30_000,
+		});
+		const { credentialUpdates } = await run(
+			{ call: 'request', path: DESCRIBE },
+			{ credentials: stored },
+		);
 
 		expect(server.apiRequests()[0].headers.authorization).toBe('Bearer token-1');
 		expect(credentialUpdates[0]).toMatchObject({ accessToken: 'token-1', clientSecret: SECRET });
@@ -116,8 +151,14 @@ describe('token handling', () => {
 
 	it('uses a stored token with plenty of life without asking identity', async () => {
 		server.script(DESCRIBE, marketoResult([]));
-		const stored = credentials({ accessToken: 'live-token-abc', accessTokenExpiresAt: Date.now() + 3_000_000 });
-		const { credentialUpdates } = await run({ call: 'request', path: DESCRIBE }, { credentials: stored });
+		const stored = credentials({
+			accessToken: 'live-token-abc',
+			accessTokenExpiresAt: Date.now() + 3_000_000,
+		});
+		const { credentialUpdates } = await run(
+			{ call: 'request', path: DESCRIBE },
+			{ credentials: stored },
+		);
 
 		expect(server.requestsTo(TOKEN_PATH)).toHaveLength(0);
 		expect(server.apiRequests()[0].headers.authorization).toBe('Bearer live-token-abc');
@@ -125,10 +166,15 @@ describe('token handling', () => {
 	});
 
 	it('reports a rejected client secret in admin words, without the secret', async () => {
-		server.script(TOKEN_PATH, { status: 401, json: { error: 'invalid_client', error_description: 'Bad client credentials' } });
+		server.script(TOKEN_PATH, {
+			status: 401,
+			json: { error: 'invalid_client', error_description: 'Bad client credentials' },
+		});
 		const error = await failure(run({ call: 'request', path: DESCRIBE }));
 
-		expect(error.message).toContain('Marketo rejected the Client ID or Client Secret (invalid_client)');
+		expect(error.message).toContain(
+			'Marketo rejected the Client ID or Client Secret (invalid_client)',
+		);
 		expect(visibleText(error)).not.toContain(SECRET);
 		expect(server.apiRequests()).toHaveLength(0);
 	});
@@ -136,9 +182,14 @@ describe('token handling', () => {
 	it('reports an unreachable identity service without the query string', async () => {
 		const port = await unusedPort();
 		const error = await failure(
-			run({ call: 'request', path: DESCRIBE }, { credentials: credentials({ restEndpoint: `http://127.0.0.1:${port}/rest` }) }),
+			run(
+				{ call: 'request', path: DESCRIBE },
+				{ credentials: credentials({ restEndpoint: `http://127.0.0.1:${port}/rest` }) },
+			),
 		);
-		expect(error.message).toContain(`Could not reach Marketo's identity service at http://127.0.0.1:${port}/identity`);
+		expect(error.message).toContain(
+			`Could not reach Marketo's identity service at http://127.0.0.1:${port}/identity`,
+		);
 		expect(visibleText(error)).not.toContain(SECRET);
 		expect(visibleText(error)).not.toContain('client_secret');
 	});
@@ -146,14 +197,23 @@ describe('token handling', () => {
 
 describe('retries on Marketo envelope errors', () => {
 	it('waits out a 606 rate window and succeeds', async () => {
-		server.script(DESCRIBE, marketoError('606', "Max rate limit '100' exceeded with in '20' secs"), marketoResult([{ ok: 1 }]));
+		server.script(
+			DESCRIBE,
+			marketoError('606', "Max rate limit '100' exceeded with in '20' secs"),
+			marketoResult([{ ok: 1 }]),
+		);
 		const { outputs } = await run({ call: 'request', path: DESCRIBE });
 		expect(first(outputs).result).toEqual([{ ok: 1 }]);
 		expect(server.apiRequests()).toHaveLength(2);
 	});
 
 	it.each(['615', '604', '608', '611', '713'])('backs off on %s and succeeds', async (code) => {
-		server.script(DESCRIBE, marketoError(code, 'transient'), marketoError(code, 'transient'), marketoResult([{ ok: code }]));
+		server.script(
+			DESCRIBE,
+			marketoError(code, 'transient'),
+			marketoError(code, 'transient'),
+			marketoResult([{ ok: code }]),
+		);
 		const { outputs } = await run({ call: 'request', path: DESCRIBE });
 		expect(first(outputs).result).toEqual([{ ok: code }]);
 		expect(server.apiRequests()).toHaveLength(3);
@@ -194,7 +254,11 @@ describe('retries on Marketo envelope errors', () => {
 
 describe('HTTP and network failures', () => {
 	it('retries a GET through 502 and 503 gateway pages', async () => {
-		const html = (status: number) => ({ status, contentType: 'text/html', body: `<html><body><h1>${status} Bad Gateway</h1></body></html>` });
+		const html = (status: number) => ({
+			status,
+			contentType: 'text/html',
+			body: `<html><body><h1>${status} Bad Gateway</h1></body></html>`,
+		});
 		server.script(DESCRIBE, html(502), html(503), marketoResult([{ ok: 1 }]));
 		const { outputs } = await run({ call: 'request', path: DESCRIBE });
 		expect(first(outputs).result).toEqual([{ ok: 1 }]);
@@ -202,8 +266,14 @@ describe('HTTP and network failures', () => {
 	});
 
 	it('does not resend a create-import after a 502: it says the outcome is unknown (Marketo may have queued it)', async () => {
-		server.script(CREATE, { status: 502, contentType: 'text/html', body: '<h1>502 Bad Gateway</h1>' });
-		const error = await failure(run({ call: 'createImport', method: 'POST', path: CREATE, qs: { format: 'csv' } }));
+		server.script(CREATE, {
+			status: 502,
+			contentType: 'text/html',
+			body: '<h1>502 Bad Gateway</h1>',
+		});
+		const error = await failure(
+			run({ call: 'createImport', method: 'POST', path: CREATE, qs: { format: 'csv' } }),
+		);
 		expect(error).toBeInstanceOf(CreateOutcomeUnknownError);
 		const unknown = error as unknown as CreateOutcomeUnknownError;
 		expect(unknown.code).toBe('502');
@@ -220,8 +290,14 @@ describe('HTTP and network failures', () => {
 	});
 
 	it('does not resend a create-import after a connection reset', async () => {
-		server.script(CREATE, { reset: true }, marketoResult([{ batchId: 1, importId: '1', status: 'Queued' }]));
-		const error = await failure(run({ call: 'createImport', method: 'POST', path: CREATE, qs: { format: 'csv' } }));
+		server.script(
+			CREATE,
+			{ reset: true },
+			marketoResult([{ batchId: 1, importId: '1', status: 'Queued' }]),
+		);
+		const error = await failure(
+			run({ call: 'createImport', method: 'POST', path: CREATE, qs: { format: 'csv' } }),
+		);
 		expect(error).toBeInstanceOf(CreateOutcomeUnknownError);
 		expect((error as unknown as CreateOutcomeUnknownError).code).toMatch(/^E|socket/i);
 		expect(server.requestsTo(CREATE)).toHaveLength(1);
@@ -268,7 +344,12 @@ describe('HTTP and network failures', () => {
 describe('create import', () => {
 	it('uploads the file as multipart part "file" with format in the query', async () => {
 		server.script(CREATE, marketoResult([{ batchId: 12, importId: '12', status: 'Queued' }]));
-		const { outputs } = await run({ call: 'createImport', method: 'POST', path: CREATE, qs: { format: 'csv', listId: 5 } });
+		const { outputs } = await run({
+			call: 'createImport',
+			method: 'POST',
+			path: CREATE,
+			qs: { format: 'csv', listId: 5 },
+		});
 
 		expect(first(outputs)).toEqual({ batchId: 12, importId: '12', status: 'Queued' });
 		const [upload] = server.requestsTo(CREATE);
@@ -279,26 +360,38 @@ describe('create import', () => {
 		expect(body).toContain('email\nada@example.com\n');
 	});
 
-	it.each(['1016', '1019'] as const)('hands a full queue (%s) to waitForQueueSlot, then succeeds', async (code) => {
-		const waits: Array<[number, string]> = [];
-		server.script(
-			CREATE,
-			marketoError(code, 'There are 10 imports currently being processed. Please try again later'),
-			marketoError(code, 'There are 10 imports currently being processed. Please try again later'),
-			marketoResult([{ batchId: 9, importId: '9', status: 'Queued' }]),
-		);
-		const node = probe(async (attempt, queueCode) => {
-			waits.push([attempt, queueCode]);
-		});
-		const { outputs } = await run({ call: 'createImport', method: 'POST', path: CREATE, qs: { format: 'csv' } }, { node });
+	it.each(['1016', '1019'] as const)(
+		'hands a full queue (%s) to waitForQueueSlot, then succeeds',
+		async (code) => {
+			const waits: Array<[number, string]> = [];
+			server.script(
+				CREATE,
+				marketoError(
+					code,
+					'There are 10 imports currently being processed. Please try again later',
+				),
+				marketoError(
+					code,
+					'There are 10 imports currently being processed. Please try again later',
+				),
+				marketoResult([{ batchId: 9, importId: '9', status: 'Queued' }]),
+			);
+			const node = probe(async (attempt, queueCode) => {
+				waits.push([attempt, queueCode]);
+			});
+			const { outputs } = await run(
+				{ call: 'createImport', method: 'POST', path: CREATE, qs: { format: 'csv' } },
+				{ node },
+			);
 
-		expect(waits).toEqual([
-			[1, code],
-			[2, code],
-		]);
-		expect(first(outputs).batchId).toBe(9);
-		expect(server.requestsTo(CREATE)).toHaveLength(3);
-	});
+			expect(waits).toEqual([
+				[1, code],
+				[2, code],
+			]);
+			expect(first(outputs).batchId).toBe(9);
+			expect(server.requestsTo(CREATE)).toHaveLength(3);
+		},
+	);
 
 	it('lets waitForQueueSlot stop the wait by throwing', async () => {
 		server.script(CREATE, marketoError('1016', 'Too many imports'));
@@ -311,8 +404,17 @@ describe('create import', () => {
 	});
 
 	it('backs off by itself on 1016 when no waitForQueueSlot is given', async () => {
-		server.script(CREATE, marketoError('1016', 'Too many imports'), marketoResult([{ batchId: 3, importId: '3', status: 'Queued' }]));
-		const { outputs } = await run({ call: 'createImport', method: 'POST', path: CREATE, qs: { format: 'csv' } });
+		server.script(
+			CREATE,
+			marketoError('1016', 'Too many imports'),
+			marketoResult([{ batchId: 3, importId: '3', status: 'Queued' }]),
+		);
+		const { outputs } = await run({
+			call: 'createImport',
+			method: 'POST',
+			path: CREATE,
+			qs: { format: 'csv' },
+		});
 		expect(first(outputs).batchId).toBe(3);
 		expect(server.requestsTo(CREATE)).toHaveLength(2);
 	});
@@ -326,7 +428,11 @@ describe('lists and downloads', () => {
 			marketoResult([{ id: 2 }], { nextPageToken: 'P3', moreResult: true }),
 			marketoResult([{ id: 3 }]),
 		);
-		const { outputs } = await run({ call: 'allItems', path: '/rest/v1/lists.json', qs: { batchSize: 1 } });
+		const { outputs } = await run({
+			call: 'allItems',
+			path: '/rest/v1/lists.json',
+			qs: { batchSize: 1 },
+		});
 		expect(first(outputs).result).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }]);
 		expect(server.apiRequests().map((r) => r.query.nextPageToken)).toEqual([undefined, 'P2', 'P3']);
 	});
@@ -338,24 +444,39 @@ describe('lists and downloads', () => {
 			marketoResult([{ id: 3 }, { id: 4 }]),
 			marketoError('702', 'No assets found for the given search criteria.'),
 		);
-		const { outputs } = await run({ call: 'allItems', path: '/rest/asset/v1/programs.json', qs: { maxReturn: 2 } });
+		const { outputs } = await run({
+			call: 'allItems',
+			path: '/rest/asset/v1/programs.json',
+			qs: { maxReturn: 2 },
+		});
 		expect(first(outputs).result).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }, { id: 4 }]);
 		expect(server.apiRequests().map((r) => r.query.offset)).toEqual(['0', '2', '4']);
 	});
 
 	it('downloads a failure file as text, and a 404 as empty', async () => {
-		const file = 'email,Import Failure Reason\n"a@x.com","Value for lookup field \'email\' not found"\n';
+		const file =
+			'email,Import Failure Reason\n"a@x.com","Value for lookup field \'email\' not found"\n';
 		server.script('/bulk/v1/leads/batch/5/failures.json', { contentType: 'text/csv', body: file });
 		server.script('/bulk/v1/customobjects/car_c/import/5/failures.json', { status: 404, body: '' });
 		const found = await run({ call: 'download', path: '/bulk/v1/leads/batch/5/failures.json' });
-		const missing = await run({ call: 'download', path: '/bulk/v1/customobjects/car_c/import/5/failures.json' });
+		const missing = await run({
+			call: 'download',
+			path: '/bulk/v1/customobjects/car_c/import/5/failures.json',
+		});
 		expect(first(found.outputs).text).toBe(file);
 		expect(first(missing.outputs).text).toBe('');
 	});
 
 	it('refreshes the token when a download answers 601 in an envelope', async () => {
-		server.script('/bulk/v1/leads/batch/5/warnings.json', marketoError('601', 'Access token invalid'), { contentType: 'text/csv', body: 'email\n' });
-		const { outputs } = await run({ call: 'download', path: '/bulk/v1/leads/batch/5/warnings.json' });
+		server.script(
+			'/bulk/v1/leads/batch/5/warnings.json',
+			marketoError('601', 'Access token invalid'),
+			{ contentType: 'text/csv', body: 'email\n' },
+		);
+		const { outputs } = await run({
+			call: 'download',
+			path: '/bulk/v1/leads/batch/5/warnings.json',
+		});
 		expect(first(outputs).text).toBe('email\n');
 		expect(server.requestsTo(TOKEN_PATH)).toHaveLength(2);
 	});

@@ -1,5 +1,11 @@
 /** A minimal node that calls one transport function per item, so tests run it through the harness. */
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+} from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import type { QueueFullCode } from '../../../nodes/shared/transport';
@@ -42,7 +48,9 @@ const description: INodeTypeDescription = {
 export class TransportProbe implements INodeType {
 	description = description;
 
-	constructor(private readonly waitForQueueSlot?: (attempt: number, code: QueueFullCode) => Promise<void>) {}
+	constructor(
+		private readonly waitForQueueSlot?: (attempt: number, code: QueueFullCode) => Promise<void>,
+	) {}
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		// `this` is n8n's context, not the node instance, so the instance is kept in a static.
@@ -57,17 +65,44 @@ export class TransportProbe implements INodeType {
 			const method = this.getNodeParameter('method', itemIndex) as 'GET' | 'POST';
 			let json: IDataObject;
 			if (call === 'request') {
-				json = { result: await marketoApiRequest.call(this, { method, path, qs, idempotent: method === 'GET', itemIndex }) };
+				json = {
+					result: await marketoApiRequest.call(this, {
+						method,
+						path,
+						qs,
+						idempotent: method === 'GET',
+						itemIndex,
+					}),
+				};
 			} else if (call === 'allItems') {
-				json = { result: await marketoApiRequestAllItems.call(this, { method, path, qs, idempotent: true, itemIndex }) };
+				json = {
+					result: await marketoApiRequestAllItems.call(this, {
+						method,
+						path,
+						qs,
+						idempotent: true,
+						itemIndex,
+					}),
+				};
 			} else if (call === 'download') {
-				json = { text: await marketoDownloadText.call(this, { method: 'GET', path, idempotent: true, itemIndex }) };
+				json = {
+					text: await marketoDownloadText.call(this, {
+						method: 'GET',
+						path,
+						idempotent: true,
+						itemIndex,
+					}),
+				};
 			} else {
 				const created = await marketoCreateImport.call(this, {
 					path,
 					qs,
 					itemIndex,
-					file: { body: Buffer.from('email\nada@example.com\n'), fileName: 'part-1.csv', contentType: 'text/csv' },
+					file: {
+						body: Buffer.from('email\nada@example.com\n'),
+						fileName: 'part-1.csv',
+						contentType: 'text/csv',
+					},
 					...(probe?.waitForQueueSlot ? { waitForQueueSlot: probe.waitForQueueSlot } : {}),
 				});
 				json = { ...created };
@@ -81,7 +116,9 @@ export class TransportProbe implements INodeType {
 	static current: TransportProbe | undefined;
 }
 
-export function probe(waitForQueueSlot?: (attempt: number, code: QueueFullCode) => Promise<void>): TransportProbe {
+export function probe(
+	waitForQueueSlot?: (attempt: number, code: QueueFullCode) => Promise<void>,
+): TransportProbe {
 	TransportProbe.current = new TransportProbe(waitForQueueSlot);
 	return TransportProbe.current;
 }

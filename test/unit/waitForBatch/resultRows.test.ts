@@ -1,4 +1,7 @@
-import { parseResultFile, reasonColumnIndex } from '../../../nodes/MarketoWaitForBatch/helpers/rows/resultRows';
+import {
+	parseResultFile,
+	reasonColumnIndex,
+} from '../../../nodes/MarketoWaitForBatch/helpers/rows/resultRows';
 import { toRowJson } from '../../../nodes/shared/rowItems';
 
 describe('reasonColumnIndex', () => {
@@ -19,7 +22,10 @@ describe('parseResultFile', () => {
 		expect(file.columns).toEqual(['email', 'company']);
 		expect(file.reasonColumn).toBe('Import Failure Reason');
 		expect(file.rows).toEqual([
-			{ values: { email: 'a@x.com', company: 'Smith; Sons' }, reason: 'Invalid data type in field Lead Score' },
+			{
+				values: { email: 'a@x.com', company: 'Smith; Sons' },
+				reason: 'Invalid data type in field Lead Score',
+			},
 			{
 				values: { email: 'b@x.com', company: 'Say "hi"\nsecond line' },
 				reason: "Value for lookup field 'email' not found",
@@ -30,12 +36,15 @@ describe('parseResultFile', () => {
 	it('reads a tab file with CRLF line endings and commas in values', () => {
 		const text = 'email\tcompany\tImport Warning Reason\r\nc@x\tA, B\tInvalid email address\r\n';
 		const file = parseResultFile(text, '\t');
-		expect(file.rows).toEqual([{ values: { email: 'c@x', company: 'A, B' }, reason: 'Invalid email address' }]);
+		expect(file.rows).toEqual([
+			{ values: { email: 'c@x', company: 'A, B' }, reason: 'Invalid email address' },
+		]);
 	});
 
 	it('keeps the columns the file has when its header lacks one of the input columns', () => {
 		// the input had email,firstName,company; firstName was empty in the failed row
-		const text = 'email,company,Import Failure Reason\nd@x.com,Acme,Invalid data type in field Lead Score\n';
+		const text =
+			'email,company,Import Failure Reason\nd@x.com,Acme,Invalid data type in field Lead Score\n';
 		const file = parseResultFile(text, ',');
 		expect(file.columns).toEqual(['email', 'company']);
 		expect(Object.keys(file.rows[0].values)).toEqual(['email', 'company']);
@@ -56,7 +65,10 @@ describe('parseResultFile', () => {
 	});
 
 	it('fills short rows with empty values and counts long rows', () => {
-		const file = parseResultFile('email,company,Import Failure Reason\nf@x.com\ng@x.com,A,r,extra\n', ',');
+		const file = parseResultFile(
+			'email,company,Import Failure Reason\nf@x.com\ng@x.com,A,r,extra\n',
+			',',
+		);
 		expect(file.rows[0]).toEqual({ values: { email: 'f@x.com', company: '' }, reason: '' });
 		expect(file.longRowCount).toBe(1);
 	});

@@ -7,10 +7,18 @@ import {
 } from '../../../nodes/MarketoWaitForBatch/helpers/output/summary';
 
 function batch(batchId: number, itemIndex = 0) {
-	return batchFromItemJson({ batchId, importType: 'leads', rows: 100, fileName: 'leads.csv' }, itemIndex);
+	return batchFromItemJson(
+		{ batchId, importType: 'leads', rows: 100, fileName: 'leads.csv' },
+		itemIndex,
+	);
 }
 
-function status(status: LastStatus['status'], rowsProcessed = 0, rowsFailed = 0, rowsWithWarning = 0): LastStatus {
+function status(
+	status: LastStatus['status'],
+	rowsProcessed = 0,
+	rowsFailed = 0,
+	rowsWithWarning = 0,
+): LastStatus {
 	return { status, rowsProcessed, rowsFailed, rowsWithWarning, message: '' };
 }
 
@@ -19,7 +27,9 @@ describe('describeFinished', () => {
 		expect(describeFinished(batch(12), status('Complete', 98, 2, 1))).toBe(
 			'batch 12: Complete, 98 rows processed, 2 failed, 1 with warning',
 		);
-		expect(describeFinished(batch(13), status('Failed'))).toBe('batch 13: Failed, 0 rows processed, 0 failed, 0 with warning');
+		expect(describeFinished(batch(13), status('Failed'))).toBe(
+			'batch 13: Failed, 0 rows processed, 0 failed, 0 with warning',
+		);
 	});
 });
 
@@ -74,9 +84,15 @@ describe('On Failed Batch parameter', () => {
 		const names = properties.map((p) => p.name);
 		expect(names.indexOf('onFailedBatch')).toBe(names.indexOf('onTimeLimit') + 1);
 		const parameter = properties.find((p) => p.name === 'onFailedBatch');
-		expect(parameter).toMatchObject({ displayName: 'On Failed Batch', type: 'options', default: 'error' });
+		expect(parameter).toMatchObject({
+			displayName: 'On Failed Batch',
+			type: 'options',
+			default: 'error',
+		});
 		expect(parameter?.displayOptions).toBeUndefined();
-		expect(parameter?.options?.map((option) => ('value' in option ? [option.name, option.value] : null))).toEqual([
+		expect(
+			parameter?.options?.map((option) => ('value' in option ? [option.name, option.value] : null)),
+		).toEqual([
 			['Stop With an Error', 'error'],
 			['Output It on Done', 'outputOnDone'],
 		]);

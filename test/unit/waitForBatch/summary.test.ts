@@ -56,7 +56,9 @@ describe('batchFromItemJson', () => {
 			finalStatus: undefined,
 		});
 		// A batch item from before File Encoding existed was read as UTF-8.
-		expect(batchFromItemJson({ ...descriptor, fileEncoding: undefined }, 4).fileEncoding).toBe('utf-8');
+		expect(batchFromItemJson({ ...descriptor, fileEncoding: undefined }, 4).fileEncoding).toBe(
+			'utf-8',
+		);
 	});
 
 	it("takes Bulk Import's handed-over final status, and ignores a malformed one", () => {
@@ -68,7 +70,9 @@ describe('batchFromItemJson', () => {
 			message: 'Import completed with errors',
 			seenAt: '2025-01-15T12:00:09.000Z',
 		};
-		expect(batchFromItemJson({ ...descriptor, status: 'Complete', finalStatus }, 0).finalStatus).toEqual(finalStatus);
+		expect(
+			batchFromItemJson({ ...descriptor, status: 'Complete', finalStatus }, 0).finalStatus,
+		).toEqual(finalStatus);
 		expect(finalStatusOf({ ...finalStatus, status: 'Importing' })).toBeUndefined();
 		expect(finalStatusOf({ ...finalStatus, rowsFailed: '2' })).toBeUndefined();
 		expect(finalStatusOf({ ...finalStatus, seenAt: 'yesterday' })).toBeUndefined();
@@ -79,22 +83,35 @@ describe('batchFromItemJson', () => {
 		expect(() => batchFromItemJson({ email: 'a' }, 2)).toThrow(
 			'Item 2 carries no Marketo batch: it has no "batchId" field. Connect the output of Marketo Bulk Import, or set Batch Source to "Define Below".',
 		);
-		expect(() => batchFromItemJson({ batchId: 5, importType: 'accounts' }, 0)).toThrow(BatchInputError);
+		expect(() => batchFromItemJson({ batchId: 5, importType: 'accounts' }, 0)).toThrow(
+			BatchInputError,
+		);
 		expect(() => batchFromItemJson({ batchId: 5, importType: 'customObjects' }, 0)).toThrow(
 			'Item 0 (batch 5) is a custom object import without "objectApiName".',
 		);
 	});
 
 	it('tolerates a partial descriptor: defaults for format and numbering, no submitted file', () => {
-		const batch = batchFromItemJson({ batchId: '77', importType: 'leads', submittedAt: 'not a date' }, 0);
-		expect(batch).toMatchObject({ batchId: 77, format: 'csv', firstRowNumber: 1, rows: null, submittedAt: null });
+		const batch = batchFromItemJson(
+			{ batchId: '77', importType: 'leads', submittedAt: 'not a date' },
+			0,
+		);
+		expect(batch).toMatchObject({
+			batchId: 77,
+			format: 'csv',
+			firstRowNumber: 1,
+			rows: null,
+			submittedAt: null,
+		});
 		expect(batch.submittedFile).toBeUndefined();
 	});
 });
 
 describe('batchFromParameters', () => {
 	it('builds a batch from Define Below parameters', () => {
-		expect(batchFromParameters({ batchId: '12', importType: 'programMembers', fileFormat: 'tsv' }, 1)).toMatchObject({
+		expect(
+			batchFromParameters({ batchId: '12', importType: 'programMembers', fileFormat: 'tsv' }, 1),
+		).toMatchObject({
 			itemIndex: 1,
 			batchId: 12,
 			importType: 'programMembers',
@@ -104,19 +121,31 @@ describe('batchFromParameters', () => {
 		expect(() => batchFromParameters({ batchId: 0, importType: 'leads' }, 0)).toThrow(
 			'Batch ID must be a positive whole number (item 0 gave 0).',
 		);
-		expect(() => batchFromParameters({ batchId: 3, importType: 'customObjects', objectApiName: ' ' }, 0)).toThrow(
-			'A custom object batch needs the Custom Object API Name.',
-		);
+		expect(() =>
+			batchFromParameters({ batchId: 3, importType: 'customObjects', objectApiName: ' ' }, 0),
+		).toThrow('A custom object batch needs the Custom Object API Name.');
 	});
 
 	it('accepts only positive whole batch IDs', () => {
-		expect([1, '2', ' 3 ', 0, -1, 1.5, '', 'x', null].map(toBatchId)).toEqual([1, 2, 3, null, null, null, null, null, null]);
+		expect([1, '2', ' 3 ', 0, -1, 1.5, '', 'x', null].map(toBatchId)).toEqual([
+			1,
+			2,
+			3,
+			null,
+			null,
+			null,
+			null,
+			null,
+			null,
+		]);
 	});
 });
 
 describe('checkCounts', () => {
 	it("agrees when the files hold Marketo's counts, or were not needed", () => {
-		expect(checkCounts({ rowsFailed: 2, rowsWithWarning: 0 }, { failed: 2, warning: null })).toEqual({
+		expect(
+			checkCounts({ rowsFailed: 2, rowsWithWarning: 0 }, { failed: 2, warning: null }),
+		).toEqual({
 			countsMatch: true,
 		});
 	});
@@ -131,7 +160,13 @@ describe('checkCounts', () => {
 
 describe('summaryJson', () => {
 	const batch = batchFromItemJson(descriptor, 0);
-	const last = { status: 'Complete' as const, rowsProcessed: 498, rowsFailed: 2, rowsWithWarning: 0, message: 'm' };
+	const last = {
+		status: 'Complete' as const,
+		rowsProcessed: 498,
+		rowsFailed: 2,
+		rowsWithWarning: 0,
+		message: 'm',
+	};
 
 	it('describes a finished batch', () => {
 		const endedAt = Date.parse('2025-01-15T12:01:05.250Z');
@@ -170,7 +205,12 @@ describe('summaryJson', () => {
 
 	it('marks still-running batches and keeps batch fields on error items', () => {
 		const running = stillRunningJson(batch, { ...last, status: 'Importing' });
-		expect(running).toMatchObject({ status: 'Importing', stillRunning: true, endedAt: null, durationSeconds: null });
+		expect(running).toMatchObject({
+			status: 'Importing',
+			stillRunning: true,
+			endedAt: null,
+			durationSeconds: null,
+		});
 		expect(errorJson(batch, 'boom', last)).toEqual({
 			error: 'boom',
 			batchId: 1042,
@@ -183,9 +223,9 @@ describe('summaryJson', () => {
 			status: 'Complete',
 			message: 'm',
 		});
-		expect(describeRunning(batch, { ...last, status: 'Importing', rowsProcessed: 100, rowsFailed: 5 })).toBe(
-			'batch 1042: Importing, 105 of 500 rows done',
-		);
+		expect(
+			describeRunning(batch, { ...last, status: 'Importing', rowsProcessed: 100, rowsFailed: 5 }),
+		).toBe('batch 1042: Importing, 105 of 500 rows done');
 		expect(durationSeconds(null, 5)).toBeNull();
 	});
 });
@@ -199,7 +239,16 @@ describe('node description', () => {
 		expect(description.credentials).toEqual([{ name: 'marketoApi', required: true }]);
 		expect(description.usableAsTool).toBe(true);
 		const names = description.properties.map((p) => p.name);
-		for (const name of ['mode', 'batchSource', 'batchId', 'importType', 'maxPollInterval', 'timeLimit', 'onTimeLimit', 'options']) {
+		for (const name of [
+			'mode',
+			'batchSource',
+			'batchId',
+			'importType',
+			'maxPollInterval',
+			'timeLimit',
+			'onTimeLimit',
+			'options',
+		]) {
 			expect(names).toContain(name);
 		}
 		const wait = description.properties.find((p) => p.name === 'maxPollInterval');

@@ -3,7 +3,11 @@ import fc from 'fast-check';
 import { parseResultFile } from '../../../nodes/MarketoWaitForBatch/helpers/rows/resultRows';
 import { parseDelimited } from '../../../nodes/shared/csv/parser';
 import { RowBoundaryScanner } from '../../../nodes/shared/csv/rowBoundaries';
-import { findUnquotedField, hashBytes, hashOfUnquotedField } from '../../../nodes/shared/csv/rowFields';
+import {
+	findUnquotedField,
+	hashBytes,
+	hashOfUnquotedField,
+} from '../../../nodes/shared/csv/rowFields';
 import { SubmittedFileReader } from '../../../nodes/MarketoWaitForBatch/helpers/rows/submittedFiles';
 import {
 	assignRowNumbers,
@@ -32,13 +36,23 @@ function chunkedSource(data: Buffer, chunkSize = 7) {
 }
 
 /** A whole file as one part (dataStart = end of the header line). */
-function wholeFilePart(text: string, delimiter = ','): SubmittedPart & { stats: { opens: number } } {
+function wholeFilePart(
+	text: string,
+	delimiter = ',',
+): SubmittedPart & { stats: { opens: number } } {
 	const data = Buffer.from(text, 'utf8');
 	const headerEnd = data.indexOf('\n') + 1;
 	const { open, stats } = chunkedSource(data);
 	const reader = new SubmittedFileReader(open, delimiter);
 	reader.register(headerEnd);
-	return { reader, delimiter, dataStart: headerEnd, dataEnd: data.length, firstRowNumber: 1, stats };
+	return {
+		reader,
+		delimiter,
+		dataStart: headerEnd,
+		dataEnd: data.length,
+		firstRowNumber: 1,
+		stats,
+	};
 }
 
 async function collect(source: AsyncIterable<Uint8Array>): Promise<string> {
@@ -240,7 +254,13 @@ describe('tieBackResultFiles', () => {
 		const reader = new SubmittedFileReader(open, ',');
 		let start = Buffer.byteLength(header);
 		const submittedParts = parts.map((text, p) => {
-			const part = { reader, delimiter: ',', dataStart: start, dataEnd: start + text.length, firstRowNumber: p * 20 + 1 };
+			const part = {
+				reader,
+				delimiter: ',',
+				dataStart: start,
+				dataEnd: start + text.length,
+				firstRowNumber: p * 20 + 1,
+			};
 			start += text.length;
 			reader.register(part.dataStart);
 			return part;
@@ -249,8 +269,12 @@ describe('tieBackResultFiles', () => {
 			parseResultFile(`email,n,Import Failure Reason\np${p}r7@x.com,7,bad\n`, ',');
 		// Batches end out of order (two lanes): 2, 1, 4, 3, ...
 		const order = [1, 0, 3, 2, 5, 4, 7, 6];
-		const ties = await Promise.all(order.map(async (p) => await tieBackResultFiles([failuresOf(p)], submittedParts[p])));
-		ties.forEach(([partTies], k) => expect(partTies).toEqual([{ rowNumber: order[k] * 20 + 8, tieBack: 'exact' }]));
+		const ties = await Promise.all(
+			order.map(async (p) => await tieBackResultFiles([failuresOf(p)], submittedParts[p])),
+		);
+		ties.forEach(([partTies], k) =>
+			expect(partTies).toEqual([{ rowNumber: order[k] * 20 + 8, tieBack: 'exact' }]),
+		);
 		expect(stats.opens).toBe(1);
 		expect(stats.bytesRead).toBe(data.length);
 	});
@@ -262,12 +286,24 @@ describe('tieBackResultFiles', () => {
 		reader.register(2);
 		reader.register(4);
 		const empty = parseResultFile('h,Import Failure Reason\n', ',');
-		expect(await tieBackResultFiles([empty], { reader, delimiter: ',', dataStart: 2, dataEnd: 4, firstRowNumber: 1 })).toEqual([
-			[],
-		]);
+		expect(
+			await tieBackResultFiles([empty], {
+				reader,
+				delimiter: ',',
+				dataStart: 2,
+				dataEnd: 4,
+				firstRowNumber: 1,
+			}),
+		).toEqual([[]]);
 		expect(stats.opens).toBe(0);
 		const failures = parseResultFile('h,Import Failure Reason\n2,bad\n', ',');
-		const [ties] = await tieBackResultFiles([failures], { reader, delimiter: ',', dataStart: 4, dataEnd: 6, firstRowNumber: 2 });
+		const [ties] = await tieBackResultFiles([failures], {
+			reader,
+			delimiter: ',',
+			dataStart: 4,
+			dataEnd: 6,
+			firstRowNumber: 2,
+		});
 		expect(ties).toEqual([{ rowNumber: 2, tieBack: 'exact' }]);
 	});
 
@@ -309,7 +345,9 @@ describe('sourceItemIndexOf', () => {
 			{ from: 0, to: 2 },
 			{ from: 7, to: 8 },
 		];
-		expect([11, 12, 13, 14, 15].map((row) => sourceItemIndexOf(row, 11, 0, ranges))).toEqual([0, 1, 2, 7, 8]);
+		expect([11, 12, 13, 14, 15].map((row) => sourceItemIndexOf(row, 11, 0, ranges))).toEqual([
+			0, 1, 2, 7, 8,
+		]);
 		expect(sourceItemIndexOf(16, 11, 0, ranges)).toBeNull();
 		expect(sourceItemIndexOf(null, 11, 0, ranges)).toBeNull();
 	});
@@ -417,7 +455,10 @@ describe('tieBackResultFiles: a grouped part (Member Status from a column)', () 
 		const dataStart = text.indexOf('\n') + 1;
 		reader.register(dataStart);
 		// The upload had no status column; firstName was empty in every failed row, so Marketo left it out.
-		const failures = parseResultFile('email,company,Import Failure Reason\na@x.com,Acme,bad\n', ',');
+		const failures = parseResultFile(
+			'email,company,Import Failure Reason\na@x.com,Acme,bad\n',
+			',',
+		);
 		const [ties] = await tieBackResultFiles([failures], {
 			reader,
 			delimiter: ',',

@@ -7,7 +7,13 @@ import {
 } from 'n8n-workflow';
 
 import { GROUP_SAMPLE_ROWS } from '../../../shared/csv/groupSplitter';
-import { delimiterOf, fileExtensionOf, isCsvFormat, mimeTypeOf, type CsvFormat } from '../../../shared/csv/formats';
+import {
+	delimiterOf,
+	fileExtensionOf,
+	isCsvFormat,
+	mimeTypeOf,
+	type CsvFormat,
+} from '../../../shared/csv/formats';
 import { NestedValueError, toDelimitedFile } from '../../../shared/csv/writer';
 import { toItemRanges } from '../../../shared/itemRanges';
 import type { ImportOptions } from '../run/importOptions';
@@ -16,7 +22,14 @@ import type { RowsNotSubmitted } from '../upload/importErrors';
 import { submitSettingsFrom } from '../run/importOptions';
 import type { ImportPlan, PlanBuilder } from '../plan/importPlan';
 import type { ImportSession } from '../run/importSession';
-import { firstItemDiffering, groupItems, holdsExpression, itemsOfRows, planKeyOf, type ItemGroup } from './itemGroups';
+import {
+	firstItemDiffering,
+	groupItems,
+	holdsExpression,
+	itemsOfRows,
+	planKeyOf,
+	type ItemGroup,
+} from './itemGroups';
 import {
 	autoMappedRecord,
 	fieldIndex,
@@ -53,7 +66,11 @@ async function generatedBatchItems(
 ): Promise<INodeExecutionData[]> {
 	const outputs: INodeExecutionData[] = [];
 	for (const { descriptor, part } of parts) {
-		if (!part.body) throw new NodeOperationError(this.getNode(), 'Internal error: a generated part lost its bytes');
+		if (!part.body)
+			throw new NodeOperationError(
+				this.getNode(),
+				'Internal error: a generated part lost its bytes',
+			);
 		const headerBytes = part.body.length - (part.dataEnd - part.dataStart);
 		const partFile = await this.helpers.prepareBinaryData(part.body, fileName, mimeTypeOf(format));
 		const sourceItems = itemsOfRows(group.itemIndices, part.firstRowNumber, part.rows);
@@ -125,7 +142,8 @@ function assertWholeFileParametersAgree(this: IExecuteFunctions, itemCount: numb
 function settingsMayDiffer(parameters: INodeParameters): boolean {
 	return Object.entries(parameters).some(
 		([name, value]) =>
-			!NOT_SETTINGS.has(name) && (holdsExpression(value) || (name.endsWith('Source') && value === 'column')),
+			!NOT_SETTINGS.has(name) &&
+			(holdsExpression(value) || (name.endsWith('Source') && value === 'column')),
 	);
 }
 
@@ -150,14 +168,21 @@ async function groupItemsBySettings(
 			errorItems.push({ json: { error: errorMessageOf(error) }, pairedItem: { item: itemIndex } });
 		}
 	}
-	const groups = groupItems([...plans.keys()], (itemIndex) => plans.get(itemIndex) as ImportPlan, planKeyOf);
+	const groups = groupItems(
+		[...plans.keys()],
+		(itemIndex) => plans.get(itemIndex) as ImportPlan,
+		planKeyOf,
+	);
 	return { groups, errorItems };
 }
 
 /** How the node version's column parameters choose the fields of a row. */
 function columnChoiceOf(this: IExecuteFunctions): ColumnChoice {
 	if (this.getNode().typeVersion < 2) {
-		return { kind: 'list', columns: parseColumnList(String(this.getNodeParameter('columns', 0, '') ?? '')) };
+		return {
+			kind: 'list',
+			columns: parseColumnList(String(this.getNodeParameter('columns', 0, '') ?? '')),
+		};
 	}
 	const mode = this.getNodeParameter('columnMapping.mappingMode', 0, MAP_AUTOMATICALLY) as string;
 	return mode === MAP_MANUALLY ? { kind: 'manual' } : { kind: 'auto' };
@@ -187,14 +212,23 @@ async function writeGroupFile(
 	let records: IDataObject[];
 	if (choice.kind === 'manual') {
 		records = group.itemIndices.map((itemIndex) =>
-			withoutSettingFields(manualRecord(this.getNodeParameter('columnMapping.value', itemIndex, {}) as IDataObject), settingFields),
+			withoutSettingFields(
+				manualRecord(this.getNodeParameter('columnMapping.value', itemIndex, {}) as IDataObject),
+				settingFields,
+			),
 		);
 	} else if (choice.kind === 'auto') {
 		// Preflight Check off means "upload without asking Marketo": every field is written, as in version 1.
-		const known = preflight ? (await plan.headerRules(this, session.describeCache, first)).fields : [];
+		const known = preflight
+			? (await plan.headerRules(this, session.describeCache, first)).fields
+			: [];
 		const { fields, byNormalizedName } = fieldIndex(known);
 		records = group.itemIndices.map((itemIndex) => {
-			const mapped = autoMappedRecord(withoutSettingFields(items[itemIndex].json, settingFields), fields, byNormalizedName);
+			const mapped = autoMappedRecord(
+				withoutSettingFields(items[itemIndex].json, settingFields),
+				fields,
+				byNormalizedName,
+			);
 			const slip = mapped.misspelled[0];
 			if (slip !== undefined) {
 				throw new NodeOperationError(
@@ -210,7 +244,9 @@ async function writeGroupFile(
 			return mapped.record;
 		});
 	} else {
-		records = group.itemIndices.map((itemIndex) => withoutSettingFields(items[itemIndex].json, settingFields));
+		records = group.itemIndices.map((itemIndex) =>
+			withoutSettingFields(items[itemIndex].json, settingFields),
+		);
 	}
 	const listed = choice.kind === 'list' && choice.columns.length > 0 ? choice.columns : undefined;
 	try {
@@ -235,7 +271,9 @@ async function writeGroupFile(
 function groupSubject(group: ItemGroup<ImportPlan>, groupCount: number): string {
 	const count = group.itemIndices.length;
 	const items = `${count} input ${count === 1 ? 'item' : 'items'}`;
-	return groupCount === 1 ? `The file written from the ${items}` : `The file written from the ${items} for ${group.settings.label}${describeSettings(group.settings)}`;
+	return groupCount === 1
+		? `The file written from the ${items}`
+		: `The file written from the ${items} for ${group.settings.label}${describeSettings(group.settings)}`;
 }
 
 function describeSettings(plan: ImportPlan): string {
@@ -267,15 +305,34 @@ export async function importAllItems(
 
 	const { groups, errorItems } = await groupItemsBySettings.call(this, items.length, buildPlan);
 	// Validate Only reports a refused setting in its group's summary instead of stopping (below).
-	if (options.validateOnly !== true) await checkItemSettings.call(this, session, groups, items.length);
+	if (options.validateOnly !== true)
+		await checkItemSettings.call(this, session, groups, items.length);
 	// Look before uploading: every group's file is written and its header checked first.
 	const files: GroupFile[] = [];
 	for (const group of groups) {
-		const file = await writeGroupFile.call(this, items, group, choice, format, session, settings.preflight);
+		const file = await writeGroupFile.call(
+			this,
+			items,
+			group,
+			choice,
+			format,
+			session,
+			settings.preflight,
+		);
 		// Validate Only reports a header problem beside the rows instead of stopping (validateOnly.ts).
 		if (settings.preflight && options.validateOnly !== true) {
-			const rules = await group.settings.headerRules(this, session.describeCache, group.itemIndices[0]);
-			assertHeaderMatches(this, file.columns, rules, groupSubject(group, groups.length), group.itemIndices[0]);
+			const rules = await group.settings.headerRules(
+				this,
+				session.describeCache,
+				group.itemIndices[0],
+			);
+			assertHeaderMatches(
+				this,
+				file.columns,
+				rules,
+				groupSubject(group, groups.length),
+				group.itemIndices[0],
+			);
 		}
 		files.push(file);
 	}
@@ -285,9 +342,12 @@ export async function importAllItems(
 		const plan = group.settings;
 		const { body, leftOut } = files[g];
 		const first = group.itemIndices[0];
-		const fileName = options.fileName?.trim() || `marketo-${plan.target.importType}.${fileExtensionOf(format)}`;
+		const fileName =
+			options.fileName?.trim() || `marketo-${plan.target.importType}.${fileExtensionOf(format)}`;
 		const rowItems = ({ from, to }: RowsNotSubmitted) =>
-			itemsOfRows(group.itemIndices, from, (to ?? group.itemIndices.length) - from + 1).map((item) => ({ item }));
+			itemsOfRows(group.itemIndices, from, (to ?? group.itemIndices.length) - from + 1).map(
+				(item) => ({ item }),
+			);
 		const file: FileToImport = {
 			open: inMemorySource(body),
 			encoding: 'utf-8',
@@ -300,7 +360,11 @@ export async function importAllItems(
 		if (options.validateOnly === true) {
 			// Row N of the group's file is the group's item N.
 			const itemOfRow = (rowNumber: number) => group.itemIndices[rowNumber - 1] ?? null;
-			const settingsRefusal = await refusalOf(this, first, async () => await checkItemSettings.call(this, session, [group], group.itemIndices.length));
+			const settingsRefusal = await refusalOf(
+				this,
+				first,
+				async () => await checkItemSettings.call(this, session, [group], group.itemIndices.length),
+			);
 			outputs.push(
 				...(await validateFile(
 					this,
@@ -324,7 +388,8 @@ export async function importAllItems(
 				...(await submitToItems.call(
 					this,
 					async () => await submitParts.call(this, session, plan, file, first, settings),
-					async (parts) => await generatedBatchItems.call(this, parts, fileName, format, group, leftOut),
+					async (parts) =>
+						await generatedBatchItems.call(this, parts, fileName, format, group, leftOut),
 					first,
 					// Row N is the group's item N: the error item is paired to the items whose rows were not submitted.
 					rowItems,
@@ -374,12 +439,19 @@ async function checkItemSettings(
 		rows: group.itemIndices.length,
 		firstRows: group.itemIndices.slice(0, GROUP_SAMPLE_ROWS),
 	}));
-	await first.check(this, session.programStatuses, summaries, checked[0].itemIndices[0], `The file written from the ${itemCount} input ${itemCount === 1 ? 'item' : 'items'}`);
+	await first.check(
+		this,
+		session.programStatuses,
+		summaries,
+		checked[0].itemIndices[0],
+		`The file written from the ${itemCount} input ${itemCount === 1 ? 'item' : 'items'}`,
+	);
 }
 
 /** Pure: "items 0-3, 7" for a message. */
 function describeItems(itemIndices: number[]): string {
-	const ranges = toItemRanges(itemIndices).map(({ from, to }) => (from === to ? `${from}` : `${from}-${to}`));
+	const ranges = toItemRanges(itemIndices).map(({ from, to }) =>
+		from === to ? `${from}` : `${from}-${to}`,
+	);
 	return `${itemIndices.length === 1 ? 'item' : 'items'} ${ranges.join(', ')}`;
 }
-

@@ -47,7 +47,11 @@ function sortedEntries(record: object): Array<[string, unknown]> {
 }
 
 /** Pure: the items whose rows are rows `firstRowNumber` .. + `rows` - 1 of a group's file. */
-export function itemsOfRows(itemIndices: readonly number[], firstRowNumber: number, rows: number): number[] {
+export function itemsOfRows(
+	itemIndices: readonly number[],
+	firstRowNumber: number,
+	rows: number,
+): number[] {
 	return itemIndices.slice(firstRowNumber - 1, firstRowNumber - 1 + rows);
 }
 
@@ -55,12 +59,16 @@ export function itemsOfRows(itemIndices: readonly number[], firstRowNumber: numb
 export function holdsExpression(value: unknown): boolean {
 	if (typeof value === 'string') return value.startsWith('=');
 	if (Array.isArray(value)) return value.some(holdsExpression);
-	if (value !== null && typeof value === 'object') return Object.values(value).some(holdsExpression);
+	if (value !== null && typeof value === 'object')
+		return Object.values(value).some(holdsExpression);
 	return false;
 }
 
 /** Pure: the first item whose value differs from item 0's (compared as JSON), undefined when all agree. */
-export function firstItemDiffering(valueOf: (itemIndex: number) => unknown, itemCount: number): number | undefined {
+export function firstItemDiffering(
+	valueOf: (itemIndex: number) => unknown,
+	itemCount: number,
+): number | undefined {
 	const first = JSON.stringify(valueOf(0) ?? null);
 	for (let itemIndex = 1; itemIndex < itemCount; itemIndex++) {
 		if (JSON.stringify(valueOf(itemIndex) ?? null) !== first) return itemIndex;

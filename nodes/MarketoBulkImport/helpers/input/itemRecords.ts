@@ -8,14 +8,20 @@ import { normalizeFieldName, type KnownField } from '../plan/closestName';
  * - 'auto'   Map Automatically: the item's fields that are Marketo fields;
  * - 'manual' Map Each Column Manually: the resource mapper's values, evaluated per item.
  */
-export type ColumnChoice = { kind: 'list'; columns: string[] } | { kind: 'auto' } | { kind: 'manual' };
+export type ColumnChoice =
+	| { kind: 'list'; columns: string[] }
+	| { kind: 'auto' }
+	| { kind: 'manual' };
 
 /** The resource mapper's modes, as n8n stores them (Airtable v2, Postgres v2.5, Google Sheets v4.5 alike). */
 export const MAP_AUTOMATICALLY = 'autoMapInputData';
 export const MAP_MANUALLY = 'defineBelow';
 
 /** Pure: the item's fields without those that carry a setting (a status read "From a Column"). */
-export function withoutSettingFields(json: IDataObject, settingFields: ReadonlySet<string>): IDataObject {
+export function withoutSettingFields(
+	json: IDataObject,
+	settingFields: ReadonlySet<string>,
+): IDataObject {
 	if (settingFields.size === 0) return json;
 	const record: IDataObject = {};
 	for (const [key, value] of Object.entries(json)) if (!settingFields.has(key)) record[key] = value;

@@ -15,9 +15,15 @@ export interface BinarySource {
 	open: () => Promise<AsyncIterable<Buffer>>;
 }
 
-async function* toBufferChunks(stream: AsyncIterable<Buffer | string | Uint8Array>): AsyncGenerator<Buffer> {
+async function* toBufferChunks(
+	stream: AsyncIterable<Buffer | string | Uint8Array>,
+): AsyncGenerator<Buffer> {
 	for await (const chunk of stream) {
-		yield typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+		yield typeof chunk === 'string'
+			? Buffer.from(chunk)
+			: Buffer.isBuffer(chunk)
+				? chunk
+				: Buffer.from(chunk);
 	}
 }
 
@@ -38,21 +44,30 @@ const DATABASE_BINARY_ID_PREFIX = 'database:';
  * store (`binary.id`, the default in n8n 2.x) it is streamed from there;
  * only small in-memory binaries are decoded from base64.
  */
-export function openBinarySource(context: IExecuteFunctions, itemIndex: number, propertyName: string): BinarySource {
+export function openBinarySource(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	propertyName: string,
+): BinarySource {
 	const binary = context.helpers.assertBinaryData(itemIndex, propertyName);
 	const id = binary.id;
 	if (id?.startsWith(DATABASE_BINARY_ID_PREFIX)) {
 		let fetched: Promise<Buffer> | undefined;
 		return {
 			binary,
-			open: async () => singleChunk(await (fetched ??= context.helpers.getBinaryDataBuffer(itemIndex, propertyName))),
+			open: async () =>
+				singleChunk(
+					await (fetched ??= context.helpers.getBinaryDataBuffer(itemIndex, propertyName)),
+				),
 		};
 	}
 	if (id) {
 		return {
 			binary,
 			open: async () =>
-				toBufferChunks((await context.helpers.getBinaryStream(id, READ_CHUNK_BYTES)) as AsyncIterable<Buffer>),
+				toBufferChunks(
+					(await context.helpers.getBinaryStream(id, READ_CHUNK_BYTES)) as AsyncIterable<Buffer>,
+				),
 		};
 	}
 	const body = Buffer.from(binary.data ?? '', 'base64');

@@ -4,7 +4,8 @@
  * can name the parameter in its error.
  */
 export function parseMarketoId(value: unknown): number | undefined {
-	const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
+	const text =
+		typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
 	if (!/^\d+$/.test(text)) return undefined;
 	const id = Number(text);
 	return Number.isSafeInteger(id) && id > 0 ? id : undefined;
@@ -12,5 +13,7 @@ export function parseMarketoId(value: unknown): number | undefined {
 
 /** Pure: "" / null / undefined / whitespace mean "not set" for optional parameters. */
 export function isBlank(value: unknown): boolean {
-	return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+	return (
+		value === undefined || value === null || (typeof value === 'string' && value.trim() === '')
+	);
 }

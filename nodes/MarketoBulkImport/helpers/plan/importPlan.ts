@@ -25,13 +25,22 @@ export interface ImportPlan {
 	targetFields: TargetFields;
 	/** "leads", "program members of program 1001", ... for messages */
 	label: string;
-	headerRules(context: IExecuteFunctions, cache: DescribeCache, itemIndex: number): Promise<HeaderRules>;
+	headerRules(
+		context: IExecuteFunctions,
+		cache: DescribeCache,
+		itemIndex: number,
+	): Promise<HeaderRules>;
 	/**
 	 * The columns that name the record a row upserts (the lookup field; email; a custom
 	 * object's dedupe fields, or its id field when the file has that instead), for the
 	 * same-key guard between parts.
 	 */
-	keyColumns(context: IExecuteFunctions, cache: DescribeCache, itemIndex: number, header: string[]): Promise<string[]>;
+	keyColumns(
+		context: IExecuteFunctions,
+		cache: DescribeCache,
+		itemIndex: number,
+		header: string[],
+	): Promise<string[]>;
 	/** Items input: item fields that carry a setting (a member status "From a Column"), not data to write */
 	settingFields?: string[];
 	/**
@@ -66,4 +75,7 @@ export interface PlanGrouping {
 	planFor(values: string[]): ImportPlan;
 }
 
-export type PlanBuilder = (this: IExecuteFunctions, itemIndex: number) => Promise<ImportPlan> | ImportPlan;
+export type PlanBuilder = (
+	this: IExecuteFunctions,
+	itemIndex: number,
+) => Promise<ImportPlan> | ImportPlan;

@@ -16,11 +16,16 @@ import type { ChannelStatuses } from './programChannel';
  */
 
 /** Pure: "rows 3, 7 and 12", "row 4", "rows 3, 7, 12, 15, 20 and 14 more" ("items ..." for Items input). */
-export function describeRows(group: Pick<GroupSummary, 'rows' | 'firstRows'>, noun: RowNoun = 'row'): string {
+export function describeRows(
+	group: Pick<GroupSummary, 'rows' | 'firstRows'>,
+	noun: RowNoun = 'row',
+): string {
 	const listed = group.firstRows.join(', ');
 	if (group.rows === 1) return `${noun} ${listed}`;
 	const more = group.rows - group.firstRows.length;
-	return more > 0 ? `${noun}s ${listed} and ${more} more` : `${noun}s ${listed.replace(/, (\d+)$/, ' and $1')}`;
+	return more > 0
+		? `${noun}s ${listed} and ${more} more`
+		: `${noun}s ${listed.replace(/, (\d+)$/, ' and $1')}`;
 }
 
 /** What a group's `firstRows` count: rows of the file, or (Items input) input items. */
@@ -62,8 +67,10 @@ export function memberGrouping(
 	planFor: (programId: number, programMemberStatus: string) => ImportPlan,
 ): PlanGrouping {
 	const columns: PlanGrouping['columns'] = [];
-	if (spec.programColumn !== undefined) columns.push({ name: spec.programColumn, parameter: 'Program' });
-	if (spec.statusColumn !== undefined) columns.push({ name: spec.statusColumn, parameter: 'Member Status' });
+	if (spec.programColumn !== undefined)
+		columns.push({ name: spec.programColumn, parameter: 'Program' });
+	if (spec.statusColumn !== undefined)
+		columns.push({ name: spec.statusColumn, parameter: 'Member Status' });
 	const settingsOf = (values: string[]) => {
 		let at = 0;
 		const program = spec.programColumn !== undefined ? values[at++] : String(spec.fixedProgramId);
@@ -78,7 +85,8 @@ export function memberGrouping(
 			return planFor(parseMarketoId(program) as number, status);
 		},
 		async check(context, programs, groups, itemIndex, subject) {
-			const statusesOf = async (programId: number) => await programs.statusesOf(context, programId, itemIndex);
+			const statusesOf = async (programId: number) =>
+				await programs.statusesOf(context, programId, itemIndex);
 
 			const problems: Problem[] = [];
 			const badPrograms = new Map<string, GroupSummary[]>();
@@ -102,7 +110,10 @@ export function memberGrouping(
 				const rows = describeRows(
 					{
 						rows: list.reduce((sum, g) => sum + g.rows, 0),
-						firstRows: list.flatMap((g) => g.firstRows).sort((a, b) => a - b).slice(0, GROUP_SAMPLE_ROWS),
+						firstRows: list
+							.flatMap((g) => g.firstRows)
+							.sort((a, b) => a - b)
+							.slice(0, GROUP_SAMPLE_ROWS),
 					},
 					spec.rowNoun,
 				);
@@ -121,7 +132,12 @@ export function memberGrouping(
 				const described = list
 					.map(({ status, group }) => {
 						const suggestion =
-							status === '' ? undefined : closestFieldName(status, known.statuses.map((name) => ({ name })));
+							status === ''
+								? undefined
+								: closestFieldName(
+										status,
+										known.statuses.map((name) => ({ name })),
+									);
 						return `${quoted(status)} (${describeRows(group, spec.rowNoun)})${suggestion ? `, did you mean '${suggestion}'?` : ''}`;
 					})
 					.join('; ');
@@ -135,10 +151,14 @@ export function memberGrouping(
 				});
 			}
 			if (problems.length === 0) return;
-			throw new NodeOperationError(context.getNode(), `${subject} has rows Marketo would refuse: ${problems.map((p) => p.message).join('; ')}`, {
-				itemIndex,
-				description: `${problems.map((p) => p.fix).join(' ')} Fix those rows (or remove them) and run again. Nothing was uploaded.`,
-			});
+			throw new NodeOperationError(
+				context.getNode(),
+				`${subject} has rows Marketo would refuse: ${problems.map((p) => p.message).join('; ')}`,
+				{
+					itemIndex,
+					description: `${problems.map((p) => p.fix).join(' ')} Fix those rows (or remove them) and run again. Nothing was uploaded.`,
+				},
+			);
 		},
 	};
 }

@@ -41,16 +41,27 @@ export function checkHeader(header: string[], rules: HeaderRules): HeaderCheck {
 	header.forEach((column, index) => {
 		// No field list at all (describe answered nothing) proves nothing about the columns.
 		if (valid.size === 0 || valid.has(column)) return;
-		unknown.push({ column, position: index + 1, suggestion: closestFieldName(column, rules.fields) });
+		unknown.push({
+			column,
+			position: index + 1,
+			suggestion: closestFieldName(column, rules.fields),
+		});
 	});
 	const present = new Set(header);
-	const missing = rules.required.filter((requirement) => !requirement.anyOf.some((name) => present.has(name)));
+	const missing = rules.required.filter(
+		(requirement) => !requirement.anyOf.some((name) => present.has(name)),
+	);
 	return { unknown, missing };
 }
 
 function describeUnknownColumn(problem: UnknownColumn): string {
-	const label = problem.column.trim() === '' ? `(empty name, column ${problem.position})` : `'${problem.column}'`;
-	return problem.suggestion ? `${label} (did you mean '${problem.suggestion}'?)` : `${label} (no similar field)`;
+	const label =
+		problem.column.trim() === ''
+			? `(empty name, column ${problem.position})`
+			: `'${problem.column}'`;
+	return problem.suggestion
+		? `${label} (did you mean '${problem.suggestion}'?)`
+		: `${label} (no similar field)`;
 }
 
 /** Pure: the error text for a failed check, or undefined when the header is fine. */
@@ -75,7 +86,9 @@ export function formatHeaderProblems(
 		const options = requirement.anyOf.map((name) => `'${name}'`).join(' or ');
 		parts.push(`Missing column ${options}: ${requirement.why}.`);
 	}
-	parts.push('Fix the header and run again, or turn off "Preflight Check" in the options to upload anyway.');
+	parts.push(
+		'Fix the header and run again, or turn off "Preflight Check" in the options to upload anyway.',
+	);
 	return { message, description: parts.join(' ') };
 }
 
@@ -99,8 +112,17 @@ export interface DescribeRecord extends IDataObject {
  * The one way the node reads a describe answer, for an execution (through DescribeCache) and
  * for the editor (the column mapper, the lookup dropdown); undefined when Marketo returns none.
  */
-export async function fetchDescribe(context: MarketoContext, path: string, itemIndex?: number): Promise<DescribeRecord | undefined> {
-	const result = (await marketoApiRequest.call(context, { method: 'GET', path, idempotent: true, itemIndex })) as DescribeRecord[];
+export async function fetchDescribe(
+	context: MarketoContext,
+	path: string,
+	itemIndex?: number,
+): Promise<DescribeRecord | undefined> {
+	const result = (await marketoApiRequest.call(context, {
+		method: 'GET',
+		path,
+		idempotent: true,
+		itemIndex,
+	})) as DescribeRecord[];
 	return result[0];
 }
 
@@ -117,7 +139,11 @@ export function toKnownFields(record: DescribeRecord | undefined): KnownField[] 
 export class DescribeCache {
 	private readonly answers = new Map<string, Promise<DescribeRecord | undefined>>();
 
-	get(context: IExecuteFunctions, path: string, itemIndex: number): Promise<DescribeRecord | undefined> {
+	get(
+		context: IExecuteFunctions,
+		path: string,
+		itemIndex: number,
+	): Promise<DescribeRecord | undefined> {
 		const cached = this.answers.get(path);
 		if (cached) return cached;
 		const answer = fetchDescribe(context, path, itemIndex);
@@ -142,7 +168,8 @@ export const LEAD_IMPORT_LINK_COLUMNS: KnownField[] = [
 
 function mergeFields(...lists: KnownField[][]): KnownField[] {
 	const byName = new Map<string, KnownField>();
-	for (const list of lists) for (const field of list) if (!byName.has(field.name)) byName.set(field.name, field);
+	for (const list of lists)
+		for (const field of list) if (!byName.has(field.name)) byName.set(field.name, field);
 	return [...byName.values()];
 }
 
@@ -172,7 +199,9 @@ export async function programMemberHeaderRules(
 	]);
 	return {
 		fields: mergeFields(toKnownFields(lead), toKnownFields(member)),
-		required: [{ anyOf: ['email'], why: 'a program member import finds or creates each lead by email' }],
+		required: [
+			{ anyOf: ['email'], why: 'a program member import finds or creates each lead by email' },
+		],
 	};
 }
 
@@ -204,7 +233,8 @@ export async function customObjectKeyColumns(
 ): Promise<string[]> {
 	const record = await cache.get(context, customObjectDescribePath(objectApiName), itemIndex);
 	const dedupe = record?.dedupeFields ?? [];
-	const has = (name: string) => header.some((column) => column.toLowerCase() === name.toLowerCase());
+	const has = (name: string) =>
+		header.some((column) => column.toLowerCase() === name.toLowerCase());
 	if (dedupe.length > 0 && dedupe.every(has)) return dedupe;
 	return record?.idField && has(record.idField) ? [record.idField] : dedupe;
 }

@@ -1,6 +1,10 @@
 import { NodeOperationError, type IDataObject } from 'n8n-workflow';
 
-import { marketoApiRequest, marketoApiRequestAllItems, type MarketoContext } from '../../../shared/transport';
+import {
+	marketoApiRequest,
+	marketoApiRequestAllItems,
+	type MarketoContext,
+} from '../../../shared/transport';
 
 /**
  * A program's member statuses are the progression statuses of its channel: program -> its
@@ -29,9 +33,14 @@ export interface ChannelStatuses {
 }
 
 /** Pure: a channel's named progression statuses, in step order. */
-export function progressionStatusesOf(channel: ChannelRecord): Array<ProgressionStatus & { name: string }> {
+export function progressionStatusesOf(
+	channel: ChannelRecord,
+): Array<ProgressionStatus & { name: string }> {
 	return [...(channel.progressionStatuses ?? [])]
-		.filter((status): status is ProgressionStatus & { name: string } => typeof status.name === 'string' && status.name !== '')
+		.filter(
+			(status): status is ProgressionStatus & { name: string } =>
+				typeof status.name === 'string' && status.name !== '',
+		)
 		.sort((a, b) => (a.step ?? 0) - (b.step ?? 0));
 }
 
@@ -41,7 +50,10 @@ export function statusNamesOf(channel: ChannelRecord): string[] {
 }
 
 /** The instance's channels (all pages). */
-export async function fetchChannels(context: MarketoContext, itemIndex?: number): Promise<ChannelRecord[]> {
+export async function fetchChannels(
+	context: MarketoContext,
+	itemIndex?: number,
+): Promise<ChannelRecord[]> {
 	return (await marketoApiRequestAllItems.call(context, {
 		method: 'GET',
 		path: '/rest/asset/v1/channels.json',
@@ -52,7 +64,11 @@ export async function fetchChannels(context: MarketoContext, itemIndex?: number)
 }
 
 /** The name of a program's channel; undefined when the program does not exist (or has no channel). */
-async function channelNameOf(context: MarketoContext, programId: number, itemIndex?: number): Promise<string | undefined> {
+async function channelNameOf(
+	context: MarketoContext,
+	programId: number,
+	itemIndex?: number,
+): Promise<string | undefined> {
 	const programs = (await marketoApiRequest.call(context, {
 		method: 'GET',
 		path: `/rest/asset/v1/program/${programId}.json`,
@@ -87,10 +103,19 @@ export class ProgramStatusCache {
 	private channelList: Promise<ChannelRecord[]> | undefined;
 	private readonly programs = new Map<number, Promise<ChannelStatuses | undefined>>();
 
-	statusesOf(context: MarketoContext, programId: number, itemIndex?: number): Promise<ChannelStatuses | undefined> {
+	statusesOf(
+		context: MarketoContext,
+		programId: number,
+		itemIndex?: number,
+	): Promise<ChannelStatuses | undefined> {
 		const cached = this.programs.get(programId);
 		if (cached) return cached;
-		const answer = fetchProgramStatuses(context, programId, itemIndex, async () => await this.channels(context, itemIndex));
+		const answer = fetchProgramStatuses(
+			context,
+			programId,
+			itemIndex,
+			async () => await this.channels(context, itemIndex),
+		);
 		answer.catch(() => this.programs.delete(programId));
 		this.programs.set(programId, answer);
 		return answer;
@@ -116,17 +141,29 @@ export async function fetchProgramChannel(
 ): Promise<ChannelRecord> {
 	const channelName = await channelNameOf(context, programId, itemIndex);
 	if (channelName === undefined) {
-		throw new NodeOperationError(context.getNode(), `Program ${programId} was not found or has no channel`, {
-			itemIndex,
-			description: 'Check the program ID and that the API user has the Read-Only Assets permission.',
-		});
+		throw new NodeOperationError(
+			context.getNode(),
+			`Program ${programId} was not found or has no channel`,
+			{
+				itemIndex,
+				description:
+					'Check the program ID and that the API user has the Read-Only Assets permission.',
+			},
+		);
 	}
-	const channel = (await fetchChannels(context, itemIndex)).find((candidate) => candidate.name === channelName);
+	const channel = (await fetchChannels(context, itemIndex)).find(
+		(candidate) => candidate.name === channelName,
+	);
 	if (!channel) {
-		throw new NodeOperationError(context.getNode(), `Channel '${channelName}' of program ${programId} was not found`, {
-			itemIndex,
-			description: 'The program channel is not in the channel list; type the status name as an expression instead.',
-		});
+		throw new NodeOperationError(
+			context.getNode(),
+			`Channel '${channelName}' of program ${programId} was not found`,
+			{
+				itemIndex,
+				description:
+					'The program channel is not in the channel list; type the status name as an expression instead.',
+			},
+		);
 	}
 	return channel;
 }

@@ -24,7 +24,8 @@ export function fileEncodingOf(options: ImportOptions): FileEncoding {
 
 /** Pure: node options -> what submitParts needs. */
 export function submitSettingsFrom(options: ImportOptions): SubmitSettings {
-	const partSizeMb = options.partSizeMb && options.partSizeMb > 0 ? options.partSizeMb : DEFAULT_PART_SIZE_MB;
+	const partSizeMb =
+		options.partSizeMb && options.partSizeMb > 0 ? options.partSizeMb : DEFAULT_PART_SIZE_MB;
 	const waitMinutes =
 		options.queueWaitMinutes !== undefined && options.queueWaitMinutes >= 0
 			? options.queueWaitMinutes

@@ -13,5 +13,9 @@ export interface ImportSession {
 }
 
 export function createImportSession(): ImportSession {
-	return { describeCache: new DescribeCache(), programStatuses: new ProgramStatusCache(), submitted: new SubmittedBatches() };
+	return {
+		describeCache: new DescribeCache(),
+		programStatuses: new ProgramStatusCache(),
+		submitted: new SubmittedBatches(),
+	};
 }

@@ -54,7 +54,9 @@ async function importBinaryItem(
 ): Promise<INodeExecutionData[]> {
 	const plan = await buildPlan.call(this, itemIndex);
 	const options = this.getNodeParameter('options', itemIndex, {}) as ImportOptions;
-	const binaryProperty = String(this.getNodeParameter('binaryPropertyName', itemIndex, 'data')).trim();
+	const binaryProperty = String(
+		this.getNodeParameter('binaryPropertyName', itemIndex, 'data'),
+	).trim();
 	const requested = this.getNodeParameter('fileFormat', itemIndex, 'auto') as string;
 	const format: CsvFormat | 'auto' = isCsvFormat(requested) ? requested : 'auto';
 
@@ -82,7 +84,8 @@ async function importBinaryItem(
 	}
 	return await submitToItems.call(
 		this,
-		async () => await submitParts.call(this, session, plan, file, itemIndex, submitSettingsFrom(options)),
+		async () =>
+			await submitParts.call(this, session, plan, file, itemIndex, submitSettingsFrom(options)),
 		async (parts) => binaryBatchItems(parts, binaryProperty, binary, itemIndex),
 		itemIndex,
 		() => ({ item: itemIndex }),
@@ -90,7 +93,10 @@ async function importBinaryItem(
 }
 
 /** Runs one import operation over the node's input, honouring Continue On Fail per item. */
-export async function runImport(this: IExecuteFunctions, buildPlan: PlanBuilder): Promise<INodeExecutionData[]> {
+export async function runImport(
+	this: IExecuteFunctions,
+	buildPlan: PlanBuilder,
+): Promise<INodeExecutionData[]> {
 	const items = this.getInputData();
 	const session = createImportSession();
 	const inputSource = this.getNodeParameter('inputSource', 0, 'binary') as InputSource;
@@ -101,7 +107,9 @@ export async function runImport(this: IExecuteFunctions, buildPlan: PlanBuilder)
 			return await importAllItems.call(this, items, buildPlan, session);
 		} catch (error) {
 			if (!this.continueOnFail()) throw toNodeError(this.getNode(), error, 0);
-			return [{ json: { error: errorMessageOf(error) }, pairedItem: items.map((_, item) => ({ item })) }];
+			return [
+				{ json: { error: errorMessageOf(error) }, pairedItem: items.map((_, item) => ({ item })) },
+			];
 		}
 	}
 

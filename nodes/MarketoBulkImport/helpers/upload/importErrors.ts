@@ -28,7 +28,10 @@ function describeSubmitted(parts: SubmittedPart[], notSubmitted: RowsNotSubmitte
 	if (parts.some(({ part }) => part.group !== undefined)) {
 		// Groups interleave in the file: what was submitted is no range of rows.
 		const listed = parts
-			.map(({ descriptor, part }) => `batch ${descriptor.batchId} (${(part.group?.values ?? []).map((v) => `'${v}'`).join(', ')}: ${part.rows} rows from row ${part.firstRowNumber})`)
+			.map(
+				({ descriptor, part }) =>
+					`batch ${descriptor.batchId} (${(part.group?.values ?? []).map((v) => `'${v}'`).join(', ')}: ${part.rows} rows from row ${part.firstRowNumber})`,
+			)
 			.join(', ');
 		return (
 			`These batches are already in Marketo and will be imported: ${listed}. The file's other rows were not submitted: ` +
@@ -36,7 +39,10 @@ function describeSubmitted(parts: SubmittedPart[], notSubmitted: RowsNotSubmitte
 		);
 	}
 	const ids = parts.map((p) => p.descriptor.batchId).join(', ');
-	const submittedRows: RowsNotSubmitted = { from: parts[0].part.firstRowNumber, to: notSubmitted.from - 1 };
+	const submittedRows: RowsNotSubmitted = {
+		from: parts[0].part.firstRowNumber,
+		to: notSubmitted.from - 1,
+	};
 	const batches = parts.length === 1 ? `batch ${ids}` : `batches ${ids}`;
 	return (
 		`The parts before the problem are already in Marketo as ${batches} (${describeRowRange(submittedRows)}) and will be imported. ` +
@@ -56,7 +62,11 @@ export class PartialImportError extends Error {
 	readonly rowsNotSubmitted: RowsNotSubmitted;
 
 	/** `lastRow`: the file's last data row, null when not known */
-	constructor(nodeError: ReturnType<typeof toNodeError>, submitted: SubmittedPart[], lastRow: number | null) {
+	constructor(
+		nodeError: ReturnType<typeof toNodeError>,
+		submitted: SubmittedPart[],
+		lastRow: number | null,
+	) {
 		super(nodeError.message);
 		this.name = 'PartialImportError';
 		this.nodeError = nodeError;
@@ -64,7 +74,10 @@ export class PartialImportError extends Error {
 		const last = submitted[submitted.length - 1].part;
 		const from = last.firstRowNumber + last.rows;
 		this.rowsNotSubmitted = { from, to: lastRow !== null && lastRow >= from ? lastRow : null };
-		nodeError.description = [nodeError.description, describeSubmitted(submitted, this.rowsNotSubmitted)]
+		nodeError.description = [
+			nodeError.description,
+			describeSubmitted(submitted, this.rowsNotSubmitted),
+		]
 			.filter(Boolean)
 			.join(' ');
 	}
@@ -91,7 +104,7 @@ export function fixForFileError(error: CsvFileError | EncodingError): string | u
 			);
 		case 'row-too-large':
 			return (
-				'Shorten the values of that row (Marketo\'s text fields hold 255 characters, text areas about 65,000), ' +
+				"Shorten the values of that row (Marketo's text fields hold 255 characters, text areas about 65,000), " +
 				'or look for a quote that opens a value by mistake earlier in that row.'
 			);
 		case 'file-changed':
@@ -132,7 +145,10 @@ export function possibleDuplicateNotice(rowsLabel: string, batchIds: number[]): 
 }
 
 /** Pure: what the user reads about rows whose upload's answer was lost and that were not sent again. */
-export function maybeInMarketoSentence(rowsLabel: string, candidateBatchIds: number[] = []): string {
+export function maybeInMarketoSentence(
+	rowsLabel: string,
+	candidateBatchIds: number[] = [],
+): string {
 	const candidates =
 		candidateBatchIds.length === 0
 			? ''

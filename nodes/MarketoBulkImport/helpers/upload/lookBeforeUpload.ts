@@ -1,7 +1,12 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { delimiterOf, detectFormat, type CsvFormat } from '../../../shared/csv/formats';
-import { ENCODING_HEAD_BYTES, EncodingError, readHead, resolveEncoding } from '../../../shared/csv/encoding';
+import {
+	ENCODING_HEAD_BYTES,
+	EncodingError,
+	readHead,
+	resolveEncoding,
+} from '../../../shared/csv/encoding';
 import { CsvFileError, planParts, type SplitPlan } from '../../../shared/csv/splitter';
 import { toNodeError } from '../../../shared/nodeErrors';
 import { fileErrorToNodeError } from './importErrors';
@@ -53,7 +58,10 @@ export async function lookBeforeUpload(
 ): Promise<LookedAtFile> {
 	let format: CsvFormat = 'csv';
 	try {
-		const encoding = resolveEncoding(file.encoding, await readHead(await file.open(), ENCODING_HEAD_BYTES));
+		const encoding = resolveEncoding(
+			file.encoding,
+			await readHead(await file.open(), ENCODING_HEAD_BYTES),
+		);
 		const splitPlan = await planParts(file.open, {
 			encoding,
 			maxPartBytes,

@@ -14,7 +14,9 @@ import { findUnquotedField, forEachRow, type FieldBounds } from '../../../shared
  */
 export function keyColumnIndices(header: string[], keyColumns: string[]): number[] | null {
 	if (keyColumns.length === 0) return null;
-	const indices = keyColumns.map((column) => header.findIndex((name) => name.toLowerCase() === column.toLowerCase()));
+	const indices = keyColumns.map((column) =>
+		header.findIndex((name) => name.toLowerCase() === column.toLowerCase()),
+	);
 	return indices.every((index) => index >= 0) ? indices : null;
 }
 
@@ -35,7 +37,11 @@ async function* once(bytes: Buffer): AsyncGenerator<Buffer> {
  * The keys of the data rows in `rows` (UTF-8, no header line): one string per row whose key
  * columns are not all empty. A row with a quoted key value is parsed whole.
  */
-export async function keysOfRows(rows: Buffer, delimiter: string, indices: number[]): Promise<Set<string>> {
+export async function keysOfRows(
+	rows: Buffer,
+	delimiter: string,
+	indices: number[],
+): Promise<Set<string>> {
 	const keys = new Set<string>();
 	const delimiterByte = delimiter.charCodeAt(0);
 	const field: FieldBounds = { start: 0, end: 0 };

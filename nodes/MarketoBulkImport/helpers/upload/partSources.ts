@@ -36,8 +36,14 @@ export interface PartSource {
 	manyParts: boolean;
 }
 
-async function* plainParts(open: FileToImport['open'], splitPlan: SplitPlan, plan: ImportPlan, reuse: boolean) {
-	for await (const part of cutParts(open, splitPlan, { reusePartBuffer: reuse })) yield { ...part, plan };
+async function* plainParts(
+	open: FileToImport['open'],
+	splitPlan: SplitPlan,
+	plan: ImportPlan,
+	reuse: boolean,
+) {
+	for await (const part of cutParts(open, splitPlan, { reusePartBuffer: reuse }))
+		yield { ...part, plan };
 }
 
 /** The parts to upload and what the upload loop needs to know about them. */
@@ -50,7 +56,8 @@ export async function partSourceOf(
 	maxPartBytes: number,
 	itemIndex: number,
 ): Promise<PartSource> {
-	if (plan.grouping) return await groupedParts(context, programs, plan, file, splitPlan, maxPartBytes, itemIndex);
+	if (plan.grouping)
+		return await groupedParts(context, programs, plan, file, splitPlan, maxPartBytes, itemIndex);
 	return {
 		parts: plainParts(file.open, splitPlan, plan, !file.keepPartBodies),
 		headerBytes: splitPlan.headerLine.length,
@@ -78,7 +85,10 @@ export function findGroupColumns(
 	header: string[],
 	itemIndex: number,
 ): number[] {
-	const found = groupColumnIndices(header, grouping.columns.map((column) => column.name));
+	const found = groupColumnIndices(
+		header,
+		grouping.columns.map((column) => column.name),
+	);
 	const missing = grouping.columns.filter((_, k) => found[k] === undefined);
 	if (missing.length > 0) {
 		const names = missing.map((column) => `'${column.name}'`).join(' and ');
@@ -106,12 +116,17 @@ export async function readGroups(
 	try {
 		groups = await scanGroups(file.open, splitPlan, columns, MAX_GROUPS);
 	} catch (error) {
-		if (!(error instanceof TooManyGroupsError)) throw toNodeError(context.getNode(), error, itemIndex);
+		if (!(error instanceof TooManyGroupsError))
+			throw toNodeError(context.getNode(), error, itemIndex);
 		const names = grouping.columns.map((column) => `'${column.name}'`).join(' and ');
-		throw new NodeOperationError(context.getNode(), `${file.subject}: ${names} ${grouping.columns.length === 1 ? 'has' : 'have'} more than ${MAX_GROUPS} different values`, {
-			itemIndex,
-			description: `Each different value becomes its own batches; row ${error.rowNumber} brings value number ${MAX_GROUPS + 1}. Check that ${names} is the right column. Nothing was uploaded.`,
-		});
+		throw new NodeOperationError(
+			context.getNode(),
+			`${file.subject}: ${names} ${grouping.columns.length === 1 ? 'has' : 'have'} more than ${MAX_GROUPS} different values`,
+			{
+				itemIndex,
+				description: `Each different value becomes its own batches; row ${error.rowNumber} brings value number ${MAX_GROUPS + 1}. Check that ${names} is the right column. Nothing was uploaded.`,
+			},
+		);
 	}
 	return groups;
 }

@@ -4,7 +4,11 @@ import type { BatchStatusName } from '../../../shared/batch';
 import { delimiterOf, mimeTypeOf, type CsvFormat } from '../../../shared/csv/formats';
 import { CsvFileError } from '../../../shared/csv/splitter';
 import { createImportPath, type ImportType } from '../../../shared/importTypes';
-import { CreateOutcomeUnknownError, marketoCreateImport, type CreateImportResult } from '../../../shared/transport';
+import {
+	CreateOutcomeUnknownError,
+	marketoCreateImport,
+	type CreateImportResult,
+} from '../../../shared/transport';
 import { toNodeError } from '../../../shared/nodeErrors';
 import {
 	describeRowRange,
@@ -20,7 +24,12 @@ import { effectiveMaxPartBytes, lookBeforeUpload } from './lookBeforeUpload';
 import { countSharedKeys, keyColumnIndices, keysOfRows } from './partKeys';
 import { partSourceOf, type PartSource, type PlannedPart } from './partSources';
 import { assertHeaderMatches } from '../plan/preflight';
-import { createQueueSlotWaiter, QueueWaitBudget, waitForPredictedSlot, waitUntilFinished } from '../../../shared/jobs/queueWait';
+import {
+	createQueueSlotWaiter,
+	QueueWaitBudget,
+	waitForPredictedSlot,
+	waitUntilFinished,
+} from '../../../shared/jobs/queueWait';
 import {
 	highestKnownBatchId,
 	MAX_UNCERTAIN_CREATES_PER_PART,
@@ -54,7 +63,8 @@ function finishDescriptors(session: ImportSession, submitted: SubmittedPart[]): 
 	const rowsPerMs = session.submitted.rowsPerMs();
 	for (const { descriptor } of submitted) {
 		descriptor.partCount = submitted.length;
-		if (rowsPerMs !== null) descriptor.observedRowsPerSecond = Math.round(rowsPerMs * 1_000_000) / 1000;
+		if (rowsPerMs !== null)
+			descriptor.observedRowsPerSecond = Math.round(rowsPerMs * 1_000_000) / 1000;
 		const finalStatus = session.submitted.finalStatusOf(descriptor.batchId);
 		if (finalStatus !== undefined) {
 			descriptor.status = finalStatus.status;
@@ -111,23 +121,37 @@ async function createBatchForPart(
 	const { itemIndex, budget } = options;
 	let possibleDuplicateBatchIds: number[] | undefined = settledBefore;
 	for (let uncertain = settledBefore === undefined ? 0 : 1; ; ) {
-		const waitForQueueSlot = createQueueSlotWaiter(context, session.submitted, { itemIndex, budget });
+		const waitForQueueSlot = createQueueSlotWaiter(context, session.submitted, {
+			itemIndex,
+			budget,
+		});
 		// Ten of ours not seen finished: look at the oldest before uploading 10 MB into a 1016.
 		if (session.submitted.mayFillQueue()) await waitForQueueSlot(0, '1016');
 		else await waitForPredictedSlot(context, session.submitted, { budget });
 		try {
-			const created = await marketoCreateImport.call(context, { ...options.upload, waitForQueueSlot });
+			const created = await marketoCreateImport.call(context, {
+				...options.upload,
+				waitForQueueSlot,
+			});
 			await rememberBatchId(context, created.batchId, itemIndex);
 			return { created, possibleDuplicateBatchIds };
 		} catch (error) {
-			if (!(error instanceof CreateOutcomeUnknownError)) throw toNodeError(context.getNode(), error, itemIndex);
+			if (!(error instanceof CreateOutcomeUnknownError))
+				throw toNodeError(context.getNode(), error, itemIndex);
 			uncertain++;
 			const ownHighest = session.submitted.highestBatchId();
 			const processHighest = await highestKnownBatchId(context, itemIndex);
 			const anchor = Math.max(ownHighest ?? -1, processHighest ?? -1);
 			if (anchor < 0 && options.mayDefer === true) return { lost: error };
 			if (anchor < 0 || uncertain > MAX_UNCERTAIN_CREATES_PER_PART) {
-				throw uncertainPartError(context, error, options.rowsLabel, anchor < 0 ? null : uncertain, itemIndex, possibleDuplicateBatchIds);
+				throw uncertainPartError(
+					context,
+					error,
+					options.rowsLabel,
+					anchor < 0 ? null : uncertain,
+					itemIndex,
+					possibleDuplicateBatchIds,
+				);
 			}
 			const found = await settleBatchesAfter(context, plan.target, anchor, {
 				itemIndex,
@@ -195,7 +219,15 @@ export async function submitParts(
 	const { splitPlan, format } = await lookBeforeUpload(this, file, maxPartBytes, itemIndex);
 	let source: PartSource;
 	try {
-		source = await partSourceOf(this, session.programStatuses, plan, file, splitPlan, maxPartBytes, itemIndex);
+		source = await partSourceOf(
+			this,
+			session.programStatuses,
+			plan,
+			file,
+			splitPlan,
+			maxPartBytes,
+			itemIndex,
+		);
 	} catch (error) {
 		throw toNodeError(this.getNode(), error, itemIndex);
 	}
@@ -209,7 +241,10 @@ export async function submitParts(
 	const delimiter = delimiterOf(format);
 	// One part has no neighbour to collide with: its keys are not worth reading.
 	const keyIndices = source.manyParts
-		? keyColumnIndices(source.header, await plan.keyColumns(this, session.describeCache, itemIndex, source.header))
+		? keyColumnIndices(
+				source.header,
+				await plan.keyColumns(this, session.describeCache, itemIndex, source.header),
+			)
 		: null;
 	/** the parts uploaded just before the current one, with their keys (the same-key guard) */
 	let neighbours: Array<{ keys: Set<string>; batchId: number }> = [];
@@ -221,9 +256,15 @@ export async function submitParts(
 		itemIndex,
 		file: { body, fileName: file.fileName, contentType: mimeTypeOf(format) },
 	});
-	const record = (part: PlannedPart, outcome: CreateOutcome, keysShared: number | undefined, rowsLabel: string) => {
+	const record = (
+		part: PlannedPart,
+		outcome: CreateOutcome,
+		keysShared: number | undefined,
+		rowsLabel: string,
+	) => {
 		const created = outcome.created as CreateImportResult;
-		const possibleDuplicateBatchIds = outcome.lost === undefined ? outcome.possibleDuplicateBatchIds : undefined;
+		const possibleDuplicateBatchIds =
+			outcome.lost === undefined ? outcome.possibleDuplicateBatchIds : undefined;
 		session.submitted.add(part.plan.target, created.batchId, part.rows, created.status);
 		const { body, plan: partPlan, ...partInfo } = part;
 		submitted.push({
@@ -275,7 +316,15 @@ export async function submitParts(
 					const shared = countSharedKeys(neighbour.keys, keys);
 					if (shared === 0) continue;
 					keysShared = (keysShared ?? 0) + shared;
-					await waitForBatchOfPart(this, session, neighbour.batchId, part.index, shared, budget, itemIndex);
+					await waitForBatchOfPart(
+						this,
+						session,
+						neighbour.batchId,
+						part.index,
+						shared,
+						budget,
+						itemIndex,
+					);
 				}
 			}
 
@@ -286,10 +335,19 @@ export async function submitParts(
 				upload: uploadOf(part.body, part.plan),
 				// Uploading the next part first needs its keys, to be sure it cannot collide.
 				mayDefer:
-					deferred === null && submitted.length === 0 && keys !== null && !part.group && part.index + 1 < splitPlan.parts.length,
+					deferred === null &&
+					submitted.length === 0 &&
+					keys !== null &&
+					!part.group &&
+					part.index + 1 < splitPlan.parts.length,
 			});
 			if (outcome.lost !== undefined) {
-				deferred = { part: { ...part, body: Buffer.from(part.body) }, keys: keys as Set<string>, rowsLabel, lost: outcome.lost };
+				deferred = {
+					part: { ...part, body: Buffer.from(part.body) },
+					keys: keys as Set<string>,
+					rowsLabel,
+					lost: outcome.lost,
+				};
 				continue;
 			}
 			const batchId = record(part, outcome, keysShared, rowsLabel);
@@ -298,12 +356,21 @@ export async function submitParts(
 			if (deferred !== null) {
 				// This part's id bounds the lost upload's from above: settle it, then send it again.
 				const lost = deferred;
-				lost.found = await settleBatchesAround(this, lost.part.plan.target, batchId, { itemIndex, budget, rowsLabel: lost.rowsLabel });
+				lost.found = await settleBatchesAround(this, lost.part.plan.target, batchId, {
+					itemIndex,
+					budget,
+					rowsLabel: lost.rowsLabel,
+				});
 				const resent = await createBatchForPart(
 					this,
 					session,
 					lost.part.plan,
-					{ itemIndex, budget, rowsLabel: lost.rowsLabel, upload: uploadOf(lost.part.body, lost.part.plan) },
+					{
+						itemIndex,
+						budget,
+						rowsLabel: lost.rowsLabel,
+						upload: uploadOf(lost.part.body, lost.part.plan),
+					},
 					lost.found,
 				);
 				deferred = null;
@@ -318,13 +385,17 @@ export async function submitParts(
 				: toNodeError(this.getNode(), error, itemIndex);
 		// Unless the error is about those very rows (a resend lost again), say what became of them.
 		if (deferred !== null && !nodeError.message.includes(`batch for ${deferred.rowsLabel}:`)) {
-			nodeError.description = [nodeError.description, lostUploadSentence(deferred.rowsLabel, deferred.found ?? [])]
+			nodeError.description = [
+				nodeError.description,
+				lostUploadSentence(deferred.rowsLabel, deferred.found ?? []),
+			]
 				.filter(Boolean)
 				.join(' ');
 		}
 		submitted.sort((a, b) => a.part.index - b.part.index);
 		// An error on part 3 must not drop parts 1 and 2: they are Marketo batches already.
-		if (submitted.length > 0) throw stoppedAfterParts(session, nodeError, submitted, splitPlan.totalRows);
+		if (submitted.length > 0)
+			throw stoppedAfterParts(session, nodeError, submitted, splitPlan.totalRows);
 		throw nodeError;
 	}
 

@@ -37,13 +37,18 @@ const STATIC_DATA_KEY = 'marketoHighestBatchIdByInstance';
 function staticAnchors(context: IExecuteFunctions): Record<string, number> {
 	const data = context.getWorkflowStaticData('global');
 	const anchors = data[STATIC_DATA_KEY];
-	if (anchors !== null && typeof anchors === 'object' && !Array.isArray(anchors)) return anchors as Record<string, number>;
+	if (anchors !== null && typeof anchors === 'object' && !Array.isArray(anchors))
+		return anchors as Record<string, number>;
 	const fresh: Record<string, number> = {};
 	data[STATIC_DATA_KEY] = fresh;
 	return fresh;
 }
 
-export async function rememberBatchId(context: IExecuteFunctions, batchId: number, itemIndex: number): Promise<void> {
+export async function rememberBatchId(
+	context: IExecuteFunctions,
+	batchId: number,
+	itemIndex: number,
+): Promise<void> {
 	const root = await marketoInstanceRoot.call(context, itemIndex);
 	const known = highestBatchIdByInstance.get(root);
 	if (known === undefined || batchId > known) highestBatchIdByInstance.set(root, batchId);
@@ -51,7 +56,10 @@ export async function rememberBatchId(context: IExecuteFunctions, batchId: numbe
 	if (!(Number(anchors[root]) >= batchId)) anchors[root] = batchId;
 }
 
-export async function highestKnownBatchId(context: IExecuteFunctions, itemIndex: number): Promise<number | null> {
+export async function highestKnownBatchId(
+	context: IExecuteFunctions,
+	itemIndex: number,
+): Promise<number | null> {
 	const root = await marketoInstanceRoot.call(context, itemIndex);
 	const inProcess = highestBatchIdByInstance.get(root) ?? -1;
 	const saved = Number(staticAnchors(context)[root]);
@@ -110,7 +118,11 @@ async function settleBatches(
 	const clock = currentClock();
 	const settleStarted = clock.now();
 	try {
-		await clock.sleep(Math.min(SETTLE_MS, options.budget.remainingMs()), context.getExecutionCancelSignal?.(), 'queue');
+		await clock.sleep(
+			Math.min(SETTLE_MS, options.budget.remainingMs()),
+			context.getExecutionCancelSignal?.(),
+			'queue',
+		);
 	} finally {
 		options.budget.charge(clock.now() - settleStarted);
 	}
@@ -121,7 +133,11 @@ async function settleBatches(
 		let unknownInARow = 0;
 		for (const batchId of ids) {
 			if (unknownInARow >= UNKNOWN_IDS_ENDING_SEARCH) return;
-			const status = await probeBatchStatus.call(context, { ...target, batchId }, options.itemIndex);
+			const status = await probeBatchStatus.call(
+				context,
+				{ ...target, batchId },
+				options.itemIndex,
+			);
 			if (status === null) {
 				unknownInARow++;
 				continue;
@@ -131,7 +147,8 @@ async function settleBatches(
 			if (!isFinishedStatus(status.status)) running.push(batchId);
 		}
 	};
-	if (range.below !== undefined) await look(idsDown(range.below - 1, Math.max(1, range.below - IDS_LOOKED_AT_BELOW)));
+	if (range.below !== undefined)
+		await look(idsDown(range.below - 1, Math.max(1, range.below - IDS_LOOKED_AT_BELOW)));
 	await look(idsUp(range.above + 1));
 	for (const batchId of running) {
 		await waitUntilFinished(

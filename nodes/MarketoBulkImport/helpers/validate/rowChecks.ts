@@ -40,7 +40,10 @@ export interface MappedColumn {
 	caseDiffers: boolean;
 }
 
-export type ValueCheck = { kind: 'ok' } | { kind: 'fail'; reason: string } | { kind: 'warn'; reason: string };
+export type ValueCheck =
+	| { kind: 'ok' }
+	| { kind: 'fail'; reason: string }
+	| { kind: 'warn'; reason: string };
 
 export interface RowPrediction {
 	outcome: 'imported' | 'warning' | 'failed';
@@ -54,7 +57,9 @@ const BOOLEAN_WORDS = new Set(['true', 'false', '1', '0', 'yes', 'no']);
 
 function isCalendarDate(year: number, month: number, day: number): boolean {
 	const date = new Date(Date.UTC(year, month - 1, day));
-	return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+	return (
+		date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
+	);
 }
 
 /** ISO 8601 calendar date, `2024-02-29`: Marketo's format for date fields. */
@@ -78,12 +83,18 @@ export function isPlausibleEmail(value: string): boolean {
 }
 
 function tooLong(field: FieldType): ValueCheck {
-	return { kind: 'fail', reason: `Value too long for field ${field.displayName} (max ${field.length} characters)` };
+	return {
+		kind: 'fail',
+		reason: `Value too long for field ${field.displayName} (max ${field.length} characters)`,
+	};
 }
 
 /** Pure: whether one non-empty value fits its field, with the reason Marketo gives when not. */
 export function checkValue(field: FieldType, value: string): ValueCheck {
-	const invalidType: ValueCheck = { kind: 'fail', reason: `Invalid data type in field ${field.displayName}` };
+	const invalidType: ValueCheck = {
+		kind: 'fail',
+		reason: `Invalid data type in field ${field.displayName}`,
+	};
 	switch (field.dataType) {
 		case 'integer': {
 			if (!/^[+-]?\d+$/.test(value)) return invalidType;
@@ -101,7 +112,9 @@ export function checkValue(field: FieldType, value: string): ValueCheck {
 			return isIsoDateTime(value) ? { kind: 'ok' } : invalidType;
 		case 'email':
 			if (field.length !== undefined && value.length > field.length) return tooLong(field);
-			return isPlausibleEmail(value) ? { kind: 'ok' } : { kind: 'warn', reason: 'Invalid email address' };
+			return isPlausibleEmail(value)
+				? { kind: 'ok' }
+				: { kind: 'warn', reason: 'Invalid email address' };
 		default:
 			if (field.length !== undefined && value.length > field.length) return tooLong(field);
 			return { kind: 'ok' };
@@ -130,7 +143,10 @@ export function mapColumns(header: string[], fieldSets: FieldType[][]): MappedCo
 /** Pure: the prediction for one data row (missing trailing cells count as empty). */
 export function predictRow(columns: MappedColumn[], row: string[], rules: RowRules): RowPrediction {
 	if (row.length > columns.length) {
-		return { outcome: 'failed', reason: `Row has ${row.length} values but the header has ${columns.length} columns` };
+		return {
+			outcome: 'failed',
+			reason: `Row has ${row.length} values but the header has ${columns.length} columns`,
+		};
 	}
 	for (const key of rules.keyFields) {
 		const index = columns.findIndex((column) => column.field?.name === key);
@@ -149,7 +165,9 @@ export function predictRow(columns: MappedColumn[], row: string[], rules: RowRul
 		if (check.kind === 'fail') return { outcome: 'failed', reason: check.reason };
 		if (check.kind === 'warn' && !warnings.includes(check.reason)) warnings.push(check.reason);
 	}
-	return warnings.length > 0 ? { outcome: 'warning', reason: warnings.join('; ') } : { outcome: 'imported' };
+	return warnings.length > 0
+		? { outcome: 'warning', reason: warnings.join('; ') }
+		: { outcome: 'imported' };
 }
 
 /** Pure: the typed fields of a describe answer (fields without a name are skipped). */
@@ -159,7 +177,10 @@ export function fieldTypesOf(record: IDataObject | undefined): FieldType[] {
 		.filter((field) => typeof field.name === 'string' && field.name !== '')
 		.map((field) => ({
 			name: field.name as string,
-			displayName: typeof field.displayName === 'string' && field.displayName !== '' ? field.displayName : (field.name as string),
+			displayName:
+				typeof field.displayName === 'string' && field.displayName !== ''
+					? field.displayName
+					: (field.name as string),
 			dataType: typeof field.dataType === 'string' ? field.dataType : 'string',
 			...(typeof field.length === 'number' ? { length: field.length } : {}),
 			updateable: field.updateable !== false,

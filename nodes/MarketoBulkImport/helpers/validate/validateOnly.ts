@@ -19,9 +19,22 @@ import { createRowReader } from '../../../shared/csv/parser';
 import { toRowJson, type ResultRowKind } from '../../../shared/rowItems';
 import { toNodeError } from '../../../shared/nodeErrors';
 import type { ImportPlan } from '../plan/importPlan';
-import { checkHeader, customObjectDescribePath, formatHeaderProblems, LEAD_DESCRIBE_PATH, PROGRAM_MEMBER_DESCRIBE_PATH } from '../plan/preflight';
+import {
+	checkHeader,
+	customObjectDescribePath,
+	formatHeaderProblems,
+	LEAD_DESCRIBE_PATH,
+	PROGRAM_MEMBER_DESCRIBE_PATH,
+} from '../plan/preflight';
 import type { ChannelStatuses } from '../plan/programChannel';
-import { fieldTypesOf, mapColumns, predictRow, type FieldType, type MappedColumn, type RowRules } from './rowChecks';
+import {
+	fieldTypesOf,
+	mapColumns,
+	predictRow,
+	type FieldType,
+	type MappedColumn,
+	type RowRules,
+} from './rowChecks';
 import type { ImportSession } from '../run/importSession';
 import { effectiveMaxPartBytes, lookBeforeUpload } from '../upload/lookBeforeUpload';
 import { findGroupColumns, readGroups } from '../upload/partSources';
@@ -38,7 +51,8 @@ export interface Refusal extends IDataObject {
  * fix: Validate Only reports it as a refusal instead of stopping. Anything else still throws.
  */
 function toRefusal(context: IExecuteFunctions, error: unknown, itemIndex: number): Refusal {
-	if (!(error instanceof NodeOperationError)) throw toNodeError(context.getNode(), error, itemIndex);
+	if (!(error instanceof NodeOperationError))
+		throw toNodeError(context.getNode(), error, itemIndex);
 	return { message: error.message, description: error.description ?? '' };
 }
 
@@ -72,7 +86,9 @@ function linkField(name: string): FieldType {
 /** Pure: the notes about columns whose values Marketo's verdict depends on, not on the file. */
 export function columnNotes(columns: MappedColumn[]): string[] {
 	const notes: string[] = [];
-	const unknown = columns.filter((column) => column.field === undefined).map((column) => `'${column.header}'`);
+	const unknown = columns
+		.filter((column) => column.field === undefined)
+		.map((column) => `'${column.header}'`);
 	if (unknown.length > 0) {
 		notes.push(
 			`Columns no field of Marketo's has (${unknown.join(', ')}): what Marketo does with them is undocumented, so their values are not checked.`,
@@ -83,7 +99,9 @@ export function columnNotes(columns: MappedColumn[]): string[] {
 		notes.push(
 			`Columns that match a field only when case is ignored (${caseDiffers
 				.map((column) => `'${column.header}' for '${column.field?.name}'`)
-				.join(', ')}) are checked as that field, as Marketo reads Adobe's own example file; the Preflight Check refuses them unless it is turned off.`,
+				.join(
+					', ',
+				)}) are checked as that field, as Marketo reads Adobe's own example file; the Preflight Check refuses them unless it is turned off.`,
 		);
 	}
 	return notes;
@@ -97,12 +115,15 @@ async function rowRulesFor(
 	itemIndex: number,
 ): Promise<RowRulesWithLimits> {
 	const cache = session.describeCache;
-	const present = (name: string) => header.some((column) => column.toLowerCase() === name.toLowerCase());
+	const present = (name: string) =>
+		header.some((column) => column.toLowerCase() === name.toLowerCase());
 	const notPredicted: string[] = [];
 	switch (plan.target.importType) {
 		case 'leads': {
 			const leadFields = fieldTypesOf(await cache.get(context, LEAD_DESCRIBE_PATH, itemIndex));
-			const links = LEAD_LINK_COLUMNS.filter((name) => !leadFields.some((field) => field.name === name)).map(linkField);
+			const links = LEAD_LINK_COLUMNS.filter(
+				(name) => !leadFields.some((field) => field.name === name),
+			).map(linkField);
 			const lookupField = plan.targetFields.lookupField ?? 'email';
 			if (lookupField === 'id') {
 				notPredicted.push(
@@ -115,7 +136,14 @@ async function rowRulesFor(
 					`${linked.join(' and ')} link to records in Marketo: whether those exist depends on the instance, so it is not predicted.`,
 				);
 			}
-			return { rules: { fieldSets: [[...leadFields, ...links]], keyFields: [lookupField], keyLabel: 'lookup' }, notPredicted };
+			return {
+				rules: {
+					fieldSets: [[...leadFields, ...links]],
+					keyFields: [lookupField],
+					keyLabel: 'lookup',
+				},
+				notPredicted,
+			};
 		}
 		case 'programMembers': {
 			const [lead, member] = await Promise.all([
@@ -123,7 +151,11 @@ async function rowRulesFor(
 				cache.get(context, PROGRAM_MEMBER_DESCRIBE_PATH, itemIndex),
 			]);
 			return {
-				rules: { fieldSets: [fieldTypesOf(lead), fieldTypesOf(member)], keyFields: ['email'], keyLabel: 'lookup' },
+				rules: {
+					fieldSets: [fieldTypesOf(lead), fieldTypesOf(member)],
+					keyFields: ['email'],
+					keyLabel: 'lookup',
+				},
 				notPredicted,
 			};
 		}
@@ -139,7 +171,11 @@ async function rowRulesFor(
 				);
 			}
 			return {
-				rules: { fieldSets: [fieldTypesOf(record)], keyFields: record?.dedupeFields ?? [], keyLabel: 'dedupe' },
+				rules: {
+					fieldSets: [fieldTypesOf(record)],
+					keyFields: record?.dedupeFields ?? [],
+					keyLabel: 'dedupe',
+				},
 				notPredicted,
 			};
 		}
@@ -158,7 +194,12 @@ async function memberStatusRefusal(
 	itemIndex: number,
 ): Promise<Refusal | undefined> {
 	const { programId, programMemberStatus } = plan.targetFields;
-	if (plan.target.importType !== 'programMembers' || programId === undefined || programMemberStatus === undefined) return undefined;
+	if (
+		plan.target.importType !== 'programMembers' ||
+		programId === undefined ||
+		programMemberStatus === undefined
+	)
+		return undefined;
 	if (plan.grouping !== undefined || plan.itemSettingsCheck !== undefined) return undefined;
 	let known: ChannelStatuses | undefined;
 	try {
@@ -169,7 +210,8 @@ async function memberStatusRefusal(
 	if (known === undefined) {
 		return {
 			message: `Program ${programId} was not found or has no channel`,
-			description: 'Check the program ID and that the API user has the Read-Only Assets permission.',
+			description:
+				'Check the program ID and that the API user has the Read-Only Assets permission.',
 		};
 	}
 	const valid = known.statuses;
@@ -187,7 +229,9 @@ async function memberStatusRefusal(
  */
 export function targetFieldsOf(plan: ImportPlan): IDataObject {
 	if (!plan.grouping) return { ...plan.targetFields };
-	return Object.fromEntries(Object.entries(plan.targetFields).filter(([, value]) => value !== '' && value !== 0));
+	return Object.fromEntries(
+		Object.entries(plan.targetFields).filter(([, value]) => value !== '' && value !== 0),
+	);
 }
 
 /** How the caller's input relates to the file's rows. */
@@ -212,7 +256,9 @@ interface ReasonCount extends IDataObject {
 }
 
 /** Pure: per reason counts, most frequent first (failures before warnings on a tie). */
-export function countReasons(predicted: Array<{ kind: ResultRowKind; reason: string }>): ReasonCount[] {
+export function countReasons(
+	predicted: Array<{ kind: ResultRowKind; reason: string }>,
+): ReasonCount[] {
 	const counts = new Map<string, ReasonCount>();
 	for (const { kind, reason } of predicted) {
 		const key = `${kind}\u0000${reason}`;
@@ -220,7 +266,9 @@ export function countReasons(predicted: Array<{ kind: ResultRowKind; reason: str
 		entry.rows++;
 		counts.set(key, entry);
 	}
-	return [...counts.values()].sort((a, b) => b.rows - a.rows || (a.kind === b.kind ? 0 : a.kind === 'failed' ? -1 : 1));
+	return [...counts.values()].sort(
+		(a, b) => b.rows - a.rows || (a.kind === b.kind ? 0 : a.kind === 'failed' ? -1 : 1),
+	);
 }
 
 /**
@@ -257,10 +305,25 @@ export async function validateFile(
 
 	let looked: Awaited<ReturnType<typeof lookBeforeUpload>>;
 	try {
-		looked = await lookBeforeUpload(context, file, effectiveMaxPartBytes(settings.partSizeLimitBytes, file.fileName), itemIndex);
+		looked = await lookBeforeUpload(
+			context,
+			file,
+			effectiveMaxPartBytes(settings.partSizeLimitBytes, file.fileName),
+			itemIndex,
+		);
 	} catch (error) {
 		refusals.push(toRefusal(context, error, itemIndex));
-		return finish({ rowsChecked: 0, rowsWouldImport: 0, rowsWouldFail: 0, rowsWouldWarn: 0, reasons: [], notPredicted: [] }, []);
+		return finish(
+			{
+				rowsChecked: 0,
+				rowsWouldImport: 0,
+				rowsWouldFail: 0,
+				rowsWouldWarn: 0,
+				reasons: [],
+				notPredicted: [],
+			},
+			[],
+		);
 	}
 	const { splitPlan, format } = looked;
 	summary.format = format;
@@ -286,7 +349,10 @@ export async function validateFile(
 
 	if (settings.preflight) {
 		const problems = formatHeaderProblems(
-			checkHeader(uploadedHeader, await plan.headerRules(context, session.describeCache, itemIndex)),
+			checkHeader(
+				uploadedHeader,
+				await plan.headerRules(context, session.describeCache, itemIndex),
+			),
 			file.subject,
 		);
 		if (problems) refusals.push(problems);
@@ -294,7 +360,13 @@ export async function validateFile(
 	const statusRefusal = await memberStatusRefusal(context, session, plan, itemIndex);
 	if (statusRefusal) refusals.push(statusRefusal);
 
-	const { rules, notPredicted } = await rowRulesFor(context, session, plan, uploadedHeader, itemIndex);
+	const { rules, notPredicted } = await rowRulesFor(
+		context,
+		session,
+		plan,
+		uploadedHeader,
+		itemIndex,
+	);
 	const columns = mapColumns(uploadedHeader, rules.fieldSets);
 	notPredicted.push(...columnNotes(columns));
 
@@ -309,18 +381,26 @@ export async function validateFile(
 				continue;
 			}
 			rowNumber++;
-			const uploadedRow = settingColumns.size === 0 ? row : row.filter((_, index) => !settingColumns.has(index));
+			const uploadedRow =
+				settingColumns.size === 0 ? row : row.filter((_, index) => !settingColumns.has(index));
 			const prediction = predictRow(columns, uploadedRow, rules);
 			if (prediction.outcome === 'imported') continue;
 			const kind: ResultRowKind = prediction.outcome === 'failed' ? 'failed' : 'warning';
 			const reason = prediction.reason ?? '';
 			predicted.push({ kind, reason });
 			// fromEntries makes own keys, so even a column named __proto__ stays a column.
-			const values = Object.fromEntries(splitPlan.header.map((name, index) => [name, row[index] ?? ''])) as Record<string, string>;
+			const values = Object.fromEntries(
+				splitPlan.header.map((name, index) => [name, row[index] ?? '']),
+			) as Record<string, string>;
 			rowItems.push({
 				json: toRowJson(
 					{ values, reason },
-					{ kind, batchId: null, importType: plan.target.importType, objectApiName: plan.target.objectApiName },
+					{
+						kind,
+						batchId: null,
+						importType: plan.target.importType,
+						objectApiName: plan.target.objectApiName,
+					},
 					{ rowNumber, sourceItemIndex: pairing.sourceItemIndex(rowNumber), tieBack: 'exact' },
 				),
 				pairedItem: pairing.row(rowNumber),
@@ -329,7 +409,8 @@ export async function validateFile(
 	};
 	// The same reading as the upload's: the file as read (UTF-8), empty lines are not rows.
 	const reader = createRowReader(splitPlan.delimiter, { skipEmptyLines: true });
-	for await (const chunk of readAsUtf8(await file.open(), splitPlan.encoding)) take(reader.write(chunk));
+	for await (const chunk of readAsUtf8(await file.open(), splitPlan.encoding))
+		take(reader.write(chunk));
 	take(reader.end());
 
 	const rowsWouldFail = predicted.filter((p) => p.kind === 'failed').length;

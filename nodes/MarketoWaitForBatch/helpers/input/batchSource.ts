@@ -78,10 +78,18 @@ function optionalString(value: unknown): string | undefined {
 export function groupOf(value: unknown): SubmittedGroup | undefined {
 	if (typeof value !== 'object' || value === null) return undefined;
 	const { columns, values } = value as IDataObject;
-	if (!Array.isArray(columns) || !Array.isArray(values) || columns.length === 0 || columns.length !== values.length) {
+	if (
+		!Array.isArray(columns) ||
+		!Array.isArray(values) ||
+		columns.length === 0 ||
+		columns.length !== values.length
+	) {
 		return undefined;
 	}
-	if (!columns.every((c) => Number.isInteger(c) && (c as number) >= 0) || !values.every((v) => typeof v === 'string')) {
+	if (
+		!columns.every((c) => Number.isInteger(c) && (c as number) >= 0) ||
+		!values.every((v) => typeof v === 'string')
+	) {
 		return undefined;
 	}
 	return { columns: columns as number[], values: values as string[] };
@@ -91,11 +99,17 @@ function submittedFileOf(value: unknown): SubmittedFileRef | undefined {
 	if (typeof value !== 'object' || value === null) return undefined;
 	const ref = value as IDataObject;
 	const { binaryProperty, dataStart, dataEnd } = ref;
-	if (typeof binaryProperty !== 'string' || typeof dataStart !== 'number' || typeof dataEnd !== 'number') {
+	if (
+		typeof binaryProperty !== 'string' ||
+		typeof dataStart !== 'number' ||
+		typeof dataEnd !== 'number'
+	) {
 		return undefined;
 	}
 	const group = groupOf(ref.group);
-	return group ? { binaryProperty, dataStart, dataEnd, group } : { binaryProperty, dataStart, dataEnd };
+	return group
+		? { binaryProperty, dataStart, dataEnd, group }
+		: { binaryProperty, dataStart, dataEnd };
 }
 
 function count(value: unknown): number | null {
@@ -127,7 +141,8 @@ export function finalStatusOf(value: unknown): SeenFinalStatus | undefined {
  * on Done with this note instead of failing the node. Null for any other item.
  */
 export function upstreamErrorNote(json: IDataObject): string | null {
-	if (json.error === undefined || json.error === null || toBatchId(json.batchId) !== null) return null;
+	if (json.error === undefined || json.error === null || toBatchId(json.batchId) !== null)
+		return null;
 	return 'Passed through: an error item from an earlier node, not a batch, so there is nothing to wait for.';
 }
 
@@ -158,7 +173,9 @@ export function batchFromItemJson(json: IDataObject, itemIndex: number): Awaited
 	return {
 		itemIndex,
 		batchId,
-		importId: optionalString(json.importId) ?? (typeof json.importId === 'number' ? String(json.importId) : undefined),
+		importId:
+			optionalString(json.importId) ??
+			(typeof json.importId === 'number' ? String(json.importId) : undefined),
 		importType: json.importType,
 		objectApiName: json.importType === 'customObjects' ? objectApiName : undefined,
 		format: isCsvFormat(json.format) ? json.format : 'csv',
@@ -171,15 +188,23 @@ export function batchFromItemJson(json: IDataObject, itemIndex: number): Awaited
 		firstSourceItemIndex: optionalNumber(json.firstSourceItemIndex),
 		sourceItemRanges: itemRangesFrom(json.sourceItemRanges),
 		submittedFile: submittedFileOf(json.submittedFile),
-		submittedAt: submittedAt !== undefined && !Number.isNaN(Date.parse(submittedAt)) ? submittedAt : null,
-		initialStatus: STATUSES.includes(json.status as BatchStatusName) ? (json.status as BatchStatusName) : null,
+		submittedAt:
+			submittedAt !== undefined && !Number.isNaN(Date.parse(submittedAt)) ? submittedAt : null,
+		initialStatus: STATUSES.includes(json.status as BatchStatusName)
+			? (json.status as BatchStatusName)
+			: null,
 		finalStatus: finalStatusOf(json.finalStatus),
 	};
 }
 
 /** A batch named by the node's parameters (Batch Source "Define Below"). */
 export function batchFromParameters(
-	parameters: { batchId: unknown; importType: unknown; objectApiName?: unknown; fileFormat?: unknown },
+	parameters: {
+		batchId: unknown;
+		importType: unknown;
+		objectApiName?: unknown;
+		fileFormat?: unknown;
+	},
 	itemIndex: number,
 ): AwaitedBatch {
 	const batchId = toBatchId(parameters.batchId);
@@ -211,7 +236,11 @@ export function batchFromParameters(
 }
 
 export function targetOf(batch: AwaitedBatch): ImportTarget & { batchId: number } {
-	return { importType: batch.importType, objectApiName: batch.objectApiName, batchId: batch.batchId };
+	return {
+		importType: batch.importType,
+		objectApiName: batch.objectApiName,
+		batchId: batch.batchId,
+	};
 }
 
 /** "batch 12 (part 2 of 3 of leads.csv)": how messages name a batch. */

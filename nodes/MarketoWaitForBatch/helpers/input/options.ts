@@ -22,7 +22,9 @@ export function readResultOptions(this: IExecuteFunctions): ResultOptions {
 		attachResultFiles: options.attachResultFiles === true,
 		countWarningsAsFailed: options.countWarningsAsFailed === true,
 		onFailedBatch:
-			this.getNodeParameter('onFailedBatch', 0, 'error') === 'outputOnDone' ? 'outputOnDone' : 'error',
+			this.getNodeParameter('onFailedBatch', 0, 'error') === 'outputOnDone'
+				? 'outputOnDone'
+				: 'error',
 	};
 }
 

@@ -5,7 +5,7 @@ import { OUTPUT_DONE, pairedTo, type OutputCollector } from './outputCollector';
 import { errorJson, stopReport, type BatchOutcome, type LastStatus } from './summary';
 
 const FAILED_BATCH_HINT =
-	"Marketo stopped this batch: rows it had not processed were not imported (its counts say how many it had). Common causes: a header Marketo does not know, an empty file, or a wrong format (delimiter). Fix the file and import it again: rows imported again update the same records.";
+	'Marketo stopped this batch: rows it had not processed were not imported (its counts say how many it had). Common causes: a header Marketo does not know, an empty file, or a wrong format (delimiter). Fix the file and import it again: rows imported again update the same records.';
 
 /**
  * The error for a batch Marketo ended Failed. When it stops the node (`outcomes` given:
@@ -23,10 +23,14 @@ export function failedBatchError(
 		outcomes === undefined
 			? FAILED_BATCH_HINT
 			: `${FAILED_BATCH_HINT} ${stopReport(outcomes)} With On Failed Batch set to "Output It on Done", a Failed batch is output on Done and the other batches go on.`;
-	return new NodeOperationError(this.getNode(), `Marketo ended ${describeBatch(batch)} as Failed: ${why}`, {
-		itemIndex: batch.itemIndex,
-		description,
-	});
+	return new NodeOperationError(
+		this.getNode(),
+		`Marketo ended ${describeBatch(batch)} as Failed: ${why}`,
+		{
+			itemIndex: batch.itemIndex,
+			description,
+		},
+	);
 }
 
 /** Continue On Fail, or rethrow. */

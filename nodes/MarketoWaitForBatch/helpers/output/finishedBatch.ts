@@ -13,7 +13,12 @@ import type { AwaitedBatch } from '../input/batchSource';
 import type { ResultOptions } from '../input/options';
 import { parseResultFile, type ResultFile } from '../rows/resultRows';
 import type { RunFiles } from '../rows/runFiles';
-import { noSubmittedFileTies, sourceItemIndexOf, tieBackResultFiles, type RowTie } from '../rows/tieBack';
+import {
+	noSubmittedFileTies,
+	sourceItemIndexOf,
+	tieBackResultFiles,
+	type RowTie,
+} from '../rows/tieBack';
 import { failedBatchError } from './batchErrors';
 import {
 	OUTPUT_DONE,
@@ -54,7 +59,12 @@ function rowItems(
 		return {
 			json: toRowJson(row, context, {
 				rowNumber: tie.rowNumber,
-				sourceItemIndex: sourceItemIndexOf(tie.rowNumber, batch.firstRowNumber, batch.firstSourceItemIndex, batch.sourceItemRanges),
+				sourceItemIndex: sourceItemIndexOf(
+					tie.rowNumber,
+					batch.firstRowNumber,
+					batch.firstSourceItemIndex,
+					batch.sourceItemRanges,
+				),
 				tieBack: tie.tieBack,
 			}),
 			pairedItem: pairedTo(batch),
@@ -107,15 +117,20 @@ async function outputFinished(
 	const failures = failuresText === null ? null : parseResultFile(failuresText, delimiter);
 	const warnings = warningsText === null ? null : parseResultFile(warningsText, delimiter);
 
-	const files = [failures, warnings].filter((file): file is ResultFile => file !== null && file.rows.length > 0);
+	const files = [failures, warnings].filter(
+		(file): file is ResultFile => file !== null && file.rows.length > 0,
+	);
 	const part = runFiles.partOf(batch);
 	let ties: RowTie[][] = [];
 	if (files.length === 0) runFiles.letGo(batch);
-	else ties = part === null ? files.map(noSubmittedFileTies) : await tieBackResultFiles(files, part);
-	const tiesOf = (file: ResultFile | null) => (file === null ? [] : (ties[files.indexOf(file)] ?? []));
+	else
+		ties = part === null ? files.map(noSubmittedFileTies) : await tieBackResultFiles(files, part);
+	const tiesOf = (file: ResultFile | null) =>
+		file === null ? [] : (ties[files.indexOf(file)] ?? []);
 
 	const failedRows = failures === null ? [] : rowItems(batch, failures, tiesOf(failures), 'failed');
-	const warningRows = warnings === null ? [] : rowItems(batch, warnings, tiesOf(warnings), 'warning');
+	const warningRows =
+		warnings === null ? [] : rowItems(batch, warnings, tiesOf(warnings), 'warning');
 	const warningsOutput = options.countWarningsAsFailed ? OUTPUT_FAILED_ROWS : OUTPUT_WARNING_ROWS;
 	collector.add(batch.itemIndex, OUTPUT_FAILED_ROWS, failedRows);
 	collector.add(batch.itemIndex, warningsOutput, warningRows);

@@ -36,7 +36,9 @@ export function checkCounts(
 	};
 	compare('failed', 'failures', counts.rowsFailed, fileRows.failed);
 	compare('warning', 'warnings', counts.rowsWithWarning, fileRows.warning);
-	return notes.length === 0 ? { countsMatch: true } : { countsMatch: false, countsNote: notes.join('; ') + '.' };
+	return notes.length === 0
+		? { countsMatch: true }
+		: { countsMatch: false, countsNote: notes.join('; ') + '.' };
 }
 
 function batchFields(batch: AwaitedBatch): IDataObject {
@@ -167,7 +169,9 @@ export function stopReport(outcomes: BatchOutcome[]): string {
 			: `Nothing was output. Finished in Marketo: ${finished.map((o) => describeFinished(o.batch, o.last)).join('; ')}.`,
 	];
 	if (running.length > 0) {
-		lines.push(`Still running in Marketo: ${running.map((o) => describeRunning(o.batch, o.last)).join('; ')}.`);
+		lines.push(
+			`Still running in Marketo: ${running.map((o) => describeRunning(o.batch, o.last)).join('; ')}.`,
+		);
 	}
 	const complete = finished.filter((o) => o.last.status === 'Complete');
 	if (complete.length > 0) {

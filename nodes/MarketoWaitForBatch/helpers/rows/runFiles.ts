@@ -13,7 +13,11 @@ import { SubmittedFileReader, SubmittedFiles } from './submittedFiles';
 import type { SubmittedPart } from './tieBack';
 
 /** The submitted file as read by Bulk Import (encoding.ts): the offsets of `submittedFile` are in this. */
-function openBinary(this: IExecuteFunctions, binary: IBinaryData, encoding: ResolvedEncoding): OpenSource {
+function openBinary(
+	this: IExecuteFunctions,
+	binary: IBinaryData,
+	encoding: ResolvedEncoding,
+): OpenSource {
 	const openRaw = async (): Promise<ByteSource> => {
 		if (binary.id) return await this.helpers.getBinaryStream(binary.id, READ_CHUNK_BYTES);
 		return [Buffer.from(binary.data, BINARY_ENCODING)];

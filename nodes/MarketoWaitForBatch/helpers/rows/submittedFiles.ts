@@ -125,7 +125,8 @@ export class SubmittedFileReader {
 	/** The file's first row (its header), read once. */
 	async headerRow(): Promise<string[]> {
 		if (this.header !== undefined) return this.header;
-		if (this.iterator === undefined || (this.held[0]?.start ?? this.readEnd) !== 0) await this.reopen();
+		if (this.iterator === undefined || (this.held[0]?.start ?? this.readEnd) !== 0)
+			await this.reopen();
 		const reader = createRowReader(this.delimiter, { skipEmptyLines: true });
 		let index = 0;
 		for (;;) {
@@ -144,7 +145,8 @@ export class SubmittedFileReader {
 	/** The bytes [start, end) of the file; reopens it only when asked for bytes already passed. */
 	async *range(start: number, end: number): AsyncGenerator<Uint8Array> {
 		const first = this.held[0];
-		if (this.iterator === undefined || (first !== undefined ? first.start : this.readEnd) > start) await this.reopen();
+		if (this.iterator === undefined || (first !== undefined ? first.start : this.readEnd) > start)
+			await this.reopen();
 		for (;;) {
 			const chunk = this.held[0] ?? ((await this.pull()) ? this.held[0] : undefined);
 			if (chunk === undefined) return;

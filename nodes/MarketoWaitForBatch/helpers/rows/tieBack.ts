@@ -19,11 +19,16 @@
 import type { SubmittedGroup } from '../../../shared/batch';
 import { groupValueOf } from '../../../shared/csv/groupSplitter';
 import { parseDelimited } from '../../../shared/csv/parser';
-import { findUnquotedField, forEachRow, hashBytes, hashOfUnquotedField, type FieldBounds } from '../../../shared/csv/rowFields';
+import {
+	findUnquotedField,
+	forEachRow,
+	hashBytes,
+	hashOfUnquotedField,
+	type FieldBounds,
+} from '../../../shared/csv/rowFields';
 import { itemAtOffset, type ItemRange } from '../../../shared/itemRanges';
 import type { TieBack } from '../../../shared/rowItems';
 import type { ResultFile } from './resultRows';
-
 
 export interface RowTie {
 	/** 1-based data-row number in the submitted file, null when not provable */
@@ -51,18 +56,27 @@ export interface SubmittedPart {
 
 /** Pure: whether a parsed row belongs to the group (a row outside any group belongs to every part). */
 function rowInGroup(fields: string[], group: SubmittedGroup | undefined): boolean {
-	return group === undefined || group.columns.every((column, k) => groupValueOf(fields[column]) === group.values[k]);
+	return (
+		group === undefined ||
+		group.columns.every((column, k) => groupValueOf(fields[column]) === group.values[k])
+	);
 }
 
 /**
  * Pure: the key plan of a grouped part. The group columns were not uploaded, so a result
  * file never has them: they are neither key columns nor "left out" by Marketo.
  */
-function withoutGroupColumns(plan: KeyPlan | null, group: SubmittedGroup | undefined): KeyPlan | null {
+function withoutGroupColumns(
+	plan: KeyPlan | null,
+	group: SubmittedGroup | undefined,
+): KeyPlan | null {
 	if (plan === null || group === undefined) return plan;
 	const shared = plan.shared.filter((column) => !group.columns.includes(column.submittedIndex));
 	if (shared.length === 0) return null;
-	return { shared, omittedIndices: plan.omittedIndices.filter((index) => !group.columns.includes(index)) };
+	return {
+		shared,
+		omittedIndices: plan.omittedIndices.filter((index) => !group.columns.includes(index)),
+	};
 }
 
 export interface KeyPlan {
@@ -88,7 +102,9 @@ export function planRowKey(resultColumns: string[], submittedHeader: string[]): 
 		let index = submittedHeader.findIndex((name, i) => !used.has(i) && name === resultColumn);
 		if (index === -1) {
 			const wanted = normalizedName(resultColumn);
-			index = submittedHeader.findIndex((name, i) => !used.has(i) && normalizedName(name) === wanted);
+			index = submittedHeader.findIndex(
+				(name, i) => !used.has(i) && normalizedName(name) === wanted,
+			);
 		}
 		if (index === -1) continue;
 		used.add(index);
@@ -166,7 +182,8 @@ export class CandidateIndex {
 	mayHold(bytes: Buffer, start: number, end: number, delimiter: number): boolean {
 		const hash = hashOfUnquotedField(bytes, start, end, this.probeIndex, delimiter);
 		if (hash === -1) return true;
-		if ((this.probeHashBits[(hash >>> 3) & (PROBE_BITS_BYTES - 1)] & (1 << (hash & 7))) === 0) return false;
+		if ((this.probeHashBits[(hash >>> 3) & (PROBE_BITS_BYTES - 1)] & (1 << (hash & 7))) === 0)
+			return false;
 		if (!this.probeHashes.has(hash)) return false;
 		const field = this.field;
 		findUnquotedField(bytes, start, end, this.probeIndex, delimiter, field);
@@ -225,7 +242,10 @@ export function assignRowNumbers(
  * Ties the rows of one or more result files (failures, warnings) of the same batch
  * back to the submitted part, reading the part once, in the file's turn.
  */
-export async function tieBackResultFiles(files: ResultFile[], part: SubmittedPart): Promise<RowTie[][]> {
+export async function tieBackResultFiles(
+	files: ResultFile[],
+	part: SubmittedPart,
+): Promise<RowTie[][]> {
 	if (files.every((file) => file.rows.length === 0)) {
 		part.reader.release(part.dataStart); // nothing to tie back: no turn taken, no byte read
 		return files.map(() => []);
@@ -235,7 +255,9 @@ export async function tieBackResultFiles(files: ResultFile[], part: SubmittedPar
 
 async function tieBackInTurn(files: ResultFile[], part: SubmittedPart): Promise<RowTie[][]> {
 	const header = await part.reader.headerRow();
-	const plans = files.map((file) => withoutGroupColumns(planRowKey(file.columns, header), part.group));
+	const plans = files.map((file) =>
+		withoutGroupColumns(planRowKey(file.columns, header), part.group),
+	);
 	const resultKeys = files.map((file, f) => {
 		const plan = plans[f];
 		return plan === null ? [] : file.rows.map((row) => resultRowKey(row.values, plan));
@@ -245,19 +267,27 @@ async function tieBackInTurn(files: ResultFile[], part: SubmittedPart): Promise<
 		return plan === null ? null : new CandidateIndex(plan, resultKeys[f]);
 	});
 
-	const wanted = indexes.filter((index): index is CandidateIndex => index !== null && index.byKey.size > 0);
+	const wanted = indexes.filter(
+		(index): index is CandidateIndex => index !== null && index.byKey.size > 0,
+	);
 	if (wanted.length > 0) {
 		const delimiterByte = part.delimiter.charCodeAt(0);
-		await forEachRow(part.reader.range(part.dataStart, part.dataEnd), part.delimiter, (bytes, start, end, position) => {
-			let fields: string[] | undefined;
-			for (let i = 0; i < wanted.length; i++) {
-				if (!wanted[i].mayHold(bytes, start, end, delimiterByte)) continue;
-				fields ??= parseDelimited(bytes.toString('utf8', start, end), part.delimiter, { atFileStart: false })[0] ?? [''];
-				// The range holds other groups' rows too: their positions count, their rows are not candidates.
-				if (!rowInGroup(fields, part.group)) break;
-				wanted[i].add(fields, position);
-			}
-		});
+		await forEachRow(
+			part.reader.range(part.dataStart, part.dataEnd),
+			part.delimiter,
+			(bytes, start, end, position) => {
+				let fields: string[] | undefined;
+				for (let i = 0; i < wanted.length; i++) {
+					if (!wanted[i].mayHold(bytes, start, end, delimiterByte)) continue;
+					fields ??= parseDelimited(bytes.toString('utf8', start, end), part.delimiter, {
+						atFileStart: false,
+					})[0] ?? [''];
+					// The range holds other groups' rows too: their positions count, their rows are not candidates.
+					if (!rowInGroup(fields, part.group)) break;
+					wanted[i].add(fields, position);
+				}
+			},
+		);
 	}
 
 	return files.map((file, f) => {
@@ -286,7 +316,8 @@ export function sourceItemIndexOf(
 	sourceItemRanges?: ItemRange[],
 ): number | null {
 	if (rowNumber === null) return null;
-	if (sourceItemRanges !== undefined) return itemAtOffset(sourceItemRanges, rowNumber - firstRowNumber);
+	if (sourceItemRanges !== undefined)
+		return itemAtOffset(sourceItemRanges, rowNumber - firstRowNumber);
 	if (firstSourceItemIndex === undefined) return null;
 	return firstSourceItemIndex + (rowNumber - firstRowNumber);
 }
