@@ -17,12 +17,12 @@ import { readAsUtf8, type ResolvedEncoding } from '../../../nodes/shared/csv/enc
 import { createRowReader, parseDelimited } from '../../../nodes/shared/csv/parser';
 import { forEachRow } from '../../../nodes/shared/csv/rowFields';
 import {
-	CsvFileError,
 	cutParts,
 	planParts,
 	type FilePart,
 	type SplitPlan,
 } from '../../../nodes/shared/csv/splitter';
+import { CsvFileError } from '../../../nodes/shared/csv/fileErrors';
 import { parseDelimited as simulatorParse } from '../../simulator/delimited';
 import { isBlankRow } from '../../simulator/rows';
 import { cutAt, FC_SEED } from './reference';

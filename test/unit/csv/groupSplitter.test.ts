@@ -2,13 +2,11 @@ import fc from 'fast-check';
 
 import {
 	cutGroupParts,
-	fieldSpans,
-	groupValueOf,
 	scanGroups,
 	TooManyGroupsError,
-	withoutFields,
 	type GroupPart,
 } from '../../../nodes/shared/csv/groupSplitter';
+import { fieldSpans, groupValueOf, withoutFields } from '../../../nodes/shared/csv/groupFields';
 import { planParts, type SplitPlan } from '../../../nodes/shared/csv/splitter';
 import {
 	awkwardValue,

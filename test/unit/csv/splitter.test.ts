@@ -2,13 +2,9 @@ import fc from 'fast-check';
 
 import { readAsUtf8, type ResolvedEncoding } from '../../../nodes/shared/csv/encoding';
 import {
-	CsvFileError,
 	cutParts,
 	cutPlan,
-	EmptyFileError,
-	HeaderOnlyError,
 	planParts,
-	RowTooLargeError,
 	splitIntoParts,
 	type CutOptions,
 	type FilePart,
@@ -16,6 +12,12 @@ import {
 	type PlanOptions,
 	type SplitPlan,
 } from '../../../nodes/shared/csv/splitter';
+import {
+	CsvFileError,
+	EmptyFileError,
+	HeaderOnlyError,
+	RowTooLargeError,
+} from '../../../nodes/shared/csv/fileErrors';
 import {
 	awkwardTable,
 	cutAt,

@@ -1,7 +1,7 @@
 import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
 
 import { EncodingError } from '../../../shared/csv/encoding';
-import type { CsvFileError } from '../../../shared/csv/splitter';
+import type { CsvFileError } from '../../../shared/csv/fileErrors';
 import type { CreateOutcomeUnknownError } from '../../../shared/transport';
 import type { toNodeError } from '../../../shared/nodeErrors';
 import type { FileToImport, SubmittedPart } from './types';

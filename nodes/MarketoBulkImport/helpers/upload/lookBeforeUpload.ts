@@ -7,7 +7,8 @@ import {
 	readHead,
 	resolveEncoding,
 } from '../../../shared/csv/encoding';
-import { CsvFileError, planParts, type SplitPlan } from '../../../shared/csv/splitter';
+import { planParts, type SplitPlan } from '../../../shared/csv/splitter';
+import { CsvFileError } from '../../../shared/csv/fileErrors';
 import { toNodeError } from '../../../shared/nodeErrors';
 import { fileErrorToNodeError } from './importErrors';
 import { balancedPartBytes } from '../plan/partSizing';

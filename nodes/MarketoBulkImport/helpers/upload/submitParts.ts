@@ -2,7 +2,7 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 
 import type { BatchStatusName } from '../../../shared/batch';
 import { delimiterOf, mimeTypeOf, type CsvFormat } from '../../../shared/csv/formats';
-import { CsvFileError } from '../../../shared/csv/splitter';
+import { CsvFileError } from '../../../shared/csv/fileErrors';
 import { createImportPath, type ImportType } from '../../../shared/importTypes';
 import {
 	CreateOutcomeUnknownError,

@@ -17,7 +17,7 @@
  * Memory: only submitted rows whose values match some result row are remembered.
  */
 import type { SubmittedGroup } from '../../../shared/batch';
-import { groupValueOf } from '../../../shared/csv/groupSplitter';
+import { groupValueOf } from '../../../shared/csv/groupFields';
 import { parseDelimited } from '../../../shared/csv/parser';
 import {
 	findUnquotedField,
