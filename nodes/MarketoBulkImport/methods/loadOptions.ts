@@ -4,10 +4,15 @@ import {
 	type INodePropertyOptions,
 } from 'n8n-workflow';
 
+import { customObjectOptions } from '../../shared/instance/describe';
 import { marketoApiRequest } from '../../shared/transport';
 import { DOCUMENTED_LOOKUP_FIELDS } from '../helpers/plan/lookupFields';
 import { isBlank, parseMarketoId } from '../helpers/plan/ids';
-import { fetchDescribe, LEAD_DESCRIBE_PATH, type DescribedField } from '../helpers/plan/preflight';
+import {
+	fetchDescribe,
+	LEAD_DESCRIBE_PATH,
+	type DescribedField,
+} from '../../shared/instance/describe';
 import {
 	fetchProgramChannel,
 	progressionStatusesOf,
@@ -162,23 +167,7 @@ export function partitionOptions(
 export async function getCustomObjects(
 	this: ILoadOptionsFunctions,
 ): Promise<INodePropertyOptions[]> {
-	const objects = (await marketoApiRequest.call(this, {
-		method: 'GET',
-		path: '/rest/v1/customobjects.json',
-		idempotent: true,
-	})) as Array<{ name?: string; apiName?: string; displayName?: string; description?: string }>;
-	const options: INodePropertyOptions[] = [];
-	for (const object of objects) {
-		// The OpenAPI calls the API name `apiName`; live instances answer `name`.
-		const apiName = object.apiName ?? object.name;
-		if (!apiName) continue;
-		options.push({
-			name: object.displayName ? `${object.displayName} (${apiName})` : apiName,
-			value: apiName,
-			description: object.description || undefined,
-		});
-	}
-	return options.sort((a, b) => a.name.localeCompare(b.name));
+	return await customObjectOptions(this);
 }
 
 /** Pure: the status dropdown from a channel, in the channel's step order. */

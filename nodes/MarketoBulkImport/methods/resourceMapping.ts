@@ -5,15 +5,15 @@ import type {
 	ResourceMapperFields,
 } from 'n8n-workflow';
 
+import { LEAD_IMPORT_LINK_COLUMNS } from '../helpers/plan/preflight';
 import {
 	customObjectDescribePath,
 	fetchDescribe,
 	LEAD_DESCRIBE_PATH,
-	LEAD_IMPORT_LINK_COLUMNS,
 	PROGRAM_MEMBER_DESCRIBE_PATH,
 	type DescribedField,
 	type DescribeRecord,
-} from '../helpers/plan/preflight';
+} from '../../shared/instance/describe';
 
 /**
  * The fields of the resource mapper (Items input, node version 2): what the instance describes

@@ -12,10 +12,7 @@ import {
 	MAX_UPLOAD_BYTES,
 	resolveFormat,
 } from '../../../nodes/MarketoBulkImport/helpers/upload/lookBeforeUpload';
-import {
-	matchesFilter,
-	nextProgramOffset,
-} from '../../../nodes/MarketoBulkImport/methods/listSearch';
+import { matchesFilter, nextProgramOffset } from '../../../nodes/shared/instance/listSearch';
 import {
 	lookupFieldOptions,
 	memberStatusOptions,

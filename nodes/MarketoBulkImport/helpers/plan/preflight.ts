@@ -1,6 +1,12 @@
-import { NodeOperationError, type IDataObject, type IExecuteFunctions } from 'n8n-workflow';
+import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
 
-import { marketoApiRequest, type MarketoContext } from '../../../shared/transport';
+import {
+	fetchDescribe,
+	LEAD_DESCRIBE_PATH,
+	PROGRAM_MEMBER_DESCRIBE_PATH,
+	customObjectDescribePath,
+	type DescribeRecord,
+} from '../../../shared/instance/describe';
 import { closestFieldName, type KnownField } from './closestName';
 
 /**
@@ -92,40 +98,6 @@ export function formatHeaderProblems(
 	return { message, description: parts.join(' ') };
 }
 
-/** A field of a describe answer. */
-export interface DescribedField {
-	name?: string;
-	displayName?: string;
-	dataType?: string;
-	/** false: an import cannot write it */
-	updateable?: boolean;
-}
-
-/** A describe answer (leads, program members, a custom object). */
-export interface DescribeRecord extends IDataObject {
-	fields?: DescribedField[];
-	dedupeFields?: string[];
-	idField?: string;
-}
-
-/**
- * The one way the node reads a describe answer, for an execution (through DescribeCache) and
- * for the editor (the column mapper, the lookup dropdown); undefined when Marketo returns none.
- */
-export async function fetchDescribe(
-	context: MarketoContext,
-	path: string,
-	itemIndex?: number,
-): Promise<DescribeRecord | undefined> {
-	const result = (await marketoApiRequest.call(context, {
-		method: 'GET',
-		path,
-		idempotent: true,
-		itemIndex,
-	})) as DescribeRecord[];
-	return result[0];
-}
-
 export function toKnownFields(record: DescribeRecord | undefined): KnownField[] {
 	return (record?.fields ?? [])
 		.filter((field) => typeof field.name === 'string' && field.name !== '')
@@ -152,12 +124,6 @@ export class DescribeCache {
 		this.answers.set(path, answer);
 		return answer;
 	}
-}
-
-export const LEAD_DESCRIBE_PATH = '/rest/v1/leads/describe2.json';
-export const PROGRAM_MEMBER_DESCRIBE_PATH = '/rest/v1/programs/members/describe.json';
-export function customObjectDescribePath(objectApiName: string): string {
-	return `/rest/v1/customobjects/${encodeURIComponent(objectApiName)}/describe.json`;
 }
 
 /** Import-only lead columns Marketo documents that describe does not list (links to company / sales person). */

@@ -19,13 +19,12 @@ import { createRowReader } from '../../../shared/csv/parser';
 import { toRowJson, type ResultRowKind } from '../../../shared/rowItems';
 import { toNodeError } from '../../../shared/nodeErrors';
 import type { ImportPlan } from '../plan/importPlan';
+import { checkHeader, formatHeaderProblems } from '../plan/preflight';
 import {
-	checkHeader,
 	customObjectDescribePath,
-	formatHeaderProblems,
 	LEAD_DESCRIBE_PATH,
 	PROGRAM_MEMBER_DESCRIBE_PATH,
-} from '../plan/preflight';
+} from '../../../shared/instance/describe';
 import type { ChannelStatuses } from '../plan/programChannel';
 import {
 	fieldTypesOf,
