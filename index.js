@@ -3,5 +3,5 @@
 // resolves and lists what the package provides.
 module.exports = {
 	credentials: ['MarketoApi'],
-	nodes: ['MarketoBulkImport', 'MarketoWaitForBatch'],
+	nodes: ['MarketoBulkImport', 'MarketoBulkExtract', 'MarketoWaitForBatch'],
 };

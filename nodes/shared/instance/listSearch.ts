@@ -99,3 +99,36 @@ export async function searchPrograms(
 	}
 	return { results, paginationToken: offset === undefined ? undefined : String(offset) };
 }
+
+/**
+ * Smart lists from /rest/asset/v1/smartLists.json (offset/maxReturn paging, 200 a page), filtered
+ * here by name as the other searches are.
+ */
+export async function searchSmartLists(
+	this: ILoadOptionsFunctions,
+	filter?: string,
+	paginationToken?: string,
+): Promise<INodeListSearchResult> {
+	let offset: number | undefined = paginationToken ? Number(paginationToken) || 0 : 0;
+	const results: INodeListSearchItems[] = [];
+	for (let page = 0; page < PROGRAM_PAGES_PER_REQUEST && offset !== undefined; page++) {
+		const lists = (await marketoApiRequest.call(this, {
+			method: 'GET',
+			path: '/rest/asset/v1/smartLists.json',
+			qs: { offset, maxReturn: PROGRAM_PAGE_SIZE },
+			idempotent: true,
+		})) as NamedRecord[];
+		for (const list of lists) {
+			if (
+				typeof list.name === 'string' &&
+				list.id !== undefined &&
+				matchesFilter(list.name, filter)
+			) {
+				results.push(toSearchItem(list));
+			}
+		}
+		offset = nextProgramOffset(offset, lists.length, PROGRAM_PAGE_SIZE);
+		if (results.length >= PROGRAM_RESULTS_TARGET) break;
+	}
+	return { results, paginationToken: offset === undefined ? undefined : String(offset) };
+}

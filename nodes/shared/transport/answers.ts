@@ -3,7 +3,15 @@
  * HTTP 200 + success:false), a downloaded file, and the network code in a thrown error.
  */
 import { describeMarketoCode } from './errors';
-import type { Failure, MarketoEnvelope, Outcome, RawAnswer } from './types';
+import type {
+	ByteStream,
+	Failure,
+	FileNotFound,
+	MarketoEnvelope,
+	OpenedFile,
+	Outcome,
+	RawAnswer,
+} from './types';
 
 export function toBuffer(body: unknown): Buffer {
 	if (Buffer.isBuffer(body)) return body;
@@ -118,4 +126,54 @@ export function networkCodeOf(error: unknown): string | undefined {
 		current = (current as { cause?: unknown }).cause;
 	}
 	return undefined;
+}
+
+async function drain(stream: ByteStream): Promise<Buffer> {
+	const chunks: Buffer[] = [];
+	for await (const chunk of stream) chunks.push(chunk);
+	return Buffer.concat(chunks);
+}
+
+/** Pure: `bytes 725-999/1000` -> 1000; `*` or a missing header -> null. */
+export function totalFromContentRange(header: unknown): number | null {
+	const match = typeof header === 'string' ? /\/(\d+)\s*$/.exec(header) : null;
+	return match ? Number(match[1]) : null;
+}
+
+/**
+ * An export file's answer: the file (200, or 206 for a Range), Marketo's plain-text 404 (job not
+ * Completed, unknown, or past retention), or a failure read as any other answer (a JSON envelope
+ * with 601/606..., an HTTP error). Only the file itself is left unread.
+ */
+export async function readFileAnswer(
+	answer: RawAnswer,
+	start: number,
+): Promise<Outcome<OpenedFile | FileNotFound>> {
+	const stream = answer.stream;
+	const isFile =
+		(answer.statusCode === 200 || answer.statusCode === 206) && !/json/i.test(answer.contentType);
+	if (isFile && stream) {
+		const length = Number(answer.headers['content-length']);
+		const total =
+			answer.statusCode === 206
+				? totalFromContentRange(answer.headers['content-range'])
+				: Number.isFinite(length) && String(answer.headers['content-length'] ?? '') !== ''
+					? length
+					: null;
+		return {
+			done: true,
+			value: {
+				statusCode: answer.statusCode === 206 ? 206 : 200,
+				start: answer.statusCode === 206 ? start : 0,
+				totalBytes: total,
+				stream,
+			},
+		};
+	}
+	const body = stream ? await drain(stream) : answer.body;
+	if (answer.statusCode === 404 && !/json/i.test(answer.contentType)) {
+		return { done: true, value: { notFound: snippetOf(body.toString('utf8')) } };
+	}
+	const read = readDownload({ ...answer, body, stream: undefined });
+	return read.done ? { done: false, ...httpFailure({ ...answer, body }) } : read;
 }

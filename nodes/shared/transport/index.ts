@@ -5,10 +5,12 @@
 import type { IDataObject, JsonObject } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
-import { readDownload, readEnvelope } from './answers';
+import { readDownload, readEnvelope, readFileAnswer } from './answers';
 import { buildMultipartBody } from './multipart';
 import { callMarketo, instanceRootOrThrow, readCredentials } from './request';
 import type {
+	FileNotFound,
+	OpenedFile,
 	CreateImportRequest,
 	CreateImportResult,
 	MarketoCall,
@@ -22,9 +24,12 @@ export {
 	CreateOutcomeUnknownError,
 	MARKETO_CREDENTIAL_TYPE,
 	type CreateImportRequest,
+	type ByteStream,
 	type CreateImportResult,
+	type FileNotFound,
 	type MarketoCall,
 	type MarketoContext,
+	type OpenedFile,
 	type QueueFullCode,
 } from './types';
 
@@ -34,7 +39,11 @@ async function requestEnvelope<T>(
 	context: MarketoContext,
 	call: MarketoCall,
 ): Promise<MarketoEnvelope<T>> {
-	return await callMarketo(context, { ...call }, (answer) => readEnvelope<T>(answer));
+	const { json, ...rest } = call;
+	const wire = json
+		? { ...rest, body: Buffer.from(JSON.stringify(json), 'utf8'), contentType: 'application/json' }
+		: rest;
+	return await callMarketo(context, wire, (answer) => readEnvelope<T>(answer));
 }
 
 /** The envelope's `result` ([] when Marketo says 702 "no data" or leaves it out). */
@@ -80,6 +89,30 @@ export async function marketoApiRequestAllItems<T = IDataObject>(
 		previousToken = token;
 	}
 	return all;
+}
+
+/**
+ * An export file from byte `start` on (`Range: bytes=<start>-`), its body left to stream: Bulk
+ * Extract's files can be larger than memory. Retries, throttling and the token are as for any
+ * call, up to the moment the file starts to arrive; a connection lost later is the caller's to
+ * resume from the bytes it has.
+ */
+export async function marketoOpenFile(
+	this: MarketoContext,
+	call: Omit<MarketoCall, 'method' | 'json' | 'idempotent'> & { start: number },
+): Promise<OpenedFile | FileNotFound> {
+	const { start, ...rest } = call;
+	return await callMarketo(
+		this,
+		{
+			...rest,
+			method: 'GET',
+			idempotent: true,
+			stream: true,
+			...(start > 0 ? { rangeStart: start } : {}),
+		},
+		async (answer) => await readFileAnswer(answer, start),
+	);
 }
 
 /** A failure or warning file as text; '' for an empty body or a 404 (no such file). */

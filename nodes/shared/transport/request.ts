@@ -28,6 +28,7 @@ import { throttled } from './throttle';
 import {
 	CreateOutcomeUnknownError,
 	MARKETO_CREDENTIAL_TYPE,
+	type ByteStream,
 	type MarketoContext,
 	type Outcome,
 	type QueueFullCode,
@@ -107,8 +108,9 @@ async function sendOnce(
 		headers: {
 			Accept: 'application/json',
 			...(request.contentType ? { 'Content-Type': request.contentType } : {}),
+			...(request.rangeStart !== undefined ? { Range: `bytes=${request.rangeStart}-` } : {}),
 		},
-		encoding: 'arraybuffer',
+		encoding: request.stream ? 'stream' : 'arraybuffer',
 		json: false,
 		returnFullResponse: true,
 		ignoreHttpStatusErrors: true,
@@ -135,11 +137,15 @@ async function sendOnce(
 		options,
 		additionalOptions,
 	)) as { statusCode: number; headers?: IDataObject; body: unknown };
-	const contentType = response.headers?.['content-type'];
+	const headers = response.headers ?? {};
+	const contentType = headers['content-type'];
 	return {
 		statusCode: response.statusCode,
 		contentType: typeof contentType === 'string' ? contentType : '',
-		body: toBuffer(response.body),
+		headers,
+		...(request.stream
+			? { body: Buffer.alloc(0), stream: response.body as ByteStream }
+			: { body: toBuffer(response.body) }),
 	};
 }
 
@@ -175,10 +181,10 @@ function credentialFailure(
 export async function callMarketo<T>(
 	context: MarketoContext,
 	request: WireRequest,
-	read: (answer: RawAnswer) => Outcome<T>,
+	read: (answer: RawAnswer) => Outcome<T> | Promise<Outcome<T>>,
 ): Promise<T> {
 	const node = context.getNode();
-	const signal = cancelSignalOf(context);
+	const signal = request.evenIfCancelled ? undefined : cancelSignalOf(context);
 	const { itemIndex } = request;
 	const failuresByCode = new Map<string, number>();
 	let tokenRefreshed = false;
@@ -208,7 +214,7 @@ export async function callMarketo<T>(
 				async () => await sendOnce(context, root, request, credentials, forceNewToken, signal),
 				signal,
 			);
-			outcome = read(answer);
+			outcome = await read(answer);
 		} catch (error) {
 			if (signal?.aborted || error instanceof WaitCancelledError)
 				throw cancelledError(node, itemIndex);
@@ -228,6 +234,9 @@ export async function callMarketo<T>(
 		}
 		if (outcome.done) return outcome.value;
 
+		if (request.callerHandles?.includes(outcome.code)) {
+			throw toNodeApiError(node, { ...outcome, path: request.path, itemIndex, secrets });
+		}
 		const failures = (failuresByCode.get(outcome.code) ?? 0) + 1;
 		failuresByCode.set(outcome.code, failures);
 		const isQueueFull = outcome.code === '1016' || outcome.code === '1019';

@@ -22,6 +22,38 @@ export interface MarketoCall {
 	idempotent: boolean;
 	/** For error attribution. */
 	itemIndex?: number;
+	/** A JSON body (Bulk Extract's create job). */
+	json?: IDataObject;
+	/**
+	 * Marketo codes the caller reads itself (e.g. 1029, whose three reasons need three different
+	 * answers): thrown at once as a NodeApiError whose httpCode is the code, never retried.
+	 */
+	callerHandles?: string[];
+	/**
+	 * Sent even when the execution was cancelled: the calls that clean up after it (cancelling
+	 * the export jobs it started, so they stop holding Marketo's queue and quota).
+	 */
+	evenIfCancelled?: boolean;
+}
+
+/** A response body as it arrives, for files too large to hold (Bulk Extract's files). */
+export interface ByteStream extends AsyncIterable<Buffer> {
+	destroy(error?: Error): void;
+}
+
+/** An export file opened for reading, from byte `start` on. */
+export interface OpenedFile {
+	/** 206 when Marketo answered a Range request with part of the file */
+	statusCode: 200 | 206;
+	start: number;
+	/** the file's whole length when Marketo said it (Content-Range or Content-Length), else null */
+	totalBytes: number | null;
+	stream: ByteStream;
+}
+
+/** Marketo's plain-text 404 of a file endpoint: the job is not Completed, unknown, or past retention. */
+export interface FileNotFound {
+	notFound: string;
 }
 
 export type QueueFullCode = '1016' | '1019';
@@ -74,7 +106,10 @@ export interface MarketoEnvelope<T> {
 export interface RawAnswer {
 	statusCode: number;
 	contentType: string;
+	headers: IDataObject;
 	body: Buffer;
+	/** the body still to read, when the request asked for a stream (then `body` is empty) */
+	stream?: ByteStream;
 }
 
 export interface Failure {
@@ -95,4 +130,10 @@ export interface WireRequest {
 	idempotent: boolean;
 	itemIndex?: number;
 	waitForQueueSlot?: CreateImportRequest['waitForQueueSlot'];
+	/** `Range: bytes=<start>-`: the rest of a file from this byte */
+	rangeStart?: number;
+	/** answer with the body as a stream, not read into memory */
+	stream?: boolean;
+	callerHandles?: string[];
+	evenIfCancelled?: boolean;
 }

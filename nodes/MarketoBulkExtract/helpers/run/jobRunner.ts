@@ -1,0 +1,178 @@
+/**
+ * Runs an extract's jobs through Marketo's one export queue, which every extract type and every
+ * integration of the instance share (2 processing, 10 in all):
+ * - at most `maxJobsInQueue` of ours are Queued or Processing at once (default 2: both lanes
+ *   busy, eight places left for others); the next job is enqueued when one of ours ends;
+ * - a full queue (1029 "Too many jobs in queue") is waited out, up to the Queue Wait Limit;
+ * - each job's status is read no more often than Marketo updates it (once a minute);
+ * - a Failed job is created again once (Marketo cannot resume it);
+ * - the time limit, a stop, the daily quota or any error cancels our jobs that have not ended,
+ *   so they stop holding the queue and the quota.
+ * Completed jobs are handed to `onCompleted` (the download) in the order they complete.
+ */
+import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
+
+import type { ExtractTarget } from '../../../shared/extractTypes';
+import {
+	cancelExportJob,
+	createExportJob,
+	enqueueExportJob,
+	fetchExportStatus,
+	isFinishedExport,
+	type ExportJob,
+} from '../../../shared/jobs/exportJobs';
+import { readQuotaUse } from '../../../shared/jobs/exportQuota';
+import { pauseUnlessCancelled } from '../../../shared/jobs/pause';
+import { currentClock } from '../../../shared/pacing';
+import type { PlannedJob } from '../plan/extractPlan';
+import { describeJobs, quotaExceededError, stoppedError, type RunJob } from './runErrors';
+
+/** Marketo updates a job's status at most once a minute (bulk-extract.md). */
+export const STATUS_INTERVAL_MS = 60_000;
+const FOREIGN_QUEUE_FIRST_WAIT_MS = 30_000;
+const FOREIGN_QUEUE_MAX_WAIT_MS = 5 * 60_000;
+/** Times a Failed job is created again before the extract stops. */
+const RECREATES_AFTER_FAILURE = 1;
+
+export interface RunSettings {
+	itemIndex: number;
+	maxJobsInQueue: number;
+	queueWaitLimitMs: number;
+	timeLimitMs: number;
+}
+
+function isActive(run: RunJob): boolean {
+	return run.job !== null && (run.job.status === 'Queued' || run.job.status === 'Processing');
+}
+
+/** Runs every planned job to Completed, or stops with an error naming each job's state. */
+export async function runJobs(
+	context: IExecuteFunctions,
+	target: ExtractTarget,
+	planned: PlannedJob[],
+	settings: RunSettings,
+	onCompleted: (run: RunJob) => Promise<void>,
+): Promise<RunJob[]> {
+	const runs: RunJob[] = planned.map((plan, index) => ({
+		index,
+		plan,
+		job: null,
+		nextPollAt: 0,
+		failures: 0,
+		done: false,
+	}));
+	const clock = currentClock();
+	const deadline = clock.now() + settings.timeLimitMs;
+	const signal = context.getExecutionCancelSignal?.();
+	const queue = { fullSince: null as number | null, retryAt: 0, waits: 0 };
+	const { itemIndex } = settings;
+
+	const cancelUnfinished = async () => {
+		for (const run of runs.filter(isActive)) {
+			await cancelExportJob(context, target, (run.job as ExportJob).exportId, itemIndex).then(
+				(job) => (run.job = job),
+				() => undefined, // the stop's own error says more than a failed cancel
+			);
+		}
+	};
+
+	try {
+		for (;;) {
+			if (signal?.aborted)
+				throw stoppedError(context, 'The execution was stopped', runs, itemIndex);
+			if (runs.every((run) => run.done)) return runs;
+			const now = clock.now();
+			if (now >= deadline) {
+				throw stoppedError(
+					context,
+					`The extract reached its Time Limit (${Math.round(settings.timeLimitMs / 60_000)} min)`,
+					runs,
+					itemIndex,
+				);
+			}
+
+			// Start jobs while our share of the queue has room.
+			while (runs.filter(isActive).length < settings.maxJobsInQueue && now >= queue.retryAt) {
+				const next = runs.find((run) => !run.done && !isActive(run));
+				if (next === undefined) break;
+				if (next.job === null || next.job.status !== 'Created') {
+					next.job = await createExportJob(context, target, next.plan.body, itemIndex);
+				}
+				const outcome = await enqueueExportJob(context, target, next.job.exportId, itemIndex);
+				if (outcome.kind === 'quotaExceeded') {
+					const used = await readQuotaUse(context, target.objectApiName, now, itemIndex).catch(
+						() => null,
+					);
+					throw quotaExceededError(context, outcome.message, used, runs, itemIndex);
+				}
+				if (outcome.kind === 'queueFull') {
+					queue.fullSince ??= now;
+					if (now - queue.fullSince >= settings.queueWaitLimitMs) {
+						throw stoppedError(
+							context,
+							`Marketo's export queue stayed full for the whole Queue Wait Limit (${Math.round(settings.queueWaitLimitMs / 60_000)} min)`,
+							runs,
+							itemIndex,
+						);
+					}
+					// Ours ending frees a place we see; others' jobs ending we can only wait for.
+					const backoff = Math.min(
+						FOREIGN_QUEUE_FIRST_WAIT_MS * 2 ** queue.waits,
+						FOREIGN_QUEUE_MAX_WAIT_MS,
+					);
+					queue.waits += 1;
+					queue.retryAt = now + backoff;
+					break;
+				}
+				queue.fullSince = null;
+				queue.waits = 0;
+				next.job = outcome.job;
+				next.nextPollAt = now + STATUS_INTERVAL_MS;
+			}
+
+			for (const run of runs.filter((r) => isActive(r) && r.nextPollAt <= clock.now())) {
+				const job = (run.job = await fetchExportStatus(
+					context,
+					target,
+					(run.job as ExportJob).exportId,
+					itemIndex,
+				));
+				run.nextPollAt = clock.now() + STATUS_INTERVAL_MS;
+				if (!isFinishedExport(job.status)) continue;
+				if (job.status === 'Completed') {
+					await onCompleted(run);
+					run.done = true;
+					// A place of ours is free: the next job may start at once.
+					queue.retryAt = 0;
+				} else if (job.status === 'Failed' && run.failures < RECREATES_AFTER_FAILURE) {
+					run.failures += 1;
+					run.job = null;
+				} else {
+					throw stoppedError(
+						context,
+						`Marketo ended export ${job.exportId} as ${job.status}${job.errorMsg ? `: ${job.errorMsg}` : ''}`,
+						runs,
+						itemIndex,
+					);
+				}
+			}
+
+			const wakes = runs.filter(isActive).map((run) => run.nextPollAt);
+			const waitingToStart = runs.some((run) => !run.done && !isActive(run));
+			if (waitingToStart && runs.filter(isActive).length < settings.maxJobsInQueue) {
+				wakes.push(queue.retryAt);
+			}
+			const wakeAt = Math.min(deadline, ...wakes);
+			const pause = wakeAt - clock.now();
+			if (pause > 0) await pauseUnlessCancelled(pause, signal);
+		}
+	} catch (error) {
+		await cancelUnfinished();
+		throw error instanceof NodeOperationError
+			? error
+			: new NodeOperationError(context.getNode(), error as Error, {
+					itemIndex,
+					description: describeJobs(runs),
+				});
+	}
+}

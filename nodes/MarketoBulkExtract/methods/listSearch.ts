@@ -1,0 +1,5 @@
+export {
+	searchPrograms,
+	searchSmartLists,
+	searchStaticLists,
+} from '../../shared/instance/listSearch';
