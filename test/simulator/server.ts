@@ -473,6 +473,7 @@ export function createSimulatorServer(options: SimulatorOptions): SimulatorServe
 			new Promise<void>((resolve) => {
 				closing.abort();
 				clearInterval(background);
+				core.extract.queue.dispose();
 				for (const socket of sockets) socket.destroy();
 				sockets.clear();
 				if (!server.listening) return resolve();

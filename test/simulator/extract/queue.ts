@@ -6,7 +6,7 @@
  * at most once a minute (`statusRefreshMs`), see `shownState`.
  */
 import type { ExtractJobView, ExtractOptions, ExtractStatus } from './types';
-import { ExportFile } from './file';
+import { ExportFile, FileFolder } from './file';
 import type { JobSpec } from './validate';
 import { selectRows, type SelectionSources } from './select';
 
@@ -59,6 +59,7 @@ export class ExtractQueue {
 	private simTime = 0;
 	private sequence = 0;
 	private pendingFailure?: string;
+	private readonly folder = new FileFolder();
 
 	constructor(
 		public options: ExtractOptions,
@@ -167,7 +168,7 @@ export class ExtractQueue {
 		job.startedAt = at;
 		if (job.owner === 'foreign') return;
 		const { header, rows } = selectRows(job.spec, this.sources);
-		job.file = new ExportFile(header, rows, job.spec.format);
+		job.file = new ExportFile(header, rows, job.spec.format, this.folder);
 		job.records = rows.count;
 	}
 
@@ -179,11 +180,15 @@ export class ExtractQueue {
 		} else job.status = 'Completed';
 	}
 
-	/** Brings the queue to `now` and scans new files in slices, yielding in between. */
+	/**
+	 * Brings the queue to `now` and writes the files of started jobs in slices, yielding in
+	 * between: their content is fixed when they start, and writing while they process (as
+	 * Marketo does) keeps a status call after the end from waiting for a large file.
+	 */
 	async catchUp(now: number): Promise<void> {
 		this.advanceTo(now);
 		for (const job of this.jobs) {
-			if (job.status === 'Completed' && job.file && !job.file.scanned) await job.file.scanAsync();
+			if (job.file && !job.file.scanned) await job.file.scanAsync();
 		}
 	}
 
@@ -245,6 +250,11 @@ export class ExtractQueue {
 		if (now >= (job.finishedAt as number) + this.options.fileRetentionDays * DAY_MS)
 			return undefined;
 		return job.file;
+	}
+
+	/** Removes the files written to disk (the simulator closes). */
+	dispose(): void {
+		this.folder.dispose();
 	}
 
 	listedSince(now: number): number {
