@@ -201,6 +201,34 @@ describe('extract jobs: lifecycle, lagged status, the shared queue (fake clock)'
 	});
 });
 
+describe('a token that expires during a long wait', () => {
+	it('answers 602 once, then the same API user with a new token still sees its job', async () => {
+		const clock = createFakeClock();
+		const sim = await startSimulator({
+			clock,
+			extract: { recordsPerSecond: 1, statusRefreshMs: 1000 },
+		});
+		try {
+			sim.state.seedLead({ email: 'a@example.com' });
+			const first = extractApi(sim, await getToken(sim), 'leads');
+			const id = await first.start({
+				fields: ['email'],
+				filter: { createdAt: isoRange(clock.now() - 1000, clock.now()) },
+			});
+			clock.advance(500);
+			sim.state.expireTokens();
+			expect(envelopeOf(await first.status(id)).errors).toEqual([
+				{ code: '602', message: 'Access token expired' },
+			]);
+			const renewed = extractApi(sim, await getToken(sim), 'leads');
+			clock.advance(1000);
+			expect(firstResult(await renewed.status(id)).status).toBe('Completed');
+		} finally {
+			await sim.close();
+		}
+	});
+});
+
 describe('jobs belong to the API user that created them', () => {
 	it('another API user can neither see, download, cancel nor list them', async () => {
 		const clock = createFakeClock();
