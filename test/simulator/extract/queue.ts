@@ -110,6 +110,8 @@ export class ExtractQueue {
 		this.advanceTo(now);
 		job.status = 'Cancelled';
 		job.finishedAt = undefined;
+		// A cancelled job writes no file: stop spending time (and disk) on it.
+		job.file = undefined;
 		this.advanceTo(now);
 	}
 
