@@ -319,7 +319,7 @@ export class ImportQueue {
 			if (!existing && lookupField === 'id') return fail('Lead not found');
 			const lead = existing ?? this.db.createLead(verdict.values[0], partitionId, now);
 			if (existing) this.db.updateLead(existing, verdict.values[0], now);
-			if (job.listId !== undefined) this.db.addToList(job.listId, lead.id);
+			if (job.listId !== undefined) this.db.addToList(job.listId, lead.id, now);
 		} else if (job.kind === 'programMembers') {
 			const email = verdict.keys.email;
 			const existing = this.db.findLead('email', email, DEFAULT_PARTITION_ID);
@@ -334,13 +334,13 @@ export class ImportQueue {
 				job.programMemberStatus as string,
 				this.statusSteps(programId),
 			);
-			this.db.upsertProgramMember(programId, lead, status, verdict.values[1]);
+			this.db.upsertProgramMember(programId, lead, status, verdict.values[1], now);
 		} else {
 			// The rules' key fields are the object's dedupe fields, in order.
 			const dedupeValues = (job.rules ?? this.rulesFor(job)).keyFields.map(
 				(name) => verdict.keys[name],
 			);
-			this.db.upsertCustomObject(job.objectApiName as string, dedupeValues, verdict.values[0]);
+			this.db.upsertCustomObject(job.objectApiName as string, dedupeValues, verdict.values[0], now);
 		}
 		job.numImported++;
 		if (verdict.outcome === 'warning') {

@@ -6,6 +6,7 @@ import {
 	type OperationFact,
 } from './contract';
 import { startSimulator, type RunningSimulator } from './index';
+import { extractContractResponses } from './extract/tests/kit';
 import { ROUTES } from './routes';
 import { apiGet, firstResult, getToken, upload, type HttpResult } from './testkit';
 
@@ -179,6 +180,7 @@ describe('the simulator against the OpenAPI contract', () => {
 			],
 			// An error envelope is still a valid 200 answer.
 			['getImportLeadStatusUsingGET', await apiGet(sim, '/bulk/v1/leads/batch/1.json', token)],
+			...(await extractContractResponses(sim, token, Date.now())),
 		];
 		const jsonRoutes = ROUTES.filter((r) => !r.file && r.operationId !== 'identityUsingPOST').map(
 			(r) => r.operationId,

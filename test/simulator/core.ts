@@ -5,12 +5,14 @@
 import { REAL_CLOCK } from '../../nodes/shared/clock';
 import { ImportQueue } from './bulkImport';
 import { InstanceDatabase } from './database';
+import { createActivityLog, createExtractService, type ExtractService } from './extract';
 import { FaultInjector } from './faults';
 import { TokenStore } from './identity';
 import { ApiLimiter } from './limits';
 import { createPrng, type Prng } from './prng';
 import { buildInstanceSchema, type InstanceSchema } from './schema';
 import type {
+	ApiUserDefinition,
 	Clock,
 	QueueOptions,
 	SimulatorLimits,
@@ -39,13 +41,25 @@ export interface ResolvedOptions {
 	rejectConcurrentListImports: boolean;
 	seed: number;
 	firstBatchId: number;
+	/** Every API user: the one of clientId/clientSecret first, then the apiUsers option. */
+	apiUsers: Array<Required<ApiUserDefinition>>;
 }
 
 export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
+	const clientId = options.clientId ?? DEFAULT_CLIENT_ID;
+	const clientSecret = options.clientSecret ?? DEFAULT_CLIENT_SECRET;
+	const apiUserEmail = options.apiUserEmail ?? 'n8n-api-user@simulator.example.com';
 	return {
-		clientId: options.clientId ?? DEFAULT_CLIENT_ID,
-		clientSecret: options.clientSecret ?? DEFAULT_CLIENT_SECRET,
-		apiUserEmail: options.apiUserEmail ?? 'n8n-api-user@simulator.example.com',
+		clientId,
+		clientSecret,
+		apiUserEmail,
+		apiUsers: [
+			{ clientId, clientSecret, apiUserEmail },
+			...(options.apiUsers ?? []).map((user) => ({
+				...user,
+				apiUserEmail: user.apiUserEmail ?? `${user.clientId}@simulator.example.com`,
+			})),
+		],
 		tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3600,
 		rowsPerSecond: options.rowsPerSecond ?? 2000,
 		queue: { maxProcessing: 2, maxQueued: 10, startDelayMs: 0, ...options.queue },
@@ -79,6 +93,7 @@ export interface SimulatorCore {
 	limiter: ApiLimiter;
 	faults: FaultInjector;
 	permissions: SimulatorPermissions;
+	extract: ExtractService;
 	/** Request ids and tokens; kept apart from the fault PRNG so faults stay reproducible. */
 	idPrng: Prng;
 }
@@ -87,8 +102,17 @@ export function createCore(options: SimulatorOptions): SimulatorCore {
 	const resolved = resolveOptions(options);
 	const clock = options.clock ?? REAL_CLOCK;
 	const schema = buildInstanceSchema(options.schema);
-	const db = new InstanceDatabase(schema.leadFields);
+	const activities = createActivityLog(schema);
+	const db = new InstanceDatabase(schema.leadFields, activities);
 	const idPrng = createPrng(resolved.seed ^ 0x5eed);
+	// Export ids have a PRNG of their own, so creating extracts shifts no other id.
+	const extract = createExtractService(
+		options.extract,
+		schema,
+		db,
+		activities,
+		createPrng(resolved.seed ^ 0xe7c7),
+	);
 	return {
 		options: resolved,
 		clock,
@@ -115,8 +139,10 @@ export function createCore(options: SimulatorOptions): SimulatorCore {
 			readAssets: true,
 			readCustomObjects: true,
 			writeCustomObjects: true,
+			readActivity: true,
 			...options.permissions,
 		},
+		extract,
 		idPrng,
 	};
 }

@@ -2,12 +2,21 @@
  * The in-memory Marketo database imports write to: leads, static list memberships,
  * program memberships and custom object records. Tests read it through `state`.
  */
+import type { DatabaseObserver } from './extract/activities';
 import type { CustomObjectRecord, FieldDefinition, LeadRecord, ProgramMemberRecord } from './types';
 
 export const DEFAULT_PARTITION_ID = 1;
 
 /** Leads sharing one lookup value (normally one; duplicates are possible, as in Marketo). */
 type LeadsByValue = Map<string, LeadRecord[]>;
+
+/** When a program membership or custom object record was created and last changed (extracts filter on them). */
+export interface RecordTimes {
+	createdAt: number;
+	updatedAt: number;
+	/** Program memberships only: Marketo's "Program Member ID". */
+	memberId?: number;
+}
 
 export class InstanceDatabase {
 	readonly leads: LeadRecord[] = [];
@@ -23,8 +32,14 @@ export class InstanceDatabase {
 	private readonly objects = new Map<string, Map<string, CustomObjectRecord>>();
 	private nextGuid = 1;
 	private readonly emailFields: Set<string>;
+	private readonly memberTimes = new Map<string, RecordTimes>();
+	private readonly objectTimes = new Map<string, RecordTimes>();
+	private nextMemberId = 5001;
 
-	constructor(leadFields: FieldDefinition[]) {
+	constructor(
+		leadFields: FieldDefinition[],
+		private readonly observer?: DatabaseObserver,
+	) {
 		this.emailFields = new Set(leadFields.filter((f) => f.dataType === 'email').map((f) => f.name));
 	}
 
@@ -100,7 +115,15 @@ export class InstanceDatabase {
 		this.leads.push(lead);
 		this.leadsById.set(id, lead);
 		for (const [fieldName, index] of this.indexes) this.addToIndex(index, fieldName, lead);
+		this.observer?.leadCreated(lead, now);
 		return lead;
+	}
+
+	/** Lead ids nobody else will get (generated leads of extracts); returns the first. */
+	reserveLeadIds(count: number): number {
+		const first = this.nextLeadId;
+		this.nextLeadId += count;
+		return first;
 	}
 
 	updateLead(lead: LeadRecord, values: Record<string, string>, now: number): void {
@@ -115,15 +138,24 @@ export class InstanceDatabase {
 				moved.push([fieldName, index]);
 			}
 		}
+		if (this.observer) {
+			for (const [fieldName, value] of Object.entries(rest)) {
+				const old = lead.fields[fieldName];
+				if (old !== value) this.observer.leadFieldChanged(lead, fieldName, old ?? '', value, now);
+			}
+		}
 		Object.assign(lead.fields, rest);
 		for (const [fieldName, index] of moved) this.addToIndex(index, fieldName, lead);
 		lead.updatedAt = now;
 	}
 
-	addToList(listId: number, leadId: number): void {
+	/** `now` (when known) records the Add to List activity of a new membership. */
+	addToList(listId: number, leadId: number, now?: number): void {
 		const set = this.lists.get(listId) ?? new Set<number>();
+		const added = !set.has(leadId);
 		set.add(leadId);
 		this.lists.set(listId, set);
+		if (added && now !== undefined) this.observer?.addedToList(listId, leadId, now);
 	}
 
 	isListMember(listId: number, leadId: number): boolean {
@@ -143,9 +175,29 @@ export class InstanceDatabase {
 		lead: LeadRecord,
 		status: string,
 		fields: Record<string, string>,
+		now?: number,
 	): void {
 		const byLead = this.members.get(programId) ?? new Map<number, ProgramMemberRecord>();
 		const existing = byLead.get(lead.id);
+		if (now !== undefined) {
+			const key = `${programId}:${lead.id}`;
+			const times = this.memberTimes.get(key) ?? {
+				createdAt: now,
+				updatedAt: now,
+				memberId: this.nextMemberId++,
+			};
+			times.updatedAt = now;
+			this.memberTimes.set(key, times);
+			if (existing?.status !== status)
+				this.observer?.memberStatusChanged(
+					programId,
+					lead.id,
+					times.memberId as number,
+					existing?.status,
+					status,
+					now,
+				);
+		}
 		byLead.set(lead.id, {
 			programId,
 			leadId: lead.id,
@@ -160,21 +212,33 @@ export class InstanceDatabase {
 		return [...(this.members.get(programId)?.values() ?? [])];
 	}
 
+	memberTimesOf(programId: number, leadId: number): RecordTimes | undefined {
+		return this.memberTimes.get(`${programId}:${leadId}`);
+	}
+
+	objectTimesOf(marketoGUID: string): RecordTimes | undefined {
+		return this.objectTimes.get(marketoGUID);
+	}
+
 	/** Upserts by the dedupe key (all dedupe field values, in order). */
 	upsertCustomObject(
 		apiName: string,
 		dedupeValues: string[],
 		fields: Record<string, string>,
+		now?: number,
 	): CustomObjectRecord {
 		const records = this.objects.get(apiName) ?? new Map<string, CustomObjectRecord>();
 		const key = JSON.stringify(dedupeValues);
 		const existing = records.get(key);
 		if (existing) {
 			Object.assign(existing.fields, fields);
+			const times = this.objectTimes.get(existing.marketoGUID);
+			if (times && now !== undefined) times.updatedAt = now;
 			return existing;
 		}
 		const guid = `00000000-0000-4000-8000-${String(this.nextGuid++).padStart(12, '0')}`;
 		const record: CustomObjectRecord = { marketoGUID: guid, fields: { ...fields } };
+		if (now !== undefined) this.objectTimes.set(guid, { createdAt: now, updatedAt: now });
 		records.set(key, record);
 		this.objects.set(apiName, records);
 		return record;

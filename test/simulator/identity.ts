@@ -1,12 +1,14 @@
 /**
- * Marketo's identity service for one client id: client-credentials tokens that are
- * reused while they live (the same token comes back with its remaining life), and the
- * 601/602 distinction when an API call presents a token.
+ * Marketo's identity service: client-credentials tokens that are reused while they live
+ * (the same token comes back with its remaining life), one set per API user (client id),
+ * and the 601/602 distinction when an API call presents a token.
  */
 import type { Prng } from './prng';
-import type { TokenRecord } from './types';
+import type { ApiUserDefinition, TokenRecord } from './types';
 
-export type TokenCheck = { ok: true } | { ok: false; code: '601' | '602'; message: string };
+export type TokenCheck =
+	| { ok: true; clientId: string }
+	| { ok: false; code: '601' | '602'; message: string };
 
 interface TokenEntry extends TokenRecord {
 	/** Marketo answers 602 only on the first use after expiry, then 601. */
@@ -24,18 +26,19 @@ export class TokenStore {
 	) {}
 
 	get tokens(): TokenRecord[] {
-		return this.entries.map(({ accessToken, issuedAt, expiresAt, revoked }) => ({
+		return this.entries.map(({ accessToken, issuedAt, expiresAt, revoked, clientId }) => ({
 			accessToken,
 			issuedAt,
 			expiresAt,
 			revoked,
+			clientId,
 		}));
 	}
 
 	/** The live token (same one while it lives) and its remaining life in whole seconds. */
-	issue(now: number): { accessToken: string; expiresIn: number } {
+	issue(now: number, clientId: string): { accessToken: string; expiresIn: number } {
 		const live = this.entries.find(
-			(t) => !t.revoked && !t.expiredEarly && t.expiresAt - now >= 1000,
+			(t) => t.clientId === clientId && !t.revoked && !t.expiredEarly && t.expiresAt - now >= 1000,
 		);
 		if (live)
 			return {
@@ -51,6 +54,7 @@ export class TokenStore {
 			expiresAt: now + this.lifetimeSeconds * 1000,
 			revoked: false,
 			expiryReported: false,
+			clientId,
 		});
 		return { accessToken, expiresIn: this.lifetimeSeconds };
 	}
@@ -65,7 +69,7 @@ export class TokenStore {
 			}
 			return { ok: false, code: '601', message: 'Access token invalid' };
 		}
-		return { ok: true };
+		return { ok: true, clientId: entry.clientId };
 	}
 
 	revokeAll(): void {
@@ -82,4 +86,41 @@ export class TokenStore {
 			entry.expiredEarly = true;
 		}
 	}
+}
+
+/**
+ * The identity endpoint's answer to a client-credentials request: a token for the API user
+ * whose id and secret match, OAuth errors otherwise.
+ */
+export function identityAnswer(
+	value: (name: string) => string | undefined,
+	users: Array<Required<ApiUserDefinition>>,
+	tokens: TokenStore,
+	now: number,
+): { status: number; json: Record<string, unknown> } {
+	if (value('grant_type') !== 'client_credentials') {
+		return {
+			status: 400,
+			json: { error: 'unsupported_grant_type', error_description: 'Unsupported grant type' },
+		};
+	}
+	const user = users.find(
+		(u) => u.clientId === value('client_id') && u.clientSecret === value('client_secret'),
+	);
+	if (!user) {
+		return {
+			status: 401,
+			json: { error: 'invalid_client', error_description: 'Bad client credentials' },
+		};
+	}
+	const token = tokens.issue(now, user.clientId);
+	return {
+		status: 200,
+		json: {
+			access_token: token.accessToken,
+			token_type: 'bearer',
+			expires_in: token.expiresIn,
+			scope: user.apiUserEmail,
+		},
+	};
 }

@@ -4,9 +4,11 @@
  * the permission it needs, and its handler.
  */
 import { importTime, problemFile, statusMessage, type ImportJob, type NewJob } from './bulkImport';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { SimulatorCore } from './core';
 import { DEFAULT_PARTITION_ID } from './database';
 import { DELIMITERS, parseDelimited, parseFormat } from './delimited';
+import { EXTRACT_ROUTES } from './extract';
 import { isBlankRow } from './rows';
 import { allowedLookupFields } from './schema';
 import type {
@@ -30,12 +32,33 @@ export interface RequestContext {
 	form: Record<string, string>;
 	file?: UploadedFile;
 	now: number;
+	headers: IncomingHttpHeaders;
+	/** The parsed body of a `json` route; jsonProblem when it was sent but is not JSON. */
+	json?: unknown;
+	jsonProblem?: boolean;
+	/** The API user whose token the call carries (set once the token is accepted). */
+	clientId?: string;
 }
 
 export type RouteAnswer =
 	| { type: 'result'; result: unknown[]; extra?: Record<string, unknown> }
 	| { type: 'error'; code: string; message: string }
-	| { type: 'text'; status: number; body: string; contentType: string };
+	| {
+			type: 'text';
+			status: number;
+			body: string;
+			contentType: string;
+			headers?: Record<string, string>;
+	  }
+	/** A body produced piece by piece (extract files), `length` bytes in all. */
+	| {
+			type: 'stream';
+			status: number;
+			contentType: string;
+			headers: Record<string, string>;
+			length: number;
+			chunks: () => Iterable<Buffer>;
+	  };
 
 export interface ParamSpec {
 	name: string;
@@ -59,6 +82,8 @@ export interface RouteDefinition {
 	upload?: boolean;
 	/** Returns a file (failures/warnings), not an envelope, on success. */
 	file?: boolean;
+	/** Takes a JSON body (extract create). */
+	json?: boolean;
 	handle?: (ctx: RequestContext, core: SimulatorCore) => RouteAnswer;
 }
 
@@ -802,6 +827,7 @@ export const ROUTES: RouteDefinition[] = [
 		api: 'asset',
 		handle: channelByName,
 	},
+	...EXTRACT_ROUTES,
 ];
 
 export interface MatchedRoute {

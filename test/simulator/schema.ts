@@ -3,6 +3,7 @@
  * against), program member fields, partitions, channels, programs, static lists and
  * custom objects. Tests can replace any part through `SimulatorOptions.schema`.
  */
+import { SEED_SMART_LISTS } from './extract/select';
 import type {
 	ChannelDefinition,
 	CustomObjectDefinition,
@@ -11,6 +12,7 @@ import type {
 	ProgramDefinition,
 	SchemaOverrides,
 	SimpleDataType,
+	SmartListDefinition,
 	StaticListDefinition,
 } from './types';
 
@@ -336,6 +338,7 @@ export interface InstanceSchema {
 	programs: ProgramDefinition[];
 	staticLists: StaticListDefinition[];
 	customObjects: CustomObjectDefinition[];
+	smartLists: SmartListDefinition[];
 }
 
 export function buildInstanceSchema(overrides: SchemaOverrides = {}): InstanceSchema {
@@ -353,5 +356,6 @@ export function buildInstanceSchema(overrides: SchemaOverrides = {}): InstanceSc
 		programs: overrides.programs ?? SEED_PROGRAMS,
 		staticLists: overrides.staticLists ?? SEED_STATIC_LISTS,
 		customObjects: overrides.customObjects ?? SEED_CUSTOM_OBJECTS,
+		smartLists: overrides.smartLists ?? SEED_SMART_LISTS,
 	};
 }

@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Socket } from 'node:net';
 import { REAL_CLOCK } from '../../nodes/shared/clock';
 import { createCore } from './core';
+import { isBodyFault, parseJson, writeBody, type BodyFault } from './extract/http';
 import { ENVELOPE_FAULT_MESSAGES, GATEWAY_502_HTML } from './faults';
 import {
 	matchRoute,
@@ -16,6 +17,7 @@ import {
 	type RouteDefinition,
 	type UploadedFile,
 } from './routes';
+import { identityAnswer } from './identity';
 import { SimulatorStateImpl } from './state';
 import type { AuthStyle, CallRecord, FaultAnswer, SimulatorOptions } from './types';
 
@@ -33,6 +35,8 @@ function redact(values: Record<string, string>): Record<string, string> {
 interface ParsedBody {
 	form: Record<string, string>;
 	file?: UploadedFile;
+	json?: unknown;
+	jsonProblem?: boolean;
 	/** Set when the body could not be parsed: the envelope error to answer with. */
 	problem?: { code: string; message: string };
 }
@@ -86,6 +90,8 @@ interface HttpAnswer {
 	marketoCode?: string;
 	success?: boolean;
 	headers?: Record<string, string>;
+	/** A body written piece by piece instead of `body` (extract files). */
+	stream?: { length: number; chunks: () => Iterable<Buffer> };
 }
 
 export interface SimulatorServer {
@@ -114,7 +120,12 @@ export function createSimulatorServer(options: SimulatorOptions): SimulatorServe
 	): HttpAnswer => {
 		const asset = route?.api === 'asset';
 		if (answer.type === 'text') {
-			return { status: answer.status, contentType: answer.contentType, body: answer.body };
+			const { status, contentType, body, headers } = answer;
+			return { status, contentType, body, headers };
+		}
+		if (answer.type === 'stream') {
+			const { status, contentType, headers, length, chunks } = answer;
+			return { status, contentType, body: '', headers, stream: { length, chunks } };
 		}
 		if (answer.type === 'error') {
 			const json = {
@@ -197,29 +208,13 @@ export function createSimulatorServer(options: SimulatorOptions): SimulatorServe
 		});
 
 	const identity = (ctx: RequestContext): HttpAnswer => {
-		const value = (name: string) => ctx.query[name] ?? ctx.form[name];
-		if (value('grant_type') !== 'client_credentials') {
-			return jsonAnswer(400, {
-				error: 'unsupported_grant_type',
-				error_description: 'Unsupported grant type',
-			});
-		}
-		if (
-			value('client_id') !== core.options.clientId ||
-			value('client_secret') !== core.options.clientSecret
-		) {
-			return jsonAnswer(401, {
-				error: 'invalid_client',
-				error_description: 'Bad client credentials',
-			});
-		}
-		const token = core.tokens.issue(ctx.now);
-		return jsonAnswer(200, {
-			access_token: token.accessToken,
-			token_type: 'bearer',
-			expires_in: token.expiresIn,
-			scope: core.options.apiUserEmail,
-		});
+		const answer = identityAnswer(
+			(name) => ctx.query[name] ?? ctx.form[name],
+			core.options.apiUsers,
+			core.tokens,
+			ctx.now,
+		);
+		return jsonAnswer(answer.status, answer.json);
 	};
 
 	const authStyleOf = (
@@ -264,16 +259,22 @@ export function createSimulatorServer(options: SimulatorOptions): SimulatorServe
 		};
 		res.on('close', release);
 
+		let bodyFault: BodyFault | undefined;
 		const send = (answer: HttpAnswer) => {
 			record.httpStatus = answer.status;
 			record.marketoCode = answer.marketoCode;
 			record.success = answer.success;
 			res.writeHead(answer.status, {
 				'Content-Type': answer.contentType,
-				'Content-Length': Buffer.byteLength(answer.body),
+				'Content-Length': answer.stream?.length ?? Buffer.byteLength(answer.body),
 				...(answer.headers ?? {}),
 			});
-			res.end(answer.body);
+			if (!answer.stream && !bodyFault) {
+				res.end(answer.body);
+				return;
+			}
+			const chunks = answer.stream?.chunks() ?? [Buffer.from(answer.body)];
+			writeBody(res, chunks, bodyFault).catch(() => res.destroy());
 		};
 		const reset = () => {
 			record.httpStatus = 0;
@@ -283,6 +284,14 @@ export function createSimulatorServer(options: SimulatorOptions): SimulatorServe
 
 		const decision = core.faults.decide(method, path, record.route);
 		if (decision.label) record.fault = decision.label;
+		// Body faults change how the normal answer is written, not which answer it is.
+		for (const when of ['before', 'after'] as const) {
+			const fault = decision[when];
+			if (isBodyFault(fault)) {
+				bodyFault = fault;
+				decision[when] = undefined;
+			}
+		}
 		if (decision.delayMs > 0) await sleep(decision.delayMs);
 		if (decision.before?.kind === 'reset') return reset();
 
@@ -301,8 +310,9 @@ export function createSimulatorServer(options: SimulatorOptions): SimulatorServe
 				headers: { Connection: 'close' },
 			});
 		}
-		const parsed = await parseBody(req, body);
+		const parsed = route?.json ? { form: {}, ...parseJson(body) } : await parseBody(req, body);
 		record.formFields = redact(parsed.form);
+		if (parsed.json !== undefined) record.jsonBody = parsed.json;
 		if (parsed.file) {
 			record.fileField = parsed.file.fieldName;
 			record.fileName = parsed.file.fileName;
@@ -316,6 +326,9 @@ export function createSimulatorServer(options: SimulatorOptions): SimulatorServe
 			form: parsed.form,
 			file: parsed.file,
 			now,
+			headers: req.headers,
+			json: parsed.json,
+			jsonProblem: parsed.jsonProblem,
 		};
 
 		if (decision.before) {
@@ -334,6 +347,7 @@ export function createSimulatorServer(options: SimulatorOptions): SimulatorServe
 
 		// Apply a big processing backlog in slices first, so the handler's own advanceTo has nothing left to do.
 		await core.queue.catchUp(now);
+		await core.extract.queue.catchUp(now);
 		const answer = await apiAnswer(
 			req,
 			record,
@@ -371,6 +385,7 @@ export function createSimulatorServer(options: SimulatorOptions): SimulatorServe
 		if (auth.style === 'none' || !auth.token) return error('601', 'Access token invalid');
 		const tokenCheck = core.tokens.check(auth.token, ctx.now);
 		if (!tokenCheck.ok) return error(tokenCheck.code, tokenCheck.message);
+		ctx.clientId = record.clientId = tokenCheck.clientId;
 		if (route.permission && !core.permissions[route.permission])
 			return error('603', 'Access denied');
 		const counted = core.limiter.count(ctx.now);
@@ -418,6 +433,7 @@ export function createSimulatorServer(options: SimulatorOptions): SimulatorServe
 		catchingUp = true;
 		core.queue
 			.catchUp(core.clock.now())
+			.then(async () => await core.extract.queue.catchUp(core.clock.now()))
 			.catch(() => undefined)
 			.finally(() => {
 				catchingUp = false;
@@ -457,6 +473,7 @@ export function createSimulatorServer(options: SimulatorOptions): SimulatorServe
 			new Promise<void>((resolve) => {
 				closing.abort();
 				clearInterval(background);
+				core.extract.queue.dispose();
 				for (const socket of sockets) socket.destroy();
 				sockets.clear();
 				if (!server.listening) return resolve();

@@ -8,6 +8,8 @@ import { concurrentDuplicates, ledgerEntry } from './ledger';
 import type {
 	CallRecord,
 	ConcurrentDuplicate,
+	ExtractJobView,
+	ForeignExtractJobOptions,
 	CustomObjectRecord,
 	JobLedgerEntry,
 	LeadRecord,
@@ -156,5 +158,40 @@ export class SimulatorStateImpl implements SimulatorState {
 
 	seedLead(fields: Record<string, string>, partitionId = DEFAULT_PARTITION_ID): LeadRecord {
 		return this.core.db.createLead(fields, partitionId, this.core.clock.now());
+	}
+
+	/* ---------- Bulk Extract ---------- */
+
+	get extractJobs(): ExtractJobView[] {
+		const queue = this.core.extract.queue;
+		queue.advanceTo(this.core.clock.now());
+		return queue.jobs.map((job) => queue.view(job));
+	}
+
+	extractFile(exportId: string): Buffer {
+		const queue = this.core.extract.queue;
+		queue.advanceTo(this.core.clock.now());
+		const file = queue.find(exportId)?.file;
+		if (!file) throw new Error(`Extract job ${exportId} has no file (not completed, or unknown)`);
+		return file.toBuffer();
+	}
+
+	get extractQuotaUsed(): number {
+		return this.core.extract.queue.usedToday(this.core.clock.now());
+	}
+
+	addForeignExtractJobs(count: number, options: ForeignExtractJobOptions = {}): string[] {
+		const { records = 1000, fileSize = 0 } = options;
+		return this.core.extract.queue.addForeign(count, records, fileSize, this.core.clock.now());
+	}
+
+	failNextExtract(message = 'Export failed: internal error'): void {
+		this.core.extract.queue.failNext(message);
+	}
+
+	addGeneratedLeads(count: number, from: number, to: number): { firstId: number; lastId: number } {
+		const firstId = this.core.db.reserveLeadIds(count);
+		this.core.extract.generated.push({ firstId, count, from, to });
+		return { firstId, lastId: firstId + count - 1 };
 	}
 }

@@ -6,6 +6,14 @@
  * `DEFAULT_OPTIONS` (server.ts) so the CLI and tests agree.
  */
 import type { Clock } from '../../nodes/shared/clock';
+import type {
+	ApiUserDefinition,
+	ExtractOptions,
+	ExtractState,
+	SmartListDefinition,
+} from './extract/types';
+
+export * from './extract/types';
 
 /**
  * Where time comes from: token expiry, rate windows, queue processing and batch expiry read
@@ -30,6 +38,8 @@ export interface SimulatorPermissions {
 	readCustomObjects: boolean;
 	/** Custom object imports (create, status, failures, warnings). */
 	writeCustomObjects: boolean;
+	/** Activity extracts and activity types ("Read-Only Activity"). */
+	readActivity: boolean;
 }
 
 export interface SimulatorLimits {
@@ -81,7 +91,11 @@ export type FaultAnswer =
 	| { kind: 'gateway502' }
 	| { kind: 'envelope'; code: string; message?: string }
 	| { kind: 'reset' }
-	| { kind: 'delay'; ms: number };
+	| { kind: 'delay'; ms: number }
+	/** The call is handled; its answer is cut after this many body bytes and the connection dropped. */
+	| { kind: 'truncate'; afterBytes: number }
+	/** The call is handled; one byte of its body (offset `atByte`, default 0) is changed. */
+	| { kind: 'corrupt'; atByte?: number };
 
 /** "The next `times` calls matching this answer X". Matched in the order they were added. */
 export interface ScriptedFault {
@@ -189,6 +203,8 @@ export interface SchemaOverrides {
 	programs?: ProgramDefinition[];
 	staticLists?: StaticListDefinition[];
 	customObjects?: CustomObjectDefinition[];
+	/** Smart lists (extract filters). Default: 3001 Partners, 3002 Gold and Platinum Customers. */
+	smartLists?: SmartListDefinition[];
 }
 
 export interface SimulatorOptions {
@@ -237,6 +253,10 @@ export interface SimulatorOptions {
 	 * simulator started again for the same n8n (the soak) continues where the last one ended.
 	 */
 	firstBatchId?: number;
+	/** Bulk Extract settings (defaults in extract/index.ts). */
+	extract?: Partial<ExtractOptions>;
+	/** More API-only users of the instance, each with its own tokens and extract jobs. */
+	apiUsers?: ApiUserDefinition[];
 }
 
 /* ---------- inspection records ---------- */
@@ -268,6 +288,10 @@ export interface CallRecord {
 	success?: boolean;
 	/** Name of the injected fault, when one answered. */
 	fault?: string;
+	/** The JSON request body, when one was sent (extract create). */
+	jsonBody?: unknown;
+	/** The API user (client id) whose token the call carried, once the token was accepted. */
+	clientId?: string;
 }
 
 export interface TokenRecord {
@@ -276,6 +300,8 @@ export interface TokenRecord {
 	issuedAt: number;
 	expiresAt: number;
 	revoked: boolean;
+	/** The API user it was issued to. */
+	clientId: string;
 }
 
 export interface LeadRecord {
@@ -362,7 +388,7 @@ export interface ConcurrentDuplicate {
 }
 
 /** Inspection and control of a running simulator. */
-export interface SimulatorState {
+export interface SimulatorState extends ExtractState {
 	/** Every call, in arrival order. */
 	readonly calls: CallRecord[];
 	callsTo(routeName: string): CallRecord[];

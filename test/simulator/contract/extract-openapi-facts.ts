@@ -3,7 +3,8 @@
  *   npx ts-node --transpile-only test/simulator/contract/extract-openapi-facts.ts [openapi-folder]
  * Reads Adobe's OpenAPI 2.0 files (default /work/shared/marketo/openapi) and writes
  * openapi-facts.json next to this file: for every operation the simulator serves, its
- * method, path, operationId, parameters and the 200 response schema with $refs inlined.
+ * method, path, operationId, parameters, the JSON body schema (when it takes one) and the
+ * 200 response schema, with $refs inlined.
  * Tests read only the generated JSON, never the OpenAPI files.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -16,6 +17,8 @@ interface SwaggerParameter {
 	required?: boolean;
 	type?: string;
 	enum?: string[];
+	/** The schema of a JSON body parameter. */
+	schema?: unknown;
 }
 
 interface SwaggerOperation {
@@ -80,6 +83,7 @@ function main(): void {
 				`No OpenAPI operation ${route.method} ${route.template} (${route.operationId})`,
 			);
 		const { op, file } = found;
+		const body = (op.parameters ?? []).find((p) => p.in === 'body');
 		facts.push({
 			method: route.method,
 			path: route.template,
@@ -93,6 +97,8 @@ function main(): void {
 				...(p.enum ? { enum: p.enum } : {}),
 			})),
 			response200: inline(op.responses['200']?.schema ?? {}, file.definitions),
+			// Only operations that take a JSON body (extract create) have one.
+			...(body?.schema ? { bodySchema: inline(body.schema, file.definitions) } : {}),
 		});
 	}
 	const target = join(__dirname, 'openapi-facts.json');

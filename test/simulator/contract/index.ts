@@ -22,6 +22,12 @@ export interface OperationFact {
 	produces: string[];
 	parameters: ParameterFact[];
 	response200: Record<string, unknown>;
+	/** The JSON body schema, for operations that take one (extract create). */
+	bodySchema?: BodySchema;
+}
+
+interface BodySchema {
+	properties?: Record<string, BodySchema>;
 }
 
 export const OPERATION_FACTS: OperationFact[] = (factsFile as { operations: OperationFact[] })
@@ -51,14 +57,42 @@ export function findOperation(method: string, path: string): OperationFact | und
 	return candidates[0]?.fact;
 }
 
+type CheckedCall = Pick<
+	CallRecord,
+	'method' | 'path' | 'query' | 'formFields' | 'fileField' | 'jsonBody'
+>;
+
+/**
+ * Members of a JSON body (and of its `filter`) the body schema does not name. Only names are
+ * checked: which members are required is where Adobe's pages and the schema differ (activity
+ * `fields` is optional on the page, required in the schema).
+ */
+function bodyProblems(label: string, fact: OperationFact, body: unknown): string[] {
+	if (body === undefined) return [];
+	if (!fact.bodySchema) return [`${label}: a JSON body was sent, the contract takes none`];
+	if (typeof body !== 'object' || body === null || Array.isArray(body))
+		return [`${label}: the JSON body is not an object`];
+	const problems: string[] = [];
+	const check = (value: Record<string, unknown>, schema: BodySchema, where: string) => {
+		for (const key of Object.keys(value)) {
+			if (!schema.properties?.[key])
+				problems.push(`${label}: ${where}'${key}' is not in the contract (${fact.operationId})`);
+		}
+	};
+	check(body as Record<string, unknown>, fact.bodySchema, 'body member ');
+	const filter = (body as Record<string, unknown>).filter;
+	const filterSchema = fact.bodySchema.properties?.filter;
+	if (filter && typeof filter === 'object' && !Array.isArray(filter) && filterSchema)
+		check(filter as Record<string, unknown>, filterSchema, 'filter member ');
+	return problems;
+}
+
 /** Problems of one logged call against the contract; [] when it conforms. */
-export function contractProblems(
-	call: Pick<CallRecord, 'method' | 'path' | 'query' | 'formFields' | 'fileField'>,
-): string[] {
+export function contractProblems(call: CheckedCall): string[] {
 	const label = `${call.method} ${call.path}`;
 	const fact = findOperation(call.method, call.path);
 	if (!fact) return [`${label}: no such operation in the OpenAPI contract`];
-	const problems: string[] = [];
+	const problems: string[] = bodyProblems(label, fact, call.jsonBody);
 	const allowed = (place: string) =>
 		fact.parameters.filter((p) => p.in === place).map((p) => p.name);
 	const queryNames = Object.keys(call.query);
@@ -101,9 +135,7 @@ export function contractProblems(
 }
 
 /** Throws one error listing every call that does not match the contract. Identity calls included. */
-export function assertRequestsMatchContract(
-	calls: ReadonlyArray<Pick<CallRecord, 'method' | 'path' | 'query' | 'formFields' | 'fileField'>>,
-): void {
+export function assertRequestsMatchContract(calls: ReadonlyArray<CheckedCall>): void {
 	const problems = calls.flatMap((call) => contractProblems(call));
 	if (problems.length > 0) {
 		throw new Error(
