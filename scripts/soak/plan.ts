@@ -207,6 +207,10 @@ function describeAnswer(answer: FaultAnswer): string {
 			return 'connection reset';
 		case 'delay':
 			return `delay ${answer.ms} ms`;
+		case 'truncate':
+			return `download cut after ${answer.afterBytes} bytes`;
+		case 'corrupt':
+			return 'download with one byte changed';
 	}
 }
 

@@ -313,6 +313,7 @@ export function createSimulatorServer(options: SimulatorOptions): SimulatorServe
 		const parsed = route?.json ? { form: {}, ...parseJson(body) } : await parseBody(req, body);
 		record.formFields = redact(parsed.form);
 		if (parsed.json !== undefined) record.jsonBody = parsed.json;
+		if (typeof req.headers.range === 'string') record.range = req.headers.range;
 		if (parsed.file) {
 			record.fileField = parsed.file.fieldName;
 			record.fileName = parsed.file.fileName;

@@ -290,6 +290,8 @@ export interface CallRecord {
 	fault?: string;
 	/** The JSON request body, when one was sent (extract create). */
 	jsonBody?: unknown;
+	/** The `Range` header, when one was sent (export files). */
+	range?: string;
 	/** The API user (client id) whose token the call carried, once the token was accepted. */
 	clientId?: string;
 }

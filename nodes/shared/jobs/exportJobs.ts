@@ -77,27 +77,8 @@ async function jobCall(
 	return normalizeExportJob(result[0] ?? {}, currentClock().now());
 }
 
-/**
- * A new job (status Created). Sent once more after an unknown outcome like any read: a Created
- * job that was never enqueued holds no queue slot and no quota, and expires with the others.
- */
-export async function createExportJob(
-	context: MarketoContext,
-	target: ExtractTarget,
-	body: IDataObject,
-	itemIndex?: number,
-): Promise<ExportJob> {
-	return await jobCall(context, {
-		method: 'POST',
-		path: exportCreatePath(target),
-		json: body,
-		idempotent: true,
-		itemIndex,
-	});
-}
-
-export type EnqueueOutcome =
-	| { kind: 'queued'; job: ExportJob }
+export type JobOutcome =
+	| { kind: 'done'; job: ExportJob }
 	| { kind: 'queueFull'; message: string }
 	| { kind: 'quotaExceeded'; message: string };
 
@@ -106,6 +87,52 @@ export function reasonOf1029(message: string): 'queueFull' | 'quotaExceeded' | '
 	if (/quota/i.test(message)) return 'quotaExceeded';
 	if (/already/i.test(message)) return 'alreadyQueued';
 	return 'queueFull';
+}
+
+/** A create or enqueue call, with 1029 read here rather than retried by the transport. */
+async function callReading1029(
+	context: MarketoContext,
+	call: Parameters<typeof marketoApiRequest>[0],
+	onAlreadyQueued: () => Promise<ExportJob>,
+): Promise<JobOutcome> {
+	const answer = await jobCall(context, { ...call, callerHandles: ['1029'] }).then(
+		(job) => ({ job, error: null }),
+		(error: unknown) => ({ job: null, error }),
+	);
+	if (answer.job !== null) return { kind: 'done', job: answer.job };
+	const { error } = answer;
+	if (!(error instanceof NodeApiError) || error.httpCode !== '1029') throw error;
+	const reason = reasonOf1029(error.message);
+	if (reason === 'alreadyQueued') return { kind: 'done', job: await onAlreadyQueued() };
+	return { kind: reason, message: error.message };
+}
+
+/**
+ * A new job (status Created), or the daily quota Marketo says is used up. Sent once more after an
+ * unknown outcome like any read: a Created job that was never enqueued holds no queue place and
+ * no quota, and expires with the others.
+ */
+export async function createExportJob(
+	context: MarketoContext,
+	target: ExtractTarget,
+	body: IDataObject,
+	itemIndex?: number,
+): Promise<JobOutcome> {
+	const path = exportCreatePath(target);
+	return await callReading1029(
+		context,
+		{ method: 'POST', path, json: body, idempotent: true, itemIndex },
+		async () => {
+			throw new NodeApiError(
+				context.getNode(),
+				{ message: 'Job already queued' },
+				{
+					message: `Marketo answered "Job already queued" to a new job (${path})`,
+					itemIndex,
+				},
+			);
+		},
+	);
 }
 
 /**
@@ -117,25 +144,17 @@ export async function enqueueExportJob(
 	target: ExtractTarget,
 	exportId: string,
 	itemIndex?: number,
-): Promise<EnqueueOutcome> {
-	const answer = await jobCall(context, {
-		method: 'POST',
-		path: exportJobPath(target, exportId, 'enqueue'),
-		idempotent: true,
-		itemIndex,
-		callerHandles: ['1029'],
-	}).then(
-		(job) => ({ job, error: null }),
-		(error: unknown) => ({ job: null, error }),
+): Promise<JobOutcome> {
+	return await callReading1029(
+		context,
+		{
+			method: 'POST',
+			path: exportJobPath(target, exportId, 'enqueue'),
+			idempotent: true,
+			itemIndex,
+		},
+		async () => await fetchExportStatus(context, target, exportId, itemIndex),
 	);
-	if (answer.job !== null) return { kind: 'queued', job: answer.job };
-	const { error } = answer;
-	if (!(error instanceof NodeApiError) || error.httpCode !== '1029') throw error;
-	const reason = reasonOf1029(error.message);
-	if (reason === 'alreadyQueued') {
-		return { kind: 'queued', job: await fetchExportStatus(context, target, exportId, itemIndex) };
-	}
-	return { kind: reason, message: error.message };
 }
 
 export async function fetchExportStatus(

@@ -132,7 +132,7 @@ async function sendOnce(
 			}
 		: undefined;
 	const response = (await context.helpers.httpRequestWithAuthentication.call(
-		context,
+		request.evenIfCancelled ? detachedFromCancellation(context) : context,
 		MARKETO_CREDENTIAL_TYPE,
 		options,
 		additionalOptions,
@@ -147,6 +147,17 @@ async function sendOnce(
 			? { body: Buffer.alloc(0), stream: response.body as ByteStream }
 			: { body: toBuffer(response.body) }),
 	};
+}
+
+/**
+ * n8n 2.x gives every request of an execution that execution's cancel signal, so once it is
+ * stopped no call goes out. The clean-up calls after a stop (cancelling the export jobs it
+ * started) are sent from a view of the context that has no cancel signal to hand over.
+ */
+function detachedFromCancellation(context: MarketoContext): MarketoContext {
+	return Object.create(context, {
+		getExecutionCancelSignal: { value: () => undefined },
+	}) as MarketoContext;
 }
 
 /** n8n wraps the credential's own error (and may rephrase it); its words are at the end of the chain. */

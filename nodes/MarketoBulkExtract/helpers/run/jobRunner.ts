@@ -95,16 +95,19 @@ export async function runJobs(
 			while (runs.filter(isActive).length < settings.maxJobsInQueue && now >= queue.retryAt) {
 				const next = runs.find((run) => !run.done && !isActive(run));
 				if (next === undefined) break;
-				if (next.job === null || next.job.status !== 'Created') {
-					next.job = await createExportJob(context, target, next.plan.body, itemIndex);
-				}
-				const outcome = await enqueueExportJob(context, target, next.job.exportId, itemIndex);
-				if (outcome.kind === 'quotaExceeded') {
+				const quotaStop = async (message: string) => {
 					const used = await readQuotaUse(context, target.objectApiName, now, itemIndex).catch(
 						() => null,
 					);
-					throw quotaExceededError(context, outcome.message, used, runs, itemIndex);
+					return quotaExceededError(context, message, used, runs, itemIndex);
+				};
+				if (next.job === null || next.job.status !== 'Created') {
+					const created = await createExportJob(context, target, next.plan.body, itemIndex);
+					if (created.kind !== 'done') throw await quotaStop(created.message);
+					next.job = created.job;
 				}
+				const outcome = await enqueueExportJob(context, target, next.job.exportId, itemIndex);
+				if (outcome.kind === 'quotaExceeded') throw await quotaStop(outcome.message);
 				if (outcome.kind === 'queueFull') {
 					queue.fullSince ??= now;
 					if (now - queue.fullSince >= settings.queueWaitLimitMs) {
@@ -168,6 +171,8 @@ export async function runJobs(
 		}
 	} catch (error) {
 		await cancelUnfinished();
+		// A stop can surface as any call's cancellation: report it with every job's state.
+		if (signal?.aborted) throw stoppedError(context, 'The execution was stopped', runs, itemIndex);
 		throw error instanceof NodeOperationError
 			? error
 			: new NodeOperationError(context.getNode(), error as Error, {
