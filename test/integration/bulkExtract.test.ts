@@ -8,7 +8,7 @@ import type { IDataObject, INodeParameters } from 'n8n-workflow';
 import { MarketoBulkExtract } from '../../nodes/MarketoBulkExtract/MarketoBulkExtract.node';
 import { readBinary, runNode, simulatorCredentials } from '../harness';
 import type { RunningSimulator } from '../simulator';
-import { useFakeClock, useSimulator } from './support';
+import { drainQueue, fileItem, runBulkImport, useFakeClock, useSimulator } from './support';
 
 const node = new MarketoBulkExtract();
 const DAY = 24 * 60 * 60 * 1000;
@@ -141,6 +141,40 @@ describe('Extract Leads', () => {
 
 		sim.state.scriptFault({ route: 'leadExportFile', times: 2, answer: { kind: 'corrupt' } });
 		await expect(extract(leadsCreated(oneWindow))).rejects.toThrow(/checksum/);
+	});
+});
+
+describe('Records as Items', () => {
+	it("outputs an activity extract's records as items, with attributes as objects", async () => {
+		const sim = simulator();
+		const csv = 'email,firstName\nitems1@example.com,Ann\nitems2@example.com,Bob\n';
+		await runBulkImport(sim, { operation: 'importLeads' }, [await fileItem(csv, 'new.csv')]);
+		drainQueue(sim, clock);
+		const now = clock.now();
+		const result = await extract({
+			operation: 'extractActivities',
+			rangeStart: new Date(now - DAY).toISOString(),
+			rangeEnd: new Date(now + 60_000).toISOString(),
+			output: 'items',
+		});
+		const [job] = ourJobs(sim).slice(-1);
+		const lines = sim.state
+			.extractFile(job.exportId)!
+			.toString('utf8')
+			.split('\n')
+			.filter((l) => l !== '');
+		const items = result.outputs[0].map((item) => item.json);
+		expect(items).toHaveLength(lines.length - 1);
+		expect(items.length).toBeGreaterThanOrEqual(2);
+		expect(items.every((item) => item.binary === undefined)).toBe(true);
+		for (const item of items) {
+			expect(typeof item.marketoGUID).toBe('string');
+			if (item.attributes !== null) expect(typeof item.attributes).toBe('object');
+		}
+		expect(items.filter((item) => String(item.activityTypeId) === '12')).toHaveLength(2);
+		expect(
+			items.some((item) => item.attributes !== null && typeof item.attributes === 'object'),
+		).toBe(true);
 	});
 });
 

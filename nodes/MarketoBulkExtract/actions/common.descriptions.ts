@@ -155,6 +155,12 @@ export const outputDescription: INodeProperties = {
 			description: 'The jobs of a split range joined: one header, the rows in date order',
 		},
 		{
+			name: 'Records as Items',
+			value: 'items',
+			description:
+				"One item per record, the file's columns as fields (an activity's attributes as an object). For what a workflow handles item by item; a large extract is better kept as a file.",
+		},
+		{
 			name: 'One File per Job',
 			value: 'filePerJob',
 			description: 'One item per Marketo job (per 31-day window of a range), each with its file',

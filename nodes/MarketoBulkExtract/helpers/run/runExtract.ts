@@ -28,10 +28,11 @@ import { toNodeError } from '../../../shared/nodeErrors';
 import { currentClock } from '../../../shared/pacing';
 import { describeRequest, planJobs, type ExtractRequest } from '../plan/extractPlan';
 import { storeJobFile, storeJoinedFile, type StoredFile } from '../output/fileOutput';
+import { recordItems } from '../output/recordItems';
 import { runJobs, type RunSettings } from './jobRunner';
 import type { RunJob } from './runErrors';
 
-export type OutputFiles = 'oneFile' | 'filePerJob';
+export type OutputFiles = 'oneFile' | 'filePerJob' | 'items';
 
 export interface ExtractSettings extends RunSettings {
 	output: OutputFiles;
@@ -162,6 +163,17 @@ export async function runExtract(
 	const recordsOf = (list: RunJob[]) =>
 		list.reduce((sum, run) => sum + (run.job?.numberOfRecords ?? 0), 0);
 
+	if (settings.output === 'items') {
+		return await recordItems(
+			context,
+			files.map((file) => file.binary),
+			{
+				delimiter: delimiterOf(request.format),
+				extractType: request.target.extractType,
+				itemIndex,
+			},
+		);
+	}
 	if (settings.output === 'filePerJob' || runs.length === 1) {
 		return runs.map((run) => ({
 			json: {
