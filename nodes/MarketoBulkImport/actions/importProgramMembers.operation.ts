@@ -1,7 +1,7 @@
 import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
 
 import type { ImportPlan } from '../helpers/importPlan';
-import { parseMarketoId } from '../helpers/ids';
+import { isBlank, parseMarketoId } from '../helpers/ids';
 import { memberGrouping, type MemberGroupingSpec } from '../helpers/memberGroups';
 import { programMemberHeaderRules } from '../helpers/preflight';
 import { runImport } from '../helpers/runImport';
@@ -138,9 +138,12 @@ export function buildProgramMemberPlan(this: IExecuteFunctions, itemIndex: numbe
 		const programValue = this.getNodeParameter('program', itemIndex, '', { extractValue: true });
 		programId = parseMarketoId(programValue);
 		if (programId === undefined) {
-			throw new NodeOperationError(this.getNode(), `Program '${String(programValue)}' is not a program ID`, {
+			// The examples ship with a placeholder here (no ID that could be a real program): say what to do.
+			const problem = isBlank(programValue) ? 'Program is empty' : `'${String(programValue)}' is not a program ID`;
+			throw new NodeOperationError(this.getNode(), `Choose your program: ${problem}`, {
 				itemIndex,
-				description: 'Pick the program from the dropdown, or enter its numeric ID.',
+				description:
+					'In Program, pick your program (From List) or enter its numeric ID (By ID), then its Member Status. Nothing of this item was uploaded.',
 			});
 		}
 	}
