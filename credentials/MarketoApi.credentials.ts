@@ -106,6 +106,13 @@ export function tokenFieldsFromAnswer(
 	};
 }
 
+/** The Test's answer to 603 on the asset API: what will not work, and where to fix it. */
+export const ASSET_ACCESS_DENIED_MESSAGE =
+	"Marketo denied access (603) to its asset API: the API-only user's role needs 'Read-Only Assets' (Admin > Users & Roles > Roles). " +
+	'Without it Import Program Members does not work (the Program and Member Status dropdowns, the check of the program before upload). ' +
+	"Leads need 'Read-Write Lead', custom objects 'Read-Write Custom Object'. " +
+	"If the role has them, this server's IP address is not in the Web Services IP allow-list (Admin > Web Services)";
+
 export class MarketoApi implements ICredentialType {
 	name = 'marketoApi';
 
@@ -217,13 +224,20 @@ export class MarketoApi implements ICredentialType {
 	// n8n runs preAuthentication before this request, so a wrong secret or an unreachable
 	// endpoint is reported by the messages above; the rules below read Marketo's envelope
 	// (HTTP 200 + success:false) and are checked in order, first match wins.
+	//
+	// n8n runs ONE request for a credential's test (its CredentialsTester, 1.123 and 2.x alike;
+	// a node's `testedBy` function gets only the legacy `helpers.request`, which n8n's
+	// verification scan refuses). So the request is the permission an API role most often
+	// lacks: the asset API (Program and Member Status dropdowns, program member imports).
+	// channels.json answers on every instance (Marketo's system channels), never 702.
 	test: ICredentialTestRequest = {
 		request: {
 			// The instance root by the same rules as the nodes (nodes/shared/transport/endpoints.ts):
 			// an expression cannot import code, so it is generated from those rules' regular expressions.
 			baseURL: `={{ ${instanceRootExpression('$credentials.restEndpoint')} }}`,
-			url: '/rest/v1/leads/describe2.json',
+			url: '/rest/asset/v1/channels.json',
 			method: 'GET',
+			qs: { maxReturn: 1 },
 		},
 		rules: [
 			{
@@ -231,8 +245,7 @@ export class MarketoApi implements ICredentialType {
 				properties: {
 					key: 'errors[0].code',
 					value: '603',
-					message:
-						"Marketo denied access (603): the API-only user's role needs the 'Read-Only Lead' or 'Read-Write Lead' permission (Admin > Users & Roles > Roles), or this server's IP address is not in the Web Services IP allow-list",
+					message: ASSET_ACCESS_DENIED_MESSAGE,
 				},
 			},
 			{

@@ -15,7 +15,11 @@ export interface ExampleWorkflow {
 }
 export const EXAMPLES_DIR: string;
 export const CREDENTIAL_PLACEHOLDER_ID: string;
+export const LIST_PLACEHOLDER: string;
+export const PROGRAM_PLACEHOLDER: string;
+export const SIMULATOR_IDS: { list: string; program: string };
 export const EXAMPLE_FILES: string[];
+export function chosenById(id: string | number): { __rl: true; mode: 'id'; value: string };
 export function loadExample(fileName: string): ExampleWorkflow;
 export function exampleWorkflow(
 	fileName: string,
@@ -24,5 +28,6 @@ export function exampleWorkflow(
 		nameSuffix?: string;
 		credential: { id: string; name: string };
 		filePath?: string;
+		simulatorIds?: boolean;
 	},
 ): ExampleWorkflow;

@@ -1,8 +1,15 @@
 'use strict';
 /**
  * The example workflows of `examples/`, made ready to import into a given n8n: their own id,
- * the credential placeholder replaced by a real credential, and the file path of every
- * "Read/Write Files from Disk" node replaced. Used by the e2e tests, the demo and `npm run dev`.
+ * the credential placeholder replaced by a real credential, the file path of every
+ * "Read/Write Files from Disk" node replaced, and the list and program the user must choose
+ * set to the simulator's (static list 2001, webinar program 1002). Used by the e2e and queue
+ * tests, the demo, `npm run dev`, the screenshots, the bench and the soak: all of them run
+ * against the simulator.
+ *
+ * The files themselves name no list or program (an ID there could be anything on a real
+ * instance): Bulk Import stops with "Choose your static list" / "Choose your program" until the
+ * user picks one. `{ simulatorIds: false }` keeps them so, as a user imports them.
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -11,6 +18,11 @@ const EXAMPLES_DIR = path.resolve(__dirname, '..', 'examples');
 
 /** What the example files carry instead of a real credential id (README tells users to pick theirs). */
 const CREDENTIAL_PLACEHOLDER_ID = 'MARKETO_CREDENTIAL_ID';
+
+/** What the example files hold where the user must choose a list or a program, and the simulator's IDs for them. */
+const LIST_PLACEHOLDER = 'CHOOSE_YOUR_LIST';
+const PROGRAM_PLACEHOLDER = 'CHOOSE_YOUR_PROGRAM';
+const SIMULATOR_IDS = { list: '2001', program: '1002' };
 
 const EXAMPLE_FILES = [
 	'01-csv-file-to-leads.json',
@@ -22,8 +34,14 @@ function loadExample(fileName) {
 	return JSON.parse(fs.readFileSync(path.join(EXAMPLES_DIR, fileName), 'utf8'));
 }
 
+/** A list or program chosen By ID, the way the README tells a user to set it. */
+function chosenById(id) {
+	return { __rl: true, mode: 'id', value: String(id) };
+}
+
 /**
- * options: { id?, nameSuffix?, credential: { id, name }, filePath? }
+ * options: { id?, nameSuffix?, credential: { id, name }, filePath?, simulatorIds? }
+ * `simulatorIds` (default true): the list and program placeholders become the simulator's IDs.
  * Returns a new workflow object; the example file is not changed.
  */
 function exampleWorkflow(fileName, options) {
@@ -38,6 +56,12 @@ function exampleWorkflow(fileName, options) {
 		if (node.type === 'n8n-nodes-base.readWriteFile' && options.filePath !== undefined) {
 			node.parameters.fileSelector = options.filePath;
 		}
+		if (options.simulatorIds !== false) {
+			const { list, program } = node.parameters ?? {};
+			if (list?.value === LIST_PLACEHOLDER) node.parameters.list = chosenById(SIMULATOR_IDS.list);
+			if (program?.value === PROGRAM_PLACEHOLDER)
+				node.parameters.program = chosenById(SIMULATOR_IDS.program);
+		}
 	}
 	return workflow;
 }
@@ -45,7 +69,11 @@ function exampleWorkflow(fileName, options) {
 module.exports = {
 	EXAMPLES_DIR,
 	CREDENTIAL_PLACEHOLDER_ID,
+	LIST_PLACEHOLDER,
+	PROGRAM_PLACEHOLDER,
+	SIMULATOR_IDS,
 	EXAMPLE_FILES,
 	loadExample,
+	chosenById,
 	exampleWorkflow,
 };

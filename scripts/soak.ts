@@ -180,7 +180,9 @@ function fileRows(file: string): SourceRow[] {
 
 /**
  * Example 02's rows: the items its Code node returns (run here on its own, so the input is
- * known even when n8n fails), written with the import node's Columns, one row per item.
+ * known even when n8n fails), one row per item. Its import node (version 2, Columns: Map
+ * Automatically) writes the items' fields that are Marketo fields, all of example 02's, in the
+ * order they first appear; a version 1 node would write its comma-separated Columns.
  */
 function itemRows(workflow: Workflow): SourceRow[] {
 	const code = String(nodeOfType(workflow, '.code').parameters.jsCode);
@@ -189,10 +191,14 @@ function itemRows(workflow: Workflow): SourceRow[] {
 		{},
 		{ timeout: 1000 },
 	) as Array<{ json: Record<string, unknown> }>;
-	const columns = String(importNodeOf(workflow).parameters.columns)
-		.split(',')
-		.map((column) => column.trim())
-		.filter(Boolean);
+	const listed = importNodeOf(workflow).parameters.columns;
+	const columns =
+		typeof listed === 'string' && listed.trim() !== ''
+			? listed
+					.split(',')
+					.map((column) => column.trim())
+					.filter(Boolean)
+			: [...new Set(items.flatMap((item) => Object.keys(item.json)))];
 	return items.map((item, index) => ({
 		rowNumber: index + 1,
 		cells: columns.map((column) =>

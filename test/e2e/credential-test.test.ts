@@ -110,7 +110,7 @@ describe(`credential test on n8n line ${E2E_LINE}`, () => {
 		).toEqual(
 			expect.arrayContaining([
 				'none /identity/oauth/token 200',
-				'bearer /rest/v1/leads/describe2.json 200',
+				'bearer /rest/asset/v1/channels.json 200',
 			]),
 		);
 	});
@@ -139,14 +139,16 @@ describe(`credential test on n8n line ${E2E_LINE}`, () => {
 		expect(simulator.state.calls).toHaveLength(0);
 	});
 
-	test('fails naming the missing permission when the API user may not read leads', async () => {
-		simulator.state.setPermissions({ readLead: false });
+	test('fails naming the missing permission, and what will not work, when the role lacks the asset permission', async () => {
+		simulator.state.setPermissions({ readAssets: false });
 		try {
 			const result = await testCredential(withEndpoint('https://123-ABC-456.mktorest.com/rest/v1'));
 			expect(result.status).toBe('Error');
-			expect(result.message).toMatch(/603.*Read-Only Lead.*Users & Roles/);
+			expect(result.message).toMatch(
+				/603.*asset API.*Read-Only Assets.*Users & Roles.*Import Program Members does not work/,
+			);
 		} finally {
-			simulator.state.setPermissions({ readLead: true });
+			simulator.state.setPermissions({ readAssets: true });
 		}
 	});
 

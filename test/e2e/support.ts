@@ -104,16 +104,20 @@ export function simulatorCredential(
 	};
 }
 
-/** An example workflow ready to import: its own id, the credential and the file path filled in. */
+/**
+ * An example workflow ready to import: its own id, the credential and the file path filled in,
+ * and the simulator's list and program (`simulatorIds: false` keeps the file's "choose" placeholders).
+ */
 export function exampleWorkflow(
 	fileName: string,
-	options: { id: string; credential: StoredCredential; filePath?: string },
+	options: { id: string; credential: StoredCredential; filePath?: string; simulatorIds?: boolean },
 ): Workflow {
 	return examples.exampleWorkflow(fileName, {
 		id: options.id,
 		nameSuffix: `(${options.id})`,
 		credential: options.credential,
 		filePath: options.filePath,
+		simulatorIds: options.simulatorIds,
 	});
 }
 

@@ -159,7 +159,7 @@ describe('Items input: per-item settings', () => {
 			true,
 		);
 		const [errorItem, batch] = result.outputs[0];
-		expect(errorItem.json.error).toBe("Static List 'not-a-list' is not a list ID");
+		expect(errorItem.json.error).toBe("Choose your static list: 'not-a-list' is not a list ID");
 		expect(errorItem.pairedItem).toEqual({ item: 1 });
 		expect(batch.json).toMatchObject({ listId: 2001, rows: 2 });
 		expect(batch.pairedItem).toEqual([{ item: 0 }, { item: 2 }]);

@@ -75,13 +75,14 @@ export function buildLeadPlan(this: IExecuteFunctions, itemIndex: number): Impor
 	if (!isBlank(listValue)) {
 		listId = parseMarketoId(listValue);
 		if (listId === undefined) {
+			// The examples ship with a placeholder here (no ID that could be a real list): say what to do.
 			throw new NodeOperationError(
 				this.getNode(),
-				`Static List '${String(listValue)}' is not a list ID`,
+				`Choose your static list: '${String(listValue)}' is not a list ID`,
 				{
 					itemIndex,
 					description:
-						'Pick the list from the dropdown, or enter its numeric ID (Marketo shows it in the list URL).',
+						"In Static List, pick your list (From List) or enter its numeric ID (By ID; Marketo shows it in the list's URL). To add the leads to no list, clear Static List. Nothing of this item was uploaded.",
 				},
 			);
 		}

@@ -6,7 +6,7 @@ import {
 } from 'n8n-workflow';
 
 import type { ImportPlan } from '../helpers/plan/importPlan';
-import { parseMarketoId } from '../helpers/plan/ids';
+import { isBlank, parseMarketoId } from '../helpers/plan/ids';
 import { memberGrouping, type MemberGroupingSpec } from '../helpers/plan/memberGroups';
 import { programMemberHeaderRules } from '../helpers/plan/preflight';
 import { runImport } from '../helpers/run/runImport';
@@ -173,14 +173,15 @@ export function buildProgramMemberPlan(this: IExecuteFunctions, itemIndex: numbe
 		const programValue = this.getNodeParameter('program', itemIndex, '', { extractValue: true });
 		programId = parseMarketoId(programValue);
 		if (programId === undefined) {
-			throw new NodeOperationError(
-				this.getNode(),
-				`Program '${String(programValue)}' is not a program ID`,
-				{
-					itemIndex,
-					description: 'Pick the program from the dropdown, or enter its numeric ID.',
-				},
-			);
+			// The examples ship with a placeholder here (no ID that could be a real program): say what to do.
+			const problem = isBlank(programValue)
+				? 'Program is empty'
+				: `'${String(programValue)}' is not a program ID`;
+			throw new NodeOperationError(this.getNode(), `Choose your program: ${problem}`, {
+				itemIndex,
+				description:
+					'In Program, pick your program (From List) or enter its numeric ID (By ID), then its Member Status. Nothing of this item was uploaded.',
+			});
 		}
 	}
 	let programMemberStatus = '';

@@ -44,9 +44,9 @@ describe('the credential Test request and the nodes agree on the instance', () =
 	it.each(PASTED_FORMS)('%j -> %s for the nodes and for the Test button', (pasted, root) => {
 		expect(instanceRootFrom(pasted)).toBe(root);
 		expect(testBaseUrl(pasted)).toBe(root);
-		// The Test request then calls root + '/rest/v1/leads/describe2.json'; preAuthentication
-		// gets the token beside it.
-		expect(credential.test.request.url).toBe('/rest/v1/leads/describe2.json');
+		// The Test request then calls root + '/rest/asset/v1/channels.json' (the asset API, so a
+		// role without asset permission fails Test: issue 21); preAuthentication gets the token.
+		expect(credential.test.request.url).toBe('/rest/asset/v1/channels.json');
 		expect(identityUrlFrom({ restEndpoint: pasted })).toBe(`${root}/identity`);
 	});
 

@@ -140,7 +140,7 @@ describe('credential test', () => {
 		['http://127.0.0.1:8765/rest', 'http://127.0.0.1:8765'],
 	])('n8n resolves the test baseURL for %j to %s', (restEndpoint, root) => {
 		expect(testBaseUrl(restEndpoint)).toBe(root);
-		expect(credential.test.request.url).toBe('/rest/v1/leads/describe2.json');
+		expect(credential.test.request.url).toBe('/rest/asset/v1/channels.json');
 	});
 
 	/** n8n's credentials tester: the first responseSuccessBody rule whose key path equals its value wins. */
@@ -164,13 +164,17 @@ describe('credential test', () => {
 	it('tells a missing permission, a used-up quota and other errors apart', () => {
 		expect(
 			verdict({ success: false, errors: [{ code: '603', message: 'Access denied' }] }),
-		).toMatch(/603.*Read-Only Lead.*Users & Roles/);
+		).toMatch(
+			/603.*asset API.*Read-Only Assets.*Users & Roles.*Import Program Members.*IP allow-list/,
+		);
 		expect(
 			verdict({ success: false, errors: [{ code: '607', message: 'Daily quota reached' }] }),
 		).toMatch(/607.*midnight/);
 		expect(verdict({ success: false, errors: [{ code: '610', message: 'Not found' }] })).toMatch(
 			/REST API Endpoint/,
 		);
-		expect(verdict({ success: true, result: [{ fields: [] }] })).toBe('Connection successful!');
+		expect(
+			verdict({ success: true, errors: [], warnings: [], result: [{ id: 1, name: 'Webinar' }] }),
+		).toBe('Connection successful!');
 	});
 });
