@@ -94,7 +94,11 @@ describe(`Marketo Bulk Extract on n8n line ${E2E_LINE}`, () => {
 		const [result] = jsonOf(outputOf(run, 'Extract leads'));
 		const jobs = simulator.state.extractJobs.filter((job) => job.owner === simulator.clientId);
 		expect(jobs.map((job) => job.status)).toEqual(['Completed', 'Completed']);
-		expect(result).toMatchObject({ extractType: 'leads', records: 2_000, fileName: 'leads-e2e.csv' });
+		expect(result).toMatchObject({
+			extractType: 'leads',
+			records: 2_000,
+			fileName: 'leads-e2e.csv',
+		});
 
 		const expected = jobs.flatMap((job) => {
 			const [header, ...rows] = simulator.state

@@ -19,6 +19,7 @@ import type {
 } from 'n8n-workflow';
 
 import { MarketoApi } from '../../credentials/MarketoApi.credentials';
+import { MarketoBulkExtract } from '../../nodes/MarketoBulkExtract/MarketoBulkExtract.node';
 import { MarketoBulkImport } from '../../nodes/MarketoBulkImport/MarketoBulkImport.node';
 import { MarketoWaitForBatch } from '../../nodes/MarketoWaitForBatch/MarketoWaitForBatch.node';
 
@@ -69,6 +70,7 @@ function descriptionNames(): Set<string> {
 	const names = new Set<string>();
 	const descriptions: INodeTypeDescription[] = [
 		new MarketoBulkImport().description,
+		new MarketoBulkExtract().description,
 		new MarketoWaitForBatch().description,
 	];
 	for (const description of descriptions) {
