@@ -6,6 +6,7 @@ import {
 	DEFAULT_TIME_LIMIT_MINUTES,
 } from '../helpers/run/extractOptions';
 import { DEFAULT_DAILY_EXPORT_MB } from '../../shared/jobs/exportQuota';
+import { listOrIdModes } from '../../shared/instance/locators';
 
 /** Parameters several operations share: the columns, a date range, lists, the output and options. */
 
@@ -88,27 +89,12 @@ export function staticListDescription(show: Record<string, string[]>): INodeProp
 		default: { mode: 'list', value: '' },
 		required: true,
 		displayOptions: { show },
-		modes: [
-			{
-				displayName: 'From List',
-				name: 'list',
-				type: 'list',
-				placeholder: 'Select a static list...',
-				typeOptions: { searchListMethod: 'searchStaticLists', searchable: true },
-			},
-			{
-				displayName: 'By ID',
-				name: 'id',
-				type: 'string',
-				placeholder: 'e.g. 1001',
-				validation: [
-					{
-						type: 'regex',
-						properties: { regex: '^\\s*\\d+\\s*$', errorMessage: 'A static list ID is a number' },
-					},
-				],
-			},
-		],
+		modes: listOrIdModes({
+			searchListMethod: 'searchStaticLists',
+			listPlaceholder: 'Select a static list...',
+			idPlaceholder: 'e.g. 1001',
+			idError: 'A static list ID is a number',
+		}),
 	};
 }
 
@@ -120,27 +106,12 @@ export function smartListDescription(show: Record<string, string[]>): INodePrope
 		default: { mode: 'list', value: '' },
 		required: true,
 		displayOptions: { show },
-		modes: [
-			{
-				displayName: 'From List',
-				name: 'list',
-				type: 'list',
-				placeholder: 'Select a smart list...',
-				typeOptions: { searchListMethod: 'searchSmartLists', searchable: true },
-			},
-			{
-				displayName: 'By ID',
-				name: 'id',
-				type: 'string',
-				placeholder: 'e.g. 1001',
-				validation: [
-					{
-						type: 'regex',
-						properties: { regex: '^\\s*\\d+\\s*$', errorMessage: 'A smart list ID is a number' },
-					},
-				],
-			},
-		],
+		modes: listOrIdModes({
+			searchListMethod: 'searchSmartLists',
+			listPlaceholder: 'Select a smart list...',
+			idPlaceholder: 'e.g. 1001',
+			idError: 'A smart list ID is a number',
+		}),
 	};
 }
 

@@ -3,6 +3,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 import { readFields, readFormat, readLocatorId, readSettings } from '../helpers/run/extractOptions';
 import { runExtractOperation } from '../helpers/run/runExtract';
 import { fieldsDescription } from './common.descriptions';
+import { listOrIdModes } from '../../shared/instance/locators';
 
 const OPERATION = 'extractProgramMembers';
 
@@ -15,27 +16,12 @@ export const description: INodeProperties[] = [
 		required: true,
 		description: 'The program whose members to extract',
 		displayOptions: { show: { operation: [OPERATION] } },
-		modes: [
-			{
-				displayName: 'From List',
-				name: 'list',
-				type: 'list',
-				placeholder: 'Select a program...',
-				typeOptions: { searchListMethod: 'searchPrograms', searchable: true },
-			},
-			{
-				displayName: 'By ID',
-				name: 'id',
-				type: 'string',
-				placeholder: 'e.g. 1001',
-				validation: [
-					{
-						type: 'regex',
-						properties: { regex: '^\\s*\\d+\\s*$', errorMessage: 'A program ID is a number' },
-					},
-				],
-			},
-		],
+		modes: listOrIdModes({
+			searchListMethod: 'searchPrograms',
+			listPlaceholder: 'Select a program...',
+			idPlaceholder: 'e.g. 1001',
+			idError: 'A program ID is a number',
+		}),
 	},
 	{
 		displayName: 'Member Statuses',

@@ -9,6 +9,7 @@ import type { ImportPlan } from '../helpers/plan/importPlan';
 import { isBlank, parseMarketoId } from '../helpers/plan/ids';
 import { leadHeaderRules } from '../helpers/plan/preflight';
 import { runImport } from '../helpers/run/runImport';
+import { listOrIdModes } from '../../shared/instance/locators';
 
 const showForLeads = { show: { operation: ['importLeads'] } };
 
@@ -30,27 +31,12 @@ export const description: INodeProperties[] = [
 		default: { mode: 'list', value: '' },
 		description: 'Optional: every imported lead is also added to this static list',
 		displayOptions: showForLeads,
-		modes: [
-			{
-				displayName: 'From List',
-				name: 'list',
-				type: 'list',
-				placeholder: 'Select a static list...',
-				typeOptions: { searchListMethod: 'searchStaticLists', searchable: true },
-			},
-			{
-				displayName: 'By ID',
-				name: 'id',
-				type: 'string',
-				placeholder: 'e.g. 1043',
-				validation: [
-					{
-						type: 'regex',
-						properties: { regex: '^\\s*\\d+\\s*$', errorMessage: 'A list ID is a number' },
-					},
-				],
-			},
-		],
+		modes: listOrIdModes({
+			searchListMethod: 'searchStaticLists',
+			listPlaceholder: 'Select a static list...',
+			idPlaceholder: 'e.g. 1043',
+			idError: 'A list ID is a number',
+		}),
 	},
 	{
 		displayName: 'Partition Name or ID',

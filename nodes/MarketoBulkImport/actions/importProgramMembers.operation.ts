@@ -10,6 +10,7 @@ import { isBlank, parseMarketoId } from '../helpers/plan/ids';
 import { memberGrouping, type MemberGroupingSpec } from '../helpers/plan/memberGroups';
 import { programMemberHeaderRules } from '../helpers/plan/preflight';
 import { runImport } from '../helpers/run/runImport';
+import { listOrIdModes } from '../../shared/instance/locators';
 
 const showForProgramMembers = { show: { operation: ['importProgramMembers'] } };
 
@@ -56,27 +57,12 @@ export const description: INodeProperties[] = [
 		required: true,
 		description: 'The program the leads become members of',
 		displayOptions: { show: { operation: ['importProgramMembers'], programSource: ['fixed'] } },
-		modes: [
-			{
-				displayName: 'From List',
-				name: 'list',
-				type: 'list',
-				placeholder: 'Select a program...',
-				typeOptions: { searchListMethod: 'searchPrograms', searchable: true },
-			},
-			{
-				displayName: 'By ID',
-				name: 'id',
-				type: 'string',
-				placeholder: 'e.g. 1001',
-				validation: [
-					{
-						type: 'regex',
-						properties: { regex: '^\\s*\\d+\\s*$', errorMessage: 'A program ID is a number' },
-					},
-				],
-			},
-		],
+		modes: listOrIdModes({
+			searchListMethod: 'searchPrograms',
+			listPlaceholder: 'Select a program...',
+			idPlaceholder: 'e.g. 1001',
+			idError: 'A program ID is a number',
+		}),
 	},
 	{
 		displayName: 'Member Status Source',

@@ -67,68 +67,54 @@ export function nextProgramOffset(
 }
 
 /**
- * Programs from /rest/asset/v1/programs.json (offset/maxReturn paging). The
- * asset API has no name filter, so pages are filtered here; the pagination
- * token is the next offset.
+ * An asset list read by offset/maxReturn pages (the asset API has no name filter, so pages are
+ * filtered here); the pagination token is the next offset. A few pages per request, so a filter
+ * matching nothing does not read the whole instance at once.
  */
-export async function searchPrograms(
-	this: ILoadOptionsFunctions,
+async function searchAssetPages(
+	context: ILoadOptionsFunctions,
+	path: string,
 	filter?: string,
 	paginationToken?: string,
 ): Promise<INodeListSearchResult> {
 	let offset: number | undefined = paginationToken ? Number(paginationToken) || 0 : 0;
 	const results: INodeListSearchItems[] = [];
 	for (let page = 0; page < PROGRAM_PAGES_PER_REQUEST && offset !== undefined; page++) {
-		const programs = (await marketoApiRequest.call(this, {
+		const records = (await marketoApiRequest.call(context, {
 			method: 'GET',
-			path: '/rest/asset/v1/programs.json',
+			path,
 			qs: { offset, maxReturn: PROGRAM_PAGE_SIZE },
 			idempotent: true,
 		})) as NamedRecord[];
-		for (const program of programs) {
+		for (const record of records) {
 			if (
-				typeof program.name === 'string' &&
-				program.id !== undefined &&
-				matchesFilter(program.name, filter)
+				typeof record.name === 'string' &&
+				record.id !== undefined &&
+				matchesFilter(record.name, filter)
 			) {
-				results.push(toSearchItem(program));
+				results.push(toSearchItem(record));
 			}
 		}
-		offset = nextProgramOffset(offset, programs.length, PROGRAM_PAGE_SIZE);
+		offset = nextProgramOffset(offset, records.length, PROGRAM_PAGE_SIZE);
 		if (results.length >= PROGRAM_RESULTS_TARGET) break;
 	}
 	return { results, paginationToken: offset === undefined ? undefined : String(offset) };
 }
 
-/**
- * Smart lists from /rest/asset/v1/smartLists.json (offset/maxReturn paging, 200 a page), filtered
- * here by name as the other searches are.
- */
+/** Programs from /rest/asset/v1/programs.json. */
+export async function searchPrograms(
+	this: ILoadOptionsFunctions,
+	filter?: string,
+	paginationToken?: string,
+): Promise<INodeListSearchResult> {
+	return await searchAssetPages(this, '/rest/asset/v1/programs.json', filter, paginationToken);
+}
+
+/** Smart lists from /rest/asset/v1/smartLists.json. */
 export async function searchSmartLists(
 	this: ILoadOptionsFunctions,
 	filter?: string,
 	paginationToken?: string,
 ): Promise<INodeListSearchResult> {
-	let offset: number | undefined = paginationToken ? Number(paginationToken) || 0 : 0;
-	const results: INodeListSearchItems[] = [];
-	for (let page = 0; page < PROGRAM_PAGES_PER_REQUEST && offset !== undefined; page++) {
-		const lists = (await marketoApiRequest.call(this, {
-			method: 'GET',
-			path: '/rest/asset/v1/smartLists.json',
-			qs: { offset, maxReturn: PROGRAM_PAGE_SIZE },
-			idempotent: true,
-		})) as NamedRecord[];
-		for (const list of lists) {
-			if (
-				typeof list.name === 'string' &&
-				list.id !== undefined &&
-				matchesFilter(list.name, filter)
-			) {
-				results.push(toSearchItem(list));
-			}
-		}
-		offset = nextProgramOffset(offset, lists.length, PROGRAM_PAGE_SIZE);
-		if (results.length >= PROGRAM_RESULTS_TARGET) break;
-	}
-	return { results, paginationToken: offset === undefined ? undefined : String(offset) };
+	return await searchAssetPages(this, '/rest/asset/v1/smartLists.json', filter, paginationToken);
 }
