@@ -65,7 +65,10 @@ beforeAll(() => {
 describe('Extract Leads', () => {
 	it('splits a 70-day range into 31-day jobs and outputs one file equal to their files joined', async () => {
 		const sim = simulator();
+		const startedAt = clock.now();
 		const result = await extract(leadsCreated());
+		// It returns once the last file is in: three jobs, two lanes, a status read a minute.
+		expect(clock.now() - startedAt).toBeLessThan(5 * 60_000);
 		const [item] = result.outputs[0];
 		const jobs = ourJobs(sim);
 		expect(jobs).toHaveLength(3);

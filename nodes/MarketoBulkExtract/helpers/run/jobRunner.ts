@@ -160,6 +160,7 @@ export async function runJobs(
 				}
 			}
 
+			if (runs.every((run) => run.done)) return runs;
 			const wakes = runs.filter(isActive).map((run) => run.nextPollAt);
 			const waitingToStart = runs.some((run) => !run.done && !isActive(run));
 			if (waitingToStart && runs.filter(isActive).length < settings.maxJobsInQueue) {
