@@ -57,8 +57,10 @@ function exampleWorkflow(fileName, options) {
 			node.parameters.fileSelector = options.filePath;
 		}
 		if (options.simulatorIds !== false) {
-			const { list, program } = node.parameters ?? {};
+			const { list, staticList, program } = node.parameters ?? {};
 			if (list?.value === LIST_PLACEHOLDER) node.parameters.list = chosenById(SIMULATOR_IDS.list);
+			if (staticList?.value === LIST_PLACEHOLDER)
+				node.parameters.staticList = chosenById(SIMULATOR_IDS.list);
 			if (program?.value === PROGRAM_PLACEHOLDER)
 				node.parameters.program = chosenById(SIMULATOR_IDS.program);
 		}

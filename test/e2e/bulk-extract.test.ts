@@ -4,9 +4,13 @@
  * File node, row for row equal to the simulator's files. Marketo updates a job's status once a
  * minute and the node reads it no more often, so this takes a little over a minute per run.
  */
+import * as path from 'node:path';
+
 import type { RunningSimulator } from '../simulator';
 import {
 	E2E_LINE,
+	EXAMPLES_DIR,
+	exampleWorkflow,
 	expectSuccess,
 	jsonOf,
 	N8nInstance,
@@ -112,5 +116,32 @@ describe(`Marketo Bulk Extract on n8n line ${E2E_LINE}`, () => {
 		const read = jsonOf(outputOf(run, 'Read rows'));
 		expect(read).toHaveLength(2_000);
 		expect(read).toEqual(expected);
+	});
+
+	test('example 10: a static list’s members, imported by example 01, into a spreadsheet', async () => {
+		const credential = simulatorCredential(simulator, CREDENTIAL_ID);
+		const importing = exampleWorkflow('01-csv-file-to-leads.json', {
+			id: 'e2eExtract10Imp1',
+			credential,
+			filePath: path.join(EXAMPLES_DIR, 'data', 'leads.csv'),
+		});
+		const extracting = exampleWorkflow('10-static-list-to-spreadsheet.json', {
+			id: 'e2eExtract10Ext1',
+			credential,
+		});
+		await n8n.importWorkflow(importing);
+		await n8n.importWorkflow(extracting);
+		expectSuccess(await n8n.execute(importing.id));
+		const members = simulator.state.listMembers(2001);
+		expect(members.length).toBeGreaterThan(0);
+
+		const run = expectSuccess(await n8n.execute(extracting.id));
+		const records = jsonOf(outputOf(run, 'Extract list members'));
+		expect(records.map((record) => record.email).sort()).toEqual(
+			members.map((lead) => lead.fields.email).sort(),
+		);
+		expect(Object.keys(records[0])).toEqual(['id', 'email', 'firstName', 'lastName', 'company']);
+		const [sheet] = outputOf(run, 'Write spreadsheet');
+		expect(sheet.binary?.data).toMatchObject({ fileName: 'list-members.xlsx' });
 	});
 });
