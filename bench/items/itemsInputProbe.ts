@@ -1,11 +1,11 @@
 /**
- * Runs Marketo Bulk Import on lead items (Items input, one static list, Map Automatically, no
- * expression) in-process with n8n-core's real execution context (test/harness), against the
+ * Runs Marketo Bulk Import on lead items (Items input, one static list; the parameters of `case`,
+ * below) in-process with n8n-core's real execution context (test/harness), against the
  * simulator, and prints the node's execution time as JSON. With N8N_LINE1_NODE_MODULES set
  * (the n8n 1.x runtime's node_modules, as scripts/e2e.js sets it for the integration tests),
  * n8n-core, n8n-workflow and @n8n/di are n8n 1.x's: the node pays 1.x's parameter reads.
  *
- *   node -r ts-node/register/transpile-only bench/items/itemsInputProbe.ts <items> [rounds]
+ *   node -r ts-node/register/transpile-only bench/items/itemsInputProbe.ts <items> [rounds] [case]
  */
 import Module from 'node:module';
 import * as path from 'node:path';
