@@ -1,11 +1,10 @@
 /**
  * Splitting by a status column (Member Status "From a Column"):
  * - group split throughput ratio <size>: bytes/s of what the node does with a binary file
- *   whose rows carry a status (pass 1: check the file; pass 2: read the statuses, so bad
- *   ones are refused before upload; pass 3: one part writer per status, the column left
+ *   whose rows carry a status (pass 1: check the file and tally the statuses in the same read,
+ *   so bad ones are refused before upload; pass 2: one part writer per status, the column left
  *   out) divided by bytes/s of one raw read of the file in 64 KiB chunks (as csv.bench.ts's
- *   split ratio), best of a few alternating rounds. Reported: three reads, so below 0.5
- *   is expected where the plain split ratio targets 0.5.
+ *   split ratio), best of a few alternating rounds. Reported: two reads, as the plain split.
  * - peak memory growth while splitting by status <size>: RSS in a fresh process, sampled
  *   while checking and splitting, minus the settled baseline. Target < 64 MB: the writers
  *   together hold at most DEFAULT_GROUP_BUDGET_BYTES, whatever the file size.

@@ -1,7 +1,7 @@
 /**
  * Splits a file on disk by a status column the way Marketo Bulk Import does with Member
- * Status "From a Column": pass 1 (planParts) checks the file, pass 2 (scanGroups) reads
- * the statuses, pass 3 (cutGroupParts) hands out each status's parts without the column.
+ * Status "From a Column": pass 1 (planParts) checks the file and tallies the statuses
+ * (GroupTally), pass 2 (cutGroupParts) hands out each status's parts without the column.
  */
 import * as fs from 'fs';
 
@@ -9,7 +9,7 @@ import { READ_CHUNK_BYTES } from '../../nodes/shared/csv/encoding';
 import {
 	cutGroupParts,
 	DEFAULT_GROUP_BUDGET_BYTES,
-	scanGroups,
+	GroupTally,
 	type GroupPart,
 } from '../../nodes/shared/csv/groupSplitter';
 import { planParts } from '../../nodes/shared/csv/splitter';
@@ -26,12 +26,14 @@ export async function* groupSplitLikeTheNode(
 	options: { maxPartBytes: number; statusColumn: number },
 ): AsyncGenerator<GroupPart, void, undefined> {
 	const open = async () => fs.createReadStream(file, { highWaterMark: READ_CHUNK_BYTES });
+	const tally = new GroupTally([options.statusColumn], ',', 200);
 	const plan = await planParts(open, {
 		encoding: 'utf-8',
 		maxPartBytes: options.maxPartBytes,
 		delimiterFor: () => ',',
+		visitRows: () => tally.visit,
 	});
-	const groups = await scanGroups(open, plan, [options.statusColumn], 200);
+	const groups = tally.groups();
 	if (groups.length !== STATUSES.length)
 		throw new Error(`found ${groups.length} statuses, expected ${STATUSES.length}`);
 	yield* cutGroupParts(open, plan, {

@@ -188,3 +188,59 @@ it('rides out a 615 storm when the instance allows one call at a time', async ()
 	]);
 	expect(retryWaits).toHaveBeenCalledTimes(3);
 });
+
+describe('a token refused right after an early refresh (issue 23)', () => {
+	/** Stored credentials whose token has 3 s left: the next call refreshes it before it is sent. */
+	async function nearlyExpiredCredentials(running: RunningSimulator) {
+		const stored = (await describeCalls(simulatorCredentials(running))).credentialUpdates.at(-1)!;
+		running.state.clearCalls();
+		return { ...stored, accessTokenExpiresAt: Date.now() + 3_000 };
+	}
+
+	/** Revokes every token as each of the next `times` describe calls arrives, so those calls get 601. */
+	function revokeOnArrival(running: RunningSimulator, times: number): () => void {
+		let left = times;
+		return running.state.onCall((call) => {
+			if (call.route === 'describeLeads' && left-- > 0) running.state.revokeTokens();
+		});
+	}
+
+	it('gets one more token of its own and the call succeeds', async () => {
+		sim = await startSimulator({ tokenLifetimeSeconds: 3, clock: createFakeClock() });
+		const stored = await nearlyExpiredCredentials(sim);
+		const stopWatching = revokeOnArrival(sim, 1);
+
+		const run = await describeCalls(stored);
+		stopWatching();
+
+		expect(run.outputs[0][0].json.result).toHaveLength(1);
+		expect(sim.state.calls.map((call) => [call.route, call.marketoCode])).toEqual([
+			['identity', undefined],
+			['describeLeads', '601'],
+			['identity', undefined],
+			['describeLeads', undefined],
+		]);
+		expect(run.credentialUpdates.at(-1)!.accessToken).toBe(sim.state.tokens.at(-1)!.accessToken);
+	});
+
+	it('fails, saying a refresh was tried, when the token fetched for the 601 is refused too', async () => {
+		sim = await startSimulator({ tokenLifetimeSeconds: 3, clock: createFakeClock() });
+		const stored = await nearlyExpiredCredentials(sim);
+		const stopWatching = revokeOnArrival(sim, 2);
+
+		const failure = describeCalls(stored);
+
+		await expect(failure).rejects.toThrow('Marketo error 601');
+		await expect(failure).rejects.toMatchObject({
+			description: expect.stringContaining('even after a refresh'),
+		});
+		stopWatching();
+		// No third token: a refresh forced by a refusal that is refused again is final.
+		expect(sim.state.calls.map((call) => [call.route, call.marketoCode])).toEqual([
+			['identity', undefined],
+			['describeLeads', '601'],
+			['identity', undefined],
+			['describeLeads', '601'],
+		]);
+	});
+});

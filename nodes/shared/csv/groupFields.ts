@@ -24,13 +24,16 @@ export function fieldSpans(
 	delimiter: number,
 ): number[] {
 	const spans: number[] = [];
-	fieldSpansInto(bytes, start, end, delimiter, spans, Infinity);
+	spans.length = 2 * fieldSpansInto(bytes, start, end, delimiter, spans, Infinity);
 	return spans;
 }
 
 /**
- * `fieldSpans` into `spans` (cleared first; reused so the hot loop makes no array per row),
- * stopping after `maxFields` fields. Returns the number of fields found.
+ * `fieldSpans` into `spans`, stopping after `maxFields` fields; returns the number of fields
+ * found. `spans` is reused so the hot loop makes no array per row: it is written from its
+ * start and never shortened (V8 would give its memory back and take it again for every
+ * row), so the pairs past the count returned are an earlier row's. The fields are searched
+ * in JavaScript, within the row: for short fields a native `indexOf` per field costs more.
  */
 export function fieldSpansInto(
 	bytes: Uint8Array,
@@ -40,32 +43,27 @@ export function fieldSpansInto(
 	spans: number[],
 	maxFields: number,
 ): number {
-	spans.length = 0;
-	const buffer = bytes as Buffer;
 	let pos = start;
 	for (let count = 1; ; count++) {
 		const fieldStart = pos;
-		if (pos < end && buffer[pos] === QUOTE) {
+		if (pos < end && bytes[pos] === QUOTE) {
 			pos++;
 			for (;;) {
-				const quote = buffer.indexOf(QUOTE, pos);
-				if (quote === -1 || quote >= end) {
-					pos = end;
-					break;
-				}
-				if (quote + 1 < end && buffer[quote + 1] === QUOTE) {
-					pos = quote + 2;
+				while (pos < end && bytes[pos] !== QUOTE) pos++;
+				if (pos >= end) break;
+				if (pos + 1 < end && bytes[pos + 1] === QUOTE) {
+					pos += 2;
 					continue;
 				}
-				pos = quote + 1;
+				pos++;
 				break;
 			}
 		}
-		let fieldEnd = buffer.indexOf(delimiter, pos);
-		if (fieldEnd === -1 || fieldEnd > end) fieldEnd = end;
-		spans.push(fieldStart, fieldEnd);
-		if (fieldEnd === end || count >= maxFields) return count;
-		pos = fieldEnd + 1;
+		while (pos < end && bytes[pos] !== delimiter) pos++;
+		spans[2 * count - 2] = fieldStart;
+		spans[2 * count - 1] = pos;
+		if (pos === end || count >= maxFields) return count;
+		pos++;
 	}
 }
 
@@ -88,7 +86,8 @@ export function rowPieces(
 	const count = fieldSpansInto(bytes, start, contentEnd, delimiter, spans, maxFields);
 	const lastEnd = spans[2 * count - 1];
 	if (count < maxFields || lastEnd >= contentEnd) return count;
-	spans.push(lastEnd + 1, contentEnd);
+	spans[2 * count] = lastEnd + 1;
+	spans[2 * count + 1] = contentEnd;
 	return count + 1;
 }
 
@@ -114,7 +113,23 @@ export function keptRowBytes(
 	return { size: emptyRow ? size + 2 : size, emptyRow };
 }
 
-/** Writes the row without the `dropped` fields into `target` at `at`; returns the bytes written. */
+/**
+ * Copies bytes [from, to) of `bytes` into `target` at `at`; returns the bytes copied. A row is
+ * copied with one call per row: `Buffer#copy` checks its arguments and makes a view of the
+ * source for every call, which costs twice this view and `set`; a few bytes go byte by byte.
+ */
+function copyBytes(bytes: Buffer, target: Buffer, at: number, from: number, to: number): number {
+	const length = to - from;
+	if (length <= 16) for (let i = 0; i < length; i++) target[at + i] = bytes[from + i];
+	else target.set(new Uint8Array(bytes.buffer, bytes.byteOffset + from, length), at);
+	return length;
+}
+
+/**
+ * Writes the row without the `dropped` fields into `target` at `at`; returns the bytes written.
+ * Kept fields that follow each other are copied in one run with the delimiters between them
+ * (and the line break, when the run ends the row): a copy costs more per call than per byte.
+ */
 export function writeKeptRow(
 	bytes: Buffer,
 	spans: number[],
@@ -128,17 +143,34 @@ export function writeKeptRow(
 	at: number,
 ): number {
 	const from = at;
-	if (emptyRow) at += target.write('""', at, 'latin1');
-	let kept = 0;
+	if (emptyRow) {
+		target[at++] = QUOTE;
+		target[at++] = QUOTE;
+	}
+	let runStart = -1;
+	let runEnd = -1;
 	for (let f = 0, d = 0; f < fieldCount; f++) {
 		if (d < dropped.length && dropped[d] === f) {
 			d++;
 			continue;
 		}
-		if (kept++ > 0) target[at++] = delimiterByte;
-		at += bytes.copy(target, at, spans[2 * f], spans[2 * f + 1]);
+		const start = spans[2 * f];
+		// The next field of the row: one run with the one before, the delimiter between them included.
+		if (runStart !== -1 && start === runEnd + 1) {
+			runEnd = spans[2 * f + 1];
+			continue;
+		}
+		if (runStart !== -1) {
+			at += copyBytes(bytes, target, at, runStart, runEnd);
+			target[at++] = delimiterByte;
+		}
+		runStart = start;
+		runEnd = spans[2 * f + 1];
 	}
-	at += bytes.copy(target, at, contentEnd, rowEnd);
+	if (runStart !== -1 && runEnd === contentEnd)
+		return at + copyBytes(bytes, target, at, runStart, rowEnd) - from;
+	if (runStart !== -1) at += copyBytes(bytes, target, at, runStart, runEnd);
+	for (let i = contentEnd; i < rowEnd; i++) target[at++] = bytes[i]; // the line break: 2 bytes at most
 	return at - from;
 }
 
@@ -187,4 +219,125 @@ export function withoutFields(
 		0,
 	);
 	return { row, values };
+}
+
+/** Pure: one string per group (its values in the order of the columns), for a Map. */
+export function groupKeyOf(values: string[]): string {
+	return values.length === 1 ? values[0] : JSON.stringify(values);
+}
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+/** Most distinct spellings of group values remembered byte for byte (a few per group in real files). */
+const MAX_RAW_SPELLINGS = 4096;
+
+/** A spelling of a group's values as a row's bytes hold them, and the group it names. */
+interface RawSpelling {
+	/** the group columns' raw bytes, one after the other; `ends[k]` where column k's end */
+	raw: Buffer;
+	ends: number[];
+	group: number;
+	/** another spelling with the same hash */
+	next: RawSpelling | undefined;
+}
+
+/**
+ * Finds a row's group from its bytes, as the group splitter does for every row of a file.
+ * Decoding each row's values (a string per row, trimmed, a Map lookup by string) costs more
+ * than the rest of the row's work: rows whose group columns hold the same bytes as a row seen
+ * before are matched by those bytes (a hash, then a byte compare), and only a new spelling is
+ * decoded. The same bytes always decode to the same values, so the answer is the decoding's.
+ */
+export class GroupMatcher {
+	/** the groups found so far, in the order their first row came: values in the order of the columns */
+	readonly groups: string[][] = [];
+	/** the group columns, sorted: the fields `match` drops */
+	readonly sorted: number[];
+	/** the last matched row's pieces (`rowPieces`: fields up to the last group column, then the rest) */
+	readonly spans: number[] = [];
+	fieldCount = 0;
+	private readonly order: number[];
+	private readonly delimiterByte: number;
+	private readonly byKey = new Map<string, number>();
+	private readonly bySpelling = new Map<number, RawSpelling>();
+	private spellings = 0;
+
+	constructor(
+		columns: number[],
+		private readonly delimiter: string,
+	) {
+		this.sorted = [...columns].sort((a, b) => a - b);
+		this.order = columns.map((column) => this.sorted.indexOf(column));
+		this.delimiterByte = delimiter.charCodeAt(0);
+	}
+
+	/** The group of the row in bytes [start, contentEnd): its index in `groups` (a new one is added). */
+	match(bytes: Buffer, start: number, contentEnd: number): number {
+		const { spans, sorted } = this;
+		const count = rowPieces(bytes, start, contentEnd, this.delimiterByte, spans, sorted);
+		this.fieldCount = count;
+		let hash = FNV_OFFSET;
+		for (let k = 0; k < sorted.length; k++) {
+			const index = sorted[k];
+			if (index < count) {
+				for (let i = spans[2 * index], end = spans[2 * index + 1]; i < end; i++)
+					hash = Math.imul(hash ^ bytes[i], FNV_PRIME);
+			}
+			hash = Math.imul(hash ^ 0x100, FNV_PRIME); // a column's end: no byte has this value
+		}
+		hash &= 0x3fffffff; // a small integer: the quickest Map key
+		for (let seen = this.bySpelling.get(hash); seen !== undefined; seen = seen.next)
+			if (this.spelledAs(seen, bytes, count)) return seen.group;
+		return this.decode(bytes, count, hash);
+	}
+
+	private spelledAs(seen: RawSpelling, bytes: Buffer, count: number): boolean {
+		const { spans, sorted } = this;
+		let at = 0;
+		for (let k = 0; k < sorted.length; k++) {
+			const index = sorted[k];
+			const from = index < count ? spans[2 * index] : 0;
+			const to = index < count ? spans[2 * index + 1] : 0;
+			if (seen.ends[k] - at !== to - from) return false;
+			for (let i = from; i < to; i++, at++) if (seen.raw[at] !== bytes[i]) return false;
+		}
+		return true;
+	}
+
+	/** A spelling not seen before: its values as the tie-back reads them (`groupValueOf`). */
+	private decode(bytes: Buffer, count: number, hash: number): number {
+		const { spans, sorted } = this;
+		const byPosition = sorted.map((index) =>
+			groupValueOf(
+				index < count
+					? fieldValue(bytes, spans[2 * index], spans[2 * index + 1], this.delimiter)
+					: '',
+			),
+		);
+		const values = this.order.map((position) => byPosition[position]);
+		const key = groupKeyOf(values);
+		let group = this.byKey.get(key);
+		if (group === undefined) {
+			group = this.groups.length;
+			this.groups.push(values);
+			this.byKey.set(key, group);
+		}
+		if (this.spellings < MAX_RAW_SPELLINGS) {
+			this.spellings++;
+			const pieces = sorted.map((index) =>
+				index < count ? bytes.subarray(spans[2 * index], spans[2 * index + 1]) : Buffer.alloc(0),
+			);
+			const ends: number[] = [];
+			let end = 0;
+			for (const piece of pieces) ends.push((end += piece.length));
+			const spelling: RawSpelling = {
+				raw: Buffer.concat(pieces),
+				ends,
+				group,
+				next: this.bySpelling.get(hash),
+			};
+			this.bySpelling.set(hash, spelling);
+		}
+		return group;
+	}
 }

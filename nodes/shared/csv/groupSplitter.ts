@@ -4,11 +4,13 @@
  * imports that take one value per batch. Each group becomes its own sequence of parts;
  * the group columns are left out of what is uploaded.
  *
- * It runs after `planParts` (splitter.ts) has checked the whole file, and reads rows
- * with rowFields.ts's `RowReader`, so row numbers and byte offsets are the splitter's:
- * - `scanGroups` (one read): the distinct group values, with how many rows hold each
- *   and the first few row numbers (for errors naming rows), before anything is uploaded;
- * - `cutGroupParts` (one more read): one part writer per group; a part is handed out
+ * Rows are read as rowFields.ts's `RowViews` hand them out, so row numbers and byte offsets
+ * are the splitter's; a row's group is found by groupFields.ts's `GroupMatcher`:
+ * - `GroupTally`: the distinct group values, with how many rows hold each and the first few
+ *   row numbers (for errors naming rows), before anything is uploaded. Bulk Import tallies
+ *   during pass 1 (`planParts`'s `visitRows`), so the file is read twice in all;
+ *   `scanGroups` is the same tally in a read of its own;
+ * - `cutGroupParts` (the second read): one part writer per group; a part is handed out
  *   as soon as it is full, or, when all writers together hold more than a memory budget,
  *   the fullest one is handed out early. Memory: the budget plus one part.
  *
@@ -18,15 +20,7 @@
  * (`groupValueOf`), which is how Wait for Batch ties a failed row to its row number.
  */
 import { readAsUtf8, type OpenSource } from './encoding';
-import {
-	fieldSpansInto,
-	fieldValue,
-	groupValueOf,
-	keptRowBytes,
-	rowPieces,
-	withoutFields,
-	writeKeptRow,
-} from './groupFields';
+import { GroupMatcher, keptRowBytes, withoutFields, writeKeptRow } from './groupFields';
 import { RowReader, type RowVisitor } from './rowFields';
 import type { SplitPlan } from './splitter';
 
@@ -82,58 +76,60 @@ export class TooManyGroupsError extends Error {
 /** Row numbers kept per group for messages. */
 export const GROUP_SAMPLE_ROWS = 5;
 
-function groupKeyOf(values: string[]): string {
-	return values.length === 1 ? values[0] : JSON.stringify(values);
+/**
+ * The groups of a checked file's rows, row by row (`visit`, a `RowVisitor` for the data rows):
+ * by the values of the columns at `columns` (indices into the header), in the order they first
+ * appear. Past `maxGroups` groups it stops counting and `groups()` throws.
+ */
+export class GroupTally {
+	private readonly matcher: GroupMatcher;
+	private readonly summaries: GroupSummary[] = [];
+	private tooMany: TooManyGroupsError | undefined;
+
+	constructor(
+		columns: number[],
+		delimiter: string,
+		private readonly maxGroups: number,
+	) {
+		this.matcher = new GroupMatcher(columns, delimiter);
+	}
+
+	readonly visit: RowVisitor = (bytes, start, contentEnd, position) => {
+		if (this.tooMany) return;
+		const rowNumber = position + 1;
+		const index = this.matcher.match(bytes, start, contentEnd);
+		let group = this.summaries[index];
+		if (group === undefined) {
+			if (index >= this.maxGroups) {
+				this.tooMany = new TooManyGroupsError(this.maxGroups, rowNumber);
+				return;
+			}
+			group = { values: this.matcher.groups[index], rows: 0, firstRows: [] };
+			this.summaries.push(group);
+		}
+		group.rows++;
+		if (group.firstRows.length < GROUP_SAMPLE_ROWS) group.firstRows.push(rowNumber);
+	};
+
+	/** The groups of the rows visited; throws TooManyGroupsError when there were too many. */
+	groups(): GroupSummary[] {
+		if (this.tooMany) throw this.tooMany;
+		return [...this.summaries];
+	}
 }
 
-/**
- * One read of a checked file: its groups by the values of the columns at `columns`
- * (indices into the header), in the order they first appear.
- */
+/** One read of a checked file: its groups (see `GroupTally`). */
 export async function scanGroups(
 	open: OpenSource,
 	plan: SplitPlan,
 	columns: number[],
 	maxGroups: number,
 ): Promise<GroupSummary[]> {
-	const sorted = [...columns].sort((a, b) => a - b);
-	const order = columns.map((column) => sorted.indexOf(column));
-	const delimiterByte = plan.delimiter.charCodeAt(0);
-	const groups = new Map<string, GroupSummary>();
-	const spans: number[] = [];
-	const lastColumn = sorted[sorted.length - 1];
-	const visit: RowVisitor = (bytes, start, contentEnd, position) => {
-		const rowNumber = position + 1;
-		const fieldCount = fieldSpansInto(
-			bytes,
-			start,
-			contentEnd,
-			delimiterByte,
-			spans,
-			lastColumn + 1,
-		);
-		const byPosition = sorted.map((index) =>
-			groupValueOf(
-				index < fieldCount
-					? fieldValue(bytes, spans[2 * index], spans[2 * index + 1], plan.delimiter)
-					: '',
-			),
-		);
-		const values = order.map((position) => byPosition[position]);
-		const key = groupKeyOf(values);
-		let group = groups.get(key);
-		if (group === undefined) {
-			if (groups.size >= maxGroups) throw new TooManyGroupsError(maxGroups, rowNumber);
-			group = { values, rows: 0, firstRows: [] };
-			groups.set(key, group);
-		}
-		group.rows++;
-		if (group.firstRows.length < GROUP_SAMPLE_ROWS) group.firstRows.push(rowNumber);
-	};
+	const tally = new GroupTally(columns, plan.delimiter, maxGroups);
 	const rows = new RowReader(plan.delimiter);
-	for await (const chunk of dataChunks(open, plan)) rows.read(chunk, visit);
-	rows.finish(visit);
-	return [...groups.values()];
+	for await (const chunk of dataChunks(open, plan)) rows.read(chunk, tally.visit);
+	rows.finish(tally.visit);
+	return tally.groups();
 }
 
 export interface GroupPartOptions {
@@ -190,7 +186,8 @@ const FIRST_BUFFER_BYTES = 1024 * 1024;
  * part-size buffer each before the handed-out ones come back.
  */
 class PartWriter {
-	private buffer: Buffer | undefined;
+	/** where `reserve` makes room */
+	buffer: Buffer | undefined;
 	private fill = 0;
 	/** bytes of rows (the header not counted) */
 	size = 0;
@@ -208,8 +205,8 @@ class PartWriter {
 		private readonly maxPartBytes: number,
 	) {}
 
-	/** Room for `size` more bytes: the buffer and where to write. */
-	reserve(size: number): { bytes: Buffer; at: number } {
+	/** Room for `size` more bytes in `buffer`: where to write. */
+	reserve(size: number): number {
 		if (this.buffer === undefined) {
 			const small = Math.min(FIRST_BUFFER_BYTES, Math.ceil(this.maxPartBytes / 8));
 			const first = Math.min(this.maxPartBytes, Math.max(small, this.header.length + size));
@@ -223,7 +220,7 @@ class PartWriter {
 		}
 		const at = this.fill;
 		this.fill += size;
-		return { bytes: this.buffer, at };
+		return at;
 	}
 
 	/** Counts a row just written (`size` bytes) into the part. */
@@ -266,11 +263,12 @@ export async function* cutGroupParts(
 	plan: SplitPlan,
 	options: GroupPartOptions,
 ): AsyncGenerator<GroupPart, void, undefined> {
-	const sorted = [...options.columns].sort((a, b) => a - b);
-	const order = options.columns.map((column) => sorted.indexOf(column));
+	const matcher = new GroupMatcher(options.columns, plan.delimiter);
+	const { sorted, spans } = matcher;
 	const header = headerWithout(plan, sorted);
 	const maxRowBytes = options.maxPartBytes - header.length;
-	const writers = new Map<string, PartWriter>();
+	/** by group, in the order of `matcher.groups` */
+	const writers: PartWriter[] = [];
 	const ready: Array<{ part: GroupPart; buffer: Buffer }> = [];
 	const free: Buffer[] = [];
 	const allocate = () => free.pop() ?? Buffer.allocUnsafe(options.maxPartBytes);
@@ -282,29 +280,18 @@ export async function* cutGroupParts(
 		ready.push(writer.take(index++));
 	};
 	const delimiterByte = plan.delimiter.charCodeAt(0);
-	const spans: number[] = [];
 	const dataOffset = dataOffsetOf(plan);
 	const visit: RowVisitor = (bytes, start, contentEnd, position, rowEnd, streamStart) => {
-		const rowNumber = position + 1;
-		const fileOffset = dataOffset + streamStart;
-		const fieldCount = rowPieces(bytes, start, contentEnd, delimiterByte, spans, sorted);
-		const values = order.map((position) => {
-			const index = sorted[position];
-			return groupValueOf(
-				index < fieldCount
-					? fieldValue(bytes, spans[2 * index], spans[2 * index + 1], plan.delimiter)
-					: '',
-			);
-		});
-		const key = groupKeyOf(values);
-		let writer = writers.get(key);
+		const group = matcher.match(bytes, start, contentEnd);
+		let writer = writers[group];
 		if (writer === undefined) {
-			writer = new PartWriter(values, header, allocate, options.maxPartBytes);
-			writers.set(key, writer);
+			writer = new PartWriter(matcher.groups[group], header, allocate, options.maxPartBytes);
+			writers.push(writer);
 		}
+		const fieldCount = matcher.fieldCount;
 		const { size, emptyRow } = keptRowBytes(spans, fieldCount, sorted, rowEnd - contentEnd);
 		if (writer.rows > 0 && writer.size + size > maxRowBytes) handOut(writer);
-		const target = writer.reserve(size);
+		const at = writer.reserve(size);
 		writeKeptRow(
 			bytes,
 			spans,
@@ -314,15 +301,15 @@ export async function* cutGroupParts(
 			rowEnd,
 			delimiterByte,
 			emptyRow,
-			target.bytes,
-			target.at,
+			writer.buffer as Buffer,
+			at,
 		);
-		writer.added(size, fileOffset, fileOffset + rowEnd - start, rowNumber);
+		const fileOffset = dataOffset + streamStart;
+		writer.added(size, fileOffset, fileOffset + rowEnd - start, position + 1);
 		held += size;
 		if (held > options.memoryBudgetBytes) {
 			let fullest = writer;
-			for (const candidate of writers.values())
-				if (candidate.size > fullest.size) fullest = candidate;
+			for (const candidate of writers) if (candidate.size > fullest.size) fullest = candidate;
 			handOut(fullest);
 		}
 	};
@@ -333,8 +320,8 @@ export async function* cutGroupParts(
 			// writer can hold a whole part within the budget, else let it go (the budget then bounds memory).
 			const recycle =
 				options.reusePartBuffers === true &&
-				writers.size * options.maxPartBytes <= options.memoryBudgetBytes;
-			if (recycle && buffer.length === options.maxPartBytes && free.length < writers.size)
+				writers.length * options.maxPartBytes <= options.memoryBudgetBytes;
+			if (recycle && buffer.length === options.maxPartBytes && free.length < writers.length)
 				free.push(buffer);
 		}
 	}
@@ -345,7 +332,7 @@ export async function* cutGroupParts(
 		yield* handReady();
 	}
 	rows.finish(visit);
-	const rest = [...writers.values()]
+	const rest = writers
 		.filter((writer) => writer.rows > 0)
 		.sort((a, b) => a.dataStart - b.dataStart);
 	for (const writer of rest) handOut(writer);

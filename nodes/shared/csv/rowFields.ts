@@ -97,21 +97,40 @@ export type RowVisitor = (
 const EMPTY = Buffer.alloc(0);
 
 /**
- * The rows of a stream read chunk by chunk, as the splitter finds them (rowBoundaries.ts).
- * A row is handed out as a view of its chunk; only a row that spans chunks is copied
- * into a Buffer of its own (the bytes of earlier chunks kept until its end is read).
+ * Rows as views of the chunks a `RowBoundaryScanner` reads, from the row ends it reports:
+ * for a reader that runs its own scanner (the splitter's pass 1) as well as for `RowReader`.
+ * A row is handed out as a view of its chunk; only a row that spans chunks is copied into a
+ * Buffer of its own (the bytes of earlier chunks kept until its end is read).
  */
-export class RowReader {
-	private readonly scanner: RowBoundaryScanner;
+export class RowViews {
 	private position = 0;
 	private chunk: Buffer = EMPTY;
-	private chunkStart = 0;
+	private chunkStart: number;
 	/** the bytes of the row being read that came in earlier chunks */
 	private carried: Buffer = EMPTY;
-	private carriedStart = 0;
-	private rowStart = 0;
-	private visit: RowVisitor = () => {};
-	private readonly onRowEnd = (contentEnd: number, rowEnd: number) => {
+	private carriedStart: number;
+	private rowStart: number;
+
+	/** Rows start at stream offset `from`, inside the chunk being scanned (`chunk`, read from `chunkStart`) or at its end. */
+	constructor(
+		public visit: RowVisitor,
+		from = 0,
+		chunk: Buffer = EMPTY,
+		chunkStart = from,
+	) {
+		this.rowStart = from;
+		this.chunk = chunk;
+		this.chunkStart = chunkStart;
+		this.carriedStart = from;
+	}
+
+	/** The scanner is about to read `chunk` (the next bytes of the stream). */
+	begin(chunk: Buffer): void {
+		this.chunk = chunk;
+	}
+
+	/** A row end the scanner reported (stream offsets); empty lines are no rows. */
+	readonly rowEnd = (contentEnd: number, rowEnd: number): void => {
 		const { rowStart, chunk, chunkStart } = this;
 		if (contentEnd > rowStart) {
 			if (rowStart >= chunkStart && rowEnd <= chunkStart + chunk.length) {
@@ -134,20 +153,9 @@ export class RowReader {
 		this.rowStart = rowEnd;
 	};
 
-	constructor(delimiter: string) {
-		this.scanner = new RowBoundaryScanner(delimiter);
-	}
-
-	/** Reads the next chunk of the stream and visits each row it ends. */
-	read(raw: Uint8Array, visit: RowVisitor): void {
-		if (raw.length === 0) return;
-		const chunk = Buffer.isBuffer(raw)
-			? raw
-			: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-		this.visit = visit;
-		this.chunk = chunk;
-		this.scanner.scan(chunk, this.onRowEnd);
-		// The unfinished row's bytes so far (a CR ending the chunk included), for the chunk that ends it.
+	/** The scanner has read the chunk: keeps the unfinished row's bytes (a CR ending the chunk included). */
+	end(): void {
+		const chunk = this.chunk;
 		const chunkEnd = this.chunkStart + chunk.length;
 		if (this.rowStart < chunkEnd) {
 			this.carried =
@@ -160,13 +168,35 @@ export class RowReader {
 			this.carriedStart = chunkEnd;
 		}
 		this.chunkStart = chunkEnd;
+		this.chunk = EMPTY;
+	}
+}
+
+/** The rows of a stream read chunk by chunk, as the splitter finds them (rowBoundaries.ts), as `RowViews`. */
+export class RowReader {
+	private readonly scanner: RowBoundaryScanner;
+	private readonly views = new RowViews(() => {});
+
+	constructor(delimiter: string) {
+		this.scanner = new RowBoundaryScanner(delimiter);
+	}
+
+	/** Reads the next chunk of the stream and visits each row it ends. */
+	read(raw: Uint8Array, visit: RowVisitor): void {
+		if (raw.length === 0) return;
+		const chunk = Buffer.isBuffer(raw)
+			? raw
+			: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+		this.views.visit = visit;
+		this.views.begin(chunk);
+		this.scanner.scan(chunk, this.views.rowEnd);
+		this.views.end();
 	}
 
 	/** The end of the stream: visits the last row when the stream does not end with a line break. */
 	finish(visit: RowVisitor): void {
-		this.visit = visit;
-		this.chunk = EMPTY;
-		this.scanner.finish(this.onRowEnd);
+		this.views.visit = visit;
+		this.scanner.finish(this.views.rowEnd);
 	}
 }
 

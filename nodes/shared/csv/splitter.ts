@@ -38,6 +38,7 @@ import {
 } from './fileErrors';
 import { parseFirstRow } from './parser';
 import { RowBoundaryScanner } from './rowBoundaries';
+import { RowViews, type RowVisitor } from './rowFields';
 
 export const DEFAULT_MAX_PART_BYTES = 10_000_000;
 
@@ -50,6 +51,12 @@ export interface PlanOptions {
 	maxPartBytes?: number;
 	/** The part size to aim for once the file's size (as read) is known; at most `maxPartBytes`. */
 	targetPartBytes?: (fileBytes: number) => number;
+	/**
+	 * Given the header, what to call with every data row this same read finds (a `RowVisitor`:
+	 * its `position` + 1 is the row number), or nothing: so a caller that must see every row
+	 * before anything is uploaded (the group splitter's groups) needs no read of its own.
+	 */
+	visitRows?: (header: string[]) => RowVisitor | undefined;
 }
 
 /** One planned part: [dataStart, dataEnd) of the file as read, after the header. */
@@ -209,6 +216,8 @@ export async function planParts(open: OpenSource, options: PlanOptions): Promise
 	let streamLength = 0;
 	let tooLarge: RowTooLargeError | undefined;
 	let headChunks: Buffer[] | undefined = [];
+	let chunkNow: Buffer = Buffer.alloc(0);
+	let rows: RowViews | undefined;
 
 	const onRowEnd = (contentEnd: number, rowEnd: number) => {
 		if (headerLine === undefined) {
@@ -222,6 +231,8 @@ export async function planParts(open: OpenSource, options: PlanOptions): Promise
 			headerBytes = rowEnd;
 			headerLine = Buffer.concat(headChunks ?? []).subarray(0, rowEnd);
 			headChunks = undefined;
+			const visit = options.visitRows?.(parseFirstRow(headerLine.toString('utf8'), delimiter));
+			if (visit) rows = new RowViews(visit, rowEnd, chunkNow, streamLength - chunkNow.length);
 			spacing = Math.max(
 				1,
 				Math.min(BOUNDARY_SPACING, Math.floor((maxPartBytes - headerBytes) / 4)),
@@ -244,6 +255,7 @@ export async function planParts(open: OpenSource, options: PlanOptions): Promise
 			}
 		}
 		previousEnd = rowEnd;
+		rows?.rowEnd(contentEnd, rowEnd);
 	};
 
 	try {
@@ -254,11 +266,15 @@ export async function planParts(open: OpenSource, options: PlanOptions): Promise
 			}
 			if (headChunks !== undefined) headChunks.push(chunk);
 			streamLength += chunk.length;
+			chunkNow = chunk;
+			rows?.begin(chunk);
 			scanner.scan(chunk, onRowEnd);
+			rows?.end();
 			if (headerLine === undefined && streamLength >= maxPartBytes)
 				throw headerTooLarge(streamLength, maxPartBytes);
 		}
 	} catch (error) {
+		rows = undefined; // the file is refused: its rows are nobody's business
 		// Bytes not in the encoding: say where, in the user's terms (row and column).
 		throw await withPlace(error, async (problem) => {
 			// What stopped the reading is not LF: a CR that ended the last chunk ended its row.

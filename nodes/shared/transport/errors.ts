@@ -16,6 +16,8 @@ export type RetryClass = 'reauth' | 'backoff' | 'rate-window' | 'queue' | 'empty
 export interface MarketoCodeInfo {
 	meaning: string;
 	hint: string;
+	/** For a refused token (601/602) that was not followed by a fresh one: `hint` says one was tried. */
+	hintWithoutRefresh?: string;
 	retry: RetryClass;
 }
 
@@ -23,11 +25,15 @@ export const MARKETO_ERROR_CODES: Readonly<Record<string, MarketoCodeInfo>> = {
 	'601': {
 		meaning: 'Access token invalid',
 		hint: 'The access token was refused even after a refresh. Check that the LaunchPoint service and its API-only user are still active.',
+		hintWithoutRefresh:
+			'Marketo refused the access token. Check that the LaunchPoint service and its API-only user are still active.',
 		retry: 'reauth',
 	},
 	'602': {
 		meaning: 'Access token expired',
 		hint: 'The access token expired and a new one was refused. Check the Client ID and Client Secret in the Marketo API credential.',
+		hintWithoutRefresh:
+			'The access token expired. Check the Client ID and Client Secret in the Marketo API credential.',
 		retry: 'reauth',
 	},
 	'603': {
@@ -227,6 +233,8 @@ export interface MarketoFailure {
 	itemIndex?: number;
 	/** Values that must never appear in the error (client secret, access token). */
 	secrets?: unknown[];
+	/** Whether the refused answer came to a token fetched because an earlier one was refused. */
+	tokenRefreshed?: boolean;
 }
 
 export function toNodeApiError(node: INode, failure: MarketoFailure): NodeApiError {
@@ -240,9 +248,10 @@ export function toNodeApiError(node: INode, failure: MarketoFailure): NodeApiErr
 		...(failure.httpStatus !== undefined ? { httpStatus: failure.httpStatus } : {}),
 	};
 	const message = `Marketo error ${failure.code}: ${marketoMessage}`;
+	const hint = (failure.tokenRefreshed ? undefined : info.hintWithoutRefresh) ?? info.hint;
 	const error = new NodeApiError(node, errorResponse, {
 		message,
-		description: `${info.hint} (${path})`,
+		description: `${hint} (${path})`,
 		httpCode: failure.code,
 		...(failure.itemIndex !== undefined ? { itemIndex: failure.itemIndex } : {}),
 	});

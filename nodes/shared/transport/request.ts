@@ -209,13 +209,15 @@ export async function callMarketo<T>(
 		const root = instanceRootOrThrow(node, credentials, itemIndex);
 		const secrets = [credentials.clientSecret, credentials.accessToken];
 		const earlyRefreshKey = `${root}|${String(credentials.accessTokenExpiresAt)}`;
+		let earlyRefresh = false;
 		if (
-			!tokenRefreshed &&
+			!forceNewToken &&
 			tokenNeedsEarlyRefresh(credentials, Date.now()) &&
 			!earlyRefreshesDone.has(earlyRefreshKey)
 		) {
 			earlyRefreshesDone.add(earlyRefreshKey);
 			forceNewToken = true;
+			earlyRefresh = true;
 		}
 
 		let outcome: Outcome<T>;
@@ -240,7 +242,9 @@ export async function callMarketo<T>(
 			};
 		}
 		if (forceNewToken) {
-			tokenRefreshed = true;
+			// A token fetched early can be revoked before it is used: only a refresh that a
+			// refusal (601/602/401) earned makes the next refusal final.
+			tokenRefreshed = !earlyRefresh;
 			forceNewToken = false;
 		}
 		if (outcome.done) return outcome.value;
@@ -262,7 +266,13 @@ export async function callMarketo<T>(
 			);
 		}
 		if (decision.action === 'fail' || attempt - queueWaits >= MAX_TOTAL_ATTEMPTS) {
-			throw toNodeApiError(node, { ...outcome, path: request.path, itemIndex, secrets });
+			throw toNodeApiError(node, {
+				...outcome,
+				path: request.path,
+				itemIndex,
+				secrets,
+				tokenRefreshed,
+			});
 		}
 		if (decision.action === 'refresh-token') {
 			forceNewToken = true;

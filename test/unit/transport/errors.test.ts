@@ -120,6 +120,22 @@ describe('toNodeApiError', () => {
 		);
 	});
 
+	it.each(['601', '602'])(
+		'says a refused token (%s) was refused "even after a refresh" only when one was tried',
+		(code) => {
+			const failure = { code, message: 'Access token invalid', path: '/rest/v1/x.json' };
+			const refreshed = toNodeApiError(node, { ...failure, tokenRefreshed: true });
+			const notRefreshed = toNodeApiError(node, { ...failure, tokenRefreshed: false });
+			const unsaid = toNodeApiError(node, failure);
+
+			expect(refreshed.description).toMatch(/even after a refresh|a new one was refused/);
+			for (const error of [notRefreshed, unsaid]) {
+				expect(error.description).not.toMatch(/after a refresh|new one/);
+				expect(error.description).toContain('(/rest/v1/x.json)');
+			}
+		},
+	);
+
 	it('uses the HTTP status as the code for gateway errors', () => {
 		const error = toNodeApiError(node, {
 			code: '503',

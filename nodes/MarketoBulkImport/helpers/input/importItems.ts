@@ -39,6 +39,7 @@ import {
 	withoutSettingFields,
 	type ColumnChoice,
 } from './itemRecords';
+import { rawParameter, readingFixedParametersOnce } from './itemParameters';
 import { assertHeaderMatches } from '../plan/preflight';
 import { inMemorySource, parseColumnList } from './readInput';
 import { submitParts } from '../upload/submitParts';
@@ -110,12 +111,6 @@ export const WHOLE_FILE_PARAMETERS: ReadonlyArray<{ path: string; label: string 
 /** Parameters that are neither a per-item setting nor checked as one (the mapper's values are per row). */
 const NOT_SETTINGS = new Set(['inputSource', 'itemsFormat', 'columns', 'columnMapping', 'options']);
 
-function rawParameter(parameters: INodeParameters, path: string): unknown {
-	let value: unknown = parameters;
-	for (const key of path.split('.')) value = (value as IDataObject | undefined)?.[key];
-	return value;
-}
-
 /** Stops when a whole-file parameter is an expression that gives items different values. */
 function assertWholeFileParametersAgree(this: IExecuteFunctions, itemCount: number): void {
 	const { parameters } = this.getNode();
@@ -160,9 +155,10 @@ async function groupItemsBySettings(
 	}
 	const plans = new Map<number, ImportPlan>();
 	const errorItems: INodeExecutionData[] = [];
+	const reader = readingFixedParametersOnce(this);
 	for (const itemIndex of all) {
 		try {
-			plans.set(itemIndex, await buildPlan.call(this, itemIndex));
+			plans.set(itemIndex, await buildPlan.call(reader, itemIndex));
 		} catch (error) {
 			if (!this.continueOnFail()) throw toNodeError(this.getNode(), error, itemIndex);
 			errorItems.push({ json: { error: errorMessageOf(error) }, pairedItem: { item: itemIndex } });
@@ -211,9 +207,10 @@ async function writeGroupFile(
 	const leftOut = new Set<string>();
 	let records: IDataObject[];
 	if (choice.kind === 'manual') {
+		const reader = readingFixedParametersOnce(this);
 		records = group.itemIndices.map((itemIndex) =>
 			withoutSettingFields(
-				manualRecord(this.getNodeParameter('columnMapping.value', itemIndex, {}) as IDataObject),
+				manualRecord(reader.getNodeParameter('columnMapping.value', itemIndex, {}) as IDataObject),
 				settingFields,
 			),
 		);

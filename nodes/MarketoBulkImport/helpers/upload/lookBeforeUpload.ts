@@ -9,9 +9,12 @@ import {
 } from '../../../shared/csv/encoding';
 import { planParts, type SplitPlan } from '../../../shared/csv/splitter';
 import { CsvFileError } from '../../../shared/csv/fileErrors';
+import { GroupTally } from '../../../shared/csv/groupSplitter';
 import { toNodeError } from '../../../shared/nodeErrors';
 import { fileErrorToNodeError } from './importErrors';
+import type { PlanGrouping } from '../plan/importPlan';
 import { balancedPartBytes } from '../plan/partSizing';
+import { groupColumnIndices, MAX_GROUPS } from './partSources';
 import type { FileToImport } from './types';
 
 /**
@@ -45,19 +48,25 @@ export function resolveFormat(
 export interface LookedAtFile {
 	splitPlan: SplitPlan;
 	format: CsvFormat;
+	/** a grouped import's groups, tallied in the same read (none when the header lacks a group column) */
+	groups?: GroupTally;
 }
 
 /**
  * Look before uploading: the whole file is read once, and anything that would stop the
- * import half way refuses it now (a NodeOperationError saying nothing was uploaded).
+ * import half way refuses it now (a NodeOperationError saying nothing was uploaded). A
+ * grouped import's groups are tallied in the same read, so cutting its parts is the only
+ * other read of the file.
  */
 export async function lookBeforeUpload(
 	context: IExecuteFunctions,
 	file: FileToImport,
 	maxPartBytes: number,
 	itemIndex: number,
+	grouping?: PlanGrouping,
 ): Promise<LookedAtFile> {
 	let format: CsvFormat = 'csv';
+	let groups: GroupTally | undefined;
 	try {
 		const encoding = resolveEncoding(
 			file.encoding,
@@ -71,8 +80,16 @@ export async function lookBeforeUpload(
 				format = resolveFormat(file.format, file.detectionFileName, file.mimeType, head);
 				return delimiterOf(format);
 			},
+			visitRows: (header) => {
+				const names = grouping?.columns.map((column) => column.name) ?? [];
+				const columns = groupColumnIndices(header, names);
+				// A missing column is refused after the read, as a file error would be refused first.
+				if (names.length === 0 || columns.includes(undefined)) return undefined;
+				groups = new GroupTally(columns as number[], delimiterOf(format), MAX_GROUPS);
+				return groups.visit;
+			},
 		});
-		return { splitPlan, format };
+		return { splitPlan, format, ...(groups ? { groups } : {}) };
 	} catch (error) {
 		if (error instanceof CsvFileError || error instanceof EncodingError) {
 			throw fileErrorToNodeError(context, error, file, [], itemIndex);

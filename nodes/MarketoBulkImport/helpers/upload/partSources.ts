@@ -9,6 +9,7 @@ import {
 	scanGroups,
 	TooManyGroupsError,
 	type GroupSummary,
+	type GroupTally,
 } from '../../../shared/csv/groupSplitter';
 import { toNodeError } from '../../../shared/nodeErrors';
 import type { ImportPlan, PlanGrouping } from '../plan/importPlan';
@@ -55,9 +56,20 @@ export async function partSourceOf(
 	splitPlan: SplitPlan,
 	maxPartBytes: number,
 	itemIndex: number,
+	/** the groups pass 1 tallied (`lookBeforeUpload`), if it did */
+	tallied?: GroupTally,
 ): Promise<PartSource> {
 	if (plan.grouping)
-		return await groupedParts(context, programs, plan, file, splitPlan, maxPartBytes, itemIndex);
+		return await groupedParts(
+			context,
+			programs,
+			plan,
+			file,
+			splitPlan,
+			maxPartBytes,
+			itemIndex,
+			tallied,
+		);
 	return {
 		parts: plainParts(file.open, splitPlan, plan, !file.keepPartBodies),
 		headerBytes: splitPlan.headerLine.length,
@@ -103,7 +115,10 @@ export function findGroupColumns(
 	return found as number[];
 }
 
-/** A grouped import's groups, in one read of the file; stops when there are too many of them. */
+/**
+ * A grouped import's groups, as pass 1 tallied them or else in one read of the file; stops
+ * when there are too many of them.
+ */
 export async function readGroups(
 	context: IExecuteFunctions,
 	grouping: PlanGrouping,
@@ -111,10 +126,13 @@ export async function readGroups(
 	splitPlan: SplitPlan,
 	columns: number[],
 	itemIndex: number,
+	tallied?: GroupTally,
 ): Promise<GroupSummary[]> {
 	let groups;
 	try {
-		groups = await scanGroups(file.open, splitPlan, columns, MAX_GROUPS);
+		groups = tallied
+			? tallied.groups()
+			: await scanGroups(file.open, splitPlan, columns, MAX_GROUPS);
 	} catch (error) {
 		if (!(error instanceof TooManyGroupsError))
 			throw toNodeError(context.getNode(), error, itemIndex);
@@ -132,8 +150,8 @@ export async function readGroups(
 }
 
 /**
- * A grouped import's parts: finds the group columns, reads the groups (one pass), lets the
- * plan refuse bad values, then cuts each group's parts (one more pass, streaming).
+ * A grouped import's parts: finds the group columns, takes the groups (tallied by pass 1), lets
+ * the plan refuse bad values, then cuts each group's parts (one more pass, streaming).
  */
 async function groupedParts(
 	context: IExecuteFunctions,
@@ -143,10 +161,11 @@ async function groupedParts(
 	splitPlan: SplitPlan,
 	maxPartBytes: number,
 	itemIndex: number,
+	tallied: GroupTally | undefined,
 ): Promise<PartSource> {
 	const grouping = plan.grouping as PlanGrouping;
 	const columns = findGroupColumns(context, grouping, file, splitPlan.header, itemIndex);
-	const groups = await readGroups(context, grouping, file, splitPlan, columns, itemIndex);
+	const groups = await readGroups(context, grouping, file, splitPlan, columns, itemIndex, tallied);
 	await grouping.check(context, programs, groups, itemIndex, file.subject);
 	const sorted = [...columns].sort((a, b) => a - b);
 	const header = splitPlan.header.filter((_, index) => !sorted.includes(index));

@@ -216,7 +216,13 @@ export async function submitParts(
 	const submitted: SubmittedPart[] = [];
 	const maxPartBytes = effectiveMaxPartBytes(settings.partSizeLimitBytes, file.fileName);
 
-	const { splitPlan, format } = await lookBeforeUpload(this, file, maxPartBytes, itemIndex);
+	const { splitPlan, format, groups } = await lookBeforeUpload(
+		this,
+		file,
+		maxPartBytes,
+		itemIndex,
+		plan.grouping,
+	);
 	let source: PartSource;
 	try {
 		source = await partSourceOf(
@@ -227,6 +233,7 @@ export async function submitParts(
 			splitPlan,
 			maxPartBytes,
 			itemIndex,
+			groups,
 		);
 	} catch (error) {
 		throw toNodeError(this.getNode(), error, itemIndex);

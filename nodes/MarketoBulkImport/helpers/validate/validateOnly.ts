@@ -309,6 +309,7 @@ export async function validateFile(
 			file,
 			effectiveMaxPartBytes(settings.partSizeLimitBytes, file.fileName),
 			itemIndex,
+			plan.grouping,
 		);
 	} catch (error) {
 		refusals.push(toRefusal(context, error, itemIndex));
@@ -337,7 +338,15 @@ export async function validateFile(
 		const refusal = await refusalOf(context, itemIndex, async () => {
 			const found = findGroupColumns(context, grouping, file, splitPlan.header, itemIndex);
 			for (const index of found) settingColumns.add(index);
-			const groups = await readGroups(context, grouping, file, splitPlan, found, itemIndex);
+			const groups = await readGroups(
+				context,
+				grouping,
+				file,
+				splitPlan,
+				found,
+				itemIndex,
+				looked.groups,
+			);
 			summary.groupedBy = grouping.columns.map((column) => column.name);
 			summary.groups = groups.map((group) => ({ ...group }));
 			await grouping.check(context, session.programStatuses, groups, itemIndex, file.subject);
