@@ -18,7 +18,8 @@ export class MarketoBulkExtract implements INodeType {
 		icon: { light: 'file:marketo.svg', dark: 'file:marketo.dark.svg' },
 		group: ['input'],
 		version: 1,
-		subtitle: '={{ $parameter["operation"] }}',
+		subtitle:
+			'={{ $parameter["operation"] === "extractLeads" ? "Extract Leads" : $parameter["operation"] === "extractActivities" ? "Extract Activities" : $parameter["operation"] === "extractProgramMembers" ? "Extract Program Members" : $parameter["operation"] === "extractCustomObjects" ? "Extract Custom Objects" : "" }}',
 		description:
 			'Extract leads, activities, program members or custom objects from Adobe Marketo Engage with its Bulk Extract API, as a file',
 		documentationUrl:

@@ -3,14 +3,9 @@
  * arrives (checked against Marketo's checksum, downloaded once more on a mismatch), and a range
  * split into windows is joined into one file with the header once and the rows in window order.
  */
-import {
-	BINARY_ENCODING,
-	NodeOperationError,
-	type IBinaryData,
-	type IExecuteFunctions,
-} from 'n8n-workflow';
+import { NodeOperationError, type IBinaryData, type IExecuteFunctions } from 'n8n-workflow';
 
-import { READ_CHUNK_BYTES } from '../../../shared/csv/encoding';
+import { storedBinaryBytes } from '../../../shared/binaryBytes';
 import { RowBoundaryScanner } from '../../../shared/csv/rowBoundaries';
 import type { ExtractTarget } from '../../../shared/extractTypes';
 import { ExportFileError, openExportFile, streamClassOf } from '../../../shared/jobs/exportFile';
@@ -99,20 +94,6 @@ function fileError(
 	});
 }
 
-/** The stored bytes of a binary, as a stream. */
-async function bytesOf(
-	context: IExecuteFunctions,
-	binary: IBinaryData,
-): Promise<ByteStream | Buffer> {
-	if (binary.id) {
-		return (await context.helpers.getBinaryStream(
-			binary.id,
-			READ_CHUNK_BYTES,
-		)) as unknown as ByteStream;
-	}
-	return Buffer.from(binary.data, BINARY_ENCODING);
-}
-
 /** The rows of a file after its header; the header itself is handed to `onHeader`. */
 async function* afterHeader(
 	source: AsyncIterable<Buffer> | Buffer,
@@ -187,7 +168,7 @@ export async function storeJoinedFile(
 	file: { fileName: string; mimeType: string; delimiter: string; itemIndex: number },
 ): Promise<IBinaryData> {
 	const sources = await Promise.all(
-		files.map(async (stored) => await bytesOf(context, stored.binary)),
+		files.map(async (stored) => await storedBinaryBytes(context, stored.binary)),
 	);
 	const template = sources.find((source): source is ByteStream => !Buffer.isBuffer(source));
 	const joined = joinedBytes(sources, file.delimiter);

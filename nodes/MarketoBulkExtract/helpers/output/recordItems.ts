@@ -5,14 +5,13 @@
  * parsed into an object, so a workflow reads `attributes["Webpage URL"]` directly.
  */
 import {
-	BINARY_ENCODING,
 	type IBinaryData,
 	type IDataObject,
 	type IExecuteFunctions,
 	type INodeExecutionData,
 } from 'n8n-workflow';
 
-import { READ_CHUNK_BYTES } from '../../../shared/csv/encoding';
+import { storedBinaryBytes } from '../../../shared/binaryBytes';
 import { createRowReader } from '../../../shared/csv/parser';
 import type { ExtractType } from '../../../shared/extractTypes';
 
@@ -39,18 +38,6 @@ export function recordOf(header: string[], row: string[], extractType: ExtractTy
 	return record;
 }
 
-async function* bytesOf(context: IExecuteFunctions, binary: IBinaryData): AsyncGenerator<Buffer> {
-	if (!binary.id) {
-		yield Buffer.from(binary.data, BINARY_ENCODING);
-		return;
-	}
-	const stream = (await context.helpers.getBinaryStream(
-		binary.id,
-		READ_CHUNK_BYTES,
-	)) as AsyncIterable<Buffer>;
-	for await (const chunk of stream) yield chunk;
-}
-
 /** The records of the files, in order; every file's first row is its header. */
 export async function recordItems(
 	context: IExecuteFunctions,
@@ -71,7 +58,8 @@ export async function recordItems(
 					});
 			}
 		};
-		for await (const chunk of bytesOf(context, file)) take(reader.write(chunk));
+		const bytes = await storedBinaryBytes(context, file);
+		for await (const chunk of Buffer.isBuffer(bytes) ? [bytes] : bytes) take(reader.write(chunk));
 		take(reader.end());
 	}
 	return items;

@@ -1,7 +1,7 @@
-import { BINARY_ENCODING, type IBinaryData, type IExecuteFunctions } from 'n8n-workflow';
+import type { IBinaryData, IExecuteFunctions } from 'n8n-workflow';
 
+import { storedBinaryBytes } from '../../../shared/binaryBytes';
 import {
-	READ_CHUNK_BYTES,
 	readAsUtf8,
 	type ByteSource,
 	type OpenSource,
@@ -19,8 +19,8 @@ function openBinary(
 	encoding: ResolvedEncoding,
 ): OpenSource {
 	const openRaw = async (): Promise<ByteSource> => {
-		if (binary.id) return await this.helpers.getBinaryStream(binary.id, READ_CHUNK_BYTES);
-		return [Buffer.from(binary.data, BINARY_ENCODING)];
+		const bytes = await storedBinaryBytes(this, binary);
+		return Buffer.isBuffer(bytes) ? [bytes] : bytes;
 	};
 	return async () => readAsUtf8(await openRaw(), encoding);
 }
