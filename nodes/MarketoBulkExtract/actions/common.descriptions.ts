@@ -141,6 +141,28 @@ export const outputDescription: INodeProperties = {
 	displayOptions: { show: { operation: ALL_OPERATIONS } },
 };
 
+export const waitDescription: INodeProperties = {
+	displayName: 'Wait',
+	name: 'wait',
+	type: 'options',
+	noDataExpression: true,
+	options: [
+		{
+			name: 'Until Done',
+			value: 'untilDone',
+			description: 'Keep the execution running until every job has completed, then output',
+		},
+		{
+			name: 'Check Once',
+			value: 'checkOnce',
+			description:
+				'Start or check the jobs once and output a still-running item (stillRunning, checkAgainInSeconds) to loop back through an If and a Wait node, or the result once every job has completed. For long extracts in queue mode.',
+		},
+	],
+	default: 'untilDone',
+	displayOptions: { show: { operation: ALL_OPERATIONS } },
+};
+
 export const optionsDescription: INodeProperties = {
 	displayName: 'Options',
 	name: 'options',

@@ -1,6 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { optionsDescription, outputDescription } from './common.descriptions';
+import { optionsDescription, outputDescription, waitDescription } from './common.descriptions';
 import * as extractActivities from './extractActivities.operation';
 import * as extractCustomObjects from './extractCustomObjects.operation';
 import * as extractLeads from './extractLeads.operation';
@@ -48,5 +48,6 @@ export const nodeProperties: INodeProperties[] = [
 	...extractProgramMembers.description,
 	...extractCustomObjects.description,
 	outputDescription,
+	waitDescription,
 	optionsDescription,
 ];

@@ -9,11 +9,29 @@ import { isCsvFormat, type CsvFormat } from '../../../shared/csv/formats';
 import { DEFAULT_DAILY_EXPORT_MB } from '../../../shared/jobs/exportQuota';
 import type { FilterChoice } from '../plan/extractPlan';
 import { toInstant } from '../plan/windows';
-import type { ExtractSettings, OutputFiles } from './runExtract';
+import type { OutputFiles, OutputSettings } from '../output/extractOutput';
+import type { RunSettings } from './jobRunner';
 
 export const DEFAULT_MAX_JOBS_IN_QUEUE = 2;
 export const DEFAULT_QUEUE_WAIT_MINUTES = 60;
 export const DEFAULT_TIME_LIMIT_MINUTES = 120;
+
+export type WaitMode = 'untilDone' | 'checkOnce';
+
+export interface ExtractSettings extends RunSettings, OutputSettings {
+	/** Wait Until Done, or Check Once (a Wait-node loop) */
+	wait: WaitMode;
+	/** refuse to start when today's use is already at or past this many MB (0: Marketo's allocation) */
+	stopAboveMb: number;
+	/** true: every field the instance describes (the request's `fields` are ignored) */
+	allFields: boolean;
+}
+
+export function readWait(context: IExecuteFunctions, itemIndex: number): WaitMode {
+	return context.getNodeParameter('wait', itemIndex, 'untilDone') === 'checkOnce'
+		? 'checkOnce'
+		: 'untilDone';
+}
 
 function positive(value: unknown, fallback: number): number {
 	const number = Number(value);
@@ -39,6 +57,7 @@ export function readSettings(
 	const fileName = String(options.fileName ?? '').trim();
 	return {
 		itemIndex,
+		wait: readWait(context, itemIndex),
 		maxJobsInQueue: maxJobs,
 		queueWaitLimitMs:
 			(Number.isFinite(queueWait) && queueWait >= 0 ? queueWait : DEFAULT_QUEUE_WAIT_MINUTES) *

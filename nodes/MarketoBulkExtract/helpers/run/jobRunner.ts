@@ -8,7 +8,9 @@
  * - a Failed job is created again once (Marketo cannot resume it);
  * - the time limit, a stop, the daily quota or any error cancels our jobs that have not ended,
  *   so they stop holding the queue and the quota.
- * Completed jobs are handed to `onCompleted` (the download) in the order they complete.
+ * One pass (`advanceJobs`) does what is due now; Wait Until Done repeats it, pausing until the
+ * next thing is due, and Check Once makes one pass per execution, its state kept in the item
+ * (runState.ts). Completed jobs are handed to `onCompleted` in the order they complete.
  */
 import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
 
@@ -41,137 +43,176 @@ export interface RunSettings {
 	timeLimitMs: number;
 }
 
+/** Where an extract's jobs stand; plain data, so Check Once can carry it from run to run. */
+export interface JobsState {
+	runs: RunJob[];
+	/** when the extract began: its Time Limit counts from here */
+	startedAt: number;
+	/** a full queue seen since (null: not full), when to try again, how many waits so far */
+	queue: { fullSince: number | null; retryAt: number; waits: number };
+}
+
+export type OnCompleted = (run: RunJob) => Promise<void>;
+
+export function newJobsState(planned: PlannedJob[], now: number): JobsState {
+	return {
+		runs: planned.map((plan, index) => ({
+			index,
+			plan,
+			job: null,
+			nextPollAt: 0,
+			failures: 0,
+			done: false,
+		})),
+		startedAt: now,
+		queue: { fullSince: null, retryAt: 0, waits: 0 },
+	};
+}
+
 function isActive(run: RunJob): boolean {
 	return run.job !== null && (run.job.status === 'Queued' || run.job.status === 'Processing');
 }
 
-/** Runs every planned job to Completed, or stops with an error naming each job's state. */
-export async function runJobs(
+export function allDone(state: JobsState): boolean {
+	return state.runs.every((run) => run.done);
+}
+
+/** Pure: when the next status read or enqueue is due (never past the Time Limit). */
+export function nextDueAt(state: JobsState, settings: RunSettings): number {
+	const { runs } = state;
+	const wakes = runs.filter(isActive).map((run) => run.nextPollAt);
+	const waitingToStart = runs.some((run) => !run.done && !isActive(run));
+	if (waitingToStart && runs.filter(isActive).length < settings.maxJobsInQueue) {
+		wakes.push(state.queue.retryAt);
+	}
+	return Math.min(state.startedAt + settings.timeLimitMs, ...wakes);
+}
+
+/** Enqueues jobs while our share of the queue has room (creating them first when needed). */
+async function startJobs(
 	context: IExecuteFunctions,
 	target: ExtractTarget,
-	planned: PlannedJob[],
+	state: JobsState,
 	settings: RunSettings,
-	onCompleted: (run: RunJob) => Promise<void>,
-): Promise<RunJob[]> {
-	const runs: RunJob[] = planned.map((plan, index) => ({
-		index,
-		plan,
-		job: null,
-		nextPollAt: 0,
-		failures: 0,
-		done: false,
-	}));
-	const clock = currentClock();
-	const deadline = clock.now() + settings.timeLimitMs;
-	const signal = context.getExecutionCancelSignal?.();
-	const queue = { fullSince: null as number | null, retryAt: 0, waits: 0 };
+): Promise<void> {
+	const { runs, queue } = state;
 	const { itemIndex } = settings;
+	const now = currentClock().now();
+	while (runs.filter(isActive).length < settings.maxJobsInQueue && now >= queue.retryAt) {
+		const next = runs.find((run) => !run.done && !isActive(run));
+		if (next === undefined) return;
+		const quotaStop = async (message: string) => {
+			const used = await readQuotaUse(context, target.objectApiName, now, itemIndex).catch(
+				() => null,
+			);
+			return quotaExceededError(context, message, used, runs, itemIndex);
+		};
+		if (next.job === null || next.job.status !== 'Created') {
+			const created = await createExportJob(context, target, next.plan.body, itemIndex);
+			if (created.kind !== 'done') throw await quotaStop(created.message);
+			next.job = created.job;
+		}
+		const outcome = await enqueueExportJob(context, target, next.job.exportId, itemIndex);
+		if (outcome.kind === 'quotaExceeded') throw await quotaStop(outcome.message);
+		if (outcome.kind === 'queueFull') {
+			queue.fullSince ??= now;
+			if (now - queue.fullSince >= settings.queueWaitLimitMs) {
+				throw stoppedError(
+					context,
+					`Marketo's export queue stayed full for the whole Queue Wait Limit (${Math.round(settings.queueWaitLimitMs / 60_000)} min)`,
+					runs,
+					itemIndex,
+				);
+			}
+			// Ours ending frees a place we see; others' jobs ending we can only wait for.
+			queue.retryAt =
+				now + Math.min(FOREIGN_QUEUE_FIRST_WAIT_MS * 2 ** queue.waits, FOREIGN_QUEUE_MAX_WAIT_MS);
+			queue.waits += 1;
+			return;
+		}
+		queue.fullSince = null;
+		queue.waits = 0;
+		next.job = outcome.job;
+		next.nextPollAt = now + STATUS_INTERVAL_MS;
+	}
+}
 
-	const cancelUnfinished = async () => {
+/** Reads the status of each job of ours whose minute is up; true when one of them completed. */
+async function readDueStatuses(
+	context: IExecuteFunctions,
+	target: ExtractTarget,
+	state: JobsState,
+	settings: RunSettings,
+	onCompleted: OnCompleted,
+): Promise<boolean> {
+	const clock = currentClock();
+	let completed = false;
+	for (const run of state.runs.filter((r) => isActive(r) && r.nextPollAt <= clock.now())) {
+		const job = (run.job = await fetchExportStatus(
+			context,
+			target,
+			(run.job as ExportJob).exportId,
+			settings.itemIndex,
+		));
+		run.nextPollAt = clock.now() + STATUS_INTERVAL_MS;
+		if (!isFinishedExport(job.status)) continue;
+		if (job.status === 'Completed') {
+			await onCompleted(run);
+			run.done = true;
+			completed = true;
+			// A place of ours is free: the next job may start at once.
+			state.queue.retryAt = 0;
+		} else if (job.status === 'Failed' && run.failures < RECREATES_AFTER_FAILURE) {
+			run.failures += 1;
+			run.job = null;
+		} else {
+			throw stoppedError(
+				context,
+				`Marketo ended export ${job.exportId} as ${job.status}${job.errorMsg ? `: ${job.errorMsg}` : ''}`,
+				state.runs,
+				settings.itemIndex,
+			);
+		}
+	}
+	return completed;
+}
+
+/**
+ * One pass over the jobs: stop at the Time Limit, start what has room, read what is due, and
+ * start again in the places that frees. Any error cancels our unfinished jobs and names them all.
+ */
+export async function advanceJobs(
+	context: IExecuteFunctions,
+	target: ExtractTarget,
+	state: JobsState,
+	settings: RunSettings,
+	onCompleted: OnCompleted,
+): Promise<void> {
+	const signal = context.getExecutionCancelSignal?.();
+	const { runs } = state;
+	const { itemIndex } = settings;
+	try {
+		if (signal?.aborted) throw stoppedError(context, 'The execution was stopped', runs, itemIndex);
+		if (allDone(state)) return;
+		if (currentClock().now() >= state.startedAt + settings.timeLimitMs) {
+			throw stoppedError(
+				context,
+				`The extract reached its Time Limit (${Math.round(settings.timeLimitMs / 60_000)} min)`,
+				runs,
+				itemIndex,
+			);
+		}
+		await startJobs(context, target, state, settings);
+		if (await readDueStatuses(context, target, state, settings, onCompleted)) {
+			await startJobs(context, target, state, settings);
+		}
+	} catch (error) {
 		for (const run of runs.filter(isActive)) {
 			await cancelExportJob(context, target, (run.job as ExportJob).exportId, itemIndex).then(
 				(job) => (run.job = job),
 				() => undefined, // the stop's own error says more than a failed cancel
 			);
 		}
-	};
-
-	try {
-		for (;;) {
-			if (signal?.aborted)
-				throw stoppedError(context, 'The execution was stopped', runs, itemIndex);
-			if (runs.every((run) => run.done)) return runs;
-			const now = clock.now();
-			if (now >= deadline) {
-				throw stoppedError(
-					context,
-					`The extract reached its Time Limit (${Math.round(settings.timeLimitMs / 60_000)} min)`,
-					runs,
-					itemIndex,
-				);
-			}
-
-			// Start jobs while our share of the queue has room.
-			while (runs.filter(isActive).length < settings.maxJobsInQueue && now >= queue.retryAt) {
-				const next = runs.find((run) => !run.done && !isActive(run));
-				if (next === undefined) break;
-				const quotaStop = async (message: string) => {
-					const used = await readQuotaUse(context, target.objectApiName, now, itemIndex).catch(
-						() => null,
-					);
-					return quotaExceededError(context, message, used, runs, itemIndex);
-				};
-				if (next.job === null || next.job.status !== 'Created') {
-					const created = await createExportJob(context, target, next.plan.body, itemIndex);
-					if (created.kind !== 'done') throw await quotaStop(created.message);
-					next.job = created.job;
-				}
-				const outcome = await enqueueExportJob(context, target, next.job.exportId, itemIndex);
-				if (outcome.kind === 'quotaExceeded') throw await quotaStop(outcome.message);
-				if (outcome.kind === 'queueFull') {
-					queue.fullSince ??= now;
-					if (now - queue.fullSince >= settings.queueWaitLimitMs) {
-						throw stoppedError(
-							context,
-							`Marketo's export queue stayed full for the whole Queue Wait Limit (${Math.round(settings.queueWaitLimitMs / 60_000)} min)`,
-							runs,
-							itemIndex,
-						);
-					}
-					// Ours ending frees a place we see; others' jobs ending we can only wait for.
-					const backoff = Math.min(
-						FOREIGN_QUEUE_FIRST_WAIT_MS * 2 ** queue.waits,
-						FOREIGN_QUEUE_MAX_WAIT_MS,
-					);
-					queue.waits += 1;
-					queue.retryAt = now + backoff;
-					break;
-				}
-				queue.fullSince = null;
-				queue.waits = 0;
-				next.job = outcome.job;
-				next.nextPollAt = now + STATUS_INTERVAL_MS;
-			}
-
-			for (const run of runs.filter((r) => isActive(r) && r.nextPollAt <= clock.now())) {
-				const job = (run.job = await fetchExportStatus(
-					context,
-					target,
-					(run.job as ExportJob).exportId,
-					itemIndex,
-				));
-				run.nextPollAt = clock.now() + STATUS_INTERVAL_MS;
-				if (!isFinishedExport(job.status)) continue;
-				if (job.status === 'Completed') {
-					await onCompleted(run);
-					run.done = true;
-					// A place of ours is free: the next job may start at once.
-					queue.retryAt = 0;
-				} else if (job.status === 'Failed' && run.failures < RECREATES_AFTER_FAILURE) {
-					run.failures += 1;
-					run.job = null;
-				} else {
-					throw stoppedError(
-						context,
-						`Marketo ended export ${job.exportId} as ${job.status}${job.errorMsg ? `: ${job.errorMsg}` : ''}`,
-						runs,
-						itemIndex,
-					);
-				}
-			}
-
-			if (runs.every((run) => run.done)) return runs;
-			const wakes = runs.filter(isActive).map((run) => run.nextPollAt);
-			const waitingToStart = runs.some((run) => !run.done && !isActive(run));
-			if (waitingToStart && runs.filter(isActive).length < settings.maxJobsInQueue) {
-				wakes.push(queue.retryAt);
-			}
-			const wakeAt = Math.min(deadline, ...wakes);
-			const pause = wakeAt - clock.now();
-			if (pause > 0) await pauseUnlessCancelled(pause, signal);
-		}
-	} catch (error) {
-		await cancelUnfinished();
 		// A stop can surface as any call's cancellation: report it with every job's state.
 		if (signal?.aborted) throw stoppedError(context, 'The execution was stopped', runs, itemIndex);
 		throw error instanceof NodeOperationError
@@ -180,5 +221,22 @@ export async function runJobs(
 					itemIndex,
 					description: describeJobs(runs),
 				});
+	}
+}
+
+/** Wait Until Done: passes until every job is Completed and handed over, or an error stops it. */
+export async function runJobs(
+	context: IExecuteFunctions,
+	target: ExtractTarget,
+	state: JobsState,
+	settings: RunSettings,
+	onCompleted: OnCompleted,
+): Promise<RunJob[]> {
+	const signal = context.getExecutionCancelSignal?.();
+	for (;;) {
+		await advanceJobs(context, target, state, settings, onCompleted);
+		if (allDone(state)) return state.runs;
+		const pause = nextDueAt(state, settings) - currentClock().now();
+		if (pause > 0) await pauseUnlessCancelled(pause, signal);
 	}
 }

@@ -19,6 +19,8 @@ export interface RunJob {
 	failures: number;
 	/** completed and handed over */
 	done: boolean;
+	/** its file is in n8n's binary data (Check Once downloads only once every job has completed) */
+	stored?: boolean;
 }
 
 /** Pure: "window 1 (2026-01-01T00:00:00Z to 2026-01-31T23:59:59Z)" or "the extract". */
@@ -33,7 +35,9 @@ export function describeJobs(runs: RunJob[]): string {
 	return runs
 		.map((run) => {
 			const label = jobLabel(run, runs.length);
-			if (run.done) return `${label}: export ${run.job?.exportId} Completed and downloaded.`;
+			if (run.done) {
+				return `${label}: export ${run.job?.exportId} Completed${run.stored ? ' and downloaded' : ''}.`;
+			}
 			if (run.job === null) return `${label}: no job was created.`;
 			return `${label}: export ${run.job.exportId} ${run.job.status}.`;
 		})
@@ -46,7 +50,7 @@ export function stoppedError(
 	runs: RunJob[],
 	itemIndex: number,
 ): NodeOperationError {
-	const downloaded = runs.filter((run) => run.done).length;
+	const downloaded = runs.filter((run) => run.stored).length;
 	return new NodeOperationError(context.getNode(), `${reason}; the extract was stopped`, {
 		itemIndex,
 		description: `${describeJobs(runs)} Jobs of ours still Queued or Processing were cancelled, so they no longer hold Marketo's export queue or quota. ${

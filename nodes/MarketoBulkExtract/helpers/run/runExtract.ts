@@ -1,16 +1,11 @@
 /**
  * One input item's extract, from the request to the output items: today's quota read first
- * (nothing is created over a limit), the columns resolved, the jobs run, each file stored as its
- * job completes, then one file (the windows joined) or one per window.
+ * (nothing is created over a limit), the columns resolved, then the jobs run until done (each
+ * file stored as its job completes) or, with Check Once, one pass per execution carried on from
+ * the item the last one output (runState.ts).
  */
-import {
-	NodeOperationError,
-	type IDataObject,
-	type IExecuteFunctions,
-	type INodeExecutionData,
-} from 'n8n-workflow';
+import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 
-import { delimiterOf, fileExtensionOf, mimeTypeOf } from '../../../shared/csv/formats';
 import {
 	customObjectDescribePath,
 	fetchDescribe,
@@ -26,25 +21,18 @@ import {
 } from '../../../shared/jobs/exportQuota';
 import { toNodeError } from '../../../shared/nodeErrors';
 import { currentClock } from '../../../shared/pacing';
-import { describeRequest, planJobs, type ExtractRequest } from '../plan/extractPlan';
-import { storeJobFile, storeJoinedFile, type StoredFile } from '../output/fileOutput';
-import { recordItems } from '../output/recordItems';
-import { runJobs, type RunSettings } from './jobRunner';
-import type { RunJob } from './runErrors';
-
-export type OutputFiles = 'oneFile' | 'filePerJob' | 'items';
-
-export interface ExtractSettings extends RunSettings {
-	output: OutputFiles;
-	binaryProperty: string;
-	fileName: string;
-	/** Marketo's daily allocation for this instance, MB */
-	dailyAllocationMb: number;
-	/** refuse to start when today's use is already at or past this many MB (0: Marketo's allocation) */
-	stopAboveMb: number;
-	/** true: every field the instance describes (the request's `fields` are ignored) */
-	allFields: boolean;
-}
+import { ExtractFiles, outputCompleted } from '../output/extractOutput';
+import { planJobs, type ExtractRequest } from '../plan/extractPlan';
+import { readWait, type ExtractSettings } from './extractOptions';
+import { advanceJobs, allDone, newJobsState, runJobs } from './jobRunner';
+import {
+	extractTypeOf,
+	keptSettings,
+	loadState,
+	stateIn,
+	stillRunningJson,
+	type Continued,
+} from './runState';
 
 function describePathOf(request: ExtractRequest): string | null {
 	switch (request.target.extractType) {
@@ -102,13 +90,58 @@ async function checkQuota(
 	return reading;
 }
 
-function jobJson(run: RunJob, stored: StoredFile | undefined): IDataObject {
+/** Check Once: one pass over the jobs; the output once all completed, else a still-running item. */
+async function checkOnce(
+	context: IExecuteFunctions,
+	extract: Continued,
+	itemIndex: number,
+): Promise<INodeExecutionData[]> {
+	const { request, quota, state } = extract;
+	const settings = { ...extract.settings, itemIndex };
+	await advanceJobs(context, request.target, state, settings, async () => undefined);
+	if (allDone(state)) {
+		const files = new ExtractFiles(context, request, settings, state.runs.length);
+		return await outputCompleted(context, request, settings, quota, state.runs, files);
+	}
+	return [
+		{
+			json: stillRunningJson(request, extract.settings, quota, state),
+			pairedItem: { item: itemIndex },
+		},
+	];
+}
+
+/** Wait Until Done: every job run to Completed, each file stored as its job completes. */
+async function untilDone(
+	context: IExecuteFunctions,
+	extract: Continued,
+	itemIndex: number,
+): Promise<INodeExecutionData[]> {
+	const { request, quota, state } = extract;
+	const settings = { ...extract.settings, itemIndex };
+	const files = new ExtractFiles(context, request, settings, state.runs.length);
+	const runs = await runJobs(context, request.target, state, settings, async (run) => {
+		await files.store(run);
+	});
+	return await outputCompleted(context, request, settings, quota, runs, files);
+}
+
+/** A new extract: the quota checked and the columns resolved before anything is created. */
+async function startExtract(
+	context: IExecuteFunctions,
+	request: ExtractRequest,
+	settings: ExtractSettings,
+): Promise<Continued> {
+	const quota = await checkQuota(context, request, settings);
+	const fields = settings.allFields
+		? await allFieldsOf(context, request, settings.itemIndex)
+		: request.fields;
+	const resolved: ExtractRequest = { ...request, fields };
 	return {
-		exportId: run.job?.exportId ?? null,
-		window: run.plan.window ? { ...run.plan.window } : null,
-		records: run.job?.numberOfRecords ?? null,
-		bytes: stored?.bytes ?? null,
-		fileChecksum: stored ? `sha256:${stored.sha256}` : null,
+		request: resolved,
+		settings: keptSettings(settings),
+		quota,
+		state: newJobsState(planJobs(resolved), currentClock().now()),
 	};
 }
 
@@ -117,95 +150,28 @@ export async function runExtract(
 	request: ExtractRequest,
 	settings: ExtractSettings,
 ): Promise<INodeExecutionData[]> {
-	const { itemIndex } = settings;
-	const quota = await checkQuota(context, request, settings);
-	const fields = settings.allFields
-		? await allFieldsOf(context, request, itemIndex)
-		: request.fields;
-	const resolved: ExtractRequest = { ...request, fields };
-	const planned = planJobs(resolved);
-	const extension = fileExtensionOf(request.format);
-	const mimeType = mimeTypeOf(request.format);
-	const base = settings.fileName.replace(/\.(csv|tsv|ssv|txt)$/i, '');
-	const nameOf = (index: number) =>
-		planned.length === 1 || settings.output === 'oneFile'
-			? `${base}.${extension}`
-			: `${base}-${String(index + 1).padStart(2, '0')}.${extension}`;
+	const extract = await startExtract(context, request, settings);
+	return settings.wait === 'checkOnce'
+		? await checkOnce(context, extract, settings.itemIndex)
+		: await untilDone(context, extract, settings.itemIndex);
+}
 
-	const stored = new Map<number, StoredFile>();
-	const runs = await runJobs(context, request.target, planned, settings, async (run) => {
-		stored.set(
-			run.index,
-			await storeJobFile(context, request.target, run.job!, {
-				fileName: nameOf(run.index),
-				mimeType,
-				itemIndex,
-			}),
-		);
-	});
-
-	const files = runs.map((run) => stored.get(run.index) as StoredFile);
-	const usedBytes = files.reduce((sum, file) => sum + file.bytes, 0);
-	const quotaJson = {
-		usedBeforeMb: Number((quota.usedBytes / BYTES_PER_MB).toFixed(3)),
-		usedByThisMb: Number((usedBytes / BYTES_PER_MB).toFixed(3)),
-		leftMb: Number((Math.max(0, quota.leftBytes - usedBytes) / BYTES_PER_MB).toFixed(3)),
-		allocationMb: settings.dailyAllocationMb,
-		resetsAt: new Date(quota.resetsAt).toISOString(),
-	};
-	const common: IDataObject = {
-		extractType: request.target.extractType,
-		...(request.target.objectApiName ? { objectApiName: request.target.objectApiName } : {}),
-		extract: describeRequest(request),
-		format: request.format,
-		quota: quotaJson,
-	};
-	const recordsOf = (list: RunJob[]) =>
-		list.reduce((sum, run) => sum + (run.job?.numberOfRecords ?? 0), 0);
-
-	if (settings.output === 'items') {
-		return await recordItems(
-			context,
-			files.map((file) => file.binary),
-			{
-				delimiter: delimiterOf(request.format),
-				extractType: request.target.extractType,
-				itemIndex,
-			},
-		);
+/** One input item: a new extract, or (an item a Check Once run output) the one it carries on. */
+async function runItem(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	build: (itemIndex: number) => { request: ExtractRequest; settings: ExtractSettings },
+): Promise<INodeExecutionData[]> {
+	const saved = stateIn(context.getInputData()[itemIndex]?.json ?? {});
+	if (saved === null) {
+		const { request, settings } = build(itemIndex);
+		return await runExtract(context, request, settings);
 	}
-	if (settings.output === 'filePerJob' || runs.length === 1) {
-		return runs.map((run) => ({
-			json: {
-				...common,
-				records: recordsOf([run]),
-				bytes: files[run.index].bytes,
-				fileName: nameOf(run.index),
-				jobs: [jobJson(run, files[run.index])],
-			},
-			binary: { [settings.binaryProperty]: files[run.index].binary },
-			pairedItem: { item: itemIndex },
-		}));
-	}
-	const joined = await storeJoinedFile(context, files, {
-		fileName: nameOf(0),
-		mimeType,
-		delimiter: delimiterOf(request.format),
-		itemIndex,
-	});
-	return [
-		{
-			json: {
-				...common,
-				records: recordsOf(runs),
-				bytes: joined.bytes ?? null,
-				fileName: nameOf(0),
-				jobs: runs.map((run) => jobJson(run, files[run.index])),
-			},
-			binary: { [settings.binaryProperty]: joined },
-			pairedItem: { item: itemIndex },
-		},
-	];
+	const operation = context.getNodeParameter('operation', 0) as string;
+	const extract = loadState(context, saved, extractTypeOf(operation), itemIndex);
+	return readWait(context, itemIndex) === 'checkOnce'
+		? await checkOnce(context, extract, itemIndex)
+		: await untilDone(context, extract, itemIndex);
 }
 
 /**
@@ -222,8 +188,7 @@ export async function runExtractOperation(
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		const outcome = await Promise.resolve()
 			.then(async () => {
-				const { request, settings } = build(itemIndex);
-				return await runExtract(context, request, settings);
+				return await runItem(context, itemIndex, build);
 			})
 			.then(
 				(produced) => ({ produced, error: null }),
