@@ -223,7 +223,7 @@ async function soakRun(context: SoakContext, plan: RunPlan): Promise<RunRecord> 
 			secrets: {
 				lookedFor: secrets.secretsLookedFor,
 				places: secrets.placesSearched,
-				megabytes: Math.round((secrets.bytesSearched / 1e6) * 10) / 10,
+				megabytes: Math.round(secrets.bytesSearched / 1e4) / 100,
 				found: secrets.found,
 				controlFound: controlFound(looked[0], engine.importFolder),
 			},

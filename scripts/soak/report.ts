@@ -159,9 +159,8 @@ export function totalsOf(records: RunRecord[]): Totals {
 		secretsFound: records.reduce((total, record) => total + record.secrets.found.length, 0),
 		secretPlacesSearched: records.reduce((total, record) => total + record.secrets.places, 0),
 		secretControlsMissed: records.filter((record) => !record.secrets.controlFound).length,
-		secretMegabytesSearched: Math.round(
-			records.reduce((total, record) => total + record.secrets.megabytes, 0),
-		),
+		secretMegabytesSearched:
+			Math.round(records.reduce((total, record) => total + record.secrets.megabytes, 0) * 10) / 10,
 	};
 }
 
