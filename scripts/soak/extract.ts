@@ -235,30 +235,35 @@ export function accountExtract(
 	const simulatorFile = (exportId: string) => simulator.state.extractFile(exportId);
 	const firstId = (bytes: Buffer) => Number(dataLines(bytes)[0]?.split(',')[0] ?? 0);
 	const expectedFiles: Buffer[] = [];
-	if (written.length === 1 && completed.length > 1) {
-		// One File: the jobs' files in window order (their leads' ids rise with time), header once.
-		const files = completed.map((job) => simulatorFile(job.exportId));
+	// Each file against the simulator's files of the jobs its item names (a killed execution's
+	// jobs, completed too, are no part of the re-run's files). One File joins its jobs in window
+	// order (their leads' ids rise with time), header once, whatever order the item lists them in.
+	const isCompleted = new Set(completed.map((job) => job.exportId));
+	for (const item of written) {
+		const jobs = ((item.json.jobs as Array<{ exportId: string }> | undefined) ?? []).map(
+			(job) => job.exportId,
+		);
+		const missing = jobs.filter((id) => !isCompleted.has(id));
+		if (missing.length > 0)
+			account.notes.push(`jobs named but not Completed: ${missing.join(', ')}`);
+		const files = jobs.filter((id) => isCompleted.has(id)).map(simulatorFile);
 		files.sort((a, b) => firstId(a) - firstId(b));
-		const header = files[0].subarray(0, files[0].indexOf('\n') + 1);
-		expectedFiles.push(
-			Buffer.concat([header, ...files.map((file) => file.subarray(file.indexOf('\n') + 1))]),
-		);
-	} else {
-		for (const item of written) {
-			const jobs = (item.json.jobs as Array<{ exportId: string }> | undefined) ?? [];
-			expectedFiles.push(jobs.length === 1 ? simulatorFile(jobs[0].exportId) : Buffer.alloc(0));
-		}
-		const named = new Set(
-			written.flatMap((item) =>
-				((item.json.jobs as Array<{ exportId: string }> | undefined) ?? []).map((j) => j.exportId),
-			),
-		);
-		const unnamed = completed.filter((job) => !named.has(job.exportId));
-		if (unnamed.length > 0)
-			account.notes.push(
-				`completed jobs in no output: ${unnamed.map((j) => j.exportId).join(', ')}`,
+		if (files.length <= 1) expectedFiles.push(files[0] ?? Buffer.alloc(0));
+		else {
+			const header = files[0].subarray(0, files[0].indexOf('\n') + 1);
+			expectedFiles.push(
+				Buffer.concat([header, ...files.map((file) => file.subarray(file.indexOf('\n') + 1))]),
 			);
+		}
 	}
+	const named = new Set(
+		written.flatMap((item) =>
+			((item.json.jobs as Array<{ exportId: string }> | undefined) ?? []).map((j) => j.exportId),
+		),
+	);
+	const unnamed = completed.filter((job) => !named.has(job.exportId));
+	if (unnamed.length > 0)
+		account.notes.push(`completed jobs in no output: ${unnamed.map((j) => j.exportId).join(', ')}`);
 	const seen = new Map<number, number>();
 	written.forEach((_, index) => {
 		const file = extractOutputFile(dir, index);

@@ -19,11 +19,12 @@ const FILES: Record<string, string> = {
 	early: `${HEADER}1,a@x.com\n2,b@x.com\n`,
 };
 
-function simulator(): RunningSimulator {
+function simulator(extraJobs: Array<{ exportId: string; status: string }> = []): RunningSimulator {
 	return {
 		clientId: 'soak-client',
 		state: {
 			extractJobs: [
+				...extraJobs.map((job) => ({ ...job, owner: 'soak-client' })),
 				{ exportId: 'late', owner: 'soak-client', status: 'Completed' },
 				{ exportId: 'failed', owner: 'soak-client', status: 'Failed' },
 				{ exportId: 'early', owner: 'soak-client', status: 'Completed' },
@@ -86,6 +87,18 @@ describe('soak extract accounting', () => {
 			recordsLost: 0,
 			filesNotIdentical: 1,
 		});
+	});
+
+	it("a killed execution's completed job is no part of the re-run's file", () => {
+		FILES.killed = FILES.early;
+		fs.writeFileSync(
+			extractOutputFile(dir, 0),
+			`${HEADER}1,a@x.com\n2,b@x.com\n3,c@x.com\n4,d@x.com\n`,
+		);
+		const sim = simulator([{ exportId: 'killed', status: 'Completed' }]);
+		const account = accountExtract(sim, ids, written([['early', 'late']]), dir);
+		expect(account).toMatchObject({ filesNotIdentical: 0, recordsDuplicated: 0, recordsLost: 0 });
+		expect(account.notes).toEqual(['completed jobs in no output: killed']);
 	});
 
 	it('One File per Job: each file equal to its own job, byte for byte', () => {
