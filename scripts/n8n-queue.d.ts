@@ -16,6 +16,8 @@ export interface QueueMain extends QueueProcess {
 
 export interface QueueWorker extends QueueProcess {
 	healthPort: number;
+	/** The output of the worker's earlier processes in this folder (restartWorker). */
+	previousOutput?: string;
 }
 
 /** An execution as n8n's REST API returns it, its run data parsed. */
@@ -54,6 +56,8 @@ export interface QueueCluster {
 	importCredentials(credentials: StoredCredential[]): Promise<void>;
 	importWorkflow(workflow: ExampleWorkflow): Promise<string>;
 	start(options?: { readyTimeoutMs?: number }): Promise<QueueCluster>;
+	/** Kills worker `index` (0-based) with SIGKILL and starts it again; resolves when it is ready. */
+	restartWorker(index: number, options?: { readyTimeoutMs?: number }): Promise<QueueWorker>;
 	signIn(): Promise<string>;
 	rest(method: string, pathName: string, body?: unknown): Promise<any>;
 	activate(workflowId: string): Promise<void>;

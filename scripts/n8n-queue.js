@@ -136,42 +136,7 @@ async function createQueueN8n(options) {
 		async start({ readyTimeoutMs = 300000 } = {}) {
 			const started = Date.now();
 			if (!migrated) await cluster.cli(['list:workflow']);
-			const workerStarts = folders.workers.map(async (folder, index) => {
-				const healthPort = await stackModule.findFreePort();
-				const brokerPort = await stackModule.findFreePort();
-				const handle = stackModule.startProcess(
-					`worker-${index + 1}`,
-					n8nRuntime.nodeBin,
-					[n8nRuntime.n8nBin, 'worker', `--concurrency=${concurrency}`],
-					{
-						cwd: folder,
-						env: runtime.n8nEnv(n8nRuntime, folder, {
-							...env,
-							N8N_RUNNERS_BROKER_PORT: String(brokerPort),
-							QUEUE_HEALTH_CHECK_ACTIVE: 'true',
-							QUEUE_HEALTH_CHECK_PORT: String(healthPort),
-							N8N_WORKER_SERVER_ADDRESS: '127.0.0.1',
-						}),
-						logFile: path.join(stack.dir, `worker-${index + 1}.log`),
-						onOutput: echo
-							? (chunk) => process.stderr.write(prefixLines(`worker-${index + 1}`, chunk))
-							: undefined,
-					},
-				);
-				processes.push(handle);
-				stackModule.registerProcess(stack.dir, handle.pid, folder);
-				const worker = { name: `worker-${index + 1}`, handle, healthPort, folder };
-				cluster.workers[index] = worker;
-				await waitUntil(
-					`n8n worker ${index + 1}`,
-					handle,
-					readyTimeoutMs,
-					async () =>
-						handle.output().includes('n8n worker is now ready') &&
-						(await runtime.httpGetStatus(`http://127.0.0.1:${healthPort}/healthz/readiness`)) ===
-							200,
-				);
-			});
+			const workerStarts = folders.workers.map((_, index) => startWorker(index, readyTimeoutMs));
 			// The database is migrated (above), so the main process and the workers start together.
 			const port = options.mainPort ?? (await stackModule.findFreePort());
 			const brokerPort = await stackModule.findFreePort();
@@ -219,6 +184,21 @@ async function createQueueN8n(options) {
 				`n8n ${n8nRuntime.version} in queue mode: main ${cluster.main.url} and ${workerCount} workers ready after ${((Date.now() - started) / 1000).toFixed(1)} s`,
 			);
 			return cluster;
+		},
+
+		/**
+		 * Kills worker `index` (0-based) at once (SIGKILL: no graceful stop, as a crashed
+		 * machine), then starts it again in the same user folder; resolves when it is ready.
+		 * Its log so far stays readable as `worker.previousOutput`.
+		 */
+		async restartWorker(index, { readyTimeoutMs = 300000 } = {}) {
+			const old = cluster.workers[index];
+			// SIGKILL to its process group; stop() also closes its log file.
+			if (old) await old.handle.stop('SIGKILL', 1000);
+			const previousOutput = `${old?.previousOutput ?? ''}${old?.handle.output() ?? ''}`;
+			await startWorker(index, readyTimeoutMs);
+			cluster.workers[index].previousOutput = previousOutput;
+			return cluster.workers[index];
 		},
 
 		/** Owner set up (first time) and logged in; the cookie is kept for the REST calls below. */
@@ -337,6 +317,44 @@ async function createQueueN8n(options) {
 			await stack.stop();
 		},
 	};
+
+	/** Starts worker `index` (0-based) in its user folder; resolves when it is ready. */
+	async function startWorker(index, readyTimeoutMs) {
+		const folder = folders.workers[index];
+		const healthPort = await stackModule.findFreePort();
+		const brokerPort = await stackModule.findFreePort();
+		const handle = stackModule.startProcess(
+			`worker-${index + 1}`,
+			n8nRuntime.nodeBin,
+			[n8nRuntime.n8nBin, 'worker', `--concurrency=${concurrency}`],
+			{
+				cwd: folder,
+				env: runtime.n8nEnv(n8nRuntime, folder, {
+					...env,
+					N8N_RUNNERS_BROKER_PORT: String(brokerPort),
+					QUEUE_HEALTH_CHECK_ACTIVE: 'true',
+					QUEUE_HEALTH_CHECK_PORT: String(healthPort),
+					N8N_WORKER_SERVER_ADDRESS: '127.0.0.1',
+				}),
+				logFile: path.join(stack.dir, `worker-${index + 1}.log`),
+				onOutput: echo
+					? (chunk) => process.stderr.write(prefixLines(`worker-${index + 1}`, chunk))
+					: undefined,
+			},
+		);
+		processes.push(handle);
+		stackModule.registerProcess(stack.dir, handle.pid, folder);
+		const worker = { name: `worker-${index + 1}`, handle, healthPort, folder };
+		cluster.workers[index] = worker;
+		await waitUntil(
+			`n8n worker ${index + 1}`,
+			handle,
+			readyTimeoutMs,
+			async () =>
+				handle.output().includes('n8n worker is now ready') &&
+				(await runtime.httpGetStatus(`http://127.0.0.1:${healthPort}/healthz/readiness`)) === 200,
+		);
+	}
 
 	try {
 		for (const folder of [folders.main, ...folders.workers]) {

@@ -308,6 +308,8 @@ function isAlive(pid) {
  */
 function startProcess(name, command, args, { env, cwd, logFile, uid, gid, onOutput } = {}) {
 	const logFd = logFile ? fs.openSync(logFile, 'a') : undefined;
+	// Output can still arrive after stop() closed the log (a killed process's last pipe buffer).
+	let logOpen = logFd !== undefined;
 	const child = spawn(command, args, {
 		cwd,
 		env,
@@ -321,7 +323,7 @@ function startProcess(name, command, args, { env, cwd, logFile, uid, gid, onOutp
 	const collect = (chunk) => {
 		output += chunk;
 		if (output.length > 400000) output = output.slice(-200000);
-		if (logFd !== undefined) fs.writeSync(logFd, chunk);
+		if (logOpen) fs.writeSync(logFd, chunk);
 		if (onOutput) onOutput(chunk);
 	};
 	child.stdout.setEncoding('utf8').on('data', collect);
@@ -354,7 +356,8 @@ function startProcess(name, command, args, { env, cwd, logFile, uid, gid, onOutp
 			// Children of the leader that outlived it.
 			killGroup(child.pid, 'SIGKILL');
 			liveGroups.delete(child.pid);
-			if (logFd !== undefined) {
+			if (logOpen) {
+				logOpen = false;
 				try {
 					fs.closeSync(logFd);
 				} catch {

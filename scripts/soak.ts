@@ -1,79 +1,83 @@
 /**
- * `npm run soak [-- --runs N] [-- --seed S] [-- --line 1|2]`
+ * `npm run soak [-- --runs N] [-- --seed S] [-- --line 1|2] [-- --queue]`
  *
- * A seeded fault soak in a real n8n: the example workflows of examples/ (in turn: 01, 02, 03)
- * run N times (default 50) against the Marketo simulator over real HTTP, each run with its own
- * simulator and its own faults drawn from the seed (scripts/soak/plan.ts): 5xx, 502 pages and
- * connection resets on any call, a create-import whose batch is made but whose answer is lost,
- * 604/608/611/713 envelopes, 606/615 bursts, tokens revoked or expiring early, slow answers,
- * other integrations' jobs filling the queue, a batch that ends Failed.
+ * A seeded fault soak in a real n8n: the import examples of examples/ (01, 02, 03) and an
+ * extract workflow take turns, N runs (default 50) against the Marketo simulator over real
+ * HTTP, each run with its own simulator and its own faults drawn from the seed
+ * (scripts/soak/plan.ts): 5xx, 502 pages and connection resets on any call, a create-import
+ * whose batch is made but whose answer is lost, 604/608/611/713 envelopes, 606/615 bursts,
+ * tokens revoked or expiring early, slow answers, other integrations' jobs filling the queue, a
+ * batch that ends Failed; for the extract: downloads cut or corrupted, a full export queue, a
+ * Failed job, tokens dying during the wait between status reads.
+ *
+ * `--queue` runs them in n8n's queue mode (a main process, two workers, Redis, PostgreSQL) and
+ * now and then kills the worker running the execution (scripts/soak/engines.ts).
  *
  * After each run every input row is accounted for (scripts/soak/accounting.ts) from the
- * simulator's job ledger and n8n's run data. Prints the totals, writes
- * bench/results/soak-latest.json and exits non-zero when a row was lost, a row was imported by
- * two batches at once, or an error did not name what was submitted.
+ * simulator's job ledger and n8n's run data, every extracted record and file against the
+ * simulator's (scripts/soak/extract.ts), and the client secret and every token issued are looked
+ * for in n8n's database, logs, outputs and errors (scripts/soak/secrets.ts). Prints the totals,
+ * writes bench/results/soak-latest.json and exits non-zero when a row or record was lost, a row
+ * was imported by two batches at once, an error did not name what was submitted, a file was
+ * not byte-identical, or a secret was found.
  *
- * n8n is started the way the e2e tests start it (test/e2e/support.ts): one user folder with the
- * packed package, `n8n execute` per run. Everything started here (n8n, the simulator, the
- * temporary folder) is stopped and removed at the end, on an error, and on Ctrl-C / SIGTERM.
+ * Everything started here (n8n, Redis, PostgreSQL, the simulator, the temporary folders) is
+ * stopped and removed at the end, on an error, and on Ctrl-C / SIGTERM.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as vm from 'node:vm';
 
-import {
-	EXAMPLES_DIR,
-	N8nInstance,
-	exampleWorkflow,
-	simulatorCredential,
-	type Workflow,
-	type WorkflowNode,
-} from '../test/e2e/support';
+import { simulatorCredential, type Workflow } from '../test/e2e/support';
 import { startSimulator, type RunningSimulator } from '../test/simulator';
-import { parseDelimited } from '../test/simulator/delimited';
-import { isBlankRow } from '../test/simulator/rows';
-import { generateLeadsCsv } from './generate-leads';
 import * as runtime from './n8n-runtime';
-import type { ExecuteResult, RuntimeLine, StoredCredential } from './n8n-runtime';
-import { accountRun, type RunAccount, type SourceRow } from './soak/accounting';
+import type { RuntimeLine } from './n8n-runtime';
+import { accountRun } from './soak/accounting';
 import { directFaults, simulatorOptions } from './soak/director';
+import { packOnce, queueEngine, singleProcessEngine, type SoakEngine } from './soak/engines';
 import {
-	EXAMPLE_FILES,
-	LARGE_FILE_PART_SIZE_MB,
-	describePlan,
-	planRun,
-	type ExampleId,
-	type RunPlan,
-} from './soak/plan';
+	EXTRACT_STATUS_REFRESH_MS,
+	accountExtract,
+	directExtractFaults,
+	seedExtractLeads,
+} from './soak/extract';
+import { describePlan, planRun, type RunPlan } from './soak/plan';
+import { failuresOf, printSummary, progressLine, totalsOf, type RunRecord } from './soak/report';
+import { controlFound, findSecrets, simulatorSecrets, type Haystack } from './soak/secrets';
+import {
+	CREDENTIAL_ID,
+	CREDENTIAL_NAME,
+	importNodeOf,
+	soakWorkflow,
+	sourceRowsFor,
+	waitNodeOf,
+	workflowId,
+} from './soak/workflows';
 
 const RESULTS_FILE = path.join(runtime.REPO_ROOT, 'bench', 'results', 'soak-latest.json');
-const LEADS_CSV = path.join(EXAMPLES_DIR, 'data', 'leads.csv');
 
-/** The harness stops a run after this long; the workflows' own limits (below) come first. */
+/** The harness stops a run after this long; the workflows' own limits come first. */
 const RUN_TIMEOUT_MS = 10 * 60 * 1000;
-/** Wait for Batch's Time Limit and Bulk Import's Queue Wait Limit in the soaked workflows (minutes). */
-const WORKFLOW_TIME_LIMIT_MINUTES = 5;
 /** After n8n ends, Marketo goes on importing the batches it holds; the ledger is read once they are done. */
 const DRAIN_LIMIT_MS = 2 * 60 * 1000;
-
-const CREDENTIAL_ID = 'soakSimulatorCr1';
-const CREDENTIAL_NAME = 'Marketo simulator (soak)';
 
 interface Options {
 	runs: number;
 	seed: number;
 	line: RuntimeLine;
+	queue: boolean;
 }
 
 export function parseArgs(argv: string[]): Options {
-	const options: Options = { runs: 50, seed: 1, line: '2' };
+	const options: Options = { runs: 50, seed: 1, line: '2', queue: false };
 	for (let i = 0; i < argv.length; i++) {
 		const [flag, inline] = argv[i].split('=', 2);
 		const value = () => inline ?? argv[++i];
 		if (flag === '--runs') options.runs = Number(value());
 		else if (flag === '--seed') options.seed = Number(value());
 		else if (flag === '--line') options.line = value() as RuntimeLine;
-		else throw new Error(`Unknown argument ${argv[i]}: use --runs N, --seed S, --line 1|2`);
+		else if (flag === '--queue') options.queue = true;
+		else
+			throw new Error(`Unknown argument ${argv[i]}: use --runs N, --seed S, --line 1|2, --queue`);
 	}
 	if (!Number.isInteger(options.runs) || options.runs < 1)
 		throw new Error('--runs takes a whole number of at least 1');
@@ -83,27 +87,10 @@ export function parseArgs(argv: string[]): Options {
 	return options;
 }
 
-interface RunRecord {
-	run: number;
-	example: ExampleId;
-	continueOnFail: boolean;
-	faults: string[];
-	plan: RunPlan;
-	seconds: number;
-	exitCode: number;
-	/** False when the simulator still held unfinished batches of the run DRAIN_LIMIT_MS after n8n ended. */
-	queueDrained: boolean;
-	apiCalls: number;
-	/** How often each fault answered (the simulator's call log labels). */
-	faultsFired: Record<string, number>;
-	account: RunAccount;
-}
-
-/** What every run shares: the n8n user folder, the simulator's port, the imported workflows. */
+/** What every run shares: where n8n runs, the simulator's port, the imported workflows. */
 interface SoakContext {
-	instance: N8nInstance;
+	engine: SoakEngine;
 	port: number;
-	largeFile: string;
 	workflows: Map<string, Workflow>;
 	/** The simulator of the run in progress, so an interruption can close it. */
 	simulator?: RunningSimulator;
@@ -111,113 +98,18 @@ interface SoakContext {
 	nextBatchId: number;
 }
 
-const say = (line: string) => process.stdout.write(`${line}\n`);
 const progress = (line: string) => process.stderr.write(`[soak] ${line}\n`);
 
-function nodeOfType(workflow: Workflow, suffix: string): WorkflowNode {
-	const node = workflow.nodes.find((candidate) => candidate.type.endsWith(suffix));
-	if (!node) throw new Error(`workflow ${workflow.id} has no ${suffix} node`);
-	return node;
-}
-
-const importNodeOf = (workflow: Workflow) => nodeOfType(workflow, '.marketoBulkImport');
-const waitNodeOf = (workflow: Workflow) => nodeOfType(workflow, '.marketoWaitForBatch');
-
-/** A 16-character id, as n8n 1.x requires. */
-function workflowId(example: ExampleId, continueOnFail: boolean): string {
-	return `soak${example}${continueOnFail ? 'Continue' : 'StopOnEr'}`.padEnd(16, '0');
-}
-
-/**
- * The example as a user imports it, adapted for short runs: example 03 split into small parts,
- * the time and queue limits short enough that a stuck run ends with the nodes' own error (which
- * names the batches) before the harness gives up, and On Error of the import node per the plan.
- */
-function soakWorkflow(context: SoakContext, example: ExampleId, continueOnFail: boolean): Workflow {
-	const credential: StoredCredential = {
-		id: CREDENTIAL_ID,
-		name: CREDENTIAL_NAME,
-		type: 'marketoApi',
-		data: {},
-	};
-	const filePath = example === '01' ? LEADS_CSV : example === '03' ? context.largeFile : undefined;
-	const workflow = exampleWorkflow(EXAMPLE_FILES[example], {
-		id: workflowId(example, continueOnFail),
-		credential,
-		filePath,
-	});
-	workflow.name = `Soak ${example} (${continueOnFail ? 'continue on fail' : 'stop on error'})`;
-	const importNode = importNodeOf(workflow);
-	importNode.parameters.options = {
-		...(importNode.parameters.options as Record<string, unknown> | undefined),
-		queueWaitMinutes: WORKFLOW_TIME_LIMIT_MINUTES,
-		...(example === '03' ? { partSizeMb: LARGE_FILE_PART_SIZE_MB } : {}),
-	};
-	if (continueOnFail) importNode.onError = 'continueRegularOutput';
-	waitNodeOf(workflow).parameters.timeLimit = WORKFLOW_TIME_LIMIT_MINUTES;
-	return workflow;
-}
-
-/** Imports each workflow variant the first time a run needs it. */
+/** Imports each workflow the first time a run needs it. */
 async function workflowFor(context: SoakContext, plan: RunPlan): Promise<Workflow> {
-	const id = workflowId(plan.example, plan.continueOnFail);
+	const id = workflowId(plan);
 	let workflow = context.workflows.get(id);
 	if (!workflow) {
-		workflow = soakWorkflow(context, plan.example, plan.continueOnFail);
-		await context.instance.importWorkflow(workflow);
+		workflow = soakWorkflow(plan, context.engine.dataDir);
+		await context.engine.importWorkflow(workflow);
 		context.workflows.set(id, workflow);
 	}
 	return workflow;
-}
-
-/** The data rows of a delimited file, numbered as the nodes number them (blank lines are no rows). */
-function fileRows(file: string): SourceRow[] {
-	const [, ...rows] = parseDelimited(fs.readFileSync(file, 'utf8'), ',');
-	return rows
-		.filter((cells) => !isBlankRow(cells))
-		.map((cells, index) => ({ rowNumber: index + 1, cells }));
-}
-
-/**
- * Example 02's rows: the items its Code node returns (run here on its own, so the input is
- * known even when n8n fails), one row per item. Its import node (version 2, Columns: Map
- * Automatically) writes the items' fields that are Marketo fields, all of example 02's, in the
- * order they first appear; a version 1 node would write its comma-separated Columns.
- */
-function itemRows(workflow: Workflow): SourceRow[] {
-	const code = String(nodeOfType(workflow, '.code').parameters.jsCode);
-	const items = vm.runInNewContext(
-		`(function () {\n${code}\n})()`,
-		{},
-		{ timeout: 1000 },
-	) as Array<{ json: Record<string, unknown> }>;
-	const listed = importNodeOf(workflow).parameters.columns;
-	const columns =
-		typeof listed === 'string' && listed.trim() !== ''
-			? listed
-					.split(',')
-					.map((column) => column.trim())
-					.filter(Boolean)
-			: [...new Set(items.flatMap((item) => Object.keys(item.json)))];
-	return items.map((item, index) => ({
-		rowNumber: index + 1,
-		cells: columns.map((column) =>
-			item.json[column] === undefined || item.json[column] === null
-				? ''
-				: String(item.json[column]),
-		),
-	}));
-}
-
-async function sourceRowsFor(
-	context: SoakContext,
-	plan: RunPlan,
-	workflow: Workflow,
-): Promise<SourceRow[]> {
-	if (plan.example === '01') return fileRows(LEADS_CSV);
-	if (plan.example === '02') return itemRows(workflow);
-	await generateLeadsCsv(context.largeFile, plan.largeFile);
-	return fileRows(context.largeFile);
 }
 
 /** Waits until the simulator has finished every batch of the run (it keeps importing after n8n ends). */
@@ -243,43 +135,77 @@ function countFaults(simulator: RunningSimulator): Record<string, number> {
 
 async function soakRun(context: SoakContext, plan: RunPlan): Promise<RunRecord> {
 	const started = Date.now();
+	const { engine } = context;
 	const workflow = await workflowFor(context, plan);
-	const sourceRows = await sourceRowsFor(context, plan, workflow);
+	const sourceRows = await sourceRowsFor(plan, workflow, engine.dataDir);
 	// Every run gets a fresh simulator on the same port, so the imported workflows stay valid.
-	const simulator = await startSimulator(simulatorOptions(plan, context.port, context.nextBatchId));
+	const simulator = await startSimulator({
+		...simulatorOptions(plan, context.port, context.nextBatchId),
+		...(plan.extract ? { extract: { statusRefreshMs: EXTRACT_STATUS_REFRESH_MS } } : {}),
+	});
 	context.simulator = simulator;
 	try {
+		const extractIds = plan.extract ? seedExtractLeads(simulator.state, plan.extract) : undefined;
+		for (const file of fs.readdirSync(engine.dataDir))
+			if (file.startsWith('soak-extract-')) fs.rmSync(path.join(engine.dataDir, file));
 		// A fresh credential: no token from the previous run's simulator, so the only token
 		// trouble a run meets is the one its plan draws.
-		await context.instance.importCredentials([
+		await engine.importCredentials([
 			simulatorCredential(simulator, CREDENTIAL_ID, { name: CREDENTIAL_NAME }),
 		]);
 		const stopFaults = directFaults(simulator.state, plan);
-		let result: ExecuteResult;
-		let harnessError: string | undefined;
-		try {
-			result = await context.instance.execute(workflow.id, { timeoutMs: RUN_TIMEOUT_MS });
-		} catch (error) {
-			harnessError = (error instanceof Error ? error.message : String(error)).split('\n')[0];
-			result = { code: 1, stdout: '', stderr: harnessError, run: undefined };
-		} finally {
-			stopFaults();
-		}
+		const stopExtractFaults = plan.extract
+			? directExtractFaults(simulator.state, plan.extract)
+			: () => undefined;
+		const outcome = await engine
+			.run(workflow, simulator, {
+				timeoutMs: RUN_TIMEOUT_MS,
+				killWorkerAtApiCall: plan.killWorkerAtApiCall,
+			})
+			.finally(() => {
+				stopFaults();
+				stopExtractFaults();
+			});
+		const { result, harnessError, kill } = outcome;
 		const queueDrained = await drainQueue(simulator);
 		context.nextBatchId = Math.max(
 			context.nextBatchId,
 			...simulator.state.queue.map((job) => job.batchId + 1),
 		);
-		const account = accountRun({
-			sourceRows,
-			ledger: simulator.state.jobLedger(),
-			concurrentDuplicates: simulator.state.concurrentDuplicates(),
-			importNode: importNodeOf(workflow).name,
-			waitNode: waitNodeOf(workflow).name,
-			run: result.run,
-			exitCode: result.code,
-			harnessError,
-		});
+		const account = plan.extract
+			? accountRun({
+					sourceRows: [],
+					ledger: [],
+					concurrentDuplicates: [],
+					importNode: '',
+					waitNode: '',
+					run: undefined,
+					exitCode: 0,
+				})
+			: accountRun({
+					sourceRows,
+					ledger: simulator.state.jobLedger(),
+					concurrentDuplicates: simulator.state.concurrentDuplicates(),
+					importNode: importNodeOf(workflow).name,
+					waitNode: waitNodeOf(workflow).name,
+					run: result.run,
+					exitCode: result.code,
+					harnessError,
+					supersededBatchIds: kill?.rerun ? kill.batchesBeforeKill : [],
+				});
+		const extract =
+			plan.extract && extractIds
+				? accountExtract(simulator, extractIds, result.run, engine.dataDir, harnessError)
+				: undefined;
+
+		// Every output and error of the run, n8n's database and its logs.
+		const places: Haystack[] = [
+			...outcome.texts,
+			{ where: 'run data (outputs and errors)', text: JSON.stringify(result.run ?? {}) },
+			...(await engine.secretHaystacks()),
+		];
+		const looked = simulatorSecrets(simulator.clientSecret, simulator.state.tokens);
+		const secrets = findSecrets(looked, places);
 		return {
 			run: plan.run,
 			example: plan.example,
@@ -292,6 +218,15 @@ async function soakRun(context: SoakContext, plan: RunPlan): Promise<RunRecord> 
 			apiCalls: simulator.state.calls.filter((call) => call.route !== 'identity').length,
 			faultsFired: countFaults(simulator),
 			account,
+			extract,
+			kill,
+			secrets: {
+				lookedFor: secrets.secretsLookedFor,
+				places: secrets.placesSearched,
+				megabytes: Math.round(secrets.bytesSearched / 1e4) / 100,
+				found: secrets.found,
+				controlFound: controlFound(looked[0], engine.importFolder),
+			},
 		};
 	} finally {
 		context.simulator = undefined;
@@ -299,148 +234,27 @@ async function soakRun(context: SoakContext, plan: RunPlan): Promise<RunRecord> 
 	}
 }
 
-function runLabel(record: Pick<RunRecord, 'run' | 'example' | 'continueOnFail'>): string {
-	return `run ${record.run} (example ${record.example}, ${record.continueOnFail ? 'continue on fail' : 'stop on error'})`;
-}
-
-function progressLine(record: RunRecord, runs: number): string {
-	const a = record.account;
-	const placed = [
-		`${a.imported} imported`,
-		a.failedReported > 0 ? `${a.failedReported} failed (on Failed Rows)` : '',
-		a.failedNamedInError > 0 ? `${a.failedNamedInError} failed (batch named in the error)` : '',
-		a.pendingNamedInError > 0 ? `${a.pendingNamedInError} in a named batch still importing` : '',
-		a.notSubmittedNamedInError > 0 ? `${a.notSubmittedNamedInError} named not submitted` : '',
-		a.uncertainNamedInError > 0
-			? `${a.uncertainNamedInError} named "may or may not be in Marketo"`
-			: '',
-		`${a.lost} lost`,
-	].filter(Boolean);
-	const error = a.errorVerdict
-		? `; error at "${a.errors[0].where}"${a.errorVerdict.namedWhatWasSubmitted ? ', named what was submitted' : `, did NOT name what was submitted (${a.errorVerdict.why.join('; ')})`}`
-		: '';
-	const twice =
-		a.importedTwiceAtOnce + a.importedTwiceOneAfterTheOther > 0
-			? `; imported twice: ${a.importedTwiceAtOnce} at once, ${a.importedTwiceOneAfterTheOther} one after the other`
-			: '';
-	return `${runLabel(record)} ${record.run}/${runs} in ${record.seconds} s: ${a.rows} rows: ${placed.join(', ')}${twice}${error}`;
-}
-
-interface Totals {
-	runs: number;
-	rows: number;
-	imported: number;
-	failedReported: number;
-	failedNamedInError: number;
-	pendingNamedInError: number;
-	notSubmittedNamedInError: number;
-	uncertainNamedInError: number;
-	rowsLost: number;
-	rowsImportedByTwoBatchesAtOnce: number;
-	rowsImportedTwiceOneAfterTheOther: number;
-	runsWithAnError: number;
-	errorsThatDidNotNameWhatWasSubmitted: number;
-	unplacedBatchRows: number;
-	runsWhoseQueueDidNotDrain: number;
-}
-
-function totalsOf(records: RunRecord[]): Totals {
-	const sum = (pick: (account: RunAccount) => number) =>
-		records.reduce((total, record) => total + pick(record.account), 0);
-	return {
-		runs: records.length,
-		rows: sum((a) => a.rows),
-		imported: sum((a) => a.imported),
-		failedReported: sum((a) => a.failedReported),
-		failedNamedInError: sum((a) => a.failedNamedInError),
-		pendingNamedInError: sum((a) => a.pendingNamedInError),
-		notSubmittedNamedInError: sum((a) => a.notSubmittedNamedInError),
-		uncertainNamedInError: sum((a) => a.uncertainNamedInError),
-		rowsLost: sum((a) => a.lost),
-		rowsImportedByTwoBatchesAtOnce: sum((a) => a.importedTwiceAtOnce),
-		rowsImportedTwiceOneAfterTheOther: sum((a) => a.importedTwiceOneAfterTheOther),
-		runsWithAnError: records.filter((record) => record.account.errorVerdict).length,
-		errorsThatDidNotNameWhatWasSubmitted: records.filter(
-			(record) => record.account.errorVerdict?.namedWhatWasSubmitted === false,
-		).length,
-		unplacedBatchRows: sum((a) => a.unplacedBatchRows),
-		runsWhoseQueueDidNotDrain: records.filter((record) => !record.queueDrained).length,
-	};
-}
-
-/** Why the soak fails; empty when it passes. */
-function failuresOf(totals: Totals, interrupted: boolean): string[] {
-	const failures: string[] = [];
-	if (totals.rowsLost > 0) failures.push(`${totals.rowsLost} rows lost`);
-	if (totals.rowsImportedByTwoBatchesAtOnce > 0)
-		failures.push(`${totals.rowsImportedByTwoBatchesAtOnce} rows imported by two batches at once`);
-	if (totals.errorsThatDidNotNameWhatWasSubmitted > 0) {
-		failures.push(
-			`${totals.errorsThatDidNotNameWhatWasSubmitted} errors did not name what was submitted`,
-		);
-	}
-	if (totals.unplacedBatchRows > 0)
-		failures.push(`${totals.unplacedBatchRows} batch rows the harness could not place`);
-	if (interrupted) failures.push('interrupted');
-	return failures;
-}
-
-function printSummary(records: RunRecord[], totals: Totals, failures: string[]): void {
-	say('');
-	say(`runs: ${totals.runs}`);
-	say(`rows: ${totals.rows}`);
-	say(
-		`  imported ${totals.imported}, failed and on Failed Rows ${totals.failedReported}, failed in a batch an error names ` +
-			`${totals.failedNamedInError}, in a named batch still importing ${totals.pendingNamedInError}, named not submitted ` +
-			`${totals.notSubmittedNamedInError}, named "may or may not be in Marketo" ${totals.uncertainNamedInError}`,
-	);
-	say(`rows lost: ${totals.rowsLost}`);
-	say(`rows imported by two batches at once: ${totals.rowsImportedByTwoBatchesAtOnce}`);
-	say(
-		`rows imported twice, one batch after the other: ${totals.rowsImportedTwiceOneAfterTheOther}`,
-	);
-	say(
-		`runs that ended in an error, and whether each error named what was submitted: ${totals.runsWithAnError}`,
-	);
-	for (const record of records) {
-		const verdict = record.account.errorVerdict;
-		if (!verdict) continue;
-		const first = record.account.errors[0];
-		const named = !verdict.namedWhatWasSubmitted
-			? `NO: ${verdict.why.join('; ')}`
-			: verdict.couldNotTell.length > 0
-				? `yes, saying what it could not tell: ${verdict.couldNotTell.join('; ')}`
-				: `yes (${verdict.statement === 'implicit' ? 'nothing submitted, nothing output' : 'named'})`;
-		say(
-			`  ${runLabel(record)}: ${first.kind} at "${first.where}": ${first.message.slice(0, 160)} -> named what was submitted: ${named}`,
-		);
-	}
-	for (const record of records) {
-		for (const lost of record.account.lostRows.slice(0, 5))
-			say(`  lost: ${runLabel(record)} row ${lost.rowNumber}: ${lost.why}`);
-		if (record.account.lostRows.length > 5)
-			say(`  lost: ${runLabel(record)}: ... and ${record.account.lostRows.length - 5} more rows`);
-	}
-	say(`results: ${path.relative(process.cwd(), RESULTS_FILE)}`);
-	say(`soak: ${failures.length === 0 ? 'PASS' : `FAIL (${failures.join(', ')})`}`);
-}
-
 async function main(): Promise<number> {
 	const options = parseArgs(process.argv.slice(2));
 	const startedAt = new Date();
 	const plans = Array.from({ length: options.runs }, (_, index) =>
-		planRun(options.seed, index + 1),
+		planRun(options.seed, index + 1, { queue: options.queue }),
 	);
 	const { version } = runtime.RUNTIME_LINES[options.line];
-	progress(`${options.runs} runs, seed ${options.seed}, n8n ${version} (line ${options.line})`);
+	const mode = options.queue ? 'queue mode: main, 2 workers, Redis, PostgreSQL' : 'one process';
+	progress(
+		`${options.runs} runs, seed ${options.seed}, n8n ${version} (line ${options.line}), ${mode}`,
+	);
 
 	let context: SoakContext | undefined;
+	let pack: { remove: () => void } | undefined;
 	let interrupted = false;
 	const cleanUp = async () => {
-		runtime.killAllChildren();
 		const simulator = context?.simulator;
 		if (simulator) await simulator.close();
-		context?.instance.remove();
+		await context?.engine.stop();
+		runtime.killAllChildren();
+		pack?.remove();
 	};
 	const onSignal = (signal: NodeJS.Signals) => {
 		if (interrupted) return;
@@ -453,14 +267,15 @@ async function main(): Promise<number> {
 
 	const records: RunRecord[] = [];
 	try {
-		const instance = N8nInstance.create({
-			line: options.line,
-			folderPrefix: `n8n-soak-line${options.line}-`,
-		});
+		let engine: SoakEngine;
+		if (options.queue) {
+			const packed = packOnce();
+			pack = packed;
+			engine = await queueEngine(options.line, packed.tarball);
+		} else engine = singleProcessEngine(options.line);
 		context = {
-			instance,
+			engine,
 			port: await runtime.findFreePort(),
-			largeFile: instance.dataFile('soak-large-leads.csv'),
 			workflows: new Map(),
 			nextBatchId: 1001,
 		};
@@ -483,7 +298,7 @@ async function main(): Promise<number> {
 		startedAt: startedAt.toISOString(),
 		finishedAt: new Date().toISOString(),
 		seconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
-		n8n: { line: options.line, version },
+		n8n: { line: options.line, version, mode: options.queue ? 'queue' : 'single process' },
 		seed: options.seed,
 		runsRequested: options.runs,
 		totals,
@@ -493,7 +308,7 @@ async function main(): Promise<number> {
 	};
 	fs.mkdirSync(path.dirname(RESULTS_FILE), { recursive: true });
 	fs.writeFileSync(RESULTS_FILE, `${JSON.stringify(report, null, 2)}\n`);
-	printSummary(records, totals, failures);
+	printSummary(records, totals, failures, path.relative(process.cwd(), RESULTS_FILE));
 	return failures.length === 0 ? 0 : 1;
 }
 

@@ -46,6 +46,14 @@ export interface RunEvidence {
 	exitCode: number;
 	/** Set when the harness could not get a run out of n8n (a timeout, a crash). */
 	harnessError?: string;
+	/**
+	 * Queue mode: batches made by an execution whose worker was killed and which n8n ended
+	 * itself, before the soak ran the workflow again. The run accounted for is the second one,
+	 * which cannot know them: they are not asked of its error (n8n's record of the killed
+	 * execution names none, reported apart). Their rows still count: a row they imported is
+	 * imported, and two batches writing one record at once is still a failure.
+	 */
+	supersededBatchIds?: number[];
 }
 
 export type RowFate =
@@ -474,8 +482,9 @@ export function accountRun(evidence: RunEvidence): RunAccount {
 			else why.push(`says ${describeRanges(rows)} may or may not be in Marketo (${held})`);
 		}
 		// Batches holding only rows the error called uncertain are reported just above.
+		const superseded = new Set(evidence.supersededBatchIds ?? []);
 		const missing = account.batchesNotToldOf.filter(
-			(id) => !(rowNumbersOfBatch.get(id) ?? [0]).every(isUncertain),
+			(id) => !superseded.has(id) && !(rowNumbersOfBatch.get(id) ?? [0]).every(isUncertain),
 		);
 		if (missing.length > 0) {
 			why.push(
@@ -485,7 +494,9 @@ export function accountRun(evidence: RunEvidence): RunAccount {
 		const saidNotSubmittedButIn = sourceRows
 			.map((row) => row.rowNumber)
 			.filter(
-				(rowNumber) => isNotSubmitted(rowNumber) && (rowsInBatches.get(rowNumber) ?? []).length > 0,
+				(rowNumber) =>
+					isNotSubmitted(rowNumber) &&
+					(rowsInBatches.get(rowNumber) ?? []).some((row) => !superseded.has(row.batchId)),
 			);
 		if (saidNotSubmittedButIn.length > 0) {
 			why.push(

@@ -7,17 +7,26 @@
  */
 import { createPrng, type Prng } from '../../test/simulator/prng';
 import type { FaultAnswer, RandomFaults, TransientEnvelopeCode } from '../../test/simulator/types';
+import { describeExtractPlan, planExtract, type ExtractPlan } from './extract';
 
-export type ExampleId = '01' | '02' | '03';
+/** The import examples, and 'ex': the extract workflow (scripts/soak/extract.ts). */
+export type ExampleId = '01' | '02' | '03' | 'ex';
+export type ImportExampleId = Exclude<ExampleId, 'ex'>;
 
-export const EXAMPLE_FILES: Record<ExampleId, string> = {
+export const EXAMPLE_FILES: Record<ImportExampleId, string> = {
 	'01': '01-csv-file-to-leads.json',
 	'02': '02-items-to-program-members.json',
 	'03': '03-large-file-in-parts.json',
 };
 
+/**
+ * The order the runs take the workflows in: a short soak (CI's 2 or 3 runs) meets a file
+ * import, the extract and a multi-part file first.
+ */
+export const ROTATION: readonly ExampleId[] = ['01', 'ex', '03', '02'];
+
 /** Example 01's file has 20 rows, example 02's Code node writes 8 items: the sizes the speed is chosen for. */
-const ROWS_PER_BATCH: Record<ExampleId, number> = { '01': 20, '02': 8, '03': 60 };
+const ROWS_PER_BATCH: Record<ExampleId, number> = { '01': 20, '02': 8, '03': 60, ex: 20 };
 
 /**
  * Example 03 is cut with this Part Size Limit (MB): generated lead rows are about 115 bytes,
@@ -50,6 +59,13 @@ export interface RunPlan {
 	failBatchAtCreateCall?: number;
 	/** Example 03's generated file (scripts/generate-leads.js). */
 	largeFile?: { rows: number; failEvery: number; warnEvery: number };
+	/** The extract workflow's leads, output and faults (example 'ex'). */
+	extract?: ExtractPlan;
+	/**
+	 * Queue mode only: the worker running the execution is killed (SIGKILL) when the n-th API
+	 * call of the run arrives, then started again.
+	 */
+	killWorkerAtApiCall?: number;
 }
 
 const CREATE_FAULT_ANSWERS: Array<{ answer: FaultAnswer }> = [
@@ -100,10 +116,10 @@ export function expectedParts(plan: Pick<RunPlan, 'example' | 'largeFile'>): num
  * Run `run` (1-based) of the soak seeded `seed`. Every draw is made on every run, whether its
  * fault is used or not, so changing one probability does not reshuffle the other faults.
  */
-export function planRun(seed: number, run: number): RunPlan {
+export function planRun(seed: number, run: number, mode: { queue?: boolean } = {}): RunPlan {
 	const prng = runPrng(seed, run);
-	// The examples take turns, so every one of them is soaked equally.
-	const example = (['01', '02', '03'] as const)[(run - 1) % 3];
+	// The workflows take turns, so every one of them is soaked equally.
+	const example = ROTATION[(run - 1) % ROTATION.length];
 	const plan: RunPlan = {
 		run,
 		example,
@@ -192,6 +208,21 @@ export function planRun(seed: number, run: number): RunPlan {
 
 	const failBatch = { present: chance(prng, 0.15), atCreateCall: integerBetween(prng, 1, parts) };
 	if (failBatch.present) plan.failBatchAtCreateCall = failBatch.atCreateCall;
+
+	// Drawn after every earlier draw, so adding them left the import runs' plans as they were.
+	const kill = { present: chance(prng, 0.5), atApiCall: integerBetween(prng, 2, 8) };
+	if (mode.queue && kill.present) plan.killWorkerAtApiCall = kill.atApiCall;
+	const extract = planExtract(prng);
+	// A token that dies during the minute the extract waits between status reads.
+	const extractToken = { present: chance(prng, 0.5), seconds: integerBetween(prng, 15, 50) };
+	if (example === 'ex') {
+		plan.extract = extract;
+		plan.tokenLifetimeSeconds = extractToken.present ? extractToken.seconds : 3600;
+		// Import faults tied to create-import calls have no call to hit in an extract.
+		delete plan.createFault;
+		delete plan.failBatchAtCreateCall;
+		delete plan.foreignJobs;
+	}
 	return plan;
 }
 
@@ -245,5 +276,8 @@ export function describePlan(plan: RunPlan): string[] {
 		);
 	if (plan.failBatchAtCreateCall)
 		parts.push(`batch of create call #${plan.failBatchAtCreateCall} ends Failed`);
+	if (plan.extract) parts.push(...describeExtractPlan(plan.extract));
+	if (plan.killWorkerAtApiCall)
+		parts.push(`worker killed at API call #${plan.killWorkerAtApiCall}, then restarted`);
 	return parts;
 }

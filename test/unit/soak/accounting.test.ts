@@ -328,6 +328,29 @@ describe('soak accounting', () => {
 		});
 	});
 
+	it("a re-run after a killed execution: the killed attempt's batch is not asked of the re-run's error", () => {
+		// Batch 1001 came from an execution n8n ended when its worker was killed; the re-run made
+		// 1002 (rows 1-2) and stopped, calling rows 3-4 not submitted (1001 holds them too).
+		const ledger = [
+			batch(1001, [row(0), row(1), row(2), row(3)], [0, 5]),
+			batch(1002, [row(0), row(1)], [20, 25]),
+		];
+		const run = n8nRun({
+			error: {
+				node: IMPORT,
+				message: 'Marketo error 1003: Invalid data',
+				description: 'Already in Marketo as batch 1002 (rows 1-2). Not submitted: rows 3-4.',
+			},
+		});
+		const rerun = accountRun(evidence(ledger, run, { supersededBatchIds: [1001] }));
+		expect(rerun.errorVerdict?.namedWhatWasSubmitted).toBe(true);
+		expect(rerun).toMatchObject({ imported: 4, lost: 0, importedTwiceAtOnce: 0 });
+		// Without it, the same evidence reads as an error that hid a batch.
+		const plain = accountRun(evidence(ledger, run));
+		expect(plain.errorVerdict?.namedWhatWasSubmitted).toBe(false);
+		expect(plain.errorVerdict?.why.join('; ')).toMatch(/batch 1001 in Marketo but named nowhere/);
+	});
+
 	it('places a batch by content, using the batch item as a hint', () => {
 		expect(locateBatchRows(SOURCE, [SOURCE[2].cells, SOURCE[3].cells])).toBe(2);
 		expect(locateBatchRows(SOURCE, [SOURCE[2].cells, SOURCE[0].cells])).toBeNull();

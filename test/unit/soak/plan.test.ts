@@ -9,7 +9,7 @@ describe('soak plans', () => {
 
 	it('take the examples in turn and keep every fault within the run', () => {
 		const plans = Array.from({ length: 60 }, (_, index) => planRun(1, index + 1));
-		expect(plans.slice(0, 4).map((plan) => plan.example)).toEqual(['01', '02', '03', '01']);
+		expect(plans.slice(0, 5).map((plan) => plan.example)).toEqual(['01', 'ex', '03', '02', '01']);
 		for (const plan of plans) {
 			const parts = expectedParts(plan);
 			if (plan.createFault) expect(plan.createFault.onCreateCall).toBeLessThanOrEqual(parts);
@@ -28,6 +28,32 @@ describe('soak plans', () => {
 		expect(
 			plans.some((plan) => plan.continueOnFail) && plans.some((plan) => !plan.continueOnFail),
 		).toBe(true);
+	});
+
+	it('give the extract runs their own faults, and kill workers only in queue mode', () => {
+		const plans = Array.from({ length: 80 }, (_, index) => planRun(1, index + 1));
+		const extracts = plans.flatMap((plan) => (plan.extract ? [plan.extract] : []));
+		expect(extracts).toHaveLength(20);
+		expect(plans.every((plan) => (plan.example === 'ex') === (plan.extract !== undefined))).toBe(
+			true,
+		);
+		expect(extracts.some((x) => x.downloadFaults.some((f) => f.answer.kind === 'truncate'))).toBe(
+			true,
+		);
+		expect(extracts.some((x) => x.downloadFaults.some((f) => f.answer.kind === 'corrupt'))).toBe(
+			true,
+		);
+		expect(extracts.some((x) => x.foreignJobs)).toBe(true);
+		expect(extracts.some((x) => x.failJobAtEnqueue)).toBe(true);
+		expect(extracts.some((x) => x.days > 62)).toBe(true);
+		// A token dying during the minute between status reads.
+		expect(plans.some((plan) => plan.extract && plan.tokenLifetimeSeconds < 60)).toBe(true);
+		expect(plans.some((plan) => plan.killWorkerAtApiCall)).toBe(false);
+		const queued = Array.from({ length: 20 }, (_, index) => planRun(1, index + 1, { queue: true }));
+		expect(queued.some((plan) => plan.killWorkerAtApiCall)).toBe(true);
+		// The rest of a plan does not depend on the mode.
+		const { killWorkerAtApiCall: _kill, ...rest } = queued[0];
+		expect(rest).toEqual(planRun(1, 1));
 	});
 
 	it('split example 03 into several parts', () => {
