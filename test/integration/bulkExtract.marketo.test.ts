@@ -1,6 +1,6 @@
 /**
  * Bulk Extract against what Marketo does to a client beside the happy path: 1029 "Job already
- * queued" to an enqueue whose first answer was lost, a file past
+ * queued" or 1003 "cannot be queued" to an enqueue whose first answer was lost, a file past
  * Marketo's seven days of retention, and a second API user of the same instance, whose jobs
  * ours can neither see nor cancel (and whose quota use our reading cannot count).
  */
@@ -90,6 +90,92 @@ describe('1029 "Job already queued"', () => {
 		expect(mine).toHaveLength(1);
 		const bytes = await readBinary(result.outputs[0][0].binary!.data);
 		expect(bytes.equals(sim.state.extractFile(mine[0].exportId))).toBe(true);
+	});
+});
+
+describe('1003 to an enqueue sent again after its answer was lost', () => {
+	it('a job already Completed by then: its status is read, the extract goes on with every record', async () => {
+		const sim = simulator();
+		const before = jobsOf(sim, sim.clientId).length;
+		// An idle queue and a tiny job: by the time the lost enqueue is sent again the job has
+		// completed, and Marketo refuses to queue it again.
+		sim.state.scriptFault({
+			route: 'enqueueLeadExport',
+			answer: { kind: 'gateway502' },
+			when: 'after',
+		});
+		const result = await extract(leadsCreated(ONE_WINDOW));
+		const enqueues = sim.state.callsTo('enqueueLeadExport');
+		expect(enqueues.map((call) => call.marketoCode ?? call.httpStatus)).toEqual([502, '1003']);
+		// The status is read right after the refusal. It shows the job as Marketo last refreshed it
+		// (Queued, within the minute), so the job is followed as queued and the next read finds it
+		// Completed.
+		const calls = sim.state.calls.map((call) => call.route);
+		expect(calls[calls.lastIndexOf('enqueueLeadExport') + 1]).toBe('leadExportStatus');
+		expect(sim.state.callsTo('leadExportStatus')).toHaveLength(2);
+		const mine = jobsOf(sim, sim.clientId).slice(before);
+		expect(mine.map((job) => job.status)).toEqual(['Completed']);
+		const bytes = await readBinary(result.outputs[0][0].binary!.data);
+		expect(bytes.equals(sim.state.extractFile(mine[0].exportId))).toBe(true);
+		const records = mine[0].numberOfRecords;
+		expect(records).toBeGreaterThan(50);
+		expect(result.outputs[0][0].json).toMatchObject({ records });
+		expect(
+			bytes
+				.toString('utf8')
+				.split('\n')
+				.filter((line) => line !== ''),
+		).toHaveLength(Number(records) + 1);
+	});
+
+	it.each(['untilDone', 'checkOnce'])(
+		'a job the status read already shows Completed (%s): handed over at once, not created again',
+		async (wait) => {
+			const sim = simulator();
+			const before = jobsOf(sim, sim.clientId).length;
+			// Marketo's status refresh passes between the refusal and the status read.
+			let enqueues = 0;
+			const refreshAfterResend = sim.state.onCall((call) => {
+				if (call.route === 'enqueueLeadExport' && ++enqueues === 2) clock.advance(1_000);
+			});
+			sim.state.scriptFault({
+				route: 'enqueueLeadExport',
+				answer: { kind: 'gateway502' },
+				when: 'after',
+			});
+			const result = await extract(leadsCreated({ ...ONE_WINDOW, wait }));
+			refreshAfterResend();
+			expect(sim.state.callsTo('leadExportStatus')).toHaveLength(1);
+			const mine = jobsOf(sim, sim.clientId).slice(before);
+			expect(mine.map((job) => job.status)).toEqual(['Completed']);
+			const item = result.outputs[0][0];
+			expect(item.json).toMatchObject({ records: mine[0].numberOfRecords });
+			expect(item.json.stillRunning).toBeUndefined();
+			const bytes = await readBinary(item.binary!.data);
+			expect(bytes.equals(sim.state.extractFile(mine[0].exportId))).toBe(true);
+		},
+	);
+
+	it('a job that Failed by then: the extract stops, the error saying the status it read', async () => {
+		const sim = simulator();
+		sim.state.failNextExtract('Export failed: internal error');
+		sim.state.scriptFault({
+			route: 'enqueueLeadExport',
+			answer: { kind: 'gateway502' },
+			when: 'after',
+		});
+		// Marketo's status refresh passes between the refusal and the status read, so the read
+		// shows the job as it is: Failed.
+		let enqueues = 0;
+		const refreshAfterResend = sim.state.onCall((call) => {
+			if (call.route === 'enqueueLeadExport' && ++enqueues === 2) clock.advance(1_000);
+		});
+		const error = await failureOf(extract(leadsCreated(ONE_WINDOW)));
+		refreshAfterResend();
+		expect(error.message).toMatch(
+			/1003: Export job '.*' cannot be queued: its status is Failed \(its status, read after the refusal: Failed\)/,
+		);
+		expect(sim.state.callsTo('leadExportStatus').map((call) => call.httpStatus)).toEqual([200]);
 	});
 });
 

@@ -135,9 +135,14 @@ export async function createExportJob(
 	);
 }
 
+/** Statuses an enqueue that went through can have moved on to by the time it is sent again. */
+const ENQUEUED_STATUSES: ExportStatusName[] = ['Queued', 'Processing', 'Completed'];
+
 /**
  * Enqueues a job. A full queue and the daily quota come back as outcomes for the caller to wait
  * out or report; "already queued" (a resent enqueue that had gone through) is read as queued.
+ * A resent enqueue can also meet a job that has run meanwhile (a small job, an idle queue):
+ * Marketo then answers 1003, a job not in Created, and the status read once tells which.
  */
 export async function enqueueExportJob(
 	context: MarketoContext,
@@ -145,7 +150,7 @@ export async function enqueueExportJob(
 	exportId: string,
 	itemIndex?: number,
 ): Promise<JobOutcome> {
-	return await callReading1029(
+	const answer = await callReading1029(
 		context,
 		{
 			method: 'POST',
@@ -154,6 +159,26 @@ export async function enqueueExportJob(
 			itemIndex,
 		},
 		async () => await fetchExportStatus(context, target, exportId, itemIndex),
+	).then(
+		(outcome) => ({ outcome, refusal: null }),
+		(refusal: unknown) => ({ outcome: null, refusal }),
+	);
+	if (answer.outcome !== null) return answer.outcome;
+	const { refusal } = answer;
+	if (!(refusal instanceof NodeApiError) || refusal.httpCode !== '1003') throw refusal;
+	// A status that cannot be read (an unknown or expired id) leaves the refusal as Marketo gave it.
+	const job = await fetchExportStatus(context, target, exportId, itemIndex).catch(() => null);
+	if (job === null) throw refusal;
+	if (ENQUEUED_STATUSES.includes(job.status)) return { kind: 'done', job };
+	throw new NodeApiError(
+		context.getNode(),
+		{ message: refusal.message },
+		{
+			message: `${refusal.message} (its status, read after the refusal: ${job.status})`,
+			description: refusal.description ?? undefined,
+			httpCode: '1003',
+			itemIndex,
+		},
 	);
 }
 

@@ -94,6 +94,7 @@ async function startJobs(
 	target: ExtractTarget,
 	state: JobsState,
 	settings: RunSettings,
+	onCompleted: OnCompleted,
 ): Promise<void> {
 	const { runs, queue } = state;
 	const { itemIndex } = settings;
@@ -134,6 +135,36 @@ async function startJobs(
 		queue.waits = 0;
 		next.job = outcome.job;
 		next.nextPollAt = now + STATUS_INTERVAL_MS;
+		// A resent enqueue can find the job already run (exportJobs.ts): hand it over now.
+		if (isFinishedExport(outcome.job.status))
+			await settleFinished(context, state, settings, next, onCompleted);
+	}
+}
+
+/** A job of ours that ended: a Completed one handed over, a Failed one created again once. */
+async function settleFinished(
+	context: IExecuteFunctions,
+	state: JobsState,
+	settings: RunSettings,
+	run: RunJob,
+	onCompleted: OnCompleted,
+): Promise<void> {
+	const job = run.job as ExportJob;
+	if (job.status === 'Completed') {
+		await onCompleted(run);
+		run.done = true;
+		// A place of ours is free: the next job may start at once.
+		state.queue.retryAt = 0;
+	} else if (job.status === 'Failed' && run.failures < RECREATES_AFTER_FAILURE) {
+		run.failures += 1;
+		run.job = null;
+	} else {
+		throw stoppedError(
+			context,
+			`Marketo ended export ${job.exportId} as ${job.status}${job.errorMsg ? `: ${job.errorMsg}` : ''}`,
+			state.runs,
+			settings.itemIndex,
+		);
 	}
 }
 
@@ -156,23 +187,8 @@ async function readDueStatuses(
 		));
 		run.nextPollAt = clock.now() + STATUS_INTERVAL_MS;
 		if (!isFinishedExport(job.status)) continue;
-		if (job.status === 'Completed') {
-			await onCompleted(run);
-			run.done = true;
-			completed = true;
-			// A place of ours is free: the next job may start at once.
-			state.queue.retryAt = 0;
-		} else if (job.status === 'Failed' && run.failures < RECREATES_AFTER_FAILURE) {
-			run.failures += 1;
-			run.job = null;
-		} else {
-			throw stoppedError(
-				context,
-				`Marketo ended export ${job.exportId} as ${job.status}${job.errorMsg ? `: ${job.errorMsg}` : ''}`,
-				state.runs,
-				settings.itemIndex,
-			);
-		}
+		await settleFinished(context, state, settings, run, onCompleted);
+		completed ||= run.done;
 	}
 	return completed;
 }
@@ -202,9 +218,9 @@ export async function advanceJobs(
 				itemIndex,
 			);
 		}
-		await startJobs(context, target, state, settings);
+		await startJobs(context, target, state, settings, onCompleted);
 		if (await readDueStatuses(context, target, state, settings, onCompleted)) {
-			await startJobs(context, target, state, settings);
+			await startJobs(context, target, state, settings, onCompleted);
 		}
 	} catch (error) {
 		for (const run of runs.filter(isActive)) {
