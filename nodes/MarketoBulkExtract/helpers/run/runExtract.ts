@@ -195,7 +195,8 @@ export async function runExtractOperation(
 				(error: unknown) => ({ produced: null, error }),
 			);
 		if (outcome.produced !== null) {
-			output.push(...outcome.produced);
+			// One by one: spreading a million records as items into push's arguments overflows the stack.
+			for (const item of outcome.produced) output.push(item);
 			continue;
 		}
 		const failure = toNodeError(context.getNode(), outcome.error, itemIndex);
