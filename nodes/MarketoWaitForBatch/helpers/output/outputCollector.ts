@@ -20,7 +20,10 @@ export class OutputCollector {
 	}
 
 	add(itemIndex: number, output: number, items: INodeExecutionData[]): void {
-		this.slots[itemIndex][output].push(...items);
+		// One by one: a batch's failed rows can number hundreds of thousands, more arguments
+		// than a spread into push can take without overflowing the stack.
+		const slot = this.slots[itemIndex][output];
+		for (const item of items) slot.push(item);
 	}
 
 	outputs(): INodeExecutionData[][] {
