@@ -234,6 +234,8 @@ class PartWriter {
 		/** a buffer of the largest part's size */
 		private readonly allocate: () => Buffer,
 		private readonly maxPartBytes: number,
+		/** a part-size buffer that came back, if one is free (no fresh pages to fault in) */
+		private readonly recycled: () => Buffer | undefined = () => undefined,
 	) {}
 
 	/** Room for `size` more bytes in `buffer`: where to write. */
@@ -241,7 +243,7 @@ class PartWriter {
 		if (this.buffer === undefined) {
 			const small = Math.min(FIRST_BUFFER_BYTES, Math.ceil(this.maxPartBytes / 8));
 			const first = Math.min(this.maxPartBytes, Math.max(small, this.header.length + size));
-			this.buffer = Buffer.allocUnsafe(first);
+			this.buffer = this.recycled() ?? Buffer.allocUnsafe(first);
 			this.fill = this.header.copy(this.buffer, 0);
 		}
 		if (this.fill + size > this.buffer.length) {
@@ -327,7 +329,9 @@ export async function* cutGroupParts(
 	) => {
 		let writer = writers[group];
 		if (writer === undefined) {
-			writer = new PartWriter(groupValues[group], header, allocate, options.maxPartBytes);
+			writer = new PartWriter(groupValues[group], header, allocate, options.maxPartBytes, () =>
+				free.pop(),
+			);
 			writers[group] = writer;
 		}
 		const fieldCount = matcher.fieldCount;
