@@ -116,6 +116,23 @@ describe('pass 2 of a status split from the row log of pass 1', () => {
 		);
 	});
 
+	it('reads lone CR line breaks and a CR LF cut between two chunks as the scanner does', async () => {
+		const bytes = Buffer.from(
+			'status,email\rA,a@x.com\r\rB,"b\r\nx"@x.com\r\nA,c@x.com\r\n\r\nB,d@x.com',
+		);
+		const spec = { statusAt: 0, delimiter: ',', maxPartBytes: 10_000 } as Spec;
+		const options = { columns: [0], maxPartBytes: 10_000, memoryBudgetBytes: 50_000 };
+		for (let cut = 1; cut < bytes.length; cut++) {
+			const { tally, plan } = await tallied(cutAt(bytes, [cut]), spec, 1_000_000);
+			const pass2 = cutAt(bytes, [bytes.length - cut]);
+
+			const parts = await partsOf(pass2, plan, { ...options, tally });
+
+			expect(parts).toEqual(await partsOf(pass2, plan, options));
+			expect(parts.map((part) => part.rows)).toEqual([2, 2]);
+		}
+	});
+
 	it('finds the rows again when the log outgrew its bytes', async () => {
 		const rows = Array.from({ length: 5000 }, (_, i) => `${i % 3},lead${i}@example.com\n`);
 		const bytes = Buffer.from(`status,email\n${rows.join('')}`);
