@@ -1,7 +1,8 @@
 /**
  * Splits a file on disk by a status column the way Marketo Bulk Import does with Member
  * Status "From a Column": pass 1 (planParts) checks the file and tallies the statuses
- * (GroupTally), pass 2 (cutGroupParts) hands out each status's parts without the column.
+ * (GroupTally, logging its rows), pass 2 (cutGroupParts) hands out each status's parts without
+ * the column, reading the rows from that log.
  */
 import * as fs from 'fs';
 
@@ -9,6 +10,7 @@ import { READ_CHUNK_BYTES } from '../../nodes/shared/csv/encoding';
 import {
 	cutGroupParts,
 	DEFAULT_GROUP_BUDGET_BYTES,
+	DEFAULT_ROW_LOG_BYTES,
 	GroupTally,
 	type GroupPart,
 } from '../../nodes/shared/csv/groupSplitter';
@@ -26,7 +28,7 @@ export async function* groupSplitLikeTheNode(
 	options: { maxPartBytes: number; statusColumn: number },
 ): AsyncGenerator<GroupPart, void, undefined> {
 	const open = async () => fs.createReadStream(file, { highWaterMark: READ_CHUNK_BYTES });
-	const tally = new GroupTally([options.statusColumn], ',', 200);
+	const tally = new GroupTally([options.statusColumn], ',', 200, DEFAULT_ROW_LOG_BYTES);
 	const plan = await planParts(open, {
 		encoding: 'utf-8',
 		maxPartBytes: options.maxPartBytes,
@@ -41,5 +43,6 @@ export async function* groupSplitLikeTheNode(
 		maxPartBytes: options.maxPartBytes,
 		memoryBudgetBytes: DEFAULT_GROUP_BUDGET_BYTES,
 		reusePartBuffers: true,
+		tally,
 	});
 }

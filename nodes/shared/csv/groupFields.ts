@@ -230,6 +230,8 @@ const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 /** Most distinct spellings of group values remembered byte for byte (a few per group in real files). */
 const MAX_RAW_SPELLINGS = 4096;
+/** While a file has this few spellings, a row's bytes are compared with each (no hash): a status column's case. */
+const FEW_SPELLINGS = 8;
 
 /** A spelling of a group's values as a row's bytes hold them, and the group it names. */
 interface RawSpelling {
@@ -260,6 +262,8 @@ export class GroupMatcher {
 	private readonly delimiterByte: number;
 	private readonly byKey = new Map<string, number>();
 	private readonly bySpelling = new Map<number, RawSpelling>();
+	/** every spelling, while there are at most FEW_SPELLINGS */
+	private few: RawSpelling[] | undefined = [];
 	private spellings = 0;
 
 	constructor(
@@ -271,11 +275,21 @@ export class GroupMatcher {
 		this.delimiterByte = delimiter.charCodeAt(0);
 	}
 
+	/** Finds the pieces of the row in bytes [start, contentEnd) (`spans`, `fieldCount`); returns the count. */
+	pieces(bytes: Buffer, start: number, contentEnd: number): number {
+		const count = rowPieces(bytes, start, contentEnd, this.delimiterByte, this.spans, this.sorted);
+		this.fieldCount = count;
+		return count;
+	}
+
 	/** The group of the row in bytes [start, contentEnd): its index in `groups` (a new one is added). */
 	match(bytes: Buffer, start: number, contentEnd: number): number {
 		const { spans, sorted } = this;
-		const count = rowPieces(bytes, start, contentEnd, this.delimiterByte, spans, sorted);
-		this.fieldCount = count;
+		const count = this.pieces(bytes, start, contentEnd);
+		const few = this.few;
+		if (few !== undefined)
+			for (let k = 0; k < few.length; k++)
+				if (this.spelledAs(few[k], bytes, count)) return few[k].group;
 		let hash = FNV_OFFSET;
 		for (let k = 0; k < sorted.length; k++) {
 			const index = sorted[k];
@@ -286,8 +300,9 @@ export class GroupMatcher {
 			hash = Math.imul(hash ^ 0x100, FNV_PRIME); // a column's end: no byte has this value
 		}
 		hash &= 0x3fffffff; // a small integer: the quickest Map key
-		for (let seen = this.bySpelling.get(hash); seen !== undefined; seen = seen.next)
-			if (this.spelledAs(seen, bytes, count)) return seen.group;
+		if (few === undefined)
+			for (let seen = this.bySpelling.get(hash); seen !== undefined; seen = seen.next)
+				if (this.spelledAs(seen, bytes, count)) return seen.group;
 		return this.decode(bytes, count, hash);
 	}
 
@@ -337,6 +352,8 @@ export class GroupMatcher {
 				next: this.bySpelling.get(hash),
 			};
 			this.bySpelling.set(hash, spelling);
+			if (this.few !== undefined && this.few.length < FEW_SPELLINGS) this.few.push(spelling);
+			else this.few = undefined;
 		}
 		return group;
 	}

@@ -21,7 +21,8 @@
  */
 import { readAsUtf8, type OpenSource } from './encoding';
 import { GroupMatcher, keptRowBytes, withoutFields, writeKeptRow } from './groupFields';
-import { RowReader, type RowVisitor } from './rowFields';
+import { CsvFileError } from './fileErrors';
+import { LoggedRows, RowLog, RowReader, type RowVisitor } from './rowFields';
 import type { SplitPlan } from './splitter';
 
 /**
@@ -73,6 +74,12 @@ export class TooManyGroupsError extends Error {
 	}
 }
 
+/**
+ * Most bytes a tally's row log may take (about 3 a row: files up to some 5 million rows);
+ * a larger file's pass 2 finds its rows again.
+ */
+export const DEFAULT_ROW_LOG_BYTES = 16_000_000;
+
 /** Row numbers kept per group for messages. */
 export const GROUP_SAMPLE_ROWS = 5;
 
@@ -85,23 +92,32 @@ export class GroupTally {
 	private readonly matcher: GroupMatcher;
 	private readonly summaries: GroupSummary[] = [];
 	private tooMany: TooManyGroupsError | undefined;
+	private readonly log: RowLog | undefined;
 
 	constructor(
 		columns: number[],
 		delimiter: string,
 		private readonly maxGroups: number,
+		/**
+		 * Also write down where each row is and its group (a `RowLog` of at most this many bytes,
+		 * about 3 a row), so `cutGroupParts` need not find the rows again (`loggedRows`).
+		 */
+		logRowsUpToBytes = 0,
 	) {
 		this.matcher = new GroupMatcher(columns, delimiter);
+		if (logRowsUpToBytes > 0) this.log = new RowLog(logRowsUpToBytes);
 	}
 
-	readonly visit: RowVisitor = (bytes, start, contentEnd, position) => {
+	readonly visit: RowVisitor = (bytes, start, contentEnd, position, rowEnd, streamStart) => {
 		if (this.tooMany) return;
 		const rowNumber = position + 1;
 		const index = this.matcher.match(bytes, start, contentEnd);
+		this.log?.add(start, contentEnd, rowEnd, streamStart, index);
 		let group = this.summaries[index];
 		if (group === undefined) {
 			if (index >= this.maxGroups) {
 				this.tooMany = new TooManyGroupsError(this.maxGroups, rowNumber);
+				this.log?.giveUp();
 				return;
 			}
 			group = { values: this.matcher.groups[index], rows: 0, firstRows: [] };
@@ -115,6 +131,15 @@ export class GroupTally {
 	groups(): GroupSummary[] {
 		if (this.tooMany) throw this.tooMany;
 		return [...this.summaries];
+	}
+
+	/**
+	 * The rows visited and their groups, for `cutGroupParts` to read the same file again without
+	 * finding its rows (once; undefined when not logged, or the log outgrew its bytes).
+	 */
+	loggedRows(): { log: RowLog; groups: string[][] } | undefined {
+		if (this.log === undefined || !this.log.complete || this.tooMany) return undefined;
+		return { log: this.log, groups: this.matcher.groups };
 	}
 }
 
@@ -146,6 +171,12 @@ export interface GroupPartOptions {
 	 * flight, with no garbage waiting for a collection. Default false.
 	 */
 	reusePartBuffers?: boolean;
+	/**
+	 * The tally pass 1 made of this file with its rows logged: its rows and groups are read from
+	 * the log instead of being found again (the same rows, so the same parts; quicker). When its
+	 * log is incomplete the rows are found as without it.
+	 */
+	tally?: GroupTally;
 }
 
 /** One part of one group, as uploaded (`body`), and where its rows are in the file as read. */
@@ -203,6 +234,8 @@ class PartWriter {
 		/** a buffer of the largest part's size */
 		private readonly allocate: () => Buffer,
 		private readonly maxPartBytes: number,
+		/** a part-size buffer that came back, if one is free (no fresh pages to fault in) */
+		private readonly recycled: () => Buffer | undefined = () => undefined,
 	) {}
 
 	/** Room for `size` more bytes in `buffer`: where to write. */
@@ -210,7 +243,7 @@ class PartWriter {
 		if (this.buffer === undefined) {
 			const small = Math.min(FIRST_BUFFER_BYTES, Math.ceil(this.maxPartBytes / 8));
 			const first = Math.min(this.maxPartBytes, Math.max(small, this.header.length + size));
-			this.buffer = Buffer.allocUnsafe(first);
+			this.buffer = this.recycled() ?? Buffer.allocUnsafe(first);
 			this.fill = this.header.copy(this.buffer, 0);
 		}
 		if (this.fill + size > this.buffer.length) {
@@ -281,12 +314,25 @@ export async function* cutGroupParts(
 	};
 	const delimiterByte = plan.delimiter.charCodeAt(0);
 	const dataOffset = dataOffsetOf(plan);
-	const visit: RowVisitor = (bytes, start, contentEnd, position, rowEnd, streamStart) => {
-		const group = matcher.match(bytes, start, contentEnd);
+	const logged = options.tally?.loggedRows();
+	const groupValues = logged?.groups ?? matcher.groups;
+
+	/** Writes a row into its group's part; the row's pieces are in `matcher.spans`. */
+	const place = (
+		group: number,
+		bytes: Buffer,
+		start: number,
+		contentEnd: number,
+		position: number,
+		rowEnd: number,
+		streamStart: number,
+	) => {
 		let writer = writers[group];
 		if (writer === undefined) {
-			writer = new PartWriter(matcher.groups[group], header, allocate, options.maxPartBytes);
-			writers.push(writer);
+			writer = new PartWriter(groupValues[group], header, allocate, options.maxPartBytes, () =>
+				free.pop(),
+			);
+			writers[group] = writer;
 		}
 		const fieldCount = matcher.fieldCount;
 		const { size, emptyRow } = keptRowBytes(spans, fieldCount, sorted, rowEnd - contentEnd);
@@ -313,25 +359,53 @@ export async function* cutGroupParts(
 			handOut(fullest);
 		}
 	};
+	const visit: RowVisitor = (bytes, start, contentEnd, position, rowEnd, streamStart) => {
+		const group = matcher.match(bytes, start, contentEnd);
+		place(group, bytes, start, contentEnd, position, rowEnd, streamStart);
+	};
 	async function* handReady(): AsyncGenerator<GroupPart, void, undefined> {
-		for (const { part, buffer } of ready.splice(0)) {
-			yield part;
-			// A buffer's written pages stay memory while it lives: recycle one only while every group's
-			// writer can hold a whole part within the budget, else let it go (the budget then bounds memory).
-			const recycle =
+		// A buffer's written pages stay memory while it lives: recycle one only while every group's
+		// writer can hold a whole part within the budget, else let it go (the budget then bounds memory).
+		const recycle = (buffer: Buffer) => {
+			const reuse =
 				options.reusePartBuffers === true &&
 				writers.length * options.maxPartBytes <= options.memoryBudgetBytes;
-			if (recycle && buffer.length === options.maxPartBytes && free.length < writers.length)
+			if (reuse && buffer.length === options.maxPartBytes && free.length < writers.length)
 				free.push(buffer);
+		};
+		for (const { part, buffer } of ready.splice(0)) {
+			yield part;
+			recycle(buffer);
 		}
 	}
-	const rows = new RowReader(plan.delimiter);
-	for await (const chunk of dataChunks(open, plan)) {
-		rows.read(chunk, visit);
-		// A full part is uploaded before the next chunk is read: memory stays at the budget.
-		yield* handReady();
+	if (logged) {
+		// The rows pass 1 found, from its log: only the group columns are looked for again.
+		const rows = new LoggedRows(logged.log, plan.headerLine.length);
+		const visitLogged: RowVisitor = (bytes, start, contentEnd, position, rowEnd, streamStart) => {
+			matcher.pieces(bytes, start, contentEnd);
+			place(rows.tag, bytes, start, contentEnd, position, rowEnd, streamStart);
+		};
+		let read = dataOffset;
+		for await (const chunk of dataChunks(open, plan)) {
+			read += chunk.length;
+			rows.read(chunk, visitLogged);
+			yield* handReady();
+		}
+		if (!rows.finish() || read !== plan.totalBytes) {
+			throw new CsvFileError(
+				'file-changed',
+				`The file changed while it was being imported (${read} bytes now, ${plan.totalBytes} when it was checked)`,
+			);
+		}
+	} else {
+		const rows = new RowReader(plan.delimiter);
+		for await (const chunk of dataChunks(open, plan)) {
+			rows.read(chunk, visit);
+			// A full part is uploaded before the next chunk is read: memory stays at the budget.
+			yield* handReady();
+		}
+		rows.finish(visit);
 	}
-	rows.finish(visit);
 	const rest = writers
 		.filter((writer) => writer.rows > 0)
 		.sort((a, b) => a.dataStart - b.dataStart);

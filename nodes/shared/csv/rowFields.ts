@@ -214,3 +214,184 @@ export async function forEachRow(
 	for await (const chunk of chunks) rows.read(chunk, visit);
 	rows.finish(visit);
 }
+
+/** Bytes of one block of a `RowLog`: blocks are let go of one by one as they are read back. */
+const LOG_BLOCK_BYTES = 256 * 1024;
+/** Varints hold values below this (bitwise arithmetic); a larger one ends the log. */
+const LOG_VALUE_LIMIT = 0x7fffffff;
+
+/**
+ * The rows one read found (as `RowViews` hands them to a `RowVisitor`), written down in a few
+ * bytes each: where each row starts and ends (as varints of the distance from the row before)
+ * and a small number the caller tags it with. A later read of the same bytes hands out the
+ * same rows from it (`LoggedRows`) without finding the row ends again: finding them is most of
+ * a read's work. Past `maxBytes` the log gives up (`complete` false) and lets its memory go.
+ */
+export class RowLog {
+	private blocks: Uint8Array[] = [];
+	/** where each block's bytes end (the current one's: `fill`) */
+	private fills: number[] = [];
+	private block: Uint8Array = new Uint8Array(0);
+	private fill = 0;
+	private size = 0;
+	private lastEnd = 0;
+	private given = false;
+	rows = 0;
+	/** the stream offset where the last row ended */
+	get end(): number {
+		return this.lastEnd;
+	}
+
+	constructor(private readonly maxBytes: number) {}
+
+	/** True while every row added is in the log. */
+	get complete(): boolean {
+		return !this.given;
+	}
+
+	/** Lets go of the log: it is of no use any more. */
+	giveUp(): void {
+		this.given = true;
+		this.blocks = [];
+		this.fills = [];
+		this.block = new Uint8Array(0);
+	}
+
+	/** Adds the row a `RowVisitor` was given (its bytes, stream offset) with `tag`. */
+	add(start: number, contentEnd: number, rowEnd: number, streamStart: number, tag: number): void {
+		if (this.given) return;
+		const gap = streamStart - this.lastEnd;
+		const content = contentEnd - start;
+		const lineBreak = rowEnd - contentEnd;
+		const head = (content * 3 + lineBreak) * 2 + (gap > 0 ? 1 : 0);
+		if (head > LOG_VALUE_LIMIT || gap > LOG_VALUE_LIMIT || tag > LOG_VALUE_LIMIT || gap < 0) {
+			this.giveUp();
+			return;
+		}
+		if (this.fill + 15 > this.block.length) {
+			if (this.size + LOG_BLOCK_BYTES > this.maxBytes) {
+				this.giveUp();
+				return;
+			}
+			if (this.blocks.length > 0) this.fills.push(this.fill);
+			this.block = new Uint8Array(LOG_BLOCK_BYTES);
+			this.blocks.push(this.block);
+			this.fill = 0;
+			this.size += LOG_BLOCK_BYTES;
+		}
+		this.put(head);
+		if (gap > 0) this.put(gap);
+		this.put(tag);
+		this.lastEnd = streamStart + rowEnd - start;
+		this.rows++;
+	}
+
+	private put(value: number): void {
+		const block = this.block;
+		let at = this.fill;
+		while (value >= 0x80) {
+			block[at++] = (value & 0x7f) | 0x80;
+			value >>>= 7;
+		}
+		block[at++] = value;
+		this.fill = at;
+	}
+
+	/**
+	 * Hands the blocks written, in order, and where each one's bytes end, to one `LoggedRows`,
+	 * which lets each go once read: the log is empty afterwards.
+	 */
+	take(): { blocks: Uint8Array[]; fills: number[] } {
+		if (this.given) throw new Error('The row log is incomplete or was read already');
+		const taken = { blocks: this.blocks, fills: [...this.fills, this.fill] };
+		this.giveUp();
+		return taken;
+	}
+}
+
+/**
+ * The rows of a `RowLog`, handed out from a second read of the same bytes as `RowReader` hands
+ * out rows it finds: `read` each chunk, then `finish`. The stream read here starts at offset
+ * `base` of the one logged. `tag` is the tag of the row being visited.
+ */
+export class LoggedRows {
+	private readonly views = new RowViews(() => {});
+	private readonly blocks: Uint8Array[];
+	private readonly fills: number[];
+	private blockIndex = 0;
+	private at = 0;
+	private left: number;
+	private streamEnd = 0;
+	/** the end of the last row handed out, in this stream's offsets */
+	private lastEnd: number;
+	/** the next row, decoded but not yet in the bytes read (-1: none decoded) */
+	private nextStart = -1;
+	private nextContentEnd = 0;
+	private nextRowEnd = 0;
+	private nextTag = 0;
+	tag = 0;
+
+	constructor(log: RowLog, base: number) {
+		this.left = log.rows;
+		({ blocks: this.blocks, fills: this.fills } = log.take());
+		this.lastEnd = -base;
+	}
+
+	private get(): number {
+		let block = this.blocks[this.blockIndex];
+		if (this.at >= this.fills[this.blockIndex]) {
+			this.blocks[this.blockIndex] = EMPTY; // read: let it go
+			block = this.blocks[++this.blockIndex];
+			this.at = 0;
+		}
+		let value = 0;
+		let shift = 0;
+		for (;;) {
+			const byte = block[this.at++];
+			value |= (byte & 0x7f) << shift;
+			if (byte < 0x80) return value >>> 0;
+			shift += 7;
+		}
+	}
+
+	private decode(): void {
+		const head = this.get();
+		const gap = head & 1 ? this.get() : 0;
+		const lengths = head >>> 1;
+		const lineBreak = lengths % 3;
+		const content = (lengths - lineBreak) / 3;
+		this.nextStart = this.lastEnd + gap;
+		this.nextContentEnd = this.nextStart + content;
+		this.nextRowEnd = this.nextContentEnd + lineBreak;
+		this.nextTag = this.get();
+	}
+
+	/** Reads the next chunk of the stream and visits each logged row that ends in it. */
+	read(chunk: Buffer, visit: RowVisitor): void {
+		if (chunk.length === 0) return;
+		const views = this.views;
+		views.visit = visit;
+		views.begin(chunk);
+		this.streamEnd += chunk.length;
+		for (;;) {
+			if (this.nextStart === -1) {
+				if (this.left === 0) break;
+				this.left--;
+				this.decode();
+			}
+			if (this.nextRowEnd > this.streamEnd) break;
+			// The bytes before the row (empty lines): no row, as RowViews takes an empty line.
+			if (this.nextStart > this.lastEnd) views.rowEnd(this.lastEnd, this.nextStart);
+			this.tag = this.nextTag;
+			views.rowEnd(this.nextContentEnd, this.nextRowEnd);
+			this.lastEnd = this.nextRowEnd;
+			this.nextStart = -1;
+		}
+		views.end();
+	}
+
+	/** The end of the stream: true when every logged row was handed out. */
+	finish(): boolean {
+		return this.nextStart === -1 && this.left === 0;
+	}
+}

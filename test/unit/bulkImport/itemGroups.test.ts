@@ -1,3 +1,5 @@
+import type { IDataObject } from 'n8n-workflow';
+
 import {
 	firstItemDiffering,
 	groupItems,
@@ -159,6 +161,34 @@ describe('item records', () => {
 		expect(autoMappedRecord({ anything: 1 }, none.fields, none.byNormalizedName).record).toEqual({
 			anything: 1,
 		});
+	});
+
+	it("reads an item's fields once each, and no property descriptor (n8n 1.x hands a Code node's items as vm2 proxies, whose every read costs)", () => {
+		const reads: string[] = [];
+		const item = new Proxy(
+			{ email: 'a@example.com', firstName: 'A', listId: 2001, [Symbol('tag')]: 'x' } as object,
+			{
+				ownKeys: (target) => (reads.push('ownKeys'), Reflect.ownKeys(target)),
+				get: (target, key) => (reads.push(`get ${String(key)}`), Reflect.get(target, key)),
+				getOwnPropertyDescriptor: (target, key) => (
+					reads.push(`descriptor ${String(key)}`),
+					Reflect.getOwnPropertyDescriptor(target, key)
+				),
+			},
+		);
+
+		const mapped = autoMappedRecord(
+			withoutSettingFields(item as IDataObject, new Set(['listId'])),
+			known.fields,
+			known.byNormalizedName,
+		);
+
+		expect(mapped).toEqual({
+			record: { email: 'a@example.com', firstName: 'A' },
+			leftOut: [],
+			misspelled: [],
+		});
+		expect(reads).toEqual(['ownKeys', 'get email', 'get firstName']);
 	});
 
 	it('leaves out setting fields and empty manual values', () => {

@@ -9,7 +9,7 @@ import {
 } from '../../../shared/csv/encoding';
 import { planParts, type SplitPlan } from '../../../shared/csv/splitter';
 import { CsvFileError } from '../../../shared/csv/fileErrors';
-import { GroupTally } from '../../../shared/csv/groupSplitter';
+import { DEFAULT_ROW_LOG_BYTES, GroupTally } from '../../../shared/csv/groupSplitter';
 import { toNodeError } from '../../../shared/nodeErrors';
 import { fileErrorToNodeError } from './importErrors';
 import type { PlanGrouping } from '../plan/importPlan';
@@ -85,7 +85,13 @@ export async function lookBeforeUpload(
 				const columns = groupColumnIndices(header, names);
 				// A missing column is refused after the read, as a file error would be refused first.
 				if (names.length === 0 || columns.includes(undefined)) return undefined;
-				groups = new GroupTally(columns as number[], delimiterOf(format), MAX_GROUPS);
+				// Its row log spares pass 2 finding the rows again (most of a read's work).
+				groups = new GroupTally(
+					columns as number[],
+					delimiterOf(format),
+					MAX_GROUPS,
+					DEFAULT_ROW_LOG_BYTES,
+				);
 				return groups.visit;
 			},
 		});

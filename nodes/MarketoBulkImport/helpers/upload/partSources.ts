@@ -176,6 +176,7 @@ async function groupedParts(
 			memoryBudgetBytes: DEFAULT_GROUP_BUDGET_BYTES,
 			// Each part is uploaded (or copied, when deferred) before the next is asked for.
 			reusePartBuffers: !file.keepPartBodies,
+			tally: tallied,
 		})) {
 			yield {
 				index: part.index,
