@@ -59,6 +59,7 @@ export class RunFiles {
 				dataEnd: ref.dataEnd,
 				firstRowNumber: batch.firstRowNumber,
 				...(ref.group ? { group: ref.group } : {}),
+				...(ref.rowNumbers ? { rowNumbers: ref.rowNumbers } : {}),
 			});
 		}
 	}

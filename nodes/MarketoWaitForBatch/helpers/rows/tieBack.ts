@@ -26,7 +26,7 @@ import {
 	hashOfUnquotedField,
 	type FieldBounds,
 } from '../../../shared/csv/rowFields';
-import { itemAtOffset, type ItemRange } from '../../../shared/itemRanges';
+import { AscendingRangeCursor, itemAtOffset, type ItemRange } from '../../../shared/itemRanges';
 import type { TieBack } from '../../../shared/rowItems';
 import type { ResultFile } from './resultRows';
 
@@ -52,6 +52,12 @@ export interface SubmittedPart {
 	 * rows of the range whose group columns hold these values; the others are other batches'.
 	 */
 	group?: SubmittedGroup;
+	/**
+	 * The part's rows' numbers, when not every row of the range is the part's (rows held back
+	 * for a later part, or a held-back part's rows spread over the file): the others' positions
+	 * count, their rows are not candidates.
+	 */
+	rowNumbers?: ItemRange[];
 }
 
 /** Pure: whether a parsed row belongs to the group (a row outside any group belongs to every part). */
@@ -272,10 +278,12 @@ async function tieBackInTurn(files: ResultFile[], part: SubmittedPart): Promise<
 	);
 	if (wanted.length > 0) {
 		const delimiterByte = part.delimiter.charCodeAt(0);
+		const own = part.rowNumbers ? new AscendingRangeCursor(part.rowNumbers) : null;
 		await forEachRow(
 			part.reader.range(part.dataStart, part.dataEnd),
 			part.delimiter,
 			(bytes, start, end, position) => {
+				if (own !== null && !own.includes(part.firstRowNumber + position)) return;
 				let fields: string[] | undefined;
 				for (let i = 0; i < wanted.length; i++) {
 					if (!wanted[i].mayHold(bytes, start, end, delimiterByte)) continue;
