@@ -185,4 +185,44 @@ describe('Marketo Bulk Import: the same record in parts that may run at once', (
 			{ batchId: batches[3].batchId, firstName: 'Bad1', rowNumber: 57, tieBack: 'exact' },
 		]);
 	});
+
+	it.each([
+		[
+			3,
+			{ from: 55, to: 58, heldBack: [{ from: 52, to: 52 }] },
+			'row 52 (held back for a later part: their records have rows in an earlier part), and rows 55-58',
+		],
+		[
+			4,
+			{ from: 59, to: 58, heldBack: [{ from: 52, to: 52 }] },
+			'row 52 (held back for a later part: their records have rows in an earlier part)',
+		],
+	])(
+		'an import that stops at upload %i names the held-back rows among the rows not submitted',
+		async (failingUpload, rowsNotSubmitted, named) => {
+			sim.state.scriptFault({
+				route: 'importLeads',
+				times: failingUpload - 1,
+				answer: { kind: 'delay', ms: 0 },
+			});
+			sim.state.scriptFault({
+				route: 'importLeads',
+				answer: { kind: 'envelope', code: '1003', message: 'Invalid data' },
+			});
+			const text = file({
+				40: { email: 'aa@k.com', firstName: 'Ok-1' },
+				52: { email: 'aa@k.com', firstName: 'Ok-2' },
+			});
+			const result = await runBulkImport(
+				sim,
+				{ operation: 'importLeads', options: TINY_PARTS },
+				[await fileItem(text, 'keys.csv')],
+				true,
+			);
+			const [error] = result.outputs[0].filter((item) => item.json.error !== undefined);
+			expect(error.json.rowsNotSubmitted).toEqual(rowsNotSubmitted);
+			expect(error.json.description).toContain(`Not submitted: ${named}.`);
+			expect(error.json.submittedBatchIds).toHaveLength(failingUpload - 1);
+		},
+	);
 });
