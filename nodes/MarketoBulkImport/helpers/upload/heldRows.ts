@@ -57,10 +57,22 @@ export async function findRepeatedKeys(
 	const keys = new RepeatedKeys(seenBitsFor(splitPlan.totalBytes));
 	const reader = new RecordKeyReader(splitPlan.delimiter, keyIndices);
 	await forEachDataRow(open, splitPlan, (bytes, start, contentEnd) =>
-		keys.see(reader.hashOf(bytes, start, contentEnd)),
+		keys.see(reader.hashOf(bytes, start, contentEnd), reader.second),
 	);
 	keys.doneSeeing();
 	return keys;
+}
+
+/** The table slot of the row's record, -1 when no other row of the file may hold it. */
+function slotOfRow(
+	keys: RepeatedKeys,
+	reader: RecordKeyReader,
+	bytes: Buffer,
+	start: number,
+	contentEnd: number,
+): number {
+	const hash = reader.hashOf(bytes, start, contentEnd);
+	return keys.slotOf(hash, reader.second);
 }
 
 /** A part's own rows after the rows held back were taken out. */
@@ -103,7 +115,7 @@ export function keepRows(
 		rowEnd: number,
 		streamStart: number,
 	) => {
-		const slot = keys.slotOf(reader.hashOf(bytes, start, contentEnd));
+		const slot = slotOfRow(keys, reader, bytes, start, contentEnd);
 		if (slot >= 0) {
 			keys.claimFirst(slot, part.index);
 			if (keys.firstPartOf(slot) !== part.index) {
@@ -175,7 +187,7 @@ export async function* heldBackParts(
 
 	const visit: DataRowVisitor = (bytes, start, contentEnd, rowEnd, rowNumber, fileOffset) => {
 		while (ownPart + 1 < parts.length && parts[ownPart + 1].firstRowNumber <= rowNumber) ownPart++;
-		const slot = keys.slotOf(reader.hashOf(bytes, start, contentEnd));
+		const slot = slotOfRow(keys, reader, bytes, start, contentEnd);
 		if (slot < 0 || keys.firstPartOf(slot) === ownPart) return;
 		const length = rowEnd - start;
 		if (current !== null && filled + length > maxPartBytes) close();
@@ -259,7 +271,7 @@ export function partDependencies(
 	if (keys.overflowed) return partIndex > 0 ? [partIndex - 1] : [];
 	const waitsFor: number[] = [];
 	const visit = (bytes: Buffer, start: number, contentEnd: number) => {
-		const slot = keys.slotOf(reader.hashOf(bytes, start, contentEnd));
+		const slot = slotOfRow(keys, reader, bytes, start, contentEnd);
 		if (slot < 0) return;
 		const last = keys.lastPartOf(slot);
 		if (last !== null && last !== partIndex && !waitsFor.includes(last)) waitsFor.push(last);

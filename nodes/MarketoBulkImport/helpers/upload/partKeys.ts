@@ -3,8 +3,9 @@
  * batches that upsert the same lead (program member, custom-object record) must not run in
  * Marketo's two lanes at once: Adobe warns that concurrent upserts with the same key can
  * create duplicates. A row's record key is its lookup value (email for program members, the
- * dedupe fields for custom objects); it is kept as a 32-bit hash only. Two records whose keys
- * hash alike are treated as one: that costs a wait that was not needed, never an overlap.
+ * dedupe fields for custom objects); it is kept as two 32-bit hashes only. Two records whose
+ * keys hash alike are treated as one: that costs a wait that was not needed, never an overlap
+ * (with 64 bits, about once in a million 1 GB files).
  */
 import { parseDelimited } from '../../../shared/csv/parser';
 import { findUnquotedField, type FieldBounds } from '../../../shared/csv/rowFields';
@@ -23,6 +24,15 @@ export function keyColumnIndices(header: string[], keyColumns: string[]): number
 
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
+/** The second hash: the same walk with other constants (murmur's multiplier), mixed at the end. */
+const SECOND_OFFSET = 0x9747b28c;
+const SECOND_PRIME = 0x5bd1e995;
+
+function finishSecond(hash: number): number {
+	let h = hash ^ (hash >>> 15);
+	h = Math.imul(h, 0x2c1b3c6d);
+	return (h ^ (h >>> 12)) >>> 0;
+}
 
 function isAsciiSpace(byte: number): boolean {
 	return byte === 0x20 || (byte >= 0x09 && byte <= 0x0d);
@@ -34,17 +44,21 @@ function nonZero(hash: number): number {
 }
 
 /**
- * Pure: the hash of key values as Marketo compares them: without regard to case or
+ * Pure: the two hashes of key values as Marketo compares them: without regard to case or
  * surrounding spaces (folding can only make two keys look equal: a wait, never a missed
- * overlap); 0 when every value is empty (such a row names no record).
+ * overlap); [0, 0] when every value is empty (such a row names no record).
  */
-export function hashOfKeyValues(values: string[]): number {
+export function hashesOfKeyValues(values: string[]): [number, number] {
 	const normalized = values.map((value) => value.trim().toLowerCase());
-	if (normalized.every((value) => value === '')) return 0;
+	if (normalized.every((value) => value === '')) return [0, 0];
 	const bytes = Buffer.from(normalized.join('\u0000'), 'utf8');
 	let hash = FNV_OFFSET;
-	for (let i = 0; i < bytes.length; i++) hash = Math.imul(hash ^ bytes[i], FNV_PRIME);
-	return nonZero(hash);
+	let second = SECOND_OFFSET;
+	for (let i = 0; i < bytes.length; i++) {
+		hash = Math.imul(hash ^ bytes[i], FNV_PRIME);
+		second = Math.imul(second ^ bytes[i], SECOND_PRIME);
+	}
+	return [nonZero(hash), finishSecond(second)];
 }
 
 /**
@@ -53,6 +67,8 @@ export function hashOfKeyValues(values: string[]): number {
  * non-ASCII value sends the row through the parser.
  */
 export class RecordKeyReader {
+	/** the second hash of the row `hashOf` read last */
+	second = 0;
 	private readonly field: FieldBounds = { start: 0, end: 0 };
 	private readonly delimiterByte: number;
 
@@ -63,10 +79,14 @@ export class RecordKeyReader {
 		this.delimiterByte = delimiter.charCodeAt(0);
 	}
 
-	/** The key hash of the row whose content is bytes [start, end); 0 when it names no record. */
+	/**
+	 * The first key hash of the row whose content is bytes [start, end), 0 when it names no
+	 * record; its second hash is then in `second` (no array made per row).
+	 */
 	hashOf(bytes: Buffer, start: number, end: number): number {
 		const { field, indices } = this;
 		let hash = FNV_OFFSET;
+		let second = SECOND_OFFSET;
 		let empty = true;
 		for (let k = 0; k < indices.length; k++) {
 			if (!findUnquotedField(bytes, start, end, indices[k], this.delimiterByte, field))
@@ -75,15 +95,21 @@ export class RecordKeyReader {
 			let to = field.end;
 			while (from < to && isAsciiSpace(bytes[from])) from++;
 			while (to > from && isAsciiSpace(bytes[to - 1])) to--;
-			if (k > 0) hash = Math.imul(hash, FNV_PRIME); // the separator, a 0 byte
+			if (k > 0) {
+				// the separator, a 0 byte
+				hash = Math.imul(hash, FNV_PRIME);
+				second = Math.imul(second, SECOND_PRIME);
+			}
 			for (let i = from; i < to; i++) {
 				let byte = bytes[i];
 				if (byte >= 0x80) return this.parsedHash(bytes, start, end);
 				if (byte >= 0x41 && byte <= 0x5a) byte += 0x20;
 				hash = Math.imul(hash ^ byte, FNV_PRIME);
+				second = Math.imul(second ^ byte, SECOND_PRIME);
 			}
 			if (to > from) empty = false;
 		}
+		this.second = empty ? 0 : finishSecond(second);
 		return empty ? 0 : nonZero(hash);
 	}
 
@@ -92,7 +118,9 @@ export class RecordKeyReader {
 			parseDelimited(bytes.toString('utf8', start, end), this.delimiter, {
 				atFileStart: false,
 			})[0] ?? [];
-		return hashOfKeyValues(this.indices.map((index) => fields[index] ?? ''));
+		const [hash, second] = hashesOfKeyValues(this.indices.map((index) => fields[index] ?? ''));
+		this.second = second;
+		return hash;
 	}
 }
 
@@ -116,12 +144,13 @@ const NO_PART = 0;
  * key hash in a bit filter and keeps in a table only those whose bit was already set (every
  * repeated key, plus a few that merely share a bit: those cost an unneeded wait). The table
  * then records, per kept key, the first part that holds it and the last part that took its rows.
- * Memory: the filter (at most 16 MB) and 8 bytes per table slot (at most 16 MB).
+ * Memory: the filter (at most 16 MB) and 12 bytes per table slot (at most 24 MB).
  */
 export class RepeatedKeys {
 	private seen: Uint8Array | null;
 	private readonly seenMask: number;
 	private keys = new Uint32Array(1 << 12);
+	private seconds = new Uint32Array(1 << 12);
 	private first = new Uint16Array(1 << 12);
 	private last = new Uint16Array(1 << 12);
 	size = 0;
@@ -136,8 +165,8 @@ export class RepeatedKeys {
 		this.seenMask = seenBits - 1;
 	}
 
-	/** First reading: one row's key hash (0: no key). */
-	see(hash: number): void {
+	/** First reading: one row's key hashes (0: no key). */
+	see(hash: number, second: number): void {
 		if (hash === 0 || this.overflowed || this.seen === null) return;
 		const bit = (Math.imul(hash, 0x9e3779b1) >>> 0) & this.seenMask;
 		const mask = 1 << (bit & 7);
@@ -145,15 +174,16 @@ export class RepeatedKeys {
 			this.seen[bit >>> 3] |= mask;
 			return;
 		}
-		if (this.slotOf(hash) >= 0) return;
+		if (this.slotOf(hash, second) >= 0) return;
 		if (this.size >= this.maxKeys) {
 			this.overflowed = true;
 			this.keys = new Uint32Array(0);
+			this.seconds = new Uint32Array(0);
 			this.first = new Uint16Array(0);
 			this.last = new Uint16Array(0);
 			return;
 		}
-		this.insert(hash);
+		this.insert(hash, second);
 	}
 
 	/** The first reading is over: the filter is let go. */
@@ -166,32 +196,37 @@ export class RepeatedKeys {
 	}
 
 	/** The table slot of a repeated key, -1 when the key is held once in the whole file. */
-	slotOf(hash: number): number {
+	slotOf(hash: number, second: number): number {
 		if (hash === 0 || this.keys.length === 0) return -1;
 		const mask = this.keys.length - 1;
 		for (let slot = this.home(hash); ; slot = (slot + 1) & mask) {
 			const key = this.keys[slot];
-			if (key === hash) return slot;
+			if (key === hash && this.seconds[slot] === second) return slot;
 			if (key === 0) return -1;
 		}
 	}
 
-	private insert(hash: number): void {
+	private insert(hash: number, second: number): void {
 		if ((this.size + 1) * 2 > this.keys.length) this.grow();
 		const mask = this.keys.length - 1;
 		let slot = this.home(hash);
 		while (this.keys[slot] !== 0) slot = (slot + 1) & mask;
 		this.keys[slot] = hash;
+		this.seconds[slot] = second;
 		this.size++;
 	}
 
+	/** Only while seeing: the part columns are still empty. */
 	private grow(): void {
 		const old = this.keys;
+		const oldSeconds = this.seconds;
 		this.keys = new Uint32Array(old.length * 2);
+		this.seconds = new Uint32Array(old.length * 2);
 		this.first = new Uint16Array(old.length * 2);
 		this.last = new Uint16Array(old.length * 2);
 		this.size = 0;
-		for (const key of old) if (key !== 0) this.insert(key);
+		for (let slot = 0; slot < old.length; slot++)
+			if (old[slot] !== 0) this.insert(old[slot], oldSeconds[slot]);
 	}
 
 	/** The first part (0-based) holding the key in `slot`, or null before any does. */
