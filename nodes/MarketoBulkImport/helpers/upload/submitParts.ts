@@ -25,7 +25,6 @@ import {
 import type { ImportPlan } from '../plan/importPlan';
 import type { ImportSession } from '../run/importSession';
 import { effectiveMaxPartBytes, lookBeforeUpload } from './lookBeforeUpload';
-
 import { heldBackParts, keepRows, partDependencies, sameKeyGuardOf } from './heldRows';
 import { partSourceOf, type PartSource, type PlannedPart } from './partSources';
 import { assertHeaderMatches } from '../plan/preflight';
