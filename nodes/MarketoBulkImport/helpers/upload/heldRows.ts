@@ -45,7 +45,8 @@ async function forEachDataRow(
 	splitPlan: SplitPlan,
 	visit: DataRowVisitor,
 ): Promise<void> {
-	for await (const _ of forEachDataRowInTurns(open, splitPlan, visit, () => false));
+	const rows = forEachDataRowInTurns(open, splitPlan, visit, () => false);
+	while ((await rows.next()).done !== true);
 }
 
 /** The first reading: every key the file holds more than once (a few more, see RepeatedKeys). */
