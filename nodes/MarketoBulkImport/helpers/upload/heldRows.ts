@@ -307,6 +307,8 @@ export async function sameKeyGuardOf(
 	splitPlan: SplitPlan,
 	source: PartSource,
 	itemIndex: number,
+	/** the keys pass 1 already found (a grouped import) */
+	found?: RepeatedKeys,
 ): Promise<{ keysKnown: boolean; guard: SameKeyGuard | null }> {
 	// One part has no other part to collide with: its keys are not worth reading.
 	if (!source.manyParts) return { keysKnown: false, guard: null };
@@ -316,7 +318,7 @@ export async function sameKeyGuardOf(
 	if (partIndices === null || fileIndices === null) return { keysKnown: false, guard: null };
 	let keys: RepeatedKeys;
 	try {
-		keys = await findRepeatedKeys(file.open, splitPlan, fileIndices);
+		keys = found ?? (await findRepeatedKeys(file.open, splitPlan, fileIndices));
 	} catch (error) {
 		throw toNodeError(context.getNode(), error, itemIndex);
 	}

@@ -236,12 +236,17 @@ export async function submitParts(
 	const submitted: SubmittedPart[] = [];
 	const maxPartBytes = effectiveMaxPartBytes(settings.partSizeLimitBytes, file.fileName);
 
-	const { splitPlan, format, groups } = await lookBeforeUpload(
+	// A grouped import's keys do not depend on its header (program members: email).
+	const groupedKeyColumns = plan.grouping
+		? await plan.keyColumns(this, session.describeCache, itemIndex, [])
+		: undefined;
+	const { splitPlan, format, groups, repeatedKeys } = await lookBeforeUpload(
 		this,
 		file,
 		maxPartBytes,
 		itemIndex,
 		plan.grouping,
+		groupedKeyColumns,
 	);
 	let source: PartSource;
 	try {
@@ -274,6 +279,7 @@ export async function submitParts(
 		splitPlan,
 		source,
 		itemIndex,
+		repeatedKeys,
 	);
 	/** the batch of each part uploaded (0-based part index), for the parts that wait for it */
 	const batchOfPart = new Map<number, number>();
