@@ -11,7 +11,9 @@
  *   kept in the details (two reads can never beat one, so that ratio is below 0.5).
  * - peak memory growth while splitting <size>: RSS in a fresh process, sampled while
  *   checking and splitting, minus the settled baseline. Target < 64 MB: memory is
- *   bounded by the part size, not the file size.
+ *   bounded by the part size, not the file size. At 1 GB also "with the same-key guard":
+ *   the split as the node does it for a file of many parts, the lookup values (one per row,
+ *   all different: the most the key filter holds) read, hashed and rows held back.
  * Both split the way the node's binary input does: parts in one reused buffer
  * (`reusePartBuffer`), each part used before the next is asked for.
  * - transcoding ratio (100 MB Windows-1252): the same two passes over a Windows-1252
@@ -130,7 +132,12 @@ async function splitThroughput(
 	};
 }
 
-function splitMemory(ctx: BenchContext, label: string, file: string): BenchResult {
+function splitMemory(
+	ctx: BenchContext,
+	label: string,
+	file: string,
+	withKeys = false,
+): BenchResult {
 	const probe = path.join(__dirname, 'csv', 'splitMemoryProbe.ts');
 	const child = spawnSync(
 		process.execPath,
@@ -141,6 +148,7 @@ function splitMemory(ctx: BenchContext, label: string, file: string): BenchResul
 			probe,
 			file,
 			String(DEFAULT_MAX_PART_BYTES),
+			...(withKeys ? ['with-keys'] : []),
 		],
 		{ cwd: ctx.rootDir, encoding: 'utf8', maxBuffer: 1024 * 1024 },
 	);
@@ -153,7 +161,7 @@ function splitMemory(ctx: BenchContext, label: string, file: string): BenchResul
 		`${label}: peak RSS growth ${measured.growthMB.toFixed(1)} MB over ${measured.parts} parts`,
 	);
 	return {
-		name: `peak memory growth while splitting ${label}`,
+		name: `peak memory growth while splitting ${label}${withKeys ? ' with the same-key guard' : ''}`,
 		value: measured.growthMB,
 		unit: 'MB',
 		target: { op: '<', value: 64 },
@@ -304,9 +312,11 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
 		const throughputName = `split throughput ratio ${size.label}`;
 		const memoryName = `peak memory growth while splitting ${size.label}`;
 		const tieBackName = `tie-back time ratio to one raw read ${size.label}`;
+		const keysMemoryName = `${memoryName} with the same-key guard`;
 		if (
 			!ctx.wants(throughputName) &&
 			!ctx.wants(memoryName) &&
+			!(size.tieBack && ctx.wants(keysMemoryName)) &&
 			!(size.tieBack && ctx.wants(tieBackName))
 		)
 			continue;
@@ -327,6 +337,9 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
 				);
 			}
 			if (ctx.wants(memoryName)) results.push(splitMemory(ctx, size.label, file));
+			// The lookup values of every row hashed and kept in bounded memory (issue 23).
+			if (size.tieBack && ctx.wants(keysMemoryName))
+				results.push(splitMemory(ctx, size.label, file, true));
 			if (size.tieBack && ctx.wants(`tie-back time ratio to one raw read ${size.label}`)) {
 				results.push(...(await tieBackCost(ctx, size.label, file, generated.bytes)));
 			}

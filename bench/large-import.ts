@@ -103,8 +103,10 @@ export interface ImportTiming {
 	makespanMs: number;
 	/** From the Import node's start to the first part's submission. */
 	firstUploadMs: number;
-	/** Lookup values each part shared with the part before it (the same-key guard). */
-	keysShared: number[];
+	/** Rows each part held back for a later part (the same-key guard). */
+	rowsHeldBack: number[];
+	/** Batches each part waited for before it was uploaded (the same-key guard). */
+	waitedFor: number[];
 }
 
 function lastTask(data: N8nRun['data'], node: string) {
@@ -133,7 +135,10 @@ export function importTiming(
 		importStart,
 		makespanMs: waitTask.startTime + waitTask.executionTime - importStart,
 		firstUploadMs: Math.min(...parts.map((part) => part.submittedAt)) - importStart,
-		keysShared: items.map((item) => Number(item.json.keysSharedWithPreviousPart ?? 0)),
+		rowsHeldBack: items.map((item) => Number(item.json.rowsHeldBack ?? 0)),
+		waitedFor: items.map((item) =>
+			Array.isArray(item.json.waitedForBatchIds) ? item.json.waitedForBatchIds.length : 0,
+		),
 	};
 }
 

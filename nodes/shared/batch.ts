@@ -50,6 +50,14 @@ export interface BatchDescriptor extends IDataObject {
 		 * (surrounding spaces ignored); the other rows in the range belong to other batches.
 		 */
 		group?: SubmittedGroup;
+		/**
+		 * The part's rows' data-row numbers in the file, when they are not every row of
+		 * [dataStart, dataEnd): rows of a record an earlier part holds are taken out of their
+		 * part and uploaded in a later one (the same-key guard), so a part's range may hold
+		 * rows that are not its own, and a held-back part's rows are spread over the file.
+		 * `firstRowNumber` is the number of the range's first row (itemRanges.ts).
+		 */
+		rowNumbers?: ItemRange[];
 	};
 	submittedAt: string;
 	/** the instance's import speed Bulk Import measured while waiting for queue slots (rows/s), when it did */
@@ -57,11 +65,16 @@ export interface BatchDescriptor extends IDataObject {
 	/** the batch's end, when Bulk Import already saw it while waiting for a queue slot */
 	finalStatus?: SeenFinalStatus;
 	/**
-	 * Lookup values (dedupe fields for custom objects) this part shares with the part before
-	 * it. When above 0, this part was submitted only once that part's batch had finished, so
-	 * Marketo never upserts the same record from two batches at once.
+	 * Rows of this part's range that were held back for a later part (the same-key guard):
+	 * their records have rows in an earlier part, and two batches holding the same lookup
+	 * value (dedupe fields for custom objects) never run at once.
 	 */
-	keysSharedWithPreviousPart?: number;
+	rowsHeldBack?: number;
+	/**
+	 * Batches that had to finish before this part was uploaded, because they hold earlier
+	 * rows of this part's records (the same-key guard); absent when it waited for none.
+	 */
+	waitedForBatchIds?: number[];
 	/**
 	 * Set when creating this batch first failed in a way that leaves Marketo's answer unknown
 	 * (HTTP 5xx, a lost connection, 604/608/611/713): batches Marketo may have made from that

@@ -10,15 +10,41 @@ export interface ItemRange {
 	to: number;
 }
 
+/** Adds `index` after the ranges' last entry (extending the last range when it follows on). */
+export function appendToRanges(ranges: ItemRange[], index: number): void {
+	const last = ranges[ranges.length - 1];
+	if (last !== undefined && index === last.to + 1) last.to = index;
+	else ranges.push({ from: index, to: index });
+}
+
 /** Pure: item indices in row order -> the fewest ranges that list them in that order. */
 export function toItemRanges(indices: readonly number[]): ItemRange[] {
 	const ranges: ItemRange[] = [];
-	for (const index of indices) {
-		const last = ranges[ranges.length - 1];
-		if (last !== undefined && index === last.to + 1) last.to = index;
-		else ranges.push({ from: index, to: index });
-	}
+	for (const index of indices) appendToRanges(ranges, index);
 	return ranges;
+}
+
+/** Pure: how many indices the ranges list. */
+export function countOfRanges(ranges: readonly ItemRange[]): number {
+	let count = 0;
+	for (const { from, to } of ranges) count += to - from + 1;
+	return count;
+}
+
+/**
+ * Whether ascending numbers are in ascending ranges, asked in order (a part's row numbers,
+ * read front to back): each question moves a cursor forward, so a whole part costs one walk.
+ */
+export class AscendingRangeCursor {
+	private at = 0;
+
+	constructor(private readonly ranges: readonly ItemRange[]) {}
+
+	includes(value: number): boolean {
+		const { ranges } = this;
+		while (this.at < ranges.length && ranges[this.at].to < value) this.at++;
+		return this.at < ranges.length && ranges[this.at].from <= value;
+	}
 }
 
 /** Pure: the item at 0-based position `offset` of the rows the ranges list, null past their end. */

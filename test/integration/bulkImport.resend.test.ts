@@ -259,17 +259,31 @@ describe('Marketo Bulk Import: a create whose answer was lost', () => {
 		expect(uploadCalls(sim)).toHaveLength(1);
 	});
 
-	it('on the first upload with no batch id known, when part 2 shares emails with part 1: stops before uploading part 2', async () => {
+	it('on the first upload with no batch id known, when part 2 shares emails with part 1: holds those rows back, uploads part 2 first, then part 1 again, then the held rows once part 1 has finished', async () => {
 		loseCreateOfPart(1, RESET, 'after');
 		const email = (i: number) =>
 			i >= 30 && i <= 35 ? `overlap${i - 25}@resend.example.com` : `overlap${i}@resend.example.com`;
-		const failure = await failureOf(
-			runBulkImport(sim, { operation: 'importLeads', options: TINY_PARTS }, [
-				await fileItem(leadFile(60, email), 'overlap.csv'),
-			]),
+		const result = await runBulkImport(sim, { operation: 'importLeads', options: TINY_PARTS }, [
+			await fileItem(leadFile(60, email), 'overlap.csv'),
+		]);
+		const batches = descriptors(result.outputs[0]);
+		const heldBack = batches[batches.length - 1];
+		expect(heldBack.submittedFile?.rowNumbers).toEqual([{ from: 30, to: 35 }]);
+		expect(heldBack.rows).toBe(6);
+		expect(heldBack.firstRowNumber).toBe(30);
+		const part1 = batches[0];
+		expect(part1.possibleDuplicateBatchIds).toBeDefined();
+		expect(heldBack.waitedForBatchIds).toEqual([part1.batchId]);
+		const jobs = new Map(sim.state.jobLedger().map((job) => [job.batchId, job]));
+		// Part 2 went up before part 1 was sent again; the held rows after part 1 had finished.
+		expect(jobs.get(batches[1].batchId)!.createdAt).toBeLessThanOrEqual(
+			jobs.get(part1.batchId)!.createdAt,
 		);
-		expect(failure.message).toMatch(/^Marketo may or may not have made a batch for rows 1-\d+/);
-		expect(uploadCalls(sim)).toHaveLength(1);
+		expect(jobs.get(heldBack.batchId)!.createdAt).toBeGreaterThanOrEqual(
+			jobs.get(part1.batchId)!.finishedAt!,
+		);
+		drain();
+		expect(sim.state.concurrentDuplicates()).toEqual([]);
 	});
 
 	it('after four lost answers for one part (three resends): stops, names the batches submitted and the rows that may be in Marketo', async () => {
@@ -306,7 +320,7 @@ describe('Marketo Bulk Import: a create whose answer was lost', () => {
 });
 
 describe('Marketo Bulk Import: the same lookup value in two parts', () => {
-	it('holds a part that shares emails with the part before until that part has finished, and says how many', async () => {
+	it('holds back the rows of part 2 whose emails part 1 holds until part 1 has finished; the rest of part 2 goes at once', async () => {
 		// Rows 15-25 repeat rows 1-11 (same emails, other case): they fall in part 2.
 		const email = (i: number) =>
 			i >= 15 && i <= 25 ? `Shared${i - 14}@Resend.Example.com` : `shared${i}@resend.example.com`;
@@ -315,18 +329,20 @@ describe('Marketo Bulk Import: the same lookup value in two parts', () => {
 		]);
 
 		const batches = descriptors(result.outputs[0]);
-		expect(batches.length).toBe(3);
-		expect(batches.map((d) => d.keysSharedWithPreviousPart)).toEqual([
+		expect(batches.length).toBe(4);
+		expect(batches[1].rowsHeldBack).toBeGreaterThan(0);
+		expect(batches.map((d) => d.waitedForBatchIds)).toEqual([
 			undefined,
-			expect.any(Number),
-			0,
+			undefined,
+			undefined,
+			[batches[0].batchId],
 		]);
-		expect(batches[1].keysSharedWithPreviousPart).toBeGreaterThan(0);
+		expect(batches[3].rows).toBe(batches[1].rowsHeldBack);
 		const jobs = sim.state.jobLedger();
-		expect(jobs[0].finishedAt).toBeDefined();
-		expect(jobs[1].createdAt).toBeGreaterThanOrEqual(jobs[0].finishedAt!);
-		// Part 3 shares nothing with part 2: it went up at once, while part 2 was still queued.
-		expect(jobs[2].createdAt).toBe(jobs[1].createdAt);
+		// Parts 1-3 went up at once; the held-back rows once part 1 had finished.
+		expect(jobs[1].createdAt).toBe(jobs[0].createdAt);
+		expect(jobs[2].createdAt).toBe(jobs[0].createdAt);
+		expect(jobs[3].createdAt).toBeGreaterThanOrEqual(jobs[0].finishedAt!);
 		drain();
 		expect(sim.state.concurrentDuplicates()).toEqual([]);
 	});

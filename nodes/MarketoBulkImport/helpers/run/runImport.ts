@@ -34,6 +34,8 @@ function binaryBatchItems(
 				dataEnd: part.dataEnd,
 				// A grouped import's part: only the range's rows of its group are its rows.
 				...(part.group ? { group: { ...part.group } } : {}),
+				// Rows held back for a later part, or a held-back part's rows from all over the file.
+				...(part.rowNumbers ? { rowNumbers: part.rowNumbers.map((range) => ({ ...range })) } : {}),
 			},
 		},
 		binary: { [binaryProperty]: binary },

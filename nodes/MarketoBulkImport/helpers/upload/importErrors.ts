@@ -4,6 +4,7 @@ import { EncodingError } from '../../../shared/csv/encoding';
 import type { CsvFileError } from '../../../shared/csv/fileErrors';
 import type { CreateOutcomeUnknownError } from '../../../shared/transport';
 import type { toNodeError } from '../../../shared/nodeErrors';
+import { appendToRanges, type ItemRange } from '../../../shared/itemRanges';
 import type { FileToImport, SubmittedPart } from './types';
 
 /**
@@ -11,16 +12,95 @@ import type { FileToImport, SubmittedPart } from './types';
  * its fix, which rows are in Marketo and which are not, and rows whose upload's answer was lost.
  */
 
-/** The data rows an import did not submit: `to` is the file's last row, null when the rest of the file was not read. */
+/**
+ * The data rows an import did not submit: `from` to `to` (the file's last row; null when the
+ * rest of the file was not read; below `from` when every row from there was submitted), and
+ * rows before `from` held back for a later part that was not uploaded (the same-key guard).
+ */
 export interface RowsNotSubmitted {
 	from: number;
 	to: number | null;
+	heldBack?: ItemRange[];
 }
 
 /** Pure: "rows 41-60", "row 60", "rows 41 to the end of the file". */
-export function describeRowRange(range: RowsNotSubmitted): string {
+export function describeRowRange(range: { from: number; to: number | null }): string {
 	if (range.to === null) return `rows ${range.from} to the end of the file`;
 	return range.to === range.from ? `row ${range.from}` : `rows ${range.from}-${range.to}`;
+}
+
+/** Ranges named in a message before the rest is only counted. */
+const RANGES_NAMED = 20;
+
+/** Pure: "rows 5, 9-12 and 40" (the first ranges, then how many rows more). */
+export function describeRowNumbers(ranges: readonly ItemRange[]): string {
+	const count = ranges.reduce((sum, { from, to }) => sum + to - from + 1, 0);
+	const named = ranges
+		.slice(0, RANGES_NAMED)
+		.map(({ from, to }) => (from === to ? `${from}` : `${from}-${to}`));
+	const namedCount = ranges
+		.slice(0, RANGES_NAMED)
+		.reduce((sum, { from, to }) => sum + to - from + 1, 0);
+	if (count > namedCount) named.push(`${count - namedCount} more`);
+	const list =
+		named.length === 1
+			? named[0]
+			: `${named.slice(0, -1).join(', ')} and ${named[named.length - 1]}`;
+	return `${count === 1 ? 'row' : 'rows'} ${list}`;
+}
+
+/** Most ranges of held-back rows remembered for an error message (a few kilobytes of numbers). */
+const HELD_BACK_RANGES_KEPT = 10_000;
+
+/**
+ * The rows held back for a later part and not yet uploaded, in file order, for the error
+ * should the import stop: held-back parts take them in this order. Past HELD_BACK_RANGES_KEPT
+ * ranges only their count is kept, and the message names the rows from the first of them.
+ */
+export class HeldBackRows {
+	private ranges: ItemRange[] = [];
+	total = 0;
+	/** the first row not remembered, when there were too many ranges */
+	private overflowFrom: number | null = null;
+
+	add(ranges: readonly ItemRange[]): void {
+		for (const range of ranges) {
+			this.total += range.to - range.from + 1;
+			if (this.overflowFrom !== null) continue;
+			if (this.ranges.length >= HELD_BACK_RANGES_KEPT) this.overflowFrom = range.from;
+			else for (let row = range.from; row <= range.to; row++) appendToRanges(this.ranges, row);
+		}
+	}
+
+	/** A held-back part of `rows` rows was uploaded: its rows are the first still held. */
+	submitted(rows: number): void {
+		this.total -= rows;
+		let left = rows;
+		while (left > 0 && this.ranges.length > 0) {
+			const first = this.ranges[0];
+			const length = first.to - first.from + 1;
+			if (length <= left) {
+				this.ranges.shift();
+				left -= length;
+			} else {
+				first.from += left;
+				left = 0;
+			}
+		}
+	}
+
+	/** What was not submitted, given the first row after the parts uploaded and the file's last. */
+	notSubmitted(from: number, lastRow: number | null): RowsNotSubmitted {
+		if (this.total > 0 && this.overflowFrom !== null && this.ranges.length === 0) {
+			// Too many to name: from the first of them on, every row not in the batches listed.
+			return { from: Math.min(from, this.overflowFrom), to: lastRow };
+		}
+		return {
+			from,
+			to: lastRow,
+			...(this.total > 0 ? { heldBack: this.ranges.map((range) => ({ ...range })) } : {}),
+		};
+	}
 }
 
 /** Pure: what is in Marketo and what is not, for an error's description. */
@@ -39,14 +119,28 @@ function describeSubmitted(parts: SubmittedPart[], notSubmitted: RowsNotSubmitte
 		);
 	}
 	const ids = parts.map((p) => p.descriptor.batchId).join(', ');
-	const submittedRows: RowsNotSubmitted = {
-		from: parts[0].part.firstRowNumber,
-		to: notSubmitted.from - 1,
-	};
 	const batches = parts.length === 1 ? `batch ${ids}` : `batches ${ids}`;
+	const held = notSubmitted.heldBack ?? [];
+	const restOfFile = notSubmitted.to === null || notSubmitted.to >= notSubmitted.from;
+	const missing = [
+		...(held.length > 0
+			? [
+					`${describeRowNumbers(held)} (held back for a later part: their records have rows in an earlier part)`,
+				]
+			: []),
+		...(restOfFile ? [describeRowRange(notSubmitted)] : []),
+	];
+	if (held.length > 0 || parts.some(({ part }) => part.rowNumbers !== undefined)) {
+		// Rows were moved between parts: what was submitted is no single range of rows.
+		return (
+			`The parts before the problem are already in Marketo as ${batches} and will be imported. ` +
+			`Not submitted: ${missing.join(', and ')}. Import only those rows again, not the whole file.`
+		);
+	}
+	const submittedRows = { from: parts[0].part.firstRowNumber, to: notSubmitted.from - 1 };
 	return (
 		`The parts before the problem are already in Marketo as ${batches} (${describeRowRange(submittedRows)}) and will be imported. ` +
-		`Not submitted: ${describeRowRange(notSubmitted)}. Import only those rows again, not the whole file.`
+		`Not submitted: ${missing.join(', and ')}. Import only those rows again, not the whole file.`
 	);
 }
 
@@ -61,11 +155,12 @@ export class PartialImportError extends Error {
 	readonly submitted: SubmittedPart[];
 	readonly rowsNotSubmitted: RowsNotSubmitted;
 
-	/** `lastRow`: the file's last data row, null when not known */
+	/** `lastRow`: the file's last data row, null when not known; `notSubmitted`: when rows were held back */
 	constructor(
 		nodeError: ReturnType<typeof toNodeError>,
 		submitted: SubmittedPart[],
 		lastRow: number | null,
+		notSubmitted?: RowsNotSubmitted,
 	) {
 		super(nodeError.message);
 		this.name = 'PartialImportError';
@@ -73,7 +168,10 @@ export class PartialImportError extends Error {
 		this.submitted = submitted;
 		const last = submitted[submitted.length - 1].part;
 		const from = last.firstRowNumber + last.rows;
-		this.rowsNotSubmitted = { from, to: lastRow !== null && lastRow >= from ? lastRow : null };
+		this.rowsNotSubmitted = notSubmitted ?? {
+			from,
+			to: lastRow !== null && lastRow >= from ? lastRow : null,
+		};
 		nodeError.description = [
 			nodeError.description,
 			describeSubmitted(submitted, this.rowsNotSubmitted),

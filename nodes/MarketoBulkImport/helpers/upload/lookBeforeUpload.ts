@@ -16,6 +16,10 @@ import type { PlanGrouping } from '../plan/importPlan';
 import { balancedPartBytes } from '../plan/partSizing';
 import { groupColumnIndices, MAX_GROUPS } from './partSources';
 import type { FileToImport } from './types';
+import { keyColumnIndices, RecordKeyReader, RepeatedKeys } from './partKeys';
+
+/** The key filter of a grouped import, whose keys pass 1 reads (its file size is not known yet). */
+const GROUPED_SEEN_BITS = 1 << 26;
 
 /**
  * Pass 1, shared by the upload and Validate Only: the whole file is read once (encoding,
@@ -50,6 +54,8 @@ export interface LookedAtFile {
 	format: CsvFormat;
 	/** a grouped import's groups, tallied in the same read (none when the header lacks a group column) */
 	groups?: GroupTally;
+	/** the record keys seen more than once, when `keyColumns` were given and the header has them */
+	repeatedKeys?: RepeatedKeys;
 }
 
 /**
@@ -64,9 +70,12 @@ export async function lookBeforeUpload(
 	maxPartBytes: number,
 	itemIndex: number,
 	grouping?: PlanGrouping,
+	/** a grouped import's record key columns: their repeated keys are found in the same read */
+	keyColumns?: string[],
 ): Promise<LookedAtFile> {
 	let format: CsvFormat = 'csv';
 	let groups: GroupTally | undefined;
+	let repeatedKeys: RepeatedKeys | undefined;
 	try {
 		const encoding = resolveEncoding(
 			file.encoding,
@@ -92,10 +101,26 @@ export async function lookBeforeUpload(
 					MAX_GROUPS,
 					DEFAULT_ROW_LOG_BYTES,
 				);
-				return groups.visit;
+				const keyIndices = keyColumnIndices(header, keyColumns ?? []);
+				if (keyIndices === null) return groups.visit;
+				// The same-key guard's keys in this read too: a status split reads the file twice.
+				const keys = new RepeatedKeys(GROUPED_SEEN_BITS);
+				const reader = new RecordKeyReader(delimiterOf(format), keyIndices);
+				repeatedKeys = keys;
+				const tally = groups.visit;
+				return (bytes, start, contentEnd, position, rowEnd, streamStart) => {
+					tally(bytes, start, contentEnd, position, rowEnd, streamStart);
+					keys.see(reader.hashOf(bytes, start, contentEnd), reader.second);
+				};
 			},
 		});
-		return { splitPlan, format, ...(groups ? { groups } : {}) };
+		repeatedKeys?.doneSeeing();
+		return {
+			splitPlan,
+			format,
+			...(groups ? { groups } : {}),
+			...(repeatedKeys ? { repeatedKeys } : {}),
+		};
 	} catch (error) {
 		if (error instanceof CsvFileError || error instanceof EncodingError) {
 			throw fileErrorToNodeError(context, error, file, [], itemIndex);

@@ -1,6 +1,7 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
 import type { BatchStatusName } from '../../../shared/batch';
+import type { ItemRange } from '../../../shared/itemRanges';
 import { delimiterOf, mimeTypeOf, type CsvFormat } from '../../../shared/csv/formats';
 import { CsvFileError } from '../../../shared/csv/fileErrors';
 import { createImportPath, type ImportType } from '../../../shared/importTypes';
@@ -11,17 +12,20 @@ import {
 } from '../../../shared/transport';
 import { toNodeError } from '../../../shared/nodeErrors';
 import {
+	describeRowNumbers,
 	describeRowRange,
 	fileErrorToNodeError,
+	HeldBackRows,
 	lostUploadSentence,
 	PartialImportError,
 	possibleDuplicateNotice,
 	uncertainPartError,
+	type RowsNotSubmitted,
 } from './importErrors';
 import type { ImportPlan } from '../plan/importPlan';
 import type { ImportSession } from '../run/importSession';
 import { effectiveMaxPartBytes, lookBeforeUpload } from './lookBeforeUpload';
-import { countSharedKeys, keyColumnIndices, keysOfRows } from './partKeys';
+import { heldBackParts, keepRows, partDependencies, sameKeyGuardOf } from './heldRows';
 import { partSourceOf, type PartSource, type PlannedPart } from './partSources';
 import { assertHeaderMatches } from '../plan/preflight';
 import {
@@ -42,7 +46,7 @@ import type { FileToImport, SubmitSettings, SubmittedPart } from './types';
 
 /**
  * The upload: a file's parts, one Marketo batch each, one after the other, with the queue
- * waits, the same-key guard between neighbouring parts and the recovery of a lost create.
+ * waits, the same-key guard (heldRows.ts) and the recovery of a lost create.
  */
 
 /**
@@ -61,7 +65,9 @@ export function formatQueryValue(_importType: ImportType, format: CsvFormat): st
  */
 function finishDescriptors(session: ImportSession, submitted: SubmittedPart[]): SubmittedPart[] {
 	const rowsPerMs = session.submitted.rowsPerMs();
-	for (const { descriptor } of submitted) {
+	submitted.forEach(({ descriptor }, position) => {
+		// A part whose rows were all held back made no batch: the batches are numbered as made.
+		descriptor.part = position + 1;
 		descriptor.partCount = submitted.length;
 		if (rowsPerMs !== null)
 			descriptor.observedRowsPerSecond = Math.round(rowsPerMs * 1_000_000) / 1000;
@@ -70,7 +76,7 @@ function finishDescriptors(session: ImportSession, submitted: SubmittedPart[]): 
 			descriptor.status = finalStatus.status;
 			descriptor.finalStatus = finalStatus;
 		}
-	}
+	});
 	return submitted;
 }
 
@@ -84,8 +90,14 @@ function stoppedAfterParts(
 	nodeError: ReturnType<typeof toNodeError>,
 	submitted: SubmittedPart[],
 	lastRow: number | null,
+	notSubmitted?: RowsNotSubmitted,
 ): PartialImportError {
-	return new PartialImportError(nodeError, finishDescriptors(session, submitted), lastRow);
+	return new PartialImportError(
+		nodeError,
+		finishDescriptors(session, submitted),
+		lastRow,
+		notSubmitted,
+	);
 }
 
 interface CreateForPartOptions {
@@ -163,9 +175,18 @@ async function createBatchForPart(
 	}
 }
 
+/** A part on its way up: a part of the file (or held-back rows) and what it waits for. */
+type PartToUpload = PlannedPart & {
+	rowNumbers?: ItemRange[];
+	/** parts (0-based) whose batches must finish first */
+	waitsFor: number[];
+	rowsHeldBack?: number;
+	/** rows held back from earlier parts (uploaded after every part of the file) */
+	heldBackPart?: boolean;
+};
+
 interface DeferredPart {
-	part: PlannedPart;
-	keys: Set<string>;
+	part: PartToUpload;
 	rowsLabel: string;
 	lost: CreateOutcomeUnknownError;
 	/** batches found around the next part's id, once looked for: any may be the lost upload's */
@@ -173,15 +194,14 @@ interface DeferredPart {
 }
 
 /**
- * Holds a part that shares lookup values with a part uploaded just before it until that part's
- * batch has finished: two batches upserting the same record at once can create duplicates.
+ * Holds a part until the batch of a part holding earlier rows of its records has finished:
+ * two batches upserting the same record at once can create duplicates.
  */
 async function waitForBatchOfPart(
 	context: IExecuteFunctions,
 	session: ImportSession,
 	batchId: number,
-	partIndex: number,
-	keysShared: number,
+	rowsLabel: string,
 	budget: QueueWaitBudget,
 	itemIndex: number,
 ): Promise<void> {
@@ -193,7 +213,7 @@ async function waitForBatchOfPart(
 		{
 			itemIndex,
 			budget,
-			reason: `part ${partIndex + 1} shares ${keysShared} lookup ${keysShared === 1 ? 'value' : 'values'} with it, and Marketo must not upsert the same record from two batches at once`,
+			reason: `it holds earlier rows of records in ${rowsLabel}, and Marketo must not upsert the same record from two batches at once`,
 		},
 		{ submitted: session.submitted, batch: tracked },
 	);
@@ -216,12 +236,17 @@ export async function submitParts(
 	const submitted: SubmittedPart[] = [];
 	const maxPartBytes = effectiveMaxPartBytes(settings.partSizeLimitBytes, file.fileName);
 
-	const { splitPlan, format, groups } = await lookBeforeUpload(
+	// A grouped import's keys do not depend on its header (program members: email).
+	const groupedKeyColumns = plan.grouping
+		? await plan.keyColumns(this, session.describeCache, itemIndex, [])
+		: undefined;
+	const { splitPlan, format, groups, repeatedKeys } = await lookBeforeUpload(
 		this,
 		file,
 		maxPartBytes,
 		itemIndex,
 		plan.grouping,
+		groupedKeyColumns,
 	);
 	let source: PartSource;
 	try {
@@ -246,34 +271,41 @@ export async function submitParts(
 
 	const budget = new QueueWaitBudget(settings.queueWaitLimitMs);
 	const delimiter = delimiterOf(format);
-	// One part has no neighbour to collide with: its keys are not worth reading.
-	const keyIndices = source.manyParts
-		? keyColumnIndices(
-				source.header,
-				await plan.keyColumns(this, session.describeCache, itemIndex, source.header),
-			)
-		: null;
-	/** the parts uploaded just before the current one, with their keys (the same-key guard) */
-	let neighbours: Array<{ keys: Set<string>; batchId: number }> = [];
+	const { keysKnown, guard } = await sameKeyGuardOf(
+		this,
+		session,
+		plan,
+		file,
+		splitPlan,
+		source,
+		itemIndex,
+		repeatedKeys,
+	);
+	/** the batch of each part uploaded (0-based part index), for the parts that wait for it */
+	const batchOfPart = new Map<number, number>();
+	/** rows held back for a later part and not yet in one (for the error, should the import stop) */
+	const heldBack = new HeldBackRows();
 	/** the first part, when its create's answer was lost with no batch id known to look from */
 	let deferred: DeferredPart | null = null;
+	/** the first row after the file's parts submitted (or all held back), for the error */
+	let nextRow = 1;
+	const rowsTaken = (index: number) => {
+		const range = splitPlan.parts[index];
+		nextRow = Math.max(nextRow, range.firstRowNumber + range.rows);
+	};
 	const uploadOf = (body: Buffer, partPlan: ImportPlan) => ({
 		path: createImportPath(partPlan.target),
 		qs: { ...partPlan.query, format: formatQueryValue(partPlan.target.importType, format) },
 		itemIndex,
 		file: { body, fileName: file.fileName, contentType: mimeTypeOf(format) },
 	});
-	const record = (
-		part: PlannedPart,
-		outcome: CreateOutcome,
-		keysShared: number | undefined,
-		rowsLabel: string,
-	) => {
+	const record = (part: PartToUpload, outcome: CreateOutcome, rowsLabel: string) => {
 		const created = outcome.created as CreateImportResult;
 		const possibleDuplicateBatchIds =
 			outcome.lost === undefined ? outcome.possibleDuplicateBatchIds : undefined;
 		session.submitted.add(part.plan.target, created.batchId, part.rows, created.status);
-		const { body, plan: partPlan, ...partInfo } = part;
+		const { body, plan: partPlan, waitsFor, rowsHeldBack, heldBackPart, ...partInfo } = part;
+		const waitedFor = waitsFor.map((index) => batchOfPart.get(index) as number);
 		submitted.push({
 			part: file.keepPartBodies ? { ...partInfo, body } : partInfo,
 			descriptor: {
@@ -291,7 +323,8 @@ export async function submitParts(
 				bytes: body.length,
 				firstRowNumber: part.firstRowNumber,
 				submittedAt: new Date().toISOString(),
-				...(keysShared !== undefined ? { keysSharedWithPreviousPart: keysShared } : {}),
+				...(rowsHeldBack ? { rowsHeldBack } : {}),
+				...(waitedFor.length > 0 ? { waitedForBatchIds: waitedFor } : {}),
 				...(possibleDuplicateBatchIds !== undefined
 					? {
 							possibleDuplicateBatchIds,
@@ -300,39 +333,60 @@ export async function submitParts(
 					: {}),
 			},
 		});
+		batchOfPart.set(part.index, created.batchId);
+		if (heldBackPart === true) heldBack.submitted(part.rows);
+		else if (!part.group) rowsTaken(part.index);
 		return created.batchId;
 	};
 
-	try {
+	/** The file's parts with the rows held back taken out, then the held-back rows' parts. */
+	async function* partsToUpload(): AsyncGenerator<PartToUpload> {
 		for await (const part of source.parts) {
-			const rowsLabel = part.group
-				? `${part.rows === 1 ? 'row' : `${part.rows} rows`} from row ${part.firstRowNumber} with ${part.group.values.map((value) => `'${value}'`).join(', ')}`
-				: describeRowRange({ from: part.firstRowNumber, to: part.firstRowNumber + part.rows - 1 });
-			let keys: Set<string> | null = null;
-			let keysShared: number | undefined;
-			if (keyIndices !== null) {
-				keys = await keysOfRows(part.body.subarray(source.headerBytes), delimiter, keyIndices);
-				if (deferred !== null && countSharedKeys(deferred.keys, keys) > 0) {
+			if (guard === null) yield { ...part, waitsFor: [] };
+			else if (guard.movesRows) {
+				const kept = keepRows(guard.keys, guard.partKeys, part, source.headerBytes, delimiter);
+				heldBack.add(kept.heldBackRowNumbers);
+				// A part whose rows all wait for earlier parts makes no batch of its own.
+				if (kept.rows === 0) rowsTaken(part.index);
+				else
+					yield {
+						...part,
+						body: kept.body,
+						rows: kept.rows,
+						waitsFor: [],
+						...(kept.rowNumbers ? { rowNumbers: kept.rowNumbers } : {}),
+						...(kept.heldBack > 0 ? { rowsHeldBack: kept.heldBack } : {}),
+					};
+			} else {
+				const data = part.body.subarray(source.headerBytes);
+				const waitsFor = partDependencies(guard.keys, guard.partKeys, part.index, data, delimiter);
+				yield { ...part, waitsFor };
+			}
+		}
+		if (guard === null || !guard.movesRows || heldBack.total === 0) return;
+		const held = heldBackParts(
+			file.open,
+			splitPlan,
+			guard.keys,
+			guard.fileKeys,
+			maxPartBytes,
+			splitPlan.parts.length,
+		);
+		for await (const part of held) yield { ...part, plan, heldBackPart: true };
+	}
+
+	try {
+		for await (const part of partsToUpload()) {
+			const rowsLabel = labelOfPart(part);
+			for (const index of part.waitsFor) {
+				if (deferred !== null && deferred.part.index === index) {
 					// The lost upload may be running: rows upserting the same records must not go beside it.
 					const lost = deferred;
 					deferred = null;
 					throw uncertainPartError(this, lost.lost, lost.rowsLabel, null, itemIndex);
 				}
-				if (part.index > 0) keysShared = 0;
-				for (const neighbour of neighbours) {
-					const shared = countSharedKeys(neighbour.keys, keys);
-					if (shared === 0) continue;
-					keysShared = (keysShared ?? 0) + shared;
-					await waitForBatchOfPart(
-						this,
-						session,
-						neighbour.batchId,
-						part.index,
-						shared,
-						budget,
-						itemIndex,
-					);
-				}
+				const batchId = batchOfPart.get(index) as number;
+				await waitForBatchOfPart(this, session, batchId, rowsLabel, budget, itemIndex);
 			}
 
 			const outcome = await createBatchForPart(this, session, part.plan, {
@@ -340,25 +394,23 @@ export async function submitParts(
 				budget,
 				rowsLabel,
 				upload: uploadOf(part.body, part.plan),
-				// Uploading the next part first needs its keys, to be sure it cannot collide.
+				// Uploading the next part first needs to know which parts it waits for.
 				mayDefer:
 					deferred === null &&
 					submitted.length === 0 &&
-					keys !== null &&
+					keysKnown &&
 					!part.group &&
 					part.index + 1 < splitPlan.parts.length,
 			});
 			if (outcome.lost !== undefined) {
 				deferred = {
 					part: { ...part, body: Buffer.from(part.body) },
-					keys: keys as Set<string>,
 					rowsLabel,
 					lost: outcome.lost,
 				};
 				continue;
 			}
-			const batchId = record(part, outcome, keysShared, rowsLabel);
-			neighbours = keys !== null ? [{ keys, batchId }] : [];
+			const batchId = record(part, outcome, rowsLabel);
 
 			if (deferred !== null) {
 				// This part's id bounds the lost upload's from above: settle it, then send it again.
@@ -381,8 +433,7 @@ export async function submitParts(
 					lost.found,
 				);
 				deferred = null;
-				const resentId = record(lost.part, resent, undefined, lost.rowsLabel);
-				neighbours.push({ keys: lost.keys, batchId: resentId });
+				record(lost.part, resent, lost.rowsLabel);
 			}
 		}
 	} catch (error) {
@@ -401,11 +452,23 @@ export async function submitParts(
 		}
 		submitted.sort((a, b) => a.part.index - b.part.index);
 		// An error on part 3 must not drop parts 1 and 2: they are Marketo batches already.
-		if (submitted.length > 0)
-			throw stoppedAfterParts(session, nodeError, submitted, splitPlan.totalRows);
+		if (submitted.length > 0) {
+			const notSubmitted = guard?.movesRows
+				? heldBack.notSubmitted(nextRow, splitPlan.totalRows)
+				: undefined;
+			throw stoppedAfterParts(session, nodeError, submitted, splitPlan.totalRows, notSubmitted);
+		}
 		throw nodeError;
 	}
 
 	submitted.sort((a, b) => a.part.index - b.part.index);
 	return finishDescriptors(session, submitted);
+}
+
+/** Pure: how a part's rows are named in messages. */
+function labelOfPart(part: PartToUpload): string {
+	if (part.group)
+		return `${part.rows === 1 ? 'row' : `${part.rows} rows`} from row ${part.firstRowNumber} with ${part.group.values.map((value) => `'${value}'`).join(', ')}`;
+	if (part.rowNumbers) return describeRowNumbers(part.rowNumbers);
+	return describeRowRange({ from: part.firstRowNumber, to: part.firstRowNumber + part.rows - 1 });
 }

@@ -2,6 +2,7 @@ import type { BatchDescriptor, SubmittedGroup } from '../../../shared/batch';
 import type { FileEncoding, OpenSource } from '../../../shared/csv/encoding';
 import type { CsvFormat } from '../../../shared/csv/formats';
 import type { FilePart } from '../../../shared/csv/splitter';
+import type { ItemRange } from '../../../shared/itemRanges';
 
 /**
  * What the upload takes and gives, apart from the upload itself so that the modules around
@@ -40,5 +41,10 @@ export interface SubmitSettings {
 export interface SubmittedPart {
 	descriptor: BatchDescriptor;
 	/** `body` is present only when the file asked to keep part bodies */
-	part: Omit<FilePart, 'body'> & { body?: Buffer; group?: SubmittedGroup };
+	part: Omit<FilePart, 'body'> & {
+		body?: Buffer;
+		group?: SubmittedGroup;
+		/** the part's rows' numbers in the file, when not every row of its range (batch.ts) */
+		rowNumbers?: ItemRange[];
+	};
 }

@@ -17,6 +17,8 @@ export interface SubmittedFileRef {
 	dataEnd: number;
 	/** a grouped import's part: its rows are the range's rows of this group */
 	group?: SubmittedGroup;
+	/** the part's rows' numbers, when not every row of the range is the part's (batch.ts) */
+	rowNumbers?: ItemRange[];
 }
 
 /** Everything the node needs to know about one batch it waits for. */
@@ -107,9 +109,14 @@ function submittedFileOf(value: unknown): SubmittedFileRef | undefined {
 		return undefined;
 	}
 	const group = groupOf(ref.group);
-	return group
-		? { binaryProperty, dataStart, dataEnd, group }
-		: { binaryProperty, dataStart, dataEnd };
+	const rowNumbers = itemRangesFrom(ref.rowNumbers);
+	return {
+		binaryProperty,
+		dataStart,
+		dataEnd,
+		...(group ? { group } : {}),
+		...(rowNumbers ? { rowNumbers } : {}),
+	};
 }
 
 function count(value: unknown): number | null {

@@ -10,7 +10,7 @@ import {
 import { delimiterOf } from '../../../shared/csv/formats';
 import type { AwaitedBatch } from '../input/batchSource';
 import { SubmittedFileReader, SubmittedFiles } from './submittedFiles';
-import type { SubmittedPart } from './tieBack';
+import { turnOf, type SubmittedPart } from './tieBack';
 
 /** The submitted file as read by Bulk Import (encoding.ts): the offsets of `submittedFile` are in this. */
 function openBinary(
@@ -51,14 +51,17 @@ export class RunFiles {
 			const reader = binary.id
 				? this.files.reader(`${binary.id}|${batch.fileEncoding}|${delimiter}`, open, delimiter)
 				: new SubmittedFileReader(open, delimiter);
-			reader.register(ref.dataStart);
+			const turn = turnOf(ref.dataStart, ref.dataEnd, ref.rowNumbers);
+			reader.register(turn);
 			this.parts.set(batch, {
 				reader,
 				delimiter,
 				dataStart: ref.dataStart,
+				turn,
 				dataEnd: ref.dataEnd,
 				firstRowNumber: batch.firstRowNumber,
 				...(ref.group ? { group: ref.group } : {}),
+				...(ref.rowNumbers ? { rowNumbers: ref.rowNumbers } : {}),
 			});
 		}
 	}
@@ -70,7 +73,7 @@ export class RunFiles {
 	/** The batch will not tie rows back: the parts after it need not wait for it. */
 	letGo(batch: AwaitedBatch): void {
 		const part = this.parts.get(batch);
-		part?.reader.release(part.dataStart);
+		if (part) part.reader.release(part.turn ?? part.dataStart);
 	}
 
 	/** The readers of the run, each once (a stored file's parts share one). */

@@ -26,7 +26,7 @@ import {
 	hashOfUnquotedField,
 	type FieldBounds,
 } from '../../../shared/csv/rowFields';
-import { itemAtOffset, type ItemRange } from '../../../shared/itemRanges';
+import { AscendingRangeCursor, itemAtOffset, type ItemRange } from '../../../shared/itemRanges';
 import type { TieBack } from '../../../shared/rowItems';
 import type { ResultFile } from './resultRows';
 
@@ -44,6 +44,8 @@ export interface SubmittedPart {
 	delimiter: string;
 	/** byte range of the part's data rows in the file as read */
 	dataStart: number;
+	/** when the part's turn comes on the shared reader (submittedFiles.ts): `turnOf`, `dataStart` when absent */
+	turn?: number;
 	dataEnd: number;
 	/** data-row number of the part's first row */
 	firstRowNumber: number;
@@ -52,6 +54,12 @@ export interface SubmittedPart {
 	 * rows of the range whose group columns hold these values; the others are other batches'.
 	 */
 	group?: SubmittedGroup;
+	/**
+	 * The part's rows' numbers, when not every row of the range is the part's (rows held back
+	 * for a later part, or a held-back part's rows spread over the file): the others' positions
+	 * count, their rows are not candidates.
+	 */
+	rowNumbers?: ItemRange[];
 }
 
 /** Pure: whether a parsed row belongs to the group (a row outside any group belongs to every part). */
@@ -247,10 +255,11 @@ export async function tieBackResultFiles(
 	part: SubmittedPart,
 ): Promise<RowTie[][]> {
 	if (files.every((file) => file.rows.length === 0)) {
-		part.reader.release(part.dataStart); // nothing to tie back: no turn taken, no byte read
+		part.reader.release(part.turn ?? part.dataStart); // nothing to tie back: no turn taken, no byte read
 		return files.map(() => []);
 	}
-	return await part.reader.inTurn(part.dataStart, async () => await tieBackInTurn(files, part));
+	const turn = part.turn ?? part.dataStart;
+	return await part.reader.inTurn(turn, async () => await tieBackInTurn(files, part));
 }
 
 async function tieBackInTurn(files: ResultFile[], part: SubmittedPart): Promise<RowTie[][]> {
@@ -272,10 +281,12 @@ async function tieBackInTurn(files: ResultFile[], part: SubmittedPart): Promise<
 	);
 	if (wanted.length > 0) {
 		const delimiterByte = part.delimiter.charCodeAt(0);
+		const own = part.rowNumbers ? new AscendingRangeCursor(part.rowNumbers) : null;
 		await forEachRow(
 			part.reader.range(part.dataStart, part.dataEnd),
 			part.delimiter,
 			(bytes, start, end, position) => {
+				if (own !== null && !own.includes(part.firstRowNumber + position)) return;
 				let fields: string[] | undefined;
 				for (let i = 0; i < wanted.length; i++) {
 					if (!wanted[i].mayHold(bytes, start, end, delimiterByte)) continue;
@@ -298,6 +309,16 @@ async function tieBackInTurn(files: ResultFile[], part: SubmittedPart): Promise<
 		}
 		return assignRowNumbers(resultKeys[f], index.byKey, part.firstRowNumber);
 	});
+}
+
+/**
+ * Pure: a part's turn on the file's reader. Parts take turns in file order, by where their range
+ * starts; a part whose range also holds other parts' rows (held-back rows, spread over the file)
+ * goes after every part that starts inside its range, so those are read in one pass and only it
+ * reads its range again (half a byte before its end: never equal to another part's start).
+ */
+export function turnOf(dataStart: number, dataEnd: number, rowNumbers?: ItemRange[]): number {
+	return rowNumbers === undefined ? dataStart : dataEnd - 0.5;
 }
 
 export function noSubmittedFileTies(file: ResultFile): RowTie[] {
