@@ -27,7 +27,8 @@ import {
 import { toNodeError } from '../../../shared/nodeErrors';
 import { currentClock } from '../../../shared/pacing';
 import { describeRequest, planJobs, type ExtractRequest } from '../plan/extractPlan';
-import { storeJobFile, storeJoinedFile, type StoredFile } from '../output/fileOutput';
+import { partItems, storeJobFile, storeJoinedFile, type StoredFile } from '../output/fileOutput';
+import { storeLimit } from '../output/storeLimit';
 import { recordItems } from '../output/recordItems';
 import { runJobs, type RunSettings } from './jobRunner';
 import type { RunJob } from './runErrors';
@@ -44,6 +45,8 @@ export interface ExtractSettings extends RunSettings {
 	stopAboveMb: number;
 	/** true: every field the instance describes (the request's `fields` are ignored) */
 	allFields: boolean;
+	/** Max File Size (MB): the largest output file, cut between rows; 0: by n8n's binary data store */
+	maxFileMb: number;
 }
 
 function describePathOf(request: ExtractRequest): string | null {
@@ -132,6 +135,8 @@ export async function runExtract(
 			? `${base}.${extension}`
 			: `${base}-${String(index + 1).padStart(2, '0')}.${extension}`;
 
+	const delimiter = delimiterOf(request.format);
+	const limitOf = storeLimit(context, settings.maxFileMb);
 	const stored = new Map<number, StoredFile>();
 	const runs = await runJobs(context, request.target, planned, settings, async (run) => {
 		stored.set(
@@ -139,7 +144,9 @@ export async function runExtract(
 			await storeJobFile(context, request.target, run.job!, {
 				fileName: nameOf(run.index),
 				mimeType,
+				delimiter,
 				itemIndex,
+				maxBytes: await limitOf(run.job!.fileSize ?? null),
 			}),
 		);
 	});
@@ -166,46 +173,49 @@ export async function runExtract(
 	if (settings.output === 'items') {
 		return await recordItems(
 			context,
-			files.map((file) => file.binary),
+			files.flatMap((file) => file.parts.map((part) => part.binary)),
 			{
-				delimiter: delimiterOf(request.format),
+				delimiter,
 				extractType: request.target.extractType,
 				itemIndex,
 			},
 		);
 	}
 	if (settings.output === 'filePerJob' || runs.length === 1) {
-		return runs.map((run) => ({
-			json: {
-				...common,
-				records: recordsOf([run]),
-				bytes: files[run.index].bytes,
-				fileName: nameOf(run.index),
-				jobs: [jobJson(run, files[run.index])],
-			},
-			binary: { [settings.binaryProperty]: files[run.index].binary },
-			pairedItem: { item: itemIndex },
-		}));
+		return runs.flatMap((run) =>
+			partItems(
+				files[run.index].parts,
+				{
+					...common,
+					records: recordsOf([run]),
+					bytes: files[run.index].bytes,
+					fileName: nameOf(run.index),
+					jobs: [jobJson(run, files[run.index])],
+				},
+				settings.binaryProperty,
+				itemIndex,
+			),
+		);
 	}
 	const joined = await storeJoinedFile(context, files, {
 		fileName: nameOf(0),
 		mimeType,
-		delimiter: delimiterOf(request.format),
+		delimiter,
 		itemIndex,
+		maxBytes: await limitOf(usedBytes),
 	});
-	return [
+	return partItems(
+		joined,
 		{
-			json: {
-				...common,
-				records: recordsOf(runs),
-				bytes: joined.bytes ?? null,
-				fileName: nameOf(0),
-				jobs: runs.map((run) => jobJson(run, files[run.index])),
-			},
-			binary: { [settings.binaryProperty]: joined },
-			pairedItem: { item: itemIndex },
+			...common,
+			records: recordsOf(runs),
+			bytes: joined[0]?.bytes ?? joined[0]?.binary.bytes ?? null,
+			fileName: nameOf(0),
+			jobs: runs.map((run) => jobJson(run, files[run.index])),
 		},
-	];
+		settings.binaryProperty,
+		itemIndex,
+	);
 }
 
 /**
