@@ -15,6 +15,7 @@ export interface ExampleWorkflow {
 }
 export const EXAMPLES_DIR: string;
 export const CREDENTIAL_PLACEHOLDER_ID: string;
+export const POSTGRES_CREDENTIAL_PLACEHOLDER_ID: string;
 export const LIST_PLACEHOLDER: string;
 export const PROGRAM_PLACEHOLDER: string;
 export const SIMULATOR_IDS: { list: string; program: string };
@@ -27,6 +28,8 @@ export function exampleWorkflow(
 		id?: string;
 		nameSuffix?: string;
 		credential: { id: string; name: string };
+		/** n8n's Postgres credential for example 09 */
+		postgresCredential?: { id: string; name: string };
 		filePath?: string;
 		simulatorIds?: boolean;
 	},

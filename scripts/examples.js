@@ -18,6 +18,8 @@ const EXAMPLES_DIR = path.resolve(__dirname, '..', 'examples');
 
 /** What the example files carry instead of a real credential id (README tells users to pick theirs). */
 const CREDENTIAL_PLACEHOLDER_ID = 'MARKETO_CREDENTIAL_ID';
+/** The same for n8n's own Postgres credential (example 09). */
+const POSTGRES_CREDENTIAL_PLACEHOLDER_ID = 'POSTGRES_CREDENTIAL_ID';
 
 /** What the example files hold where the user must choose a list or a program, and the simulator's IDs for them. */
 const LIST_PLACEHOLDER = 'CHOOSE_YOUR_LIST';
@@ -40,7 +42,7 @@ function chosenById(id) {
 }
 
 /**
- * options: { id?, nameSuffix?, credential: { id, name }, filePath?, simulatorIds? }
+ * options: { id?, nameSuffix?, credential: { id, name }, postgresCredential?: { id, name }, filePath?, simulatorIds? }
  * `simulatorIds` (default true): the list and program placeholders become the simulator's IDs.
  * Returns a new workflow object; the example file is not changed.
  */
@@ -52,6 +54,11 @@ function exampleWorkflow(fileName, options) {
 		const reference = node.credentials?.marketoApi;
 		if (reference && reference.id === CREDENTIAL_PLACEHOLDER_ID) {
 			node.credentials.marketoApi = { id: options.credential.id, name: options.credential.name };
+		}
+		const postgres = node.credentials?.postgres;
+		if (postgres?.id === POSTGRES_CREDENTIAL_PLACEHOLDER_ID && options.postgresCredential) {
+			const { id, name } = options.postgresCredential;
+			node.credentials.postgres = { id, name };
 		}
 		if (node.type === 'n8n-nodes-base.readWriteFile' && options.filePath !== undefined) {
 			node.parameters.fileSelector = options.filePath;
@@ -71,6 +78,7 @@ function exampleWorkflow(fileName, options) {
 module.exports = {
 	EXAMPLES_DIR,
 	CREDENTIAL_PLACEHOLDER_ID,
+	POSTGRES_CREDENTIAL_PLACEHOLDER_ID,
 	LIST_PLACEHOLDER,
 	PROGRAM_PLACEHOLDER,
 	SIMULATOR_IDS,

@@ -3,7 +3,7 @@
  * simulator's, long ranges in windows with our share of the queue kept, the queue and quota
  * waited out or refused, stops that cancel our jobs, and downloads that survive faults.
  */
-import type { IDataObject, INodeParameters } from 'n8n-workflow';
+import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
 import { MarketoBulkExtract } from '../../nodes/MarketoBulkExtract/MarketoBulkExtract.node';
 import { readBinary, runNode, simulatorCredentials } from '../harness';
@@ -240,5 +240,110 @@ describe('stopping', () => {
 		const stopped = ourJobs(sim).filter((job) => !before.has(job.exportId));
 		expect(stopped.length).toBeGreaterThan(0);
 		expect(stopped.map((job) => job.status)).toEqual(stopped.map(() => 'Cancelled'));
+	});
+});
+
+describe('Max File Size: files the binary data store takes', () => {
+	const MIB = 1024 * 1024;
+
+	/** Runs an extract; the rows of the jobs it completed, in job order, each file's header dropped. */
+	async function extractWithRows(parameters: INodeParameters) {
+		const sim = simulator();
+		const before = new Set(ourJobs(sim).map((job) => job.exportId));
+		const result = await extract(parameters);
+		const jobs = ourJobs(sim).filter((job) => !before.has(job.exportId));
+		const rows = jobs.flatMap((job) =>
+			sim.state
+				.extractFile(job.exportId)!
+				.toString('utf8')
+				.split('\n')
+				.slice(1)
+				.filter((line) => line !== ''),
+		);
+		return { items: result.outputs[0], jobs, rows };
+	}
+
+	/** The parts' rows, each part's header checked and dropped, and each part's size checked. */
+	async function partRows(items: INodeExecutionData[], maxBytes: number): Promise<string[]> {
+		const rows: string[] = [];
+		for (const [index, item] of items.entries()) {
+			const bytes = await readBinary(item.binary!.data);
+			expect(bytes.length).toBeLessThanOrEqual(maxBytes);
+			const [header, ...lines] = bytes
+				.toString('utf8')
+				.split('\n')
+				.filter((line) => line !== '');
+			expect(header).toBe('id,email,createdAt');
+			expect(item.json).toMatchObject({
+				part: index + 1,
+				partCount: items.length,
+				records: lines.length,
+				bytes: bytes.length,
+			});
+			rows.push(...lines);
+		}
+		return rows;
+	}
+
+	it('cuts the joined file between rows, header in each part, the rows equal to the jobs’ files', async () => {
+		const maxFileMb = 0.005;
+		const {
+			items,
+			jobs,
+			rows: expected,
+		} = await extractWithRows(leadsCreated({ options: { maxFileMb } }));
+		expect(jobs).toHaveLength(3);
+		expect(items.length).toBeGreaterThanOrEqual(2);
+		const rows = await partRows(items, maxFileMb * MIB);
+		expect(rows).toEqual(expected);
+		expect(rows).toHaveLength(300);
+		expect(items.map((item) => [item.binary!.data.fileName, item.json.fileName])).toEqual(
+			items.map((_, index) => [
+				`marketo-leads-part-0${index + 1}.csv`,
+				`marketo-leads-part-0${index + 1}.csv`,
+			]),
+		);
+	});
+
+	it('cuts each job’s file as it downloads, still checked against Marketo’s whole-file checksum', async () => {
+		const sim = simulator();
+		const maxFileMb = 0.002;
+		const oneWindow = { rangeEnd: new Date(RANGE_START + 20 * DAY).toISOString() };
+		// The first download comes corrupted: found at its end, after parts were stored; downloaded again.
+		sim.state.scriptFault({ route: 'leadExportFile', answer: { kind: 'corrupt' } });
+		const result = await extract(leadsCreated({ ...oneWindow, options: { maxFileMb } }));
+		const [job] = ourJobs(sim).slice(-1);
+		const items = result.outputs[0];
+		expect(items.length).toBeGreaterThanOrEqual(2);
+		expect(sim.state.callsTo('leadExportFile').slice(-2)[0].fault).toBe('scripted:corrupt');
+		const file = sim.state.extractFile(job.exportId)!;
+		const rows = await partRows(items, maxFileMb * MIB);
+		expect(rows).toEqual(
+			file
+				.toString('utf8')
+				.split('\n')
+				.slice(1)
+				.filter((line) => line !== ''),
+		);
+		for (const item of items) {
+			expect((item.json.jobs as IDataObject[])[0]).toMatchObject({
+				exportId: job.exportId,
+				bytes: file.length,
+				fileChecksum: job.fileChecksum,
+			});
+		}
+
+		sim.state.scriptFault({ route: 'leadExportFile', times: 2, answer: { kind: 'corrupt' } });
+		await expect(extract(leadsCreated({ ...oneWindow, options: { maxFileMb } }))).rejects.toThrow(
+			/checksum/,
+		);
+	});
+
+	it('reads every part back as records with Records as Items', async () => {
+		const { items, rows } = await extractWithRows(
+			leadsCreated({ output: 'items', options: { maxFileMb: 0.002 } }),
+		);
+		expect(rows).toHaveLength(300);
+		expect(items.map((item) => String(item.json.id))).toEqual(rows.map((row) => row.split(',')[0]));
 	});
 });

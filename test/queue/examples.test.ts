@@ -1,8 +1,10 @@
 /**
- * Examples 4-6 in n8n's queue mode: triggered as in production (a webhook call to the main
+ * Examples 4-6 and 9 in n8n's queue mode: triggered as in production (a webhook call to the main
  * process, a schedule the main process keeps) and run by the workers, with binary data in
  * the database. Every row must be accounted for, and the failed rows must tie back to the
- * user's file even when an execution was put to sleep in the database and resumed.
+ * user's file even when an execution was put to sleep in the database and resumed. Example 9's
+ * activities are read back from PostgreSQL, and an extract larger than the database store
+ * takes (its limit lowered for the run) arrives whole, in files the store accepts.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -11,11 +13,20 @@ import { expectedOutcomes, generateLeadsCsv } from '../../scripts/generate-leads
 import { startSimulator, type RunningSimulator } from '../simulator';
 import { readSpreadsheet, writeSpreadsheet, type QueueCluster } from '../../scripts/n8n-queue';
 import {
+	createWarehouse,
+	largeExtractWorkflow,
+	query,
+	recordsOf,
+	storedBinary,
+	WAREHOUSE_DATABASE,
+} from './extractSupport';
+import {
 	BINARY_DATA_MODE,
 	QUEUE_LINE,
 	createCluster,
 	eventually,
 	exampleWorkflow,
+	finishedExecutions,
 	expectSucceeded,
 	findNode,
 	finishedExecution,
@@ -33,6 +44,19 @@ jest.setTimeout(10 * 60 * 1000);
 
 const CREDENTIAL_ID = 'queueExamplCred1';
 const SLOW_CREDENTIAL_ID = 'queueSlowSimCred';
+const EXTRACT_CREDENTIAL_ID = 'queueExtractCred';
+const POSTGRES_CREDENTIAL_ID = 'queueWarehouseCr';
+/**
+ * N8N_BINARY_DATA_DATABASE_MAX_FILE_SIZE for this cluster, in MiB: low, so an extract larger than
+ * the store takes is a few MB. n8n 2.x honours it; 1.123 reads it with a number schema that
+ * refuses every environment value ("Invalid value ... Falling back to default value"), so its
+ * store keeps 512 there.
+ */
+const STORE_LIMIT_MIB = 2;
+const MIB = 1024 * 1024;
+/** Generated leads of the large extract: some 5 MB of file, one job. */
+const LARGE_LEADS = 80_000;
+const LARGE_RANGE = { start: Date.UTC(2026, 0, 1), end: Date.UTC(2026, 0, 20) };
 const EXAMPLES_DIR = path.join(__dirname, '..', '..', 'examples');
 const LEADS_CSV = path.join(EXAMPLES_DIR, 'data', 'leads.csv');
 
@@ -83,16 +107,32 @@ describe(`example workflows in queue mode, n8n line ${QUEUE_LINE}`, () => {
 	let simulator: RunningSimulator;
 	// Example 6 needs a batch that is still importing when it is first checked.
 	let slowSimulator: RunningSimulator;
+	// Examples 9 and the large extract: jobs done in a second, status refreshed every second.
+	let extractSimulator: RunningSimulator;
 	let cluster: QueueCluster;
 	let example05: Workflow;
+	let example09: Workflow;
 
 	beforeAll(async () => {
 		simulator = await startSimulator({ rowsPerSecond: 200_000, seed: 12 });
 		slowSimulator = await startSimulator({ rowsPerSecond: 20, seed: 13 });
-		cluster = await createCluster('examples');
+		extractSimulator = await startSimulator({
+			seed: 14,
+			extract: { statusRefreshMs: 1_000, recordsPerSecond: 1_000_000 },
+		});
+		cluster = await createCluster('examples', {
+			env: { N8N_BINARY_DATA_DATABASE_MAX_FILE_SIZE: String(STORE_LIMIT_MIB) },
+		});
 		const credential = simulatorCredential(simulator, CREDENTIAL_ID);
 		const slowCredential = simulatorCredential(slowSimulator, SLOW_CREDENTIAL_ID);
-		await cluster.importCredentials([credential, slowCredential]);
+		const extractCredential = simulatorCredential(extractSimulator, EXTRACT_CREDENTIAL_ID);
+		const warehouseCredential = await createWarehouse(cluster, POSTGRES_CREDENTIAL_ID);
+		await cluster.importCredentials([
+			credential,
+			slowCredential,
+			extractCredential,
+			warehouseCredential,
+		]);
 		await cluster.importWorkflow(
 			exampleWorkflow('04-webhook-csv-upload.json', 'queueExample04Wh', credential),
 		);
@@ -125,6 +165,39 @@ describe(`example workflows in queue mode, n8n line ${QUEUE_LINE}`, () => {
 		});
 		await cluster.importWorkflow(example06);
 
+		// Example 9 runs every 10 seconds instead of every night, over the minutes the test's
+		// activities are made in instead of yesterday.
+		example09 = exampleWorkflow(
+			'09-nightly-activities-to-postgres.json',
+			'queueExample09Pg',
+			extractCredential,
+			warehouseCredential,
+		);
+		findNode(example09, 'Every night').parameters.rule = {
+			interval: [{ field: 'seconds', secondsInterval: 10 }],
+		};
+		Object.assign(findNode(example09, "Extract yesterday's activities").parameters, {
+			rangeStart: new Date(Date.now() - 60_000).toISOString(),
+			rangeEnd: new Date(Date.now() + 60 * 60_000).toISOString(),
+		});
+		await cluster.importWorkflow(example09);
+		// The same extract twice: with Max File Size at the store's limit, and left at its default.
+		for (const [id, maxFileMb] of [
+			['queueLargeCut001', STORE_LIMIT_MIB],
+			['queueLargeWhole1', 0],
+		] as const) {
+			await cluster.importWorkflow(
+				largeExtractWorkflow({
+					id,
+					path: `marketo-large-extract-${id}`,
+					credential: extractCredential,
+					rangeStart: LARGE_RANGE.start,
+					rangeEnd: LARGE_RANGE.end,
+					extractOptions: maxFileMb > 0 ? { maxFileMb } : {},
+				}),
+			);
+		}
+
 		await cluster.start();
 	});
 
@@ -132,6 +205,7 @@ describe(`example workflows in queue mode, n8n line ${QUEUE_LINE}`, () => {
 		await cluster?.stop();
 		await simulator?.close();
 		await slowSimulator?.close();
+		await extractSimulator?.close();
 	});
 
 	test('04: a CSV posted to the webhook of the main process is imported by a worker and answered with the results', async () => {
@@ -337,5 +411,113 @@ describe(`example workflows in queue mode, n8n line ${QUEUE_LINE}`, () => {
 		expect(rowNumbers(warned)).toEqual(expected.warned);
 		expect([...failed, ...warned].every((row) => metaOf(row).tieBack === 'exact')).toBe(true);
 		expect(slowSimulator.state.leads.length).toBe(rows - expected.failed.length);
+	});
+
+	test('09 and a large extract: activities into PostgreSQL record by record, and a file over the database store’s limit in parts it accepts', async () => {
+		const sim = extractSimulator;
+		for (let i = 1; i <= 200; i++)
+			sim.state.seedLead({ email: `night${i}@example.com`, lastName: `Night ${i}` });
+		sim.state.addGeneratedLeads(LARGE_LEADS, LARGE_RANGE.start, LARGE_RANGE.end);
+
+		// All three at once: each extract waits a minute for Marketo's first status update.
+		for (const id of ['queueLargeCut001', 'queueLargeWhole1', example09.id])
+			await cluster.activate(id);
+		const posts = ['queueLargeCut001', 'queueLargeWhole1'].map(
+			async (id) =>
+				await postFile(
+					`${cluster.main.url}/webhook/marketo-large-extract-${id}`,
+					'note',
+					'start.txt',
+					'start',
+					{ mimeType: 'text/plain' },
+				),
+		);
+		await eventually(
+			'a scheduled execution of example 09',
+			async () => ((await cluster.executions(example09.id)).length > 0 ? true : undefined),
+			60_000,
+			500,
+		);
+		await cluster.deactivate(example09.id);
+		for (const response of await Promise.all(posts)) expect(response.status).toBe(200);
+
+		// 09: the activities of the minutes the test ran in, in PostgreSQL as Marketo's file has them.
+		const [run09] = await finishedExecutions(cluster, example09.id, 1, 300_000);
+		const data09 = expectSucceeded(cluster, await cluster.execution(run09.id));
+		expect(cluster.workersThatRan(run09.id)).toHaveLength(1);
+		const activitiesJob = sim.state.extractJobs.find((job) => job.kind === 'activities')!;
+		const expected = recordsOf(sim.state.extractFile(activitiesJob.exportId));
+		expect(expected.length).toBeGreaterThanOrEqual(200);
+		expect(outputOf(data09, "Extract yesterday's activities")).toHaveLength(expected.length);
+		const stored = await query(
+			cluster,
+			WAREHOUSE_DATABASE,
+			'SELECT * FROM marketo_activities ORDER BY marketo_guid',
+		);
+		const nullable = (text: string) => (text === 'null' ? null : text);
+		expect(
+			stored.map((row) => ({
+				marketoGUID: row.marketo_guid,
+				leadId: String(row.lead_id),
+				activityDate: (row.activity_date as Date).getTime(),
+				activityTypeId: String(row.activity_type_id),
+				campaignId: row.campaign_id === null ? null : String(row.campaign_id),
+				primaryAttributeValueId: row.primary_attribute_value_id,
+				primaryAttributeValue: row.primary_attribute_value,
+				attributes: row.attributes,
+			})),
+		).toEqual(
+			expected
+				.map((record) => ({
+					marketoGUID: record.marketoGUID,
+					leadId: record.leadId,
+					activityDate: Date.parse(record.activityDate),
+					activityTypeId: record.activityTypeId,
+					campaignId: nullable(record.campaignId),
+					primaryAttributeValueId: nullable(record.primaryAttributeValueId),
+					primaryAttributeValue: nullable(record.primaryAttributeValue),
+					attributes: JSON.parse(record.attributes) as unknown,
+				}))
+				.sort((a, b) => a.marketoGUID.localeCompare(b.marketoGUID)),
+		);
+
+		// The large extract, cut at the store's limit: every part in n8n's database store, none over
+		// the limit, each led by the header, the rows together equal to Marketo's file.
+		const leadJobs = sim.state.extractJobs.filter((job) => job.kind === 'leads');
+		const [cut] = await finishedExecutions(cluster, 'queueLargeCut001', 1, 300_000);
+		const cutData = expectSucceeded(cluster, await cluster.execution(cut.id));
+		expect(cluster.workersThatRan(cut.id)).toHaveLength(1);
+		const parts = outputOf(cutData, 'Extract leads');
+		expect(parts.length).toBeGreaterThanOrEqual(2);
+		const [job] = (parts[0].json.jobs as Array<{ exportId: string; fileChecksum: string }>) ?? [];
+		const file = sim.state.extractFile(job.exportId);
+		expect(file.length).toBeGreaterThan(STORE_LIMIT_MIB * MIB);
+		expect(job.fileChecksum).toBe(leadJobs.find((j) => j.exportId === job.exportId)!.fileChecksum);
+		const header = file.subarray(0, file.indexOf('\n') + 1);
+		const bodies: Buffer[] = [];
+		for (const [index, part] of parts.entries()) {
+			const binary = part.binary?.data as { id: string; fileName: string };
+			const bytes = await storedBinary(cluster, binary.id);
+			expect(bytes.length).toBeLessThanOrEqual(STORE_LIMIT_MIB * MIB);
+			expect(bytes.subarray(0, header.length).equals(header)).toBe(true);
+			expect(part.json).toMatchObject({ part: index + 1, partCount: parts.length });
+			expect(binary.fileName).toBe(`large-leads-part-0${index + 1}.csv`);
+			bodies.push(bytes.subarray(header.length));
+		}
+		expect(Buffer.concat([header, ...bodies]).equals(file)).toBe(true);
+		expect(recordsOf(file)).toHaveLength(LARGE_LEADS);
+
+		// The same extract without the cut: on 2.x n8n's store refuses the whole file at its end.
+		const [whole] = await finishedExecutions(cluster, 'queueLargeWhole1', 1, 300_000);
+		const wholeRun = await cluster.execution(whole.id);
+		if (QUEUE_LINE === '2') {
+			expect(wholeRun.status).toBe('error');
+			expect(wholeRun.data.resultData.error?.message).toMatch(
+				new RegExp(`exceeds the max size limit of ${STORE_LIMIT_MIB} MB`),
+			);
+		} else {
+			// 1.123 keeps its 512 MiB (see STORE_LIMIT_MIB): the file fits whole there.
+			expect(outputOf(expectSucceeded(cluster, wholeRun), 'Extract leads')).toHaveLength(1);
+		}
 	});
 });

@@ -79,8 +79,14 @@ export function exampleWorkflow(
 	fileName: string,
 	id: string,
 	credential: StoredCredential,
+	postgresCredential?: StoredCredential,
 ): Workflow {
-	const workflow = examples.exampleWorkflow(fileName, { id, nameSuffix: `(${id})`, credential });
+	const workflow = examples.exampleWorkflow(fileName, {
+		id,
+		nameSuffix: `(${id})`,
+		credential,
+		postgresCredential,
+	});
 	if (fileName.startsWith('04-'))
 		Object.assign(findNode(workflow, 'Wait for batches').parameters, { timeLimit: 30 });
 	return workflow;

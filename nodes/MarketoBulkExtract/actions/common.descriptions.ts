@@ -201,6 +201,15 @@ export const optionsDescription: INodeProperties = {
 				'Name of the output file, without extension; by default the extract type and date',
 		},
 		{
+			displayName: 'Max File Size (MB)',
+			name: 'maxFileMb',
+			type: 'number',
+			typeOptions: { minValue: 0, numberPrecision: 2 },
+			default: 0,
+			description:
+				"The largest output file, in MB as n8n counts them (MiB). A larger file is cut between records into parts, each with the header row. 0: n8n's own limit, 512 when n8n keeps binary data in its database (queue mode); set N8N_BINARY_DATA_DATABASE_MAX_FILE_SIZE's value here if you changed it.",
+		},
+		{
 			displayName: 'Max Jobs in Queue',
 			name: 'maxJobsInQueue',
 			type: 'number',

@@ -41,6 +41,7 @@ const kept: KeptSettings = {
 	binaryProperty: 'data',
 	fileName: 'leads',
 	dailyAllocationMb: 500,
+	maxFileMb: 0,
 };
 const queued = (exportId: string): ExportJob => ({ exportId, status: 'Queued', readAt: NOW });
 

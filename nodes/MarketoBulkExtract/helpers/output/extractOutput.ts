@@ -9,8 +9,9 @@ import { delimiterOf, fileExtensionOf, mimeTypeOf } from '../../../shared/csv/fo
 import { BYTES_PER_MB, type QuotaReading } from '../../../shared/jobs/exportQuota';
 import { describeRequest, type ExtractRequest } from '../plan/extractPlan';
 import type { RunJob } from '../run/runErrors';
-import { storeJobFile, storeJoinedFile, type StoredFile } from './fileOutput';
+import { partItems, storeJobFile, storeJoinedFile, type StoredFile } from './fileOutput';
 import { recordItems } from './recordItems';
+import { storeLimit } from './storeLimit';
 
 export type OutputFiles = 'oneFile' | 'filePerJob' | 'items';
 
@@ -21,6 +22,8 @@ export interface OutputSettings {
 	fileName: string;
 	/** Marketo's daily allocation for this instance, MB */
 	dailyAllocationMb: number;
+	/** Max File Size (MB): the largest output file, cut between rows; 0: by n8n's binary data store */
+	maxFileMb: number;
 }
 
 /** Pure: the name of job `index`'s file ("marketo-leads.csv", or "-02" per job). */
@@ -41,12 +44,17 @@ export function fileNameOf(
 export class ExtractFiles {
 	private readonly stored = new Map<number, StoredFile>();
 
+	/** The largest file n8n's binary data store takes, for a file of a given size. */
+	readonly limitOf: (expectedBytes: number | null) => Promise<number>;
+
 	constructor(
 		private readonly context: IExecuteFunctions,
 		private readonly request: ExtractRequest,
 		private readonly settings: OutputSettings,
 		private readonly jobCount: number,
-	) {}
+	) {
+		this.limitOf = storeLimit(context, settings.maxFileMb);
+	}
 
 	/** A Completed job's file into n8n's binary data (verified; see fileOutput.ts). */
 	async store(run: RunJob): Promise<void> {
@@ -55,7 +63,9 @@ export class ExtractFiles {
 			await storeJobFile(this.context, this.request.target, run.job!, {
 				fileName: fileNameOf(this.request, this.settings, this.jobCount, run.index),
 				mimeType: mimeTypeOf(this.request.format),
+				delimiter: delimiterOf(this.request.format),
 				itemIndex: this.settings.itemIndex,
+				maxBytes: await this.limitOf(run.job!.fileSize ?? null),
 			}),
 		);
 		run.stored = true;
@@ -120,7 +130,7 @@ export async function outputCompleted(
 	if (settings.output === 'items') {
 		return await recordItems(
 			context,
-			files.map((file) => file.binary),
+			files.flatMap((file) => file.parts.map((part) => part.binary)),
 			{
 				delimiter: delimiterOf(request.format),
 				extractType: request.target.extractType,
@@ -129,35 +139,38 @@ export async function outputCompleted(
 		);
 	}
 	if (settings.output === 'filePerJob' || runs.length === 1) {
-		return runs.map((run) => ({
-			json: {
-				...common,
-				records: recordsOf([run]),
-				bytes: files[run.index].bytes,
-				fileName: nameOf(run.index),
-				jobs: [jobJson(run, files[run.index])],
-			},
-			binary: { [settings.binaryProperty]: files[run.index].binary },
-			pairedItem: { item: itemIndex },
-		}));
+		return runs.flatMap((run) =>
+			partItems(
+				files[run.index].parts,
+				{
+					...common,
+					records: recordsOf([run]),
+					bytes: files[run.index].bytes,
+					fileName: nameOf(run.index),
+					jobs: [jobJson(run, files[run.index])],
+				},
+				settings.binaryProperty,
+				itemIndex,
+			),
+		);
 	}
 	const joined = await storeJoinedFile(context, files, {
 		fileName: nameOf(0),
 		mimeType: mimeTypeOf(request.format),
 		delimiter: delimiterOf(request.format),
 		itemIndex,
+		maxBytes: await extractFiles.limitOf(usedBytes),
 	});
-	return [
+	return partItems(
+		joined,
 		{
-			json: {
-				...common,
-				records: recordsOf(runs),
-				bytes: joined.bytes ?? null,
-				fileName: nameOf(0),
-				jobs: runs.map((run) => jobJson(run, files[run.index])),
-			},
-			binary: { [settings.binaryProperty]: joined },
-			pairedItem: { item: itemIndex },
+			...common,
+			records: recordsOf(runs),
+			bytes: joined[0]?.bytes ?? joined[0]?.binary.bytes ?? null,
+			fileName: nameOf(0),
+			jobs: runs.map((run) => jobJson(run, files[run.index])),
 		},
-	];
+		settings.binaryProperty,
+		itemIndex,
+	);
 }

@@ -3,26 +3,41 @@
  * arrives (checked against Marketo's checksum, downloaded once more on a mismatch), and a range
  * split into windows is joined into one file with the header once and the rows in window order.
  */
-import { NodeOperationError, type IBinaryData, type IExecuteFunctions } from 'n8n-workflow';
+import {
+	NodeOperationError,
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+} from 'n8n-workflow';
 
 import { storedBinaryBytes } from '../../../shared/binaryBytes';
+
 import { RowBoundaryScanner } from '../../../shared/csv/rowBoundaries';
 import type { ExtractTarget } from '../../../shared/extractTypes';
 import { ExportFileError, openExportFile, streamClassOf } from '../../../shared/jobs/exportFile';
 import type { ExportJob } from '../../../shared/jobs/exportJobs';
 import { currentClock } from '../../../shared/pacing';
 import type { ByteStream } from '../../../shared/transport';
-
-/** What n8n's binary data store takes: a Buffer or a Node.js Readable. */
-type BinarySource = Parameters<IExecuteFunctions['helpers']['prepareBinaryData']>[0];
+import { RowTooLargeError, storeCutFile, type CutPart } from './fileCut';
 
 /** Downloads of one file, the first one included, before a checksum or size mismatch is final. */
 const DOWNLOAD_TRIES = 2;
 
 export interface StoredFile {
-	binary: IBinaryData;
+	/** the file in n8n's binary data: whole, or in parts under the size limit (storeLimit.ts) */
+	parts: CutPart[];
+	/** as downloaded and checked against Marketo's checksum, the whole file */
 	bytes: number;
 	sha256: string;
+}
+
+export interface OutputFile {
+	fileName: string;
+	mimeType: string;
+	delimiter: string;
+	itemIndex: number;
+	/** the largest file n8n's binary data store takes (Infinity: no limit) */
+	maxBytes: number;
 }
 
 /** A Completed job's file into n8n's binary data. */
@@ -30,7 +45,7 @@ export async function storeJobFile(
 	context: IExecuteFunctions,
 	target: ExtractTarget,
 	job: ExportJob,
-	file: { fileName: string; mimeType: string; itemIndex: number },
+	file: OutputFile,
 ): Promise<StoredFile> {
 	let lastError: ExportFileError | null = null;
 	for (let attempt = 1; attempt <= DOWNLOAD_TRIES; attempt++) {
@@ -43,18 +58,15 @@ export async function storeJobFile(
 			(error: unknown) => ({ opened: null, error }),
 		);
 		if (read.opened === null) throw fileError(context, read.error, job, file.itemIndex);
-		const stored = await context.helpers
-			.prepareBinaryData(
-				read.opened.stream as unknown as BinarySource,
-				file.fileName,
-				file.mimeType,
-			)
-			.then(
-				async (binary) => ({ binary, check: await read.opened.done, error: null }),
-				(error: unknown) => ({ binary: null, check: null, error }),
-			);
-		if (stored.binary !== null && stored.check !== null) {
-			return { binary: stored.binary, ...stored.check };
+		const stored = await storeCutFile(context, read.opened.stream, {
+			...file,
+			streamClass: streamClassOf(read.opened.stream),
+		}).then(
+			async (parts) => ({ parts, check: await read.opened.done, error: null }),
+			(error: unknown) => ({ parts: null, check: null, error }),
+		);
+		if (stored.parts !== null && stored.check !== null) {
+			return { parts: stored.parts, ...stored.check };
 		}
 		const failure = await read.opened.done.then(
 			() => stored.error,
@@ -84,6 +96,17 @@ function fileError(
 	itemIndex: number,
 ): NodeOperationError {
 	if (error instanceof NodeOperationError) return error;
+	if (error instanceof RowTooLargeError) {
+		return new NodeOperationError(
+			context.getNode(),
+			`A record of export ${job.exportId} (${error.rowBytes} bytes) is larger than the largest file n8n's binary data store takes here`,
+			{
+				itemIndex,
+				description:
+					'Raise "Max File Size (MB)" in the options (and N8N_BINARY_DATA_DATABASE_MAX_FILE_SIZE, up to 1024, when n8n keeps binary data in its database), or extract fewer fields.',
+			},
+		);
+	}
 	const message = error instanceof Error ? error.message : String(error);
 	return new NodeOperationError(context.getNode(), message, {
 		itemIndex,
@@ -161,30 +184,52 @@ function headerMatches(a: Buffer, b: Buffer): boolean {
 	return trim(a) === trim(b);
 }
 
-/** The windows' files as one binary: header once, rows in window order. */
+/**
+ * The windows' files as one binary: header once, rows in window order; in parts, each with the
+ * header, when the whole would pass the store's limit. Each stored file is opened only when the
+ * join reaches it (n8n's database store loads a whole file on opening it).
+ */
 export async function storeJoinedFile(
 	context: IExecuteFunctions,
 	files: StoredFile[],
-	file: { fileName: string; mimeType: string; delimiter: string; itemIndex: number },
-): Promise<IBinaryData> {
-	const sources = await Promise.all(
-		files.map(async (stored) => await storedBinaryBytes(context, stored.binary)),
-	);
-	const template = sources.find((source): source is ByteStream => !Buffer.isBuffer(source));
-	const joined = joinedBytes(sources, file.delimiter);
-	if (template === undefined) {
-		// In-memory binary data (n8n's default mode outside filesystem and database): join in memory.
-		const chunks: Buffer[] = [];
-		for await (const chunk of joined) chunks.push(chunk);
-		return await context.helpers.prepareBinaryData(
-			Buffer.concat(chunks),
-			file.fileName,
-			file.mimeType,
-		);
+	file: OutputFile,
+): Promise<CutPart[]> {
+	const binaries = files.flatMap((stored) => stored.parts.map((part) => part.binary));
+	if (binaries.length === 0) return [];
+	const first = await storedBinaryBytes(context, binaries[0]);
+	async function* later(index: number): AsyncGenerator<Buffer> {
+		const bytes = await storedBinaryBytes(context, binaries[index]);
+		yield* Buffer.isBuffer(bytes) ? [bytes] : bytes;
 	}
-	return await context.helpers.prepareBinaryData(
-		streamClassOf(template).from(joined) as unknown as BinarySource,
-		file.fileName,
-		file.mimeType,
-	);
+	const sources = [first, ...binaries.slice(1).map((_, index) => later(index + 1))];
+	// In-memory binary data (n8n 1.x's default mode) comes as Buffers: the parts are joined in memory.
+	const streamClass = Buffer.isBuffer(first) ? null : streamClassOf(first as ByteStream);
+	return await storeCutFile(context, joinedBytes(sources, file.delimiter), {
+		...file,
+		streamClass,
+	});
+}
+
+/** One output item per stored part; a file cut in parts says which part each item holds. */
+export function partItems(
+	parts: CutPart[],
+	json: IDataObject,
+	binaryProperty: string,
+	itemIndex: number,
+): INodeExecutionData[] {
+	return parts.map((part, index) => ({
+		json:
+			parts.length === 1
+				? json
+				: {
+						...json,
+						records: part.records,
+						bytes: part.bytes,
+						fileName: part.binary.fileName ?? null,
+						part: index + 1,
+						partCount: parts.length,
+					},
+		binary: { [binaryProperty]: part.binary },
+		pairedItem: { item: itemIndex },
+	}));
 }

@@ -69,6 +69,7 @@ export function readSettings(
 		dailyAllocationMb: positive(options.dailyAllocationMb, DEFAULT_DAILY_EXPORT_MB),
 		stopAboveMb: Math.max(0, Number(options.stopAboveMb ?? 0) || 0),
 		allFields: context.getNodeParameter('fieldsSource', itemIndex, 'selected') === 'all',
+		maxFileMb: Math.max(0, Number(options.maxFileMb ?? 0) || 0),
 	};
 }
 

@@ -51,6 +51,7 @@ export function keptSettings(settings: RunSettings & OutputSettings): KeptSettin
 		binaryProperty: settings.binaryProperty,
 		fileName: settings.fileName,
 		dailyAllocationMb: settings.dailyAllocationMb,
+		maxFileMb: settings.maxFileMb,
 	};
 }
 
