@@ -117,7 +117,7 @@ describe('extract jobs: lifecycle, lagged status, the shared queue (fake clock)'
 		expect(firstResult(await leads.enqueue(eleventh)).status).toBe('Queued');
 	});
 
-	it("extractQueuePeak: the most jobs each API user held in the queue at once", async () => {
+	it('extractQueuePeak: the most jobs each API user held in the queue at once', async () => {
 		sim.state.addForeignExtractJobs(3, { records: 1000 });
 		expect(sim.state.extractQueuePeak(sim.clientId)).toBe(0);
 		const first = await leads.start(body());
