@@ -185,6 +185,10 @@ export class SimulatorStateImpl implements SimulatorState {
 		return this.core.extract.queue.addForeign(count, records, fileSize, this.core.clock.now());
 	}
 
+	extractQueuePeak(owner: string): number {
+		return this.core.extract.queue.peakHeld(owner);
+	}
+
 	failNextExtract(message = 'Export failed: internal error'): void {
 		this.core.extract.queue.failNext(message);
 	}

@@ -60,6 +60,8 @@ export class ExtractQueue {
 	private sequence = 0;
 	private pendingFailure?: string;
 	private readonly folder = new FileFolder();
+	/** Per owner, the most jobs it held Queued or Processing at once (see peakHeld). */
+	private readonly peaks = new Map<string, number>();
 
 	constructor(
 		public options: ExtractOptions,
@@ -103,6 +105,8 @@ export class ExtractQueue {
 			job.forcedFailure = this.pendingFailure;
 			this.pendingFailure = undefined;
 		}
+		const held = this.activeJobs().filter((j) => j.owner === job.owner).length;
+		this.peaks.set(job.owner, Math.max(held, this.peaks.get(job.owner) ?? 0));
 		// Not advanced: the enqueue answer says Queued; a free lane takes it from the next look on.
 	}
 
@@ -113,6 +117,14 @@ export class ExtractQueue {
 		// A cancelled job writes no file: stop spending time (and disk) on it.
 		job.file = undefined;
 		this.advanceTo(now);
+	}
+
+	/**
+	 * The most jobs `owner` held in the queue (Queued or Processing) at any one time. A job only
+	 * takes a place when it is enqueued, so counting at each enqueue sees every peak.
+	 */
+	peakHeld(owner: string): number {
+		return this.peaks.get(owner) ?? 0;
 	}
 
 	failNext(message: string): void {

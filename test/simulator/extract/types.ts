@@ -94,6 +94,11 @@ export interface ExtractState {
 	readonly extractQuotaUsed: number;
 	/** Jobs of another integration, queued at once in the shared extract queue; returns their ids. */
 	addForeignExtractJobs(count: number, options?: ForeignExtractJobOptions): string[];
+	/**
+	 * The most extract jobs one API user (its client id, or 'foreign') held Queued or Processing
+	 * at once since the simulator started: its share of the shared queue at its peak.
+	 */
+	extractQueuePeak(owner: string): number;
 	/** The next job enqueued by any API user processes, then ends Failed with this errorMsg. */
 	failNextExtract(message?: string): void;
 	/**

@@ -117,6 +117,22 @@ describe('extract jobs: lifecycle, lagged status, the shared queue (fake clock)'
 		expect(firstResult(await leads.enqueue(eleventh)).status).toBe('Queued');
 	});
 
+	it('extractQueuePeak: the most jobs each API user held in the queue at once', async () => {
+		sim.state.addForeignExtractJobs(3, { records: 1000 });
+		expect(sim.state.extractQueuePeak(sim.clientId)).toBe(0);
+		const first = await leads.start(body());
+		await leads.start(body());
+		await leads.start(body());
+		expect(firstResult(await leads.cancel(first)).status).toBe('Cancelled');
+		await leads.start(body());
+		// Never more than 3 at once: the cancelled one had left before the fourth came.
+		expect(sim.state.extractQueuePeak(sim.clientId)).toBe(3);
+		expect(sim.state.extractQueuePeak('foreign')).toBe(3);
+		clock.advance(10 * 60_000);
+		await leads.start(body());
+		expect(sim.state.extractQueuePeak(sim.clientId)).toBe(3);
+	});
+
 	it('a cancelled Processing job frees its lane for the next job at that moment', async () => {
 		const a = await leads.start(body());
 		const b = await leads.start(body());
