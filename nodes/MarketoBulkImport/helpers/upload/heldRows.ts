@@ -19,7 +19,7 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { readAsUtf8, type OpenSource } from '../../../shared/csv/encoding';
-import { RowReader } from '../../../shared/csv/rowFields';
+import { RowReader, type RowVisitor } from '../../../shared/csv/rowFields';
 import type { PartPlan, SplitPlan } from '../../../shared/csv/splitter';
 import { appendToRanges, type ItemRange } from '../../../shared/itemRanges';
 import { toNodeError } from '../../../shared/nodeErrors';
@@ -108,14 +108,7 @@ export function keepRows(
 	let heldBack = 0;
 	let copiedFrom = 0;
 	let writeAt = 0;
-	const visit = (
-		bytes: Buffer,
-		start: number,
-		contentEnd: number,
-		position: number,
-		rowEnd: number,
-		streamStart: number,
-	) => {
+	const visit: RowVisitor = (bytes, start, contentEnd, position, rowEnd, streamStart) => {
 		const slot = slotOfRow(keys, reader, bytes, start, contentEnd);
 		if (slot >= 0) {
 			keys.claimFirst(slot, part.index);
@@ -238,14 +231,8 @@ async function* forEachDataRowInTurns(
 ): AsyncGenerator<void, void> {
 	const dataStart = splitPlan.parts[0]?.dataStart ?? 0;
 	const rows = new RowReader(splitPlan.delimiter);
-	const onRow = (
-		bytes: Buffer,
-		start: number,
-		contentEnd: number,
-		position: number,
-		rowEnd: number,
-		streamStart: number,
-	) => visit(bytes, start, contentEnd, rowEnd, position + 1, dataStart + streamStart);
+	const onRow: RowVisitor = (bytes, start, contentEnd, position, rowEnd, streamStart) =>
+		visit(bytes, start, contentEnd, rowEnd, position + 1, dataStart + streamStart);
 	let offset = 0;
 	for await (const chunk of readAsUtf8(await open(), splitPlan.encoding)) {
 		const chunkStart = offset;
