@@ -8,6 +8,7 @@ import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workf
 import { MarketoBulkExtract } from '../../nodes/MarketoBulkExtract/MarketoBulkExtract.node';
 import { readBinary, runNode, simulatorCredentials } from '../harness';
 import type { RunningSimulator } from '../simulator';
+import { RANGE_END, RANGE_START, leadsCreated } from './extractParameters';
 import { drainQueue, fileItem, runBulkImport, useFakeClock, useSimulator } from './support';
 
 const node = new MarketoBulkExtract();
@@ -28,21 +29,6 @@ async function extract(parameters: INodeParameters, extra: { abortSignal?: Abort
 		credentials: { marketoApi: simulatorCredentials(sim) },
 		...extra,
 	});
-}
-
-const RANGE_START = Date.UTC(2026, 0, 1);
-const RANGE_END = Date.UTC(2026, 2, 12); // 70 days: three windows
-
-function leadsCreated(parameters: INodeParameters = {}): INodeParameters {
-	return {
-		operation: 'extractLeads',
-		fieldsSource: 'selected',
-		fields: ['id', 'email', 'createdAt'],
-		leadFilter: 'createdAt',
-		rangeStart: new Date(RANGE_START).toISOString(),
-		rangeEnd: new Date(RANGE_END).toISOString(),
-		...parameters,
-	};
 }
 
 function ourJobs(sim: RunningSimulator) {

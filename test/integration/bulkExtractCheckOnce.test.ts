@@ -9,6 +9,7 @@ import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workf
 import { MarketoBulkExtract } from '../../nodes/MarketoBulkExtract/MarketoBulkExtract.node';
 import { readBinary, runNode, simulatorCredentials } from '../harness';
 import type { RunningSimulator } from '../simulator';
+import { RANGE_END, RANGE_START, leadsCreated } from './extractParameters';
 import { failureOf, useFakeClock, useSimulator } from './support';
 
 const node = new MarketoBulkExtract();
@@ -19,21 +20,6 @@ const simulator = useSimulator({
 	clock,
 	extract: { statusRefreshMs: 1_000, recordsPerSecond: 500 },
 });
-
-const RANGE_START = Date.UTC(2026, 0, 1);
-const RANGE_END = Date.UTC(2026, 2, 12); // 70 days: three windows
-
-function leadsCreated(parameters: INodeParameters = {}): INodeParameters {
-	return {
-		operation: 'extractLeads',
-		fieldsSource: 'selected',
-		fields: ['id', 'email', 'createdAt'],
-		leadFilter: 'createdAt',
-		rangeStart: new Date(RANGE_START).toISOString(),
-		rangeEnd: new Date(RANGE_END).toISOString(),
-		...parameters,
-	};
-}
 
 async function extract(parameters: INodeParameters, input: INodeExecutionData[] = [{ json: {} }]) {
 	const sim = simulator();
