@@ -100,6 +100,22 @@ describe('Check Once in a Wait-node loop', () => {
 		);
 	});
 
+	it('keeps Max File Size from the first run: the last run cuts the file into the same parts as Wait Until Done', async () => {
+		const parameters = leadsCreated({ options: { maxFileMb: 0.005 } });
+		const untilDone = (await extract(parameters)).outputs[0];
+		expect(untilDone.length).toBeGreaterThan(1);
+
+		// Later runs read no parameter but Wait: the option must travel in the item's state.
+		const loop = await checkOnceLoop(parameters);
+		expect(loop.output.map((item) => [item.json.part, item.json.partCount])).toEqual(
+			untilDone.map((item) => [item.json.part, item.json.partCount]),
+		);
+		for (const [index, item] of loop.output.entries()) {
+			const bytes = await readBinary(item.binary!.data);
+			expect(bytes.equals(await readBinary(untilDone[index].binary!.data))).toBe(true);
+		}
+	});
+
 	it('starts the jobs on the first run, reads no status before Marketo updates it, and says when to check', async () => {
 		const sim = simulator();
 		const first = await extract(leadsCreated({ wait: 'checkOnce' }));
